@@ -1,0 +1,36 @@
+"""cwquery: write, check, test and run Amazon CloudWatch Logs filter patterns.
+
+>>> import cwquery
+>>> pattern = cwquery.parse('{ $.latency > 1000 && $.level = ERROR }')
+>>> cwquery.render(pattern)
+'{ $.latency > 1000 && $.level = "ERROR" }'
+"""
+
+from cwquery import ast
+from cwquery.ast import Pattern
+from cwquery.errors import (
+    CWQueryError,
+    PatternError,
+    PatternLimitError,
+    PatternSyntaxError,
+    RegexError,
+    UnsupportedPatternError,
+)
+from cwquery.parser import parse
+from cwquery.render import render
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CWQueryError",
+    "Pattern",
+    "PatternError",
+    "PatternLimitError",
+    "PatternSyntaxError",
+    "RegexError",
+    "UnsupportedPatternError",
+    "__version__",
+    "ast",
+    "parse",
+    "render",
+]

@@ -1,0 +1,137 @@
+"""Words and hints for syntax errors: grammar terminal names in the user's language, and fixes
+for the mistakes people make most often with filter patterns.
+
+>>> hint_for("{ $.a = 1 AND $.b = 2 }", 10, "AND", {"RBRACE"}, "json_pattern")
+'join conditions with && (and) or || (or), not AND'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+#: Grammar terminals in words. Terminals missing here are shown as their literal text.
+TERMINAL_NAMES: dict[str, str] = {
+    "WORD": "a term",
+    "OPTIONAL_WORD": "a term",
+    "EXCLUDED_WORD": "a term",
+    "QUOTED": "a quoted string",
+    "OPTIONAL_QUOTED": "a term",
+    "EXCLUDED_QUOTED": "a term",
+    "REGEX": "a %regex%",
+    "SELECTOR": "a selector such as $.field",
+    "OPERATOR": "an operator (= != < > <= >=)",
+    "TRUTH_TEST": "TRUE, FALSE or NULL",
+    "IS": "IS",
+    "NOT": "NOT EXISTS",
+    "EXISTS": "EXISTS",
+    "ELLIPSIS": "'...'",
+    "FIELD_NAME": "a field name",
+    "BARE_VALUE": "a value",
+    "$END": "the end of the pattern",
+}
+_ORDER = list(dict.fromkeys(TERMINAL_NAMES.values()))
+
+_WORD_AT = re.compile(r"[A-Za-z0-9_$.@:/*+-]+|[=!<>]+|&+|\|+|\S")
+_KEYWORDS = ("IS", "NOT", "NULL", "TRUE", "FALSE", "EXISTS")
+_LOGICAL_WORDS = {"AND": "&&", "OR": "||"}
+_NAME = re.compile(r"[A-Za-z0-9_@-]+")
+_BARE_VALUE_CHARACTERS = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.*:/@+-"
+)
+
+
+def word_at(text: str, offset: int) -> str:
+    """The token-like run of characters that starts at ``offset``."""
+    match = _WORD_AT.match(text, offset)
+    return match.group(0) if match else ""
+
+
+def describe_found(found: str) -> str:
+    """``'x'``, or "end of pattern" for nothing."""
+    if not found:
+        return "end of pattern"
+    return "'" + (found if len(found) <= 24 else found[:21] + "...") + "'"
+
+
+def describe_expected(names: Iterable[str], terminal_text: Callable[[str], str | None]) -> str:
+    """ "an operator, IS or NOT EXISTS" for a set of terminal names."""
+    words = set()
+    for name in names:
+        word = TERMINAL_NAMES.get(name)
+        if word is None:
+            text = terminal_text(name)
+            word = f"'{text}'" if text else name.lower()
+        words.add(word)
+    ordered = sorted(words, key=lambda w: (_ORDER.index(w) if w in _ORDER else len(_ORDER), w))
+    if len(ordered) <= 1:
+        return "".join(ordered)
+    return ", ".join(ordered[:-1]) + " or " + ordered[-1]
+
+
+def unbalanced(text: str, opening: str, closing: str) -> str | None:
+    """A hint when brackets, braces or parentheses do not pair up."""
+    opened, closed = text.count(opening), text.count(closing)
+    if opened > closed:
+        missing = opened - closed
+        return f"{missing} '{opening}' {'is' if missing == 1 else 'are'} never closed"
+    if closed > opened:
+        return f"a '{closing}' has no matching '{opening}'"
+    return None
+
+
+def hint_for(text: str, offset: int, found: str, expected: set[str], start: str) -> str | None:
+    """The most useful advice for a syntax error, or ``None`` when none applies."""
+    upper = found.upper()
+    previous = text[:offset].rstrip()[-1:]
+    if found.startswith("==") or (found.startswith("=") and previous == "="):
+        return "comparisons use a single '=': write $.field = value"
+    if upper in _LOGICAL_WORDS and found.isalpha():
+        return f"join conditions with && (and) or || (or), not {found}"
+    if found == "&" or found == "|":
+        return "the logical operators are written && and ||"
+    if found.startswith("'"):
+        return 'strings are written in double quotes: "value"; single quotes are not allowed'
+    if found == "EXISTS":
+        return (
+            "there is no EXISTS test: write $.field = * to require a field, or "
+            "$.field NOT EXISTS to require its absence"
+        )
+    if found == "NOT" and text[:offset].rstrip().endswith("IS"):
+        return "there is no IS NOT: write $.field != value, or $.field NOT EXISTS"
+    if upper in _KEYWORDS and found != upper:
+        return f"keywords are written in upper case: {upper}"
+    if found.startswith('"'):
+        return 'this quote is never closed; inside quotes write \\" for a quote character'
+    if "SELECTOR" in expected:
+        return _selector_hint(text, offset, found)
+    if start == "term_pattern" and found in ("-", "?"):
+        return f"write '{found}' directly before its term, with no blank: {found}ERROR"
+    if start == "regex_pattern":
+        return "a regex pattern is written %regex% and must be the whole pattern"
+    if found.startswith("%") and "REGEX" in expected:
+        return "a %regex% needs a closing %"
+    if "BARE_VALUE" in expected and (not found or found in "}]),|&"):
+        return 'the value is missing: write a number, a "string", * or a %regex% after the operator'
+    if "BARE_VALUE" in expected or (offset > 0 and text[offset - 1] in _BARE_VALUE_CHARACTERS):
+        return (
+            "unquoted values may contain only letters, digits and _ . * : / @ + -; "
+            'put other values in double quotes: "value"'
+        )
+    if start == "json_pattern" and found in ("", ")", "}"):
+        return unbalanced(text, "(", ")") or unbalanced(text, "{", "}")
+    if start == "delimited_pattern" and found == "(":
+        return "parentheses are not allowed in a space-delimited field; && binds tighter than ||"
+    return None
+
+
+def _selector_hint(text: str, offset: int, found: str) -> str | None:
+    if not found or found == "}":
+        return 'a JSON pattern needs at least one condition, e.g. { $.level = "ERROR" }'
+    if text.startswith('$.["', offset):
+        return "bracket keys use single quotes: $.['dotted.key']"
+    if found.startswith("$"):
+        return "selectors are written $.name, $.name[0], $.name[*], $.* or $.['dotted.name']"
+    if _NAME.fullmatch(found):
+        return f"selectors start with '$.': write $.{found}"
+    return None
