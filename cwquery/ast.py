@@ -330,6 +330,10 @@ class DelimitedPattern(Pattern):
     fields: tuple[Field | EllipsisField, ...]
     span: Span | None = _span()
 
+    def __post_init__(self) -> None:
+        if self.fields == (Field(),):
+            raise ValueError("a lone unnamed field cannot be written; [] has no fields at all")
+
 
 TextPattern = Union[MatchAll, TermPattern, RegexPattern]
 

@@ -1,15 +1,15 @@
 """Exceptions raised by cwquery, and the one layout every pattern error is shown in.
 
->>> from cwquery import parse
+>>> from cwquery import PatternError, parse
 >>> try:
 ...     parse('{ $.level == "ERROR" }')
 ... except PatternError as err:
 ...     print(err.code, err.offset, err.line, err.column)
 ...     print(err)
-syntax 12 1 13
-unexpected '=' (line 1, column 13)
+syntax 11 1 12
+unexpected '='; expected a quoted string, a %regex% or a value (line 1, column 12)
   { $.level == "ERROR" }
-              ^
+             ^
 hint: comparisons use a single '=': write $.field = value
 """
 

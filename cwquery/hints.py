@@ -111,6 +111,8 @@ def hint_for(text: str, offset: int, found: str, expected: set[str], start: str)
         return "a regex pattern is written %regex% and must be the whole pattern"
     if found.startswith("%") and "REGEX" in expected:
         return "a %regex% needs a closing %"
+    if start == "json_pattern" and found in ("", ")", "}") and "BARE_VALUE" not in expected:
+        return unbalanced(text, "(", ")") or unbalanced(text, "{", "}")
     if "BARE_VALUE" in expected and (not found or found in "}]),|&"):
         return 'the value is missing: write a number, a "string", * or a %regex% after the operator'
     if "BARE_VALUE" in expected or (offset > 0 and text[offset - 1] in _BARE_VALUE_CHARACTERS):
@@ -118,8 +120,6 @@ def hint_for(text: str, offset: int, found: str, expected: set[str], start: str)
             "unquoted values may contain only letters, digits and _ . * : / @ + -; "
             'put other values in double quotes: "value"'
         )
-    if start == "json_pattern" and found in ("", ")", "}"):
-        return unbalanced(text, "(", ")") or unbalanced(text, "{", "}")
     if start == "delimited_pattern" and found == "(":
         return "parentheses are not allowed in a space-delimited field; && binds tighter than ||"
     return None

@@ -244,8 +244,14 @@ class _ToAst(Transformer[Token, Any]):
         for before, after in itertools.pairwise(tokens):
             _check_separated(before, after)
         terms = tuple(self._term(token) for token in tokens)
-        if len(terms) == 1 and terms[0].quoted and not terms[0].text.strip():
-            return MatchAll(span=terms[0].span)  # a lone blank phrase matches everything (D2)
+        lone = terms[0]
+        if (
+            len(terms) == 1
+            and lone.quoted
+            and lone.kind is TermKind.REQUIRED
+            and not lone.text.strip()
+        ):
+            return MatchAll(span=lone.span)  # a lone blank phrase matches everything (D2)
         return TermPattern(terms, span=_joined_span(list(terms)))
 
     def _term(self, token: Token) -> Term:

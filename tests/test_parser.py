@@ -1,0 +1,258 @@
+"""Parsing: which tree each kind of pattern becomes, rule by rule (spec §1-§5, D1-D28)."""
+
+import pytest
+
+from cwquery import PatternError, parse
+from cwquery.ast import (
+    And,
+    AnyIndex,
+    AnyKey,
+    DelimitedPattern,
+    EllipsisField,
+    Field,
+    FieldCompare,
+    Index,
+    JsonCompare,
+    JsonIs,
+    JsonNotExists,
+    JsonPattern,
+    Key,
+    MatchAll,
+    Number,
+    Operator,
+    Or,
+    Regex,
+    RegexPattern,
+    Selector,
+    Span,
+    String,
+    Term,
+    TermKind,
+    TermPattern,
+    TruthTest,
+)
+
+R, O, X = TermKind.REQUIRED, TermKind.OPTIONAL, TermKind.EXCLUDED
+
+
+def terms(*items: tuple[str, TermKind]) -> TermPattern:
+    return TermPattern(tuple(Term(text, kind) for text, kind in items))
+
+
+def sel(*names: str) -> Selector:
+    return Selector(tuple(Key(name) for name in names))
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\t\n", '" "', '"   "', '""', '  " "  '])
+def test_match_all_forms(text: str) -> None:  # D2
+    assert parse(text) == MatchAll()
+
+
+def test_lone_blank_exclusion_is_not_match_all() -> None:
+    assert parse('-" "') == terms((" ", X))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ERROR", terms(("ERROR", R))),
+        ("ERROR ARGUMENTS", terms(("ERROR", R), ("ARGUMENTS", R))),
+        ("?ERROR ?WARN", terms(("ERROR", O), ("WARN", O))),
+        ("ERROR -ARGUMENTS", terms(("ERROR", R), ("ARGUMENTS", X))),
+        ('"INTERNAL SERVER ERROR"', terms(("INTERNAL SERVER ERROR", R))),
+        ('"Term1" "Term2"', terms(("Term1", R), ("Term2", R))),
+        ('?"Task timed out" -"a b"', terms(("Task timed out", O), ("a b", X))),
+        ('"\\"foo\\" he said"', terms(('"foo" he said', R))),
+        ('"back\\\\slash"', terms(("back\\slash", R))),
+        ('"keep \\n as written"', terms(("keep \\n as written", R))),
+        ("  ERROR\t\nWARN  ", terms(("ERROR", R), ("WARN", R))),  # D1
+        ("request-id-123", terms(("request", R), ("id", X), ("123", X))),  # D5
+        ("foo.bar 50% a?b", terms(("foo.bar", R), ("50%", R), ("a?b", R))),  # D5 punctuation
+        ('"%x%"', terms(("%x%", R))),  # D6: quoted regex is a phrase
+        ("ERROR{x} [y]", terms(("ERROR{x}", R), ("[y]", R))),
+    ],
+)
+def test_term_patterns(text: str, expected: TermPattern) -> None:
+    assert parse(text) == expected
+
+
+def test_quoted_flag_is_kept_but_not_compared() -> None:
+    quoted, bare = parse('"ERROR"'), parse("ERROR")
+    assert quoted == bare
+    assert isinstance(quoted, TermPattern) and quoted.terms[0].quoted
+    assert isinstance(bare, TermPattern) and not bare.terms[0].quoted
+
+
+def test_spans_point_into_the_source_and_do_not_affect_equality() -> None:
+    tree = parse("  ERROR -WARN")
+    assert isinstance(tree, TermPattern)
+    assert tree.terms[0].span == Span(2, 7)
+    assert tree.terms[1].span == Span(8, 13)
+    assert tree == terms(("ERROR", R), ("WARN", X))
+
+
+def test_standalone_regex() -> None:
+    assert parse("  %AUTHORIZED%  ") == RegexPattern(Regex("AUTHORIZED"))
+
+
+@pytest.mark.parametrize(
+    ("text", "selector"),
+    [
+        ("$.eventType", sel("eventType")),
+        ("$.objectList[1].id", Selector((Key("objectList"), Index(1), Key("id")))),
+        ("$.coordinates[0][1]", Selector((Key("coordinates"), Index(0), Index(1)))),
+        ("$.arrayKey[*]", Selector((Key("arrayKey"), AnyIndex()))),
+        ("$.*", Selector((AnyKey(),))),
+        ("$.['cluster.name']", sel("cluster.name")),
+        ("$.a.['b c'].d", sel("a", "b c", "d")),
+        ("$.with-dash_and_9", sel("with-dash_and_9")),
+    ],
+)
+def test_selectors(text: str, selector: Selector) -> None:
+    tree = parse("{ %s NOT EXISTS }" % text)
+    assert tree == JsonPattern(JsonNotExists(selector))
+
+
+@pytest.mark.parametrize(
+    ("value_text", "value"),
+    [
+        ('"UpdateTrail"', String("UpdateTrail")),
+        ("UpdateTrail", String("UpdateTrail")),
+        ("123.123.*", String("123.123.*")),  # D11
+        ("kms.amazonaws.com", String("kms.amazonaws.com")),
+        ("*UnauthorizedOperation", String("*UnauthorizedOperation")),
+        ("a:b/c@d+e-f", String("a:b/c@d+e-f")),
+        ("1", Number("1")),
+        ("+1000", Number("+1000")),
+        ("-5.5", Number("-5.5")),
+        ("10e3", Number("10e3")),
+        ("1E-3", Number("1E-3")),  # D22
+        ('"400"', String("400")),  # D22: a quoted number is a string
+        ("%Trail%", Regex("Trail")),
+        ('"%bar%"', String("%bar%")),  # quoted regex is literal text
+        ("*", String("*")),
+    ],
+)
+def test_json_values(value_text: str, value: object) -> None:
+    assert parse("{ $.a = %s }" % value_text) == JsonPattern(
+        JsonCompare(sel("a"), Operator.EQ, value)  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.parametrize("op", ["=", "!=", "<", ">", "<=", ">="])
+def test_operators_with_and_without_blanks(op: str) -> None:
+    assert parse("{$.a%s5}" % op) == parse("{ $.a %s 5 }" % op)
+    assert parse("{ $.a %s 5 }" % op) == JsonPattern(
+        JsonCompare(sel("a"), Operator(op), Number("5"))
+    )
+
+
+@pytest.mark.parametrize("test", ["TRUE", "FALSE", "NULL"])
+def test_is_tests(test: str) -> None:
+    assert parse("{ $.a IS %s }" % test) == JsonPattern(JsonIs(sel("a"), TruthTest(test)))
+
+
+def test_and_binds_tighter_than_or() -> None:
+    a, b, c = (JsonCompare(sel(n), Operator.EQ, Number("1")) for n in "abc")
+    assert parse("{ $.a = 1 || $.b = 1 && $.c = 1 }") == JsonPattern(Or((a, And((b, c)))))
+    assert parse("{ ($.a = 1 || $.b = 1) && $.c = 1 }") == JsonPattern(And((Or((a, b)), c)))
+
+
+def test_and_or_are_flattened_and_redundant_parentheses_dropped() -> None:
+    a, b, c = (JsonCompare(sel(n), Operator.EQ, Number("1")) for n in "abc")
+    assert parse("{ (($.a = 1) && ($.b = 1)) && $.c = 1 }") == JsonPattern(And((a, b, c)))
+    assert parse("{ $.a = 1 || ($.b = 1 || ($.c = 1)) }") == JsonPattern(Or((a, b, c)))
+    assert parse("{ ((($.a = 1))) }") == JsonPattern(a)
+
+
+def test_cis_style_pattern_without_blanks() -> None:
+    tree = parse("{($.eventName=DeleteGroupPolicy)||($.eventName=PutUserPolicy)}")
+    assert str(tree) == '{ $.eventName = "DeleteGroupPolicy" || $.eventName = "PutUserPolicy" }'
+
+
+def test_space_delimited_fields() -> None:
+    tree = parse("[ip, user, ..., status_code = 4* && status_code != 403, bytes > 1000,]")
+    assert tree == DelimitedPattern(
+        (
+            Field("ip"),
+            Field("user"),
+            EllipsisField(),
+            Field(
+                "status_code",
+                And(
+                    (
+                        FieldCompare(Operator.EQ, String("4*")),
+                        FieldCompare(Operator.NE, Number("403")),
+                    )
+                ),
+            ),
+            Field("bytes", FieldCompare(Operator.GT, Number("1000"))),
+            Field(),
+        )
+    )
+
+
+def test_delimited_or_and_precedence() -> None:  # D13
+    tree = parse("[w1 = ERROR || w1 = WARN && w1 != x, w2]")
+    assert isinstance(tree, DelimitedPattern)
+    condition = tree.fields[0].condition  # type: ignore[union-attr]
+    assert isinstance(condition, Or) and isinstance(condition.operands[1], And)
+
+
+@pytest.mark.parametrize(
+    ("text", "count"), [("[]", 0), ("[ ]", 0), ("[,]", 2), ("[a,]", 2), ("[...]", 1)]
+)
+def test_delimited_field_counts(text: str, count: int) -> None:
+    tree = parse(text)
+    assert isinstance(tree, DelimitedPattern) and len(tree.fields) == count
+
+
+def test_delimited_values() -> None:
+    tree = parse('[a=%127\\.0\\.0\\.[1-9]%, b="*-*", c=-3]')
+    assert isinstance(tree, DelimitedPattern)
+    assert [f.condition.value for f in tree.fields] == [  # type: ignore[union-attr]
+        Regex("127\\.0\\.0\\.[1-9]"),
+        String("*-*"),
+        Number("-3"),
+    ]
+
+
+def test_parse_rejects_non_strings() -> None:
+    with pytest.raises(TypeError):
+        parse(b"ERROR")  # type: ignore[arg-type]
+
+
+def test_ast_invariants_are_enforced() -> None:
+    a = JsonCompare(sel("a"), Operator.EQ, Number("1"))
+    with pytest.raises(ValueError):
+        And((a,))
+    with pytest.raises(ValueError):
+        And((And((a, a)), a))
+    with pytest.raises(ValueError):
+        Field(None, FieldCompare(Operator.EQ, Number("1")))
+    with pytest.raises(ValueError):
+        TermPattern(())
+    compare = FieldCompare(Operator.EQ, Number("1"))
+    with pytest.raises(ValueError):  # || inside && cannot be written in a slot
+        Field("a", And((Or((compare, compare)), compare)))
+
+
+def test_nodes_are_immutable_and_hashable() -> None:
+    tree = parse('{ $.a = "x" }')
+    with pytest.raises(AttributeError):
+        tree.expr = None  # type: ignore[misc]
+    assert hash(tree) == hash(parse('{$.a="x"}'))
+    assert len({tree, parse('{$.a="x"}')}) == 1
+
+
+def test_str_of_any_node_is_its_canonical_text() -> None:
+    tree = parse("{ $.a = x && ($.b > 1 || $.c IS NULL) }")
+    assert str(tree) == '{ $.a = "x" && ($.b > 1 || $.c IS NULL) }'
+    assert isinstance(tree, JsonPattern)
+    assert str(tree.expr.operands[1]) == "$.b > 1 || $.c IS NULL"  # type: ignore[union-attr]
+
+
+def test_errors_are_value_errors() -> None:
+    with pytest.raises(ValueError):
+        parse("{ $.a = }")
+    assert issubclass(PatternError, ValueError)
