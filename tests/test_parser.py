@@ -32,7 +32,7 @@ from cwquery.ast import (
     TruthTest,
 )
 
-R, O, X = TermKind.REQUIRED, TermKind.OPTIONAL, TermKind.EXCLUDED
+R, OPT, X = TermKind.REQUIRED, TermKind.OPTIONAL, TermKind.EXCLUDED
 
 
 def terms(*items: tuple[str, TermKind]) -> TermPattern:
@@ -57,11 +57,11 @@ def test_lone_blank_exclusion_is_not_match_all() -> None:
     [
         ("ERROR", terms(("ERROR", R))),
         ("ERROR ARGUMENTS", terms(("ERROR", R), ("ARGUMENTS", R))),
-        ("?ERROR ?WARN", terms(("ERROR", O), ("WARN", O))),
+        ("?ERROR ?WARN", terms(("ERROR", OPT), ("WARN", OPT))),
         ("ERROR -ARGUMENTS", terms(("ERROR", R), ("ARGUMENTS", X))),
         ('"INTERNAL SERVER ERROR"', terms(("INTERNAL SERVER ERROR", R))),
         ('"Term1" "Term2"', terms(("Term1", R), ("Term2", R))),
-        ('?"Task timed out" -"a b"', terms(("Task timed out", O), ("a b", X))),
+        ('?"Task timed out" -"a b"', terms(("Task timed out", OPT), ("a b", X))),
         ('"\\"foo\\" he said"', terms(('"foo" he said', R))),
         ('"back\\\\slash"', terms(("back\\slash", R))),
         ('"keep \\n as written"', terms(("keep \\n as written", R))),
@@ -109,7 +109,7 @@ def test_standalone_regex() -> None:
     ],
 )
 def test_selectors(text: str, selector: Selector) -> None:
-    tree = parse("{ %s NOT EXISTS }" % text)
+    tree = parse(f"{{ {text} NOT EXISTS }}")
     assert tree == JsonPattern(JsonNotExists(selector))
 
 
@@ -134,22 +134,22 @@ def test_selectors(text: str, selector: Selector) -> None:
     ],
 )
 def test_json_values(value_text: str, value: object) -> None:
-    assert parse("{ $.a = %s }" % value_text) == JsonPattern(
+    assert parse(f"{{ $.a = {value_text} }}") == JsonPattern(
         JsonCompare(sel("a"), Operator.EQ, value)  # type: ignore[arg-type]
     )
 
 
 @pytest.mark.parametrize("op", ["=", "!=", "<", ">", "<=", ">="])
 def test_operators_with_and_without_blanks(op: str) -> None:
-    assert parse("{$.a%s5}" % op) == parse("{ $.a %s 5 }" % op)
-    assert parse("{ $.a %s 5 }" % op) == JsonPattern(
+    assert parse(f"{{$.a{op}5}}") == parse(f"{{ $.a {op} 5 }}")
+    assert parse(f"{{ $.a {op} 5 }}") == JsonPattern(
         JsonCompare(sel("a"), Operator(op), Number("5"))
     )
 
 
 @pytest.mark.parametrize("test", ["TRUE", "FALSE", "NULL"])
 def test_is_tests(test: str) -> None:
-    assert parse("{ $.a IS %s }" % test) == JsonPattern(JsonIs(sel("a"), TruthTest(test)))
+    assert parse(f"{{ $.a IS {test} }}") == JsonPattern(JsonIs(sel("a"), TruthTest(test)))
 
 
 def test_and_binds_tighter_than_or() -> None:

@@ -7,26 +7,10 @@ from strategies import patterns
 from cwquery import PatternError, parse, render
 from cwquery.ast import Pattern
 
-_PATTERN_ALPHABET = st.sampled_from(
-    list("{}[]()$.*\"'%?-=!<>&|, \t\n\\")
-    + [
-        "$.a",
-        "IS",
-        "NOT",
-        "EXISTS",
-        "NULL",
-        "...",
-        "[0]",
-        "[*]",
-        "&&",
-        "||",
-        "ERROR",
-        "1",
-        "x",
-        "é",
-        "\x00",
-    ]
-)
+_PATTERN_PIECES = [*"{}[]()$.*\"'%?-=!<>&|, \t\n\\"]
+_PATTERN_PIECES += ["$.a", "IS", "NOT", "EXISTS", "NULL", "...", "[0]", "[*]", "&&", "||"]
+_PATTERN_PIECES += ["ERROR", "1", "x", "é", "\x00"]
+_PATTERN_ALPHABET = st.sampled_from(_PATTERN_PIECES)
 pattern_like_text = st.lists(_PATTERN_ALPHABET, max_size=40).map("".join)
 
 
