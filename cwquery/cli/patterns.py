@@ -1,8 +1,4 @@
-"""The ``cwquery`` command line.
-
-Exit codes follow grep: 0 success (valid, or something matched), 1 the answer is "no"
-(an invalid pattern, nothing matched), 2 a usage or input error.
-"""
+"""``cwquery check`` and ``cwquery fmt``: validate and normalise patterns."""
 
 from __future__ import annotations
 
@@ -11,23 +7,13 @@ import sys
 
 import click
 
-from cwquery import __version__
+from cwquery.cli.common import EXIT_NO, EXIT_OK, echo_pattern_error
 from cwquery.errors import PatternError
 from cwquery.parser import parse
 from cwquery.render import render
 
-EXIT_OK = 0
-EXIT_NO = 1
-EXIT_ERROR = 2
 
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="cwquery")
-def main() -> None:
-    """Write, check, test and run CloudWatch Logs filter patterns."""
-
-
-@main.command()
+@click.command()
 @click.argument("patterns", nargs=-1, required=True)
 @click.option(
     "--format",
@@ -53,7 +39,7 @@ def check(patterns: tuple[str, ...], output_format: str) -> None:
             failed = True
             reports.append({"pattern": pattern, "valid": False, "error": err.to_dict()})
             if output_format == "text":
-                click.echo(f"{err.code}: {err}", err=True)
+                echo_pattern_error(err)
             continue
         reports.append({"pattern": pattern, "valid": True, "canonical": render(tree)})
     if output_format == "json":
@@ -63,7 +49,7 @@ def check(patterns: tuple[str, ...], output_format: str) -> None:
     sys.exit(EXIT_NO if failed else EXIT_OK)
 
 
-@main.command()
+@click.command()
 @click.argument("pattern")
 def fmt(pattern: str) -> None:
     """Print PATTERN in canonical form.
@@ -75,5 +61,5 @@ def fmt(pattern: str) -> None:
     try:
         click.echo(render(parse(pattern)))
     except PatternError as err:
-        click.echo(f"{err.code}: {err}", err=True)
+        echo_pattern_error(err)
         sys.exit(EXIT_NO)

@@ -1,0 +1,18 @@
+"""The ``cwquery`` command line: one group, one module per family of commands."""
+
+from __future__ import annotations
+
+import click
+
+from cwquery import __version__
+from cwquery.cli import patterns
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cwquery")
+def main() -> None:
+    """Write, check, test and run CloudWatch Logs filter patterns."""
+
+
+main.add_command(patterns.check)
+main.add_command(patterns.fmt)
