@@ -8,6 +8,7 @@
 
 from cwquery import ast
 from cwquery.ast import Pattern
+from cwquery.compiler import Matcher, compile, matches, test_metric_filter
 from cwquery.errors import (
     CWQueryError,
     PatternError,
@@ -23,6 +24,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CWQueryError",
+    "Matcher",
     "Pattern",
     "PatternError",
     "PatternLimitError",
@@ -31,6 +33,9 @@ __all__ = [
     "UnsupportedPatternError",
     "__version__",
     "ast",
+    "compile",
+    "matches",
     "parse",
     "render",
+    "test_metric_filter",
 ]

@@ -118,6 +118,17 @@ and alternatives with | at the top level
     return pattern
 
 
+def parse_selector(text: str) -> Selector:
+    """Parse a lone selector such as ``$.a.b[0]`` (a metricValue or dimension reference).
+
+    >>> parse_selector("$.a[*]")
+    Selector(steps=(Key(name='a'), AnyIndex()))
+    """
+    pattern = parse("{ " + text + " NOT EXISTS }")
+    assert isinstance(pattern, JsonPattern) and isinstance(pattern.expr, JsonNotExists)
+    return pattern.expr.selector
+
+
 def grammar_text() -> str:
     """The grammar, from the installed package or, in a source checkout, from ``grammar/``."""
     packaged = resources.files("cwquery") / "grammar" / GRAMMAR_FILE

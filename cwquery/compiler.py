@@ -1,0 +1,496 @@
+"""Syntax tree to :class:`Matcher`: the pattern is compiled once into nested closures, and
+matching a message is a few function calls. This is the only module that evaluates patterns.
+
+>>> matcher = compile('{ $.latency > 1000 && $.level = "ERROR" }')
+>>> matcher.matches('{"latency": 1500, "level": "ERROR"}'), matcher.matches("latency 1500")
+(True, False)
+>>> compile("[ip, ..., status = 4*, bytes]").test(['1.2.3.4 - x "GET /" 404 12'])["matches"][0]
+{'eventNumber': 1, 'eventMessage': '1.2.3.4 - x "GET /" 404 12', \
+'extractedValues': {'$ip': '1.2.3.4', '$2': '-', '$3': 'x', '$4': 'GET /', '$status': '404', \
+'$bytes': '12'}}
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, TypeVar
+
+from cwquery import semantics
+from cwquery.ast import (
+    And,
+    AnyIndex,
+    AnyKey,
+    DelimitedPattern,
+    EllipsisField,
+    FieldCompare,
+    Index,
+    JsonCompare,
+    JsonIs,
+    JsonNotExists,
+    JsonPattern,
+    Key,
+    MatchAll,
+    Node,
+    Number,
+    Operator,
+    Or,
+    Pattern,
+    Regex,
+    RegexPattern,
+    Selector,
+    String,
+    TermPattern,
+    TruthTest,
+)
+from cwquery.delimited import FieldLayout
+from cwquery.errors import UnsupportedPatternError
+from cwquery.parser import parse
+from cwquery.regex import compile_regex
+from cwquery.render import render
+from cwquery.semantics import MISSING, NOT_JSON, is_number, json_text, load_json_event
+
+Predicate = Callable[[Any], bool]
+Event = TypeVar("Event", str, Mapping[str, Any])
+_CACHE_SIZE = 512
+
+
+class Matcher:
+    """A compiled pattern.
+
+    Attributes:
+        pattern: the syntax tree.
+        text: the canonical pattern text.
+        matches: ``matches(message) -> bool``.
+    """
+
+    __slots__ = ("_extract", "matches", "pattern", "text")
+
+    def __init__(
+        self,
+        pattern: Pattern,
+        matches: Callable[[str], bool],
+        extract: Callable[[str], dict[str, str] | None],
+    ) -> None:
+        self.pattern = pattern
+        self.text = render(pattern)
+        self.matches = matches
+        self._extract = extract
+
+    def __repr__(self) -> str:
+        return f"Matcher({self.text!r})"
+
+    def extract(self, message: str) -> dict[str, str] | None:
+        """``extractedValues`` for a matching message (D28), ``None`` when it does not match."""
+        return self._extract(message)
+
+    def filter(self, events: Iterable[Event]) -> Iterator[Event]:
+        """Yield, lazily, the events that match: strings, or mappings with a ``"message"``."""
+        matches = self.matches
+        for event in events:
+            if matches(event if isinstance(event, str) else event["message"]):
+                yield event
+
+    def test(self, messages: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        """The ``TestMetricFilter`` response for ``messages``: one record per match, in order."""
+        found = []
+        for number, message in enumerate(messages, semantics.EVENT_NUMBER_BASE):
+            values = self._extract(message)
+            if values is not None:
+                found.append(
+                    {"eventNumber": number, "eventMessage": message, "extractedValues": values}
+                )
+        return {"matches": found}
+
+
+def compile(pattern: str | Pattern) -> Matcher:
+    """Compile pattern text or a tree into a :class:`Matcher` (cached).
+
+    Raises:
+        PatternError: the text is not a valid pattern.
+    """
+    if isinstance(pattern, str):
+        return _compile_text(pattern)
+    if isinstance(pattern, Pattern):
+        return _compile_tree(pattern)
+    raise TypeError(f"expected pattern text or a Pattern, not {type(pattern).__name__}")
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _compile_text(text: str) -> Matcher:
+    return _compile_tree(parse(text))
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _compile_tree(pattern: Pattern) -> Matcher:
+    try:
+        build = _PATTERN_COMPILERS[type(pattern)]
+    except KeyError:
+        raise UnsupportedPatternError(
+            f"cwquery cannot evaluate {type(pattern).__name__}", render(pattern), 0
+        ) from None
+    matches, extract = build(pattern)
+    return Matcher(pattern, matches, extract)
+
+
+def matches(pattern: str | Pattern, message: str) -> bool:
+    """Does ``message`` match ``pattern``?
+
+    >>> matches("?ERROR ?WARN", "WARN low memory")
+    True
+    """
+    return compile(pattern).matches(message)
+
+
+def test_metric_filter(pattern: str | Pattern, messages: Iterable[str]) -> dict[str, Any]:
+    """What ``TestMetricFilter`` answers for ``pattern`` and ``messages`` (D16, D28).
+
+    >>> test_metric_filter("ERROR", ["INFO ok", "ERROR bad"])
+    {'matches': [{'eventNumber': 2, 'eventMessage': 'ERROR bad', 'extractedValues': {}}]}
+    """
+    return compile(pattern).test(messages)
+
+
+test_metric_filter.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+
+
+# --------------------------------------------------------------------------- whole patterns
+
+_Compiled = tuple[Callable[[str], bool], Callable[[str], "dict[str, str] | None"]]
+
+
+def _with_empty_extract(matcher: Callable[[str], bool]) -> _Compiled:
+    """Term and JSON patterns extract nothing: ``{}`` for a match (D28)."""
+    return matcher, lambda message: {} if matcher(message) else None
+
+
+def _match_all(pattern: MatchAll) -> _Compiled:
+    return _with_empty_extract(lambda message: True)
+
+
+def _term_pattern(pattern: TermPattern) -> _Compiled:
+    groups = semantics.term_groups(pattern)
+    required, excluded, optional = groups.required, groups.excluded, groups.any_of
+    if required or excluded:
+        if len(required) == 1 and not excluded:
+            (term,) = required
+            return _with_empty_extract(lambda message: term in message)
+        return _with_empty_extract(
+            lambda message: (
+                all(term in message for term in required)
+                and not any(term in message for term in excluded)
+            )
+        )
+    return _with_empty_extract(lambda message: any(term in message for term in optional))
+
+
+def _regex_pattern(pattern: RegexPattern) -> _Compiled:
+    search = compile_regex(pattern.regex.source).search
+    return _with_empty_extract(lambda message: search(message) is not None)
+
+
+def _json_pattern(pattern: JsonPattern) -> _Compiled:
+    predicate = compile_json(pattern.expr)
+    prefilter = _raw_prefilter(required_literals(pattern), escapes_possible=True)
+
+    def matcher(message: str) -> bool:
+        if prefilter is not None and not prefilter(message):
+            return False
+        document = load_json_event(message)
+        return document is not NOT_JSON and predicate(document)
+
+    return _with_empty_extract(matcher)
+
+
+def _delimited_pattern(pattern: DelimitedPattern) -> _Compiled:
+    slots = [field for field in pattern.fields if not isinstance(field, EllipsisField)]
+    layout = FieldLayout.of(pattern)
+    tests = [
+        (index, compile_field_condition(field.condition))
+        for index, field in enumerate(slots)
+        if field.condition is not None
+    ]
+    prefilter = _raw_prefilter(required_literals(pattern), escapes_possible=False)
+    assign = layout.assign
+
+    def matcher(message: str) -> bool:
+        if prefilter is not None and not prefilter(message):
+            return False
+        assigned = assign(message)
+        if assigned is None:
+            return False
+        return all(test(assigned[index][1]) for index, test in tests)
+
+    def extract(message: str) -> dict[str, str] | None:
+        return layout.extracted_values(message) if matcher(message) else None
+
+    return matcher, extract
+
+
+_PATTERN_COMPILERS: dict[type[Any], Callable[[Any], _Compiled]] = {
+    MatchAll: _match_all,
+    TermPattern: _term_pattern,
+    RegexPattern: _regex_pattern,
+    JsonPattern: _json_pattern,
+    DelimitedPattern: _delimited_pattern,
+}
+
+
+# --------------------------------------------------------------------------- JSON conditions
+
+
+def compile_json(node: Node) -> Predicate:
+    """A predicate over a parsed JSON event for any JSON expression node."""
+    try:
+        build = _JSON_COMPILERS[type(node)]
+    except KeyError:
+        raise TypeError(f"not a JSON condition: {type(node).__name__}") from None
+    return build(node)
+
+
+def _all_of(predicates: list[Predicate]) -> Predicate:
+    if len(predicates) == 2:
+        first, second = predicates
+        return lambda value: first(value) and second(value)
+    return lambda value: all(predicate(value) for predicate in predicates)
+
+
+def _any_of(predicates: list[Predicate]) -> Predicate:
+    if len(predicates) == 2:
+        first, second = predicates
+        return lambda value: first(value) or second(value)
+    return lambda value: any(predicate(value) for predicate in predicates)
+
+
+def _json_compare(node: JsonCompare) -> Predicate:
+    return _on_selected(node.selector, value_test(node.op, node.value))
+
+
+def _json_is(node: JsonIs) -> Predicate:
+    wanted = {TruthTest.TRUE: True, TruthTest.FALSE: False, TruthTest.NULL: None}[node.test]
+    return _on_selected(node.selector, lambda value: value is wanted)
+
+
+def _json_not_exists(node: JsonNotExists) -> Predicate:
+    """True when the selector reaches nothing (D8: with a wildcard, when it selects nothing)."""
+    resolve = selector_function(node.selector)
+    if has_wildcard(node.selector):
+        return lambda document: not resolve(document)
+    return lambda document: resolve(document) is MISSING
+
+
+def _on_selected(selector: Selector, test: Predicate) -> Predicate:
+    """Apply ``test`` to the selected value; with a wildcard, to any selected value (D8)."""
+    resolve = selector_function(selector)
+    if has_wildcard(selector):
+        return lambda document: any(test(value) for value in resolve(document))
+    return lambda document: test(resolve(document))
+
+
+_JSON_COMPILERS: dict[type[Any], Callable[[Any], Predicate]] = {
+    And: lambda node: _all_of([compile_json(operand) for operand in node.operands]),
+    Or: lambda node: _any_of([compile_json(operand) for operand in node.operands]),
+    JsonCompare: _json_compare,
+    JsonIs: _json_is,
+    JsonNotExists: _json_not_exists,
+}
+
+
+def has_wildcard(selector: Selector) -> bool:
+    return any(isinstance(step, AnyKey | AnyIndex) for step in selector.steps)
+
+
+def selector_function(selector: Selector) -> Callable[[Any], Any]:
+    """Without a wildcard: ``document -> value | MISSING``. With one: ``document -> list``."""
+    steps = selector.steps
+    if has_wildcard(selector):
+        return lambda document: _select_all(document, steps)
+    path = tuple(step.name if isinstance(step, Key) else step.index for step in steps)  # type: ignore[union-attr]
+    if len(path) == 1 and isinstance(path[0], str):
+        key = path[0]
+        return lambda document: document.get(key, MISSING)
+    return lambda document: _select_one(document, path)
+
+
+def _select_one(document: Any, path: tuple[str | int, ...]) -> Any:
+    node = document
+    for step in path:
+        if type(step) is str:
+            if type(node) is not dict:
+                return MISSING
+            node = node.get(step, MISSING)
+            if node is MISSING:
+                return MISSING
+        elif type(node) is list and 0 <= step < len(node):  # type: ignore[operator]
+            node = node[step]  # type: ignore[index]
+        else:
+            return MISSING
+    return node
+
+
+def _select_all(document: Any, steps: tuple[Any, ...]) -> list[Any]:
+    nodes = [document]
+    for step in steps:
+        selected: list[Any] = []
+        for node in nodes:
+            if isinstance(step, Key):
+                if type(node) is dict and step.name in node:
+                    selected.append(node[step.name])
+            elif isinstance(step, Index):
+                if type(node) is list and step.index < len(node):
+                    selected.append(node[step.index])
+            elif isinstance(step, AnyKey):
+                if type(node) is dict:
+                    selected.extend(node.values())
+            elif type(node) is list:
+                selected.extend(node)
+        nodes = selected
+    return nodes
+
+
+def value_test(op: Operator, literal: Any) -> Predicate:
+    """The test ``op literal`` applied to one selected JSON value (D9, D12, D25). A value that
+    is missing, null, an array or an object fails every comparison, ``!=`` included."""
+    if isinstance(literal, Regex):
+        search = compile_regex(literal.source).search
+
+        def regex_found(value: Any) -> bool | None:
+            text = json_text(value)
+            return None if text is None else search(text) is not None
+
+        if op is Operator.EQ:
+            return lambda value: regex_found(value) is True
+        return lambda value: regex_found(value) is False
+    if isinstance(literal, Number):
+        number, text = semantics.number_value(literal.text), literal.text
+        if op is Operator.EQ:
+            return lambda value: (
+                value == number if is_number(value) else type(value) is str and value == text
+            )
+        if op is Operator.NE:
+            return lambda value: (
+                value != number if is_number(value) else type(value) is str and value != text
+            )
+        compare = _RELATIONS[op]
+        return lambda value: is_number(value) and compare(value, number)
+    if isinstance(literal, String):
+        if literal.text == semantics.WILDCARD:
+            any_scalar = op is Operator.EQ
+            return lambda value: any_scalar and semantics.is_scalar(value)
+        text_matches = semantics.string_matcher(literal.text)
+        wanted = op is Operator.EQ
+
+        def string_test(value: Any) -> bool:
+            text = json_text(value)
+            return text is not None and text_matches(text) is wanted
+
+        return string_test
+    raise TypeError(f"not a value: {type(literal).__name__}")
+
+
+_RELATIONS: dict[Operator, Callable[[Any, Any], bool]] = {
+    Operator.LT: lambda a, b: a < b,
+    Operator.GT: lambda a, b: a > b,
+    Operator.LE: lambda a, b: a <= b,
+    Operator.GE: lambda a, b: a >= b,
+}
+
+
+# --------------------------------------------------------------------------- delimited fields
+
+
+def compile_field_condition(node: Node) -> Callable[[str], bool]:
+    """A test on one token's text for a field condition (D27)."""
+    if isinstance(node, And):
+        return _all_of([compile_field_condition(operand) for operand in node.operands])
+    if isinstance(node, Or):
+        return _any_of([compile_field_condition(operand) for operand in node.operands])
+    if isinstance(node, FieldCompare):
+        return token_test(node.op, node.value)
+    raise TypeError(f"not a field condition: {type(node).__name__}")
+
+
+def token_test(op: Operator, literal: Any) -> Callable[[str], bool]:
+    """``op literal`` on a token. Relational operators need a numeric token; ``=``/``!=`` with a
+    number compare numerically when the token is a number, else by text (D27)."""
+    if isinstance(literal, Regex):
+        search = compile_regex(literal.source).search
+        wanted = op is Operator.EQ
+        return lambda token: (search(token) is not None) is wanted
+    if isinstance(literal, Number):
+        number, text = semantics.number_value(literal.text), literal.text
+        parse_number = semantics.parse_number
+        if op.is_relational:
+            compare = _RELATIONS[op]
+            return lambda token: (
+                (value := parse_number(token)) is not None and compare(value, number)
+            )
+
+        def equal(token: str) -> bool:
+            value = parse_number(token)
+            return value == number if value is not None else token == text
+
+        return equal if op is Operator.EQ else lambda token: not equal(token)
+    if isinstance(literal, String):
+        text_matches = semantics.string_matcher(literal.text)
+        if op is Operator.EQ:
+            return text_matches
+        return lambda token: not text_matches(token)
+    raise TypeError(f"not a value: {type(literal).__name__}")
+
+
+# --------------------------------------------------------------------------- raw-text rejection
+
+
+def required_literals(pattern: JsonPattern | DelimitedPattern) -> frozenset[str]:
+    """Texts that every matching message contains verbatim, when it holds no escapes: JSON keys
+    (quoted) of conditions that need their selector, and the wildcard-free part of ``=``
+    strings. JSON string values that could be a number's text are left out (a number may be
+    spelled another way in the event)."""
+    if isinstance(pattern, JsonPattern):
+        return _json_literals(pattern.expr)
+    found: set[str] = set()
+    for field in pattern.fields:
+        if not isinstance(field, EllipsisField) and field.condition is not None:
+            found |= _field_literals(field.condition)
+    return frozenset(found)
+
+
+def _json_literals(node: Node) -> frozenset[str]:
+    if isinstance(node, And):
+        return frozenset().union(*(_json_literals(operand) for operand in node.operands))
+    if isinstance(node, Or):
+        return frozenset.intersection(*(_json_literals(operand) for operand in node.operands))
+    if isinstance(node, JsonCompare | JsonIs):
+        keys = {f'"{step.name}"' for step in node.selector.steps if isinstance(step, Key)}
+        if isinstance(node, JsonCompare) and node.op is Operator.EQ:
+            value = node.value
+            if isinstance(value, String):
+                core = semantics.required_text(value.text)
+                if core and not semantics.could_be_number_text(core):
+                    keys.add(core)
+        return frozenset(keys)
+    return frozenset()
+
+
+def _field_literals(node: Node) -> frozenset[str]:
+    if isinstance(node, And):
+        return frozenset().union(*(_field_literals(operand) for operand in node.operands))
+    if isinstance(node, Or):
+        return frozenset.intersection(*(_field_literals(operand) for operand in node.operands))
+    if isinstance(node, FieldCompare) and node.op is Operator.EQ and isinstance(node.value, String):
+        core = semantics.required_text(node.value.text)
+        return frozenset((core,)) if core else frozenset()
+    return frozenset()
+
+
+def _raw_prefilter(literals: frozenset[str], *, escapes_possible: bool) -> Predicate | None:
+    """A cheap test that rejects messages lacking a required literal, or ``None``. In JSON an
+    escape (``\\u0041``) can spell any character, so the test only rejects messages without a
+    backslash."""
+    if not literals:
+        return None
+    ordered = sorted(literals, key=len, reverse=True)  # longer literals are rarer
+    if escapes_possible:
+        return lambda message: "\\" in message or all(text in message for text in ordered)
+    return lambda message: all(text in message for text in ordered)

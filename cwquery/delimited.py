@@ -1,0 +1,93 @@
+"""Space-delimited events: splitting a message into tokens (D14) and lining the tokens up with
+the fields of a pattern (D15, D28).
+
+>>> split_tokens('127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] "GET / HTTP/1.0" 200')
+['127.0.0.1', '-', 'frank', '10/Oct/2000:13:25:15 -0700', 'GET / HTTP/1.0', '200']
+>>> layout = FieldLayout(("w1", "w2"), ellipsis_at=None)
+>>> layout.assign("ERROR 09/25/2014 12:00:02 Failed to process request")
+[(0, 'ERROR'), (1, '09/25/2014 12:00:02 Failed to process request')]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cwquery.ast import DelimitedPattern, EllipsisField
+
+
+def split_tokens(message: str) -> list[str]:
+    """The tokens of a message (D14). Runs of spaces and tabs separate tokens; a token that
+    starts with ``"`` or ``[`` runs to the next ``"`` or ``]`` (or to the end of the message when
+    there is none), and the grouping characters are not part of its value."""
+    return [value for _, value in _scan(message)]
+
+
+#: One token (D14): a "group", a [group] (each running to the end when unclosed), or a run of
+#: non-blank characters. Linear: no alternative can backtrack over another.
+_TOKEN = re.compile(r'"([^"]*)(?:"|\Z)|\[([^\]]*)(?:\]|\Z)|([^ \t]+)')
+
+
+def _scan(message: str) -> list[tuple[int, str]]:
+    """``(start offset, value)`` for every token; the offset is where the token's text begins
+    in the message, grouping character included."""
+    return [
+        (match.start(), match.group(match.lastindex or 0)) for match in _TOKEN.finditer(message)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldLayout:
+    """Where each non-``...`` field of a pattern takes its token from.
+
+    ``slots`` lists the fields in order (their names, or ``None`` when unnamed), without the
+    ellipsis; ``ellipsis_at`` is the index the ``...`` had among them, or ``None``.
+    """
+
+    slots: Sequence[str | None]
+    ellipsis_at: int | None
+
+    @classmethod
+    def of(cls, pattern: DelimitedPattern) -> FieldLayout:
+        """The layout of a space-delimited pattern's fields."""
+        slots = [f.name for f in pattern.fields if not isinstance(f, EllipsisField)]
+        ellipsis = [i for i, f in enumerate(pattern.fields) if isinstance(f, EllipsisField)]
+        return cls(tuple(slots), ellipsis[0] if ellipsis else None)
+
+    def assign(self, message: str) -> list[tuple[int, str]] | None:
+        """``(token position, value)`` for each slot, or ``None`` when the message has too few
+        tokens. Without ``...``, the last slot takes the rest of the message verbatim (D15)."""
+        tokens = _scan(message)
+        count, wanted = len(tokens), len(self.slots)
+        if count < wanted:
+            return None
+        if self.ellipsis_at is None:
+            if count == wanted or wanted == 0:
+                return [(position, value) for position, (_, value) in enumerate(tokens[:wanted])]
+            head = [(position, value) for position, (_, value) in enumerate(tokens[: wanted - 1])]
+            rest_start = tokens[wanted - 1][0]
+            return [*head, (wanted - 1, message[rest_start:])]
+        before = self.ellipsis_at
+        after = wanted - before
+        chosen = list(range(before)) + list(range(count - after, count))
+        return [(position, tokens[position][1]) for position in chosen]
+
+    def extracted_values(self, message: str) -> dict[str, str] | None:
+        """TestMetricFilter's ``extractedValues`` (D28): ``$name`` for named fields, ``$N``
+        (1-based position) for unnamed fields and for tokens under ``...``."""
+        assigned = self.assign(message)
+        if assigned is None:
+            return None
+        values: dict[str, str] = {}
+        by_position = dict(assigned)
+        names = dict(zip((position for position, _ in assigned), self.slots, strict=True))
+        if self.ellipsis_at is not None or not self.slots:
+            tokens = split_tokens(message)
+            for position, value in enumerate(tokens):
+                if position not in by_position:
+                    by_position[position] = value
+        for position in sorted(by_position):
+            name = names.get(position)
+            values[f"${name}" if name else f"${position + 1}"] = by_position[position]
+        return values

@@ -1,0 +1,179 @@
+"""Metric filters evaluated locally (spec §6.1): which value and dimensions an event publishes.
+
+>>> transformation = MetricTransformation("Latency", "App", "$.latency",
+...                                       dimensions={"type": "$.requestType"})
+>>> metric_filter = MetricFilter("{ $.latency = * }", transformation)
+>>> metric_filter.datapoint('{"latency": 50, "requestType": "GET"}')
+Datapoint(value=50.0, dimensions={'type': 'GET'})
+>>> MetricFilter("ERROR", transformation)
+Traceback (most recent call last):
+...
+cwquery.metrics.MetricFilterError: The specified filter pattern does not support dimensions
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cwquery import semantics
+from cwquery.ast import DelimitedPattern, EllipsisField, JsonPattern, Pattern
+from cwquery.compiler import Matcher, compile, has_wildcard, selector_function
+from cwquery.delimited import FieldLayout
+from cwquery.errors import CWQueryError
+from cwquery.parser import NUMBER_SYNTAX, parse_selector
+
+MAX_DIMENSIONS = 3
+MAX_METRIC_VALUE_LENGTH = 100
+#: The service's text when a term pattern is given dimensions (spec §8).
+DIMENSIONS_NOT_SUPPORTED = "The specified filter pattern does not support dimensions"
+
+_FIELD_REFERENCE = re.compile(r"\$([A-Za-z0-9_\-]+)")
+
+
+class MetricFilterError(CWQueryError, ValueError):
+    """A metric transformation the service would refuse; ``str(err)`` is the service's text."""
+
+
+@dataclass(frozen=True)
+class MetricTransformation:
+    """``PutMetricFilter``'s ``metricTransformations[0]``."""
+
+    metric_name: str
+    metric_namespace: str
+    metric_value: str
+    default_value: float | None = None
+    dimensions: Mapping[str, str] = field(default_factory=dict)
+    unit: str | None = None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> MetricTransformation:
+        """Build from the API's camelCase dictionary."""
+        return cls(
+            metric_name=data["metricName"],
+            metric_namespace=data["metricNamespace"],
+            metric_value=data["metricValue"],
+            default_value=data.get("defaultValue"),
+            dimensions=dict(data.get("dimensions") or {}),
+            unit=data.get("unit"),
+        )
+
+
+@dataclass(frozen=True)
+class Datapoint:
+    """What one matching event contributes to the metric."""
+
+    value: float
+    dimensions: dict[str, str]
+
+
+class MetricFilter:
+    """A pattern with its transformation, checked as ``PutMetricFilter`` checks them."""
+
+    def __init__(self, pattern: str | Pattern, transformation: MetricTransformation) -> None:
+        self.matcher: Matcher = compile(pattern)
+        self.transformation = transformation
+        check_transformation(self.matcher.pattern, transformation)
+        self._value = _reference(self.matcher.pattern, transformation.metric_value)
+        self._dimensions = {
+            name: _reference(self.matcher.pattern, reference)
+            for name, reference in transformation.dimensions.items()
+        }
+
+    def datapoint(self, message: str) -> Datapoint | None:
+        """The datapoint a matching event publishes, or ``None``: no match, or a value or
+        dimension that cannot be read as required (a non-numeric value publishes nothing)."""
+        if not self.matcher.matches(message):
+            return None
+        context = _Context(message)
+        value = _as_number(self._value(context))
+        if value is None:
+            return None
+        dimensions = {}
+        for name, read in self._dimensions.items():
+            text = _as_text(read(context))
+            if text is None or text == "":
+                return None
+            dimensions[name] = text
+        return Datapoint(value, dimensions)
+
+
+def check_transformation(pattern: Pattern, transformation: MetricTransformation) -> None:
+    """Raise :class:`MetricFilterError` for a transformation the service refuses (spec §6.1)."""
+    structured = isinstance(pattern, JsonPattern | DelimitedPattern)
+    if transformation.dimensions and not structured:
+        raise MetricFilterError(DIMENSIONS_NOT_SUPPORTED)
+    if len(transformation.dimensions) > MAX_DIMENSIONS:
+        raise MetricFilterError(f"A metric filter can have at most {MAX_DIMENSIONS} dimensions")
+    if transformation.dimensions and transformation.default_value is not None:
+        raise MetricFilterError("A metric filter with dimensions cannot have a default value")
+    if len(transformation.metric_value) > MAX_METRIC_VALUE_LENGTH:
+        raise MetricFilterError("metricValue is longer than 100 characters")
+    _reference(pattern, transformation.metric_value)
+    for reference in transformation.dimensions.values():
+        _reference(pattern, reference)
+
+
+class _Context:
+    """One message, parsed at most once for all the references that read it."""
+
+    __slots__ = ("_document", "_layout_values", "message")
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        self._document: Any = None
+        self._layout_values: dict[str, str] | None = None
+
+    def document(self) -> Any:
+        if self._document is None:
+            self._document = semantics.load_json_event(self.message)
+        return self._document
+
+    def fields(self, layout: FieldLayout) -> dict[str, str]:
+        if self._layout_values is None:
+            self._layout_values = layout.extracted_values(self.message) or {}
+        return self._layout_values
+
+
+def _reference(pattern: Pattern, reference: str) -> Callable[[_Context], Any]:
+    """How to read ``reference`` (a number, ``$.selector``, ``$field`` or ``$N``) from an event."""
+    reference = reference.strip()
+    if NUMBER_SYNTAX.fullmatch(reference):
+        number = float(reference)
+        return lambda context: number
+    if reference.startswith("$.") and isinstance(pattern, JsonPattern):
+        selector = parse_selector(reference)
+        resolve = selector_function(selector)
+        if has_wildcard(selector):
+            return lambda context: next(iter(resolve(context.document())), None)
+        return lambda context: resolve(context.document())
+    match = _FIELD_REFERENCE.fullmatch(reference)
+    if match and isinstance(pattern, DelimitedPattern):
+        names = {f.name for f in pattern.fields if not isinstance(f, EllipsisField) and f.name}
+        name = match.group(1)
+        if not (name in names or name.isdigit()):
+            raise MetricFilterError(f"'{reference}' names no field of the pattern")
+        layout = FieldLayout.of(pattern)
+        key = f"${name}"
+        return lambda context: context.fields(layout).get(key)
+    raise MetricFilterError(
+        f"'{reference}' is not a number, nor a reference this pattern can fill "
+        "($.selector for JSON patterns, $field or $N for space-delimited patterns)"
+    )
+
+
+def _as_number(value: Any) -> float | None:
+    if semantics.is_number(value):
+        return float(value)
+    if type(value) is str:
+        number = semantics.parse_number(value.strip())
+        return None if number is None else float(number)
+    return None
+
+
+def _as_text(value: Any) -> str | None:
+    if value is True or value is False:
+        return "true" if value else "false"
+    return semantics.json_text(value)

@@ -1,0 +1,168 @@
+"""CloudWatch's value rules: what a JSON event is, how literals compare with JSON values and
+tokens, and how wildcards behave. Each decision of ``docs/semantics.md`` that concerns values
+lives here, in one function or constant.
+
+>>> load_json_event('  {"a": 1, "a": 2} ')
+{'a': 2}
+>>> load_json_event('2024-01-01T00:00:00Z abc INFO {"a": 1}') is NOT_JSON
+True
+>>> string_matcher("*Event")("UpdateEvent"), string_matcher("Ev*ent")("Event")
+(True, False)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, Final, NamedTuple
+
+import orjson
+
+from cwquery.ast import TermKind, TermPattern
+from cwquery.parser import NUMBER_SYNTAX
+
+#: D16: TestMetricFilter numbers matching messages from 1.
+EVENT_NUMBER_BASE: Final = 1
+
+#: D25: a string value made of this character alone matches any non-null scalar.
+WILDCARD: Final = "*"
+
+
+class _Sentinel:
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+#: A selector that reaches nothing.
+MISSING: Final = _Sentinel("MISSING")
+#: A message that is not a JSON object (D10).
+NOT_JSON: Final = _Sentinel("NOT_JSON")
+
+_INT64_MIN, _UINT64_MAX = -(2**63), 2**64 - 1
+
+
+def load_json_event(message: str) -> Any:
+    """D10: the trimmed message must be, whole, one JSON object; else :data:`NOT_JSON`.
+
+    Duplicate keys: the last wins. Integers beyond 64 bits become floats (as orjson reads
+    them), and :func:`number_value` reads literals the same way, so both sides agree.
+    """
+    try:
+        document = orjson.loads(message)
+    except orjson.JSONDecodeError:
+        document = _load_json_leniently(message)
+    return document if type(document) is dict else NOT_JSON
+
+
+def _load_json_leniently(message: str) -> Any:
+    """orjson refuses JSON nested deeper than it supports; the standard library may still read it
+    (and gives up with RecursionError on absurd depths, which is then not JSON either)."""
+    if not message.lstrip().startswith("{"):
+        return NOT_JSON
+    try:
+        return json.loads(message, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        return NOT_JSON
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def number_value(text: str) -> int | float:
+    """A number literal's value (D22): an int when it is a 64-bit integer, else a float."""
+    if "." not in text and "e" not in text and "E" not in text:
+        value = int(text)
+        if _INT64_MIN <= value <= _UINT64_MAX:
+            return value
+    return float(text)
+
+
+def parse_number(text: str) -> int | float | None:
+    """The value of a token that is written as a number (D27), else ``None``."""
+    return number_value(text) if NUMBER_SYNTAX.fullmatch(text) else None
+
+
+def is_number(value: object) -> bool:
+    """JSON numbers; booleans are not numbers (D12)."""
+    kind = type(value)
+    return kind is int or kind is float
+
+
+def json_text(value: object) -> str | None:
+    """The text a JSON string or number is compared through (D12), else ``None``: strings as
+    they are, integers as ``str``, floats as their shortest ``repr``."""
+    kind = type(value)
+    if kind is str:
+        return value  # type: ignore[return-value]
+    if kind is int:
+        return str(value)
+    if kind is float:
+        return repr(value)
+    return None
+
+
+def is_scalar(value: object) -> bool:
+    """What ``= *`` matches (D25): strings, numbers and booleans; not null, arrays or objects."""
+    return type(value) in (str, int, float, bool)
+
+
+def string_matcher(pattern: str) -> Callable[[str], bool]:
+    """D25: ``*`` at the start and/or end is a wildcard; in the middle it is a literal ``*``.
+    The returned test takes a string; ``*`` alone accepts every string."""
+    if pattern == WILDCARD:
+        return lambda text: True
+    leading, trailing = pattern.startswith(WILDCARD), pattern.endswith(WILDCARD)
+    core = pattern[1 if leading else 0 : len(pattern) - 1 if trailing else len(pattern)]
+    if leading and trailing:
+        return lambda text: core in text
+    if leading:
+        return lambda text: text.endswith(core)
+    if trailing:
+        return lambda text: text.startswith(core)
+    return lambda text: text == pattern
+
+
+def required_text(pattern: str) -> str:
+    """The part of a string value every matching text contains (the value without wildcards)."""
+    if pattern == WILDCARD:
+        return ""
+    return pattern.strip(WILDCARD) if len(pattern) > 1 else pattern
+
+
+def could_be_number_text(text: str) -> bool:
+    """True when ``text`` could be the text of a JSON number, so a raw-text search for it is not
+    sound (the event may spell the number differently, e.g. ``1e2`` for ``100.0``)."""
+    return all(char in "0123456789.eE+-" for char in text)
+
+
+class TermGroups(NamedTuple):
+    """How the items of a term pattern combine (spec §2.2, decision D3)."""
+
+    required: tuple[str, ...]
+    excluded: tuple[str, ...]
+    #: the ``?`` terms, of which one must be present; empty when they are ignored
+    any_of: tuple[str, ...]
+    #: True when ``?`` terms stand beside plain or ``-`` terms and are therefore ignored (D3)
+    optional_ignored: bool
+
+
+def term_groups(pattern: TermPattern) -> TermGroups:
+    """D3: ``?`` terms count only when every item has ``?``; mixed with plain or ``-`` items
+    they are ignored and the rest is evaluated.
+
+    >>> from cwquery import parse
+    >>> term_groups(parse("?ERROR ?ARGUMENTS REQUEST"))
+    TermGroups(required=('REQUEST',), excluded=(), any_of=(), optional_ignored=True)
+    """
+    required = tuple(t.text for t in pattern.terms if t.kind is TermKind.REQUIRED)
+    excluded = tuple(t.text for t in pattern.terms if t.kind is TermKind.EXCLUDED)
+    optional = tuple(t.text for t in pattern.terms if t.kind is TermKind.OPTIONAL)
+    if required or excluded:
+        return TermGroups(required, excluded, (), bool(optional))
+    return TermGroups((), (), optional, False)
