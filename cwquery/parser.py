@@ -97,8 +97,8 @@ def parse(text: str) -> Pattern:
     cwquery.errors.RegexError: '(' is not allowed in a regex (line 1, column 5)
       %ERR(OR)?%
           ^
-    hint: CloudWatch regexes have no groups; match a literal parenthesis with \\x28 or \\x29, \
-and alternatives with | at the top level
+    hint: CloudWatch regexes have no groups, and escaping does not help: match a literal \
+parenthesis with \\x28 or \\x29, and alternatives with | at the top level
     """
     if not isinstance(text, str):
         raise TypeError(f"a filter pattern is a str, not {type(text).__name__}")

@@ -52,12 +52,7 @@ def check_regex(source: str) -> None:
             index = _check_escape(source, index)
             continue
         if char in "()":
-            raise RegexProblem(
-                index,
-                f"{char!r} is not allowed in a regex",
-                "CloudWatch regexes have no groups; match a literal parenthesis with \\x28 or "
-                "\\x29, and alternatives with | at the top level",
-            )
+            raise _parenthesis(index, char)
         if char not in LITERAL_CHARACTERS and char not in OPERATOR_CHARACTERS:
             raise RegexProblem(
                 index,
@@ -74,9 +69,20 @@ def check_regex(source: str) -> None:
         ) from None
 
 
+def _parenthesis(index: int, char: str) -> RegexProblem:
+    return RegexProblem(
+        index,
+        f"{char!r} is not allowed in a regex",
+        "CloudWatch regexes have no groups, and escaping does not help: match a literal "
+        "parenthesis with \\x28 or \\x29, and alternatives with | at the top level",
+    )
+
+
 def _check_escape(source: str, index: int) -> int:
     """Validate the escape at ``source[index] == '\\'``; return the index after it."""
     following = source[index + 1 : index + 2]
+    if following in ("(", ")"):
+        raise _parenthesis(index + 1, following)
     if following in CLASS_ESCAPES and following:
         return index + 2
     if following == "x":
