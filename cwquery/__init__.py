@@ -17,6 +17,7 @@ from cwquery.errors import (
     RegexError,
     UnsupportedPatternError,
 )
+from cwquery.explain import Explanation, explain
 from cwquery.parser import parse
 from cwquery.render import render
 
@@ -24,6 +25,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CWQueryError",
+    "Explanation",
     "Matcher",
     "Pattern",
     "PatternError",
@@ -34,6 +36,7 @@ __all__ = [
     "__version__",
     "ast",
     "compile",
+    "explain",
     "matches",
     "parse",
     "render",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from cwquery import __version__
-from cwquery.cli import patterns
+from cwquery.cli import evaluate, patterns
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -16,3 +16,4 @@ def main() -> None:
 
 main.add_command(patterns.check)
 main.add_command(patterns.fmt)
+main.add_command(evaluate.test_command)
