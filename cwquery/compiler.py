@@ -185,7 +185,7 @@ def _term_pattern(pattern: TermPattern) -> _Compiled:
 
 
 def _regex_pattern(pattern: RegexPattern) -> _Compiled:
-    search = compile_regex(pattern.regex.source).search
+    search = compile_regex(pattern.regex.source)
     return _with_empty_extract(lambda message: search(message) is not None)
 
 
@@ -352,7 +352,7 @@ def value_test(op: Operator, literal: Any) -> Predicate:
     """The test ``op literal`` applied to one selected JSON value (D9, D12, D25). A value that
     is missing, null, an array or an object fails every comparison, ``!=`` included."""
     if isinstance(literal, Regex):
-        search = compile_regex(literal.source).search
+        search = compile_regex(literal.source)
 
         def regex_found(value: Any) -> bool | None:
             text = json_text(value)
@@ -414,7 +414,7 @@ def token_test(op: Operator, literal: Any) -> Callable[[str], bool]:
     """``op literal`` on a token. Relational operators need a numeric token; ``=``/``!=`` with a
     number compare numerically when the token is a number, else by text (D27)."""
     if isinstance(literal, Regex):
-        search = compile_regex(literal.source).search
+        search = compile_regex(literal.source)
         wanted = op is Operator.EQ
         return lambda token: (search(token) is not None) is wanted
     if isinstance(literal, Number):

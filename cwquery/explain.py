@@ -148,7 +148,7 @@ def _term_check(text: str, prefix: str, message: str, *, wanted: bool) -> Check:
 
 
 def _explain_regex(tree: RegexPattern, message: str) -> list[Check]:
-    found = compile_regex(tree.regex.source).search(message)
+    found = compile_regex(tree.regex.source)(message)
     seen = f"matched {_show(found.group(0))} at {found.start()}" if found else "no match"
     return [Check(render(tree.regex), seen, found is not None)]
 

@@ -54,14 +54,14 @@ def load_json_event(message: str) -> Any:
     """
     try:
         document = orjson.loads(message)
-    except orjson.JSONDecodeError:
+    except ValueError:  # not JSON, or text orjson refuses (lone surrogates, very deep nesting)
         document = _load_json_leniently(message)
     return document if type(document) is dict else NOT_JSON
 
 
 def _load_json_leniently(message: str) -> Any:
-    """orjson refuses JSON nested deeper than it supports; the standard library may still read it
-    (and gives up with RecursionError on absurd depths, which is then not JSON either)."""
+    """The standard library reads some texts orjson refuses, such as lone surrogates; it gives
+    up with RecursionError on absurd nesting, which then counts as not JSON."""
     if not message.lstrip().startswith("{"):
         return NOT_JSON
     try:
