@@ -1,0 +1,60 @@
+"""``cwquery test`` over files and standard input."""
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cwquery.cli import main
+
+LOGS = Path(__file__).parent.parent / "examples" / "logs"
+
+
+def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), input=stdin)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_prints_matches_and_a_summary() -> None:
+    code, out, err = run("test", "{ $.a > 1 }", stdin='{"a": 1}\ntext\n{"a": 2}\n')
+    assert code == 0
+    assert out == '{"a": 2}\n'
+    assert err.strip() == "1 of 3 messages matched; 1 message was not JSON"
+
+
+def test_no_match_exits_1_and_error_exits_2() -> None:
+    assert run("test", "ERROR", stdin="INFO\n")[0] == 1
+    code, _, err = run("test", "{ $.a = ", stdin="x\n")
+    assert code == 2 and err.startswith("syntax:")
+    assert run("test", "ERROR", "/no/such/file")[0] == 2
+
+
+def test_count_invert_and_quiet() -> None:
+    stdin = "ERROR a\nINFO b\nERROR c\n"
+    assert run("test", "--count", "-q", "ERROR", stdin=stdin)[1] == "2\n"
+    assert run("test", "--invert", "-q", "ERROR", stdin=stdin)[1] == "INFO b\n"
+
+
+def test_json_output_is_test_metric_filter_shaped() -> None:
+    code, out, _ = run("test", "--json", "[a, b]", stdin="x y\nz\n")
+    assert code == 0
+    assert json.loads(out) == {
+        "matches": [
+            {"eventNumber": 1, "eventMessage": "x y", "extractedValues": {"$a": "x", "$b": "y"}}
+        ]
+    }
+
+
+def test_explain_covers_every_message() -> None:
+    code, out, _ = run("test", "--explain", "{ $.a = 1 }", stdin='{"a": 1}\n{"a": 2}\n')
+    assert code == 0
+    assert out.count("#1 match") == 1 and out.count("#2 no match") == 1
+
+
+def test_reads_several_files_of_different_kinds(tmp_path: Path) -> None:
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps({"events": [{"message": "ERROR in export"}]}), encoding="utf-8")
+    code, out, _ = run("test", "-q", "ERROR", str(export), str(LOGS / "app.jsonl"))
+    assert code == 0
+    assert out.splitlines()[0] == "ERROR in export"
+    assert len(out.splitlines()) == sum("ERROR" in line for line in (LOGS / "app.jsonl").open()) + 1
