@@ -13,8 +13,11 @@ matching a message is a few function calls. This is the only module that evaluat
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
+
+import orjson
 
 from cwquery import semantics
 from cwquery.ast import (
@@ -43,12 +46,12 @@ from cwquery.ast import (
     TermPattern,
     TruthTest,
 )
-from cwquery.delimited import FieldLayout
+from cwquery.delimited import PLAIN_TOKEN, FieldLayout, rest_of_message, token_value
 from cwquery.errors import UnsupportedPatternError
 from cwquery.parser import parse
 from cwquery.regex import compile_regex
 from cwquery.render import render
-from cwquery.semantics import MISSING, NOT_JSON, is_number, json_text, load_json_event
+from cwquery.semantics import MISSING, NUMBER_TYPES, json_text, load_json_event
 
 Predicate = Callable[[Any], bool]
 Event = TypeVar("Event", str, Mapping[str, Any])
@@ -170,18 +173,45 @@ def _match_all(pattern: MatchAll) -> _Compiled:
 
 def _term_pattern(pattern: TermPattern) -> _Compiled:
     groups = semantics.term_groups(pattern)
-    required, excluded, optional = groups.required, groups.excluded, groups.any_of
-    if required or excluded:
-        if len(required) == 1 and not excluded:
-            (term,) = required
-            return _with_empty_extract(lambda message: term in message)
-        return _with_empty_extract(
-            lambda message: (
-                all(term in message for term in required)
-                and not any(term in message for term in excluded)
-            )
-        )
-    return _with_empty_extract(lambda message: any(term in message for term in optional))
+    if groups.required or groups.excluded:
+        return _with_empty_extract(_all_present_none_present(groups.required, groups.excluded))
+    return _with_empty_extract(_any_present(groups.any_of))
+
+
+def _all_present_none_present(
+    required: tuple[str, ...], excluded: tuple[str, ...]
+) -> Callable[[str], bool]:
+    if len(required) == 1 and not excluded:
+        (term,) = required
+        return lambda message: term in message
+    if len(required) == 1 and len(excluded) == 1:
+        (term,), (unwanted,) = required, excluded
+        return lambda message: term in message and unwanted not in message
+
+    def all_present_none_present(message: str) -> bool:
+        for term in required:
+            if term not in message:
+                return False
+        for term in excluded:  # noqa: SIM110 - a loop is faster than any() with a generator
+            if term in message:
+                return False
+        return True
+
+    return all_present_none_present
+
+
+def _any_present(terms: tuple[str, ...]) -> Callable[[str], bool]:
+    if len(terms) == 2:
+        first, second = terms
+        return lambda message: first in message or second in message
+
+    def any_present(message: str) -> bool:
+        for term in terms:  # noqa: SIM110 - a loop is faster than any() with a generator
+            if term in message:
+                return True
+        return False
+
+    return any_present
 
 
 def _regex_pattern(pattern: RegexPattern) -> _Compiled:
@@ -193,39 +223,64 @@ def _json_pattern(pattern: JsonPattern) -> _Compiled:
     predicate = compile_json(pattern.expr)
     prefilter = _raw_prefilter(required_literals(pattern), escapes_possible=True)
 
+    loads = orjson.loads
+
     def matcher(message: str) -> bool:
         if prefilter is not None and not prefilter(message):
             return False
-        document = load_json_event(message)
-        return document is not NOT_JSON and predicate(document)
+        try:  # the fast path of semantics.load_json_event, which decides what is JSON (D10)
+            document = loads(message)
+        except ValueError:
+            document = load_json_event(message)
+        return type(document) is dict and predicate(document)
 
     return _with_empty_extract(matcher)
 
 
 def _delimited_pattern(pattern: DelimitedPattern) -> _Compiled:
-    slots = [field for field in pattern.fields if not isinstance(field, EllipsisField)]
+    """Tokens are found once with ``findall``; only the slots that carry a condition are read.
+    Slots after ``...`` are counted from the end; without ``...`` the last slot takes the rest
+    of the message when there are more tokens than slots (D15)."""
     layout = FieldLayout.of(pattern)
-    tests = [
-        (index, compile_field_condition(field.condition))
-        for index, field in enumerate(slots)
-        if field.condition is not None
-    ]
+    slots = [field for field in pattern.fields if not isinstance(field, EllipsisField)]
+    wanted = len(slots)
+    checks: list[tuple[int, Callable[[str], bool], bool]] = []
+    for index, field in enumerate(slots):
+        if field.condition is None:
+            continue
+        position = index
+        if layout.ellipsis_at is not None and index >= layout.ellipsis_at:
+            position = index - wanted  # counted from the end
+        takes_rest = layout.ellipsis_at is None and index == wanted - 1
+        checks.append((position, compile_field_condition(field.condition), takes_rest))
     prefilter = _raw_prefilter(required_literals(pattern), escapes_possible=False)
-    assign = layout.assign
+    findall = PLAIN_TOKEN.findall
 
     def matcher(message: str) -> bool:
         if prefilter is not None and not prefilter(message):
             return False
-        assigned = assign(message)
-        if assigned is None:
+        found = findall(message)
+        count = len(found)
+        if count < wanted:
             return False
-        return all(test(assigned[index][1]) for index, test in tests)
+        for position, test, takes_rest in checks:
+            if takes_rest and count > wanted:
+                value = rest_of_message(message, position)
+            else:
+                value = found[position]
+                if value[:1] in _GROUP_OPENERS:
+                    value = token_value(value)
+            if not test(value):
+                return False
+        return True
 
     def extract(message: str) -> dict[str, str] | None:
         return layout.extracted_values(message) if matcher(message) else None
 
     return matcher, extract
 
+
+_GROUP_OPENERS = frozenset('"[')
 
 _PATTERN_COMPILERS: dict[type[Any], Callable[[Any], _Compiled]] = {
     MatchAll: _match_all,
@@ -268,15 +323,26 @@ def _json_compare(node: JsonCompare) -> Predicate:
 
 def _json_is(node: JsonIs) -> Predicate:
     wanted = {TruthTest.TRUE: True, TruthTest.FALSE: False, TruthTest.NULL: None}[node.test]
+    key = _single_key(node.selector)
+    if key is not None:
+        return lambda document: document.get(key, MISSING) is wanted
     return _on_selected(node.selector, lambda value: value is wanted)
 
 
 def _json_not_exists(node: JsonNotExists) -> Predicate:
     """True when the selector reaches nothing (D8: with a wildcard, when it selects nothing)."""
+    key = _single_key(node.selector)
+    if key is not None:
+        return lambda document: key not in document
     resolve = selector_function(node.selector)
     if has_wildcard(node.selector):
         return lambda document: not resolve(document)
     return lambda document: resolve(document) is MISSING
+
+
+def _single_key(selector: Selector) -> str | None:
+    step = selector.steps[0]
+    return step.name if len(selector.steps) == 1 and isinstance(step, Key) else None
 
 
 def _on_selected(selector: Selector, test: Predicate) -> Predicate:
@@ -309,6 +375,11 @@ def selector_function(selector: Selector) -> Callable[[Any], Any]:
     if len(path) == 1 and isinstance(path[0], str):
         key = path[0]
         return lambda document: document.get(key, MISSING)
+    if len(path) == 2 and isinstance(path[0], str) and isinstance(path[1], str):
+        outer, inner = path
+        return lambda document: (
+            node.get(inner, MISSING) if type(node := document.get(outer)) is dict else MISSING
+        )
     return lambda document: _select_one(document, path)
 
 
@@ -364,35 +435,47 @@ def value_test(op: Operator, literal: Any) -> Predicate:
     if isinstance(literal, Number):
         number, text = semantics.number_value(literal.text), literal.text
         if op is Operator.EQ:
-            return lambda value: (
-                value == number if is_number(value) else type(value) is str and value == text
-            )
+            return lambda value: value == number if type(value) in NUMBER_TYPES else value == text
         if op is Operator.NE:
             return lambda value: (
-                value != number if is_number(value) else type(value) is str and value != text
+                value != number
+                if type(value) in NUMBER_TYPES
+                else type(value) is str and value != text
             )
         compare = _RELATIONS[op]
-        return lambda value: is_number(value) and compare(value, number)
+        return lambda value: type(value) in NUMBER_TYPES and compare(value, number)
     if isinstance(literal, String):
         if literal.text == semantics.WILDCARD:
             any_scalar = op is Operator.EQ
             return lambda value: any_scalar and semantics.is_scalar(value)
-        text_matches = semantics.string_matcher(literal.text)
         wanted = op is Operator.EQ
-
-        def string_test(value: Any) -> bool:
-            text = json_text(value)
-            return text is not None and text_matches(text) is wanted
-
-        return string_test
+        if not semantics.has_wildcard(literal.text):
+            exact = literal.text
+            if wanted:
+                return lambda value: (
+                    value == exact if type(value) is str else json_text(value) == exact
+                )
+            return lambda value: (
+                value != exact
+                if type(value) is str
+                else (text := json_text(value)) is not None and text != exact
+            )
+        text_matches = semantics.string_matcher(literal.text)
+        if wanted:
+            return lambda value: (
+                text_matches(value)
+                if type(value) is str
+                else (text := json_text(value)) is not None and text_matches(text)
+            )
+        return lambda value: (text := json_text(value)) is not None and not text_matches(text)
     raise TypeError(f"not a value: {type(literal).__name__}")
 
 
 _RELATIONS: dict[Operator, Callable[[Any, Any], bool]] = {
-    Operator.LT: lambda a, b: a < b,
-    Operator.GT: lambda a, b: a > b,
-    Operator.LE: lambda a, b: a <= b,
-    Operator.GE: lambda a, b: a >= b,
+    Operator.LT: operator.lt,
+    Operator.GT: operator.gt,
+    Operator.LE: operator.le,
+    Operator.GE: operator.ge,
 }
 
 
@@ -427,8 +510,10 @@ def token_test(op: Operator, literal: Any) -> Callable[[str], bool]:
             )
 
         def equal(token: str) -> bool:
+            if token == text:
+                return True
             value = parse_number(token)
-            return value == number if value is not None else token == text
+            return value == number if value is not None else False
 
         return equal if op is Operator.EQ else lambda token: not equal(token)
     if isinstance(literal, String):
@@ -486,11 +571,24 @@ def _field_literals(node: Node) -> frozenset[str]:
 
 def _raw_prefilter(literals: frozenset[str], *, escapes_possible: bool) -> Predicate | None:
     """A cheap test that rejects messages lacking a required literal, or ``None``. In JSON an
-    escape (``\\u0041``) can spell any character, so the test only rejects messages without a
-    backslash."""
+    escape (``\\u0041``) can spell any character, so there the test only rejects messages
+    without a backslash."""
     if not literals:
         return None
-    ordered = sorted(literals, key=len, reverse=True)  # longer literals are rarer
-    if escapes_possible:
-        return lambda message: "\\" in message or all(text in message for text in ordered)
-    return lambda message: all(text in message for text in ordered)
+    values = [text for text in literals if not text.startswith('"')]
+    keys = [text for text in literals if text.startswith('"')]
+    # values are far more selective than keys; keys only help when there is no value to test
+    ordered = sorted(values or keys, key=len, reverse=True)
+    if len(ordered) == 1:
+        (only,) = ordered
+        if escapes_possible:
+            return lambda message: only in message or "\\" in message
+        return lambda message: only in message
+
+    def all_literals_present(message: str) -> bool:
+        for text in ordered:
+            if text not in message:
+                return escapes_possible and "\\" in message
+        return True
+
+    return all_literals_present

@@ -25,16 +25,33 @@ def split_tokens(message: str) -> list[str]:
 
 
 #: One token (D14): a "group", a [group] (each running to the end when unclosed), or a run of
-#: non-blank characters. Linear: no alternative can backtrack over another.
-_TOKEN = re.compile(r'"([^"]*)(?:"|\Z)|\[([^\]]*)(?:\]|\Z)|([^ \t]+)')
+#: non-blank characters. Linear: no alternative can backtrack over another. With ``findall``,
+#: a token's value is the one non-empty group of its match (or "" for an empty group).
+TOKEN = re.compile(r'"([^"]*)(?:"|\Z)|\[([^\]]*)(?:\]|\Z)|([^ \t]+)')
+
+
+#: The same tokens as :data:`TOKEN`, matched whole (grouping characters included), for ``findall``
+#: to return plain strings; :func:`token_value` removes the grouping characters.
+PLAIN_TOKEN = re.compile(r'"[^"]*(?:"|\Z)|\[[^\]]*(?:\]|\Z)|[^ \t]+')
+_CLOSING = {'"': '"', "[": "]"}
+
+
+def token_value(token: str) -> str:
+    """The value of a token matched by :data:`PLAIN_TOKEN`: a group without its characters.
+
+    >>> token_value('"GET / HTTP/1.0"'), token_value("[unclosed"), token_value("plain")
+    ('GET / HTTP/1.0', 'unclosed', 'plain')
+    """
+    closing = _CLOSING.get(token[:1])
+    if closing is None:
+        return token
+    return token[1:-1] if len(token) > 1 and token[-1] == closing else token[1:]
 
 
 def _scan(message: str) -> list[tuple[int, str]]:
     """``(start offset, value)`` for every token; the offset is where the token's text begins
     in the message, grouping character included."""
-    return [
-        (match.start(), match.group(match.lastindex or 0)) for match in _TOKEN.finditer(message)
-    ]
+    return [(match.start(), match.group(match.lastindex or 0)) for match in TOKEN.finditer(message)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,3 +108,8 @@ class FieldLayout:
             name = names.get(position)
             values[f"${name}" if name else f"${position + 1}"] = by_position[position]
         return values
+
+
+def rest_of_message(message: str, position: int) -> str:
+    """The message verbatim from the start of token ``position`` (0-based) to its end (D15)."""
+    return message[_scan(message)[position][0] :]

@@ -88,10 +88,13 @@ def parse_number(text: str) -> int | float | None:
     return number_value(text) if NUMBER_SYNTAX.fullmatch(text) else None
 
 
+#: The types of JSON numbers; ``bool`` is not among them (D12).
+NUMBER_TYPES: Final = frozenset((int, float))
+
+
 def is_number(value: object) -> bool:
     """JSON numbers; booleans are not numbers (D12)."""
-    kind = type(value)
-    return kind is int or kind is float
+    return type(value) in NUMBER_TYPES
 
 
 def json_text(value: object) -> str | None:
@@ -125,7 +128,12 @@ def string_matcher(pattern: str) -> Callable[[str], bool]:
         return lambda text: text.endswith(core)
     if trailing:
         return lambda text: text.startswith(core)
-    return lambda text: text == pattern
+    return pattern.__eq__  # type: ignore[return-value]
+
+
+def has_wildcard(pattern: str) -> bool:
+    """Whether a string value uses ``*`` as a wildcard (at its start or end, D25)."""
+    return pattern.startswith(WILDCARD) or pattern.endswith(WILDCARD)
 
 
 def required_text(pattern: str) -> str:
