@@ -128,7 +128,7 @@ def string_matcher(pattern: str) -> Callable[[str], bool]:
         return lambda text: text.endswith(core)
     if trailing:
         return lambda text: text.startswith(core)
-    return pattern.__eq__  # type: ignore[return-value]
+    return pattern.__eq__
 
 
 def has_wildcard(pattern: str) -> bool:
