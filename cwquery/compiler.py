@@ -49,6 +49,7 @@ from cwquery.ast import (
 from cwquery.delimited import PLAIN_TOKEN, FieldLayout, rest_of_message, token_value
 from cwquery.errors import UnsupportedPatternError
 from cwquery.parser import parse
+from cwquery.prefilter import raw_prefilter, required_literals
 from cwquery.regex import compile_regex
 from cwquery.render import render
 from cwquery.semantics import MISSING, NUMBER_TYPES, json_text, load_json_event
@@ -130,7 +131,7 @@ def _compile_tree(pattern: Pattern) -> Matcher:
         build = _PATTERN_COMPILERS[type(pattern)]
     except KeyError:
         raise UnsupportedPatternError(
-            f"cwquery cannot evaluate {type(pattern).__name__}", render(pattern), 0
+            f"cwquery cannot evaluate {type(pattern).__name__}", "", 0
         ) from None
     matches, extract = build(pattern)
     return Matcher(pattern, matches, extract)
@@ -221,7 +222,7 @@ def _regex_pattern(pattern: RegexPattern) -> _Compiled:
 
 def _json_pattern(pattern: JsonPattern) -> _Compiled:
     predicate = compile_json(pattern.expr)
-    prefilter = _raw_prefilter(required_literals(pattern), escapes_possible=True)
+    prefilter = raw_prefilter(required_literals(pattern), escapes_possible=True)
 
     loads = orjson.loads
 
@@ -253,7 +254,7 @@ def _delimited_pattern(pattern: DelimitedPattern) -> _Compiled:
             position = index - wanted  # counted from the end
         takes_rest = layout.ellipsis_at is None and index == wanted - 1
         checks.append((position, compile_field_condition(field.condition), takes_rest))
-    prefilter = _raw_prefilter(required_literals(pattern), escapes_possible=False)
+    prefilter = raw_prefilter(required_literals(pattern), escapes_possible=False)
     findall = PLAIN_TOKEN.findall
 
     def matcher(message: str) -> bool:
@@ -522,73 +523,3 @@ def token_test(op: Operator, literal: Any) -> Callable[[str], bool]:
             return text_matches
         return lambda token: not text_matches(token)
     raise TypeError(f"not a value: {type(literal).__name__}")
-
-
-# --------------------------------------------------------------------------- raw-text rejection
-
-
-def required_literals(pattern: JsonPattern | DelimitedPattern) -> frozenset[str]:
-    """Texts that every matching message contains verbatim, when it holds no escapes: JSON keys
-    (quoted) of conditions that need their selector, and the wildcard-free part of ``=``
-    strings. JSON string values that could be a number's text are left out (a number may be
-    spelled another way in the event)."""
-    if isinstance(pattern, JsonPattern):
-        return _json_literals(pattern.expr)
-    found: set[str] = set()
-    for field in pattern.fields:
-        if not isinstance(field, EllipsisField) and field.condition is not None:
-            found |= _field_literals(field.condition)
-    return frozenset(found)
-
-
-def _json_literals(node: Node) -> frozenset[str]:
-    if isinstance(node, And):
-        return frozenset().union(*(_json_literals(operand) for operand in node.operands))
-    if isinstance(node, Or):
-        return frozenset.intersection(*(_json_literals(operand) for operand in node.operands))
-    if isinstance(node, JsonCompare | JsonIs):
-        keys = {f'"{step.name}"' for step in node.selector.steps if isinstance(step, Key)}
-        if isinstance(node, JsonCompare) and node.op is Operator.EQ:
-            value = node.value
-            if isinstance(value, String):
-                core = semantics.required_text(value.text)
-                if core and not semantics.could_be_number_text(core):
-                    keys.add(core)
-        return frozenset(keys)
-    return frozenset()
-
-
-def _field_literals(node: Node) -> frozenset[str]:
-    if isinstance(node, And):
-        return frozenset().union(*(_field_literals(operand) for operand in node.operands))
-    if isinstance(node, Or):
-        return frozenset.intersection(*(_field_literals(operand) for operand in node.operands))
-    if isinstance(node, FieldCompare) and node.op is Operator.EQ and isinstance(node.value, String):
-        core = semantics.required_text(node.value.text)
-        return frozenset((core,)) if core else frozenset()
-    return frozenset()
-
-
-def _raw_prefilter(literals: frozenset[str], *, escapes_possible: bool) -> Predicate | None:
-    """A cheap test that rejects messages lacking a required literal, or ``None``. In JSON an
-    escape (``\\u0041``) can spell any character, so there the test only rejects messages
-    without a backslash."""
-    if not literals:
-        return None
-    values = [text for text in literals if not text.startswith('"')]
-    keys = [text for text in literals if text.startswith('"')]
-    # values are far more selective than keys; keys only help when there is no value to test
-    ordered = sorted(values or keys, key=len, reverse=True)
-    if len(ordered) == 1:
-        (only,) = ordered
-        if escapes_possible:
-            return lambda message: only in message or "\\" in message
-        return lambda message: only in message
-
-    def all_literals_present(message: str) -> bool:
-        for text in ordered:
-            if text not in message:
-                return escapes_possible and "\\" in message
-        return True
-
-    return all_literals_present

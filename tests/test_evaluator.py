@@ -14,7 +14,7 @@ from strategies import patterns
 
 import cwquery
 from cwquery import compile, matches, test_metric_filter
-from cwquery.compiler import required_literals
+from cwquery.prefilter import required_literals
 from cwquery.semantics import EVENT_NUMBER_BASE
 
 

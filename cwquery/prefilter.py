@@ -1,0 +1,99 @@
+"""Raw-text rejection: texts that every matching message must contain, checked before the
+message is parsed. Only used where it is provably sound (see :func:`required_literals`).
+
+>>> from cwquery import parse
+>>> sorted(required_literals(parse('{ $.level = "ERROR" && $.code = 500 }')))
+['"code"', '"level"', 'ERROR']
+>>> reject = raw_prefilter(frozenset({"ERROR", '"level"'}), escapes_possible=True)
+>>> reject('{"level": "INFO"}'), reject('{"l\\u0065vel": "\\u0045RROR"}')
+(False, True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from cwquery import semantics
+from cwquery.ast import (
+    And,
+    DelimitedPattern,
+    EllipsisField,
+    FieldCompare,
+    JsonCompare,
+    JsonIs,
+    JsonPattern,
+    Key,
+    Node,
+    Operator,
+    Or,
+    String,
+)
+
+
+def required_literals(pattern: JsonPattern | DelimitedPattern) -> frozenset[str]:
+    """Texts that every matching message contains verbatim, when it holds no escapes: JSON keys
+    (quoted) of conditions that need their selector, and the wildcard-free part of ``=``
+    strings. JSON string values that could be a number's text are left out (a number may be
+    spelled another way in the event)."""
+    if isinstance(pattern, JsonPattern):
+        return _json_literals(pattern.expr)
+    found: set[str] = set()
+    for field in pattern.fields:
+        if not isinstance(field, EllipsisField) and field.condition is not None:
+            found |= _field_literals(field.condition)
+    return frozenset(found)
+
+
+def _json_literals(node: Node) -> frozenset[str]:
+    if isinstance(node, And):
+        return frozenset().union(*(_json_literals(operand) for operand in node.operands))
+    if isinstance(node, Or):
+        return frozenset.intersection(*(_json_literals(operand) for operand in node.operands))
+    if isinstance(node, JsonCompare | JsonIs):
+        keys = {f'"{step.name}"' for step in node.selector.steps if isinstance(step, Key)}
+        if isinstance(node, JsonCompare) and node.op is Operator.EQ:
+            value = node.value
+            if isinstance(value, String):
+                core = semantics.required_text(value.text)
+                if core and not semantics.could_be_number_text(core):
+                    keys.add(core)
+        return frozenset(keys)
+    return frozenset()
+
+
+def _field_literals(node: Node) -> frozenset[str]:
+    if isinstance(node, And):
+        return frozenset().union(*(_field_literals(operand) for operand in node.operands))
+    if isinstance(node, Or):
+        return frozenset.intersection(*(_field_literals(operand) for operand in node.operands))
+    if isinstance(node, FieldCompare) and node.op is Operator.EQ and isinstance(node.value, String):
+        core = semantics.required_text(node.value.text)
+        return frozenset((core,)) if core else frozenset()
+    return frozenset()
+
+
+def raw_prefilter(
+    literals: frozenset[str], *, escapes_possible: bool
+) -> Callable[[str], bool] | None:
+    """A cheap test that rejects messages lacking a required literal, or ``None``. In JSON an
+    escape (``\\u0041``) can spell any character, so there the test only rejects messages
+    without a backslash."""
+    if not literals:
+        return None
+    values = [text for text in literals if not text.startswith('"')]
+    keys = [text for text in literals if text.startswith('"')]
+    # values are far more selective than keys; keys only help when there is no value to test
+    ordered = sorted(values or keys, key=len, reverse=True)
+    if len(ordered) == 1:
+        (only,) = ordered
+        if escapes_possible:
+            return lambda message: only in message or "\\" in message
+        return lambda message: only in message
+
+    def all_literals_present(message: str) -> bool:
+        for text in ordered:
+            if text not in message:
+                return escapes_possible and "\\" in message
+        return True
+
+    return all_literals_present
