@@ -90,24 +90,37 @@ class FieldLayout:
         chosen = list(range(before)) + list(range(count - after, count))
         return [(position, tokens[position][1]) for position in chosen]
 
-    def extracted_values(self, message: str) -> dict[str, str] | None:
-        """TestMetricFilter's ``extractedValues`` (D28): ``$name`` for named fields, ``$N``
-        (1-based position) for unnamed fields and for tokens under ``...``."""
+    def values_by_position(self, message: str) -> dict[int, str] | None:
+        """Every token's value by 0-based position (a slot that takes the rest of the message
+        gives that rest), or ``None`` when the message has too few tokens."""
         assigned = self.assign(message)
         if assigned is None:
             return None
-        values: dict[str, str] = {}
-        by_position = dict(assigned)
-        names = dict(zip((position for position, _ in assigned), self.slots, strict=True))
+        values = dict(assigned)
         if self.ellipsis_at is not None or not self.slots:
-            tokens = split_tokens(message)
-            for position, value in enumerate(tokens):
-                if position not in by_position:
-                    by_position[position] = value
-        for position in sorted(by_position):
-            name = names.get(position)
-            values[f"${name}" if name else f"${position + 1}"] = by_position[position]
-        return values
+            for position, value in enumerate(split_tokens(message)):
+                values.setdefault(position, value)
+        return dict(sorted(values.items()))
+
+    def extracted_values(self, message: str) -> dict[str, str] | None:
+        """TestMetricFilter's ``extractedValues`` (D28): ``$name`` for named fields, ``$N``
+        (1-based position) for unnamed fields and for tokens under ``...``."""
+        values = self.values_by_position(message)
+        if values is None:
+            return None
+        names = self.names_by_position(len(values))
+        return {
+            f"${names[position]}" if names.get(position) else f"${position + 1}": value
+            for position, value in values.items()
+        }
+
+    def names_by_position(self, token_count: int) -> dict[int, str | None]:
+        """The slot name at each token position, for a message of ``token_count`` tokens."""
+        if self.ellipsis_at is None:
+            return dict(enumerate(self.slots))
+        after = len(self.slots) - self.ellipsis_at
+        positions = list(range(self.ellipsis_at)) + list(range(token_count - after, token_count))
+        return dict(zip(positions, self.slots, strict=True))
 
 
 def rest_of_message(message: str, position: int) -> str:

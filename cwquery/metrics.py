@@ -119,12 +119,13 @@ def check_transformation(pattern: Pattern, transformation: MetricTransformation)
 class _Context:
     """One message, parsed at most once for all the references that read it."""
 
-    __slots__ = ("_document", "_layout_values", "message")
+    __slots__ = ("_document", "_layout_values", "_positions", "message")
 
     def __init__(self, message: str) -> None:
         self.message = message
         self._document: Any = None
         self._layout_values: dict[str, str] | None = None
+        self._positions: dict[int, str] | None = None
 
     def document(self) -> Any:
         if self._document is None:
@@ -135,6 +136,11 @@ class _Context:
         if self._layout_values is None:
             self._layout_values = layout.extracted_values(self.message) or {}
         return self._layout_values
+
+    def positions(self, layout: FieldLayout) -> dict[int, str]:
+        if self._positions is None:
+            self._positions = layout.values_by_position(self.message) or {}
+        return self._positions
 
 
 def _reference(pattern: Pattern, reference: str) -> Callable[[_Context], Any]:
@@ -156,6 +162,9 @@ def _reference(pattern: Pattern, reference: str) -> Callable[[_Context], Any]:
         if not (name in names or name.isdigit()):
             raise MetricFilterError(f"'{reference}' names no field of the pattern")
         layout = FieldLayout.of(pattern)
+        if name.isdigit():  # $N: the Nth token, whether or not its field has a name
+            position = int(name) - 1
+            return lambda context: context.positions(layout).get(position)
         key = f"${name}"
         return lambda context: context.fields(layout).get(key)
     raise MetricFilterError(
