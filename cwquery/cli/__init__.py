@@ -6,6 +6,7 @@ import click
 
 from cwquery import __version__
 from cwquery.cli import evaluate, patterns
+from cwquery.cli.emulator import emulator
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -17,3 +18,4 @@ def main() -> None:
 main.add_command(patterns.check)
 main.add_command(patterns.fmt)
 main.add_command(evaluate.test_command)
+main.add_command(emulator)

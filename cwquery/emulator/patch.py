@@ -1,0 +1,472 @@
+"""Where cwquery hooks into moto, and how the hooks are put in and taken out.
+
+:func:`install` replaces these attributes (and :func:`uninstall` restores moto's own):
+
+* ``EventMessageFilter`` in ``moto.logs.models`` and ``moto.logs.utils``: cwquery matching
+  (StartLiveTail and ``LogStream.filter_log_events`` use it);
+* ``LogsResponse.filter_log_events``: :func:`cwquery.emulator.handlers.filter_log_events`;
+* ``LogsResponse.test_metric_filter`` (added): :func:`cwquery.emulator.handlers.test_metric_filter`;
+* ``LogsBackend.filter_log_events``: the same engine, for moto's own callers (export tasks);
+* ``LogsBackend.put_metric_filter``: pattern, transformation and quota checks; a filter of the
+  same name is replaced instead of stored twice;
+* ``LogsBackend.put_subscription_filter``: pattern and regex-quota checks first;
+* ``LogStream.put_log_events``: moto's, then the group's metric filters publish;
+* ``LogStream._send_log_events``: forwards only the matching events;
+* ``LogStream.get_log_events``: ``endTime`` exclusive (D20);
+* ``LogGroup.to_describe_dict``: the real ``metricFilterCount``.
+
+Before patching, :func:`check_moto` verifies that every one of them exists with the parameters the
+hooks expect, and :func:`install` refuses (:class:`MotoCompatibilityError`) if moto moved them.
+
+>>> install(); is_installed()
+True
+>>> uninstall(); is_installed()
+False
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import re
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import moto
+from moto.cloudwatch.models import CloudWatchBackend, cloudwatch_backends
+from moto.logs import models as logs_models
+from moto.logs import utils as logs_utils
+from moto.logs.metric_filters import MetricFilters
+from moto.logs.models import LogEvent, LogGroup, LogsBackend, LogStream, logs_backends
+from moto.logs.responses import LogsResponse
+
+from cwquery.emulator import handlers, publishing
+from cwquery.emulator.errors import (
+    FILTER,
+    METRIC_FILTER,
+    SUBSCRIPTION_FILTER,
+    InvalidParameterException,
+    MotoCompatibilityError,
+    ResourceNotFoundException,
+    compile_pattern,
+    limit_exceeded,
+)
+from cwquery.emulator.filtering import MAX_LIMIT, FilterQuery, filter_page
+from cwquery.limits import MAX_REGEX_FILTERS_PER_LOG_GROUP
+from cwquery.metrics import MetricFilter, MetricFilterError, MetricTransformation
+
+#: moto releases the hooks were written against and tested with (5.2.0 and 5.2.5).
+SUPPORTED_MOTO = ">=5.2.0,<5.3"
+_TESTED_SERIES = (5, 2)
+
+
+class PatternFilter:
+    """Drop-in for moto's ``EventMessageFilter``: exact matching, and
+    ``InvalidParameterException`` for a pattern the service refuses.
+
+    >>> PatternFilter('{ $.level = "ERROR" }').matches('{"level": "ERROR"}')
+    True
+    >>> PatternFilter("?WARN ?ERROR").matches("INFO fine")
+    False
+    """
+
+    def __init__(self, pattern: str | None) -> None:
+        self.matcher = compile_pattern(pattern, FILTER)
+
+    def matches(self, message: str) -> bool:
+        """Does ``message`` match?"""
+        return self.matcher.matches(message)
+
+
+# ------------------------------------------------------------------ hooks on moto's classes
+
+
+def _backend_filter_log_events(
+    self: LogsBackend,
+    log_group_name: str,
+    log_stream_names: list[str],
+    start_time: int,
+    end_time: int,
+    limit: int | None,
+    next_token: str | None,
+    filter_pattern: str,
+    interleaved: bool,
+) -> tuple[list[dict[str, Any]], str | None, list[dict[str, Any]]]:
+    handlers.check_limit(limit)
+    group = handlers.find_group(self, log_group_name, None)
+    query = FilterQuery(
+        pattern=filter_pattern or "",
+        stream_names=frozenset(log_stream_names) if log_stream_names else None,
+        start_time=start_time if start_time else None,
+        end_time=end_time if end_time else None,
+    )
+    page = filter_page(group, query, limit=limit or MAX_LIMIT, next_token=next_token)
+    return page.events, page.next_token, []
+
+
+def _put_metric_filter(
+    self: LogsBackend,
+    filter_name: str,
+    filter_pattern: str,
+    log_group_name: str,
+    metric_transformations: Any,
+) -> None:
+    group = self.groups.get(log_group_name)
+    if group is None:
+        raise ResourceNotFoundException()
+    matcher = compile_pattern(filter_pattern, METRIC_FILTER)
+    try:
+        transformation = MetricTransformation.from_api(metric_transformations[0])
+        MetricFilter(matcher.pattern, transformation)
+    except MetricFilterError as err:
+        raise InvalidParameterException(str(err)) from err
+    except (KeyError, IndexError, TypeError) as err:
+        raise InvalidParameterException("metricTransformations is incomplete") from err
+    stored = self.filters.metric_filters
+    same = [
+        f for f in stored if f["filterName"] == filter_name and f["logGroupName"] == log_group_name
+    ]
+    in_group = sum(1 for f in stored if f["logGroupName"] == log_group_name)
+    if not same and in_group >= publishing.MAX_METRIC_FILTERS_PER_LOG_GROUP:
+        raise limit_exceeded("Resource limit exceeded.")
+    _check_regex_quota(self, group, matcher.pattern, ("metric", filter_name))
+    stored[:] = [f for f in stored if not any(f is twin for twin in same)]
+    _ORIGINALS["LogsBackend.put_metric_filter"](
+        self, filter_name, filter_pattern, log_group_name, metric_transformations
+    )
+
+
+def _put_subscription_filter(
+    self: LogsBackend,
+    log_group_name: str,
+    filter_name: str,
+    filter_pattern: str,
+    destination_arn: str,
+    role_arn: str,
+) -> None:
+    group = self.groups.get(log_group_name)
+    if group is not None:
+        matcher = compile_pattern(filter_pattern, SUBSCRIPTION_FILTER)
+        _check_regex_quota(self, group, matcher.pattern, ("subscription", filter_name))
+    _ORIGINALS["LogsBackend.put_subscription_filter"](
+        self, log_group_name, filter_name, filter_pattern, destination_arn, role_arn
+    )
+
+
+def _check_regex_quota(
+    backend: LogsBackend, group: LogGroup, pattern: Any, replacing: tuple[str, str]
+) -> None:
+    if not publishing.contains_regex(pattern):
+        return
+    used = publishing.regex_filter_count(
+        backend.filters.metric_filters,
+        group.subscription_filters.values(),
+        group.name,
+        replacing=replacing,
+    )
+    if used >= MAX_REGEX_FILTERS_PER_LOG_GROUP:
+        raise limit_exceeded(publishing.REGEX_QUOTA_MESSAGE)
+
+
+def _stream_put_log_events(self: LogStream, log_events: list[dict[str, Any]]) -> str:
+    before = len(self.events)
+    token: str = _ORIGINALS["LogStream.put_log_events"](self, log_events)
+    added = self.events[before:]
+    if added:
+        publishing.publish_metrics(
+            logs_backends[self.account_id][self.region],
+            cloudwatch_backends[self.account_id][self.region],
+            self.log_group.name,
+            added,
+        )
+    return token
+
+
+def _send_log_events(
+    self: LogStream,
+    service: str,
+    destination_arn: str,
+    filter_name: str,
+    log_events: list[dict[str, Any]],
+) -> None:
+    subscription = self.log_group.subscription_filters.get(filter_name)
+    if subscription is not None:
+        log_events = publishing.matching_events(subscription.filter_pattern, log_events)
+    if log_events:
+        _ORIGINALS["LogStream._send_log_events"](
+            self, service, destination_arn, filter_name, log_events
+        )
+
+
+def _get_log_events(
+    self: LogStream,
+    start_time: Any,
+    end_time: Any,
+    limit: int,
+    next_token: str | None,
+    start_from_head: Any,
+) -> Any:
+    if end_time is not None:
+        # moto keeps events up to endTime inclusive; the service stops before it (D20).
+        end_time = end_time - 1 if end_time - 1 > 0 else -1
+    return _ORIGINALS["LogStream.get_log_events"](
+        self, start_time, end_time, limit, next_token, start_from_head
+    )
+
+
+def _group_describe_dict(self: LogGroup) -> dict[str, Any]:
+    described: dict[str, Any] = _ORIGINALS["LogGroup.to_describe_dict"](self)
+    backend = logs_backends[self.account_id][self.region]
+    described["metricFilterCount"] = sum(
+        1 for f in backend.filters.metric_filters if f["logGroupName"] == self.name
+    )
+    return described
+
+
+# ------------------------------------------------------------------ the patch table
+
+
+@dataclass(frozen=True)
+class _Target:
+    name: str
+    owner: Any
+    attribute: str
+    replacement: Any
+    parameters: tuple[str, ...] | None  # expected parameter names, None: not a function check
+    required: bool = True  # False: added by cwquery, absence is fine
+
+
+_TARGETS = (
+    _Target("EventMessageFilter", logs_models, "EventMessageFilter", PatternFilter, None),
+    _Target("utils.EventMessageFilter", logs_utils, "EventMessageFilter", PatternFilter, None),
+    _Target(
+        "LogsResponse.filter_log_events",
+        LogsResponse,
+        "filter_log_events",
+        handlers.filter_log_events,
+        ("self",),
+    ),
+    _Target(
+        "LogsResponse.test_metric_filter",
+        LogsResponse,
+        "test_metric_filter",
+        handlers.test_metric_filter,
+        None,
+        required=False,
+    ),
+    _Target(
+        "LogsBackend.filter_log_events",
+        LogsBackend,
+        "filter_log_events",
+        _backend_filter_log_events,
+        (
+            "self",
+            "log_group_name",
+            "log_stream_names",
+            "start_time",
+            "end_time",
+            "limit",
+            "next_token",
+            "filter_pattern",
+            "interleaved",
+        ),
+    ),
+    _Target(
+        "LogsBackend.put_metric_filter",
+        LogsBackend,
+        "put_metric_filter",
+        _put_metric_filter,
+        ("self", "filter_name", "filter_pattern", "log_group_name", "metric_transformations"),
+    ),
+    _Target(
+        "LogsBackend.put_subscription_filter",
+        LogsBackend,
+        "put_subscription_filter",
+        _put_subscription_filter,
+        ("self", "log_group_name", "filter_name", "filter_pattern", "destination_arn", "role_arn"),
+    ),
+    _Target(
+        "LogStream.put_log_events",
+        LogStream,
+        "put_log_events",
+        _stream_put_log_events,
+        ("self", "log_events"),
+    ),
+    _Target(
+        "LogStream._send_log_events",
+        LogStream,
+        "_send_log_events",
+        _send_log_events,
+        ("self", "service", "destination_arn", "filter_name", "log_events"),
+    ),
+    _Target(
+        "LogStream.get_log_events",
+        LogStream,
+        "get_log_events",
+        _get_log_events,
+        ("self", "start_time", "end_time", "limit", "next_token", "start_from_head"),
+    ),
+    _Target(
+        "LogGroup.to_describe_dict",
+        LogGroup,
+        "to_describe_dict",
+        _group_describe_dict,
+        ("self",),
+    ),
+)
+
+#: Instance attributes the hooks read, by the class whose ``__init__`` sets them.
+_INSTANCE_ATTRIBUTES: tuple[tuple[type, str], ...] = (
+    (LogStream, "events"),
+    (LogStream, "log_group"),
+    (LogGroup, "streams"),
+    (LogGroup, "subscription_filters"),
+    (LogsBackend, "groups"),
+    (LogsBackend, "filters"),
+    (MetricFilters, "metric_filters"),
+    (CloudWatchBackend, "metric_data"),
+)
+
+_ORIGINALS: dict[str, Any] = {}
+_MISSING = object()
+_LOCK = threading.RLock()
+
+
+def check_moto() -> list[str]:
+    """Problems that stop the emulator from patching this moto (an empty list: none).
+
+    >>> check_moto()
+    []
+    """
+    problems = []
+    for target in _TARGETS:
+        current = _ORIGINALS.get(target.name, target.owner.__dict__.get(target.attribute, _MISSING))
+        if current is _MISSING:
+            if target.required:
+                problems.append(f"{_where(target)} is missing")
+            continue
+        if target.parameters is not None:
+            found = _parameter_names(current)
+            if found != target.parameters:
+                problems.append(
+                    f"{_where(target)} takes {found}, the emulator expects {target.parameters}"
+                )
+    class_attributes: tuple[tuple[type, str], ...] = (
+        (LogEvent, "_event_id"),
+        (LogsResponse, "_get_param"),
+        (CloudWatchBackend, "put_metric_data"),
+    )
+    for owner, attribute in class_attributes:
+        if not hasattr(owner, attribute):
+            problems.append(f"{owner.__module__}.{owner.__name__}.{attribute} is missing")
+    if '"Dimensions.member"' in _source(CloudWatchBackend.put_metric_data):
+        problems.append(
+            "moto.cloudwatch.models.CloudWatchBackend.put_metric_data takes the older "
+            "query-protocol shape (moto before 5.2)"
+        )
+    for owner, attribute in _INSTANCE_ATTRIBUTES:
+        if not _assigned_in_init(owner, attribute):
+            problems.append(f"{owner.__module__}.{owner.__name__} no longer sets self.{attribute}")
+    return problems
+
+
+def install() -> None:
+    """Patch moto's logs backend to use cwquery (idempotent).
+
+    Raises:
+        MotoCompatibilityError: moto's internals are not where the emulator expects them.
+    """
+    with _LOCK:
+        if _ORIGINALS:
+            return
+        problems = check_moto()
+        if problems:
+            raise MotoCompatibilityError(
+                f"cwquery's emulator supports moto {SUPPORTED_MOTO}; moto {moto.__version__} "
+                "differs: " + "; ".join(problems)
+            )
+        if _series(moto.__version__) != _TESTED_SERIES:
+            warnings.warn(
+                f"cwquery's emulator is tested with moto {SUPPORTED_MOTO}, not "
+                f"{moto.__version__}; its internals passed the checks",
+                stacklevel=2,
+            )
+        for target in _TARGETS:
+            _ORIGINALS[target.name] = target.owner.__dict__.get(target.attribute, _MISSING)
+            setattr(target.owner, target.attribute, target.replacement)
+
+
+def uninstall() -> None:
+    """Restore moto's own code (a no-op when not installed)."""
+    with _LOCK:
+        for target in _TARGETS:
+            if target.name not in _ORIGINALS:
+                continue
+            original = _ORIGINALS.pop(target.name)
+            if original is _MISSING:
+                delattr(target.owner, target.attribute)
+            else:
+                setattr(target.owner, target.attribute, original)
+
+
+def is_installed() -> bool:
+    """Is moto currently patched?"""
+    return bool(_ORIGINALS)
+
+
+@contextlib.contextmanager
+def mock_logs(**mock_aws_options: Any) -> Iterator[None]:
+    """``moto.mock_aws`` with the exact emulator installed for its duration (also a decorator).
+
+    Keyword arguments go to ``mock_aws``. If the emulator was already installed it stays
+    installed afterwards.
+    """
+    installed_here = not is_installed()
+    if installed_here:
+        install()
+    try:
+        with moto.mock_aws(**mock_aws_options):
+            yield
+    finally:
+        if installed_here:
+            uninstall()
+
+
+def _where(target: _Target) -> str:
+    owner = target.owner
+    if inspect.ismodule(owner):
+        return f"{owner.__name__}.{target.attribute}"
+    return f"{owner.__module__}.{owner.__qualname__}.{target.attribute}"
+
+
+def _parameter_names(function: Callable[..., Any]) -> tuple[str, ...]:
+    try:
+        return tuple(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        return ()
+
+
+def _assigned_in_init(owner: type, attribute: str) -> bool:
+    """Does ``owner.__init__`` still assign ``self.<attribute>``? (True when there is no source
+    to read, e.g. a zipped install: the tests speak instead.)"""
+    source = _source(owner.__init__)  # type: ignore[misc]
+    return not source or f"self.{attribute}" in source
+
+
+def _source(function: Any) -> str:
+    try:
+        return inspect.getsource(function)
+    except (OSError, TypeError):
+        return ""
+
+
+def _series(version: str) -> tuple[int, ...]:
+    """``(major, minor)`` of a version string.
+
+    >>> _series("5.2.5"), _series("5.3.0.dev1")
+    ((5, 2), (5, 3))
+    """
+    return tuple(int(part) for part in re.findall(r"\d+", version)[:2])

@@ -1,0 +1,94 @@
+"""pytest plugin: test log pipelines against the exact emulator.
+
+Fixtures:
+
+* ``cwlogs``: a boto3 CloudWatch Logs client inside :func:`cwquery.emulator.mock_logs`;
+* ``cwmetrics``: a boto3 CloudWatch client in the same mock (metric filters publish there);
+* ``cwlogs_region``: the Region both use (``us-east-1``; override the fixture to change it);
+* ``assert_matches``: the function below, for tests that prefer fixtures to imports.
+
+:func:`assert_matches` and :func:`assert_no_match` check one message against a pattern and, on
+failure, show why (``cwquery.explain`` where available).
+
+moto and boto3 are imported only when a fixture is used, so the plugin costs nothing in test
+runs that do not use it.
+
+>>> assert_matches('{ $.status >= 500 }', '{"status": 503}')
+>>> assert_no_match("ERROR -timeout", "ERROR timeout after 3s")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+import cwquery
+
+
+@pytest.fixture
+def cwlogs_region() -> str:
+    """The Region of the ``cwlogs`` and ``cwmetrics`` clients."""
+    return "us-east-1"
+
+
+@pytest.fixture
+def cwlogs(cwlogs_region: str) -> Iterator[Any]:
+    """A boto3 ``logs`` client talking to the exact emulator (fresh state for each test)."""
+    import boto3  # type: ignore[import-untyped]
+
+    from cwquery.emulator import mock_logs
+
+    with mock_logs():
+        yield boto3.client("logs", region_name=cwlogs_region)
+
+
+@pytest.fixture
+def cwmetrics(cwlogs: Any, cwlogs_region: str) -> Any:
+    """A boto3 ``cloudwatch`` client in the same mock as ``cwlogs``."""
+    import boto3
+
+    return boto3.client("cloudwatch", region_name=cwlogs_region)
+
+
+def assert_matches(pattern: str, message: str) -> None:
+    """Fail, with an explanation, unless ``message`` matches ``pattern``."""
+    __tracebackhide__ = True
+    if not cwquery.matches(pattern, message):
+        raise AssertionError(_failure(pattern, message, "does not match"))
+
+
+def assert_no_match(pattern: str, message: str) -> None:
+    """Fail, with an explanation, if ``message`` matches ``pattern``."""
+    __tracebackhide__ = True
+    if cwquery.matches(pattern, message):
+        raise AssertionError(_failure(pattern, message, "matches"))
+
+
+@pytest.fixture(name="assert_matches")
+def _assert_matches_fixture() -> Callable[[str, str], None]:
+    return assert_matches
+
+
+def _failure(pattern: str, message: str, verdict: str) -> str:
+    lines = [f"pattern {pattern!r} {verdict} message {message!r}"]
+    explanation = _explain(pattern, message)
+    if explanation:
+        lines.append(explanation)
+    else:
+        lines.append(f"the pattern reads as: {cwquery.compile(pattern).text}")
+    return "\n".join(lines)
+
+
+def _explain(pattern: str, message: str) -> str | None:
+    """``str(cwquery.explain(pattern, message))``, or ``None`` where it is not available."""
+    explain: Any = getattr(cwquery, "explain", None)
+    if explain is not None and not callable(explain):
+        explain = getattr(explain, "explain", None)  # the module rather than the function
+    if explain is None or not callable(explain):
+        return None
+    try:
+        return str(explain(pattern, message))
+    except Exception:  # an explanation must never hide the assertion itself
+        return None
