@@ -1,0 +1,220 @@
+"""Calls to the CloudWatch Logs API: the client, retries with back-off, one error type, and
+creating groups and streams.
+
+boto3 is imported only when a client is made or a call fails, never when this module is imported.
+
+>>> err = AwsQueryError("put_log_events failed: ThrottlingException", code="ThrottlingException",
+...                     operation="put_log_events", attempts=8)
+>>> isinstance(err, CWQueryError), err.code
+(True, 'ThrottlingException')
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cwquery.errors import CWQueryError
+
+logging.getLogger("cwquery").addHandler(logging.NullHandler())
+log = logging.getLogger(__name__)
+
+#: Error codes worth retrying: throttling and transient service trouble.
+RETRYABLE_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "ServiceUnavailableException",
+        "ServiceUnavailable",
+        "InternalFailure",
+        "InternalServerError",
+        "RequestTimeout",
+        "RequestTimeoutException",
+    }
+)
+_RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+class AwsQueryError(CWQueryError):
+    """A CloudWatch Logs call failed, after retries where retrying made sense.
+
+    Attributes:
+        code: the AWS error code (``ThrottlingException``, ``ResourceNotFoundException``, …), or
+            the botocore exception name for a transport failure.
+        operation: the client method that failed, e.g. ``filter_log_events``.
+        attempts: how many times it was tried.
+    """
+
+    def __init__(self, message: str, *, code: str, operation: str, attempts: int = 1) -> None:
+        self.code = code
+        self.operation = operation
+        self.attempts = attempts
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential back-off with full jitter: before attempt *n + 1* wait a random time in
+    ``[0, min(max_delay, base_delay * 2 ** (n - 1))]`` seconds, for at most ``max_attempts`` tries.
+
+    >>> policy = RetryPolicy(base_delay=1.0, max_delay=5.0, jitter=lambda: 1.0)
+    >>> [policy.delay(n) for n in range(1, 6)]
+    [1.0, 2.0, 4.0, 5.0, 5.0]
+    """
+
+    max_attempts: int = 8
+    base_delay: float = 0.25
+    max_delay: float = 20.0
+    sleep: Callable[[float], None] = time.sleep
+    jitter: Callable[[], float] = random.random
+
+    def delay(self, failures: int) -> float:
+        """Seconds to wait after the ``failures``-th failed attempt."""
+        return self.jitter() * min(self.max_delay, self.base_delay * 2.0 ** (failures - 1))
+
+
+DEFAULT_RETRY = RetryPolicy()
+
+
+def make_client(
+    *,
+    region: str | None = None,
+    profile: str | None = None,
+    endpoint_url: str | None = None,
+    session: Any = None,
+) -> Any:
+    """A boto3 ``logs`` client. botocore's own retries are turned off: :func:`call_aws` retries
+    with jitter instead, so attempts do not multiply."""
+    import boto3  # type: ignore[import-untyped]
+    from botocore.config import Config  # type: ignore[import-untyped]
+
+    from cwquery import __version__
+
+    if session is None:
+        session = boto3.session.Session(profile_name=profile, region_name=region)
+    config = Config(
+        retries={"mode": "standard", "total_max_attempts": 1},
+        user_agent_extra=f"cwquery/{__version__}",
+    )
+    return session.client("logs", region_name=region, endpoint_url=endpoint_url, config=config)
+
+
+def client_or_default(client: Any) -> Any:
+    """``client``, or a new default one when it is ``None``."""
+    return make_client() if client is None else client
+
+
+def call_aws(
+    client: Any,
+    operation: str,
+    params: Mapping[str, Any],
+    *,
+    retry: RetryPolicy | None = None,
+    also_retry: Iterable[str] = (),
+) -> dict[str, Any]:
+    """Call ``client.<operation>(**params)``, retrying throttling and transient errors.
+
+    Every failure comes out as :class:`AwsQueryError` carrying the AWS error code. Codes listed
+    in ``also_retry`` are retried too (e.g. a stream that is not visible yet).
+    """
+    from botocore.exceptions import (  # type: ignore[import-untyped]
+        ClientError,
+        ConnectionError,
+        HTTPClientError,
+    )
+
+    policy = retry or DEFAULT_RETRY
+    extra = frozenset(also_retry)
+    method = getattr(client, operation)
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            response: dict[str, Any] = method(**params)
+            return response
+        except ClientError as err:
+            error = err.response.get("Error", {})
+            code = str(error.get("Code") or "Unknown")
+            status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            retryable = code in RETRYABLE_CODES or code in extra or status in _RETRYABLE_STATUS
+            if not retryable or attempt >= policy.max_attempts:
+                tries = f" after {attempt} attempts" if attempt > 1 else ""
+                detail = error.get("Message")
+                message = f"{operation} failed{tries}: {code}" + (f": {detail}" if detail else "")
+                raise AwsQueryError(
+                    message, code=code, operation=operation, attempts=attempt
+                ) from err
+        except (ConnectionError, HTTPClientError) as err:
+            code = type(err).__name__
+            if attempt >= policy.max_attempts:
+                raise AwsQueryError(
+                    f"{operation} failed after {attempt} attempts: {err}",
+                    code=code,
+                    operation=operation,
+                    attempts=attempt,
+                ) from err
+        pause = policy.delay(attempt)
+        log.debug("%s: %s, retrying in %.2f s (attempt %d)", operation, code, pause, attempt)
+        policy.sleep(pause)
+
+
+@dataclass(frozen=True)
+class Ensured:
+    """What :func:`ensure_log_stream` had to create."""
+
+    group_created: bool
+    stream_created: bool
+
+
+def ensure_log_group(group: str, *, client: Any = None, retry: RetryPolicy | None = None) -> bool:
+    """Create ``group`` unless it exists; ``True`` if this call created it."""
+    try:
+        call_aws(
+            client_or_default(client), "create_log_group", {"logGroupName": group}, retry=retry
+        )
+    except AwsQueryError as err:
+        if err.code == "ResourceAlreadyExistsException":
+            return False
+        raise
+    return True
+
+
+def ensure_log_stream(
+    group: str, stream: str, *, client: Any = None, retry: RetryPolicy | None = None
+) -> Ensured:
+    """Create whatever is missing of ``group`` and ``stream``, tolerating creation races.
+
+    One call when the stream exists or only the stream is missing, three when the group is
+    missing too (stream, group, stream). Needs ``logs:CreateLogStream`` (and
+    ``logs:CreateLogGroup`` when the group may be missing).
+    """
+    c = client_or_default(client)
+    params = {"logGroupName": group, "logStreamName": stream}
+    try:
+        call_aws(c, "create_log_stream", params, retry=retry)
+        return Ensured(group_created=False, stream_created=True)
+    except AwsQueryError as err:
+        if err.code == "ResourceAlreadyExistsException":
+            return Ensured(group_created=False, stream_created=False)
+        if err.code != "ResourceNotFoundException":
+            raise
+    group_created = ensure_log_group(group, client=c, retry=retry)
+    try:
+        # a group created a moment ago may not be visible yet: retry "not found" too
+        call_aws(
+            c, "create_log_stream", params, retry=retry, also_retry=("ResourceNotFoundException",)
+        )
+    except AwsQueryError as err:
+        if err.code != "ResourceAlreadyExistsException":
+            raise
+        return Ensured(group_created=group_created, stream_created=False)
+    return Ensured(group_created=group_created, stream_created=True)
