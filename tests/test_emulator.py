@@ -10,8 +10,6 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from moto import mock_aws
-from moto.logs.models import LogStream, logs_backends
 from emulator_support import (
     GROUP,
     REFERENCE_COUNTS,
@@ -22,6 +20,8 @@ from emulator_support import (
     walkthrough_messages,
     walkthrough_patterns,
 )
+from moto import mock_aws
+from moto.logs.models import LogStream, logs_backends
 
 import cwquery
 from cwquery.emulator import (
