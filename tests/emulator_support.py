@@ -12,22 +12,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from walkthrough import TEXT_LINES, walkthrough_document
+
 GROUP = "/myapp/test/"
 REGION = "us-east-1"
 STREAMS = 7
-UUIDS = ["aa", "ab", "a3", "0f", "aa", "ff", "1b", "ab", "c4", "a0",
-         "d2", "aa", "3e", "b7", "9c", "5a", "e1", "c0", "ab", "f0"]  # fmt: skip
-TEXT_LINES = [
-    "ERROR something failed",
-    "ERROR disk full",
-    "WARN low memory",
-    "INFO all good",
-    "ERRORS were found",
-    "error lowercase only",
-    "WARN ERROR mixed",
-    '127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] "GET /apache_pb.gif HTTP/1.0" 404 1534',
-    '127.0.0.1 - frank [10/Oct/2000:13:35:22 -0700] "GET /index.html HTTP/1.0" 200 2326',
-]
 
 #: The 20 reference patterns and their counts on the walkthrough data (emulators.md §2.1).
 REFERENCE_COUNTS = [
@@ -57,17 +46,7 @@ _COMPLIANCE = Path(__file__).parent / "compliance" / "json_walkthrough.json"
 
 
 def walkthrough_documents() -> list[dict[str, Any]]:
-    documents = []
-    for k in range(20):
-        i = 5 * (k + 1)
-        document: dict[str, Any] = {"i": i, "iEven": None if k == 19 else i % 2 == 0}
-        if k != 19:
-            document["nest"] = {"big": "cat" if k in (4, 9, 14) else "bird"}
-        first = ((k * 37) % 100) / 100
-        document["values"] = [first, round(first / 2, 3), 1.5]
-        document["uuidname"] = UUIDS[k]
-        documents.append(document)
-    return documents
+    return [walkthrough_document(k) for k in range(20)]
 
 
 def walkthrough_messages() -> list[str]:

@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from walkthrough import TEXT_LINES as WALKTHROUGH_TEXT
 
 import cwquery
 from cwquery.aws import (
@@ -27,15 +28,7 @@ from cwquery.aws import (
 
 REGION = "us-east-1"
 GROUP = "/myapp/test/"
-TEXT_LINES = [
-    "ERROR something failed",
-    "ERROR disk full",
-    "WARN low memory",
-    "INFO all good",
-    "ERRORS were found",
-    "error lowercase only",
-    "WARN ERROR mixed",
-]
+TEXT_LINES = WALKTHROUGH_TEXT[:7]  # the plain log lines, without the access-log lines
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from typing import Any
 
 import boto3
 import pytest
+from walkthrough import walkthrough_document
 
 import cwquery
 from cwquery.aws import Logger, ensure_log_stream, filter_events, put_events, read_stream
@@ -24,9 +25,6 @@ REGION = "us-east-1"
 GROUP = "/myapp/test/"
 STREAMS = 100
 EVENTS_PER_STREAM = 1000
-# the 20 reference documents (shared/reference moto_probe.py json_docs), repeated
-UUIDS = ["aa", "ab", "a3", "0f", "aa", "ff", "1b", "ab", "c4", "a0",
-         "d2", "aa", "3e", "b7", "9c", "5a", "e1", "c0", "ab", "f0"]  # fmt: skip
 # pattern -> matches among the 20 reference documents (counted by hand in the reference)
 PATTERNS = {
     "{ $.i > 90 }": 2,
@@ -47,16 +45,8 @@ PATTERNS = {
 
 
 def walkthrough_doc(sequence: int) -> dict[str, Any]:
-    k = sequence % 20
-    i = 5 * (k + 1)
-    doc: dict[str, Any] = {"i": i, "iEven": None if k == 19 else i % 2 == 0}
-    if k != 19:
-        doc["nest"] = {"big": "cat" if k in (4, 9, 14) else "bird"}
-    v0 = ((k * 37) % 100) / 100
-    doc["values"] = [v0, round(v0 / 2, 3), 1.5]
-    doc["uuidname"] = UUIDS[k]
-    doc["seq"] = sequence
-    return doc
+    """The walkthrough document for ``sequence % 20``, numbered so every event is distinct."""
+    return {**walkthrough_document(sequence % 20), "seq": sequence}
 
 
 @pytest.fixture(scope="module")
