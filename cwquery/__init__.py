@@ -18,6 +18,7 @@ from cwquery.errors import (
     UnsupportedPatternError,
 )
 from cwquery.explain import Explanation, explain
+from cwquery.normalize import equivalent, normalize
 from cwquery.parser import parse
 from cwquery.render import render
 
@@ -36,8 +37,10 @@ __all__ = [
     "__version__",
     "ast",
     "compile",
+    "equivalent",
     "explain",
     "matches",
+    "normalize",
     "parse",
     "render",
     "test_metric_filter",

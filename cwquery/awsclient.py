@@ -94,8 +94,8 @@ def make_client(
 ) -> Any:
     """A boto3 ``logs`` client. botocore's own retries are turned off: :func:`call_aws` retries
     with jitter instead, so attempts do not multiply."""
-    import boto3  # type: ignore[import-untyped]
-    from botocore.config import Config  # type: ignore[import-untyped]
+    import boto3
+    from botocore.config import Config
 
     from cwquery import __version__
 
@@ -126,7 +126,7 @@ def call_aws(
     Every failure comes out as :class:`AwsQueryError` carrying the AWS error code. Codes listed
     in ``also_retry`` are retried too (e.g. a stream that is not visible yet).
     """
-    from botocore.exceptions import (  # type: ignore[import-untyped]
+    from botocore.exceptions import (
         ClientError,
         ConnectionError,
         HTTPClientError,

@@ -74,7 +74,7 @@ class PatternError(CWQueryError, ValueError):
     def format(self) -> str:
         """The message, the offending line with a caret under the problem, and the hint."""
         lines = [f"{self.message} (line {self.line}, column {self.column})"]
-        text, caret = _caret_view(self.pattern, self.offset, self.length)
+        text, caret = caret_view(self.pattern, self.offset, self.length)
         lines.append("  " + text)
         lines.append("  " + caret)
         if self.hint:
@@ -120,8 +120,12 @@ class UnsupportedPatternError(PatternError):
     code = UNSUPPORTED
 
 
-def _caret_view(pattern: str, offset: int, length: int) -> tuple[str, str]:
-    """The line holding ``offset`` (cut to a window around it) and a caret line under it."""
+def caret_view(pattern: str, offset: int, length: int) -> tuple[str, str]:
+    """The line holding ``offset`` (cut to a window around it) and a caret line under it.
+
+    >>> caret_view("a\\n{ $.x == 1 }", 9, 2)
+    ('{ $.x == 1 }', '       ^^')
+    """
     start = pattern.rfind("\n", 0, offset) + 1
     end = pattern.find("\n", offset)
     if end == -1:

@@ -36,7 +36,7 @@ def cwlogs_region() -> str:
 @pytest.fixture
 def cwlogs(cwlogs_region: str) -> Iterator[Any]:
     """A boto3 ``logs`` client talking to the exact emulator (fresh state for each test)."""
-    import boto3  # type: ignore[import-untyped]
+    import boto3
 
     from cwquery.emulator import mock_logs
 

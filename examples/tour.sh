@@ -6,7 +6,7 @@ logs="$(dirname "$0")/logs"
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@" || true; }
 
 echo "== Check patterns before they reach a metric filter"
-step cwquery check '{ $.latency > 1000 && $.level = "ERROR" }' '?ERROR ?WARN -DEBUG' \
+step cwquery check '{ $.latency > 1000 && $.level = "ERROR" }' '?ERROR ?WARN' \
   '[ip, user, username, timestamp, request, status_code = 4*, bytes]' '%Task timed out%'
 step cwquery check '{ $.latency > 1000 AND $.level == "ERROR" }'
 

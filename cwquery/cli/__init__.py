@@ -17,6 +17,7 @@ def main() -> None:
 
 main.add_command(patterns.check)
 main.add_command(patterns.fmt)
+main.add_command(patterns.equal)
 main.add_command(evaluate.test_command)
 main.add_command(emulator)
 main.add_command(aws.filter_command)

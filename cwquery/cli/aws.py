@@ -208,7 +208,7 @@ def filter_command(
 
 
 def _is_botocore_error(err: Exception) -> bool:
-    from botocore.exceptions import BotoCoreError  # type: ignore[import-untyped]
+    from botocore.exceptions import BotoCoreError
 
     return isinstance(err, BotoCoreError)
 

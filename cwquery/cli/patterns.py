@@ -1,65 +1,252 @@
-"""``cwquery check`` and ``cwquery fmt``: validate and normalise patterns."""
+"""``cwquery check``, ``cwquery fmt`` and ``cwquery equal``: validate, normalise and compare
+patterns, given directly or found in infrastructure code."""
 
 from __future__ import annotations
 
-import json
+import os
 import sys
+from collections.abc import Sequence
 
 import click
 
-from cwquery.cli.common import EXIT_NO, EXIT_OK, echo_pattern_error
+from cwquery.ast import MatchAll, Pattern
+from cwquery.cli import report
+from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, echo_pattern_error
 from cwquery.errors import PatternError
+from cwquery.lint import Diagnostic, Finding, Severity, check_site, check_sites
+from cwquery.normalize import normalize
 from cwquery.parser import parse
 from cwquery.render import render
+from cwquery.scan import PatternSite, ScanResult, argument_site, format_of, scan_paths
+
+_FORMAT_OPTION = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(report.FORMATS),
+    default="text",
+    show_default=True,
+    help="text: caret views on stderr; json, github (workflow annotations), sarif: on stdout.",
+)
+_PATTERN_OPTION = click.option(
+    "-e",
+    "--pattern",
+    "extra_patterns",
+    multiple=True,
+    metavar="PATTERN",
+    help="A pattern, even if a file of that name exists (repeatable).",
+)
 
 
 @click.command()
-@click.argument("patterns", nargs=-1, required=True)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text: caret errors on stderr; json: one report on stdout.",
-)
-def check(patterns: tuple[str, ...], output_format: str) -> None:
-    """Check that each PATTERN is valid; exit 1 if one is not.
+@click.argument("targets", nargs=-1, metavar="[PATTERN | PATH]...")
+@_PATTERN_OPTION
+@_FORMAT_OPTION
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+def check(
+    targets: tuple[str, ...], extra_patterns: tuple[str, ...], output_format: str, strict: bool
+) -> None:
+    """Check patterns, and the patterns in infrastructure files; exit 1 on errors.
+
+    Each argument is a file or folder when one exists by that name, else a pattern. Folders
+    are searched for CloudFormation and SAM templates (YAML or JSON), cdk.out templates,
+    serverless.yml, Terraform .tf files and *.patterns files (one pattern per line); a file
+    named explicitly is read whatever its ending. '-' reads patterns from stdin.
+
+    Besides errors, warnings flag patterns that do not do what they seem to (ignored ?-terms,
+    unquoted punctuation, metric values and dimensions the pattern cannot fill, too many regex
+    filters on one log group). Exit 0 when clean, 1 on errors (or warnings with --strict),
+    2 on usage errors.
 
     \b
-    Example:
+    Examples:
       cwquery check '{ $.latency > 1000 }' '?ERROR ?WARN'
+      cwquery check --format github infra/ cdk.out/
     """
-    reports = []
-    failed = False
-    for pattern in patterns:
-        try:
-            tree = parse(pattern)
-        except PatternError as err:
-            failed = True
-            reports.append({"pattern": pattern, "valid": False, "error": err.to_dict()})
-            if output_format == "text":
-                echo_pattern_error(err)
-            continue
-        reports.append({"pattern": pattern, "valid": True, "canonical": render(tree)})
-    if output_format == "json":
-        click.echo(json.dumps({"valid": not failed, "patterns": reports}, indent=2))
-    elif not failed:
-        click.echo(f"{len(patterns)} pattern{'s' if len(patterns) != 1 else ''} valid", err=True)
+    sites, scanned = _collect(targets, extra_patterns)
+    findings = check_sites(sites, scanned.problems)
+    summary = report.Summary(
+        patterns=sum(site.text is not None for site in sites),
+        skipped=sum(site.text is None for site in sites),
+        files=scanned.files,
+    )
+    failed = report.failed(findings, strict=strict)
+    _emit(output_format, sites, findings, summary, failed=failed)
     sys.exit(EXIT_NO if failed else EXIT_OK)
 
 
 @click.command()
-@click.argument("pattern")
-def fmt(pattern: str) -> None:
-    """Print PATTERN in canonical form.
+@click.argument("targets", nargs=-1, metavar="PATTERN... | --check PATH...")
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Report patterns (given or found in files) that are not in canonical form; exit 1 if "
+    "there are any. Files are never rewritten.",
+)
+@_PATTERN_OPTION
+@_FORMAT_OPTION
+def fmt(
+    targets: tuple[str, ...],
+    check_only: bool,
+    extra_patterns: tuple[str, ...],
+    output_format: str,
+) -> None:
+    """Print each PATTERN in canonical form, or with --check report the patterns in files
+    that are not.
+
+    Surrounding blanks do not count (CloudWatch trims them).
+
+    \b
+    Examples:
+      cwquery fmt '{($.a=1)&&($.b=x)}'     # prints { $.a = 1 && $.b = "x" }
+      cwquery fmt --check infra/
+    """
+    if not targets and not extra_patterns:
+        raise click.UsageError("give at least one PATTERN (or --check PATH)")
+    if not check_only:
+        for target in targets:
+            if os.path.exists(target):
+                raise click.UsageError(
+                    f"{target} is a file or folder: use 'cwquery fmt --check {target}' to report "
+                    "patterns that are not canonical (cwquery never rewrites files), or "
+                    f"-e '{target}' to format it as a pattern"
+                )
+        for pattern in (*targets, *extra_patterns):
+            try:
+                click.echo(render(parse(pattern)))
+            except PatternError as err:
+                echo_pattern_error(err)
+                sys.exit(EXIT_NO)
+        return
+    sites, scanned = _collect(targets, extra_patterns)
+    findings = check_sites([], scanned.problems)
+    for site in sites:
+        findings += _canonical_findings(site)
+    findings.sort(key=lambda f: (f.path is not None, f.path or "", f.line, f.column))
+    summary = report.Summary(
+        patterns=sum(site.text is not None for site in sites),
+        skipped=sum(site.text is None for site in sites),
+        files=scanned.files,
+        clean="canonical",
+    )
+    failed = report.failed(findings, strict=False)
+    _emit(output_format, sites, findings, summary, failed=failed)
+    sys.exit(EXIT_NO if failed else EXIT_OK)
+
+
+@click.command()
+@click.argument("first", metavar="A")
+@click.argument("second", metavar="B")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing; only the exit code tells.")
+def equal(first: str, second: str, quiet: bool) -> None:
+    """Tell whether patterns A and B are the same after normalisation: operand order of && and
+    ||, parentheses, quoting, spacing, term order, and ?-terms CloudWatch ignores.
+
+    Exit 0 when they are equal, 1 when they differ (both normal forms are printed), 2 when
+    one is not a valid pattern.
 
     \b
     Example:
-      cwquery fmt '{($.a=1)&&($.b=x)}'     # prints { $.a = 1 && $.b = "x" }
+      cwquery equal '{($.a=1)&&($.b=x)}' '{ $.b = "x" && $.a = 1 }'
     """
     try:
-        click.echo(render(parse(pattern)))
+        normal_a, normal_b = normalize(first), normalize(second)
     except PatternError as err:
         echo_pattern_error(err)
-        sys.exit(EXIT_NO)
+        sys.exit(EXIT_ERROR)
+    if normal_a == normal_b:
+        if not quiet:
+            click.echo(f"equal: {_shown(normal_a)}")
+        sys.exit(EXIT_OK)
+    if not quiet:
+        click.echo(f"different:\n  A: {_shown(normal_a)}\n  B: {_shown(normal_b)}")
+    sys.exit(EXIT_NO)
+
+
+def _shown(pattern: Pattern) -> str:
+    return "(the empty pattern: every event)" if isinstance(pattern, MatchAll) else render(pattern)
+
+
+# --------------------------------------------------------------------------- shared
+
+
+def _collect(
+    targets: Sequence[str], extra_patterns: Sequence[str]
+) -> tuple[list[PatternSite], ScanResult]:
+    """Patterns given directly (as sites) and the sites found in the files and folders."""
+    if not targets and not extra_patterns:
+        raise click.UsageError("give at least one PATTERN or PATH")
+    paths, patterns = [], []
+    for target in targets:
+        if target == "-" or os.path.exists(target):
+            paths.append(target)
+        elif _looks_like_path(target):
+            raise click.UsageError(
+                f"no such file or folder: {target} (to check it as a pattern, use -e '{target}')"
+            )
+        else:
+            patterns.append(target)
+    patterns += extra_patterns
+    sites = [argument_site(text, number) for number, text in enumerate(patterns, 1)]
+    try:
+        scanned = scan_paths(paths)
+    except OSError as err:
+        raise click.UsageError(f"cannot read {err.filename}: {err.strerror}") from None
+    return sites + scanned.sites, scanned
+
+
+def _looks_like_path(text: str) -> bool:
+    """A word with a path separator or a known file ending: a mistyped path is an error, not
+    a term pattern that passes."""
+    if not text or any(char.isspace() for char in text) or text[0] in '{[%?-"':
+        return False
+    return "/" in text or os.sep in text or format_of(text) is not None
+
+
+def _canonical_findings(site: PatternSite) -> list[Finding]:
+    tree, findings = check_site(site)
+    kept = [f for f in findings if f.severity is Severity.ERROR and f.error is not None]
+    kept += [f for f in findings if f.code == "unresolved-pattern"]
+    if tree is None or site.text is None:
+        return kept
+    canonical = render(tree)
+    if site.text.strip() == canonical:
+        return kept
+    shown = canonical if canonical else '"" (the empty pattern)'
+    diagnostic = Diagnostic("not-canonical", f"not in canonical form; write: {shown}")
+    return [*kept, _placed(site, diagnostic)]
+
+
+def _placed(site: PatternSite, diagnostic: Diagnostic) -> Finding:
+    line, column, _ = site.position(0)
+    return Finding(
+        code=diagnostic.code,
+        message=diagnostic.message,
+        path=site.source.path,
+        line=line,
+        column=column,
+        hint=diagnostic.hint,
+        source_line=site.source.text.line(line),
+        pattern=site.text,
+        resource=f"{site.kind} {site.name}",
+    )
+
+
+def _emit(
+    output_format: str,
+    sites: Sequence[PatternSite],
+    findings: Sequence[Finding],
+    summary: report.Summary,
+    *,
+    failed: bool,
+) -> None:
+    if output_format == "json":
+        click.echo(report.json_report(sites, findings, summary, valid=not failed))
+    elif output_format == "github":
+        text = report.github_report(findings)
+        if text:
+            click.echo(text)
+    elif output_format == "sarif":
+        click.echo(report.sarif_report(findings))
+    else:
+        click.echo(report.text_report(findings, summary), err=True)

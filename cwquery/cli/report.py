@@ -1,0 +1,258 @@
+"""Findings in the formats CI systems read: text with caret views, JSON, GitHub workflow
+annotations and SARIF 2.1.0."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cwquery import __version__
+from cwquery.errors import PatternError, caret_view
+from cwquery.lint import RULES, Finding, Severity
+from cwquery.parser import parse
+from cwquery.render import render
+from cwquery.scan import PatternSite
+
+FORMATS = ("text", "json", "github", "sarif")
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_GITHUB_COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What was checked: sites with a pattern, sites skipped, files read."""
+
+    patterns: int
+    skipped: int
+    files: int
+    #: what the patterns are when nothing was found
+    clean: str = "valid"
+
+
+def failed(findings: Sequence[Finding], *, strict: bool) -> bool:
+    """Errors fail; warnings fail too with ``strict``; notes never do."""
+    failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
+    return any(finding.severity in failing for finding in findings)
+
+
+# --------------------------------------------------------------------------- text
+
+
+def text_report(findings: Sequence[Finding], summary: Summary) -> str:
+    """Every finding with its caret view, then a summary line."""
+    blocks = ["\n".join(_text_finding(finding)) for finding in findings]
+    return "\n".join([*blocks, _summary_line(findings, summary)])
+
+
+def _text_finding(finding: Finding) -> list[str]:
+    severity = "" if finding.severity is Severity.ERROR else f" ({finding.severity.value})"
+    if finding.path is None:
+        if finding.error is not None:  # the layout of every pattern error
+            return [f"{finding.code}: {finding.error.format()}"]
+        lines = [
+            f"{finding.code}{severity}: {finding.message} "
+            f"(line {finding.line}, column {finding.column})"
+        ]
+        text, caret = caret_view(finding.source_line, finding.column - 1, finding.length)
+        lines += [f"  {text}", f"  {caret}"]
+    else:
+        lines = [f"{finding.path}:{finding.line}:{finding.column}: {finding.code}{severity}: "]
+        lines[0] += finding.message
+        text, caret = caret_view(finding.source_line, finding.column - 1, finding.length)
+        gutter = f"{finding.line:>5} | "
+        lines += [gutter + text, " " * (len(gutter) - 2) + "| " + caret]
+        if not finding.exact and finding.pattern is not None and finding.pattern_offset is not None:
+            text, caret = caret_view(finding.pattern, finding.pattern_offset, 1)
+            lines += ["  in the pattern:", f"    {text}", f"    {caret}"]
+    if finding.hint:
+        lines.append(f"hint: {finding.hint}")
+    return lines
+
+
+def _summary_line(findings: Sequence[Finding], summary: Summary) -> str:
+    counts = {severity: 0 for severity in Severity}
+    for finding in findings:
+        counts[finding.severity] += 1
+    files = f" in {_plural(summary.files, 'file')}" if summary.files else ""
+    if counts[Severity.ERROR]:
+        line = (
+            f"{_plural(counts[Severity.ERROR], 'error')}, "
+            f"{_plural(counts[Severity.WARNING], 'warning')} "
+            f"({_plural(summary.patterns, 'pattern')} checked{files})"
+        )
+    else:
+        line = f"{_plural(summary.patterns, 'pattern')} {summary.clean}{files}"
+        if counts[Severity.WARNING]:
+            line += f"; {_plural(counts[Severity.WARNING], 'warning')}"
+    if summary.skipped:
+        line += f"; {summary.skipped} computed at deploy time, not checked"
+    return line
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def json_report(
+    sites: Sequence[PatternSite],
+    findings: Sequence[Finding],
+    summary: Summary,
+    *,
+    valid: bool,
+) -> str:
+    """One JSON document: ``valid``, one entry per pattern, the findings and the counts."""
+    document = {
+        "valid": valid,
+        "patterns": [_json_site(site) for site in sites],
+        "findings": [_json_finding(finding) for finding in findings],
+        "summary": {
+            "patterns": summary.patterns,
+            "skipped": summary.skipped,
+            "files": summary.files,
+            **{
+                f"{severity.value}s": sum(f.severity is severity for f in findings)
+                for severity in Severity
+            },
+        },
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def _json_site(site: PatternSite) -> dict[str, Any]:
+    """A command-line pattern as ``{pattern, valid, canonical | error}``; a pattern from a file
+    also names the file, line, column and resource."""
+    entry: dict[str, Any] = {"pattern": site.text}
+    if site.text is None:
+        entry.update(valid=None, skipped=site.unresolved)
+    else:
+        try:
+            entry.update(valid=True, canonical=render(parse(site.text)))
+        except PatternError as err:
+            entry.update(valid=False, error=err.to_dict())
+    if site.source.path is not None:
+        line, column, _ = site.position()
+        entry.update(
+            file=site.source.path, line=line, column=column, resource=f"{site.kind} {site.name}"
+        )
+    return entry
+
+
+def _json_finding(finding: Finding) -> dict[str, Any]:
+    return {
+        "file": finding.path,
+        "line": finding.line,
+        "column": finding.column,
+        "code": finding.code,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "hint": finding.hint,
+        "resource": finding.resource,
+        "pattern": finding.pattern,
+    }
+
+
+# --------------------------------------------------------------------------- GitHub
+
+
+def github_report(findings: Sequence[Finding]) -> str:
+    """GitHub Actions workflow commands: one annotation per finding."""
+    lines = []
+    for finding in findings:
+        properties = []
+        if finding.path is not None:
+            properties += [
+                f"file={_github_property(_relative(finding.path))}",
+                f"line={finding.line}",
+                f"col={finding.column}",
+            ]
+        properties.append(f"title={_github_property('cwquery ' + finding.code)}")
+        message = finding.message + (f"\nhint: {finding.hint}" if finding.hint else "")
+        command = _GITHUB_COMMANDS[finding.severity]
+        lines.append(f"::{command} {','.join(properties)}::{_github_data(message)}")
+    return "\n".join(lines)
+
+
+def _github_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+# --------------------------------------------------------------------------- SARIF
+
+
+def sarif_report(findings: Sequence[Finding]) -> str:
+    """A SARIF 2.1.0 log with one run; rule ids are the finding codes."""
+    codes = list(RULES)
+    rules = [
+        {
+            "id": rule.code,
+            "name": "".join(part.capitalize() for part in rule.code.split("-")),
+            "shortDescription": {"text": rule.summary},
+            "defaultConfiguration": {"level": rule.severity.value},
+        }
+        for rule in RULES.values()
+    ]
+    results = []
+    for finding in findings:
+        text = finding.message + (f" (hint: {finding.hint})" if finding.hint else "")
+        result: dict[str, Any] = {
+            "ruleId": finding.code,
+            "ruleIndex": codes.index(finding.code),
+            "level": finding.severity.value,
+            "message": {"text": text},
+        }
+        if finding.path is not None:
+            region = {"startLine": finding.line, "startColumn": finding.column}
+            if finding.exact:
+                region["endColumn"] = finding.column + finding.length
+            result["locations"] = [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": _uri(finding.path)},
+                        "region": region,
+                    }
+                }
+            ]
+        if finding.resource:
+            result["properties"] = {"resource": finding.resource}
+        results.append(result)
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "cwquery", "version": __version__, "rules": rules}},
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False)
+
+
+def _relative(path: str) -> str:
+    absolute = Path(path).resolve()
+    try:
+        return absolute.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.replace(os.sep, "/")
+
+
+def _uri(path: str) -> str:
+    if path == "<stdin>":
+        return "stdin"
+    absolute = Path(path).resolve()
+    try:
+        return absolute.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return absolute.as_uri()

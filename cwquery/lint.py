@@ -1,0 +1,548 @@
+"""Lint rules: patterns that are valid but do not do what they seem to, metric transformations
+the service refuses or cannot fill, and quotas across filters.
+
+Every rule has a stable kebab-case code and a fixed severity (:data:`RULES`); pattern errors
+keep their own codes (``syntax``, ``invalid-regex``, ``limit``, ``unsupported``).
+
+>>> for d in lint("?ERROR ?WARN request-id"):
+...     print(d.code, d.offset, d.message)
+ignored-optional-terms 0 CloudWatch ignores ?ERROR ?WARN because the pattern also has plain or \
+- terms (D3); it matches every event that contains request and lacks id
+unquoted-punctuation 20 'request-id' is read as request -id: a '-' inside an unquoted term \
+excludes the text after it (D5)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from cwquery import errors
+from cwquery.ast import (
+    DelimitedPattern,
+    EllipsisField,
+    JsonPattern,
+    Pattern,
+    Regex,
+    RegexPattern,
+    Selector,
+    Term,
+    TermKind,
+    TermPattern,
+)
+from cwquery.errors import PatternError
+from cwquery.limits import MAX_REGEX_FILTERS_PER_LOG_GROUP, walk
+from cwquery.locate import Located
+from cwquery.metrics import (
+    DIMENSIONS_NOT_SUPPORTED,
+    MetricFilterError,
+    MetricTransformation,
+    check_transformation,
+)
+from cwquery.parser import NUMBER_SYNTAX, parse, parse_selector
+from cwquery.render import quote, render
+from cwquery.scan import FileProblem, PatternSite
+from cwquery.semantics import term_groups
+
+__all__ = [
+    "RULES",
+    "Diagnostic",
+    "Finding",
+    "Rule",
+    "Severity",
+    "check_site",
+    "check_sites",
+    "lint",
+    "lint_metric",
+]
+
+
+class Severity(str, Enum):
+    """How bad a finding is: errors fail ``cwquery check``; warnings fail it with ``--strict``."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A finding's code, severity and one-line description."""
+
+    code: str
+    severity: Severity
+    summary: str
+
+
+_RULE_LIST = [
+    Rule(errors.SYNTAX, Severity.ERROR, "The pattern cannot be parsed."),
+    Rule(errors.INVALID_REGEX, Severity.ERROR, "A %regex% leaves CloudWatch's regex dialect."),
+    Rule(errors.LIMIT, Severity.ERROR, "The pattern breaks a length, regex or wildcard quota."),
+    Rule(errors.UNSUPPORTED, Severity.ERROR, "Valid syntax cwquery cannot evaluate exactly."),
+    Rule(
+        "ignored-optional-terms",
+        Severity.WARNING,
+        "?-terms next to plain or - terms are ignored by CloudWatch (D3).",
+    ),
+    Rule(
+        "unquoted-punctuation",
+        Severity.WARNING,
+        "An unquoted term holds punctuation; a '-' inside it starts an exclusion (D5).",
+    ),
+    Rule(
+        "metric-value-not-in-pattern",
+        Severity.WARNING,
+        "The metric value's JSON selector does not appear in the pattern.",
+    ),
+    Rule(
+        "dimension-not-in-pattern",
+        Severity.WARNING,
+        "A dimension's JSON selector does not appear in the pattern.",
+    ),
+    Rule(
+        "unresolvable-reference",
+        Severity.ERROR,
+        "A metric value or dimension names a field the pattern cannot fill.",
+    ),
+    Rule(
+        "dimensions-on-term-pattern",
+        Severity.ERROR,
+        "Dimensions need a JSON or space-delimited pattern; the service refuses them otherwise.",
+    ),
+    Rule(
+        "invalid-metric-transformation",
+        Severity.ERROR,
+        "The metric transformation breaks a service rule (dimension count, default value).",
+    ),
+    Rule(
+        "too-many-regex-filters",
+        Severity.WARNING,
+        f"More than {MAX_REGEX_FILTERS_PER_LOG_GROUP} filters with a regex on one log group.",
+    ),
+    Rule(
+        "unresolved-pattern",
+        Severity.NOTE,
+        "The pattern is computed at deploy time and was not checked.",
+    ),
+    Rule("unreadable-file", Severity.ERROR, "A file that should hold patterns cannot be read."),
+    Rule("not-canonical", Severity.ERROR, "The pattern is not written in canonical form."),
+]
+#: Every code cwquery reports, with its severity.
+RULES: dict[str, Rule] = {rule.code: rule for rule in _RULE_LIST}
+
+_PLAIN_TERM = re.compile(r"[A-Za-z0-9_]+")
+_PUNCTUATION = re.compile(r"[^A-Za-z0-9_]")
+_FIELD_REFERENCE = re.compile(r"\$([A-Za-z0-9_\-]+)")
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem: ``offset``/``length`` in the pattern's text, or, when ``target`` is set,
+    in the metric transformation (``metricValue``, ``dimension:<name>``, ``transformation``)."""
+
+    code: str
+    message: str
+    offset: int = 0
+    length: int = 1
+    hint: str | None = None
+    target: str | None = None
+
+    @property
+    def severity(self) -> Severity:
+        """The rule's severity."""
+        return RULES[self.code].severity
+
+
+# --------------------------------------------------------------------------- pattern rules
+
+
+def lint(pattern: str | Pattern) -> list[Diagnostic]:
+    """Warnings about a valid pattern, in pattern order. Text is parsed first (a
+    :class:`~cwquery.PatternError` propagates); a tree is linted through its canonical text.
+
+    >>> [d.code for d in lint('ERROR "a-b" /api/v1')]
+    ['unquoted-punctuation']
+    """
+    text = pattern if isinstance(pattern, str) else render(pattern)
+    tree = parse(text)
+    if not isinstance(tree, TermPattern):
+        return []
+    found = _ignored_optional_terms(tree)
+    found += _unquoted_punctuation(text, tree)
+    return sorted(found, key=lambda d: d.offset)
+
+
+def _ignored_optional_terms(tree: TermPattern) -> list[Diagnostic]:
+    groups = term_groups(tree)
+    if not groups.optional_ignored:
+        return []
+    optional = [term for term in tree.terms if term.kind is TermKind.OPTIONAL]
+    written = " ".join(_written(term) for term in optional)
+    wanted = " and ".join(_written(Term(text)) for text in groups.required)
+    unwanted = " or ".join(_written(Term(text)) for text in groups.excluded)
+    effect = " and ".join(
+        part for part in (wanted and f"contains {wanted}", unwanted and f"lacks {unwanted}") if part
+    )
+    first = optional[0].span
+    return [
+        Diagnostic(
+            "ignored-optional-terms",
+            f"CloudWatch ignores {written} because the pattern also has plain or - terms (D3); "
+            f"it matches every event that {effect}",
+            first.start if first else 0,
+            (first.end - first.start) if first else 1,
+            hint="for 'any of these terms' write only ?-terms; a term pattern cannot require "
+            "some terms and any one of others (use two filters, a %regex% or a JSON pattern)",
+        )
+    ]
+
+
+def _unquoted_punctuation(text: str, tree: TermPattern) -> list[Diagnostic]:
+    found = []
+    for word in _bare_words(tree.terms):
+        first, last = word[0].span, word[-1].span
+        if first is None or last is None:
+            continue
+        if len(word) > 1:
+            written = text[first.start + len(word[0].kind.value) : last.end]
+            pieces = " ".join(_written(term) for term in word)
+            dash = word[1].span.start if word[1].span else first.start
+            found.append(
+                Diagnostic(
+                    "unquoted-punctuation",
+                    f"{written!r} is read as {pieces}: a '-' inside an unquoted term excludes "
+                    "the text after it (D5)",
+                    dash,
+                    hint=f"to search for the text, quote it: {word[0].kind.value}{quote(written)}",
+                )
+            )
+            continue
+        term = word[0]
+        bad = _PUNCTUATION.search(term.text)
+        if bad:
+            found.append(
+                Diagnostic(
+                    "unquoted-punctuation",
+                    f"unquoted term {term.text!r} holds {bad.group()!r}; CloudWatch documents "
+                    "that terms other than letters, digits and '_' must be quoted (D5)",
+                    first.start + len(term.kind.value) + bad.start(),
+                    hint=f"quote it: {term.kind.value}{quote(term.text)}",
+                )
+            )
+    return found
+
+
+def _bare_words(terms: Sequence[Term]) -> list[list[Term]]:
+    """Unquoted terms, grouped into the words they were written as: a ``-`` inside a bare word
+    starts a new term whose span touches the previous one."""
+    words: list[list[Term]] = []
+    for term in terms:
+        if term.quoted or term.span is None:
+            continue
+        previous = words[-1][-1] if words else None
+        touching = (
+            previous is not None
+            and previous.span is not None
+            and previous.span.end == term.span.start
+            and term.kind is TermKind.EXCLUDED
+        )
+        if touching:
+            words[-1].append(term)
+        else:
+            words.append([term])
+    return words
+
+
+def _written(term: Term) -> str:
+    text = term.text if _PLAIN_TERM.fullmatch(term.text) else quote(term.text)
+    return term.kind.value + text
+
+
+# --------------------------------------------------------------------------- metric rules
+
+
+def lint_metric(
+    pattern: Pattern,
+    metric_value: str | None,
+    dimensions: Sequence[tuple[str, str | None]] = (),
+    default_value: float | None = None,
+) -> list[Diagnostic]:
+    """Problems of a metric transformation with this pattern. ``None`` stands for a value
+    computed at deploy time (not checked). Diagnostics have a ``target``.
+
+    >>> from cwquery import parse
+    >>> [d.code for d in lint_metric(parse("ERROR"), "1", [("level", "$.level")])]
+    ['dimensions-on-term-pattern']
+    >>> [d.message for d in lint_metric(parse("[ip, bytes]"), "$size")]
+    ["'$size' names no field of the pattern (fields: ip, bytes)"]
+    """
+    found: list[Diagnostic] = []
+    structured = isinstance(pattern, JsonPattern | DelimitedPattern)
+    if dimensions and not structured:
+        found.append(
+            Diagnostic(
+                "dimensions-on-term-pattern",
+                f"{DIMENSIONS_NOT_SUPPORTED} (dimensions need a JSON or space-delimited pattern)",
+                hint="remove the dimensions, or match the events with a JSON or "
+                "space-delimited pattern whose fields the dimensions name",
+                target=f"dimension:{dimensions[0][0]}",
+            )
+        )
+    if metric_value is not None:
+        found += _reference(pattern, metric_value, "metric value", "metricValue")
+    if structured:
+        for name, reference in dimensions:
+            if reference is not None:
+                found += _reference(pattern, reference, f"dimension {name!r}", f"dimension:{name}")
+    if not any(d.severity is Severity.ERROR for d in found):
+        transformation = MetricTransformation(
+            "metric",
+            "namespace",
+            metric_value if metric_value is not None else "1",
+            default_value,
+            {name: "1" if reference is None else reference for name, reference in dimensions},
+        )
+        try:
+            check_transformation(pattern, transformation)
+        except MetricFilterError as err:
+            found.append(
+                Diagnostic("invalid-metric-transformation", str(err), target="transformation")
+            )
+    return found
+
+
+def _reference(pattern: Pattern, written: str, what: str, target: str) -> list[Diagnostic]:
+    text = written.strip()
+    if NUMBER_SYNTAX.fullmatch(text):
+        return []  # a constant, as metrics.MetricFilter reads it
+    not_in_pattern = (
+        "metric-value-not-in-pattern" if target == "metricValue" else ("dimension-not-in-pattern")
+    )
+    field = _FIELD_REFERENCE.fullmatch(text)
+    if isinstance(pattern, JsonPattern) and text.startswith("$"):
+        try:
+            selector = parse_selector(text)
+        except PatternError as err:
+            return [
+                _unresolvable(f"{what} {written!r} is not a JSON selector: {err.message}", target)
+            ]
+        if selector not in {node for node in walk(pattern) if isinstance(node, Selector)}:
+            return [
+                Diagnostic(
+                    not_in_pattern,
+                    f"the pattern does not mention {text}, the {what}; matching events without "
+                    "it publish nothing",
+                    hint=f"add {text} = * to the pattern (e.g. {{ ... && {text} = * }}) so that "
+                    "only events that have it match",
+                    target=target,
+                )
+            ]
+        return []
+    if isinstance(pattern, DelimitedPattern) and field:
+        names = [f.name for f in pattern.fields if not isinstance(f, EllipsisField) and f.name]
+        if field.group(1) in names or field.group(1).isdigit():
+            return []
+        return [
+            _unresolvable(
+                f"{written!r} names no field of the pattern (fields: {', '.join(names) or 'none'})",
+                target,
+            )
+        ]
+    if isinstance(pattern, JsonPattern):
+        return [
+            _unresolvable(f"a JSON pattern fills $.selector references, not {written!r}", target)
+        ]
+    if isinstance(pattern, DelimitedPattern):
+        return [
+            _unresolvable(
+                f"a space-delimited pattern fills $field references, not {written!r}", target
+            )
+        ]
+    if what != "metric value":
+        return []  # dimensions on term patterns are reported once, above
+    return [
+        _unresolvable(
+            f"a {_kind(pattern)} extracts no values; the metric value {written!r} must be a "
+            "number such as 1",
+            target,
+        )
+    ]
+
+
+def _unresolvable(message: str, target: str) -> Diagnostic:
+    return Diagnostic(
+        "unresolvable-reference",
+        message,
+        hint="a metric value is a number, $.selector (JSON patterns) or $field "
+        "(space-delimited patterns)",
+        target=target,
+    )
+
+
+def _kind(pattern: Pattern) -> str:
+    if isinstance(pattern, TermPattern):
+        return "term pattern"
+    return "regex pattern" if isinstance(pattern, RegexPattern) else "match-all pattern"
+
+
+# --------------------------------------------------------------------------- findings
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A diagnostic placed in a file (``path`` ``None``: a pattern given on the command line).
+
+    ``line``/``column`` are 1-based; ``exact`` is False when only the start of the pattern's
+    string is known (``pattern_offset`` then says where in the pattern). ``source_line`` is the
+    line of text the caret goes under."""
+
+    code: str
+    message: str
+    path: str | None
+    line: int
+    column: int
+    length: int = 1
+    hint: str | None = None
+    exact: bool = True
+    source_line: str = ""
+    pattern: str | None = None
+    pattern_offset: int | None = None
+    resource: str | None = None
+    error: PatternError | None = None
+
+    @property
+    def severity(self) -> Severity:
+        """The rule's severity."""
+        return RULES[self.code].severity
+
+
+def check_sites(
+    sites: Sequence[PatternSite], problems: Iterable[FileProblem] = ()
+) -> list[Finding]:
+    """Every finding for these sites: pattern errors, lint warnings, metric transformation
+    problems, regex quotas per log group, unresolved patterns (notes) and unreadable files.
+    Findings are ordered by file and position, command-line patterns first."""
+    findings = [_file_problem(problem) for problem in problems]
+    regex_sites: dict[object, list[PatternSite]] = {}
+    for site in sites:
+        tree, site_findings = check_site(site)
+        findings += site_findings
+        if tree is not None and site.log_group is not None and _has_regex(tree):
+            regex_sites.setdefault(site.log_group, []).append(site)
+    for group_sites in regex_sites.values():
+        findings += _regex_quota(group_sites)
+    return sorted(findings, key=_order)
+
+
+def check_site(site: PatternSite) -> tuple[Pattern | None, list[Finding]]:
+    """The parsed pattern of one site (``None`` when there is none) and its findings."""
+    if site.text is None:
+        note = Diagnostic("unresolved-pattern", f"{site.unresolved}; the pattern was not checked")
+        return None, [_place(site, note, at_start=True)]
+    try:
+        tree = parse(site.text)
+    except PatternError as err:
+        diagnostic = Diagnostic(err.code, err.message, err.offset, err.length, err.hint)
+        return None, [_place(site, diagnostic, error=err)]
+    findings = [_place(site, diagnostic) for diagnostic in lint(site.text)]
+    if site.metric is not None:
+        metric = site.metric
+        dimensions = [(name, reference.text) for name, reference in metric.dimensions]
+        value = metric.value.text if metric.value else None
+        for diagnostic in lint_metric(tree, value, dimensions, metric.default_value):
+            findings.append(_place(site, diagnostic, at_start=True))
+    return tree, findings
+
+
+def _has_regex(tree: Pattern) -> bool:
+    return isinstance(tree, RegexPattern) or any(isinstance(node, Regex) for node in walk(tree))
+
+
+def _regex_quota(sites: list[PatternSite]) -> list[Finding]:
+    if len(sites) <= MAX_REGEX_FILTERS_PER_LOG_GROUP:
+        return []
+    places = ", ".join(_where(site) for site in sites)
+    found = []
+    for site in sites[MAX_REGEX_FILTERS_PER_LOG_GROUP:]:
+        diagnostic = Diagnostic(
+            "too-many-regex-filters",
+            f"{len(sites)} filters with a regex on log group {site.log_group_label}; CloudWatch "
+            f"allows {MAX_REGEX_FILTERS_PER_LOG_GROUP} per log group (metric and subscription "
+            "filters together) and refuses the rest",
+            hint=f"the filters with a regex: {places}",
+        )
+        found.append(_place(site, diagnostic, at_start=True))
+    return found
+
+
+def _where(site: PatternSite) -> str:
+    line, column, _ = site.position()
+    return f"{site.source.path or site.name}:{line}:{column}"
+
+
+def _place(
+    site: PatternSite,
+    diagnostic: Diagnostic,
+    *,
+    at_start: bool = False,
+    error: PatternError | None = None,
+) -> Finding:
+    located = site.located
+    index: int | None = None if at_start else diagnostic.offset
+    if diagnostic.target and site.metric is not None:
+        located = _target(site, diagnostic.target) or located
+    line, column, exact = site.position(index, located)
+    length = 1
+    if exact and index is not None:
+        end_line, end_column, _ = site.position(index + diagnostic.length, located)
+        length = end_column - column if end_line == line else len(site.source.text.line(line))
+    return Finding(
+        code=diagnostic.code,
+        message=diagnostic.message,
+        path=site.source.path,
+        line=line,
+        column=column,
+        length=max(1, length),
+        hint=diagnostic.hint,
+        exact=exact,
+        source_line=site.source.text.line(line),
+        pattern=site.text,
+        pattern_offset=index,
+        resource=f"{site.kind} {site.name}",
+        error=error,
+    )
+
+
+def _target(site: PatternSite, target: str) -> Located | None:
+    metric = site.metric
+    if metric is None:
+        return None
+    if target == "metricValue" and metric.value is not None:
+        return metric.value.located
+    if target.startswith("dimension:"):
+        for name, reference in metric.dimensions:
+            if f"dimension:{name}" == target:
+                return reference.located
+    if target == "transformation" and metric.value is not None:
+        return metric.value.located
+    return None
+
+
+def _file_problem(problem: FileProblem) -> Finding:
+    line, column = problem.source.text.position(problem.offset)
+    return Finding(
+        code="unreadable-file",
+        message=problem.message,
+        path=problem.source.path,
+        line=line,
+        column=column,
+        source_line=problem.source.text.line(line),
+    )
+
+
+def _order(finding: Finding) -> tuple[bool, str, int, int, str]:
+    if finding.path is None:  # command-line patterns keep their order (the sort is stable)
+        return False, "", 0, 0, ""
+    return True, finding.path, finding.line, finding.column, finding.code
