@@ -2,13 +2,10 @@
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from click.testing import CliRunner
-from moto import mock_aws
 
 from cwquery.aws import put_events
 from cwquery.cli import aws as cli_aws
@@ -17,17 +14,6 @@ from cwquery.timeparse import format_millis
 
 REGION = "us-east-1"
 GROUP = "/myapp/test"
-
-
-@pytest.fixture
-def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_REGION"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    with mock_aws():
-        yield boto3.client("logs", region_name=REGION)
 
 
 @pytest.fixture

@@ -7,12 +7,9 @@ so the searches here use terms; the exact emulator runs the JSON patterns
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 from walkthrough import TEXT_LINES as WALKTHROUGH_TEXT
 
 import cwquery
@@ -29,17 +26,6 @@ from cwquery.aws import (
 REGION = "us-east-1"
 GROUP = "/myapp/test/"
 TEXT_LINES = WALKTHROUGH_TEXT[:7]  # the plain log lines, without the access-log lines
-
-
-@pytest.fixture
-def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    with mock_aws():
-        yield boto3.client("logs", region_name=REGION)
 
 
 def now_ms() -> int:

@@ -3,15 +3,12 @@
 import json
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from click.testing import CliRunner
-from moto import mock_aws
 
 from cwquery.aws import AwsQueryError, RetryPolicy, filter_events
 from cwquery.cli.aws import ship
@@ -31,17 +28,6 @@ from cwquery.timeparse import format_millis, utc_day
 REGION = "us-east-1"
 GROUP = "/myapp/ship"
 NO_WAIT = RetryPolicy(max_attempts=2, sleep=lambda _: None)
-
-
-@pytest.fixture
-def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_REGION"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    with mock_aws():
-        yield boto3.client("logs", region_name=REGION)
 
 
 NOW = int(time.time() * 1000) - 3_600_000
