@@ -440,19 +440,19 @@ def check_site(site: PatternSite) -> tuple[Pattern | None, list[Finding]]:
     """The parsed pattern of one site (``None`` when there is none) and its findings."""
     if site.text is None:
         note = Diagnostic("unresolved-pattern", f"{site.unresolved}; the pattern was not checked")
-        return None, [_place(site, note, at_start=True)]
+        return None, [place(site, note, at_start=True)]
     try:
         tree = parse(site.text)
     except PatternError as err:
         diagnostic = Diagnostic(err.code, err.message, err.offset, err.length, err.hint)
-        return None, [_place(site, diagnostic, error=err)]
-    findings = [_place(site, diagnostic) for diagnostic in lint(site.text)]
+        return None, [place(site, diagnostic, error=err)]
+    findings = [place(site, diagnostic) for diagnostic in lint(site.text)]
     if site.metric is not None:
         metric = site.metric
         dimensions = [(name, reference.text) for name, reference in metric.dimensions]
         value = metric.value.text if metric.value else None
         for diagnostic in lint_metric(tree, value, dimensions, metric.default_value):
-            findings.append(_place(site, diagnostic, at_start=True))
+            findings.append(place(site, diagnostic, at_start=True))
     return tree, findings
 
 
@@ -473,7 +473,7 @@ def _regex_quota(sites: list[PatternSite]) -> list[Finding]:
             "filters together) and refuses the rest",
             hint=f"the filters with a regex: {places}",
         )
-        found.append(_place(site, diagnostic, at_start=True))
+        found.append(place(site, diagnostic, at_start=True))
     return found
 
 
@@ -482,13 +482,15 @@ def _where(site: PatternSite) -> str:
     return f"{site.source.path or site.name}:{line}:{column}"
 
 
-def _place(
+def place(
     site: PatternSite,
     diagnostic: Diagnostic,
     *,
     at_start: bool = False,
     error: PatternError | None = None,
 ) -> Finding:
+    """A finding for ``diagnostic`` at its place in the file (the pattern's start with
+    ``at_start``, or when the diagnostic has no offset)."""
     located = site.located
     index: int | None = None if at_start else diagnostic.offset
     if diagnostic.target and site.metric is not None:

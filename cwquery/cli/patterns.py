@@ -13,7 +13,7 @@ from cwquery.ast import MatchAll, Pattern
 from cwquery.cli import report
 from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, echo_pattern_error
 from cwquery.errors import PatternError
-from cwquery.lint import Diagnostic, Finding, Severity, check_site, check_sites
+from cwquery.lint import Diagnostic, Finding, Severity, check_site, check_sites, place
 from cwquery.normalize import normalize
 from cwquery.parser import parse
 from cwquery.render import render
@@ -214,22 +214,7 @@ def _canonical_findings(site: PatternSite) -> list[Finding]:
         return kept
     shown = canonical if canonical else '"" (the empty pattern)'
     diagnostic = Diagnostic("not-canonical", f"not in canonical form; write: {shown}")
-    return [*kept, _placed(site, diagnostic)]
-
-
-def _placed(site: PatternSite, diagnostic: Diagnostic) -> Finding:
-    line, column, _ = site.position(0)
-    return Finding(
-        code=diagnostic.code,
-        message=diagnostic.message,
-        path=site.source.path,
-        line=line,
-        column=column,
-        hint=diagnostic.hint,
-        source_line=site.source.text.line(line),
-        pattern=site.text,
-        resource=f"{site.kind} {site.name}",
-    )
+    return [*kept, place(site, diagnostic)]
 
 
 def _emit(
