@@ -11,8 +11,13 @@ step cwquery check '{ $.latency > 1000 && $.level = "ERROR" }' '?ERROR ?WARN' \
 step cwquery check '{ $.latency > 1000 AND $.level == "ERROR" }'
 
 echo
-echo "== Canonical form"
+echo "== Patterns inside infrastructure code (CloudFormation, SAM, Terraform, cdk.out, serverless)"
+step cwquery check "$(dirname "$0")/infra/broken/main.tf"
+
+echo
+echo "== Canonical form, and equality after normalisation"
 step cwquery fmt '{($.eventName=DeleteGroupPolicy)||($.eventName=PutUserPolicy)}'
+step cwquery equal '{ $.a = 1 && ($.b = x || $.c IS NULL) }' '{ ($.c IS NULL || $.b = "x") && $.a = 1 }'
 
 echo
 echo "== Test patterns against sample logs (CloudWatch's answers, no AWS account)"
