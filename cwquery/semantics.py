@@ -55,13 +55,14 @@ def load_json_event(message: str) -> Any:
     try:
         document = orjson.loads(message)
     except ValueError:  # not JSON, or text orjson refuses (lone surrogates, very deep nesting)
-        document = _load_json_leniently(message)
+        document = load_json_fallback(message)
     return document if type(document) is dict else NOT_JSON
 
 
-def _load_json_leniently(message: str) -> Any:
-    """The standard library reads some texts orjson refuses, such as lone surrogates; it gives
-    up with RecursionError on absurd nesting, which then counts as not JSON."""
+def load_json_fallback(message: str) -> Any:
+    """What :func:`load_json_event` reads when orjson refuses the text: the standard library
+    reads some such texts (lone surrogates); it gives up with RecursionError on absurd nesting,
+    which then counts as not JSON. Returns the document, or :data:`NOT_JSON`."""
     if not message.lstrip().startswith("{"):
         return NOT_JSON
     try:
