@@ -5,7 +5,9 @@ import io
 import json
 from pathlib import Path
 
-from cwquery.sources import LogEvent, read_events, read_messages
+import pytest
+
+from cwquery.sources import LogEvent, SourceError, read_events, read_messages
 
 
 def test_text_and_json_lines_are_messages_verbatim(tmp_path: Path) -> None:
@@ -42,3 +44,45 @@ def test_a_json_lines_file_mentioning_events_is_still_lines() -> None:
 def test_long_first_line_is_not_split() -> None:
     line = "x" * 10_000
     assert [e.message for e in read_events(io.StringIO(line + "\ny\n"))] == [line, "y"]
+
+
+def test_json_array_exports_and_streams() -> None:
+    stream = io.StringIO('["a", {"message": "b", "timestamp": 3, "logStreamName": "s"}]')
+    assert list(read_events(stream)) == [LogEvent("a"), LogEvent("b", 3, "s")]
+
+
+def test_event_shaped_lines_only_when_asked() -> None:
+    text = '{"timestamp": 5, "message": "m", "eventId": "1"}\n{"message": "x", "level": "INFO"}\n'
+    assert [e.message for e in read_events(io.StringIO(text))] == text.splitlines()
+    assert list(read_events(io.StringIO(text), event_lines=True)) == [
+        LogEvent("m", 5),
+        LogEvent('{"message": "x", "level": "INFO"}'),
+    ]
+
+
+def test_an_export_entry_without_a_message_is_an_error() -> None:
+    with pytest.raises(SourceError, match="string 'message'"):
+        list(read_events(io.StringIO('{"events": [{"nomessage": 1}]}')))
+
+
+def test_bracketed_log_lines_are_not_exports() -> None:
+    text = "[ERROR] disk full\n[INFO] ok\n"
+    assert [e.message for e in read_events(io.StringIO(text))] == ["[ERROR] disk full", "[INFO] ok"]
+
+
+class _CountingStream(io.StringIO):
+    """Counts how much is read at once, to show big line files are streamed."""
+
+    largest = 0
+
+    def read(self, size: int | None = -1) -> str:
+        chunk = super().read(size)
+        _CountingStream.largest = max(_CountingStream.largest, len(chunk))
+        return chunk
+
+
+def test_json_lines_files_are_streamed_not_read_whole() -> None:
+    lines = "".join(f'{{"n": {n}}}\n' for n in range(20_000))
+    events = read_events(_CountingStream(lines))
+    assert next(events).message == '{"n": 0}'
+    assert _CountingStream.largest <= 4096

@@ -1,16 +1,8 @@
 """Sample files into the emulator: read log events from a file, write them into a log group.
 
-:func:`read_events` understands three layouts:
-
-* an export: one JSON object ``{"events": [...]}`` as ``aws logs filter-log-events`` prints it
-  (each event has ``message`` and may have ``timestamp`` and ``logStreamName``), or a JSON array
-  of such events or of plain strings;
-* JSON lines: a line that is an object whose keys are only event keys (``message``, and maybe
-  ``timestamp``, ``logStreamName``, ``ingestionTime``, ``eventId``) is an event; any other line,
-  JSON documents included, is a message as written;
-* plain text: every non-empty line is a message.
-
-Events without a timestamp get consecutive milliseconds ending now, in file order.
+Files are read by :func:`cwquery.sources.read_events` (plain text, JSON lines, exports, S3
+``.gz`` exports), with JSON lines shaped like exported events read as those events. Events without
+a timestamp get consecutive milliseconds ending now, in file order.
 
 >>> sample = '{"i": 1}\\n\\n{"timestamp": 5, "message": "ERROR x"}\\nplain line\\n'
 >>> events = read_text(sample, now=100)
@@ -22,7 +14,7 @@ Events without a timestamp get consecutive milliseconds ending now, in file orde
 
 from __future__ import annotations
 
-import json
+import io
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -30,11 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from cwquery.emulator.errors import EmulatorError
+from cwquery.sources import LogEvent, SourceError
+from cwquery.sources import read_events as read_source
 
 #: PutLogEvents takes at most 10,000 events per call.
 MAX_BATCH = 10_000
 DEFAULT_STREAM = "cwquery-load"
-_EVENT_KEYS = frozenset({"message", "timestamp", "logStreamName", "ingestionTime", "eventId"})
 
 
 @dataclass(frozen=True)
@@ -47,79 +40,36 @@ class LoadedEvent:
 
 
 def read_events(path: str | Path, *, now: int | None = None) -> list[LoadedEvent]:
-    """Read the events of a sample file (layouts above).
+    """Read the events of a sample file.
 
     Raises:
         EmulatorError: the file cannot be read, or an export entry has no message.
     """
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
+        return _timed(list(read_source(path, event_lines=True)), now)
+    except (OSError, SourceError) as err:
         raise EmulatorError(f"cannot read {path}: {err}") from err
-    return read_text(text, now=now)
 
 
 def read_text(text: str, *, now: int | None = None) -> list[LoadedEvent]:
     """Read events from the text of a sample file (see :func:`read_events`)."""
-    rows = _whole_document(text)
-    if rows is None:
-        rows = [_line_row(line) for line in text.splitlines() if line.strip()]
-    clock = int(time.time() * 1000) if now is None else now
-    first = clock - len(rows) + 1
-    events = []
-    for n, row in enumerate(rows):
-        timestamp = row.get("timestamp")
-        stream = row.get("logStreamName")
-        events.append(
-            LoadedEvent(
-                timestamp=timestamp if type(timestamp) is int else first + n,
-                message=row["message"],
-                stream=stream if isinstance(stream, str) else None,
-            )
-        )
-    return events
-
-
-def _whole_document(text: str) -> list[dict[str, Any]] | None:
-    """The rows of an export or JSON array, or ``None`` when the text is not one."""
-    stripped = text.strip()
-    if not stripped.startswith(("{", "[")):
-        return None
     try:
-        document = json.loads(stripped)
-    except ValueError:
-        return None
-    if isinstance(document, dict) and isinstance(document.get("events"), list):
-        items: list[Any] = document["events"]
-    elif isinstance(document, list):
-        items = document
-    else:
-        return None
-    rows = []
-    for item in items:
-        if isinstance(item, str):
-            rows.append({"message": item})
-        elif isinstance(item, dict) and isinstance(item.get("message"), str):
-            rows.append(item)
-        else:
-            raise EmulatorError(f"an exported event needs a string 'message': {item!r:.80}")
-    return rows
+        return _timed(list(read_source(io.StringIO(text), event_lines=True)), now)
+    except SourceError as err:
+        raise EmulatorError(str(err)) from err
 
 
-def _line_row(line: str) -> dict[str, Any]:
-    line = line.rstrip("\r\n")
-    if line.lstrip().startswith("{"):
-        try:
-            document = json.loads(line)
-        except ValueError:
-            document = None
-        if (
-            isinstance(document, dict)
-            and isinstance(document.get("message"), str)
-            and set(document) <= _EVENT_KEYS
-        ):
-            return document
-    return {"message": line}
+def _timed(events: list[LogEvent], now: int | None) -> list[LoadedEvent]:
+    clock = int(time.time() * 1000) if now is None else now
+    first = clock - len(events) + 1
+    return [
+        LoadedEvent(
+            event.timestamp if event.timestamp is not None else first + n,
+            event.message,
+            event.stream,
+        )
+        for n, event in enumerate(events)
+    ]
 
 
 def load_events(
