@@ -58,3 +58,16 @@ def test_reads_several_files_of_different_kinds(tmp_path: Path) -> None:
     assert code == 0
     assert out.splitlines()[0] == "ERROR in export"
     assert len(out.splitlines()) == sum("ERROR" in line for line in (LOGS / "app.jsonl").open()) + 1
+
+
+def test_big_inputs_on_a_terminal_get_a_progress_bar(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from cwquery.cli import evaluate
+
+    seen = []
+    monkeypatch.setattr(evaluate, "_wants_progress", lambda total: seen.append(total) or True)
+    path = tmp_path / "app.log"
+    path.write_text("ERROR a\nINFO b\n" * 50, encoding="utf-8")
+    code, out, err = run("test", "--count", "ERROR", str(path))
+    assert code == 0 and out == "50\n"
+    assert seen == [path.stat().st_size]
+    assert "reading" in err  # the bar's label, on stderr only

@@ -117,9 +117,14 @@ def _run(
     return tally
 
 
+def _wants_progress(total_bytes: int) -> bool:
+    """A progress bar only for big inputs, and only when stderr is a terminal."""
+    return total_bytes >= _PROGRESS_BYTES and sys.stderr.isatty()
+
+
 def _messages_with_progress(sources: list[str]) -> Iterator[str]:
     total = sum(os.path.getsize(s) for s in sources if s != "-" and Path(s).is_file())
-    if total < _PROGRESS_BYTES or not sys.stderr.isatty():
+    if not _wants_progress(total):
         for source in sources:
             for event in read_events(source):
                 yield event.message
