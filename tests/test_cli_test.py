@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from cwquery.cli import main
@@ -60,10 +61,12 @@ def test_reads_several_files_of_different_kinds(tmp_path: Path) -> None:
     assert len(out.splitlines()) == sum("ERROR" in line for line in (LOGS / "app.jsonl").open()) + 1
 
 
-def test_big_inputs_on_a_terminal_get_a_progress_bar(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_big_inputs_on_a_terminal_get_a_progress_bar(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from cwquery.cli import evaluate
 
-    seen = []
+    seen: list[int] = []
     monkeypatch.setattr(evaluate, "_wants_progress", lambda total: seen.append(total) or True)
     path = tmp_path / "app.log"
     path.write_text("ERROR a\nINFO b\n" * 50, encoding="utf-8")
