@@ -20,10 +20,10 @@ import re
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from lark import Lark, Token, Transformer
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from cwquery import hints, limits
 from cwquery.ast import (
@@ -487,11 +487,9 @@ def _syntax_error(text: str, start: str, err: UnexpectedInput) -> PatternError:
         offset = err.pos_in_stream or 0
         found = hints.word_at(text, offset)
         expected = set(err.allowed or ())
-    elif isinstance(err, UnexpectedToken | UnexpectedEOF):
+    else:  # the end of the pattern came too soon (UnexpectedEOF, or a $END token)
         offset, found = len(text.rstrip()), ""
-        expected = set(err.expected)
-    else:  # pragma: no cover - Lark raises only the three kinds above
-        _raise_unknown(err)
+        expected = set(getattr(err, "expected", ()))
     words = hints.describe_expected(expected, _terminal_text)
     message = f"unexpected {hints.describe_found(found)}"
     if words:
@@ -513,7 +511,3 @@ def _terminal_text(name: str) -> str | None:
         return None
     pattern = terminal.pattern
     return str(pattern.value) if pattern.type == "str" else None
-
-
-def _raise_unknown(err: Exception) -> NoReturn:
-    raise PatternSyntaxError(str(err), "", 0)
