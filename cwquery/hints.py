@@ -35,6 +35,8 @@ _ORDER = list(dict.fromkeys(TERMINAL_NAMES.values()))
 _WORD_AT = re.compile(r"[A-Za-z0-9_$.@:/*+-]+|[=!<>]+|&+|\|+|\S")
 _KEYWORDS = ("IS", "NOT", "NULL", "TRUE", "FALSE", "EXISTS")
 _LOGICAL_WORDS = {"AND": "&&", "OR": "||"}
+#: What can stand where a value is missing: closing brackets, a comma, a logical operator.
+_CLOSERS = frozenset(("}", "]", ")", ",", "&&", "||", "&", "|"))
 _NAME = re.compile(r"[A-Za-z0-9_@-]+")
 _BARE_VALUE_CHARACTERS = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.*:/@+-"
@@ -113,7 +115,7 @@ def hint_for(text: str, offset: int, found: str, expected: set[str], start: str)
         return "a %regex% needs a closing %"
     if start == "json_pattern" and found in ("", ")", "}") and "BARE_VALUE" not in expected:
         return unbalanced(text, "(", ")") or unbalanced(text, "{", "}")
-    if "BARE_VALUE" in expected and (not found or found in "}]),|&"):
+    if "BARE_VALUE" in expected and (not found or found in _CLOSERS):
         return 'the value is missing: write a number, a "string", * or a %regex% after the operator'
     if "BARE_VALUE" in expected or (offset > 0 and text[offset - 1] in _BARE_VALUE_CHARACTERS):
         return (

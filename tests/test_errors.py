@@ -84,6 +84,8 @@ def test_end_of_input_points_after_the_last_character() -> None:
         ("{ $.a = b!c }", "double quotes"),  # D11
         ("{}", "at least one condition"),
         ("{ $.a = }", "value is missing"),
+        ("{ $.a = || $.b = 1 }", "value is missing"),
+        ("[a = , b]", "value is missing"),
         ("{ $.a > abc }", "numbers"),  # D12
         ("[a = 1 && b = 2]", "its own field"),  # D13
     ],
