@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
@@ -282,6 +283,8 @@ def _delimited_pattern(pattern: DelimitedPattern) -> _Compiled:
 
 
 _GROUP_OPENERS = frozenset('"[')
+_PLAIN_INTEGER = re.compile(r"-?[1-9][0-9]*")
+_NUMBER_STARTS = frozenset("+-0123456789")
 
 _PATTERN_COMPILERS: dict[type[Any], Callable[[Any], _Compiled]] = {
     MatchAll: _match_all,
@@ -510,9 +513,17 @@ def token_test(op: Operator, literal: Any) -> Callable[[str], bool]:
                 (value := parse_number(token)) is not None and compare(value, number)
             )
 
+        # a plain integer token equals a plain integer literal exactly when their texts do
+        plain_literal = _PLAIN_INTEGER.fullmatch(text) is not None
+
         def equal(token: str) -> bool:
             if token == text:
                 return True
+            first = token[:1]
+            if first not in _NUMBER_STARTS:  # not a number, and the texts differ
+                return False
+            if plain_literal and first != "0" and token.isdigit():
+                return False
             value = parse_number(token)
             return value == number if value is not None else False
 

@@ -93,6 +93,12 @@ def test_test_metric_filter_shape_and_numbering() -> None:  # D16, D28
         ("{ $.a = 1 }", '{"a": NaN}', False),
         ("[a, b]", '"x y" z', True),
         ("[a, b = y]", '"x"y', True),  # the token ends at the closing quote (D14)
+        ("[a = 404, b]", "0404 x", True),  # D27: numeric tokens compare as numbers
+        ("[a = 404, b]", "404.0 x", True),
+        ("[a = 404, b]", "4040 x", False),
+        ("[a = 404, b]", "٤٠٤ x", False),  # other scripts' digits are text, not numbers
+        ("[a != 404, b]", "405 x", True),
+        ("[a = 0, b]", "00 x", True),
     ],
 )
 def test_decided_edges(pattern: str, message: str, expected: bool) -> None:
