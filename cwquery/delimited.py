@@ -106,8 +106,10 @@ class FieldLayout:
         """TestMetricFilter's ``extractedValues`` (D28): ``$name`` for named fields, ``$N``
         (1-based position) for unnamed fields and for tokens under ``...``."""
         values = self.values_by_position(message)
-        if values is None:
-            return None
+        return None if values is None else self.named(values)
+
+    def named(self, values: dict[int, str]) -> dict[str, str]:
+        """``extractedValues`` keys for values by position (from :meth:`values_by_position`)."""
         names = self.names_by_position(len(values))
         return {
             f"${names[position]}" if names.get(position) else f"${position + 1}": value

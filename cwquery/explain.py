@@ -124,12 +124,12 @@ def explain(pattern: str | Pattern, message: str) -> Explanation:
 def _explain_terms(tree: TermPattern, message: str) -> tuple[list[Check], tuple[str, ...]]:
     groups = semantics.term_groups(tree)
     checks = []
-    for text in groups.required:
-        checks.append(_term_check(text, "", message, wanted=True))
-    for text in groups.excluded:
-        checks.append(_term_check(text, "-", message, wanted=False))
-    for text in groups.any_of:
-        checks.append(_term_check(text, "?", message, wanted=True))
+    for texts, kind in (
+        (groups.required, TermKind.REQUIRED),
+        (groups.excluded, TermKind.EXCLUDED),
+        (groups.any_of, TermKind.OPTIONAL),
+    ):
+        checks += [_term_check(Term(text, kind), message) for text in texts]
     notes: tuple[str, ...] = ()
     if groups.optional_ignored:
         notes = ("?terms are ignored when plain or - terms are present",)
@@ -141,10 +141,10 @@ def _explain_terms(tree: TermPattern, message: str) -> tuple[list[Check], tuple[
     return checks, notes
 
 
-def _term_check(text: str, prefix: str, message: str, *, wanted: bool) -> Check:
-    kind = {"": TermKind.REQUIRED, "-": TermKind.EXCLUDED, "?": TermKind.OPTIONAL}[prefix]
-    present = text in message
-    return Check(render(Term(text, kind)), "found" if present else "not found", present is wanted)
+def _term_check(term: Term, message: str) -> Check:
+    present = term.text in message
+    wanted = term.kind is not TermKind.EXCLUDED
+    return Check(render(term), "found" if present else "not found", present is wanted)
 
 
 def _explain_regex(tree: RegexPattern, message: str) -> list[Check]:

@@ -119,28 +119,28 @@ def check_transformation(pattern: Pattern, transformation: MetricTransformation)
 class _Context:
     """One message, parsed at most once for all the references that read it."""
 
-    __slots__ = ("_document", "_layout_values", "_positions", "message")
+    __slots__ = ("_document", "_named", "_positions", "message")
 
     def __init__(self, message: str) -> None:
         self.message = message
         self._document: Any = None
-        self._layout_values: dict[str, str] | None = None
         self._positions: dict[int, str] | None = None
+        self._named: dict[str, str] | None = None
 
     def document(self) -> Any:
         if self._document is None:
             self._document = semantics.load_json_event(self.message)
         return self._document
 
-    def fields(self, layout: FieldLayout) -> dict[str, str]:
-        if self._layout_values is None:
-            self._layout_values = layout.extracted_values(self.message) or {}
-        return self._layout_values
-
     def positions(self, layout: FieldLayout) -> dict[int, str]:
         if self._positions is None:
             self._positions = layout.values_by_position(self.message) or {}
         return self._positions
+
+    def fields(self, layout: FieldLayout) -> dict[str, str]:
+        if self._named is None:
+            self._named = layout.named(self.positions(layout))
+        return self._named
 
 
 def _reference(pattern: Pattern, reference: str) -> Callable[[_Context], Any]:
