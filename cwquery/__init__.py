@@ -17,10 +17,10 @@ from cwquery.errors import (
     RegexError,
     UnsupportedPatternError,
 )
-from cwquery.explain import Explanation, explain
-from cwquery.normalize import equivalent, normalize
+from cwquery.explanation import Explanation, explain
+from cwquery.normalizer import equivalent, normalize
 from cwquery.parser import parse
-from cwquery.render import render
+from cwquery.renderer import render
 
 __version__ = "0.1.0"
 

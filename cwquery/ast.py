@@ -17,7 +17,7 @@ built one and compiled matchers can be cached by tree. Source positions (``span`
 details that do not change the meaning (``quoted``) are kept for error messages and the linter but
 take no part in equality. ``And``/``Or`` are n-ary and never hold an operand of their own type
 (the parser and builder flatten them). Nodes carry no behaviour except ``str(node)``, which is the
-canonical text from :func:`cwquery.render`.
+canonical text from :func:`cwquery.renderer`.
 
 >>> from cwquery import parse
 >>> parse('{ $.level = "ERROR" }') == JsonPattern(
@@ -50,7 +50,7 @@ class Node:
     __slots__ = ()
 
     def __str__(self) -> str:
-        from cwquery.render import render  # the single rendering implementation
+        from cwquery.renderer import render  # the single rendering implementation
 
         return render(self)
 

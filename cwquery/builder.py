@@ -85,7 +85,7 @@ from cwquery.conditions import (
     selector_of,
 )
 from cwquery.parser import parse
-from cwquery.render import render
+from cwquery.renderer import render
 
 __all__ = [
     "Column",

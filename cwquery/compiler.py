@@ -20,20 +20,16 @@ from typing import Any, TypeVar
 
 import orjson
 
-from cwquery import semantics
+from cwquery import numbers, semantics
 from cwquery.ast import (
     And,
-    AnyIndex,
-    AnyKey,
     DelimitedPattern,
     EllipsisField,
     FieldCompare,
-    Index,
     JsonCompare,
     JsonIs,
     JsonNotExists,
     JsonPattern,
-    Key,
     MatchAll,
     Node,
     Number,
@@ -49,10 +45,12 @@ from cwquery.ast import (
 )
 from cwquery.delimited import PLAIN_TOKEN, FieldLayout, rest_of_message, token_value
 from cwquery.errors import UnsupportedPatternError
+from cwquery.numbers import number_value
 from cwquery.parser import parse
 from cwquery.prefilter import raw_prefilter, required_literals
 from cwquery.regex import compile_regex
-from cwquery.render import render
+from cwquery.renderer import render
+from cwquery.selectors import has_wildcard_step, selector_function, single_key
 from cwquery.semantics import MISSING, NUMBER_TYPES, json_text, load_json_fallback
 
 Predicate = Callable[[Any], bool]
@@ -327,7 +325,7 @@ def _json_compare(node: JsonCompare) -> Predicate:
 
 def _json_is(node: JsonIs) -> Predicate:
     wanted = {TruthTest.TRUE: True, TruthTest.FALSE: False, TruthTest.NULL: None}[node.test]
-    key = _single_key(node.selector)
+    key = single_key(node.selector)
     if key is not None:
         return lambda document: document.get(key, MISSING) is wanted
     return _on_selected(node.selector, lambda value: value is wanted)
@@ -335,24 +333,19 @@ def _json_is(node: JsonIs) -> Predicate:
 
 def _json_not_exists(node: JsonNotExists) -> Predicate:
     """True when the selector reaches nothing (D8: with a wildcard, when it selects nothing)."""
-    key = _single_key(node.selector)
+    key = single_key(node.selector)
     if key is not None:
         return lambda document: key not in document
     resolve = selector_function(node.selector)
-    if has_wildcard(node.selector):
+    if has_wildcard_step(node.selector):
         return lambda document: not resolve(document)
     return lambda document: resolve(document) is MISSING
-
-
-def _single_key(selector: Selector) -> str | None:
-    step = selector.steps[0]
-    return step.name if len(selector.steps) == 1 and isinstance(step, Key) else None
 
 
 def _on_selected(selector: Selector, test: Predicate) -> Predicate:
     """Apply ``test`` to the selected value; with a wildcard, to any selected value (D8)."""
     resolve = selector_function(selector)
-    if has_wildcard(selector):
+    if has_wildcard_step(selector):
         return lambda document: any(test(value) for value in resolve(document))
     return lambda document: test(resolve(document))
 
@@ -364,63 +357,6 @@ _JSON_COMPILERS: dict[type[Any], Callable[[Any], Predicate]] = {
     JsonIs: _json_is,
     JsonNotExists: _json_not_exists,
 }
-
-
-def has_wildcard(selector: Selector) -> bool:
-    return any(isinstance(step, AnyKey | AnyIndex) for step in selector.steps)
-
-
-def selector_function(selector: Selector) -> Callable[[Any], Any]:
-    """Without a wildcard: ``document -> value | MISSING``. With one: ``document -> list``."""
-    steps = selector.steps
-    if has_wildcard(selector):
-        return lambda document: _select_all(document, steps)
-    path = tuple(step.name if isinstance(step, Key) else step.index for step in steps)  # type: ignore[union-attr]
-    if len(path) == 1 and isinstance(path[0], str):
-        key = path[0]
-        return lambda document: document.get(key, MISSING)
-    if len(path) == 2 and isinstance(path[0], str) and isinstance(path[1], str):
-        outer, inner = path
-        return lambda document: (
-            node.get(inner, MISSING) if type(node := document.get(outer)) is dict else MISSING
-        )
-    return lambda document: _select_one(document, path)
-
-
-def _select_one(document: Any, path: tuple[str | int, ...]) -> Any:
-    node = document
-    for step in path:
-        if type(step) is str:
-            if type(node) is not dict:
-                return MISSING
-            node = node.get(step, MISSING)
-            if node is MISSING:
-                return MISSING
-        elif type(node) is list and 0 <= step < len(node):  # type: ignore[operator]
-            node = node[step]  # type: ignore[index]
-        else:
-            return MISSING
-    return node
-
-
-def _select_all(document: Any, steps: tuple[Any, ...]) -> list[Any]:
-    nodes = [document]
-    for step in steps:
-        selected: list[Any] = []
-        for node in nodes:
-            if isinstance(step, Key):
-                if type(node) is dict and step.name in node:
-                    selected.append(node[step.name])
-            elif isinstance(step, Index):
-                if type(node) is list and step.index < len(node):
-                    selected.append(node[step.index])
-            elif isinstance(step, AnyKey):
-                if type(node) is dict:
-                    selected.extend(node.values())
-            elif type(node) is list:
-                selected.extend(node)
-        nodes = selected
-    return nodes
 
 
 def value_test(op: Operator, literal: Any) -> Predicate:
@@ -437,7 +373,7 @@ def value_test(op: Operator, literal: Any) -> Predicate:
             return lambda value: regex_found(value) is True
         return lambda value: regex_found(value) is False
     if isinstance(literal, Number):
-        number, text = semantics.number_value(literal.text), literal.text
+        number, text = number_value(literal.text), literal.text
         if op is Operator.EQ:
             return lambda value: value == number if type(value) in NUMBER_TYPES else value == text
         if op is Operator.NE:
@@ -453,7 +389,7 @@ def value_test(op: Operator, literal: Any) -> Predicate:
             any_scalar = op is Operator.EQ
             return lambda value: any_scalar and semantics.is_scalar(value)
         wanted = op is Operator.EQ
-        if not semantics.has_wildcard(literal.text):
+        if not semantics.has_wildcard_ends(literal.text):
             exact = literal.text
             if wanted:
                 return lambda value: (
@@ -505,8 +441,8 @@ def token_test(op: Operator, literal: Any) -> Callable[[str], bool]:
         wanted = op is Operator.EQ
         return lambda token: (search(token) is not None) is wanted
     if isinstance(literal, Number):
-        number, text = semantics.number_value(literal.text), literal.text
-        parse_number = semantics.parse_number
+        number, text = number_value(literal.text), literal.text
+        parse_number = numbers.parse_number
         if op.is_relational:
             compare = _RELATIONS[op]
             return lambda token: (

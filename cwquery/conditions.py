@@ -38,8 +38,9 @@ from cwquery.ast import (
     TruthTest,
     Value,
 )
-from cwquery.parser import NUMBER_SYNTAX, parse, parse_selector
-from cwquery.render import render
+from cwquery.numbers import NUMBER_SYNTAX
+from cwquery.parser import parse, parse_selector
+from cwquery.renderer import render
 
 __all__ = ["Column", "ColumnCondition", "Condition", "Json", "JsonField", "column", "field"]
 

@@ -20,10 +20,12 @@ from typing import Any
 
 from cwquery import semantics
 from cwquery.ast import DelimitedPattern, EllipsisField, JsonPattern, Pattern
-from cwquery.compiler import Matcher, compile, has_wildcard, selector_function
+from cwquery.compiler import Matcher, compile
 from cwquery.delimited import FieldLayout
 from cwquery.errors import CWQueryError
-from cwquery.parser import NUMBER_SYNTAX, parse_selector
+from cwquery.numbers import NUMBER_SYNTAX, parse_number
+from cwquery.parser import parse_selector
+from cwquery.selectors import has_wildcard_step, selector_function
 
 MAX_DIMENSIONS = 3
 MAX_METRIC_VALUE_LENGTH = 100
@@ -152,7 +154,7 @@ def _reference(pattern: Pattern, reference: str) -> Callable[[_Context], Any]:
     if reference.startswith("$.") and isinstance(pattern, JsonPattern):
         selector = parse_selector(reference)
         resolve = selector_function(selector)
-        if has_wildcard(selector):
+        if has_wildcard_step(selector):
             return lambda context: next(iter(resolve(context.document())), None)
         return lambda context: resolve(context.document())
     match = _FIELD_REFERENCE.fullmatch(reference)
@@ -177,7 +179,7 @@ def _as_number(value: Any) -> float | None:
     if semantics.is_number(value):
         return float(value)
     if type(value) is str:
-        number = semantics.parse_number(value.strip())
+        number = parse_number(value.strip())
         return None if number is None else float(number)
     return None
 

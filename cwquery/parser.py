@@ -67,6 +67,7 @@ from cwquery.errors import (
     PatternSyntaxError,
     RegexError,
 )
+from cwquery.numbers import NUMBER_SYNTAX
 from cwquery.regex import RegexProblem, check_regex
 
 GRAMMAR_FILE = "filter_pattern.lark"
@@ -75,8 +76,6 @@ GRAMMAR_FILE = "filter_pattern.lark"
 _START_RULES = {"{": "json_pattern", "[": "delimited_pattern", "%": "regex_pattern"}
 _DEFAULT_START = "term_pattern"
 
-#: Unquoted numbers (D22). Anything else unquoted is a string (D11).
-NUMBER_SYNTAX = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _STEP_SYNTAX = re.compile(r"\.(\*)|\.\['([^']*)'\]|\.([A-Za-z0-9_\-]+)|\[(\*)\]|\[([0-9]+)\]")
 _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 

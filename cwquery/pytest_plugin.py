@@ -8,7 +8,7 @@ Fixtures:
 * ``assert_matches``: the function below, for tests that prefer fixtures to imports.
 
 :func:`assert_matches` and :func:`assert_no_match` check one message against a pattern and, on
-failure, show why (``cwquery.explain`` where available).
+failure, show why (``cwquery.explanation`` where available).
 
 moto and boto3 are imported only when a fixture is used, so the plugin costs nothing in test
 runs that do not use it.

@@ -19,7 +19,6 @@ from typing import Any, Final, NamedTuple
 import orjson
 
 from cwquery.ast import TermKind, TermPattern
-from cwquery.parser import NUMBER_SYNTAX
 
 #: D16: TestMetricFilter numbers matching messages from 1.
 EVENT_NUMBER_BASE: Final = 1
@@ -42,8 +41,6 @@ class _Sentinel:
 MISSING: Final = _Sentinel("MISSING")
 #: A message that is not a JSON object (D10).
 NOT_JSON: Final = _Sentinel("NOT_JSON")
-
-_INT64_MIN, _UINT64_MAX = -(2**63), 2**64 - 1
 
 
 def load_json_event(message: str) -> Any:
@@ -73,20 +70,6 @@ def load_json_fallback(message: str) -> Any:
 
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
-
-
-def number_value(text: str) -> int | float:
-    """A number literal's value (D22): an int when it is a 64-bit integer, else a float."""
-    if "." not in text and "e" not in text and "E" not in text:
-        value = int(text)
-        if _INT64_MIN <= value <= _UINT64_MAX:
-            return value
-    return float(text)
-
-
-def parse_number(text: str) -> int | float | None:
-    """The value of a token that is written as a number (D27), else ``None``."""
-    return number_value(text) if NUMBER_SYNTAX.fullmatch(text) else None
 
 
 #: The types of JSON numbers; ``bool`` is not among them (D12).
@@ -132,7 +115,7 @@ def string_matcher(pattern: str) -> Callable[[str], bool]:
     return pattern.__eq__
 
 
-def has_wildcard(pattern: str) -> bool:
+def has_wildcard_ends(pattern: str) -> bool:
     """Whether a string value uses ``*`` as a wildcard (at its start or end, D25)."""
     return pattern.startswith(WILDCARD) or pattern.endswith(WILDCARD)
 

@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from cwquery.aws import put_events
-from cwquery.cli import aws as cli_aws
-from cwquery.cli.aws import filter_command
-from cwquery.timeparse import format_millis
+from cwquery.aws.timeparse import format_millis
+from cwquery.cli import cloudwatch as cli_aws
+from cwquery.cli.cloudwatch import filter_command
 
 REGION = "us-east-1"
 GROUP = "/myapp/test"

@@ -545,7 +545,7 @@ def test_made_clients_leave_retrying_to_cwquery() -> None:
 
 def test_importing_cwquery_aws_does_not_import_boto3() -> None:
     code = (
-        "import sys, logging, cwquery.aws, cwquery.shipper, cwquery.cli.aws\n"
+        "import sys, logging, cwquery.aws, cwquery.aws.shipper, cwquery.cli.cloudwatch\n"
         "assert 'boto3' not in sys.modules and 'botocore' not in sys.modules\n"
         "handlers = logging.getLogger('cwquery').handlers\n"
         "assert any(isinstance(h, logging.NullHandler) for h in handlers)\n"

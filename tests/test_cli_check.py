@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from cwquery.cli import main
 from cwquery.cli.patterns import check, fmt
-from cwquery.lint import RULES
+from cwquery.iac.lint import RULES
 
 ROOT = Path(__file__).parent.parent
 INFRA = ROOT / "examples" / "infra"

@@ -12,7 +12,7 @@ import cwquery
 from cwquery import ast
 from cwquery.compiler import _JSON_COMPILERS, _PATTERN_COMPILERS
 from cwquery.parser import _ToAst, grammar_text
-from cwquery.render import _RENDERERS
+from cwquery.renderer import _RENDERERS
 
 NODE_CLASSES = {
     cls

@@ -82,7 +82,7 @@ def test_assert_matches_shows_the_explanation(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(cwquery, "explain", lambda pattern, message: Explanation(), raising=False)
     with pytest.raises(AssertionError, match="which is not > 90"):
         assert_matches("{ $.i > 90 }", '{"i": 5}')
-    module = types.ModuleType("cwquery.explain")
+    module = types.ModuleType("cwquery.explanation")
     module.explain = lambda pattern, message: "from the module"  # type: ignore[attr-defined]
     monkeypatch.setattr(cwquery, "explain", module, raising=False)
     with pytest.raises(AssertionError, match="from the module"):

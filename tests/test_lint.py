@@ -7,7 +7,7 @@ import re
 import pytest
 
 from cwquery import PatternError, parse
-from cwquery.lint import RULES, Severity, lint, lint_metric
+from cwquery.iac.lint import RULES, Severity, lint, lint_metric
 
 
 def codes(pattern: str) -> list[tuple[str, int]]:

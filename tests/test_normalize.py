@@ -14,7 +14,7 @@ from strategies import json_exprs, patterns, term_patterns
 
 from cwquery import ast, compile, parse, render
 from cwquery.cli.patterns import equal
-from cwquery.normalize import equivalent, normalize
+from cwquery.normalizer import equivalent, normalize
 
 EQUAL = [
     ('{ $.a = 1 && $.b = "x" }', "{($.b=x)&&($.a=1)}"),

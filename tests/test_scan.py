@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cwquery.hcl import hcl_string_at, read_hcl_blocks
-from cwquery.lint import check_sites
-from cwquery.locate import SourceError, SourceText, read_json, read_yaml
-from cwquery.scan import PatternSite, format_of, scan_paths, scan_text
+from cwquery.iac.hcl import hcl_string_at, read_hcl_blocks
+from cwquery.iac.lint import check_sites
+from cwquery.iac.locate import SourceError, SourceText, read_json, read_yaml
+from cwquery.iac.scan import PatternSite, format_of, scan_paths, scan_text
 
 EXAMPLES = Path(__file__).parent.parent / "examples" / "infra"
 
@@ -330,7 +330,7 @@ def test_terraform_falls_back_to_resource_lines(monkeypatch: pytest.MonkeyPatch)
     def unreadable(text: str) -> None:
         raise SourceError("cannot follow", 0)
 
-    monkeypatch.setattr("cwquery.scan.read_hcl_blocks", unreadable)
+    monkeypatch.setattr("cwquery.iac.scan.read_hcl_blocks", unreadable)
     text = (EXAMPLES / "good" / "main.tf").read_text()
     sites = scan_text(text, "main.tf").sites
     assert [(s.position(0), s.text is not None) for s in sites] == [

@@ -11,8 +11,7 @@ from botocore.exceptions import ClientError
 from click.testing import CliRunner
 
 from cwquery.aws import AwsQueryError, RetryPolicy, filter_events
-from cwquery.cli.aws import ship
-from cwquery.shipper import (
+from cwquery.aws.shipper import (
     Checkpoint,
     LineFormat,
     MalformedLine,
@@ -23,7 +22,8 @@ from cwquery.shipper import (
     parse_line,
     stream_name,
 )
-from cwquery.timeparse import format_millis, utc_day
+from cwquery.aws.timeparse import format_millis, utc_day
+from cwquery.cli.cloudwatch import ship
 
 REGION = "us-east-1"
 GROUP = "/myapp/ship"

@@ -24,7 +24,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from cwquery.aws import filter_events
-from cwquery.timeparse import format_millis
+from cwquery.aws.timeparse import format_millis
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
 
@@ -32,7 +32,7 @@ REGION = "us-east-1"
 GROUP = "/myapp/kill-test"
 LINES = 4_000
 BATCH = 40
-SHIP = "from cwquery.cli.aws import ship; ship()"
+SHIP = "from cwquery.cli.cloudwatch import ship; ship()"
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cwquery.timeparse import (
+from cwquery.aws.timeparse import (
     format_millis,
     parse_duration,
     parse_iso8601,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from cwquery import __version__
-from cwquery.cli import aws, evaluate, patterns
+from cwquery.cli import cloudwatch, evaluate, patterns
 from cwquery.cli.emulator import emulator
 
 
@@ -20,5 +20,5 @@ main.add_command(patterns.fmt)
 main.add_command(patterns.equal)
 main.add_command(evaluate.test_command)
 main.add_command(emulator)
-main.add_command(aws.filter_command)
-main.add_command(aws.ship)
+main.add_command(cloudwatch.filter_command)
+main.add_command(cloudwatch.ship)

@@ -14,7 +14,7 @@ from cwquery.ast import JsonPattern
 from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, echo_pattern_error
 from cwquery.compiler import Matcher, compile
 from cwquery.errors import PatternError
-from cwquery.explain import explain
+from cwquery.explanation import explain
 from cwquery.semantics import EVENT_NUMBER_BASE, NOT_JSON, load_json_event
 from cwquery.sources import read_events
 

@@ -10,14 +10,14 @@ from collections.abc import Sequence
 import click
 
 from cwquery.ast import MatchAll, Pattern
-from cwquery.cli import report
 from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, echo_pattern_error
 from cwquery.errors import PatternError
-from cwquery.lint import Diagnostic, Finding, Severity, check_site, check_sites, place
-from cwquery.normalize import normalize
+from cwquery.iac import report
+from cwquery.iac.lint import Diagnostic, Finding, Severity, check_site, check_sites, place
+from cwquery.iac.scan import PatternSite, ScanResult, argument_site, format_of, scan_paths
+from cwquery.normalizer import normalize
 from cwquery.parser import parse
-from cwquery.render import render
-from cwquery.scan import PatternSite, ScanResult, argument_site, format_of, scan_paths
+from cwquery.renderer import render
 
 _FORMAT_OPTION = click.option(
     "--format",

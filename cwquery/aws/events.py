@@ -12,8 +12,8 @@
 
 boto3 is imported only when a client is needed. Every function takes ``client=`` (a boto3
 ``logs`` client); without it one is made from the default session. The writing side lives in
-:mod:`cwquery.putlogs` and the calls, retries and creation in :mod:`cwquery.awsclient`; everything
-public is importable from here.
+:mod:`cwquery.aws.putlogs` and the calls, retries and creation in :mod:`cwquery.aws.client`;
+everything public is importable from :mod:`cwquery.aws`.
 
 >>> filter_pattern_text('{$.level=ERROR}')
 '{ $.level = "ERROR" }'
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cwquery.ast import Pattern
-from cwquery.awsclient import (
+from cwquery.aws.client import (
     DEFAULT_RETRY,
     RETRYABLE_CODES,
     AwsQueryError,
@@ -44,8 +44,7 @@ from cwquery.awsclient import (
     ensure_log_stream,
     make_client,
 )
-from cwquery.parser import parse
-from cwquery.putlogs import (
+from cwquery.aws.putlogs import (
     EVENT_OVERHEAD_BYTES,
     MAX_BATCH_BYTES,
     MAX_BATCH_EVENTS,
@@ -63,8 +62,9 @@ from cwquery.putlogs import (
     put_batch,
     put_events,
 )
-from cwquery.render import render
-from cwquery.timeparse import TimeLike, now_millis, to_millis
+from cwquery.aws.timeparse import TimeLike, now_millis, to_millis
+from cwquery.parser import parse
+from cwquery.renderer import render
 
 __all__ = [
     "DEFAULT_MAX_EMPTY_PAGES",

@@ -34,10 +34,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from cwquery.awsclient import AwsQueryError, RetryPolicy, client_or_default
+from cwquery.aws.client import AwsQueryError, RetryPolicy, client_or_default
+from cwquery.aws.putlogs import MAX_BATCH_BYTES, MAX_BATCH_EVENTS, Batch, LogEvent, put_batch
+from cwquery.aws.timeparse import parse_iso8601, to_millis, utc_day
 from cwquery.errors import CWQueryError
-from cwquery.putlogs import MAX_BATCH_BYTES, MAX_BATCH_EVENTS, Batch, LogEvent, put_batch
-from cwquery.timeparse import parse_iso8601, to_millis, utc_day
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def parse_line(raw: bytes, fmt: LineFormat) -> tuple[int, str] | None:
     >>> parse_line(b"not json", LineFormat())
     Traceback (most recent call last):
     ...
-    cwquery.shipper.MalformedLine: not JSON
+    cwquery.aws.shipper.MalformedLine: not JSON
     """
     try:
         text = raw.decode("utf-8").strip()

@@ -4,7 +4,7 @@ can be shown at its line and column in the file.
 Two readers build the same small document tree (:class:`DocMap`, :class:`DocList`,
 :class:`DocScalar`): :func:`read_json` (a JSON reader that keeps offsets) and :func:`read_yaml`
 (PyYAML's composer, which keeps marks and does not mind CloudFormation's ``!Sub``/``!Ref`` tags
-because it never constructs Python objects). Terraform has its own reader, :mod:`cwquery.hcl`.
+because it never constructs Python objects). Terraform has its own reader, :mod:`cwquery.iac.hcl`.
 
 >>> source = SourceText('{"a": [1, "x\\\\"y"]}')
 >>> doc = read_json(source.text)

@@ -33,17 +33,18 @@ from cwquery.ast import (
     TermPattern,
 )
 from cwquery.errors import PatternError
+from cwquery.iac.locate import Located
+from cwquery.iac.scan import FileProblem, PatternSite
 from cwquery.limits import MAX_REGEX_FILTERS_PER_LOG_GROUP, walk
-from cwquery.locate import Located
 from cwquery.metrics import (
     DIMENSIONS_NOT_SUPPORTED,
     MetricFilterError,
     MetricTransformation,
     check_transformation,
 )
-from cwquery.parser import NUMBER_SYNTAX, parse, parse_selector
-from cwquery.render import quote, render
-from cwquery.scan import FileProblem, PatternSite
+from cwquery.numbers import NUMBER_SYNTAX
+from cwquery.parser import parse, parse_selector
+from cwquery.renderer import quote, render
 from cwquery.semantics import term_groups
 
 __all__ = [

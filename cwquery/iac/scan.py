@@ -37,8 +37,14 @@ from typing import Any
 
 import hcl2
 
-from cwquery.hcl import HclBlock, hcl_interpolates, hcl_string_at, hcl_string_from, read_hcl_blocks
-from cwquery.locate import (
+from cwquery.iac.hcl import (
+    HclBlock,
+    hcl_interpolates,
+    hcl_string_at,
+    hcl_string_from,
+    read_hcl_blocks,
+)
+from cwquery.iac.locate import (
     Doc,
     DocList,
     DocMap,

@@ -15,9 +15,9 @@ from typing import Any, NoReturn
 
 import click
 
+from cwquery.aws.timeparse import format_millis, to_millis
 from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, echo_pattern_error
 from cwquery.errors import CWQueryError, PatternError
-from cwquery.timeparse import format_millis, to_millis
 
 #: How ``--follow`` waits between polls (tests replace it).
 _sleep: Callable[[float], None] = time.sleep
@@ -33,7 +33,7 @@ def _aws_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _make_client(region: str | None, profile: str | None, endpoint_url: str | None) -> Any:
-    from cwquery.awsclient import make_client
+    from cwquery.aws.client import make_client
 
     return make_client(region=region, profile=profile, endpoint_url=endpoint_url)
 
@@ -298,7 +298,7 @@ def ship(
     Example:
       cwquery ship /var/log/app --group /myapp/prod --stream-prefix web --follow
     """
-    from cwquery.shipper import LineFormat, Shipper
+    from cwquery.aws.shipper import LineFormat, Shipper
 
     if not paths:
         raise click.UsageError("give at least one PATH (or set LOG_PATH)")

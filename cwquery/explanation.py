@@ -34,10 +34,11 @@ from cwquery.ast import (
     TermKind,
     TermPattern,
 )
-from cwquery.compiler import compile, compile_field_condition, compile_json, selector_function
+from cwquery.compiler import compile, compile_field_condition, compile_json
 from cwquery.delimited import FieldLayout, split_tokens
 from cwquery.regex import compile_regex
-from cwquery.render import render
+from cwquery.renderer import render
+from cwquery.selectors import selector_function
 
 _SHOWN_TEXT = 60
 

@@ -12,10 +12,10 @@ from typing import Any
 
 from cwquery import __version__
 from cwquery.errors import PatternError, caret_view
-from cwquery.lint import RULES, Finding, Severity
+from cwquery.iac.lint import RULES, Finding, Severity
+from cwquery.iac.scan import PatternSite
 from cwquery.parser import parse
-from cwquery.render import render
-from cwquery.scan import PatternSite
+from cwquery.renderer import render
 
 FORMATS = ("text", "json", "github", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

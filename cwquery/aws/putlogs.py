@@ -15,15 +15,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cwquery.awsclient import (
+from cwquery.aws.client import (
     AwsQueryError,
     RetryPolicy,
     call_aws,
     client_or_default,
     ensure_log_stream,
 )
+from cwquery.aws.timeparse import TimeLike, to_millis
 from cwquery.errors import CWQueryError
-from cwquery.timeparse import TimeLike, to_millis
 
 log = logging.getLogger(__name__)
 

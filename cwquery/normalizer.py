@@ -35,7 +35,7 @@ from cwquery.ast import (
     TermPattern,
 )
 from cwquery.parser import parse
-from cwquery.render import render
+from cwquery.renderer import render
 from cwquery.semantics import term_groups
 
 __all__ = ["equivalent", "normalize"]

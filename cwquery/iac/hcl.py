@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from cwquery.locate import Located, SourceError
+from cwquery.iac.locate import Located, SourceError
 
 __all__ = [
     "HclAttribute",
