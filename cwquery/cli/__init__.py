@@ -7,6 +7,7 @@ import click
 from cwquery import __version__
 from cwquery.cli import cloudwatch, evaluate, patterns
 from cwquery.cli.emulator import emulator
+from cwquery.cli.playground import playground
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,3 +23,4 @@ main.add_command(evaluate.test_command)
 main.add_command(emulator)
 main.add_command(cloudwatch.filter_command)
 main.add_command(cloudwatch.ship)
+main.add_command(playground)

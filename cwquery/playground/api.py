@@ -1,0 +1,396 @@
+"""The playground's answers, as plain dictionaries: what a pattern is, which sample lines it
+matches, why one line matches or not, and the lines of a sample file. The web server
+(:mod:`cwquery.playground.server`) only turns requests into calls of these functions.
+
+Every answer comes from the library (parser, matcher, ``explain``, metric filters, lint), so
+the page shows exactly what ``cwquery test`` and ``cwquery check`` say.
+
+>>> answer = check_pattern("{ $.level = ERROR }")
+>>> answer["valid"], answer["kind"], answer["canonical"]
+(True, 'JSON', '{ $.level = "ERROR" }')
+>>> bad = check_pattern("{ $.level == 1 }")["error"]
+>>> bad["column"], bad["caret"]
+(11, ['{ $.level == 1 }', '          ^'])
+>>> match_lines("ERROR", ["INFO a", "ERROR b"])["matched"]
+[1]
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cwquery import PatternError, compile, explain
+from cwquery.ast import DelimitedPattern, JsonPattern, MatchAll, Pattern, RegexPattern, TermPattern
+from cwquery.compiler import Matcher
+from cwquery.delimited import FieldLayout, split_tokens
+from cwquery.errors import caret_view
+from cwquery.lint import Diagnostic, lint, lint_metric
+from cwquery.metrics import MetricFilter, MetricFilterError, MetricTransformation
+from cwquery.semantics import EVENT_NUMBER_BASE, NOT_JSON, load_json_event
+from cwquery.sources import SourceError, read_events
+
+#: The most sample text one request may carry (lines, or a file to read), in bytes.
+MAX_SAMPLE_BYTES = 8 * 1024 * 1024
+#: The most sample lines one request may carry.
+MAX_SAMPLE_LINES = 50_000
+
+_KINDS: dict[type[Pattern], str] = {
+    TermPattern: "term",
+    JsonPattern: "JSON",
+    DelimitedPattern: "space-delimited",
+    RegexPattern: "regex",
+    MatchAll: "match everything",
+}
+
+
+class ApiError(Exception):
+    """A request the playground refuses: ``status`` is the HTTP status, ``str()`` the reason."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """What the page's metric fields hold: a metric value and up to three dimensions."""
+
+    value: str
+    dimensions: dict[str, str] = field(default_factory=dict)
+    default_value: float | None = None
+
+    @classmethod
+    def from_json(cls, data: Any) -> MetricSpec | None:
+        """Read ``{"value": ..., "dimensions": {...}, "defaultValue": ...}``; ``None`` (or an
+        empty value) means no metric.
+
+        >>> MetricSpec.from_json({"value": "$.ms", "dimensions": {"op": "$.op"}})
+        MetricSpec(value='$.ms', dimensions={'op': '$.op'}, default_value=None)
+        >>> MetricSpec.from_json({"value": 3})
+        Traceback (most recent call last):
+        ...
+        cwquery.playground.api.ApiError: metric.value must be a string
+        """
+        if data is None:
+            return None
+        if not isinstance(data, dict):
+            raise ApiError("metric must be an object")
+        value = data.get("value", "")
+        if not isinstance(value, str):
+            raise ApiError("metric.value must be a string")
+        dimensions = data.get("dimensions") or {}
+        if not isinstance(dimensions, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in dimensions.items()
+        ):
+            raise ApiError("metric.dimensions must map names to strings")
+        default = data.get("defaultValue")
+        if default is not None and (
+            isinstance(default, bool) or not isinstance(default, int | float)
+        ):
+            raise ApiError("metric.defaultValue must be a number or null")
+        dimensions = {k.strip(): v for k, v in dimensions.items() if k.strip()}
+        if not value.strip():
+            return None
+        return cls(value, dimensions, None if default is None else float(default))
+
+    def transformation(self) -> MetricTransformation:
+        """The transformation a metric filter with these fields would have."""
+        return MetricTransformation(
+            "PlaygroundMetric", "Playground", self.value, self.default_value, self.dimensions
+        )
+
+
+# --------------------------------------------------------------------------- the pattern
+
+
+def check_pattern(pattern: str, metric: MetricSpec | None = None) -> dict[str, Any]:
+    """Whether ``pattern`` is valid; its kind, canonical form and lint warnings, or its error
+    with the caret view (the pattern's line and a caret line under the problem).
+
+    >>> [w["code"] for w in check_pattern("?ERROR ?WARN timeout")["warnings"]]
+    ['ignored-optional-terms']
+    """
+    try:
+        matcher = compile(pattern)
+    except PatternError as err:
+        return {"valid": False, "error": error_dict(err)}
+    return _valid(matcher, pattern, metric)
+
+
+def _valid(matcher: Matcher, pattern: str, metric: MetricSpec | None) -> dict[str, Any]:
+    warnings = [_diagnostic(d, pattern) for d in lint(pattern)]
+    if metric is not None:
+        dimensions = list(metric.dimensions.items())
+        found = lint_metric(matcher.pattern, metric.value, dimensions, metric.default_value)
+        warnings += [_diagnostic(d, pattern) for d in found]
+    return {
+        "valid": True,
+        "kind": _KINDS.get(type(matcher.pattern), type(matcher.pattern).__name__),
+        "canonical": matcher.text,
+        "warnings": warnings,
+    }
+
+
+def error_dict(err: PatternError) -> dict[str, Any]:
+    """A pattern error for the page: its fields and the caret view as two lines."""
+    answer = err.to_dict()
+    answer["length"] = err.length
+    answer["caret"] = list(caret_view(err.pattern, err.offset, err.length))
+    answer["text"] = str(err)
+    return answer
+
+
+def _diagnostic(diagnostic: Diagnostic, pattern: str) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "code": diagnostic.code,
+        "severity": diagnostic.severity.value,
+        "message": diagnostic.message,
+        "hint": diagnostic.hint,
+        "target": diagnostic.target,
+    }
+    if diagnostic.target is None:
+        answer["offset"] = diagnostic.offset
+        answer["caret"] = list(caret_view(pattern, diagnostic.offset, diagnostic.length))
+    return answer
+
+
+# --------------------------------------------------------------------------- sample lines
+
+
+def match_lines(pattern: str, lines: list[str], metric: MetricSpec | None = None) -> dict[str, Any]:
+    """The pattern's check, and which lines (0-based indexes) it matches, with counts; with a
+    metric, how many datapoints the matching lines publish and their sum.
+
+    >>> answer = match_lines("{ $.a > 1 }", ['{"a": 2}', "text"], MetricSpec("$.a"))
+    >>> answer["matched"], answer["notJson"], answer["metric"]
+    ([0], 1, {'datapoints': 1, 'sum': 2.0})
+    """
+    try:
+        matcher = compile(pattern)
+    except PatternError as err:
+        return {"pattern": {"valid": False, "error": error_dict(err)}, "total": len(lines)}
+    matches = matcher.matches
+    matched = [index for index, line in enumerate(lines) if matches(line)]
+    answer: dict[str, Any] = {
+        "pattern": _valid(matcher, pattern, metric),
+        "total": len(lines),
+        "matched": matched,
+    }
+    if isinstance(matcher.pattern, JsonPattern):
+        hit = set(matched)
+        answer["notJson"] = sum(
+            1
+            for index, line in enumerate(lines)
+            if index not in hit and load_json_event(line) is NOT_JSON
+        )
+    if metric is not None:
+        answer["metric"] = _metric_summary(matcher, metric, (lines[i] for i in matched))
+    return answer
+
+
+def _metric_summary(matcher: Matcher, metric: MetricSpec, lines: Iterable[str]) -> dict[str, Any]:
+    try:
+        metric_filter = MetricFilter(matcher.pattern, metric.transformation())
+    except MetricFilterError as err:
+        return {"error": str(err)}
+    values = [point.value for point in map(metric_filter.datapoint, lines) if point is not None]
+    return {"datapoints": len(values), "sum": sum(values)}
+
+
+def explain_line(
+    pattern: str, line: str, number: int = EVENT_NUMBER_BASE, metric: MetricSpec | None = None
+) -> dict[str, Any]:
+    """Why ``line`` (the ``number``-th sample line, from 1) matches or not: the explanation,
+    the field each token goes to (space-delimited patterns), the ``TestMetricFilter`` record
+    of a match, and the datapoint it publishes.
+
+    >>> answer = explain_line("[ip, status = 5*]", "10.0.0.1 503", 4)
+    >>> answer["matched"], answer["testMetricFilter"]["extractedValues"]
+    (True, {'$ip': '10.0.0.1', '$status': '503'})
+    >>> [(t["position"], t["value"], t["field"]) for t in answer["fields"]]
+    [(1, '10.0.0.1', 'ip'), (2, '503', 'status')]
+    """
+    try:
+        matcher = compile(pattern)
+    except PatternError as err:
+        return {"pattern": {"valid": False, "error": error_dict(err)}}
+    explanation = explain(matcher.pattern, line)
+    values = matcher.extract(line)
+    answer: dict[str, Any] = {
+        "pattern": {"valid": True, "canonical": matcher.text},
+        "number": number,
+        "matched": explanation.matched,
+        "explanation": explanation.to_dict(),
+        "text": str(explanation),
+        "testMetricFilter": None
+        if values is None
+        else {"eventNumber": number, "eventMessage": line, "extractedValues": values},
+    }
+    if isinstance(matcher.pattern, DelimitedPattern):
+        answer["fields"] = token_fields(matcher.pattern, line)
+    if metric is not None:
+        answer["datapoint"] = _datapoint(matcher, metric, line)
+    return answer
+
+
+def token_fields(pattern: DelimitedPattern, line: str) -> list[dict[str, Any]]:
+    """Each token of ``line`` (1-based position), its value, and the field it goes to: the
+    field's name, ``None`` for an unnamed field, or ``"..."`` under the ellipsis. A last field
+    that takes the rest of the line shows that rest as its value; with too few tokens for the
+    pattern, no token has a field.
+
+    >>> from cwquery import parse
+    >>> [(t["value"], t["field"]) for t in token_fields(parse("[a, ...]"), "x y z")]
+    [('x', 'a'), ('y', '...'), ('z', '...')]
+    """
+    layout = FieldLayout.of(pattern)
+    tokens = split_tokens(line)
+    values = layout.values_by_position(line)
+    if values is None:
+        return [
+            {"position": i + 1, "value": token, "field": None, "assigned": False}
+            for i, token in enumerate(tokens)
+        ]
+    names = layout.names_by_position(len(tokens))
+    return [
+        {
+            "position": position + 1,
+            "value": value,
+            "field": names.get(position, "..."),
+            "assigned": True,
+        }
+        for position, value in values.items()
+    ]
+
+
+def _datapoint(matcher: Matcher, metric: MetricSpec, line: str) -> dict[str, Any]:
+    try:
+        metric_filter = MetricFilter(matcher.pattern, metric.transformation())
+    except MetricFilterError as err:
+        return {"error": str(err)}
+    point = metric_filter.datapoint(line)
+    if point is not None:
+        return {"value": point.value, "dimensions": point.dimensions}
+    if not matcher.matches(line):
+        reason = "the line does not match, so it publishes nothing"
+        if metric.default_value is not None:
+            reason += (
+                f" (a minute with events but no match reports the default value "
+                f"{metric.default_value:g})"
+            )
+    else:
+        reason = "the line matches, but its metric value is not a number or a dimension is empty"
+    return {"value": None, "reason": reason}
+
+
+# --------------------------------------------------------------------------- reading samples
+
+
+def read_sample(name: str, data: bytes) -> list[str]:
+    """The messages of an uploaded or pasted file, read as ``cwquery test`` reads files: text
+    or JSON lines, a CloudWatch export (``{"events": [...]}`` or a JSON array), or the gzip
+    file of an S3 export (``<time> <message>`` lines).
+
+    >>> read_sample("x.json", b'{"events": [{"message": "a"}, {"message": "b"}]}')
+    ['a', 'b']
+    >>> read_sample("pasted", b"one\\n\\ntwo\\r\\n")
+    ['one', 'two']
+    """
+    if len(data) > MAX_SAMPLE_BYTES:
+        raise ApiError(_too_big(), 413)
+    if data[:2] == b"\x1f\x8b":
+        return _read_gzip(data)
+    text = data.decode("utf-8", errors="replace")
+    return _collect(read_events(io.StringIO(text)))
+
+
+def read_files(paths: Iterable[str]) -> list[dict[str, Any]]:
+    """The messages of files named on the command line: ``[{"name", "lines"}]``.
+
+    Raises:
+        ApiError: a file holds too much, or an export entry has no message.
+        OSError: a file cannot be read.
+    """
+    found = []
+    total = 0
+    for path in paths:
+        lines = _collect(read_events(path), already=total)
+        total += len(lines)
+        found.append({"name": path, "lines": lines})
+    return found
+
+
+def _read_gzip(data: bytes) -> list[str]:
+    """A gzip file goes through the same reader as ``cwquery test file.gz`` (which splits the
+    export time off each line), read from a private temporary copy."""
+    with tempfile.TemporaryDirectory(prefix="cwquery-playground-") as folder:
+        path = Path(folder) / "upload.gz"
+        path.write_bytes(data)
+        try:
+            return _collect(read_events(path))
+        except (OSError, EOFError) as err:
+            raise ApiError(f"cannot read the gzip file: {err}") from err
+
+
+def _collect(events: Iterator[Any], already: int = 0) -> list[str]:
+    """The messages of ``events``, refusing more than the limits allow."""
+    lines: list[str] = []
+    size = 0
+    try:
+        for event in events:
+            size += len(event.message) + 1
+            if len(lines) + already >= MAX_SAMPLE_LINES:
+                raise ApiError(
+                    f"the sample has more than {MAX_SAMPLE_LINES:,} lines; use a smaller one",
+                    413,
+                )
+            if size > MAX_SAMPLE_BYTES:
+                raise ApiError(_too_big(), 413)
+            lines.append(event.message)
+    except SourceError as err:
+        raise ApiError(str(err)) from err
+    return lines
+
+
+def _too_big() -> str:
+    return f"the sample is larger than {MAX_SAMPLE_BYTES // (1024 * 1024)} MiB; use a smaller one"
+
+
+# --------------------------------------------------------------------------- requests
+
+
+def text_field(body: Mapping[str, Any], name: str, *, required: bool = True) -> str:
+    """A string member of a request body, or an :class:`ApiError` naming what is wrong.
+
+    >>> text_field({"pattern": 1}, "pattern")
+    Traceback (most recent call last):
+    ...
+    cwquery.playground.api.ApiError: 'pattern' must be a string
+    """
+    if name not in body:
+        if required:
+            raise ApiError(f"the request needs {name!r}")
+        return ""
+    value = body[name]
+    if not isinstance(value, str):
+        raise ApiError(f"{name!r} must be a string")
+    return value
+
+
+def lines_field(body: Mapping[str, Any]) -> list[str]:
+    """The ``lines`` member: a list of strings within the limits."""
+    lines = body.get("lines", [])
+    if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
+        raise ApiError("'lines' must be a list of strings")
+    if len(lines) > MAX_SAMPLE_LINES:
+        raise ApiError(
+            f"the sample has {len(lines):,} lines; the limit is {MAX_SAMPLE_LINES:,}", 413
+        )
+    if sum(len(line) + 1 for line in lines) > MAX_SAMPLE_BYTES:
+        raise ApiError(_too_big(), 413)
+    return lines
