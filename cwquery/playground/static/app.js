@@ -75,7 +75,7 @@ async function evaluate() {
     answer = await post("/api/match", body, "match");
   } catch (err) {
     if (aborted(err)) return;
-    showStatus(`Cannot check the pattern: ${err.message}`, "bad");
+    showStatus(`✖ Cannot check the pattern: ${err.message}`, "bad");
     return;
   }
   if (seq !== evaluateSeq) return;
@@ -83,7 +83,8 @@ async function evaluate() {
   applyHits(answer.pattern.valid ? answer.matched : []);
   renderCounts(answer);
   renderMetricSummary(answer);
-  document.body.dataset.evaluated = String(seq);
+  document.body.dataset.evaluated = body.pattern;
+  document.body.dataset.evaluatedLines = String(answer.total);
   if (state.chosen >= 0) explainChosen();
 }
 
@@ -102,12 +103,12 @@ function renderPattern(check) {
   if (!check.valid) {
     const err = check.error;
     kind.textContent = "";
-    showStatus(`Invalid pattern (${err.code}) at line ${err.line}, column ${err.column}`, "bad");
+    showStatus(`✖ Invalid pattern (${err.code}) at line ${err.line}, column ${err.column}`, "bad");
     $("error-message").textContent = `${err.message} (line ${err.line}, column ${err.column})`;
     fillCaret($("error-caret"), err.caret);
     errorBox.dataset.column = String(err.column);
     errorBox.dataset.line = String(err.line);
-    $("error-hint").textContent = err.hint || "";
+    $("error-hint").textContent = err.hint ? `Hint: ${err.hint}` : "";
     errorBox.hidden = false;
     editor.setAttribute("aria-describedby", "error");
     $("canonical").hidden = true;
@@ -119,7 +120,7 @@ function renderPattern(check) {
   kind.textContent = check.kind;
   kind.title = "pattern kind";
   const empty = check.kind === "match everything";
-  showStatus(empty ? "Empty pattern: it matches every event" : `Valid ${check.kind} pattern`, "ok");
+  showStatus(empty ? "✔ Empty pattern: it matches every event" : `✔ Valid ${check.kind} pattern`, "ok");
   $("canonical-text").textContent = check.canonical;
   $("use-canonical").disabled = check.canonical === editor.value;
   $("canonical").hidden = empty;
@@ -141,7 +142,7 @@ function renderWarnings(warnings) {
   for (const warning of warnings) {
     const item = document.createElement("li");
     const where = warning.target ? `${warning.target}: ` : "";
-    item.append(document.createTextNode(`${where}${warning.message} `));
+    item.append(document.createTextNode(`⚠ ${where}${warning.message} `));
     const code = document.createElement("span");
     code.className = "code";
     code.textContent = `[${warning.code}]`;
@@ -154,7 +155,7 @@ function renderWarnings(warnings) {
     if (warning.hint) {
       const hint = document.createElement("div");
       hint.className = "hint";
-      hint.textContent = warning.hint;
+      hint.textContent = `Hint: ${warning.hint}`;
       item.append(hint);
     }
     list.append(item);
