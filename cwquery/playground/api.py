@@ -10,7 +10,7 @@ the page shows exactly what ``cwquery test`` and ``cwquery check`` say.
 (True, 'JSON', '{ $.level = "ERROR" }')
 >>> bad = check_pattern("{ $.level == 1 }")["error"]
 >>> bad["column"], bad["caret"]
-(11, ['{ $.level == 1 }', '          ^'])
+(12, ['{ $.level == 1 }', '           ^'])
 >>> match_lines("ERROR", ["INFO a", "ERROR b"])["matched"]
 [1]
 """
@@ -29,7 +29,7 @@ from cwquery.ast import DelimitedPattern, JsonPattern, MatchAll, Pattern, RegexP
 from cwquery.compiler import Matcher
 from cwquery.delimited import FieldLayout, split_tokens
 from cwquery.errors import caret_view
-from cwquery.lint import Diagnostic, lint, lint_metric
+from cwquery.iac.lint import Diagnostic, lint, lint_metric
 from cwquery.metrics import MetricFilter, MetricFilterError, MetricTransformation
 from cwquery.semantics import EVENT_NUMBER_BASE, NOT_JSON, load_json_event
 from cwquery.sources import SourceError, read_events
