@@ -22,6 +22,7 @@ reach the samples through a DNS name pointed at 127.0.0.1.
 from __future__ import annotations
 
 import ipaddress
+import socket
 import threading
 from collections.abc import Mapping, Sequence
 from importlib import resources
@@ -192,10 +193,18 @@ class PlaygroundServer:
 
     def start(self) -> PlaygroundServer:
         """Listen and serve in a daemon thread. Raises ``OSError`` when the port is taken."""
-        self._server = make_server(
-            self.host, self.port, self.app, threaded=True, request_handler=_QuietHandler
-        )
-        self.port = self._server.server_port
+        # bound here so that a taken port raises OSError (werkzeug would exit the process)
+        family = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_STREAM)[0][0]
+        with socket.create_server((self.host, self.port), family=family) as listening:
+            self._server = make_server(
+                self.host,
+                self.port,
+                self.app,
+                threaded=True,
+                request_handler=_QuietHandler,
+                fd=listening.fileno(),
+            )
+        self.port = self._server.socket.getsockname()[1]
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="cwquery-playground", daemon=True
         )
