@@ -29,6 +29,13 @@ from cwquery.selectors import has_wildcard_step, selector_function
 
 MAX_DIMENSIONS = 3
 MAX_METRIC_VALUE_LENGTH = 100
+#: Dimension values are 1 to 255 characters; a longer one publishes nothing (E3).
+MAX_DIMENSION_VALUE_LENGTH = 255
+#: Sample values CloudWatch accepts: finite, magnitude at most 2**360 (E2).
+MAX_SAMPLE_MAGNITUDE = 2.0**360
+#: Why a matching event publishes nothing (:meth:`MetricFilter.outcome`).
+NO_VALUE = "value"
+NO_DIMENSION = "dimension"
 #: The service's text when a term pattern is given dimensions (spec §8).
 DIMENSIONS_NOT_SUPPORTED = "The specified filter pattern does not support dimensions"
 
@@ -84,20 +91,49 @@ class MetricFilter:
             for name, reference in transformation.dimensions.items()
         }
 
+    @property
+    def constant_value(self) -> float | None:
+        """The value every match publishes when ``metricValue`` is a literal and there are no
+        dimensions (then a match needs no further reading), else ``None``.
+
+        >>> MetricFilter("ERROR", MetricTransformation("E", "App", "1")).constant_value
+        1.0
+        """
+        if self.transformation.dimensions:
+            return None
+        value = self.transformation.metric_value.strip()
+        return float(value) if NUMBER_SYNTAX.fullmatch(value) else None
+
     def datapoint(self, message: str) -> Datapoint | None:
         """The datapoint a matching event publishes, or ``None``: no match, or a value or
         dimension that cannot be read as required (a non-numeric value publishes nothing)."""
+        outcome = self.outcome(message)
+        return outcome if isinstance(outcome, Datapoint) else None
+
+    def outcome(self, message: str) -> Datapoint | str | None:
+        """What one event gives: ``None`` when it does not match, its :class:`Datapoint`, or,
+        for a match that publishes nothing, why: :data:`NO_VALUE` (E2) or :data:`NO_DIMENSION`
+        (E3).
+
+        >>> metric = MetricFilter("{ $.v = * }", MetricTransformation("V", "App", "$.v"))
+        >>> metric.outcome('{"v": "80"}'), metric.outcome('{"v": "slow"}'), metric.outcome("x")
+        (Datapoint(value=80.0, dimensions={}), 'value', None)
+        """
         if not self.matcher.matches(message):
             return None
+        return self.read(message)
+
+    def read(self, message: str) -> Datapoint | str:
+        """:meth:`outcome` for a message already known to match."""
         context = _Context(message)
         value = _as_number(self._value(context))
         if value is None:
-            return None
+            return NO_VALUE
         dimensions = {}
         for name, read in self._dimensions.items():
             text = _as_text(read(context))
-            if text is None or text == "":
-                return None
+            if text is None or not 0 < len(text) <= MAX_DIMENSION_VALUE_LENGTH:
+                return NO_DIMENSION
             dimensions[name] = text
         return Datapoint(value, dimensions)
 
@@ -176,12 +212,20 @@ def _reference(pattern: Pattern, reference: str) -> Callable[[_Context], Any]:
 
 
 def _as_number(value: Any) -> float | None:
-    if semantics.is_number(value):
-        return float(value)
+    """E2: a JSON number, or text that is wholly a decimal or exponent number; finite and
+    within ±2^360. Booleans, null, objects and arrays are not numbers."""
+    parsed = value if semantics.is_number(value) else None
     if type(value) is str:
-        number = parse_number(value.strip())
-        return None if number is None else float(number)
-    return None
+        parsed = parse_number(value)
+    if parsed is None:
+        return None
+    try:
+        number = float(parsed)
+    except OverflowError:  # an integer too large for a float
+        return None
+    if is None or not abs(number) <= MAX_SAMPLE_MAGNITUDE:  # NaN fails this test too
+        return None
+    return number
 
 
 def _as_text(value: Any) -> str | None:

@@ -45,7 +45,10 @@ def test_non_numeric_values_publish_nothing() -> None:
     metric = MetricFilter("{ $.v = * }", transformation("$.v"))
     assert metric.datapoint('{"v": "fast"}') is None
     assert metric.datapoint('{"v": true}') is None
-    assert metric.datapoint('{"v": " 12 "}') == Datapoint(12.0, {})
+    assert metric.datapoint('{"v": " 12 "}') is None  # E2: the whole text must be a number
+    assert metric.datapoint('{"v": "12"}') == Datapoint(12.0, {})
+    assert metric.datapoint('{"v": 1e400}') is None  # not finite
+    assert metric.datapoint('{"v": "3e108"}') is None  # beyond 2**360
 
 
 @pytest.mark.parametrize(
