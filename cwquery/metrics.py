@@ -223,7 +223,7 @@ def _as_number(value: Any) -> float | None:
         number = float(parsed)
     except OverflowError:  # an integer too large for a float
         return None
-    if is None or not abs(number) <= MAX_SAMPLE_MAGNITUDE:  # NaN fails this test too
+    if not abs(number) <= MAX_SAMPLE_MAGNITUDE:  # NaN fails this test too
         return None
     return number
 
