@@ -1,0 +1,264 @@
+"""Log events with their times, from files: JSON lines (exported events, or application JSON
+with a time field), text lines starting with a time, CloudWatch exports (``{"events": [...]}``
+and S3-export ``.gz``), and Firehose-delivered subscription records (gzip, JSON objects with
+``logEvents``).
+
+An event is a tuple ``(message, timestamp, ingestion_time)``: times in epoch milliseconds,
+``timestamp`` ``None`` when the time is read from the message itself (``TimedSource.time_of``),
+which the engine does only for the events it needs.
+
+>>> import io
+>>> source = open_source(io.StringIO("2024-05-01T12:00:05Z ERROR a\\n"))
+>>> [(message, source.time_of(message)) for message, _, _ in source.events]
+[('2024-05-01T12:00:05Z ERROR a', 1714564805000)]
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import itertools
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from cwquery.errors import CWQueryError
+from cwquery.sources import EVENT_KEYS, read_events
+
+Event = tuple[str, int | None, int | None]
+#: Field names tried, in order, for the time of an application JSON line.
+TIME_FIELDS = ("timestamp", "@timestamp", "time", "ts", "datetime", "date")
+_PREFIX = re.compile(
+    r"\[?(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?"
+    r"(Z|[+-]\d{2}:?\d{2})?"
+)
+_EPOCH_MS_FROM = 100_000_000_000  # numbers from here on are milliseconds, below it seconds
+_PEEK = 4096
+
+
+class InputError(CWQueryError, ValueError):
+    """An input whose events or times cannot be read."""
+
+
+@dataclass
+class TimedSource:
+    """The events of one input and how to read a time from a message (``time_of``)."""
+
+    events: Iterator[Event]
+    time_of: Callable[[str], int | None]
+    kind: str
+
+
+def open_source(
+    source: str | Path | IO[str], *, time_field: str | None = None, strip_time: bool = False
+) -> TimedSource:
+    """Open one input; the kind is recognised from its content.
+
+    ``time_field`` names the time field of application JSON lines (else the first of
+    :data:`TIME_FIELDS` present in the first line). ``strip_time`` removes a leading time
+    from text lines (a decompressed S3 export, whose time prefix is not part of the message).
+
+    Raises:
+        InputError: the file's events have no time that can be read.
+        OSError: the file cannot be read.
+    """
+    if isinstance(source, str | Path) and str(source).endswith(".gz"):
+        with gzip.open(source, "rt", encoding="utf-8", errors="replace") as peek:
+            head = peek.read(_PEEK)
+        if head.lstrip().startswith("{") and '"logEvents"' in head:
+            return TimedSource(_firehose(Path(source)), _no_time, "firehose")
+        return TimedSource(_exported(source), _no_time, "s3-export")
+    stream: IO[str] = (
+        open(source, encoding="utf-8", errors="replace")  # noqa: SIM115 - closed by the generator
+        if isinstance(source, str | Path)
+        else source
+    )
+    head = stream.read(_PEEK)
+    first = next((line for line in head.splitlines() if line.strip()), "")
+    if first.lstrip().startswith("{") and '"events"' in first or first.lstrip().startswith("["):
+        return TimedSource(_exported(io.StringIO(head + stream.read())), _no_time, "export")
+    lines = _all_lines(head, stream, isinstance(source, str | Path))
+    if first.lstrip().startswith("{"):
+        field = time_field or _time_field(first)
+        return TimedSource(_json_lines(lines, field), _json_time(field), "json-lines")
+    if time_field:
+        raise InputError("--time-field applies to JSON lines only")
+    if strip_time:
+        return TimedSource(_stripped(lines), _no_time, "text")
+    return TimedSource(((line, None, None) for line in lines), prefix_time, "text")
+
+
+def parse_time(value: Any) -> int | None:
+    """A time value as epoch ms: a number (seconds below 10^11, else milliseconds) or ISO 8601
+    text; ``None`` when it is neither.
+
+    >>> parse_time(1714564805), parse_time(1714564805123), parse_time("2024-05-01T12:00:05.5Z")
+    (1714564805000, 1714564805123, 1714564805500)
+    """
+    if type(value) in (int, float):
+        number = float(value)
+        return int(number) if number >= _EPOCH_MS_FROM else int(number * 1000)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isdigit():
+            return parse_time(int(text))
+        return prefix_time(text)
+    return None
+
+
+_SECONDS_CACHE: dict[str, int] = {}
+
+
+def prefix_time(text: str) -> int | None:
+    """The time at the start of a line (ISO 8601 or ``YYYY-MM-DD HH:MM:SS,mmm``, maybe in
+    brackets; UTC unless an offset follows), else ``None``.
+
+    >>> prefix_time("2024-05-01 12:00:05,250 ERROR x"), prefix_time("[2024-05-01T14:00:05+02:00]")
+    (1714564805250, 1714564805000)
+    >>> prefix_time("ERROR x") is None
+    True
+    """
+    match = _PREFIX.match(text)
+    if match is None:
+        return None
+    key = match.group(0)[:20]
+    seconds = _SECONDS_CACHE.get(key)
+    if seconds is None:
+        year, month, day, hour, minute, second = (int(g) for g in match.group(1, 2, 3, 4, 5, 6))
+        try:
+            moment = datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc)
+        except ValueError:
+            return None
+        seconds = int(moment.timestamp())
+        if len(_SECONDS_CACHE) > 100_000:
+            _SECONDS_CACHE.clear()
+        _SECONDS_CACHE[key] = seconds
+    fraction, zone = match.group(7), match.group(8)
+    millis = int((fraction + "00")[:3]) if fraction else 0
+    if zone and zone != "Z":
+        sign = -1 if zone[0] == "+" else 1
+        digits = zone[1:].replace(":", "")
+        seconds += sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
+    return seconds * 1000 + millis
+
+
+def _no_time(message: str) -> int | None:
+    return None
+
+
+def _all_lines(head: str, rest: IO[str], owned: bool) -> Iterator[str]:
+    """The non-blank lines of ``head`` followed by the stream, without their line ends; an
+    ``owned`` stream is closed at the end."""
+    pending = ""
+    try:
+        for line in itertools.chain(io.StringIO(head), rest):
+            if pending:
+                line, pending = pending + line, ""
+            if not line.endswith("\n"):
+                pending = line
+                continue
+            text = line.rstrip("\r\n")
+            if text.strip():
+                yield text
+        if pending.strip():
+            yield pending.rstrip("\r")
+    finally:
+        if owned:
+            rest.close()
+
+
+def _stripped(lines: Iterator[str]) -> Iterator[Event]:
+    for line in lines:
+        match = _PREFIX.match(line)
+        yield (line[match.end() :].lstrip(), prefix_time(line), None) if match else (
+            line, None, None
+        )
+
+
+def _exported(source: str | Path | IO[str]) -> Iterator[Event]:
+    for event in read_events(source):
+        yield event.message, event.timestamp, None
+
+
+def _time_field(first: str) -> str:
+    try:
+        document = orjson.loads(first)
+    except orjson.JSONDecodeError:
+        raise InputError("the first line looks like JSON but is not valid JSON") from None
+    if isinstance(document, dict):
+        for name in TIME_FIELDS:
+            if name in document:
+                return name
+    raise InputError(
+        f"no time field in the first JSON line (tried {', '.join(TIME_FIELDS)}): "
+        "name one with --time-field"
+    )
+
+
+def _json_time(field: str) -> Callable[[str], int | None]:
+    path = field.removeprefix("$.").split(".")
+
+    def time_of(message: str) -> int | None:
+        try:
+            value: Any = orjson.loads(message)
+        except orjson.JSONDecodeError:
+            return prefix_time(message)
+        for key in path:
+            if not isinstance(value, dict):
+                return None
+            value = value.get(key)
+        return parse_time(value)
+
+    return time_of
+
+
+def _json_lines(lines: Iterator[str], field: str) -> Iterator[Event]:
+    """Exported events (keys among message/timestamp/ingestionTime/…) are read as events;
+    any other line is a message whose time is its ``field``."""
+    for line in lines:
+        if '"message"' in line:
+            try:
+                document = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                document = None
+            if (
+                isinstance(document, dict)
+                and isinstance(document.get("message"), str)
+                and set(document) <= EVENT_KEYS
+            ):
+                yield (
+                    document["message"],
+                    parse_time(document.get("timestamp")),
+                    parse_time(document.get("ingestionTime")),
+                )
+                continue
+        yield line, None, None
+
+
+def _firehose(path: Path) -> Iterator[Event]:
+    """Subscription records as Firehose delivers them: JSON objects, back to back or one per
+    line, each ``DATA_MESSAGE`` holding ``logEvents``; control messages are skipped."""
+    with gzip.open(path, "rt", encoding="utf-8", errors="replace") as stream:
+        text = stream.read()
+    decoder = json.JSONDecoder()
+    position = 0
+    while True:
+        while position < len(text) and text[position].isspace():
+            position += 1
+        if position >= len(text):
+            return
+        try:
+            record, position = decoder.raw_decode(text, position)
+        except ValueError:
+            raise InputError(f"{path}: not a subscription record at character {position}") from None
+        if not isinstance(record, dict) or record.get("messageType") == "CONTROL_MESSAGE":
+            continue
+        for event in record.get("logEvents") or []:
+            if isinstance(event, dict) and isinstance(event.get("message"), str):
+                yield event["message"], parse_time(event.get("timestamp")), None
