@@ -1,0 +1,158 @@
+"""Datapoints and alarm histories as a table, CSV or JSON. Numbers are written as Python's
+shortest ``repr`` of the float, so two engines that compute the same values print the same
+bytes.
+
+>>> from cwquery.backtest.engine import MetricKey, Row
+>>> rows = [Row(MetricKey("App", "Errors"), 60_000, {"SampleCount": 2.0, "Sum": 2.0})]
+>>> print(to_csv(rows, ["SampleCount", "Sum"]), end="")
+namespace,metric,dimensions,unit,timestamp,SampleCount,Sum
+App,Errors,,None,1970-01-01T00:01:00Z,2.0,2.0
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from cwquery.backtest.alarms import Alarm, Transition
+from cwquery.backtest.engine import Collected, Row
+
+
+def iso(millis: int) -> str:
+    """Epoch ms as ``YYYY-MM-DDTHH:MM:SSZ`` (with milliseconds only when there are any).
+
+    >>> iso(1714564805000), iso(1714564805250)
+    ('2024-05-01T12:00:05Z', '2024-05-01T12:00:05.250Z')
+    """
+    moment = datetime.fromtimestamp(millis // 1000, tz=timezone.utc)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    return text + (f".{millis % 1000:03d}Z" if millis % 1000 else "Z")
+
+
+def number(value: float | None) -> str:
+    """A statistic as text: shortest ``repr``; empty when there is no value."""
+    return "" if value is None else repr(float(value))
+
+
+def _dimensions(row: Row) -> str:
+    return ";".join(f"{k}={v}" for k, v in row.key.dimensions)
+
+
+def to_csv(rows: Sequence[Row], statistics: Sequence[str]) -> str:
+    """One line per datapoint (metric, dimension set, period)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["namespace", "metric", "dimensions", "unit", "timestamp", *statistics])
+    for row in rows:
+        writer.writerow(
+            [row.key.namespace, row.key.name, _dimensions(row), row.key.unit, iso(row.start)]
+            + [number(row.stats.get(name)) for name in statistics]
+        )
+    return out.getvalue()
+
+
+def to_table(rows: Sequence[Row], statistics: Sequence[str]) -> str:
+    """Aligned columns for a terminal."""
+    header = ["timestamp", "metric", *statistics]
+    lines = [
+        [iso(row.start), row.key.label(), *(number(row.stats.get(s)) or "-" for s in statistics)]
+        for row in rows
+    ]
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *lines)]
+    return "".join(
+        "  ".join(cell.rjust(w) if i > 1 else cell.ljust(w) for i, (cell, w) in
+                  enumerate(zip(line, widths))).rstrip() + "\n"
+        for line in [header, *lines]
+    )  # fmt: skip
+
+
+def history_text(alarm: Alarm, history: Sequence[Transition]) -> str:
+    """One line per transition: time, old → new state, reason."""
+    lines = [f"alarm {alarm.name}: {len(history)} transition{'s' * (len(history) != 1)}"]
+    for item in history:
+        lines.append(f"  {iso(item.time)}  {item.old} -> {item.new}  {item.reason}")
+    return "\n".join(lines) + "\n"
+
+
+def transition_json(item: Transition) -> dict[str, Any]:
+    """A transition as the JSON output writes it."""
+    return {
+        "time": iso(item.time),
+        "from": item.old,
+        "to": item.new,
+        "reason": item.reason,
+        "datapoints": [
+            {"timestamp": iso(p.start), "value": p.value, "sampleCount": p.sample_count}
+            for p in item.datapoints
+        ],
+    }
+
+
+def to_json(
+    rows: Sequence[Row],
+    statistics: Sequence[str],
+    histories: Mapping[str, tuple[Alarm, Sequence[Transition]]],
+    collected: Collected,
+) -> str:
+    """The whole result: summary counts, datapoints and every alarm's transitions."""
+    document = {
+        "summary": summary(collected),
+        "datapoints": [
+            {
+                "namespace": row.key.namespace,
+                "metric": row.key.name,
+                "dimensions": dict(row.key.dimensions),
+                "unit": row.key.unit,
+                "timestamp": iso(row.start),
+                **{name: row.stats.get(name) for name in statistics},
+            }
+            for row in rows
+        ],
+        "alarms": [
+            {
+                "name": name,
+                "metric": alarm.metric_name,
+                "statistic": alarm.statistic,
+                "threshold": alarm.threshold,
+                "comparison": alarm.comparison,
+                "transitions": [transition_json(t) for t in history],
+            }
+            for name, (alarm, history) in histories.items()
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def summary(collected: Collected) -> dict[str, Any]:
+    """The counts a run reports (E2, E3, E4, E6 and ingestion bounds)."""
+    return {
+        "events": collected.events,
+        "matched": collected.matched,
+        "metrics": len(collected.series),
+        "noValue": collected.no_value,
+        "noDimension": collected.no_dimension,
+        "untimed": collected.untimed,
+        "rejected": collected.rejected,
+        "beforeCreation": collected.before_creation,
+        "warnings": list(collected.warnings),
+    }
+
+
+def summary_text(collected: Collected) -> str:
+    """The summary as one line for stderr."""
+    parts = [f"{collected.matched} of {collected.events} events matched",
+             f"{len(collected.series)} metric{'s' * (len(collected.series) != 1)}"]  # fmt: skip
+    for count, what in (
+        (collected.no_value, "matched without a numeric value (E2)"),
+        (collected.no_dimension, "matched without their dimensions (E3)"),
+        (collected.untimed, "had no readable time"),
+        (collected.rejected, "were outside the ingestion bounds"),
+        (collected.before_creation, "came before the filter's creation (E6)"),
+    ):
+        if count:
+            parts.append(f"{count} {what}")
+    return "; ".join(parts)
