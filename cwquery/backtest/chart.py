@@ -50,6 +50,24 @@ def state_at(transitions: Sequence[Transition], initial: str, millis: int) -> st
     return state
 
 
+def grid(
+    points: Sequence[Point], period_ms: int, transitions: Sequence[Transition] = ()
+) -> list[Point]:
+    """Every period from the first datapoint (or transition) to the last, ``None`` where a
+    period has no datapoint.
+
+    >>> grid([(0, 1.0), (120_000, 2.0)], 60_000)
+    [(0, 1.0), (60000, None), (120000, 2.0)]
+    """
+    instants = [p[0] for p in points] + [t.time - t.time % period_ms for t in transitions]
+    if not instants:
+        return []
+    known = dict(points)
+    first, last = min(instants), max(instants)
+    first -= first % period_ms
+    return [(when, known.get(when)) for when in range(first, last + 1, period_ms)]
+
+
 def terminal_chart(
     title: str,
     points: Sequence[Point],
@@ -59,10 +77,12 @@ def terminal_chart(
     initial_state: str = INSUFFICIENT_DATA,
     width: int = 64,
     height: int = 8,
+    period_ms: int = 60_000,
 ) -> str:
     """Columns of block characters (one column per period, or the maximum of several when
     there are more periods than ``width``), a threshold line, and a state strip when there are
     transitions."""
+    points = grid(points, period_ms, transitions)
     if not points:
         return f"{title}: no datapoints\n"
     group = max(1, math.ceil(len(points) / width))
@@ -147,7 +167,7 @@ _W, _H, _LEFT, _BOTTOM, _TOP = 960, 320, 70, 40, 20
 
 
 def _svg(chart: ChartSeries) -> str:
-    points = chart.points
+    points = grid(chart.points, chart.period_ms, chart.transitions)
     if not points:
         return "<p>No datapoints.</p>"
     start, end = points[0][0], points[-1][0] + chart.period_ms

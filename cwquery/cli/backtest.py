@@ -1,0 +1,338 @@
+"""``cwquery backtest``: the datapoints a metric filter would have published over past log
+events, and the alarm states CloudWatch would have set."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from cwquery.backtest.alarms import STATES, Alarm, AlarmError, EvaluationOptions
+from cwquery.backtest.chart import ChartSeries, html_page, terminal_chart
+from cwquery.backtest.engine import BacktestError, Collected, PublishOptions, alarm_series, collect
+from cwquery.backtest.inputs import Event, InputError, open_source
+from cwquery.backtest.render import history_text, summary_text, to_csv, to_json, to_table
+from cwquery.backtest.run import Result, finish
+from cwquery.backtest.series import StatisticError, check_statistic
+from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, echo_pattern_error
+from cwquery.errors import CWQueryError, PatternError
+from cwquery.metrics import MetricFilter, MetricFilterError, MetricTransformation
+from cwquery.timeparse import to_millis
+
+_PROGRESS_BYTES = 8 * 1024 * 1024
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _time(value: str | None, name: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        return to_millis(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint=name) from None
+
+
+@click.command(name="backtest")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--pattern", "-p", help="The metric filter's pattern.")
+@click.option("--metric-value", default="1", show_default=True, help="metricValue.")
+@click.option("--default-value", type=float, help="defaultValue.")
+@click.option("--dimension", "dimensions", multiple=True, metavar="NAME=$REF", help="A dimension.")
+@click.option("--unit", help="The filter's unit.")
+@click.option("--metric-name", default="Backtest", show_default=True)
+@click.option("--namespace", default="Backtest", show_default=True)
+@click.option("--iac", "iac_paths", multiple=True, metavar="PATH",
+              help="Take every metric filter, and the alarms on its metric, from these "
+              "CloudFormation/SAM/Terraform/cdk.out files or folders.")  # fmt: skip
+@click.option("--filter-name", "filter_names", multiple=True, help="Only these --iac filters.")
+@click.option("--threshold", type=float, help="Define an alarm with this threshold.")
+@click.option("--comparison", default="GreaterThanOrEqualToThreshold", show_default=True,
+              type=click.Choice(["GreaterThanOrEqualToThreshold", "GreaterThanThreshold",
+                                 "LessThanThreshold", "LessThanOrEqualToThreshold"]))  # fmt: skip
+@click.option("--statistic", default="Sum", show_default=True, help="The alarm's statistic.")
+@click.option("--alarm-period", type=int, help="The alarm's period in seconds [--period].")
+@click.option("--evaluation-periods", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--datapoints-to-alarm", type=click.IntRange(min=1))
+@click.option("--treat-missing-data", default="missing", show_default=True,
+              type=click.Choice(["missing", "notBreaching", "breaching", "ignore"]))  # fmt: skip
+@click.option("--low-sample", type=click.Choice(["evaluate", "ignore"]), default="evaluate",
+              help="EvaluateLowSampleCountPercentile.")  # fmt: skip
+@click.option("--period", type=int, default=60, show_default=True,
+              help="Seconds per datapoint in the output.")  # fmt: skip
+@click.option("--statistics", "extra", multiple=True, help="Extra statistics (p99, p50…).")
+@click.option("--log-group", "-g", help="Read the events of this log group (with --start/--end).")
+@click.option("--start", help="Start: ISO 8601, epoch ms or 15m/2h/1d; also the alarm's start.")
+@click.option("--end", help="End, same forms.")
+@click.option("--time-field", help="The time field of JSON-lines application logs.")
+@click.option("--strip-time", is_flag=True, help="Text lines: the leading time is not part of "
+              "the message (a decompressed S3 export).")  # fmt: skip
+@click.option("--default-value-mode", type=click.Choice(["per-event", "per-minute"]),
+              default="per-event", show_default=True, help="E1.")  # fmt: skip
+@click.option("--enforce-cardinality-limit", is_flag=True, help="E4: stop a filter at 1000 pairs.")
+@click.option("--created", help="E6: count only events ingested from this time on.")
+@click.option("--ingestion-aware", is_flag=True, help="E8: samples visible at ingestion + lag.")
+@click.option("--ingestion-lag", type=int, default=0, help="Seconds, with --ingestion-aware.")
+@click.option("--evaluation-offset", type=int, default=0, help="E8: seconds after each boundary.")
+@click.option("--initial-state", type=click.Choice(STATES), default="INSUFFICIENT_DATA")
+@click.option("--range-extra", type=click.IntRange(min=0), default=2, show_default=True,
+              help="E7: the evaluation range is N + this many periods.")  # fmt: skip
+@click.option("--format", "style", type=click.Choice(["table", "csv", "json"]), default="table")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write datapoints here.")
+@click.option("--chart/--no-chart", default=None, help="A terminal chart (default: on a tty).")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False), help="Write an HTML page.")
+@click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True)
+@click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
+@click.option("--endpoint-url", metavar="URL", help="With --log-group: send requests here.")
+@click.option("--region", envvar="AWS_REGION", help="With --log-group: AWS Region.")
+@click.option("--profile", envvar="AWS_PROFILE", help="With --log-group: AWS profile.")
+def backtest_command(files: tuple[str, ...], **options: Any) -> None:
+    """What a metric filter would have published over past events in FILES, and when its
+    alarm would have fired.
+
+    FILES: JSON lines (exported events, or application logs with a time field), text lines
+    starting with a time, CloudWatch exports, S3-export .gz files, or Firehose-delivered
+    subscription records (.gz). Exit status: 0 when something matched, 1 when nothing did,
+    2 on error.
+
+    \b
+    Examples:
+      cwquery backtest -p ERROR --threshold 5 --alarm-period 300 app.log
+      cwquery backtest --iac template.yaml --html report.html exports/*.gz
+      cwquery backtest -p '{ $.latency = * }' --metric-value '$.latency' \\
+          --statistic p99 --threshold 1000 --format csv app.jsonl
+    """
+    try:
+        filters, alarms = _filters_and_alarms(options)
+        for name in options["extra"]:
+            check_statistic(name)
+        publish = PublishOptions(
+            options["default_value_mode"],
+            options["enforce_cardinality_limit"],
+            _time(options["created"], "--created"),
+            options["ingestion_lag"] * 1000 if options["ingestion_aware"] else None,
+        )
+        if options["engine"] == "spark":
+            collected = _spark(files, filters, publish, options)
+        else:
+            collected = _local(files, filters, publish, options)
+        evaluation = EvaluationOptions(
+            options["range_extra"], options["evaluation_offset"], options["initial_state"],
+            options["ingestion_aware"],
+        )  # fmt: skip
+        result = finish(
+            collected, alarms, period=options["period"], extra=options["extra"],
+            start=_time(options["start"], "--start"), end=_time(options["end"], "--end"),
+            evaluation=evaluation,
+        )  # fmt: skip
+    except PatternError as err:
+        echo_pattern_error(err)
+        sys.exit(EXIT_ERROR)
+    except (CWQueryError, ValueError, OSError) as err:
+        _fail(str(err))
+    _report(result, options)
+    sys.exit(EXIT_OK if collected.matched else EXIT_NO)
+
+
+def _filters_and_alarms(options: dict[str, Any]) -> tuple[list[MetricFilter], list[Alarm]]:
+    filters: list[MetricFilter] = []
+    alarms: list[Alarm] = []
+    if options["iac_paths"]:
+        from cwquery.alarmscan import scan_paths
+
+        found = scan_paths(list(options["iac_paths"]))
+        wanted = set(options["filter_names"])
+        for item in found.filters:
+            if wanted and item.name not in wanted:
+                continue
+            try:
+                filters.append(MetricFilter(item.pattern, item.transformation))
+            except (PatternError, MetricFilterError) as err:
+                click.echo(f"{item.path}: {item.name}: skipped: {err}", err=True)
+                continue
+            alarms += [a for a in item.alarms if a not in alarms]
+        for path, name, reason in found.skipped:
+            click.echo(f"{path}: {name}: skipped: {reason}", err=True)
+        if not filters:
+            raise BacktestError("no usable metric filter found in " + ", ".join(options["iac_paths"]))
+    if options["pattern"] is not None:
+        dimensions = {}
+        for item in options["dimensions"]:
+            name, _, reference = item.partition("=")
+            if not reference:
+                raise click.BadParameter("use NAME=$REF", param_hint="--dimension")
+            dimensions[name] = reference
+        transformation = MetricTransformation(
+            options["metric_name"], options["namespace"], options["metric_value"],
+            options["default_value"], dimensions, options["unit"],
+        )  # fmt: skip
+        filters.append(MetricFilter(options["pattern"], transformation))
+        if options["threshold"] is not None:
+            alarms.append(_flag_alarm(transformation, options))
+    if not filters:
+        raise click.UsageError("give --pattern or --iac")
+    return filters, alarms
+
+
+def _flag_alarm(transformation: MetricTransformation, options: dict[str, Any]) -> Alarm:
+    try:
+        check_statistic(options["statistic"])
+        return Alarm(
+            name=f"{transformation.metric_name} {options['statistic']} {options['comparison']} "
+            f"{options['threshold']:g}",
+            statistic=options["statistic"],
+            period=options["alarm_period"] or options["period"],
+            evaluation_periods=options["evaluation_periods"],
+            threshold=options["threshold"],
+            comparison=options["comparison"],
+            datapoints_to_alarm=options["datapoints_to_alarm"],
+            treat_missing_data=options["treat_missing_data"],
+            evaluate_low_sample_count_percentile=options["low_sample"],
+            metric_name=transformation.metric_name,
+            namespace=transformation.metric_namespace,
+            dimensions={},
+        )
+    except StatisticError as err:
+        raise AlarmError(str(err)) from None
+
+
+def _local(
+    files: Sequence[str],
+    filters: list[MetricFilter],
+    publish: PublishOptions,
+    options: dict[str, Any],
+) -> Collected:
+    if options["log_group"]:
+        if files:
+            raise click.UsageError("give FILES or --log-group, not both")
+        return collect(_log_group_events(options), filters, publish)
+    sources = list(files) or ["-"]
+    total = sum(os.path.getsize(s) for s in sources if s != "-" and Path(s).is_file())
+    merged = Collected()
+    for source in sources:
+        opened = open_source(
+            source, time_field=options["time_field"], strip_time=options["strip_time"]
+        )
+        events = opened.events
+        if total >= _PROGRESS_BYTES and sys.stderr.isatty() and opened.kind == "text":
+            events = _with_progress(events, total)
+        _merge(merged, collect(events, filters, publish, opened.time_of))
+    if merged.untimed and not merged.series:
+        raise InputError("no event had a time: see --time-field and docs/backtest.md")
+    return merged
+
+
+def _merge(into: Collected, found: Collected) -> None:
+    for key, series in found.series.items():
+        if key in into.series:
+            into.series[key].merge(series)
+        else:
+            into.series[key] = series
+    for name in ("events", "matched", "no_value", "no_dimension", "untimed", "rejected",
+                 "before_creation"):  # fmt: skip
+        setattr(into, name, getattr(into, name) + getattr(found, name))
+    for when in (found.first, found.last):
+        if when is not None:
+            into.seen(when)
+    into.warnings += found.warnings
+
+
+def _with_progress(events: Iterator[Event], total: int) -> Iterator[Event]:
+    with click.progressbar(length=total, label="reading", file=sys.stderr) as bar:
+        for batch in iter(lambda: list(itertools.islice(events, 10_000)), []):
+            bar.update(sum(len(message) + 1 for message, _, _ in batch))
+            yield from batch
+
+
+def _log_group_events(options: dict[str, Any]) -> Iterator[Event]:
+    from cwquery.aws import filter_events
+    from cwquery.awsclient import make_client
+
+    client = make_client(
+        region=options["region"], profile=options["profile"], endpoint_url=options["endpoint_url"]
+    )
+    for event in filter_events(
+        None, options["log_group"], client=client, start=options["start"], end=options["end"]
+    ):
+        yield event.message, event.timestamp, None
+
+
+def _spark(
+    files: Sequence[str],
+    filters: list[MetricFilter],
+    publish: PublishOptions,
+    options: dict[str, Any],
+) -> Collected:
+    try:
+        from cwquery.spark import collect_files
+    except ImportError as err:
+        raise BacktestError(f"--engine spark needs the [spark] extra: {err}") from None
+    if not files or options["log_group"]:
+        raise click.UsageError("--engine spark reads FILES (local paths or s3a:// URIs)")
+    return collect_files(list(files), filters, publish, time_field=options["time_field"])
+
+
+def _report(result: Result, options: dict[str, Any]) -> None:
+    style = options["style"]
+    if style == "csv":
+        text = to_csv(result.rows, result.statistics)
+    elif style == "json":
+        text = to_json(result.rows, result.statistics, result.histories, result.collected)
+    else:
+        text = to_table(result.rows, result.statistics)
+        text += "".join(history_text(alarm, history) for alarm, history in
+                        result.histories.values())  # fmt: skip
+    if options["output"]:
+        Path(options["output"]).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+    charts = _charts(result, options)
+    show_chart = options["chart"] if options["chart"] is not None else sys.stdout.isatty()
+    if show_chart:
+        for chart in charts[:4]:
+            click.echo(
+                terminal_chart(
+                    chart.title, chart.points, threshold=chart.threshold,
+                    transitions=chart.transitions, initial_state=chart.initial_state,
+                    period_ms=chart.period_ms,
+                ),  # fmt: skip
+                err=bool(options["output"] is None and style != "table"),
+            )
+    if options["html_file"]:
+        page = html_page("cwquery backtest", charts, summary_text(result.collected))
+        Path(options["html_file"]).write_text(page, encoding="utf-8")
+    if not options["quiet"]:
+        click.echo(summary_text(result.collected), err=True)
+        for warning in result.collected.warnings:
+            click.echo(f"warning: {warning}", err=True)
+
+
+def _charts(result: Result, options: dict[str, Any]) -> list[ChartSeries]:
+    """One chart per alarm (its statistic over its period), else one per metric (Sum)."""
+    charts = []
+    for alarm, history in result.histories.values():
+        series = alarm_series(result.collected, alarm)
+        points = [(start, window.stat(alarm.statistic)) for start, window in
+                  series.periods(alarm.period)]  # fmt: skip
+        charts.append(
+            ChartSeries(
+                f"{alarm.name}: {alarm.statistic} per {alarm.period} s", points,
+                alarm.period * 1000, alarm.threshold, history, options["initial_state"],
+            )
+        )  # fmt: skip
+    if not charts:
+        for key, series in sorted(result.collected.series.items())[:10]:
+            points = [(s, w.stat("Sum")) for s, w in series.periods(options["period"])]
+            charts.append(
+                ChartSeries(f"{key.label()}: Sum per {options['period']} s", points,
+                            options["period"] * 1000)  # fmt: skip
+            )
+    return charts
