@@ -69,11 +69,7 @@ def open_source(
         OSError: the file cannot be read.
     """
     if isinstance(source, str | Path) and str(source).endswith(".gz"):
-        with gzip.open(source, "rt", encoding="utf-8", errors="replace") as peek:
-            head = peek.read(_PEEK)
-        if head.lstrip().startswith("{") and '"logEvents"' in head:
-            return TimedSource(_firehose(Path(source)), _no_time, "firehose")
-        return TimedSource(_exported(source), _no_time, "s3-export")
+        return open_bytes(str(source), Path(source).read_bytes())
     stream: IO[str] = (
         open(source, encoding="utf-8", errors="replace")  # noqa: SIM115 - closed by the generator
         if isinstance(source, str | Path)
@@ -82,7 +78,10 @@ def open_source(
     head = stream.read(_PEEK)
     first = next((line for line in head.splitlines() if line.strip()), "")
     if first.lstrip().startswith("{") and '"events"' in first or first.lstrip().startswith("["):
-        return TimedSource(_exported(io.StringIO(head + stream.read())), _no_time, "export")
+        text = head + stream.read()
+        if isinstance(source, str | Path):
+            stream.close()
+        return TimedSource(_exported(io.StringIO(text)), _no_time, "export")
     lines = _all_lines(head, stream, isinstance(source, str | Path))
     if first.lstrip().startswith("{"):
         field = time_field or _time_field(first)
@@ -92,6 +91,30 @@ def open_source(
     if strip_time:
         return TimedSource(_stripped(lines), _no_time, "text")
     return TimedSource(((line, None, None) for line in lines), prefix_time, "text")
+
+
+def open_bytes(
+    name: str, data: bytes, *, time_field: str | None = None, strip_time: bool = False
+) -> TimedSource:
+    """Open one input from its bytes (``name`` tells a ``.gz`` file): a gzip file is a
+    Firehose delivery when it starts with a subscription record, else an S3 export (a time
+    and a space before each message); other data is read as :func:`open_source` reads it.
+
+    >>> source = open_bytes("x.gz", gzip.compress(b"2024-05-01T12:00:05.000Z  ERROR a\\n"))
+    >>> source.kind, list(source.events)
+    ('s3-export', [(' ERROR a', 1714564805000, None)])
+    """
+    if name.endswith(".gz"):
+        try:
+            text = gzip.decompress(data).decode("utf-8", errors="replace")
+        except (OSError, EOFError) as err:
+            raise InputError(f"{name}: not a gzip file: {err}") from None
+        if text.lstrip()[:1] == "{" and '"logEvents"' in text[:_PEEK]:
+            return TimedSource(_firehose(text, name), _no_time, "firehose")
+        return TimedSource(_stripped(_all_lines(text, io.StringIO(), False)), _no_time,
+                           "s3-export")  # fmt: skip
+    return open_source(io.StringIO(data.decode("utf-8", errors="replace")),
+                       time_field=time_field, strip_time=strip_time)  # fmt: skip
 
 
 def parse_time(value: Any) -> int | None:
@@ -174,11 +197,14 @@ def _all_lines(head: str, rest: IO[str], owned: bool) -> Iterator[str]:
 
 
 def _stripped(lines: Iterator[str]) -> Iterator[Event]:
+    """Lines whose leading time (and the one space after it) is not part of the message."""
     for line in lines:
         match = _PREFIX.match(line)
-        yield (line[match.end() :].lstrip(), prefix_time(line), None) if match else (
-            line, None, None
-        )
+        if match is None:
+            yield line, None, None
+            continue
+        rest = line[match.end() :]
+        yield rest[1:] if rest.startswith(" ") else rest, prefix_time(line), None
 
 
 def _exported(source: str | Path | IO[str]) -> Iterator[Event]:
@@ -241,11 +267,9 @@ def _json_lines(lines: Iterator[str], field: str) -> Iterator[Event]:
         yield line, None, None
 
 
-def _firehose(path: Path) -> Iterator[Event]:
+def _firehose(text: str, path: str) -> Iterator[Event]:
     """Subscription records as Firehose delivers them: JSON objects, back to back or one per
     line, each ``DATA_MESSAGE`` holding ``logEvents``; control messages are skipped."""
-    with gzip.open(path, "rt", encoding="utf-8", errors="replace") as stream:
-        text = stream.read()
     decoder = json.JSONDecoder()
     position = 0
     while True:
