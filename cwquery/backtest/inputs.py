@@ -20,7 +20,7 @@ import io
 import itertools
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -83,13 +83,31 @@ def open_source(
             stream.close()
         return TimedSource(_exported(io.StringIO(text)), _no_time, "export")
     lines = _all_lines(head, stream, isinstance(source, str | Path))
+    kind, field = line_kind(first, time_field)
+    return line_source(lines, kind, field, strip_time=strip_time)
+
+
+def line_kind(first: str, time_field: str | None = None) -> tuple[str, str | None]:
+    """``("json-lines", time field)`` or ``("text", None)``, from a file's first line.
+
+    >>> line_kind('{"ts": 1, "msg": "x"}'), line_kind("2024-05-01 12:00:00 x")
+    (('json-lines', 'ts'), ('text', None))
+    """
     if first.lstrip().startswith("{"):
-        field = time_field or _time_field(first)
-        return TimedSource(_json_lines(lines, field), _json_time(field), "json-lines")
+        return "json-lines", time_field or _time_field(first)
     if time_field:
         raise InputError("--time-field applies to JSON lines only")
+    return "text", None
+
+
+def line_source(
+    lines: Iterable[str], kind: str, field: str | None, *, strip_time: bool = False
+) -> TimedSource:
+    """The events of lines of a known kind (:func:`line_kind`)."""
+    if kind == "json-lines" and field is not None:
+        return TimedSource(_json_lines(iter(lines), field), _json_time(field), "json-lines")
     if strip_time:
-        return TimedSource(_stripped(lines), _no_time, "text")
+        return TimedSource(_stripped(iter(lines)), _no_time, "text")
     return TimedSource(((line, None, None) for line in lines), prefix_time, "text")
 
 

@@ -277,6 +277,7 @@ def _spark(
         raise BacktestError(f"--engine spark needs the [spark] extra: {err}") from None
     if not files or options["log_group"]:
         raise click.UsageError("--engine spark reads FILES (local paths or s3a:// URIs)")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # local mode: workers use this Python
     return collect_files(list(files), filters, publish, time_field=options["time_field"])
 
 
