@@ -2,7 +2,7 @@
 same pattern on the same file, one run each, as command lines (start-up included in both).
 
 Data: N events (default 1,000,000) over 24 hours, text lines with an ISO 8601 time prefix, one
-in five an ERROR. Target: backtest ≤ 1.5× test --count.
+in five an ERROR. Target: backtest ≤ 1.5x test --count.
 
 With ``--spark``, the Spark engine (local mode, ``local[2]``) reads the same file and its
 datapoint CSV must be byte-identical to the local engine's.
@@ -60,9 +60,23 @@ def main() -> None:
         print(f"{options.events:,} events, {size:.1f} MB, pattern {PATTERN!r}")
         baseline, counted = timed([cli, "test", "--count", "-q", PATTERN, str(data)])
         local_csv = Path(folder) / "local.csv"
-        backtest = [cli, "backtest", "-p", PATTERN, "--format", "csv", "--no-chart", "-q",
-                    "--threshold", "100", "--alarm-period", "300", "--evaluation-periods", "3",
-                    str(data)]  # fmt: skip
+        backtest = [
+            cli,
+            "backtest",
+            "-p",
+            PATTERN,
+            "--format",
+            "csv",
+            "--no-chart",
+            "-q",
+            "--threshold",
+            "100",
+            "--alarm-period",
+            "300",
+            "--evaluation-periods",
+            "3",
+            str(data),
+        ]
         local, _ = timed([*backtest, "-o", str(local_csv)])
         print(f"cwquery test --count      {baseline:7.2f} s   ({counted.decode().strip()} matches)")
         print(f"cwquery backtest (local)  {local:7.2f} s")

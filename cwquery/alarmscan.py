@@ -192,10 +192,13 @@ def _cfn_resource(
         group = properties.get("LogGroupName")
         found.filters.append(
             FoundFilter(
-                path, name, str(properties.get("FilterPattern") or ""), transformation,
+                path,
+                name,
+                str(properties.get("FilterPattern") or ""),
+                transformation,
                 group if isinstance(group, str) else None,
             )
-        )  # fmt: skip
+        )
     elif kind == CFN_ALARM:
         _alarm(path, name, {"AlarmName": name, **properties}, found, alarms)
 
@@ -203,8 +206,13 @@ def _cfn_resource(
 def _alarm(
     path: str, name: str, properties: dict[str, Any], found: Found, alarms: list[tuple[str, Alarm]]
 ) -> None:
-    if _unresolved({k: v for k, v in properties.items() if k not in ("AlarmActions",
-                    "OKActions", "InsufficientDataActions", "AlarmDescription")}):  # fmt: skip
+    if _unresolved(
+        {
+            k: v
+            for k, v in properties.items()
+            if k not in ("AlarmActions", "OKActions", "InsufficientDataActions", "AlarmDescription")
+        }
+    ):
         found.skipped.append((path, name, "a value is resolved at deploy time"))
         return
     if not properties.get("MetricName") and not properties.get("Metrics"):
@@ -263,19 +271,32 @@ def _tf_filter(path: str, name: str, body: dict[str, Any], found: Found) -> Foun
         values.get("unit"),
     )
     group = body.get("log_group_name")
-    return FoundFilter(path, f"{TF_METRIC_FILTER}.{name}", str(pattern or ""), transformation,
-                       group if isinstance(group, str) and "${" not in group else None)  # fmt: skip
+    return FoundFilter(
+        path,
+        f"{TF_METRIC_FILTER}.{name}",
+        str(pattern or ""),
+        transformation,
+        group if isinstance(group, str) and "${" not in group else None,
+    )
 
 
 _TF_ALARM_KEYS = {
-    "alarm_name": "AlarmName", "metric_name": "MetricName", "namespace": "Namespace",
-    "statistic": "Statistic", "extended_statistic": "ExtendedStatistic", "period": "Period",
-    "evaluation_periods": "EvaluationPeriods", "datapoints_to_alarm": "DatapointsToAlarm",
-    "threshold": "Threshold", "comparison_operator": "ComparisonOperator",
-    "treat_missing_data": "TreatMissingData", "unit": "Unit",
+    "alarm_name": "AlarmName",
+    "metric_name": "MetricName",
+    "namespace": "Namespace",
+    "statistic": "Statistic",
+    "extended_statistic": "ExtendedStatistic",
+    "period": "Period",
+    "evaluation_periods": "EvaluationPeriods",
+    "datapoints_to_alarm": "DatapointsToAlarm",
+    "threshold": "Threshold",
+    "comparison_operator": "ComparisonOperator",
+    "treat_missing_data": "TreatMissingData",
+    "unit": "Unit",
     "evaluate_low_sample_count_percentiles": "EvaluateLowSampleCountPercentile",
-    "threshold_metric_id": "ThresholdMetricId", "metric_query": "Metrics",
-}  # fmt: skip
+    "threshold_metric_id": "ThresholdMetricId",
+    "metric_query": "Metrics",
+}
 
 
 def _tf_alarm_properties(
@@ -288,8 +309,10 @@ def _tf_alarm_properties(
         reference = _TF_REFERENCE.match(value) if isinstance(value, str) else None
         if reference and reference.group(1) in filters:
             transformation = filters[reference.group(1)].transformation
-            value = {"name": transformation.metric_name,
-                     "namespace": transformation.metric_namespace}.get(reference.group(2), value)  # fmt: skip
+            value = {
+                "name": transformation.metric_name,
+                "namespace": transformation.metric_namespace,
+            }.get(reference.group(2), value)
         properties[_TF_ALARM_KEYS[key]] = value
     dimensions = body.get("dimensions")
     if isinstance(dimensions, dict):

@@ -52,8 +52,15 @@ SAMPLE_SCHEMA = T.StructType(
         T.StructField("values", T.ArrayType(T.DoubleType(), False), True),
     ]
 )
-_COUNTERS = ("events", "matched", "no_value", "no_dimension", "untimed", "rejected",
-             "before_creation")  # fmt: skip
+_COUNTERS = (
+    "events",
+    "matched",
+    "no_value",
+    "no_dimension",
+    "untimed",
+    "rejected",
+    "before_creation",
+)
 _ARROW_SCHEMA = pa.schema(
     [
         ("kind", pa.string()),
@@ -115,21 +122,17 @@ def _check(options: PublishOptions) -> None:
 
 def _rows(collected: Collected) -> pa.RecordBatch:
     """A :class:`Collected` as Arrow rows of :data:`SAMPLE_SCHEMA`."""
-    columns: dict[str, list[Any]] = {name: [] for name in _ARROW_SCHEMA.names}
+    rows: list[tuple[Any, ...]] = []
     for key, series in collected.series.items():
+        dimensions = json.dumps(key.dimensions)
         for minute in series.minutes():
             values = series.window(minute, minute + 1).values
-            for name, value in zip(
-                _ARROW_SCHEMA.names,
-                ("s", key.namespace, key.name, json.dumps(key.dimensions), key.unit, minute,
-                 values),
-            ):  # fmt: skip
-                columns[name].append(value)
+            rows.append(("s", key.namespace, key.name, dimensions, key.unit, minute, values))
     for counter in _COUNTERS:
-        for name, value in zip(_ARROW_SCHEMA.names,
-                               (counter, None, None, None, None, getattr(collected, counter),
-                                None)):  # fmt: skip
-            columns[name].append(value)
+        rows.append((counter, None, None, None, None, getattr(collected, counter), None))
+    columns = {
+        name: [row[position] for row in rows] for position, name in enumerate(_ARROW_SCHEMA.names)
+    }
     return pa.RecordBatch.from_pydict(columns, schema=_ARROW_SCHEMA)
 
 
@@ -157,7 +160,7 @@ def samples(
         for batch in batches:
             data = batch.to_pydict()
             if kind == "files":
-                for path, content in zip(data["path"], data["content"]):
+                for path, content in zip(data["path"], data["content"], strict=True):
                     source = open_bytes(path, content, time_field=time_field)
                     yield _rows(collect(source.events, compiled, options, source.time_of))
                 continue
@@ -169,7 +172,7 @@ def samples(
             times = data[time_column] if time_column else [None] * len(data[column])
             events: list[Event] = [
                 (message, parse_time(when), None)
-                for message, when in zip(data[column], times)
+                for message, when in zip(data[column], times, strict=True)
                 if message is not None
             ]
             yield _rows(collect(events, compiled, options))
@@ -201,7 +204,7 @@ def to_collected(sampled: DataFrame) -> Collected:
     collected = Collected()
     for row in minutes.orderBy("namespace", "metric", "dimensions", "unit", "minute").collect():
         dimensions = tuple(tuple(pair) for pair in json.loads(row["dimensions"]))
-        key = MetricKey(row["namespace"], row["metric"], dimensions, row["unit"])  # type: ignore[arg-type]
+        key = MetricKey(row["namespace"], row["metric"], dimensions, row["unit"])
         series = collected.series.setdefault(key, MinuteSeries())
         series.add_minute(row["minute"], list(row["values"]))
         collected.seen(row["minute"])
@@ -241,10 +244,13 @@ def metric_series(
     """The datapoints ``metric_filter`` publishes over ``df``'s events, one row per metric and
     period: ``namespace``, ``metric``, ``dimensions`` (JSON), ``unit``, ``timestamp`` (epoch
     ms of the period's start) and the statistics (basic ones, then ``statistics``)."""
-    names = [*BASIC_STATISTICS, *(check_statistic(s) for s in statistics
-                                  if s not in BASIC_STATISTICS)]  # fmt: skip
-    minutes, _ = merged(samples(df, [metric_filter], options, column=column,
-                                time_column=time_column))  # fmt: skip
+    names = [
+        *BASIC_STATISTICS,
+        *(check_statistic(s) for s in statistics if s not in BASIC_STATISTICS),
+    ]
+    minutes, _ = merged(
+        samples(df, [metric_filter], options, column=column, time_column=time_column)
+    )
     period_ms = period * 1000
     grouped = minutes.withColumn("timestamp", F.col("minute") - F.col("minute") % period_ms)
     schema = T.StructType(

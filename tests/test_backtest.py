@@ -45,9 +45,12 @@ def test_inputs_of_every_kind(tmp_path: Path) -> None:
     assert timed(export) == [("ERROR y", T0 + 3000)]
     records = [
         {"messageType": "CONTROL_MESSAGE", "logEvents": [{"timestamp": 1, "message": "x"}]},
-        {"messageType": "DATA_MESSAGE", "logGroup": "/app",
-         "logEvents": [{"id": "1", "timestamp": T0 + 9, "message": "ERROR z"}]},
-    ]  # fmt: skip
+        {
+            "messageType": "DATA_MESSAGE",
+            "logGroup": "/app",
+            "logEvents": [{"id": "1", "timestamp": T0 + 9, "message": "ERROR z"}],
+        },
+    ]
     firehose = tmp_path / "delivery.gz"
     firehose.write_bytes(gzip.compress("".join(json.dumps(r) for r in records).encode()))
     assert timed(firehose) == [("ERROR z", T0 + 9)]
@@ -75,8 +78,18 @@ def test_cli_csv_and_alarm_history(tmp_path: Path) -> None:
         "Backtest,Backtest,,None,2024-05-01T12:03:00Z,2.0,2.0,1.0,1.0,1.0",
     ]
     assert "3 of 4 events matched" in err
-    code, out, _ = run("backtest", "-p", "ERROR", "--threshold", "2", "--format", "json",
-                       "--html", str(tmp_path / "r.html"), str(log))  # fmt: skip
+    code, out, _ = run(
+        "backtest",
+        "-p",
+        "ERROR",
+        "--threshold",
+        "2",
+        "--format",
+        "json",
+        "--html",
+        str(tmp_path / "r.html"),
+        str(log),
+    )
     transitions = json.loads(out)["alarms"][0]["transitions"]
     assert [(t["time"], t["to"]) for t in transitions] == [
         ("2024-05-01T12:01:00Z", OK),
@@ -84,8 +97,10 @@ def test_cli_csv_and_alarm_history(tmp_path: Path) -> None:
         ("2024-05-01T12:07:00Z", INSUFFICIENT_DATA),
     ]
     page = (tmp_path / "r.html").read_text()
-    assert "<svg" in page and "threshold 2.0" in page and "http" not in page.replace(
-        'xmlns="http://www.w3.org/2000/svg"', ""
+    assert (
+        "<svg" in page
+        and "threshold 2.0" in page
+        and "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
     )
 
 
@@ -97,8 +112,9 @@ def test_cli_chart_and_exit_codes(tmp_path: Path) -> None:
     assert run("backtest", "-p", "FATAL", str(log))[0] == 1
     code, _, err = run("backtest", "-p", '{ $.a = "', str(log))
     assert code == 2 and "syntax" in err
-    code, _, err = run("backtest", "-p", "ERROR", "--statistic", "tm90", "--threshold", "1",
-                       str(log))  # fmt: skip
+    code, _, err = run(
+        "backtest", "-p", "ERROR", "--statistic", "tm90", "--threshold", "1", str(log)
+    )
     assert code == 2 and "unsupported statistic" in err
     code, _, err = run("backtest", "-p", "ERROR", str(tmp_path / "missing.log"))
     assert code == 2 and "error:" in err
@@ -160,8 +176,9 @@ def test_iac_filters_and_their_alarms(tmp_path: Path) -> None:
         '{"time": "2024-05-01T12:00:01Z", "latency": 900}\n'
         '{"time": "2024-05-01T12:00:02Z", "latency": 100}\n'
     )
-    code, out, err = run("backtest", "--iac", str(tmp_path / "t.yaml"), "--format", "json",
-                         str(log))  # fmt: skip
+    code, out, err = run(
+        "backtest", "--iac", str(tmp_path / "t.yaml"), "--format", "json", str(log)
+    )
     assert code == 0, err
     document = json.loads(out)
     assert document["datapoints"][0]["p90"] == 900.0
@@ -196,10 +213,17 @@ def test_terraform_alarm_naming_its_filter(tmp_path: Path) -> None:
         ({"TreatMissingData": "zero"}, "TreatMissingData"),
     ],
 )
-def test_alarms_the_service_or_the_backtest_refuses(properties: dict[str, object],
-                                                    message: str) -> None:  # fmt: skip
-    base = {"AlarmName": "a", "Statistic": "Sum", "Period": 60, "EvaluationPeriods": 2,
-            "Threshold": 1, "ComparisonOperator": "GreaterThanThreshold"}  # fmt: skip
+def test_alarms_the_service_or_the_backtest_refuses(
+    properties: dict[str, object], message: str
+) -> None:
+    base = {
+        "AlarmName": "a",
+        "Statistic": "Sum",
+        "Period": 60,
+        "EvaluationPeriods": 2,
+        "Threshold": 1,
+        "ComparisonOperator": "GreaterThanThreshold",
+    }
     with pytest.raises(AlarmError, match=message):
         Alarm.from_api({**base, **properties})
 

@@ -54,9 +54,9 @@ def events(listed: list[dict[str, Any]]) -> list[Event]:
         ingestion = at(item["ingestion"]) if "ingestion" in item else None
         for i in range(item.get("repeat", 1)):
             time = at(item["time"]) + round(i * item.get("every", 0) * 1000)
-            message = item["message"].replace("{i}", str(i + 1)) if "repeat" in item else item[
-                "message"
-            ]
+            message = (
+                item["message"].replace("{i}", str(i + 1)) if "repeat" in item else item["message"]
+            )
             found.append((message, time, ingestion))
     return sorted(found, key=lambda event: event[1] or 0)
 
@@ -86,8 +86,9 @@ def run(case: dict[str, Any], variant: dict[str, Any], *, aware: bool = False) -
     listed = events(case["events"] + variant.get("extraEvents", []))
     options = publish_options({**case.get("options", {}), **variant.get("options", {})})
     if aware:  # record when each sample becomes visible (E8, no lag)
-        options = PublishOptions(options.default_value_mode, created=options.created,
-                                 ingestion_lag_ms=0)  # fmt: skip
+        options = PublishOptions(
+            options.default_value_mode, created=options.created, ingestion_lag_ms=0
+        )
     return collect(listed, filters, options)
 
 
@@ -95,15 +96,18 @@ def check_expectations(case: dict[str, Any], expected: dict[str, Any], found: Co
     if "datapoints" in expected:
         rows = datapoints(found, case.get("period", 60), case.get("statistics", ()))
         assert len(rows) == len(expected["datapoints"]), [r.start for r in rows]
-        for row, want in zip(rows, expected["datapoints"]):
+        for row, want in zip(rows, expected["datapoints"], strict=True):
             check_row(row, want)
     if "metricCount" in expected:
         assert len(found.series) == expected["metricCount"]
     names = {
-        "matched": found.matched, "noValue": found.no_value, "noDimension": found.no_dimension,
-        "rejected": found.rejected, "beforeCreation": found.before_creation,
+        "matched": found.matched,
+        "noValue": found.no_value,
+        "noDimension": found.no_dimension,
+        "rejected": found.rejected,
+        "beforeCreation": found.before_creation,
         "warnings": len(found.warnings),
-    }  # fmt: skip
+    }
     for name, count in expected.get("counts", {}).items():
         assert names[name] == count, name
 
@@ -115,8 +119,10 @@ def check_row(row: Row, want: dict[str, Any]) -> None:
     assert row.key.unit == want.get("unit", "None")
     for name, value in want.items():
         if name[0].isupper() or name.startswith("p"):
-            assert row.stats.get(name) == pytest.approx(value) if value is not None else (
-                row.stats.get(name) is None
+            assert (
+                row.stats.get(name) == pytest.approx(value)
+                if value is not None
+                else (row.stats.get(name) is None)
             ), name
 
 

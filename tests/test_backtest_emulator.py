@@ -22,21 +22,34 @@ from cwquery.metrics import MetricFilter, MetricTransformation
 GROUP = "/backtest/app"
 FILTERS = {
     "errors": ("ERROR", {"metricName": "Errors", "metricNamespace": "App", "metricValue": "1"}),
-    "defaulted": ("WARN", {"metricName": "Warnings", "metricNamespace": "App",
-                           "metricValue": "1", "defaultValue": 0}),
-    "latency": ("{ $.latency > 100 }", {"metricName": "Latency", "metricNamespace": "App",
-                                        "metricValue": "$.latency",
-                                        "dimensions": {"Region": "$.region"},
-                                        "unit": "Milliseconds"}),
-    "bytes": ("[level, ip, status=5*, bytes]", {"metricName": "Bytes", "metricNamespace": "App",
-                                                "metricValue": "$bytes"}),
-}  # fmt: skip
+    "defaulted": (
+        "WARN",
+        {"metricName": "Warnings", "metricNamespace": "App", "metricValue": "1", "defaultValue": 0},
+    ),
+    "latency": (
+        "{ $.latency > 100 }",
+        {
+            "metricName": "Latency",
+            "metricNamespace": "App",
+            "metricValue": "$.latency",
+            "dimensions": {"Region": "$.region"},
+            "unit": "Milliseconds",
+        },
+    ),
+    "bytes": (
+        "[level, ip, status=5*, bytes]",
+        {"metricName": "Bytes", "metricNamespace": "App", "metricValue": "$bytes"},
+    ),
+}
 
 
 @pytest.fixture
 def clients() -> Iterator[tuple[Any, Any]]:
     with mock_logs():
-        yield boto3.client("logs", region_name=REGION), boto3.client("cloudwatch", region_name=REGION)
+        yield (
+            boto3.client("logs", region_name=REGION),
+            boto3.client("cloudwatch", region_name=REGION),
+        )
 
 
 def generated_events(start: int) -> list[tuple[str, int, None]]:
@@ -46,28 +59,35 @@ def generated_events(start: int) -> list[tuple[str, int, None]]:
         when = start + chance.randrange(0, 30 * 60_000)
         kind = chance.randrange(3)
         if kind == 0:
-            message = f"{chance.choice(['ERROR', 'WARN', 'INFO'])} 10.0.0.1 " \
-                      f"{chance.choice([200, 500, 503])} {chance.randrange(1, 5000)}"  # fmt: skip
+            message = (
+                f"{chance.choice(['ERROR', 'WARN', 'INFO'])} 10.0.0.1 "
+                f"{chance.choice([200, 500, 503])} {chance.randrange(1, 5000)}"
+            )
         elif kind == 1:
-            message = (f'{{"latency": {round(chance.uniform(0, 900), 2)}, '
-                       f'"region": "{chance.choice(["eu", "us"])}"}}')  # fmt: skip
+            message = (
+                f'{{"latency": {round(chance.uniform(0, 900), 2)}, '
+                f'"region": "{chance.choice(["eu", "us"])}"}}'
+            )
         else:
             message = f"INFO plain line {chance.randrange(100)}"
         events.append((message, when, None))
     return sorted(events, key=lambda event: event[1])
 
 
-def published(cloudwatch: Any, name: str, minute: int, dimensions: list[dict[str, str]]) -> (
-    tuple[float, float, float, float] | None
-):  # fmt: skip
+def published(
+    cloudwatch: Any, name: str, minute: int, dimensions: list[dict[str, str]]
+) -> tuple[float, float, float, float] | None:
     """One minute's statistics as moto computes them (one query per minute: moto's periods
     start at the first datapoint found, not at a minute boundary)."""
     answer = cloudwatch.get_metric_statistics(
-        Namespace="App", MetricName=name, Dimensions=dimensions,
+        Namespace="App",
+        MetricName=name,
+        Dimensions=dimensions,
         StartTime=datetime.fromtimestamp(minute / 1000, tz=timezone.utc),
         EndTime=datetime.fromtimestamp((minute + 60_000) / 1000, tz=timezone.utc),
-        Period=60, Statistics=["SampleCount", "Sum", "Minimum", "Maximum"],
-    )  # fmt: skip
+        Period=60,
+        Statistics=["SampleCount", "Sum", "Minimum", "Maximum"],
+    )
     points = answer["Datapoints"]
     assert len(points) <= 1
     if not points:
@@ -84,12 +104,19 @@ def test_backtest_matches_what_the_emulator_publishes(clients: tuple[Any, Any]) 
     logs.create_log_group(logGroupName=GROUP)
     logs.create_log_stream(logGroupName=GROUP, logStreamName="s")
     for name, (pattern, transformation) in FILTERS.items():
-        logs.put_metric_filter(logGroupName=GROUP, filterName=name, filterPattern=pattern,
-                               metricTransformations=[transformation])  # fmt: skip
+        logs.put_metric_filter(
+            logGroupName=GROUP,
+            filterName=name,
+            filterPattern=pattern,
+            metricTransformations=[transformation],
+        )
     for offset in range(0, len(events), 200):
         batch = events[offset : offset + 200]
-        logs.put_log_events(logGroupName=GROUP, logStreamName="s",
-                            logEvents=[{"timestamp": t, "message": m} for m, t, _ in batch])  # fmt: skip
+        logs.put_log_events(
+            logGroupName=GROUP,
+            logStreamName="s",
+            logEvents=[{"timestamp": t, "message": m} for m, t, _ in batch],
+        )
     filters = [MetricFilter(p, MetricTransformation.from_api(t)) for p, t in FILTERS.values()]
     collected = collect(events, filters, PublishOptions(default_value_mode="per-minute"))
     compared = 0

@@ -59,15 +59,26 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
         if bucket == 0:
             text.append(f"{format_millis(when)} {level} request took {latency} ms")
         elif bucket == 1:
-            record = {"time": format_millis(when), "level": level, "latency": latency, "region": region}
+            record = {
+                "time": format_millis(when),
+                "level": level,
+                "latency": latency,
+                "region": region,
+            }
             app.append(json.dumps(record))
         elif bucket == 2:
-            export.append(f"{format_millis(when)} {level} 10.0.0.{n % 7} GET {chance.choice([200, 500])} "
-                          f"{int(latency)}")  # fmt: skip
+            export.append(
+                f"{format_millis(when)} {level} 10.0.0.{n % 7} GET {chance.choice([200, 500])} "
+                f"{int(latency)}"
+            )
         else:
-            firehose.append({"id": str(n), "timestamp": when,
-                             "message": json.dumps({"level": level, "latency": latency,
-                                                    "region": region})})  # fmt: skip
+            firehose.append(
+                {
+                    "id": str(n),
+                    "timestamp": when,
+                    "message": json.dumps({"level": level, "latency": latency, "region": region}),
+                }
+            )
     (folder / "app.log").write_text("\n".join(text) + "\n")
     (folder / "app.jsonl").write_text("\n".join(app) + "\n")
     (folder / "export-000000.gz").write_bytes(gzip.compress(("\n".join(export) + "\n").encode()))
@@ -75,18 +86,27 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
         {"messageType": "DATA_MESSAGE", "logGroup": "/app", "logEvents": firehose[i : i + 50]}
         for i in range(0, len(firehose), 50)
     ]
-    (folder / "delivery-1.gz").write_bytes(gzip.compress("".join(map(json.dumps, records)).encode()))
-    return [str(folder / name) for name in
-            ("app.log", "app.jsonl", "export-000000.gz", "delivery-1.gz")]  # fmt: skip
+    (folder / "delivery-1.gz").write_bytes(
+        gzip.compress("".join(map(json.dumps, records)).encode())
+    )
+    return [
+        str(folder / name) for name in ("app.log", "app.jsonl", "export-000000.gz", "delivery-1.gz")
+    ]
 
 
 FILTERS = [
     MetricFilter("ERROR", MetricTransformation("Errors", "App", "1", default_value=0)),
-    MetricFilter("{ $.latency > 500 }", MetricTransformation(
-        "Slow", "App", "$.latency", dimensions={"Region": "$.region"}, unit="Milliseconds")),
-    MetricFilter("[time, level, ip, method, status=5*, bytes]",
-                 MetricTransformation("Bytes", "App", "$bytes")),
-]  # fmt: skip
+    MetricFilter(
+        "{ $.latency > 500 }",
+        MetricTransformation(
+            "Slow", "App", "$.latency", dimensions={"Region": "$.region"}, unit="Milliseconds"
+        ),
+    ),
+    MetricFilter(
+        "[time, level, ip, method, status=5*, bytes]",
+        MetricTransformation("Bytes", "App", "$bytes"),
+    ),
+]
 
 
 def local_collect(paths: list[str]) -> Collected:
@@ -99,41 +119,61 @@ def local_collect(paths: list[str]) -> Collected:
     return merged
 
 
-def test_spark_and_local_engines_publish_identical_datapoints(spark: object,
-                                                               archive: list[str]) -> None:  # fmt: skip
+def test_spark_and_local_engines_publish_identical_datapoints(
+    spark: object, archive: list[str]
+) -> None:
     local = local_collect(archive)
     remote = spark_module.collect_files(archive, FILTERS, spark=spark)
     assert local.matched > 1000 and remote.events == local.events == 4000
     for period in (60, 300):
         expected = to_csv(datapoints(local, period, STATISTICS), STATISTICS)
         assert to_csv(datapoints(remote, period, STATISTICS), STATISTICS) == expected
-    alarm = Alarm("errors", "Sum", 300, 3, 8, "GreaterThanThreshold", datapoints_to_alarm=2,
-                  metric_name="Errors", namespace="App")  # fmt: skip
+    alarm = Alarm(
+        "errors",
+        "Sum",
+        300,
+        3,
+        8,
+        "GreaterThanThreshold",
+        datapoints_to_alarm=2,
+        metric_name="Errors",
+        namespace="App",
+    )
     histories = [finish(found, [alarm]).histories["errors"][1] for found in (local, remote)]
-    assert histories[0] and [list(map(transition_json, h)) for h in histories] == [
-        list(map(transition_json, histories[0]))
-    ] * 2
+    assert (
+        histories[0]
+        and [list(map(transition_json, h)) for h in histories]
+        == [list(map(transition_json, histories[0]))] * 2
+    )
 
 
 def test_match_and_metric_series_on_a_data_frame(spark: object) -> None:
-    rows = [("ERROR a", T0 + 5_000), ("INFO b", T0 + 6_000), ("ERROR c", T0 + 61_000),
-            ("ERROR d", T0 + 62_500)]  # fmt: skip
+    rows = [
+        ("ERROR a", T0 + 5_000),
+        ("INFO b", T0 + 6_000),
+        ("ERROR c", T0 + 61_000),
+        ("ERROR d", T0 + 62_500),
+    ]
     frame = spark.createDataFrame(rows, ["message", "timestamp"])  # type: ignore[attr-defined]
     assert [r["message"] for r in spark_module.match(frame, "ERROR").collect()] == [
-        "ERROR a", "ERROR c", "ERROR d"
+        "ERROR a",
+        "ERROR c",
+        "ERROR d",
     ]
     with pytest.raises(PatternError):
         spark_module.match(frame, '{ $.a = "')
     series = spark_module.metric_series(frame, FILTERS[0], period=60, time_column="timestamp")
     found = [(r["timestamp"], r["SampleCount"], r["Sum"]) for r in series.collect()]
     local = collect([(m, t, None) for m, t in rows], [FILTERS[0]])
-    assert found == [(r.start, r.stats["SampleCount"], r.stats["Sum"]) for r in
-                     datapoints(local, 60)]  # fmt: skip
+    assert found == [
+        (r.start, r.stats["SampleCount"], r.stats["Sum"]) for r in datapoints(local, 60)
+    ]
     assert found == [(T0, 2.0, 1.0), (T0 + 60_000, 2.0, 2.0)]
 
 
-def test_options_that_need_every_event_of_a_minute_are_refused(spark: object,
-                                                               archive: list[str]) -> None:  # fmt: skip
+def test_options_that_need_every_event_of_a_minute_are_refused(
+    spark: object, archive: list[str]
+) -> None:
     with pytest.raises(BacktestError, match="per-minute"):
         spark_module.collect_files(archive, FILTERS, PublishOptions("per-minute"), spark=spark)
 

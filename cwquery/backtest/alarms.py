@@ -1,4 +1,4 @@
-"""Metric alarm evaluation (spec §9–§15): the state one evaluation gives, and the state history
+"""Metric alarm evaluation (spec §9-§15): the state one evaluation gives, and the state history
 of an alarm replayed over a metric's stored samples.
 
 >>> alarm = Alarm("errors", statistic="Sum", period=60, evaluation_periods=1, threshold=1,
@@ -38,8 +38,11 @@ _WORDS = {
     "LessThanThreshold": "less than",
     "LessThanOrEqualToThreshold": "less than or equal to",
 }
-_BANDS = ("LessThanLowerOrGreaterThanUpperThreshold", "LessThanLowerThreshold",
-          "GreaterThanUpperThreshold")  # fmt: skip
+_BANDS = (
+    "LessThanLowerOrGreaterThanUpperThreshold",
+    "LessThanLowerThreshold",
+    "GreaterThanUpperThreshold",
+)
 TREAT_MISSING_DATA = ("missing", "notBreaching", "breaching", "ignore")
 #: E7: the evaluation range holds N + 2 periods.
 RANGE_EXTRA_PERIODS = 2
@@ -79,7 +82,7 @@ class Alarm:
 
     @property
     def multi_day(self) -> bool:
-        """Period × N beyond one day: evaluated hourly (spec §10, E17)."""
+        """Period x N beyond one day: evaluated hourly (spec §10, E17)."""
         return self.period * self.evaluation_periods > _DAY_S
 
     @classmethod
@@ -93,8 +96,10 @@ class Alarm:
         """
         for unsupported in ("Metrics", "ThresholdMetricId", "EvaluationCriteria"):
             if data.get(unsupported):
-                raise AlarmError(f"{unsupported} (metric math, anomaly bands, Metrics Insights "
-                                 "or PromQL alarms) cannot be backtested (E16)")
+                raise AlarmError(
+                    f"{unsupported} (metric math, anomaly bands, Metrics Insights "
+                    "or PromQL alarms) cannot be backtested (E16)"
+                )
         if data.get("EvaluationWindow") or data.get("WallClockWindow"):
             raise AlarmError("wall-clock evaluation windows cannot be backtested (E16)")
         statistic = data.get("Statistic") or data.get("ExtendedStatistic")
@@ -145,7 +150,7 @@ def check_alarm(alarm: Alarm) -> None:
         raise AlarmError("DatapointsToAlarm must be between 1 and EvaluationPeriods")
     limit = _DAY_S if alarm.period < 3600 else 7 * _DAY_S
     if alarm.period * alarm.evaluation_periods > limit:
-        raise AlarmError(f"Period × EvaluationPeriods must be at most {limit} seconds")
+        raise AlarmError(f"Period x EvaluationPeriods must be at most {limit} seconds")
     try:
         check_statistic(alarm.statistic)
     except ValueError as err:
@@ -285,7 +290,7 @@ def replay(
             new = decide(values, alarm, state)
             if new != state:
                 points = tuple(
-                    Datapoint(s, v, w.count) for (s, w), v in zip(windows, values)
+                    Datapoint(s, v, w.count) for (s, w), v in zip(windows, values, strict=True)
                 )
                 reason = _reason(values, points, alarm, state, new)
                 history.append(
@@ -300,7 +305,7 @@ def _too_few(
     windows: list[tuple[int, Window]], values: list[float | None], alarm: Alarm, threshold: float
 ) -> bool:
     """E10: whether a real datapoint that §12 uses has fewer samples than ``threshold``."""
-    real = [w for (_, w), v in zip(windows, values) if v is not None]
+    real = [w for (_, w), v in zip(windows, values, strict=True) if v is not None]
     used = real[-alarm.evaluation_periods :] if len(real) >= alarm.evaluation_periods else real
     return any(window.count < threshold for window in used)
 

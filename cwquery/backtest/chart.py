@@ -91,7 +91,9 @@ def terminal_chart(
         chunk = points[index : index + group]
         values = [v for _, v in chunk if v is not None]
         columns.append((chunk[-1][0], max(values) if values else None))
-    known = [v for _, v in columns if v is not None] + ([threshold] if threshold is not None else [])
+    known = [v for _, v in columns if v is not None] + (
+        [threshold] if threshold is not None else []
+    )
     top = max([*known, 0.0])
     bottom = min([*known, 0.0])
     span = (top - bottom) or 1.0
@@ -102,10 +104,7 @@ def terminal_chart(
     for level in range(height - 1, -1, -1):
         cells = []
         for _, value in columns:
-            if value is None:
-                fill = 0.0
-            else:
-                fill = (value - bottom) / span * height - level
+            fill = 0.0 if value is None else (value - bottom) / span * height - level
             if fill >= 1:
                 cells.append("█")
             elif fill > 0:
@@ -187,8 +186,10 @@ def _svg(chart: ChartSeries) -> str:
     def y(value: float) -> float:
         return _TOP + (top - value) / span * plot_h
 
-    shapes = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{_W}" height="{_H}" '
-              f'viewBox="0 0 {_W} {_H}" role="img">']  # fmt: skip
+    shapes = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_W}" height="{_H}" '
+        f'viewBox="0 0 {_W} {_H}" role="img">'
+    ]
     state, since = chart.initial_state, start
     for item in [*chart.transitions, None]:
         until = end if item is None else item.time
@@ -252,8 +253,8 @@ def _transitions_table(transitions: Sequence[Transition]) -> str:
     rows = ["<table><tr><th>time (UTC)</th><th>from</th><th>to</th><th>reason</th></tr>"]
     for item in transitions:
         rows.append(
-            f"<tr><td>{iso(item.time)}</td><td class=\"{item.old}\">{item.old}</td>"
-            f"<td class=\"{item.new}\">{item.new}</td><td>{html.escape(item.reason)}</td></tr>"
+            f'<tr><td>{iso(item.time)}</td><td class="{item.old}">{item.old}</td>'
+            f'<td class="{item.new}">{item.new}</td><td>{html.escape(item.reason)}</td></tr>'
         )
     rows.append("</table>")
     return "\n".join(rows)

@@ -1,5 +1,5 @@
 """The local engine: log events through metric filters into per-minute metric series (spec
-§1–§7, E1–E6), and the series into datapoints and alarm histories.
+§1-§7, E1-E6), and the series into datapoints and alarm histories.
 
 :func:`collect` is the one loop that reads and matches events; everything after it works on
 the series it returns, so a faster reader (or another engine) only has to fill a
@@ -121,7 +121,9 @@ def collect(
 
 
 def _collect_counts(
-    events: Iterable[Event], metric_filter: MetricFilter, time_of: Callable[[str], int | None] | None
+    events: Iterable[Event],
+    metric_filter: MetricFilter,
+    time_of: Callable[[str], int | None] | None,
 ) -> Collected:
     """The common case: one filter, a literal value, no default: count matches per minute."""
     collected = Collected()
@@ -271,9 +273,7 @@ class Row:
     stats: dict[str, float | None]
 
 
-def datapoints(
-    collected: Collected, period: int, extra: Sequence[str] = ()
-) -> list[Row]:
+def datapoints(collected: Collected, period: int, extra: Sequence[str] = ()) -> list[Row]:
     """Every metric's datapoints per period (aligned to the epoch), with the basic statistics
     and the ``extra`` ones (percentiles), ordered by metric then time."""
     names = [*BASIC_STATISTICS, *(s for s in extra if s not in BASIC_STATISTICS)]

@@ -77,7 +77,7 @@ def open_source(
     )
     head = stream.read(_PEEK)
     first = next((line for line in head.splitlines() if line.strip()), "")
-    if first.lstrip().startswith("{") and '"events"' in first or first.lstrip().startswith("["):
+    if (first.lstrip().startswith("{") and '"events"' in first) or first.lstrip().startswith("["):
         text = head + stream.read()
         if isinstance(source, str | Path):
             stream.close()
@@ -129,10 +129,12 @@ def open_bytes(
             raise InputError(f"{name}: not a gzip file: {err}") from None
         if text.lstrip()[:1] == "{" and '"logEvents"' in text[:_PEEK]:
             return TimedSource(_firehose(text, name), _no_time, "firehose")
-        return TimedSource(_stripped(_all_lines(text, io.StringIO(), False)), _no_time,
-                           "s3-export")  # fmt: skip
-    return open_source(io.StringIO(data.decode("utf-8", errors="replace")),
-                       time_field=time_field, strip_time=strip_time)  # fmt: skip
+        return TimedSource(_stripped(_all_lines(text, io.StringIO(), False)), _no_time, "s3-export")
+    return open_source(
+        io.StringIO(data.decode("utf-8", errors="replace")),
+        time_field=time_field,
+        strip_time=strip_time,
+    )
 
 
 def parse_time(value: Any) -> int | None:

@@ -62,12 +62,15 @@ def to_table(rows: Sequence[Row], statistics: Sequence[str]) -> str:
         [iso(row.start), row.key.label(), *(number(row.stats.get(s)) or "-" for s in statistics)]
         for row in rows
     ]
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *lines)]
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *lines, strict=True)]
     return "".join(
-        "  ".join(cell.rjust(w) if i > 1 else cell.ljust(w) for i, (cell, w) in
-                  enumerate(zip(line, widths))).rstrip() + "\n"
+        "  ".join(
+            cell.rjust(w) if i > 1 else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(line, widths, strict=True))
+        ).rstrip()
+        + "\n"
         for line in [header, *lines]
-    )  # fmt: skip
+    )
 
 
 def history_text(alarm: Alarm, history: Sequence[Transition]) -> str:
@@ -144,8 +147,10 @@ def summary(collected: Collected) -> dict[str, Any]:
 
 def summary_text(collected: Collected) -> str:
     """The summary as one line for stderr."""
-    parts = [f"{collected.matched} of {collected.events} events matched",
-             f"{len(collected.series)} metric{'s' * (len(collected.series) != 1)}"]  # fmt: skip
+    parts = [
+        f"{collected.matched} of {collected.events} events matched",
+        f"{len(collected.series)} metric{'s' * (len(collected.series) != 1)}",
+    ]
     for count, what in (
         (collected.no_value, "matched without a numeric value (E2)"),
         (collected.no_dimension, "matched without their dimensions (E3)"),

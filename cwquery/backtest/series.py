@@ -185,18 +185,19 @@ class MinuteSeries:
         return self._sorted
 
     def window(self, start: int, end: int, seen_at: int | None = None) -> Window:
-        """The samples in ``[start, end)`` (epoch ms), only those visible at ``seen_at`` if given."""
+        """The samples in ``[start, end)`` (epoch ms); only those visible at ``seen_at``, if
+        given."""
         minutes = self.minutes()
         first = bisect.bisect_left(minutes, start)
         last = bisect.bisect_left(minutes, end)
         values: list[float] = []
         for minute in minutes[first:last]:
             stored = self._minutes[minute]
-            seen = self._visible.get(minute) if seen_at is not None else None
-            if seen is None:
+            seen = self._visible.get(minute)
+            if seen is None or seen_at is None:
                 values.extend(stored)
             else:
-                values.extend(v for v, t in zip(stored, seen) if t <= seen_at)
+                values.extend(v for v, t in zip(stored, seen, strict=True) if t <= seen_at)
         return Window(values)
 
     def periods(self, period_s: int) -> Iterator[tuple[int, Window]]:

@@ -50,41 +50,78 @@ def _time(value: str | None, name: str) -> int | None:
 @click.option("--unit", help="The filter's unit.")
 @click.option("--metric-name", default="Backtest", show_default=True)
 @click.option("--namespace", default="Backtest", show_default=True)
-@click.option("--iac", "iac_paths", multiple=True, metavar="PATH",
-              help="Take every metric filter, and the alarms on its metric, from these "
-              "CloudFormation/SAM/Terraform/cdk.out files or folders.")  # fmt: skip
+@click.option(
+    "--iac",
+    "iac_paths",
+    multiple=True,
+    metavar="PATH",
+    help="Take every metric filter, and the alarms on its metric, from these "
+    "CloudFormation/SAM/Terraform/cdk.out files or folders.",
+)
 @click.option("--filter-name", "filter_names", multiple=True, help="Only these --iac filters.")
 @click.option("--threshold", type=float, help="Define an alarm with this threshold.")
-@click.option("--comparison", default="GreaterThanOrEqualToThreshold", show_default=True,
-              type=click.Choice(["GreaterThanOrEqualToThreshold", "GreaterThanThreshold",
-                                 "LessThanThreshold", "LessThanOrEqualToThreshold"]))  # fmt: skip
+@click.option(
+    "--comparison",
+    default="GreaterThanOrEqualToThreshold",
+    show_default=True,
+    type=click.Choice(
+        [
+            "GreaterThanOrEqualToThreshold",
+            "GreaterThanThreshold",
+            "LessThanThreshold",
+            "LessThanOrEqualToThreshold",
+        ]
+    ),
+)
 @click.option("--statistic", default="Sum", show_default=True, help="The alarm's statistic.")
 @click.option("--alarm-period", type=int, help="The alarm's period in seconds [--period].")
 @click.option("--evaluation-periods", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--datapoints-to-alarm", type=click.IntRange(min=1))
-@click.option("--treat-missing-data", default="missing", show_default=True,
-              type=click.Choice(["missing", "notBreaching", "breaching", "ignore"]))  # fmt: skip
-@click.option("--low-sample", type=click.Choice(["evaluate", "ignore"]), default="evaluate",
-              help="EvaluateLowSampleCountPercentile.")  # fmt: skip
-@click.option("--period", type=int, default=60, show_default=True,
-              help="Seconds per datapoint in the output.")  # fmt: skip
+@click.option(
+    "--treat-missing-data",
+    default="missing",
+    show_default=True,
+    type=click.Choice(["missing", "notBreaching", "breaching", "ignore"]),
+)
+@click.option(
+    "--low-sample",
+    type=click.Choice(["evaluate", "ignore"]),
+    default="evaluate",
+    help="EvaluateLowSampleCountPercentile.",
+)
+@click.option(
+    "--period", type=int, default=60, show_default=True, help="Seconds per datapoint in the output."
+)
 @click.option("--statistics", "extra", multiple=True, help="Extra statistics (p99, p50…).")
 @click.option("--log-group", "-g", help="Read the events of this log group (with --start/--end).")
 @click.option("--start", help="Start: ISO 8601, epoch ms or 15m/2h/1d; also the alarm's start.")
 @click.option("--end", help="End, same forms.")
 @click.option("--time-field", help="The time field of JSON-lines application logs.")
-@click.option("--strip-time", is_flag=True, help="Text lines: the leading time is not part of "
-              "the message (a decompressed S3 export).")  # fmt: skip
-@click.option("--default-value-mode", type=click.Choice(["per-event", "per-minute"]),
-              default="per-event", show_default=True, help="E1.")  # fmt: skip
+@click.option(
+    "--strip-time",
+    is_flag=True,
+    help="Text lines: the leading time is not part of the message (a decompressed S3 export).",
+)
+@click.option(
+    "--default-value-mode",
+    type=click.Choice(["per-event", "per-minute"]),
+    default="per-event",
+    show_default=True,
+    help="E1.",
+)
 @click.option("--enforce-cardinality-limit", is_flag=True, help="E4: stop a filter at 1000 pairs.")
 @click.option("--created", help="E6: count only events ingested from this time on.")
 @click.option("--ingestion-aware", is_flag=True, help="E8: samples visible at ingestion + lag.")
 @click.option("--ingestion-lag", type=int, default=0, help="Seconds, with --ingestion-aware.")
 @click.option("--evaluation-offset", type=int, default=0, help="E8: seconds after each boundary.")
 @click.option("--initial-state", type=click.Choice(STATES), default="INSUFFICIENT_DATA")
-@click.option("--range-extra", type=click.IntRange(min=0), default=2, show_default=True,
-              help="E7: the evaluation range is N + this many periods.")  # fmt: skip
+@click.option(
+    "--range-extra",
+    type=click.IntRange(min=0),
+    default=2,
+    show_default=True,
+    help="E7: the evaluation range is N + this many periods.",
+)
 @click.option("--format", "style", type=click.Choice(["table", "csv", "json"]), default="table")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write datapoints here.")
 @click.option("--chart/--no-chart", default=None, help="A terminal chart (default: on a tty).")
@@ -125,14 +162,20 @@ def backtest_command(files: tuple[str, ...], **options: Any) -> None:
         else:
             collected = _local(files, filters, publish, options)
         evaluation = EvaluationOptions(
-            options["range_extra"], options["evaluation_offset"], options["initial_state"],
+            options["range_extra"],
+            options["evaluation_offset"],
+            options["initial_state"],
             options["ingestion_aware"],
-        )  # fmt: skip
+        )
         result = finish(
-            collected, alarms, period=options["period"], extra=options["extra"],
-            start=_time(options["start"], "--start"), end=_time(options["end"], "--end"),
+            collected,
+            alarms,
+            period=options["period"],
+            extra=options["extra"],
+            start=_time(options["start"], "--start"),
+            end=_time(options["end"], "--end"),
             evaluation=evaluation,
-        )  # fmt: skip
+        )
     except PatternError as err:
         echo_pattern_error(err)
         sys.exit(EXIT_ERROR)
@@ -162,7 +205,9 @@ def _filters_and_alarms(options: dict[str, Any]) -> tuple[list[MetricFilter], li
         for path, name, reason in found.skipped:
             click.echo(f"{path}: {name}: skipped: {reason}", err=True)
         if not filters:
-            raise BacktestError("no usable metric filter found in " + ", ".join(options["iac_paths"]))
+            raise BacktestError(
+                "no usable metric filter found in " + ", ".join(options["iac_paths"])
+            )
     if options["pattern"] is not None:
         dimensions = {}
         for item in options["dimensions"]:
@@ -171,9 +216,13 @@ def _filters_and_alarms(options: dict[str, Any]) -> tuple[list[MetricFilter], li
                 raise click.BadParameter("use NAME=$REF", param_hint="--dimension")
             dimensions[name] = reference
         transformation = MetricTransformation(
-            options["metric_name"], options["namespace"], options["metric_value"],
-            options["default_value"], dimensions, options["unit"],
-        )  # fmt: skip
+            options["metric_name"],
+            options["namespace"],
+            options["metric_value"],
+            options["default_value"],
+            dimensions,
+            options["unit"],
+        )
         filters.append(MetricFilter(options["pattern"], transformation))
         if options["threshold"] is not None:
             alarms.append(_flag_alarm(transformation, options))
@@ -236,8 +285,15 @@ def _merge(into: Collected, found: Collected) -> None:
             into.series[key].merge(series)
         else:
             into.series[key] = series
-    for name in ("events", "matched", "no_value", "no_dimension", "untimed", "rejected",
-                 "before_creation"):  # fmt: skip
+    for name in (
+        "events",
+        "matched",
+        "no_value",
+        "no_dimension",
+        "untimed",
+        "rejected",
+        "before_creation",
+    ):
         setattr(into, name, getattr(into, name) + getattr(found, name))
     for when in (found.first, found.last):
         if when is not None:
@@ -262,7 +318,7 @@ def _log_group_events(options: dict[str, Any]) -> Iterator[Event]:
     for event in filter_events(
         None, options["log_group"], client=client, start=options["start"], end=options["end"]
     ):
-        yield event.message, event.timestamp, None
+        yield event["message"], event["timestamp"], event.get("ingestionTime")
 
 
 def _spark(
@@ -289,8 +345,9 @@ def _report(result: Result, options: dict[str, Any]) -> None:
         text = to_json(result.rows, result.statistics, result.histories, result.collected)
     else:
         text = to_table(result.rows, result.statistics)
-        text += "".join(history_text(alarm, history) for alarm, history in
-                        result.histories.values())  # fmt: skip
+        text += "".join(
+            history_text(alarm, history) for alarm, history in result.histories.values()
+        )
     if options["output"]:
         Path(options["output"]).write_text(text, encoding="utf-8")
     else:
@@ -301,10 +358,13 @@ def _report(result: Result, options: dict[str, Any]) -> None:
         for chart in charts[:4]:
             click.echo(
                 terminal_chart(
-                    chart.title, chart.points, threshold=chart.threshold,
-                    transitions=chart.transitions, initial_state=chart.initial_state,
+                    chart.title,
+                    chart.points,
+                    threshold=chart.threshold,
+                    transitions=chart.transitions,
+                    initial_state=chart.initial_state,
                     period_ms=chart.period_ms,
-                ),  # fmt: skip
+                ),
                 err=bool(options["output"] is None and style != "table"),
             )
     if options["html_file"]:
@@ -321,19 +381,27 @@ def _charts(result: Result, options: dict[str, Any]) -> list[ChartSeries]:
     charts = []
     for alarm, history in result.histories.values():
         series = alarm_series(result.collected, alarm)
-        points = [(start, window.stat(alarm.statistic)) for start, window in
-                  series.periods(alarm.period)]  # fmt: skip
+        points = [
+            (start, window.stat(alarm.statistic)) for start, window in series.periods(alarm.period)
+        ]
         charts.append(
             ChartSeries(
-                f"{alarm.name}: {alarm.statistic} per {alarm.period} s", points,
-                alarm.period * 1000, alarm.threshold, history, options["initial_state"],
+                f"{alarm.name}: {alarm.statistic} per {alarm.period} s",
+                points,
+                alarm.period * 1000,
+                alarm.threshold,
+                history,
+                options["initial_state"],
             )
-        )  # fmt: skip
+        )
     if not charts:
         for key, series in sorted(result.collected.series.items())[:10]:
             points = [(s, w.stat("Sum")) for s, w in series.periods(options["period"])]
             charts.append(
-                ChartSeries(f"{key.label()}: Sum per {options['period']} s", points,
-                            options["period"] * 1000)  # fmt: skip
+                ChartSeries(
+                    f"{key.label()}: Sum per {options['period']} s",
+                    points,
+                    options["period"] * 1000,
+                )
             )
     return charts
