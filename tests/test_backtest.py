@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cwquery.alarmscan import scan_paths
 from cwquery.backtest.alarms import ALARM, INSUFFICIENT_DATA, OK, Alarm, AlarmError, decide
 from cwquery.backtest.inputs import InputError, open_source
 from cwquery.cli import main
+from cwquery.iac.alarms import scan_paths
 
 LINES = [
     "2024-05-01T12:00:05Z ERROR a",

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from cwquery.aws.timeparse import format_millis
 from cwquery.backtest.alarms import Alarm
 from cwquery.backtest.engine import BacktestError, Collected, PublishOptions, collect, datapoints
 from cwquery.backtest.inputs import open_source
@@ -20,7 +21,6 @@ from cwquery.backtest.render import to_csv, transition_json
 from cwquery.backtest.run import finish
 from cwquery.errors import PatternError
 from cwquery.metrics import MetricFilter, MetricTransformation
-from cwquery.timeparse import format_millis
 
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 pyspark_sql = pytest.importorskip("pyspark.sql", reason="the [spark] extra is not installed")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from cwquery.backtest.alarms import Alarm, EvaluationOptions, Transition, replay
 from cwquery.backtest.series import BASIC_STATISTICS, MINUTE_MS, MinuteSeries
@@ -321,6 +322,4 @@ def alarm_history(
 
 
 def _iso(millis: int) -> str:
-    from cwquery.timeparse import format_millis
-
-    return format_millis(millis)
+    return datetime.fromtimestamp(millis // 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%MZ")

@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 
 import click
 
+from cwquery.aws.timeparse import to_millis
 from cwquery.backtest.alarms import STATES, Alarm, AlarmError, EvaluationOptions
 from cwquery.backtest.chart import ChartSeries, html_page, terminal_chart
 from cwquery.backtest.engine import BacktestError, Collected, PublishOptions, alarm_series, collect
@@ -22,7 +23,6 @@ from cwquery.backtest.series import StatisticError, check_statistic
 from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, echo_pattern_error
 from cwquery.errors import CWQueryError, PatternError
 from cwquery.metrics import MetricFilter, MetricFilterError, MetricTransformation
-from cwquery.timeparse import to_millis
 
 _PROGRESS_BYTES = 8 * 1024 * 1024
 
@@ -189,7 +189,7 @@ def _filters_and_alarms(options: dict[str, Any]) -> tuple[list[MetricFilter], li
     filters: list[MetricFilter] = []
     alarms: list[Alarm] = []
     if options["iac_paths"]:
-        from cwquery.alarmscan import scan_paths
+        from cwquery.iac.alarms import scan_paths
 
         found = scan_paths(list(options["iac_paths"]))
         wanted = set(options["filter_names"])
@@ -310,7 +310,7 @@ def _with_progress(events: Iterator[Event], total: int) -> Iterator[Event]:
 
 def _log_group_events(options: dict[str, Any]) -> Iterator[Event]:
     from cwquery.aws import filter_events
-    from cwquery.awsclient import make_client
+    from cwquery.aws.client import make_client
 
     client = make_client(
         region=options["region"], profile=options["profile"], endpoint_url=options["endpoint_url"]

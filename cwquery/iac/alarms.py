@@ -38,9 +38,9 @@ from pathlib import Path
 from typing import Any
 
 from cwquery.backtest.alarms import Alarm, AlarmError
-from cwquery.locate import Doc, DocList, DocMap, SourceError, read_yaml
+from cwquery.iac.locate import Doc, DocList, DocMap, SourceError, read_yaml
+from cwquery.iac.scan import _hcl_load, format_of
 from cwquery.metrics import MetricTransformation
-from cwquery.scan import _hcl_load, format_of
 
 CFN_ALARM = "AWS::CloudWatch::Alarm"
 CFN_METRIC_FILTER = "AWS::Logs::MetricFilter"
