@@ -308,11 +308,12 @@ def alarm_history(
     end: int | None = None,
     options: EvaluationOptions | None = None,
 ) -> list[Transition]:
-    """The alarm's transitions; by default from the first event's minute until the last sample
-    has left the evaluation range."""
+    """The alarm's transitions; by default from the first sample's minute until the last
+    sample has left the evaluation range."""
     options = options or EvaluationOptions()
-    if start is None:
-        start = collected.first if collected.first is not None else 0
+    if start is None:  # the first sample's minute, whichever engine or path collected it
+        firsts = [series.minutes()[0] for series in collected.series.values() if series]
+        start = min(firsts) if firsts else (collected.first or 0)
         start -= start % MINUTE_MS
     if end is None:
         last = collected.last if collected.last is not None else start
