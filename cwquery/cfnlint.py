@@ -35,6 +35,7 @@ from cfnlint.rules import CloudFormationLintRule, RuleMatch
 from cwquery.ast import Pattern, Regex, RegexPattern
 from cwquery.errors import PatternError
 from cwquery.iac.lint import Diagnostic, lint, lint_metric
+from cwquery.iac.report import HOME_URL
 from cwquery.limits import MAX_REGEX_FILTERS_PER_LOG_GROUP, walk
 from cwquery.parser import parse
 
@@ -50,7 +51,7 @@ __all__ = [
 _FILTERS = ["AWS::Logs::MetricFilter", "AWS::Logs::SubscriptionFilter"]
 _SAM_FUNCTION = "AWS::Serverless::Function"
 _PATTERN_ERRORS = ("syntax", "invalid-regex", "limit", "unsupported")
-_SOURCE = "https://github.com/cwquery/cwquery/blob/main/docs/ci.md"
+_SOURCE = HOME_URL
 
 #: (rule id, cwquery code, path below the resource, message)
 _Found = tuple[str, str, list[str | int], str]
