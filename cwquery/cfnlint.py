@@ -11,7 +11,9 @@ E9102    the metric transformation is refused or cannot be filled        dimensi
                                                                          reference, invalid-
                                                                          metric-transformation
 W9101    the pattern does not do what it seems to                        ignored-optional-terms,
-                                                                         unquoted-punctuation
+                                                                         unquoted-punctuation,
+                                                                         unanchored-regex-
+                                                                         wildcard
 W9102    the metric value or a dimension is not in the pattern           metric-value-not-in-
                                                                          pattern, dimension-not-
                                                                          in-pattern
@@ -89,7 +91,7 @@ def _rule_of(diagnostic: Diagnostic) -> str:
     code = diagnostic.code
     if code in _PATTERN_ERRORS:
         return "E9101"
-    if code in ("ignored-optional-terms", "unquoted-punctuation"):
+    if code in ("ignored-optional-terms", "unquoted-punctuation", "unanchored-regex-wildcard"):
         return "W9101"
     if code in ("metric-value-not-in-pattern", "dimension-not-in-pattern"):
         return "W9102"
@@ -233,8 +235,9 @@ class PatternMisleading(_PatternRule, CloudFormationLintRule):  # type: ignore[m
 
     id = "W9101"
     shortdesc = "Filter pattern does not do what it seems to"
-    description = "?-terms that CloudWatch ignores next to plain terms, or a '-' inside an "
-    description += "unquoted term that starts an exclusion."
+    description = "?-terms that CloudWatch ignores next to plain terms, a '-' inside an "
+    description += "unquoted term that starts an exclusion, or an unanchored .* or .+ at an end "
+    description += "of a regex."
 
 
 class MetricFieldNotInPattern(_PatternRule, CloudFormationLintRule):  # type: ignore[misc]

@@ -33,6 +33,7 @@ RULE_OF = {
     "invalid-metric-transformation": "E9102",
     "ignored-optional-terms": "W9101",
     "unquoted-punctuation": "W9101",
+    "unanchored-regex-wildcard": "W9101",
     "metric-value-not-in-pattern": "W9102",
     "dimension-not-in-pattern": "W9102",
     "too-many-regex-filters": "W9103",
