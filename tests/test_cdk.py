@@ -219,3 +219,40 @@ def test_any_cwquery_pattern_fits_where_cdk_takes_a_filter_pattern() -> None:
     Template.from_stack(stack).has_resource_properties(
         "AWS::Logs::MetricFilter", {"FilterPattern": '{ $.a = 1 || $.b = "x" }'}
     )
+
+
+APP = """
+import aws_cdk as cdk
+from aws_cdk import aws_logs as logs
+from cwquery.cdk import PatternCheck
+
+app = cdk.App()
+stack = cdk.Stack(app, "Alarms")
+group = logs.LogGroup(stack, "AppLogs")
+logs.MetricFilter(stack, "NoDollar", log_group=group, metric_namespace="App", metric_name="U",
+                  filter_pattern=logs.FilterPattern.string_value("status", "=", "401"))
+logs.MetricFilter(stack, "Optional", log_group=group, metric_namespace="App", metric_name="P",
+                  filter_pattern=logs.FilterPattern.literal("?ERROR ?WARN Exception"))
+cdk.Aspects.of(app).add(PatternCheck())
+app.synth()
+"""
+
+
+@pytest.mark.skipif(shutil.which("cdk") is None, reason="the cdk CLI (npm aws-cdk) is missing")
+def test_the_cdk_cli_fails_synth_with_the_caret_error(tmp_path: Path) -> None:
+    import sys
+
+    (tmp_path / "app.py").write_text(APP)
+    (tmp_path / "cdk.json").write_text(json.dumps({"app": f"{sys.executable} app.py"}))
+    env = {**os.environ, "CDK_DISABLE_CLI_TELEMETRY": "true"}
+    result = subprocess.run(
+        ["cdk", "synth", "--no-notices", "--no-version-reporting", "-q", "-o", "out"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "ERROR cwquery [syntax] invalid filter pattern" in output
+    assert '  { status = "401" }\n    ^^^^^^\n' in output
+    assert "Alarms/NoDollar/Resource" in output
+    assert "WARNING cwquery [ignored-optional-terms]" in output
+    assert "Synthesis finished with errors" in output
