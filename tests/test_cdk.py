@@ -133,6 +133,10 @@ def synthesised(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     logs.MetricFilter(stack, "NoDollar", log_group=group, metric_namespace="App",
                       metric_name="Unauthorized",
                       filter_pattern=logs.FilterPattern.string_value("status", "=", "401"))
+    # the two filters of examples/infra/broken/cdk.out: this one deploys and ignores ?foo ?baz
+    logs.MetricFilter(stack, "Grouped", log_group=group, metric_namespace="App",
+                      metric_name="Grouped",
+                      filter_pattern=logs.FilterPattern.any_term_group(["foo", "bar"], ["baz"]))
     logs.CfnMetricFilter(
         stack, "Optional", log_group_name=group.log_group_name,
         filter_pattern="?ERROR ?WARN Exception",
@@ -187,6 +191,7 @@ def test_invalid_patterns_are_errors_with_the_caret_view(synthesised: dict[str, 
 def test_lint_findings_are_warnings(synthesised: dict[str, Any]) -> None:
     warned = _messages(synthesised["assembly"], "warning")
     assert "cwquery:ignored-optional-terms" in warned["/Alarms/Optional"]
+    assert "CloudWatch ignores ?foo ?baz" in warned["/Alarms/Grouped/Resource"]
     assert "/Alarms/SlowErrors/Resource" not in warned
 
 
