@@ -25,6 +25,7 @@ then fails) and a warning for every lint finding.
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -269,10 +270,11 @@ def _json_inner(text: str) -> str:
 @jsii.implements(IAspect)
 class PatternCheck:
     """An Aspect that checks the filter pattern of every ``CfnMetricFilter`` and
-    ``CfnSubscriptionFilter`` (and so every L2 ``MetricFilter``/``SubscriptionFilter``) at
-    synth: an invalid pattern gets an error annotation with the caret view, which fails
-    ``cdk synth``; lint findings and metric transformation problems get warnings (errors for
-    the ones the service refuses). Patterns computed at deploy time (tokens) are skipped.
+    ``CfnSubscriptionFilter`` (and so every L2 ``MetricFilter``/``SubscriptionFilter``), and of
+    subscription filter ``CfnAccountPolicy`` documents, at synth: an invalid pattern gets an
+    error annotation with the caret view, which fails ``cdk synth``; lint findings and metric
+    transformation problems get warnings (errors for the ones the service refuses). Patterns
+    computed at deploy time (tokens) are skipped.
 
     ``Aspects.of(app).add(PatternCheck())``; ``PatternCheck(warnings=False)`` reports errors
     only.
@@ -283,13 +285,17 @@ class PatternCheck:
 
     def visit(self, node: IConstruct) -> None:
         """Check ``node`` when it is a metric or subscription filter."""
+        transformations = None
+        text: str | None
         if isinstance(node, logs.CfnMetricFilter):
             transformations = node.metric_transformations
+            text = node.filter_pattern
         elif isinstance(node, logs.CfnSubscriptionFilter):
-            transformations = None
+            text = node.filter_pattern
+        elif isinstance(node, logs.CfnAccountPolicy):
+            text = _policy_pattern(node)
         else:
             return
-        text = node.filter_pattern
         if not isinstance(text, str) or Token.is_unresolved(text):
             return
         annotations = Annotations.of(node)
@@ -307,6 +313,19 @@ class PatternCheck:
                 annotations.add_error(full)
             elif self.warnings:
                 annotations.add_warning_v2(f"cwquery:{code}", full)
+
+
+def _policy_pattern(node: logs.CfnAccountPolicy) -> str | None:
+    """The ``FilterPattern`` of a subscription filter account policy's JSON document."""
+    document = node.policy_document
+    if node.policy_type != "SUBSCRIPTION_FILTER_POLICY" or Token.is_unresolved(document):
+        return None
+    try:
+        policy = json.loads(document)
+    except ValueError:
+        return None
+    pattern = policy.get("FilterPattern") if isinstance(policy, dict) else None
+    return pattern if isinstance(pattern, str) else None
 
 
 def _metric_findings(tree: Pattern, transformation: Any) -> list[tuple[str, str, str | None]]:

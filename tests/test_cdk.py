@@ -153,6 +153,10 @@ def synthesised(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         stack, "Regex", log_group_name=group.log_group_name, filter_pattern="%ERR(OR)?%",
         destination_arn="arn:aws:lambda:us-east-1:123456789012:function:f",
     )
+    logs.CfnAccountPolicy(
+        stack, "Policy", policy_name="ship", policy_type="SUBSCRIPTION_FILTER_POLICY",
+        policy_document=json.dumps({"DestinationArn": "arn:x", "FilterPattern": "{ $.a == 1 }"}),
+    )
     cdk.Aspects.of(app).add(PatternCheck())
     assembly = app.synth()
     return {"stack": stack, "assembly": assembly, "outdir": Path(outdir)}
@@ -183,6 +187,7 @@ def test_invalid_patterns_are_errors_with_the_caret_view(synthesised: dict[str, 
     assert "hint: selectors start with '$.'" in no_dollar
     assert "cwquery [invalid-regex]" in errors["/Alarms/Regex"]
     assert "cwquery [dimensions-on-term-pattern]" in errors["/Alarms/Dimensions"]
+    assert "  { $.a == 1 }\n         ^\n" in errors["/Alarms/Policy"]
     assert "/Alarms/SlowErrors/Resource" not in errors
     annotations = Annotations.from_stack(synthesised["stack"])
     annotations.has_error("/Alarms/NoDollar/Resource", Match.string_like_regexp(r"\^"))
@@ -210,7 +215,7 @@ def test_the_cloud_assembly_carries_the_errors_the_cli_fails_on(
         if entry["type"] == "aws:cdk:error"
     ]
     assert sorted(path for path, _ in errors) == [
-        "/Alarms/Dimensions", "/Alarms/NoDollar/Resource", "/Alarms/Regex"
+        "/Alarms/Dimensions", "/Alarms/NoDollar/Resource", "/Alarms/Policy", "/Alarms/Regex"
     ]
 
 
