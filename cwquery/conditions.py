@@ -38,7 +38,7 @@ from cwquery.ast import (
     TruthTest,
     Value,
 )
-from cwquery.numbers import NUMBER_SYNTAX
+from cwquery.numbers import NUMBER_SYNTAX, js_number_text
 from cwquery.parser import parse, parse_selector
 from cwquery.renderer import render
 
@@ -297,16 +297,17 @@ def _is_builder(value: object) -> bool:
 
 
 def number_literal(value: float | str) -> Number:
-    """A number literal that reads back as written (``repr`` for floats).
+    """A number literal: text is kept as written, floats are written as JavaScript (and so the
+    AWS CDK) writes them, so ``5.0`` is ``5`` as in a CDK-built template.
 
-    >>> number_literal(1e-7), number_literal("+1e3")
-    (Number(text='1e-07'), Number(text='+1e3'))
+    >>> number_literal(5.0), number_literal(1e-7), number_literal("+1e3")
+    (Number(text='5'), Number(text='1e-7'), Number(text='+1e3'))
     """
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise TypeError(f"a number is an int, a float or its text, not {value!r}")
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"{value!r} cannot be written in a pattern")
-    text = repr(value) if isinstance(value, float) else str(value)
+    text = js_number_text(value) if isinstance(value, float) else str(value)
     if not NUMBER_SYNTAX.fullmatch(text):
         raise ValueError(f"{value!r} is not a number CloudWatch can read (e.g. 1000, -1.5, 1e3)")
     return Number(text)

@@ -36,6 +36,7 @@ from cwquery.ast import (
 )
 from cwquery.compiler import compile, compile_field_condition, compile_json
 from cwquery.delimited import FieldLayout, split_tokens
+from cwquery.hints import prefixed_json
 from cwquery.regex import compile_regex
 from cwquery.renderer import render
 from cwquery.selectors import selector_function
@@ -157,7 +158,8 @@ def _explain_regex(tree: RegexPattern, message: str) -> list[Check]:
 def _explain_json(tree: JsonPattern, message: str) -> tuple[list[Check], tuple[str, ...]]:
     document = semantics.load_json_event(message)
     if document is semantics.NOT_JSON:
-        return [], ("the message is not a JSON object, so no JSON pattern matches it",)
+        prefixed = prefixed_json(message)
+        return [], (prefixed or "the message is not a JSON object, so no JSON pattern matches it",)
     return [_json_check(tree.expr, document)], ()
 
 

@@ -82,8 +82,60 @@ def unbalanced(text: str, opening: str, closing: str) -> str | None:
     return None
 
 
+#: Quotes that word processors, chat apps and web pages put in place of ``"`` and ``'``.
+TYPOGRAPHIC_QUOTES = "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb\u2018\u2019\u201a\u201b\u2032"
+
+
+def typographic_quote(text: str) -> str | None:
+    """A hint when ``text`` holds a typographic quote, as pasted from a document.
+
+    >>> typographic_quote('\u201ctimed out\u201d')
+    'this is a typographic quote (\u201c), as documents and chat apps write them: filter \
+patterns take straight double quotes, "like this"'
+    >>> typographic_quote('"timed out"') is None
+    True
+    """
+    for char in text:
+        if char in TYPOGRAPHIC_QUOTES:
+            return (
+                f"this is a typographic quote ({char}), as documents and chat apps write them: "
+                'filter patterns take straight double quotes, "like this"'
+            )
+    return None
+
+
+#: A JSON object after tab-separated fields: Lambda's text log format
+#: (``2024-05-01T12:00:00.000Z<TAB>request-id<TAB>INFO<TAB>{...}``)
+_PREFIXED_JSON = re.compile(r"(?:[^\t\n{]+\t){2,4}(\{.*\})\s*", re.S)
+
+
+def prefixed_json(message: str) -> str | None:
+    """A hint when a message that is not JSON is a JSON object behind tab-separated fields,
+    as AWS Lambda writes log lines in its text format.
+
+    >>> print(prefixed_json('2024-05-01T12:00:00.000Z\\tc0ffee\\tERROR\\t{"a": 1}'))
+    the message is JSON behind tab-separated fields (Lambda's text log format: time, request \
+id, level), so JSON patterns never match it; match it with a space-delimited pattern such as \
+[time, request_id, level = ERROR, ...] or with terms, or switch the function to Lambda's JSON \
+log format (LoggingConfig LogFormat: JSON)
+    >>> prefixed_json("plain text") is None
+    True
+    """
+    match = _PREFIXED_JSON.fullmatch(message)
+    if match is None:
+        return None
+    return (
+        "the message is JSON behind tab-separated fields (Lambda's text log format: time, "
+        "request id, level), so JSON patterns never match it; match it with a space-delimited "
+        "pattern such as [time, request_id, level = ERROR, ...] or with terms, or switch the "
+        "function to Lambda's JSON log format (LoggingConfig LogFormat: JSON)"
+    )
+
+
 def hint_for(text: str, offset: int, found: str, expected: set[str], start: str) -> str | None:
     """The most useful advice for a syntax error, or ``None`` when none applies."""
+    if found[:1] in TYPOGRAPHIC_QUOTES and found[:1]:
+        return typographic_quote(found)
     upper = found.upper()
     previous = text[:offset].rstrip()[-1:]
     if found.startswith("==") or (found.startswith("=") and previous == "="):

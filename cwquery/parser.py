@@ -398,7 +398,8 @@ def _check_bare_term(body: str, offset: int) -> None:
                 PatternSyntaxError,
                 f"Invalid character(s) in term '{body}'",
                 offset + index,
-                hint="quote terms that contain characters other than ASCII letters and digits",
+                hint=hints.typographic_quote(body)
+                or "quote terms that contain characters other than ASCII letters and digits",
                 service_message=f"Invalid character(s) in term '{body}'",
             )
     if len(body) >= 2 and body.startswith("%") and body.endswith("%"):

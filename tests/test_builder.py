@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import delimited_patterns, json_exprs, plain_words
 
-from cwquery import PatternError, ast, compile, parse, render
+from cwquery import PatternError, ast, compile, equivalent, parse, render
 from cwquery.builder import (
     Condition,
     all_,
@@ -239,7 +239,11 @@ def test_all_and_any_flatten_and_keep_a_single_operand() -> None:
 
 
 def test_numbers_are_written_so_that_they_read_back() -> None:
-    assert render(number_value("$.a", "=", 1.5e-7)) == "{ $.a = 1.5e-07 }"
+    assert render(number_value("$.a", "=", 1.5e-7)) == "{ $.a = 1.5e-7 }"
+    # floats as JavaScript, and so the CDK, writes them: 5.0 is 5, and the two are one pattern
+    assert render(number_value("$.a", "=", 5.0)) == "{ $.a = 5 }"
+    assert equivalent(number_value("$.a", "=", 5.0), parse("{ $.a = 5 }"))
+    assert render(number_value("$.a", "<", 1e21)) == "{ $.a < 1e+21 }"
     assert render(number_value("$.a", "=", 10**20)) == "{ $.a = 100000000000000000000 }"
     assert render(number_value("$.a", "=", "+1e3")) == "{ $.a = +1e3 }"
     assert render(number_value("$.a", "=", -0.25)) == "{ $.a = -0.25 }"

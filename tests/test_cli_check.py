@@ -212,7 +212,7 @@ def test_github_annotations() -> None:
     assert code == 1
     lines = out.splitlines()
     assert lines[0] == (
-        "::error file=examples/infra/broken/sam-template.yaml,line=16,col=49,"
+        "::error file=examples/infra/broken/sam-template.yaml,line=16,col=49,endColumn=52,"
         "title=cwquery syntax::unexpected 'AND'; expected '&&', '||' or '}'"
         "%0Ahint: join conditions with && (and) or || (or), not AND"
     )

@@ -92,8 +92,13 @@ def make_client(
     endpoint_url: str | None = None,
     session: Any = None,
 ) -> Any:
-    """A boto3 ``logs`` client. botocore's own retries are turned off: :func:`call_aws` retries
-    with jitter instead, so attempts do not multiply."""
+    """A boto3 ``logs`` client.
+
+    When the user configures retries (``AWS_RETRY_MODE``, ``AWS_MAX_ATTEMPTS``, or
+    ``retry_mode``/``max_attempts`` in the profile), botocore retries as configured and
+    :func:`call_aws` does not retry the same errors again. Otherwise botocore's retries are
+    turned off and :func:`call_aws` retries with jitter, so attempts never multiply.
+    """
     import boto3
     from botocore.config import Config
 
@@ -101,11 +106,47 @@ def make_client(
 
     if session is None:
         session = boto3.session.Session(profile_name=profile, region_name=region)
-    config = Config(
-        retries={"mode": "standard", "total_max_attempts": 1},
-        user_agent_extra=f"cwquery/{__version__}",
-    )
+    retries = configured_retries(session) or {"mode": "standard", "total_max_attempts": 1}
+    config = Config(retries=retries, user_agent_extra=f"cwquery/{__version__}")
     return session.client("logs", region_name=region, endpoint_url=endpoint_url, config=config)
+
+
+#: botocore's attempts per retry mode when only the mode is configured
+_MODE_ATTEMPTS = {"legacy": 5, "standard": 3, "adaptive": 3}
+
+
+def configured_retries(session: Any) -> dict[str, Any] | None:
+    """The retry settings the user configured for ``session`` (environment first, then the
+    profile), as botocore's ``retries`` option, or ``None`` when there are none.
+
+    >>> import boto3, os
+    >>> os.environ["AWS_MAX_ATTEMPTS"] = "4"
+    >>> configured_retries(boto3.session.Session(region_name="eu-west-1"))
+    {'mode': 'standard', 'total_max_attempts': 4}
+    >>> del os.environ["AWS_MAX_ATTEMPTS"]
+    """
+    import os
+
+    core = getattr(session, "_session", session)
+    try:
+        scoped = core.get_scoped_config()
+    except Exception:  # a missing profile is reported when the client is made
+        scoped = {}
+    mode = os.environ.get("AWS_RETRY_MODE") or scoped.get("retry_mode")
+    attempts = os.environ.get("AWS_MAX_ATTEMPTS") or scoped.get("max_attempts")
+    if not mode and not attempts:
+        return None
+    mode = mode or "standard"
+    total = int(attempts) if attempts else _MODE_ATTEMPTS.get(mode, 3)
+    return {"mode": mode, "total_max_attempts": total}
+
+
+def _botocore_retries(client: Any) -> bool:
+    """Whether the client's botocore config already retries (more than one attempt)."""
+    config = getattr(getattr(client, "meta", None), "config", None)
+    retries = getattr(config, "retries", None) or {}
+    attempts = retries.get("total_max_attempts")
+    return isinstance(attempts, int) and attempts > 1
 
 
 def client_or_default(client: Any) -> Any:
@@ -124,7 +165,9 @@ def call_aws(
     """Call ``client.<operation>(**params)``, retrying throttling and transient errors.
 
     Every failure comes out as :class:`AwsQueryError` carrying the AWS error code. Codes listed
-    in ``also_retry`` are retried too (e.g. a stream that is not visible yet).
+    in ``also_retry`` are retried too (e.g. a stream that is not visible yet). A client whose
+    botocore config allows several attempts has retried throttling and transient errors itself:
+    they are not retried again here.
     """
     from botocore.exceptions import (
         ClientError,
@@ -134,6 +177,7 @@ def call_aws(
 
     policy = retry or DEFAULT_RETRY
     extra = frozenset(also_retry)
+    botocore_retries = _botocore_retries(client)
     method = getattr(client, operation)
     attempt = 0
     while True:
@@ -145,7 +189,8 @@ def call_aws(
             error = err.response.get("Error", {})
             code = str(error.get("Code") or "Unknown")
             status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            retryable = code in RETRYABLE_CODES or code in extra or status in _RETRYABLE_STATUS
+            transient = code in RETRYABLE_CODES or status in _RETRYABLE_STATUS
+            retryable = code in extra or (transient and not botocore_retries)
             if not retryable or attempt >= policy.max_attempts:
                 tries = f" after {attempt} attempts" if attempt > 1 else ""
                 detail = error.get("Message")
@@ -155,7 +200,7 @@ def call_aws(
                 ) from err
         except (ConnectionError, HTTPClientError) as err:
             code = type(err).__name__
-            if attempt >= policy.max_attempts:
+            if botocore_retries or attempt >= policy.max_attempts:
                 raise AwsQueryError(
                     f"{operation} failed after {attempt} attempts: {err}",
                     code=code,

@@ -98,25 +98,31 @@ def now_millis() -> int:
     return time.time_ns() // 1_000_000
 
 
+#: Digit strings up to this long are epoch seconds, longer ones epoch milliseconds.
+_SECONDS_DIGITS = 11
+
+
 def to_millis(value: TimeLike, *, now: int | None = None) -> int:
     """Any supported time as epoch milliseconds (UTC).
 
     - ``datetime``: naive values are taken as UTC; ``date``: its midnight, UTC.
     - ``int`` / ``float``: already epoch milliseconds.
-    - ``str``: ``now``; digits (epoch milliseconds); an ISO 8601 date or date-time; or a relative
-      time before ``now`` such as ``15m``, ``2h30m``, ``1d`` (an ``ago`` after it is allowed).
+    - ``str``: ``now``; digits, read as epoch seconds up to 11 digits (as ``aws logs`` reads
+      them; 11 digits reach the year 5138) and as epoch milliseconds from 12 digits (which
+      start in 1973); an ISO 8601 date or date-time; or a relative time before ``now`` such as
+      ``15m``, ``2h30m``, ``1d`` (an ``ago`` after it is allowed).
 
     >>> to_millis(datetime(1970, 1, 1, 0, 0, 1))
     1000
-    >>> to_millis("1000"), to_millis(1500.9)
-    (1000, 1500)
+    >>> to_millis("1714564800"), to_millis("1714564800123"), to_millis(1500.9)
+    (1714564800000, 1714564800123, 1500)
     >>> to_millis("90s ago", now=100_000)
     10000
     >>> to_millis("yesterday")
     Traceback (most recent call last):
     ...
-    ValueError: cannot read 'yesterday' as a time: use ISO 8601, epoch milliseconds or a \
-relative time such as 15m, 2h30m, 1d
+    ValueError: cannot read 'yesterday' as a time: use ISO 8601, epoch seconds or milliseconds, \
+or a relative time such as 15m, 2h30m, 1d
     """
     if isinstance(value, bool):
         raise TypeError("a time cannot be a bool")
@@ -133,7 +139,7 @@ relative time such as 15m, 2h30m, 1d
     if text.lower() == "now":
         return now_millis() if now is None else now
     if text.isdigit():
-        return int(text)
+        return int(text) * 1000 if len(text) <= _SECONDS_DIGITS else int(text)
     relative = text[:-3].rstrip() if text.lower().endswith("ago") else text
     try:
         millis = parse_duration(relative)
@@ -145,8 +151,8 @@ relative time such as 15m, 2h30m, 1d
         return _datetime_millis(parse_iso8601(text))
     except ValueError:
         raise ValueError(
-            f"cannot read {value!r} as a time: use ISO 8601, epoch milliseconds or a relative "
-            "time such as 15m, 2h30m, 1d"
+            f"cannot read {value!r} as a time: use ISO 8601, epoch seconds or milliseconds, or "
+            "a relative time such as 15m, 2h30m, 1d"
         ) from None
 
 

@@ -53,21 +53,20 @@ def _time_option(value: str | None, name: str) -> int | None:
 
 
 class _Output:
-    """Prints events as text, one JSON array, or JSON lines."""
+    """Prints events: ``detailed`` (time, stream, message), ``short`` (time, message),
+    ``message``, ``json`` (detailed, with JSON messages pretty-printed, as ``aws logs tail``
+    does), ``array`` (one JSON array of records) or ``jsonl`` (a record per line)."""
 
-    def __init__(self, style: str, show_group: bool) -> None:
+    def __init__(self, style: str, show_group: bool, color: bool | None = None) -> None:
         self.style = style
         self.show_group = show_group
+        self.color = color
         self.count = 0
 
     def event(self, event: dict[str, Any]) -> None:
         self.count += 1
-        if self.style == "text":
-            where = event.get("logStreamName", "")
-            if self.show_group:
-                where = f"{event['logGroupName']} {where}"
-            message = str(event["message"]).rstrip("\n")
-            click.echo(f"{format_millis(int(event['timestamp']))} {where} {message}")
+        if self.style in ("detailed", "short", "message", "json"):
+            click.echo(self._text(event), color=self.color)
             return
         record = {
             "time": format_millis(int(event["timestamp"])),
@@ -79,18 +78,41 @@ class _Output:
             "message": event["message"],
         }
         text = json.dumps(record, ensure_ascii=False)
-        if self.style == "json":
+        if self.style == "array":
             click.echo(("[\n  " if self.count == 1 else ",\n  ") + text, nl=False)
         else:
             click.echo(text)
 
-    def close(self) -> None:
+    def _text(self, event: dict[str, Any]) -> str:
+        message = str(event["message"]).rstrip("\n")
+        if self.style == "message":
+            return message
+        when = click.style(format_millis(int(event["timestamp"])), fg="green")
+        if self.style == "short":
+            return f"{when} {message}"
+        where = event.get("logStreamName", "")
+        if self.show_group:
+            where = f"{event['logGroupName']} {where}"
         if self.style == "json":
+            with contextlib.suppress(ValueError):
+                message = json.dumps(json.loads(message), indent=4, ensure_ascii=False)
+        return f"{when} {click.style(where, fg='cyan')} {message}"
+
+    def close(self) -> None:
+        if self.style == "array":
             click.echo("[]" if self.count == 0 else "\n]")
 
 
+#: ``-o`` choices (cwquery's own) and the ``--format`` style each stands for
+_OUTPUT_STYLES = {"text": "detailed", "json": "array", "jsonl": "jsonl"}
+_COLOR = {"auto": None, "on": True, "off": False}
+
+
 @click.command("filter")
-@click.argument("pattern")
+@click.argument("pattern", required=False)
+@click.option(
+    "--filter-pattern", "filter_pattern", metavar="PATTERN", help="The pattern (aws logs' name)."
+)
 @click.option(
     "--group",
     "-g",
@@ -98,9 +120,14 @@ class _Output:
     multiple=True,
     required=True,
     metavar="GROUP",
-    help="Log group to search; repeat for several (results are merged in time order).",
+    help="Log group to search, or groups with '*' (/app/*); repeat for several (results are "
+    "merged in time order).",
 )
-@click.option("--since", metavar="TIME", help="Start (inclusive): 15m, 2h30m, 1d, ISO 8601, ms.")
+@click.option(
+    "--since",
+    metavar="TIME",
+    help="Start (inclusive): 15m, 2h30m, 1d, ISO 8601, epoch seconds or ms [default: 10m].",
+)
 @click.option("--until", metavar="TIME", help="End (inclusive), same forms as --since.")
 @click.option("--stream-prefix", metavar="P", help="Only streams whose names start with P.")
 @click.option(
@@ -118,14 +145,27 @@ class _Output:
 @click.option(
     "--output",
     "-o",
-    type=click.Choice(["text", "json", "jsonl"]),
-    default="text",
+    type=click.Choice(list(_OUTPUT_STYLES)),
+    help="text: time, stream, message [default]; json: one array; jsonl: one per line.",
+)
+@click.option(
+    "--format",
+    "style",
+    type=click.Choice(["detailed", "short", "message", "json", "jsonl"]),
+    help="As aws logs tail: detailed, short (time and message), message, json (JSON messages "
+    "pretty-printed); or jsonl.",
+)
+@click.option(
+    "--color",
+    type=click.Choice(list(_COLOR)),
+    default="auto",
     show_default=True,
-    help="text: time, stream, message; json: one array; jsonl: one per line.",
+    help="Colour times and streams (auto: when writing to a terminal).",
 )
 @_aws_options
 def filter_command(
-    pattern: str,
+    pattern: str | None,
+    filter_pattern: str | None,
     groups: tuple[str, ...],
     since: str | None,
     until: str | None,
@@ -134,12 +174,15 @@ def filter_command(
     limit: int | None,
     follow: bool,
     interval: float,
-    output: str,
+    output: str | None,
+    style: str | None,
+    color: str,
     region: str | None,
     profile: str | None,
     endpoint_url: str | None,
 ) -> None:
-    """Print the events of log GROUPs that match PATTERN (exit 1 when none do).
+    """Print the events of log GROUPs that match PATTERN (every event without one) from the
+    last 10 minutes or --since (exit 1 when none match).
 
     The pattern is checked locally first and sent in canonical form. Paging survives empty
     pages and repeated tokens; throttling is retried with back-off.
@@ -147,13 +190,17 @@ def filter_command(
     \b
     Examples:
       cwquery filter '{ $.level = "ERROR" }' -g /myapp/prod --since 1h
-      cwquery filter '?ERROR ?WARN' -g /a -g /b --since 2h30m --output jsonl
+      cwquery filter '?ERROR ?WARN' -g '/myapp/*' --since 2h30m --format short
       cwquery filter ERROR -g /myapp/prod --follow
     """
     from cwquery.aws import filter_events, filter_pattern_text, follow_events
 
+    if pattern is not None and filter_pattern is not None:
+        raise click.UsageError("give the pattern once: as an argument or with --filter-pattern")
+    if output is not None and style is not None:
+        raise click.UsageError("use --output or --format, not both")
     try:
-        text = filter_pattern_text(pattern)
+        text = filter_pattern_text(pattern if filter_pattern is None else filter_pattern)
     except PatternError as err:
         echo_pattern_error(err)
         sys.exit(EXIT_ERROR)
@@ -161,18 +208,22 @@ def filter_command(
         raise click.UsageError("use --stream or --stream-prefix, not both")
     if follow and until:
         raise click.UsageError("--until cannot be used with --follow")
-    start = _time_option(since, "--since")
     end = _time_option(until, "--until")
-    out = _Output(output, show_group=len(groups) > 1)
+    start = _time_option(since, "--since")
+    if start is None:  # aws logs tail's default: the last 10 minutes (before --until)
+        start = (to_millis("now") if end is None else end) - _DEFAULT_SINCE_MS
     events: Iterator[dict[str, Any]]
+    out = _Output(style or _OUTPUT_STYLES[output or "text"], False, _COLOR[color])
     try:
         client = _make_client(region, profile, endpoint_url)
+        groups = tuple(_resolve_groups(groups, client))
+        out.show_group = len(groups) > 1
         if follow:
             events = follow_events(
                 text,
                 list(groups),
                 client=client,
-                start=to_millis("10m") if start is None else start,
+                start=start,
                 streams=list(streams) or None,
                 stream_prefix=stream_prefix,
                 interval=interval,
@@ -205,6 +256,17 @@ def filter_command(
         _fail(str(err))
     out.close()
     sys.exit(EXIT_OK if out.count else EXIT_NO)
+
+
+_DEFAULT_SINCE_MS = 10 * 60 * 1000
+
+
+def _resolve_groups(groups: tuple[str, ...], client: Any) -> list[str]:
+    from cwquery.aws.groups import has_wildcard, resolve_log_groups
+
+    if not any(has_wildcard(group) for group in groups):
+        return list(groups)
+    return resolve_log_groups(groups, client=client)
 
 
 def _is_botocore_error(err: Exception) -> bool:

@@ -15,6 +15,7 @@ from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, echo_pattern_error
 from cwquery.compiler import Matcher, compile
 from cwquery.errors import PatternError
 from cwquery.explanation import explain
+from cwquery.hints import prefixed_json
 from cwquery.semantics import EVENT_NUMBER_BASE, NOT_JSON, load_json_event
 from cwquery.sources import read_events
 
@@ -71,6 +72,7 @@ class _Tally:
     def __init__(self, json_pattern: bool) -> None:
         self.json_pattern = json_pattern
         self.read = self.matched = self.not_json = 0
+        self.not_json_hint: str | None = None
 
     def summary(self) -> str:
         text = f"{self.matched} of {self.read} message{'s' if self.read != 1 else ''} matched"
@@ -78,6 +80,8 @@ class _Tally:
             were = "was" if self.not_json == 1 else "were"
             plural = "s" if self.not_json != 1 else ""
             text += f"; {self.not_json} message{plural} {were} not JSON"
+            if self.not_json_hint:
+                text += f"\nhint: {self.not_json_hint}"
         return text
 
 
@@ -99,6 +103,8 @@ def _run(
             tally.matched += 1
         elif tally.json_pattern and load_json_event(message) is NOT_JSON:
             tally.not_json += 1
+            if tally.not_json_hint is None:
+                tally.not_json_hint = prefixed_json(message)
         if show_explanation:
             click.echo(f"#{tally.read} {explain(matcher.pattern, message)}")
         elif as_json:

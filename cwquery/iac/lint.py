@@ -93,6 +93,11 @@ _RULE_LIST = [
         "An unquoted term holds punctuation; a '-' inside it starts an exclusion (D5).",
     ),
     Rule(
+        "unanchored-regex-wildcard",
+        Severity.WARNING,
+        "A %regex% starts or ends with an unanchored .* or .+, which costs time and adds nothing.",
+    ),
+    Rule(
         "metric-value-not-in-pattern",
         Severity.WARNING,
         "The metric value's JSON selector does not appear in the pattern.",
@@ -169,10 +174,55 @@ def lint(pattern: str | Pattern) -> list[Diagnostic]:
     text = pattern if isinstance(pattern, str) else render(pattern)
     tree = parse(text)
     if not isinstance(tree, TermPattern):
-        return []
+        return sorted(_unanchored_regex_wildcards(tree), key=lambda d: d.offset)
     found = _ignored_optional_terms(tree)
     found += _unquoted_punctuation(text, tree)
     return sorted(found, key=lambda d: d.offset)
+
+
+_LEADING_WILDCARD = re.compile(r"\.[*+]")
+_TRAILING_WILDCARD = re.compile(r"(?<!\\)\.[*+]$")
+
+
+def _unanchored_regex_wildcards(tree: Pattern) -> list[Diagnostic]:
+    """``%.*ERROR%``, ``%ERROR.+%``: a regex filter searches, so an unanchored ``.*`` or ``.+``
+    at an end only makes CloudWatch try it from every position (aws-cdk #36901: "evaluation
+    time exceeded").
+
+    >>> [(d.offset, d.length) for d in _unanchored_regex_wildcards(parse("%.*ERROR.+%"))]
+    [(1, 2), (8, 2)]
+    >>> _unanchored_regex_wildcards(parse("%^.*ERROR%"))
+    []
+    """
+    regexes = [tree.regex] if isinstance(tree, RegexPattern) else [
+        node for node in walk(tree) if isinstance(node, Regex)
+    ]
+    found = []
+    for regex in regexes:
+        source, start = regex.source, (regex.span.start + 1 if regex.span else 0)
+        if source in (".*", ".+"):  # the whole regex: "any value", "a non-empty value"
+            continue
+        ends = []
+        if _LEADING_WILDCARD.match(source):
+            ends.append((0, "start", "anchor it with ^ or drop it"))
+        trailing = _TRAILING_WILDCARD.search(source)
+        if trailing and trailing.start() > 0:
+            ends.append((trailing.start(), "end", "anchor it with $ or drop it"))
+        for index, end, advice in ends:
+            wildcard = source[index : index + 2]
+            found.append(
+                Diagnostic(
+                    "unanchored-regex-wildcard",
+                    f"'{wildcard}' at the {end} of %{source}% is unanchored: a regex filter "
+                    "finds a match anywhere, so it adds nothing but work, and CloudWatch stops "
+                    "regexes that take too long ('evaluation time exceeded')",
+                    start + index,
+                    2,
+                    hint=f"{advice}: %ERROR% already matches ERROR anywhere in the message"
+                    + (" ('.+' also requires one character there)" if wildcard == ".+" else ""),
+                )
+            )
+    return found
 
 
 def _ignored_optional_terms(tree: TermPattern) -> list[Diagnostic]:

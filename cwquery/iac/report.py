@@ -3,6 +3,7 @@ annotations and SARIF 2.1.0."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -19,6 +20,10 @@ from cwquery.renderer import render
 
 FORMATS = ("text", "json", "github", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+#: Where cwquery and its rules are described (the package's home page)
+HOME_URL = "https://pypi.org/project/cwquery/"
+#: The artifact that stands for the command line in SARIF: results need a location
+COMMAND_LINE_URI = "command-line"
 _GITHUB_COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
 
 
@@ -172,6 +177,8 @@ def github_report(findings: Sequence[Finding]) -> str:
                 f"line={finding.line}",
                 f"col={finding.column}",
             ]
+            if finding.exact:
+                properties.append(f"endColumn={finding.column + finding.length}")
         properties.append(f"title={_github_property('cwquery ' + finding.code)}")
         message = finding.message + (f"\nhint: {finding.hint}" if finding.hint else "")
         command = _GITHUB_COMMANDS[finding.severity]
@@ -191,13 +198,20 @@ def _github_property(text: str) -> str:
 
 
 def sarif_report(findings: Sequence[Finding]) -> str:
-    """A SARIF 2.1.0 log with one run; rule ids are the finding codes."""
+    """A SARIF 2.1.0 log with one run; rule ids are the finding codes. Every result has a
+    location (a pattern given on the command line is placed in the artifact ``command-line``,
+    on the line of its number) and a partial fingerprint that survives moved lines."""
     codes = list(RULES)
     rules = [
         {
             "id": rule.code,
             "name": "".join(part.capitalize() for part in rule.code.split("-")),
             "shortDescription": {"text": rule.summary},
+            "help": {
+                "text": f"{rule.summary} Codes, severities and examples: the Findings table "
+                "of docs/ci.md in the cwquery package."
+            },
+            "helpUri": HOME_URL,
             "defaultConfiguration": {"level": rule.severity.value},
         }
         for rule in RULES.values()
@@ -210,34 +224,53 @@ def sarif_report(findings: Sequence[Finding]) -> str:
             "ruleIndex": codes.index(finding.code),
             "level": finding.severity.value,
             "message": {"text": text},
+            "locations": [_sarif_location(finding)],
+            "partialFingerprints": {"cwquery/v1": _fingerprint(finding)},
         }
-        if finding.path is not None:
-            region = {"startLine": finding.line, "startColumn": finding.column}
-            if finding.exact:
-                region["endColumn"] = finding.column + finding.length
-            result["locations"] = [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": _uri(finding.path)},
-                        "region": region,
-                    }
-                }
-            ]
         if finding.resource:
             result["properties"] = {"resource": finding.resource}
         results.append(result)
+    driver = {
+        "name": "cwquery",
+        "version": __version__,
+        "informationUri": HOME_URL,
+        "rules": rules,
+    }
     log = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [
-            {
-                "tool": {"driver": {"name": "cwquery", "version": __version__, "rules": rules}},
-                "columnKind": "unicodeCodePoints",
-                "results": results,
-            }
+            {"tool": {"driver": driver}, "columnKind": "unicodeCodePoints", "results": results}
         ],
     }
     return json.dumps(log, indent=2, ensure_ascii=False)
+
+
+def _sarif_location(finding: Finding) -> dict[str, Any]:
+    region: dict[str, Any] = {"startLine": finding.line, "startColumn": finding.column}
+    if finding.exact:
+        region["endColumn"] = finding.column + finding.length
+    if finding.path is None:
+        number = (finding.resource or "").rsplit(" ", 1)[-1]
+        if number.isdigit():  # "argument pattern 2": the pattern's own line
+            region["startLine"] = int(number)
+        if finding.pattern is not None:
+            region["snippet"] = {"text": finding.pattern}
+        artifact = {
+            "uri": COMMAND_LINE_URI,
+            "description": {"text": "patterns given on the command line, one per line"},
+        }
+    else:
+        artifact = {"uri": _uri(finding.path)}
+    return {"physicalLocation": {"artifactLocation": artifact, "region": region}}
+
+
+def _fingerprint(finding: Finding) -> str:
+    """The same finding in the same resource and pattern, wherever its line moves to."""
+    path = "" if finding.path is None else _uri(finding.path)
+    parts = [finding.code, path, finding.resource or "", finding.pattern or "",
+             str(finding.pattern_offset), finding.message]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
 def _relative(path: str) -> str:

@@ -278,6 +278,10 @@ def _document(source: Source, document: Doc) -> list[PatternSite]:
     if not isinstance(document, DocMap):
         return []
     sites: list[PatternSite] = []
+    from cwquery.iac import documents  # it builds on this module
+
+    if documents.is_terraform_json(document):
+        return list(documents.terraform_json_sites(source, document))
     resources = document.items.get("Resources")
     if isinstance(resources, DocMap):
         sites += _resources(source, resources)
@@ -305,6 +309,12 @@ def _resources(source: Source, resources: DocMap) -> Iterator[PatternSite]:
                 yield site
         elif kind == SAM_FUNCTION:
             yield from _sam_events(source, logical_id, properties)
+        elif kind == "AWS::Logs::AccountPolicy":
+            from cwquery.iac.documents import account_policy_site
+
+            policy = account_policy_site(source, logical_id, properties)
+            if policy:
+                yield policy
 
 
 def _sam_events(source: Source, function: str, properties: DocMap) -> Iterator[PatternSite]:

@@ -1,0 +1,258 @@
+"""cfn-lint rules for filter patterns (extra ``[cfnlint]``):
+``cfn-lint --append-rules cwquery.cfnlint template.yaml``.
+
+=======  ==============================================================  ======================
+id       what                                                            cwquery codes
+=======  ==============================================================  ======================
+E9101    the filter pattern is invalid (caret view in the message)       syntax, invalid-regex,
+                                                                         limit, unsupported
+E9102    the metric transformation is refused or cannot be filled        dimensions-on-term-
+                                                                         pattern, unresolvable-
+                                                                         reference, invalid-
+                                                                         metric-transformation
+W9101    the pattern does not do what it seems to                        ignored-optional-terms,
+                                                                         unquoted-punctuation,
+                                                                         unanchored-regex-
+                                                                         wildcard
+W9102    the metric value or a dimension is not in the pattern           metric-value-not-in-
+                                                                         pattern, dimension-not-
+                                                                         in-pattern
+W9103    more regex filters on one log group than CloudWatch allows      too-many-regex-filters
+=======  ==============================================================  ======================
+
+Metric and subscription filters are checked, and SAM functions' ``CloudWatchLogs`` events
+(cfn-lint validates SAM templates untransformed). A pattern computed at deploy time (``!Ref``,
+``!Sub`` with ``${…}``) is skipped; ``!Sub`` without substitutions and ``!Join`` of strings are
+read. Each message ends with the cwquery code in brackets, as ``cwquery check`` reports it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from cfnlint.rules import CloudFormationLintRule, RuleMatch
+
+from cwquery.ast import Pattern, Regex, RegexPattern
+from cwquery.errors import PatternError
+from cwquery.iac.lint import Diagnostic, lint, lint_metric
+from cwquery.iac.report import HOME_URL
+from cwquery.limits import MAX_REGEX_FILTERS_PER_LOG_GROUP, walk
+from cwquery.parser import parse
+
+__all__ = [
+    "FilterPatternInvalid",
+    "MetricFieldNotInPattern",
+    "MetricTransformationInvalid",
+    "PatternMisleading",
+    "TooManyRegexFilters",
+    "filter_pattern_text",
+]
+
+_FILTERS = ["AWS::Logs::MetricFilter", "AWS::Logs::SubscriptionFilter"]
+_SAM_FUNCTION = "AWS::Serverless::Function"
+_PATTERN_ERRORS = ("syntax", "invalid-regex", "limit", "unsupported")
+_SOURCE = HOME_URL
+
+#: (rule id, cwquery code, path below the resource, message)
+_Found = tuple[str, str, list[str | int], str]
+
+
+def filter_pattern_text(value: Any) -> str | None:
+    """The text of a ``FilterPattern`` value, or ``None`` when it is computed at deploy time.
+
+    >>> filter_pattern_text({"Fn::Sub": "%ERR(OR)?%"}), filter_pattern_text({"Ref": "P"})
+    ('%ERR(OR)?%', None)
+    >>> filter_pattern_text({"Fn::Join": ["", ["{ $.a = ", "1 }"]]})
+    '{ $.a = 1 }'
+    """
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, dict) or len(value) != 1:
+        return None
+    (function, argument), = value.items()
+    if function == "Fn::Sub":
+        if isinstance(argument, list) and len(argument) == 2 and not argument[1]:
+            argument = argument[0]
+        return argument if isinstance(argument, str) and "${" not in argument.replace(
+            "${!", ""
+        ) else None
+    if function == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
+        separator, parts = argument
+        if isinstance(separator, str) and isinstance(parts, list):
+            texts = [filter_pattern_text(part) for part in parts]
+            if all(isinstance(text, str) for text in texts):
+                return separator.join(text for text in texts if text is not None)
+    return None
+
+
+def _rule_of(diagnostic: Diagnostic) -> str:
+    code = diagnostic.code
+    if code in _PATTERN_ERRORS:
+        return "E9101"
+    if code in ("ignored-optional-terms", "unquoted-punctuation", "unanchored-regex-wildcard"):
+        return "W9101"
+    if code in ("metric-value-not-in-pattern", "dimension-not-in-pattern"):
+        return "W9102"
+    return "E9102"
+
+
+def _resource_findings(properties: dict[str, Any]) -> tuple[Pattern | None, list[_Found]]:
+    text = filter_pattern_text(properties.get("FilterPattern"))
+    if text is None:
+        return None, []
+    at: list[str | int] = ["FilterPattern"]
+    try:
+        tree = parse(text)
+    except PatternError as err:
+        return None, [("E9101", err.code, at, f"{err.format()} [{err.code}]")]
+    found: list[_Found] = []
+    for d in lint(text):
+        found.append((_rule_of(d), d.code, at, f"{d.message} (column {d.offset + 1}) [{d.code}]"))
+    transformations = properties.get("MetricTransformations")
+    if isinstance(transformations, list) and transformations:
+        first = transformations[0]
+        if isinstance(first, dict):
+            for d in _metric(tree, first):
+                where: list[str | int] = ["MetricTransformations", 0, *_target(first, d)]
+                found.append((_rule_of(d), d.code, where, f"{d.message} [{d.code}]"))
+    return tree, found
+
+
+def _metric(tree: Pattern, transformation: dict[str, Any]) -> list[Diagnostic]:
+    value = transformation.get("MetricValue")
+    dimensions = transformation.get("Dimensions")
+    pairs: list[tuple[str, str | None]] = []
+    if isinstance(dimensions, list):
+        for dimension in dimensions:
+            if isinstance(dimension, dict) and isinstance(dimension.get("Key"), str):
+                text = dimension.get("Value")
+                pairs.append((dimension["Key"], text if isinstance(text, str) else None))
+    default = transformation.get("DefaultValue")
+    try:
+        default_value = None if default is None else float(default)
+    except (TypeError, ValueError):
+        default_value = None
+    return lint_metric(tree, value if isinstance(value, str) else None, pairs, default_value)
+
+
+def _target(transformation: dict[str, Any], diagnostic: Diagnostic) -> list[str | int]:
+    target = diagnostic.target or ""
+    if target in ("metricValue", "transformation") and "MetricValue" in transformation:
+        return ["MetricValue"]
+    if target.startswith("dimension:"):
+        name = target.removeprefix("dimension:")
+        for index, dimension in enumerate(transformation.get("Dimensions") or []):
+            if isinstance(dimension, dict) and dimension.get("Key") == name:
+                return ["Dimensions", index, "Value"]
+        return ["Dimensions"]
+    return []
+
+
+def _has_regex(tree: Pattern) -> bool:
+    return isinstance(tree, RegexPattern) or any(isinstance(node, Regex) for node in walk(tree))
+
+
+def _filters(cfn: Any) -> Iterator[tuple[str, list[str | int], dict[str, Any]]]:
+    """(name, path of the properties, properties) of every metric and subscription filter,
+    and of SAM functions' CloudWatchLogs events (cfn-lint validates SAM untransformed)."""
+    for name, resource in cfn.get_resources(_FILTERS).items():
+        properties = resource.get("Properties")
+        if isinstance(properties, dict):
+            yield name, ["Resources", name, "Properties"], properties
+    for name, resource in cfn.get_resources([_SAM_FUNCTION]).items():
+        events = (resource.get("Properties") or {}).get("Events")
+        if not isinstance(events, dict):
+            continue
+        for event_name, event in events.items():
+            if not isinstance(event, dict) or event.get("Type") != "CloudWatchLogs":
+                continue
+            properties = event.get("Properties")
+            if isinstance(properties, dict):
+                path: list[str | int] = ["Resources", name, "Properties", "Events", event_name]
+                yield f"{name}.{event_name}", [*path, "Properties"], properties
+
+
+def _template_findings(cfn: Any) -> Iterator[tuple[str, str, list[str | int], str]]:
+    regex_filters: dict[str, list[tuple[str, list[str | int]]]] = {}
+    for name, base, properties in _filters(cfn):
+        tree, found = _resource_findings(properties)
+        for rule, code, at, message in found:
+            yield rule, code, [*base, *at], message
+        if tree is not None and _has_regex(tree) and "LogGroupName" in properties:
+            group = json.dumps(properties["LogGroupName"], sort_keys=True, default=str)
+            regex_filters.setdefault(group, []).append((name, [*base, "FilterPattern"]))
+    for filters in regex_filters.values():
+        if len(filters) <= MAX_REGEX_FILTERS_PER_LOG_GROUP:
+            continue
+        names = ", ".join(name for name, _ in filters)
+        for _name, path in filters[MAX_REGEX_FILTERS_PER_LOG_GROUP:]:
+            message = (
+                f"{len(filters)} filters with a regex on one log group ({names}); CloudWatch "
+                f"allows {MAX_REGEX_FILTERS_PER_LOG_GROUP} and refuses the rest "
+                "[too-many-regex-filters]"
+            )
+            yield "W9103", "too-many-regex-filters", path, message
+
+
+class _PatternRule:
+    """What the rules share (not itself a rule: cfn-lint instantiates every rule class here)."""
+
+    id = ""
+    tags: ClassVar[list[str]] = ["cwquery", "logs", "filter-pattern"]
+    source_url = _SOURCE
+
+    def match(self, cfn: Any) -> list[RuleMatch]:
+        """The matches of this rule's id in the template."""
+        return [
+            RuleMatch(path, message)
+            for rule, _code, path, message in _template_findings(cfn)
+            if rule == self.id
+        ]
+
+
+class FilterPatternInvalid(_PatternRule, CloudFormationLintRule):  # type: ignore[misc]
+    """E9101: CloudWatch refuses the filter pattern."""
+
+    id = "E9101"
+    shortdesc = "Filter pattern is invalid"
+    description = "The FilterPattern of a metric or subscription filter cannot be parsed, or "
+    description += "leaves CloudWatch's regex dialect or quotas (checked by cwquery)."
+
+
+class MetricTransformationInvalid(_PatternRule, CloudFormationLintRule):  # type: ignore[misc]
+    """E9102: the metric transformation is refused or cannot be filled."""
+
+    id = "E9102"
+    shortdesc = "Metric transformation does not fit the filter pattern"
+    description = "Dimensions on a term pattern, a metric value or dimension naming a field "
+    description += "the pattern cannot fill, or a transformation the service refuses."
+
+
+class PatternMisleading(_PatternRule, CloudFormationLintRule):  # type: ignore[misc]
+    """W9101: the pattern does not do what it seems to."""
+
+    id = "W9101"
+    shortdesc = "Filter pattern does not do what it seems to"
+    description = "?-terms that CloudWatch ignores next to plain terms, a '-' inside an "
+    description += "unquoted term that starts an exclusion, or an unanchored .* or .+ at an end "
+    description += "of a regex."
+
+
+class MetricFieldNotInPattern(_PatternRule, CloudFormationLintRule):  # type: ignore[misc]
+    """W9102: the metric value or a dimension is not in the pattern."""
+
+    id = "W9102"
+    shortdesc = "Metric value or dimension selector not in the filter pattern"
+    description = "The metric value's or a dimension's JSON selector does not appear in the "
+    description += "filter pattern, so events without the field publish nothing for it."
+
+
+class TooManyRegexFilters(_PatternRule, CloudFormationLintRule):  # type: ignore[misc]
+    """W9103: more regex filters on one log group than CloudWatch allows."""
+
+    id = "W9103"
+    shortdesc = "Too many filters with a regex on one log group"
+    description = f"CloudWatch allows {MAX_REGEX_FILTERS_PER_LOG_GROUP} metric and subscription "
+    description += "filters with a regex per log group."
