@@ -23,6 +23,7 @@ import io
 import json
 import re
 import sys
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,39 +52,131 @@ class LogEvent:
     stream: str | None = None
 
 
-def read_events(source: str | Path | IO[str], *, event_lines: bool = False) -> Iterator[LogEvent]:
+#: The formats a source can be read as; ``auto`` decides per file (see :func:`detect_format`).
+INPUT_FORMATS = ("auto", "lines", "export", "s3-export")
+#: The top-level keys of a ``filter-log-events`` / ``get-log-events`` response.
+EXPORT_KEYS = frozenset(
+    {"events", "searchedLogStreams", "nextToken", "nextForwardToken", "nextBackwardToken"}
+)
+#: Keys an exported event may carry (``filter-log-events`` adds the group when searching many).
+_EXPORTED_EVENT_KEYS = EVENT_KEYS | {"logGroupName"}
+
+
+def read_events(
+    source: str | Path | IO[str],
+    *,
+    event_lines: bool = False,
+    input_format: str = "auto",
+) -> Iterator[LogEvent]:
     """The events of one file (``-`` is standard input) or text stream, lazily.
+
+    ``input_format`` says how to read it: ``lines`` (one message per line), ``export`` (a whole
+    ``{"events": [...]}`` document or a JSON array of events), ``s3-export`` (lines that start
+    with an ISO time) or ``auto``: a ``.gz`` file is an S3 export, a document is an export only
+    when :func:`detect_format` says so, anything else is lines.
 
     With ``event_lines``, a JSON line whose keys are all event keys (``message``, and maybe
     ``timestamp``, ``logStreamName``, ``ingestionTime``, ``eventId``) is read as that event, as
     ``jq -c '.events[]'`` prints them; otherwise every line is a message as written.
 
     Raises:
-        SourceError: an export entry has no string message.
+        SourceError: the source is not in the format asked for (the message names the file and
+            line), or a compressed file is truncated or corrupt.
         OSError: the file cannot be read.
     """
-    if isinstance(source, str | Path):
-        if str(source) == "-":
-            yield from read_events(sys.stdin, event_lines=event_lines)
+    if input_format not in INPUT_FORMATS:
+        raise ValueError(f"input_format must be one of {', '.join(INPUT_FORMATS)}")
+    if not isinstance(source, str | Path):
+        yield from _read_stream(source, event_lines, input_format, "<stream>")
+        return
+    name = "<stdin>" if str(source) == "-" else str(source)
+    try:
+        if name == "<stdin>":
+            stdin = _stdin_text()
+            yield from _read_stream(stdin, event_lines, input_format, name)
             return
         path = Path(source)
         if path.suffix == ".gz":
             with gzip.open(path, "rt", encoding="utf-8", errors="replace") as stream:
-                yield from _lines(stream, export_time=True, event_lines=event_lines)
+                fmt = "s3-export" if input_format == "auto" else input_format
+                yield from _read_stream(stream, event_lines, fmt, name)
             return
         with path.open(encoding="utf-8", errors="replace") as stream:
-            yield from read_events(stream, event_lines=event_lines)
+            yield from _read_stream(stream, event_lines, input_format, name)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+        raise SourceError(f"{name}: truncated or corrupt compressed file ({err})") from None
+
+
+def _stdin_text() -> IO[str]:
+    """Standard input decoded as files are: UTF-8, bad bytes replaced rather than fatal."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:  # already text (a test harness): use it as it is
+        return sys.stdin
+    return io.TextIOWrapper(buffer, encoding="utf-8", errors="replace")
+
+
+def _read_stream(
+    source: IO[str], event_lines: bool, input_format: str, name: str
+) -> Iterator[LogEvent]:
+    if input_format == "lines":
+        yield from _lines(source, export_time=False, event_lines=event_lines, name=name)
+        return
+    if input_format == "s3-export":
+        yield from _lines(source, export_time=True, event_lines=event_lines, name=name)
+        return
+    if input_format == "export":
+        text = source.read()
+        try:
+            document = json.loads(text)
+        except (ValueError, RecursionError) as err:
+            raise SourceError(f"{name}: not a JSON export ({err})") from None
+        yield from _exported_events(document, name)
         return
     head = source.read(_PEEK)
     if _may_be_export(head):
         text = head + source.read()
-        exported = _exported_events(text)
-        if exported is not None:
-            yield from exported
+        document = _json_document(text)
+        if document is not None and detect_format(document) == "export":
+            yield from _exported_events(document, name)
             return
-        yield from _lines(io.StringIO(text), export_time=False, event_lines=event_lines)
+        yield from _lines(io.StringIO(text), export_time=False, event_lines=event_lines, name=name)
         return
-    yield from _lines(_chain(head, source), export_time=False, event_lines=event_lines)
+    yield from _lines(_chain(head, source), export_time=False, event_lines=event_lines, name=name)
+
+
+def detect_format(document: Any) -> str:
+    """``export`` when a parsed JSON document is a CloudWatch export, else ``lines``.
+
+    An export is an object whose keys are all export keys, with an ``events`` list, or a JSON
+    array; in both, every item is a string or an event (a string ``message`` and only event
+    keys). A log line that merely has an ``events`` key is a message, not an export.
+
+    >>> detect_format({"events": [{"message": "a", "timestamp": 1}], "nextToken": "t"})
+    'export'
+    >>> detect_format({"level": "ERROR", "events": ["login"]})
+    'lines'
+    >>> detect_format([{"message": "a", "user": "x"}])
+    'lines'
+    """
+    if isinstance(document, dict):
+        if not set(document) <= EXPORT_KEYS or not isinstance(document.get("events"), list):
+            return "lines"
+        items: list[Any] = document["events"]
+    elif isinstance(document, list):
+        items = document
+    else:
+        return "lines"
+    return "export" if all(_is_exported_event(item) for item in items) else "lines"
+
+
+def _is_exported_event(item: Any) -> bool:
+    if isinstance(item, str):
+        return True
+    return (
+        isinstance(item, dict)
+        and isinstance(item.get("message"), str)
+        and set(item) <= _EXPORTED_EVENT_KEYS
+    )
 
 
 def read_messages(sources: Iterable[str | Path | IO[str]]) -> Iterator[str]:
@@ -101,26 +194,31 @@ def _may_be_export(head: str) -> bool:
     return start.startswith("[") and start[1:].lstrip()[:1] in ("{", '"', "]")
 
 
-def _exported_events(text: str) -> list[LogEvent] | None:
-    """The events of a whole-file export (``{"events": [...]}`` or a JSON array), else None."""
+def _json_document(text: str) -> Any:
     try:
-        document = json.loads(text)
-    except ValueError:
+        return json.loads(text)
+    except (ValueError, RecursionError):
         return None
+
+
+def _exported_events(document: Any, name: str) -> list[LogEvent]:
+    """The events of a whole-file export (``{"events": [...]}`` or a JSON array)."""
     if isinstance(document, dict) and isinstance(document.get("events"), list):
         items: list[Any] = document["events"]
     elif isinstance(document, list):
         items = document
     else:
-        return None
+        raise SourceError(f'{name}: an export is {{"events": [...]}} or a JSON array')
     events = []
-    for item in items:
+    for number, item in enumerate(items):
         if isinstance(item, str):
             events.append(LogEvent(item))
         elif isinstance(item, dict) and isinstance(item.get("message"), str):
             events.append(_event(item))
         else:
-            raise SourceError(f"an exported event needs a string 'message': {item!r:.80}")
+            raise SourceError(
+                f"{name}: exported event {number} needs a string 'message': {item!r:.80}"
+            )
     return events
 
 
@@ -133,14 +231,22 @@ def _event(item: dict[str, Any]) -> LogEvent:
     )
 
 
-def _lines(stream: Iterable[str], *, export_time: bool, event_lines: bool) -> Iterator[LogEvent]:
-    for line in stream:
+def _lines(
+    stream: Iterable[str], *, export_time: bool, event_lines: bool, name: str = "<stream>"
+) -> Iterator[LogEvent]:
+    for number, line in enumerate(stream, 1):
         text = line.rstrip("\r\n")
         if not text.strip():
             continue
         match = _EXPORT_TIME.match(text) if export_time else None
         if match:
-            yield LogEvent(text[match.end() :], _epoch_millis(match.group(1)))
+            try:
+                timestamp = _epoch_millis(match.group(1))
+            except ValueError:
+                raise SourceError(
+                    f"{name}: line {number}: not a valid time: {match.group(1)!r}"
+                ) from None
+            yield LogEvent(text[match.end() :], timestamp)
         elif event_lines and text.lstrip().startswith("{"):
             yield _event_line(text)
         else:
@@ -150,7 +256,7 @@ def _lines(stream: Iterable[str], *, export_time: bool, event_lines: bool) -> It
 def _event_line(text: str) -> LogEvent:
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return LogEvent(text)
     if (
         isinstance(document, dict)

@@ -44,9 +44,9 @@ def test_fmt_prints_canonical_form() -> None:
     assert code == 0 and out == '{ $.a = 1 && $.b = "x" }\n'
 
 
-def test_fmt_invalid_pattern_exits_1() -> None:
+def test_fmt_invalid_pattern_exits_2() -> None:
     code, out, err = run("fmt", "{ $.a = ")
-    assert code == 1 and out == "" and "must end with '}'" in err
+    assert code == 2 and out == "" and "must end with '}'" in err
 
 
 def test_module_entry_point_runs() -> None:

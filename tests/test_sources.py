@@ -60,9 +60,12 @@ def test_event_shaped_lines_only_when_asked() -> None:
     ]
 
 
-def test_an_export_entry_without_a_message_is_an_error() -> None:
+def test_an_export_entry_without_a_message_is_an_error_when_export_is_asked_for() -> None:
+    text = '{"events": [{"nomessage": 1}]}'
     with pytest.raises(SourceError, match="string 'message'"):
-        list(read_events(io.StringIO('{"events": [{"nomessage": 1}]}')))
+        list(read_events(io.StringIO(text), input_format="export"))
+    # auto does not guess: the document is not event-shaped, so it is one message
+    assert [e.message for e in read_events(io.StringIO(text))] == [text]
 
 
 def test_bracketed_log_lines_are_not_exports() -> None:

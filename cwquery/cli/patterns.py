@@ -116,7 +116,7 @@ def fmt(
                 click.echo(render(parse(pattern)))
             except PatternError as err:
                 echo_pattern_error(err)
-                sys.exit(EXIT_NO)
+                sys.exit(EXIT_ERROR)
         return
     sites, scanned = _collect(targets, extra_patterns)
     findings = check_sites([], scanned.problems)

@@ -1,0 +1,66 @@
+"""The one failure rule of the command line: exit 2 and one line, quiet on a closed pipe."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from cwquery.cli import main
+from cwquery.cli.common import EXIT_ERROR, EXIT_PIPE
+
+
+@pytest.fixture
+def exploding_command() -> object:
+    @click.command("explode")
+    def explode() -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    main.add_command(explode)
+    yield explode
+    main.commands.pop("explode")
+
+
+def test_an_unexpected_exception_is_one_line_and_exit_2(exploding_command: object) -> None:
+    result = CliRunner().invoke(main, ["explode"])
+    assert result.exit_code == EXIT_ERROR
+    assert result.stderr.splitlines() == [
+        "error: internal error (RecursionError): maximum recursion depth exceeded; "
+        "run with --debug for the traceback"
+    ]
+
+
+def test_debug_shows_the_traceback(exploding_command: object) -> None:
+    result = CliRunner().invoke(main, ["--debug", "explode"])
+    assert result.exit_code == EXIT_ERROR
+    assert "Traceback (most recent call last)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["test", "x"],
+        ["fmt", "$(yes ERROR | head -100000)"],
+    ],
+)
+def test_a_closed_pipe_ends_every_command_quietly_with_one_status(
+    args: list[str], tmp_path: Path
+) -> None:
+    lines = "".join(f"x {n}\n" for n in range(200_000))
+    script = f"{sys.executable} -m cwquery {' '.join(args)} | head -1 >/dev/null; "
+    script += 'echo "${PIPESTATUS[0]}"'
+    completed = subprocess.run(
+        ["bash", "-c", script], input=lines, capture_output=True, text=True, timeout=120
+    )
+    assert completed.stdout.strip() == str(EXIT_PIPE)
+    assert completed.stderr == ""
+
+
+def test_an_invalid_pattern_exits_2_in_fmt_as_everywhere() -> None:
+    for command in (["fmt"], ["test"], ["equal", "a"]):  # check reports it as a finding (1)
+        result = CliRunner().invoke(main, [*command, "{ $.a = "], input="x\n")
+        assert result.exit_code == EXIT_ERROR, (command, result.output)
