@@ -194,8 +194,14 @@ def test_sample_file_layouts(tmp_path: Path) -> None:
     wrapped = read_text('{"timestamp": 7, "message": "m", "logStreamName": "s"}\n')
     assert [(e.timestamp, e.message, e.stream) for e in wrapped] == [(7, "m", "s")]
     assert [e.message for e in read_text('["a", {"message": "b"}]')] == ["a", "b"]
-    with pytest.raises(EmulatorError):
-        read_text('{"events": [{"nomessage": 1}]}')
+    # not event-shaped, so auto reads it as one message; asked for as an export, an error
+    assert [e.message for e in read_text('{"events": [{"nomessage": 1}]}')] == [
+        '{"events": [{"nomessage": 1}]}'
+    ]
+    bad_export = tmp_path / "bad.json"
+    bad_export.write_text('{"events": [{"nomessage": 1}]}')
+    with pytest.raises(EmulatorError, match="needs a string 'message'"):
+        read_events(bad_export, input_format="export")
     with pytest.raises(EmulatorError, match="cannot read"):
         read_events(tmp_path / "missing.txt")
     stamped = read_events(_write(tmp_path / "x.log", "one\ntwo\n"))

@@ -11,7 +11,15 @@ the service. It is replaced atomically after each accepted batch and never befor
 Files are known by device and inode, so a rotated (renamed) file keeps its offset; a file that
 shrank or whose first bytes changed is read again from the start.
 
-Lines that are not JSON objects, or lack a readable time, are counted and reported, never fatal.
+No line stops the shipper: lines that are not JSON objects, lack a readable time (or one before
+1970), nest too deeply, are too large, or are refused by the service for their time are counted,
+reported with file and byte offset, and written to the dead-letter file beside the checkpoint
+(:mod:`cwquery.aws.deadletter`). A file in which no line has the time field is a configuration
+problem, not bad data: it is reported, with the option that fixes it, and left unread so a
+corrected run ships it. A last line without its newline waits until it is complete, unless its
+file was rotated. A file renamed out of the glob (logrotate's ``app.log.1``) or copied and
+truncated (``copytruncate``) is read to its end before it is left, when it is still in the same
+folder. Unreadable files are warned about and skipped.
 
 >>> fmt = LineFormat()
 >>> parse_line(b'{"@timestamp": "2024-05-01T12:00:00Z", "logger": "app", "msg": "hi"}\\n', fmt)
@@ -35,6 +43,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from cwquery.aws.client import AwsQueryError, RetryPolicy, client_or_default
+from cwquery.aws.deadletter import CheckpointLock, DeadLetters, dead_letter_path
 from cwquery.aws.putlogs import MAX_BATCH_BYTES, MAX_BATCH_EVENTS, Batch, LogEvent, put_batch
 from cwquery.aws.timeparse import parse_iso8601, to_millis, utc_day
 from cwquery.errors import CWQueryError
@@ -86,6 +95,8 @@ def parse_line(raw: bytes, fmt: LineFormat) -> tuple[int, str] | None:
         return None
     try:
         document = json.loads(text)
+    except RecursionError:
+        raise MalformedLine("nested too deeply") from None
     except ValueError:
         raise MalformedLine("not JSON") from None
     if not isinstance(document, dict):
@@ -97,8 +108,13 @@ def parse_line(raw: bytes, fmt: LineFormat) -> tuple[int, str] | None:
         timestamp = to_millis(parse_iso8601(moment))
     except ValueError:
         raise MalformedLine(f"{fmt.time_field} is not ISO 8601: {moment[:40]!r}") from None
+    if timestamp < 0:
+        raise MalformedLine(f"{fmt.time_field} is before 1970: {moment[:40]!r}")
     rest = {key: value for key, value in document.items() if key not in fmt.drop_fields}
-    message = json.dumps(rest, ensure_ascii=False, separators=(",", ":"))
+    try:
+        message = json.dumps(rest, ensure_ascii=False, separators=(",", ":"))
+    except RecursionError:
+        raise MalformedLine("nested too deeply") from None
     if len(message.encode("utf-8")) + 26 > MAX_BATCH_BYTES:
         raise MalformedLine("larger than the 1 MiB event limit")
     return timestamp, message
@@ -218,7 +234,15 @@ class ShipStats:
     rejected: int = 0
     malformed: int = 0
     errors: int = 0
+    dead_letters: int = 0
+    skipped_files: int = 0
+    #: Bytes of last lines still waiting for their newline.
+    pending_bytes: int = 0
     samples: list[str] = field(default_factory=list)
+    #: Configuration problems (no line has the time field): the run did not do its job.
+    problems: list[str] = field(default_factory=list)
+    #: Where the dead letters went, once there are any.
+    dead_letter_file: str | None = None
 
     def note(self, text: str) -> None:
         """Keep ``text`` as an example unless enough are kept already."""
@@ -227,10 +251,17 @@ class ShipStats:
 
     def summary(self) -> str:
         """One line for the end of a run."""
-        return (
+        text = (
             f"{self.accepted} events accepted in {self.batches} batches from {self.lines} lines; "
             f"{self.malformed} malformed lines, {self.rejected} events rejected by the service"
         )
+        if self.dead_letters:
+            text += f"; {self.dead_letters} lines kept in {self.dead_letter_file}"
+        if self.skipped_files:
+            text += f"; {self.skipped_files} unreadable files skipped"
+        if self.pending_bytes:
+            text += f"; {self.pending_bytes} bytes of unfinished last lines wait for a newline"
+        return text
 
 
 class Shipper:
@@ -277,9 +308,23 @@ class Shipper:
         self.sleep = sleep
         self.should_stop = should_stop
         self.stats = ShipStats()
+        self.dead_letters = DeadLetters(dead_letter_path(self.checkpoint.path))
 
     def run(self) -> ShipStats:
-        """Ship until the files are done (or, following, until asked to stop)."""
+        """Ship until the files are done (or, following, until asked to stop).
+
+        Raises:
+            CheckpointBusy: another shipper holds the checkpoint.
+        """
+        lock = CheckpointLock(self.checkpoint.path)
+        lock.acquire()
+        try:
+            return self._run()
+        finally:
+            self.dead_letters.close()
+            lock.release()
+
+    def _run(self) -> ShipStats:
         while True:
             try:
                 self.ship_once()
@@ -308,6 +353,7 @@ class Shipper:
         gone = [key for key in self.checkpoint.files if key not in seen]
         if gone:
             for key in gone:
+                self._finish_rotated(key, self.checkpoint.files[key])
                 del self.checkpoint.files[key]
             self.checkpoint.save()
 
@@ -318,43 +364,153 @@ class Shipper:
             if not self.follow:  # following, it may still appear
                 log.warning("%s: no such file", path)
             return None
+        except OSError as err:
+            self.stats.skipped_files += 1
+            self.stats.note(f"{path}: skipped, cannot be read ({err.strerror or err})")
+            log.warning("%s: skipped, cannot be read (%s)", path, err.strerror or err)
+            return None
         with handle:
             key = "{0.st_dev}:{0.st_ino}".format(os.fstat(handle.fileno()))
-            start = self._resume_offset(handle, key, path)
-            handle.seek(start)
-            position = start
-            batch = Batch(self.max_batch_bytes, self.max_batch_events)
-            batch_stream = ""
-            for raw in iter(handle.readline, b""):
-                if self.follow and not raw.endswith(b"\n"):
-                    break  # a line still being written: take it on a later pass
-                end = position + len(raw)
-                try:
-                    parsed = parse_line(raw, self.line_format)
-                except MalformedLine as err:
-                    self.stats.malformed += 1
-                    self.stats.note(f"{path}: byte {position}: {err}")
-                    log.warning("%s: byte %d: malformed line skipped: %s", path, position, err)
-                    position = end
-                    continue
-                position = end
-                if parsed is None:
-                    continue
-                self.stats.lines += 1
-                event: LogEvent = {"timestamp": parsed[0], "message": parsed[1]}
-                stream = stream_name(self.stream_prefix, parsed[0])
-                if batch.events and (stream != batch_stream or not batch.fits(event)):
-                    self._send(batch_stream, batch, handle, key, path, end - len(raw))
-                    batch = Batch(self.max_batch_bytes, self.max_batch_events)
-                    if self.should_stop():
+            try:
+                start = self._resume_offset(handle, key, path)
+                if start == 0 and key not in self.checkpoint.files:
+                    problem = self._missing_time_field(handle, path)
+                    if problem:
+                        self.stats.problems.append(problem)
+                        log.error("%s", problem)
                         return key
-                batch.add(event)
-                batch_stream = stream
-            if batch.events:
-                self._send(batch_stream, batch, handle, key, path, position)
-            elif position != start:
-                self._commit(handle, key, path, position)
+                self._ship_from(handle, key, path, start, final=False)
+            except OSError as err:
+                self.stats.skipped_files += 1
+                self.stats.note(f"{path}: stopped reading ({err.strerror or err})")
+                log.warning("%s: stopped reading (%s)", path, err.strerror or err)
         return key
+
+    def _ship_from(
+        self, handle: IO[bytes], key: str | None, path: Path, start: int, *, final: bool
+    ) -> None:
+        """Send the complete lines from ``start`` on (with ``final``, the unfinished last line
+        too: the file will not grow any more); ``key`` None ships without checkpointing."""
+        handle.seek(start)
+        position = start
+        batch = Batch(self.max_batch_bytes, self.max_batch_events)
+        batch_stream = ""
+        offsets: dict[int, int] = {}
+        for raw in iter(handle.readline, b""):
+            if not raw.endswith(b"\n") and not final:
+                self.stats.pending_bytes += len(raw)  # still being written: a later pass
+                break
+            end = position + len(raw)
+            try:
+                parsed = parse_line(raw, self.line_format)
+            except MalformedLine as err:
+                self.stats.malformed += 1
+                self._dead_letter(path, position, str(err), raw)
+                position = end
+                continue
+            if parsed is None:
+                position = end
+                continue
+            self.stats.lines += 1
+            event: LogEvent = {"timestamp": parsed[0], "message": parsed[1]}
+            stream = stream_name(self.stream_prefix, parsed[0])
+            if batch.events and (stream != batch_stream or not batch.fits(event)):
+                self._send(batch_stream, batch, offsets, handle, key, path, position)
+                batch = Batch(self.max_batch_bytes, self.max_batch_events)
+                offsets = {}
+                if self.should_stop():
+                    return
+            batch.add(event)
+            offsets[id(event)] = position
+            batch_stream = stream
+            position = end
+        if batch.events:
+            self._send(batch_stream, batch, offsets, handle, key, path, position)
+        elif position != start:
+            self._commit(handle, key, path, position)
+
+    def _dead_letter(self, path: Path, offset: int | None, reason: str, raw: bytes | str) -> None:
+        where = f"byte {offset}" if offset is not None else "a sent batch"
+        self.stats.note(f"{path}: {where}: {reason}")
+        log.warning("%s: %s: line kept as a dead letter: %s", path, where, reason)
+        self.dead_letters.add(str(path), offset, reason, raw)
+        self.stats.dead_letters += 1
+        self.stats.dead_letter_file = str(self.dead_letters.path)
+
+    def _missing_time_field(self, handle: IO[bytes], path: Path) -> str | None:
+        """A configuration problem when the first JSON lines of a new file all lack the time
+        field (the wrong ``time_field``), else None."""
+        handle.seek(0)
+        seen: dict[str, None] = {}
+        objects = 0
+        for raw in handle.readlines(64 * 1024)[:100]:
+            try:
+                document = json.loads(raw)
+            except (ValueError, RecursionError):
+                continue
+            if not isinstance(document, dict):
+                continue
+            if isinstance(document.get(self.line_format.time_field), str):
+                return None
+            objects += 1
+            seen.update(dict.fromkeys(document))
+        if not objects:
+            return None
+        fields = ", ".join(list(seen)[:8])
+        return (
+            f"{path}: no line has the time field {self.line_format.time_field!r} "
+            f"(fields seen: {fields}); give the field that holds the time with --time-field "
+            "(and leave it out of the message with --drop-field). The file was not shipped and "
+            "stays unread in the checkpoint."
+        )
+
+    def _finish_rotated(self, key: str, state: FileState) -> None:
+        """A checkpointed file no longer among the paths: when it was renamed within its folder
+        (logrotate's ``app.log.1``), send what was added before the rename, as ``tail -F``."""
+        folder = Path(state.path).parent
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return
+        for entry in entries:
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if f"{info.st_dev}:{info.st_ino}" != key or info.st_size <= state.offset:
+                continue
+            try:
+                with open(entry.path, "rb") as handle:
+                    if self._head_matches(handle, state):
+                        log.info("%s: reading the rest of rotated %s", state.path, entry.path)
+                        self._ship_from(handle, None, Path(entry.path), state.offset, final=True)
+            except OSError as err:
+                log.warning("%s: rotated file unreadable (%s)", entry.path, err)
+            return
+
+    def _finish_truncated(self, path: Path, state: FileState) -> None:
+        """A file cut below its checkpoint (``copytruncate``): send the rest from the copy, when
+        one with the same beginning sits in the same folder; else say what may be lost."""
+        for entry in sorted(path.parent.iterdir()):
+            try:
+                if entry == path or not entry.is_file() or entry.stat().st_size < state.offset:
+                    continue
+                with open(entry, "rb") as handle:
+                    if self._head_matches(handle, state):
+                        log.info("%s was truncated: reading the rest from %s", path, entry)
+                        self._ship_from(handle, None, entry, state.offset, final=True)
+                        return
+            except OSError:
+                continue
+        self.stats.note(
+            f"{path}: truncated below its checkpoint (byte {state.offset}) and no copy found: "
+            "lines written between the last pass and the truncation could not be read"
+        )
+
+    @staticmethod
+    def _head_matches(handle: IO[bytes], state: FileState) -> bool:
+        handle.seek(0)
+        return hashlib.sha256(handle.read(state.head_length)).hexdigest() == state.head_sha256
 
     def _resume_offset(self, handle: IO[bytes], key: str, path: Path) -> int:
         state = self.checkpoint.files.get(key)
@@ -363,16 +519,25 @@ class Shipper:
         size = os.fstat(handle.fileno()).st_size
         if size < state.offset:
             log.info("%s is shorter than its checkpoint: reading it from the start", path)
+            self._finish_truncated(path, state)
             return 0
         handle.seek(0)
         head = handle.read(state.head_length)
         if hashlib.sha256(head).hexdigest() != state.head_sha256:
             log.info("%s is not the file in the checkpoint: reading it from the start", path)
+            self._finish_truncated(path, state)  # same file, new beginning: truncated in place
             return 0
         return state.offset
 
     def _send(
-        self, stream: str, batch: Batch, handle: IO[bytes], key: str, path: Path, offset: int
+        self,
+        stream: str,
+        batch: Batch,
+        offsets: dict[int, int],
+        handle: IO[bytes],
+        key: str | None,
+        path: Path,
+        offset: int,
     ) -> None:
         result = put_batch(
             self.group,
@@ -387,12 +552,14 @@ class Shipper:
         self.stats.accepted += result.accepted
         self.stats.rejected += len(result.rejected)
         for rejected in result.rejected:
-            self.stats.note(
-                f"{path}: rejected ({rejected.reason}): {rejected.event['message'][:80]}"
-            )
+            reason = f"refused by the service: {rejected.reason}"
+            self._dead_letter(path, offsets.get(id(rejected.event)), reason, _as_line(rejected))
         self._commit(handle, key, path, offset)
 
-    def _commit(self, handle: IO[bytes], key: str, path: Path, offset: int) -> None:
+    def _commit(self, handle: IO[bytes], key: str | None, path: Path, offset: int) -> None:
+        self.dead_letters.sync()
+        if key is None:
+            return
         resume = handle.tell()
         handle.seek(0)
         head = handle.read(min(offset, HEAD_BYTES))
@@ -404,3 +571,10 @@ class Shipper:
             head_sha256=hashlib.sha256(head).hexdigest(),
         )
         self.checkpoint.save()
+
+
+def _as_line(rejected: Any) -> str:
+    """A refused event as a line that ships again: its message with the time put back."""
+    return json.dumps(
+        {"timestamp": rejected.event["timestamp"], "message": rejected.event["message"]}
+    )

@@ -330,7 +330,7 @@ def _is_botocore_error(err: Exception) -> bool:
     show_default=True,
     help="Events per PutLogEvents call (fewer: smaller resends after a crash).",
 )
-@click.option("--verbose", "-v", is_flag=True, help="Also report file resets and retries.")
+@click.option("--verbose", is_flag=True, help="Also report file resets and retries.")
 @_aws_options
 def ship(
     paths: tuple[Path, ...],
@@ -353,8 +353,10 @@ def ship(
 
     Each line's time field is the event time; the rest of the object is the message, sent to
     stream PREFIX_YYYYMMDD (UTC), created when missing. Progress is checkpointed after each
-    accepted batch: a restart resends at most one batch. Malformed lines are counted, never
-    fatal. PATH can also come from LOG_PATH (several separated by spaces).
+    accepted batch: a restart resends at most one batch. Lines that cannot be sent are counted,
+    reported and kept in a dead-letter file beside the checkpoint (CHECKPOINT stem +
+    .dead.jsonl), never fatal. A file where no line has the time field is an error (exit 2)
+    and is left unread. PATH can also come from LOG_PATH (several separated by spaces).
 
     \b
     Example:
@@ -409,7 +411,9 @@ def ship(
     click.echo(stats.summary(), err=True)
     for sample in stats.samples:
         click.echo(f"  {sample}", err=True)
-    sys.exit(EXIT_OK)
+    for problem in stats.problems:
+        click.echo(f"error: {problem}", err=True)
+    sys.exit(EXIT_ERROR if stats.problems else EXIT_OK)
 
 
 class _StopFlag:

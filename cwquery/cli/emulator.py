@@ -32,6 +32,13 @@ from cwquery.cli.common import EXIT_ERROR
     help='Preload a sample file (JSON lines, plain text, or a {"events": [...]} export). '
     "Repeatable.",
 )
+@click.option(
+    "--input-format",
+    type=click.Choice(["auto", "lines", "export", "s3-export"]),
+    default="auto",
+    show_default=True,
+    help="How --load files are read (as in 'cwquery test --input-format').",
+)
 @click.option("--group", help="Log group that --load writes into (created if missing).")
 @click.option(
     "--stream",
@@ -42,6 +49,7 @@ def emulator(
     port: int,
     region: str,
     load_files: tuple[str, ...],
+    input_format: str,
     group: str | None,
     stream: str | None,
 ) -> None:
@@ -68,7 +76,7 @@ def emulator(
         raise SystemExit(EXIT_ERROR) from err
 
     try:
-        samples = [(path, read_events(path)) for path in load_files]
+        samples = [(path, read_events(path, input_format=input_format)) for path in load_files]
     except EmulatorError as err:
         click.echo(f"error: {err}", err=True)
         raise SystemExit(EXIT_ERROR) from err

@@ -105,16 +105,16 @@ def filter_page(
     index = index_of(group)
     with index.lock:
         index.sync(group.streams)
-        entries = index.entries
-        if next_token is not None:
-            ascending, key = decode_token(next_token, group_id, query)
-            position = bisect_left(entries, key)
-            if not ascending and (position == len(entries) or _key(entries[position]) != key):
-                position -= 1  # the event went away: resume at the one before it
-        else:
-            ascending = query.start_from_head
-            position = _first_position(entries, query, ascending)
-        found, following, scanned = _scan(entries, position, ascending, query, matches, limit)
+        entries = index.entries  # never changed in place: match without holding the lock
+    if next_token is not None:
+        ascending, key = decode_token(next_token, group_id, query)
+        position = bisect_left(entries, key)
+        if not ascending and (position == len(entries) or _key(entries[position]) != key):
+            position -= 1  # the event went away: resume at the one before it
+    else:
+        ascending = query.start_from_head
+        position = _first_position(entries, query, ascending)
+    found, following, scanned = _scan(entries, position, ascending, query, matches, limit)
     page = Page([_event_dict(entry) for entry in found], None, scanned)
     if following is not None:
         page.next_token = encode_token(group_id, query, ascending, following)

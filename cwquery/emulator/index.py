@@ -43,9 +43,10 @@ class GroupIndex:
     """The sorted events of one log group.
 
     Attributes:
-        entries: every event of the group, sorted by :data:`Key`.
-        lock: held while syncing and while a page is read, so concurrent server requests see a
-            consistent list.
+        entries: every event of the group, sorted by :data:`Key`. The list is never changed
+            in place (a sync puts a new one), so a reader can take it under the lock and then
+            match without holding it.
+        lock: held while syncing, so concurrent server requests see a consistent list.
     """
 
     __slots__ = ("_seen", "entries", "lock")
@@ -86,13 +87,10 @@ class GroupIndex:
 
     def _merge(self, added: list[Entry]) -> None:
         added.sort(key=_ORDER)
-        entries = self.entries
-        if not entries or _ORDER(entries[-1]) < _ORDER(added[0]):
-            entries.extend(added)
-        else:
-            # Two sorted runs: timsort merges them in linear time.
-            entries.extend(added)
-            entries.sort(key=_ORDER)
+        entries = self.entries + added  # a new list: readers may still hold the old one
+        if self.entries and _ORDER(self.entries[-1]) >= _ORDER(added[0]):
+            entries.sort(key=_ORDER)  # two sorted runs: timsort merges them in linear time
+        self.entries = entries
 
 
 def index_of(group: Any) -> GroupIndex:

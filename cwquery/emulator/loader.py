@@ -39,14 +39,17 @@ class LoadedEvent:
     stream: str | None = None
 
 
-def read_events(path: str | Path, *, now: int | None = None) -> list[LoadedEvent]:
-    """Read the events of a sample file.
+def read_events(
+    path: str | Path, *, now: int | None = None, input_format: str = "auto"
+) -> list[LoadedEvent]:
+    """Read the events of a sample file (``input_format`` as in
+    :func:`cwquery.sources.read_events`).
 
     Raises:
         EmulatorError: the file cannot be read, or an export entry has no message.
     """
     try:
-        return _timed(list(read_source(path, event_lines=True)), now)
+        return _timed(list(read_source(path, event_lines=True, input_format=input_format)), now)
     except (OSError, SourceError) as err:
         raise EmulatorError(f"cannot read {path}: {err}") from err
 

@@ -14,6 +14,10 @@
 * ``LogStream._send_log_events``: forwards only the matching events;
 * ``LogStream.get_log_events``: ``endTime`` exclusive (D20);
 * ``LogGroup.to_describe_dict``: the real ``metricFilterCount``.
+* ``LogsResponse._dispatch``: every request checked at the edge first
+  (:mod:`cwquery.emulator.requests`), so a malformed one gets the service's 400, not a 500;
+* ``LogsBackend.put_log_events``: ``rejectedLogEventsInfo`` with the service's indexes (the
+  end of the too-old run exclusive, the start of the too-new run inclusive).
 
 Before patching, :func:`check_moto` verifies that every one of them exists with the parameters the
 hooks expect, and :func:`install` refuses (:class:`MotoCompatibilityError`) if moto moved them.
@@ -30,6 +34,7 @@ import contextlib
 import inspect
 import re
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -39,11 +44,12 @@ import moto
 from moto.cloudwatch.models import CloudWatchBackend, cloudwatch_backends
 from moto.logs import models as logs_models
 from moto.logs import utils as logs_utils
+from moto.logs.exceptions import LogsClientError
 from moto.logs.metric_filters import MetricFilters
 from moto.logs.models import LogEvent, LogGroup, LogsBackend, LogStream, logs_backends
 from moto.logs.responses import LogsResponse
 
-from cwquery.emulator import handlers, publishing
+from cwquery.emulator import handlers, publishing, requests
 from cwquery.emulator.errors import (
     FILTER,
     METRIC_FILTER,
@@ -239,7 +245,55 @@ class _Target:
     required: bool = True  # False: added by cwquery, absence is fine
 
 
+def _checked_dispatch(
+    self: LogsResponse, request: Any, full_url: str | None = None, headers: Any = None
+) -> Any:
+    try:
+        cleaned = requests.check_request(request.headers.get("X-Amz-Target"), request.get_data())
+    except LogsClientError as err:
+        return err.code, dict(err.get_headers()), err.get_body()
+    if cleaned is not None:
+        request._cached_data = cleaned  # what moto reads as the body (werkzeug's cache)
+    dispatch: Any = super(LogsResponse, self)._dispatch  # moto's BaseResponse._dispatch
+    return dispatch(request, full_url, headers)
+
+
+def _backend_put_log_events(
+    self: LogsBackend,
+    log_group_name: str,
+    log_stream_name: str,
+    log_events: list[dict[str, Any]],
+) -> Any:
+    token, _moto_info = _ORIGINALS["LogsBackend.put_log_events"](
+        self, log_group_name, log_stream_name, log_events
+    )
+    now = int(time.time() * 1000)
+    oldest, newest = now - 14 * 86_400_000, now + 2 * 3_600_000
+    info: dict[str, int] = {}
+    too_old = [i for i, event in enumerate(log_events) if event["timestamp"] < oldest]
+    too_new = [i for i, event in enumerate(log_events) if event["timestamp"] > newest]
+    if too_old:
+        info["tooOldLogEventEndIndex"] = too_old[-1] + 1
+    if too_new:
+        info["tooNewLogEventStartIndex"] = too_new[0]
+    return token, info
+
+
 _TARGETS = (
+    _Target(
+        "LogsResponse._dispatch",
+        LogsResponse,
+        "_dispatch",
+        _checked_dispatch,
+        ("self", "request", "full_url", "headers"),
+    ),
+    _Target(
+        "LogsBackend.put_log_events",
+        LogsBackend,
+        "put_log_events",
+        _backend_put_log_events,
+        ("self", "log_group_name", "log_stream_name", "log_events"),
+    ),
     _Target("EventMessageFilter", logs_models, "EventMessageFilter", PatternFilter, None),
     _Target("utils.EventMessageFilter", logs_utils, "EventMessageFilter", PatternFilter, None),
     _Target(
@@ -343,7 +397,10 @@ def check_moto() -> list[str]:
     """
     problems = []
     for target in _TARGETS:
-        current = _ORIGINALS.get(target.name, target.owner.__dict__.get(target.attribute, _MISSING))
+        inherited = getattr(target.owner, target.attribute, _MISSING)  # e.g. from BaseResponse
+        current = _ORIGINALS.get(
+            target.name, target.owner.__dict__.get(target.attribute, inherited)
+        )
         if current is _MISSING:
             if target.required:
                 problems.append(f"{_where(target)} is missing")
