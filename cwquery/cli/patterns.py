@@ -4,6 +4,7 @@ patterns, given directly or found in infrastructure code."""
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Sequence
 
@@ -185,6 +186,12 @@ def _collect(
                 f"no such file or folder: {target} (to check it as a pattern, use -e '{target}')"
             )
         else:
+            if _BARE_NAME.fullmatch(target):
+                click.echo(
+                    f"note: no file or folder named {target!r}: checked as a pattern "
+                    f"(-e '{target}' says so and silences this note)",
+                    err=True,
+                )
             patterns.append(target)
     patterns += extra_patterns
     sites = [argument_site(text, number) for number, text in enumerate(patterns, 1)]
@@ -193,6 +200,10 @@ def _collect(
     except OSError as err:
         raise click.UsageError(f"cannot read {err.filename}: {err.strerror}") from None
     return sites + scanned.sites, scanned
+
+
+#: A word that reads like a file or folder name (``infra``, ``cdk.out``, ``my-stack``).
+_BARE_NAME = re.compile(r"[a-z0-9_][a-z0-9_.-]*")
 
 
 def _looks_like_path(text: str) -> bool:

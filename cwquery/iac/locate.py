@@ -273,23 +273,30 @@ def read_yaml(text: str) -> list[Doc]:
         raise SourceError(str(err), 0) from None
     except RecursionError:
         raise SourceError("YAML nested too deeply", 0) from None
+    budget = [2 * len(text) + 1000]  # no text without aliases has more nodes than this
     try:
-        return [_yaml_doc(text, node) for node in nodes if node is not None]
+        return [_yaml_doc(text, node, budget) for node in nodes if node is not None]
     except RecursionError:
         raise SourceError("YAML nested too deeply", 0) from None
 
 
-def _yaml_doc(text: str, node: Any) -> Doc:
+def _yaml_doc(text: str, node: Any, budget: list[int]) -> Doc:
+    budget[0] -= 1
+    if budget[0] < 0:  # aliases of aliases ("billion laughs"): refuse instead of expanding
+        raise SourceError(
+            "YAML aliases expand to more nodes than the file could hold; not read",
+            node.start_mark.index,
+        )
     tag = node.tag if isinstance(node.tag, str) and node.tag.startswith("!") else None
     start = _after_properties(text, node.start_mark.index)
     if isinstance(node, yaml.MappingNode):
         items: dict[str, Doc] = {}
         for key, value in node.value:
             name = key.value if isinstance(key, yaml.ScalarNode) else str(key.value)
-            items[name] = _yaml_doc(text, value)
+            items[name] = _yaml_doc(text, value, budget)
         return DocMap(items, start, tag)
     if isinstance(node, yaml.SequenceNode):
-        return DocList([_yaml_doc(text, item) for item in node.value], start, tag)
+        return DocList([_yaml_doc(text, item, budget) for item in node.value], start, tag)
     kind = _YAML_KINDS.get(node.tag, "str")
     decode = _YAML_DECODERS.get(node.style)
     return DocScalar(node.value, Located(node.value, start, node.end_mark.index, decode), kind, tag)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import sys
 from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -205,14 +206,17 @@ def scan_paths(paths: Iterable[str]) -> ScanResult:
     and dependencies). A file named explicitly is read even when its ending is unknown: as one
     pattern per line. ``-`` reads patterns from standard input."""
     result = ScanResult()
+    seen: set[str] = set()  # a file reached twice (overlapping arguments) is read once
     for path in paths:
         if path == "-":
             result.extend(scan_text(sys.stdin.read(), "<stdin>", "patterns"))
-        elif os.path.isdir(path):
-            for file in _walk(path):
-                result.extend(_scan_file(file, explicit=False))
-        else:
-            result.extend(_scan_file(path, explicit=True))
+            continue
+        files = _walk(path) if os.path.isdir(path) else iter([path])
+        for file in files:
+            real = os.path.realpath(file)
+            if real not in seen:
+                seen.add(real)
+                result.extend(_scan_file(file, explicit=file == path))
     return result
 
 
@@ -231,11 +235,39 @@ def _walk(folder: str) -> Iterator[str]:
 
 
 def _scan_file(path: str, *, explicit: bool) -> ScanResult:
+    """One file; a file that cannot be read (dangling link, link loop, FIFO or device, no
+    permission) is a problem reported for it, and the scan goes on."""
     kind = format_of(path) or ("patterns" if explicit else None)
     if kind is None:
         return ScanResult()
-    text = Path(path).read_text(encoding="utf-8-sig", errors="replace")
+    try:
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            return _unreadable(path, f"not a regular file ({_file_kind(mode)})")
+        text = Path(path).read_text(encoding="utf-8-sig", errors="replace")
+    except OSError as err:
+        reason = "a symbolic link that leads nowhere" if os.path.islink(path) else err.strerror
+        return _unreadable(path, f"cannot be read: {reason or err}")
     return scan_text(text, path, kind)
+
+
+def _unreadable(path: str, message: str) -> ScanResult:
+    source = Source(path, SourceText(""))
+    return ScanResult(problems=[FileProblem(source, 0, message)], files=1)
+
+
+def _file_kind(mode: int) -> str:
+    """
+    >>> _file_kind(stat.S_IFIFO)
+    'a FIFO'
+    """
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a file"
 
 
 def scan_text(text: str, path: str, kind: str | None = None) -> ScanResult:
