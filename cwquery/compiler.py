@@ -91,14 +91,27 @@ class Matcher:
         """Yield, lazily, the events that match: strings, or mappings with a ``"message"``."""
         matches = self.matches
         for event in events:
-            if matches(event if isinstance(event, str) else event["message"]):
+            if isinstance(event, str):
+                message = event
+            elif isinstance(event, Mapping) and isinstance(event.get("message"), str):
+                message = event["message"]
+            else:
+                raise TypeError(
+                    "filter() expects str messages or mappings with a str 'message', "
+                    f"not {_describe(event)}"
+                )
+            if matches(message):
                 yield event
 
     def test(self, messages: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
         """The ``TestMetricFilter`` response for ``messages``: one record per match, in order."""
+        if isinstance(messages, str | bytes):
+            raise TypeError(
+                f"expected an iterable of str messages, not one {type(messages).__name__}"
+            )
         found = []
         for number, message in enumerate(messages, semantics.EVENT_NUMBER_BASE):
-            values = self._extract(message)
+            values = self._extract(expect_message(message, "test_metric_filter()"))
             if values is not None:
                 found.append(
                     {"eventNumber": number, "eventMessage": message, "extractedValues": values}
@@ -116,7 +129,25 @@ def compile(pattern: str | Pattern) -> Matcher:
         return _compile_text(pattern)
     if isinstance(pattern, Pattern):
         return _compile_tree(pattern)
-    raise TypeError(f"expected pattern text or a Pattern, not {type(pattern).__name__}")
+    hint = "; decode the bytes first" if isinstance(pattern, bytes | bytearray) else ""
+    raise TypeError(
+        f"compile() expects the pattern as str (or a parsed Pattern), "
+        f"not {type(pattern).__name__}{hint}"
+    )
+
+
+def expect_message(message: object, where: str) -> str:
+    """``message`` when it is a str; otherwise a TypeError naming the expected type.
+
+    >>> expect_message(b"x", "matches()")
+    Traceback (most recent call last):
+    ...
+    TypeError: matches() expects the message as str, not bytes; decode the bytes first
+    """
+    if isinstance(message, str):
+        return message
+    hint = "; decode the bytes first" if isinstance(message, bytes | bytearray) else ""
+    raise TypeError(f"{where} expects the message as str, not {type(message).__name__}{hint}")
 
 
 @functools.lru_cache(maxsize=_CACHE_SIZE)
@@ -142,7 +173,7 @@ def matches(pattern: str | Pattern, message: str) -> bool:
     >>> matches("?ERROR ?WARN", "WARN low memory")
     True
     """
-    return compile(pattern).matches(message)
+    return compile(pattern).matches(expect_message(message, "matches()"))
 
 
 def test_metric_filter(pattern: str | Pattern, messages: Iterable[str]) -> dict[str, Any]:
@@ -470,3 +501,9 @@ def token_test(op: Operator, literal: Any) -> Callable[[str], bool]:
             return text_matches
         return lambda token: not text_matches(token)
     raise TypeError(f"not a value: {type(literal).__name__}")
+
+
+def _describe(event: object) -> str:
+    if isinstance(event, Mapping):
+        return f"a mapping with keys {sorted(map(str, event))[:5]}"
+    return type(event).__name__

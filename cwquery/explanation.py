@@ -34,7 +34,7 @@ from cwquery.ast import (
     TermKind,
     TermPattern,
 )
-from cwquery.compiler import compile, compile_field_condition, compile_json
+from cwquery.compiler import compile, compile_field_condition, compile_json, expect_message
 from cwquery.delimited import FieldLayout, split_tokens
 from cwquery.hints import prefixed_json
 from cwquery.regex import compile_regex
@@ -106,6 +106,7 @@ def explain(pattern: str | Pattern, message: str) -> Explanation:
       ?WARN: not looked for → ignored
     """
     matcher = compile(pattern)
+    message = expect_message(message, "explain()")
     tree = matcher.pattern
     matched = matcher.matches(message)
     if isinstance(tree, TermPattern):
