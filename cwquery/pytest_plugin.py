@@ -33,15 +33,48 @@ def cwlogs_region() -> str:
     return "us-east-1"
 
 
+#: AWS settings that would send the fixtures' clients elsewhere (a running server, a real
+#: account) or make them read a user's files; the fixtures set them aside unless asked.
+AWS_ENVIRONMENT = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_LOGS",
+    "AWS_ENDPOINT_URL_CLOUDWATCH",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_USE_FIPS_ENDPOINT",
+    "AWS_USE_DUALSTACK_ENDPOINT",
+)
+
+
 @pytest.fixture
-def cwlogs(cwlogs_region: str) -> Iterator[Any]:
-    """A boto3 ``logs`` client talking to the exact emulator (fresh state for each test)."""
+def cwlogs_keep_environment() -> bool:
+    """Override to return True to let the AWS environment (``AWS_ENDPOINT_URL``, profiles…)
+    reach the ``cwlogs`` client; by default the fixtures ignore it."""
+    return False
+
+
+@pytest.fixture
+def cwlogs(cwlogs_region: str, cwlogs_keep_environment: bool) -> Iterator[Any]:
+    """A boto3 ``logs`` client talking to the exact emulator (fresh state for each test),
+    whatever AWS settings the environment holds."""
     import boto3
 
     from cwquery.emulator import mock_logs
 
-    with mock_logs():
-        yield boto3.client("logs", region_name=cwlogs_region)
+    with pytest.MonkeyPatch.context() as patch:
+        if not cwlogs_keep_environment:
+            for name in AWS_ENVIRONMENT:
+                patch.delenv(name, raising=False)
+            patch.setenv("AWS_ACCESS_KEY_ID", "testing")
+            patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        with mock_logs():
+            yield boto3.client("logs", region_name=cwlogs_region)
 
 
 @pytest.fixture

@@ -200,6 +200,15 @@ def call_aws(
                 ) from err
         except (ConnectionError, HTTPClientError) as err:
             code = type(err).__name__
+            unreachable = _unreachable(err)
+            if unreachable:  # nothing listens there, or no such host: retrying cannot help
+                raise AwsQueryError(
+                    f"{operation} failed: cannot connect to {unreachable}; check the endpoint "
+                    "URL (--endpoint-url, AWS_ENDPOINT_URL) and the Region",
+                    code=code,
+                    operation=operation,
+                    attempts=attempt,
+                ) from err
             if botocore_retries or attempt >= policy.max_attempts:
                 raise AwsQueryError(
                     f"{operation} failed after {attempt} attempts: {err}",
@@ -210,6 +219,22 @@ def call_aws(
         pause = policy.delay(attempt)
         log.debug("%s: %s, retrying in %.2f s (attempt %d)", operation, code, pause, attempt)
         policy.sleep(pause)
+
+
+def _unreachable(err: Exception) -> str | None:
+    """``<endpoint> (why)`` when a connection failed for good (refused, unknown host), else
+    None (timeouts and resets are worth retrying)."""
+    kwargs = getattr(err, "kwargs", {}) or {}
+    text = str(kwargs.get("error", "")) + " " + str(err)
+    for marker, why in (
+        ("Connection refused", "connection refused"),
+        ("Name or service not known", "unknown host"),
+        ("nodename nor servname", "unknown host"),
+        ("Temporary failure in name resolution", "unknown host"),
+    ):
+        if marker in text:
+            return f"{kwargs.get('endpoint_url', 'the endpoint')} ({why})"
+    return None
 
 
 @dataclass(frozen=True)

@@ -214,6 +214,9 @@ def filter_command(
         start = (to_millis("now") if end is None else end) - _DEFAULT_SINCE_MS
     events: Iterator[dict[str, Any]]
     out = _Output(style or _OUTPUT_STYLES[output or "text"], False, _COLOR[color])
+    previous: Any = None
+    with contextlib.suppress(ValueError):  # SIGTERM ends like Ctrl-C: the output is closed
+        previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         client = _make_client(region, profile, endpoint_url)
         groups = tuple(_resolve_groups(groups, client))
@@ -254,6 +257,9 @@ def filter_command(
             raise
         out.close()
         _fail(str(err))
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     out.close()
     sys.exit(EXIT_OK if out.count else EXIT_NO)
 
@@ -267,6 +273,10 @@ def _resolve_groups(groups: tuple[str, ...], client: Any) -> list[str]:
     if not any(has_wildcard(group) for group in groups):
         return list(groups)
     return resolve_log_groups(groups, client=client)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def _is_botocore_error(err: Exception) -> bool:
