@@ -38,6 +38,7 @@ from cwquery.ast import (
     TruthTest,
     Value,
 )
+from cwquery.errors import PatternError
 from cwquery.numbers import NUMBER_SYNTAX, js_number_text
 from cwquery.parser import parse, parse_selector
 from cwquery.renderer import render
@@ -248,7 +249,38 @@ def selector_of(json_field: str | Selector) -> Selector:
         return json_field
     if not isinstance(json_field, str):
         raise TypeError(f"a JSON field is a selector string such as '$.a', not {json_field!r}")
-    return parse_selector(json_field)
+    try:
+        return parse_selector(json_field)
+    except PatternError as err:
+        raise _about_selector(err, json_field) from None
+
+
+#: What :func:`parse_selector` puts before the selector it is given.
+_SELECTOR_PREFIX = len("{ ")
+
+
+def _about_selector(err: PatternError, text: str) -> PatternError:
+    """The same error, shown on the selector the caller wrote rather than on the pattern the
+    parser was given (``{ <selector> NOT EXISTS }``).
+
+    >>> try:
+    ...     selector_of("$..x")
+    ... except PatternError as err:
+    ...     print(err.pattern)
+    $..x
+    """
+    offset = min(max(err.offset - _SELECTOR_PREFIX, 0), len(text))
+    message = err.message
+    if err.offset - _SELECTOR_PREFIX >= len(text):
+        message = f"not a complete JSON selector: {err.message}"
+    return type(err)(
+        f"{message} in the JSON field {text!r}",
+        text,
+        offset,
+        length=min(err.length, max(1, len(text) - offset)),
+        hint=err.hint,
+        service_message=err.service_message,
+    )
 
 
 def operator_of(comparison: str) -> Operator:

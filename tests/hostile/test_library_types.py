@@ -36,3 +36,14 @@ def test_right_types_still_work() -> None:
         "x",
         {"message": "x y"},
     ]
+
+
+def test_builder_errors_show_the_selector_that_was_written() -> None:
+    from cwquery import builder
+    from cwquery.errors import PatternError
+
+    with pytest.raises(PatternError) as caught:
+        builder.is_null("status")
+    assert caught.value.pattern == "status"
+    assert "NOT EXISTS" not in str(caught.value)
+    assert "hint: selectors start with '$.': write $.status" in str(caught.value)
