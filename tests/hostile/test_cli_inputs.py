@@ -90,3 +90,12 @@ def test_a_file_given_where_the_pattern_goes_gets_a_hint(tmp_path: Path) -> None
     assert code == 2
     assert "ERROR: No such file or directory" in err
     assert "the pattern comes first" in err
+
+
+def test_emulator_load_takes_the_input_format(tmp_path: Path) -> None:
+    from cwquery.emulator.loader import read_events
+
+    path = tmp_path / "sample.json"
+    path.write_text(json.dumps({"events": [{"message": "ERROR a", "timestamp": 5}]}))
+    assert [e.message for e in read_events(path)] == ["ERROR a"]
+    assert [e.message for e in read_events(path, input_format="lines")] == [path.read_text()]
