@@ -64,3 +64,15 @@ def test_an_invalid_pattern_exits_2_in_fmt_as_everywhere() -> None:
     for command in (["fmt"], ["test"], ["equal", "a"]):  # check reports it as a finding (1)
         result = CliRunner().invoke(main, [*command, "{ $.a = "], input="x\n")
         assert result.exit_code == EXIT_ERROR, (command, result.output)
+
+
+def test_each_short_option_means_one_thing_across_commands() -> None:
+    meanings: dict[str, set[str]] = {}
+    for command in main.commands.values():
+        for param in command.params:
+            for opt in [*param.opts, *param.secondary_opts]:
+                if len(opt) == 2 and opt.startswith("-") and opt not in ("-h",):
+                    meanings.setdefault(opt, set()).add(str(param.name).rstrip("s"))
+    shared = {opt: names for opt, names in meanings.items() if len(names) > 1}
+    assert shared == {}
+    assert meanings["-v"] == {"invert"}
