@@ -483,12 +483,13 @@ class Shipper:
                 with open(entry.path, "rb") as handle:
                     if self._head_matches(handle, state):
                         log.info("%s: reading the rest of rotated %s", state.path, entry.path)
-                        self._ship_from(handle, None, Path(entry.path), state.offset, final=True)
+                        # checkpointed under its key as it goes: a kill here resends one batch
+                        self._ship_from(handle, key, Path(entry.path), state.offset, final=True)
             except OSError as err:
                 log.warning("%s: rotated file unreadable (%s)", entry.path, err)
             return
 
-    def _finish_truncated(self, path: Path, state: FileState) -> None:
+    def _finish_truncated(self, key: str, path: Path, state: FileState) -> None:
         """A file cut below its checkpoint (``copytruncate``): send the rest from the copy, when
         one with the same beginning sits in the same folder; else say what may be lost."""
         for entry in sorted(path.parent.iterdir()):
@@ -498,7 +499,7 @@ class Shipper:
                 with open(entry, "rb") as handle:
                     if self._head_matches(handle, state):
                         log.info("%s was truncated: reading the rest from %s", path, entry)
-                        self._ship_from(handle, None, entry, state.offset, final=True)
+                        self._ship_from(handle, key, entry, state.offset, final=True)
                         return
             except OSError:
                 continue
@@ -519,13 +520,13 @@ class Shipper:
         size = os.fstat(handle.fileno()).st_size
         if size < state.offset:
             log.info("%s is shorter than its checkpoint: reading it from the start", path)
-            self._finish_truncated(path, state)
+            self._finish_truncated(key, path, state)
             return 0
         handle.seek(0)
         head = handle.read(state.head_length)
         if hashlib.sha256(head).hexdigest() != state.head_sha256:
             log.info("%s is not the file in the checkpoint: reading it from the start", path)
-            self._finish_truncated(path, state)  # same file, new beginning: truncated in place
+            self._finish_truncated(key, path, state)  # same file, new beginning: truncated in place
             return 0
         return state.offset
 
