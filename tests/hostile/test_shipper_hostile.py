@@ -197,3 +197,21 @@ def test_the_wrong_time_field_is_a_configuration_error_and_stays_replayable(
     fixed = CliRunner().invoke(ship, [*common, "--time-field", "timestamp"])
     assert fixed.exit_code == 0, fixed.stderr
     assert len(list(filter_events("", GROUP, client=client))) == total
+
+
+def test_copytruncate_with_an_idle_new_file_does_not_resend_the_copy(
+    client: Any, tmp_path: Path, logs: Path
+) -> None:
+    path = logs / "app.log"
+    path.write_text(line(0))
+    make(tmp_path, client).run()
+    with open(path, "a") as out:
+        out.write(line(1))
+    shutil.copyfile(path, logs / "app.log.1")
+    path.write_text("")  # truncated, and nothing written since
+    for _ in range(3):
+        make(tmp_path, client).run()
+    with open(path, "a") as out:
+        out.write(line(2))
+    make(tmp_path, client).run()
+    assert numbers(client) == [0, 1, 2]
