@@ -31,6 +31,7 @@ folder. Unreadable files are warned about and skipped.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fnmatch
 import hashlib
 import json
@@ -210,9 +211,14 @@ def expand_paths(paths: Iterable[str | Path], globs: Sequence[str] = DEFAULT_GLO
     for given in paths:
         path = Path(given)
         if path.is_dir():
+            try:
+                entries = list(os.scandir(path))
+            except OSError as err:
+                log.warning("%s: skipped, cannot be listed (%s)", path, err.strerror or err)
+                continue
             names = sorted(
                 entry.name
-                for entry in os.scandir(path)
+                for entry in entries
                 if entry.is_file()
                 and not entry.name.startswith(".")
                 and any(fnmatch.fnmatch(entry.name, pattern) for pattern in globs)
@@ -359,6 +365,8 @@ class Shipper:
 
     def _ship_file(self, path: Path) -> str | None:
         try:
+            if path.exists() and not path.is_file():  # a FIFO or device would block the read
+                raise OSError(errno.EINVAL, "not a regular file", str(path))
             handle = open(path, "rb")  # noqa: SIM115 - closed below, after the last commit
         except FileNotFoundError:
             if not self.follow:  # following, it may still appear

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import os
 import shutil
 import time
 from pathlib import Path
@@ -215,3 +216,15 @@ def test_copytruncate_with_an_idle_new_file_does_not_resend_the_copy(
         out.write(line(2))
     make(tmp_path, client).run()
     assert numbers(client) == [0, 1, 2]
+
+
+def test_a_fifo_given_as_a_path_is_skipped_not_waited_on(
+    client: Any, tmp_path: Path, logs: Path
+) -> None:
+    fifo = logs / "pipe.log"
+    os.mkfifo(fifo)
+    (logs / "app.log").write_text(line(0))
+    stats = make(tmp_path, client, fifo, logs / "app.log").run()
+    assert numbers(client) == [0]
+    assert stats.skipped_files == 1
+    assert any("pipe.log: skipped, cannot be read (not a regular file)" in s for s in stats.samples)
