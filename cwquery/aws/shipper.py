@@ -499,16 +499,25 @@ class Shipper:
 
     def _finish_truncated(self, key: str, path: Path, state: FileState) -> None:
         """A file cut below its checkpoint (``copytruncate``): send the rest from the copy, when
-        one with the same beginning sits in the same folder; else say what may be lost."""
+        one with the same beginning sits in the same folder; else say what may be lost.
+
+        The copy is checkpointed under its own key as it is sent (a kill resends one batch; a
+        later pass drops the entry once the copy is done), and ``key`` starts again at zero."""
         for entry in sorted(path.parent.iterdir()):
             try:
                 if entry == path or not entry.is_file() or entry.stat().st_size < state.offset:
                     continue
                 with open(entry, "rb") as handle:
-                    if self._head_matches(handle, state):
-                        log.info("%s was truncated: reading the rest from %s", path, entry)
-                        self._ship_from(handle, key, entry, state.offset, final=True)
-                        return
+                    if not self._head_matches(handle, state):
+                        continue
+                    copy_key = "{0.st_dev}:{0.st_ino}".format(os.fstat(handle.fileno()))
+                    if copy_key == key:
+                        continue
+                    done = self.checkpoint.files.get(copy_key)
+                    start = state.offset if done is None else max(done.offset, state.offset)
+                    log.info("%s was truncated: reading the rest from %s", path, entry)
+                    self._ship_from(handle, copy_key, entry, start, final=True)
+                    return
             except OSError:
                 continue
         self.stats.note(
@@ -529,12 +538,14 @@ class Shipper:
         if size < state.offset:
             log.info("%s is shorter than its checkpoint: reading it from the start", path)
             self._finish_truncated(key, path, state)
+            self._commit(handle, key, path, 0)  # the file starts again: so does its entry
             return 0
         handle.seek(0)
         head = handle.read(state.head_length)
         if hashlib.sha256(head).hexdigest() != state.head_sha256:
             log.info("%s is not the file in the checkpoint: reading it from the start", path)
             self._finish_truncated(key, path, state)  # same file, new beginning: truncated in place
+            self._commit(handle, key, path, 0)
             return 0
         return state.offset
 
