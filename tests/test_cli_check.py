@@ -276,7 +276,8 @@ def test_missing_path_is_a_usage_error_not_a_pattern() -> None:
     code, _, err = run("infra/missing.yaml")
     assert code == 2 and "no such file or folder: infra/missing.yaml" in err
     assert "-e 'infra/missing.yaml'" in err
-    assert run("-e", "infra/missing.yaml")[0] == 0  # a term pattern when asked for one
+    code, _, err = run("-e", "infra/missing.yaml")  # read as a term pattern when asked
+    assert code == 1 and "Invalid character(s) in term '/.'" in err
 
 
 def test_stdin_is_a_patterns_file() -> None:
