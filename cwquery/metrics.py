@@ -13,6 +13,7 @@ cwquery.metrics.MetricFilterError: The specified filter pattern does not support
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from cwquery.ast import DelimitedPattern, EllipsisField, JsonPattern, Pattern
 from cwquery.compiler import Matcher, compile
 from cwquery.delimited import FieldLayout
 from cwquery.errors import CWQueryError
-from cwquery.numbers import NUMBER_SYNTAX, parse_number
+from cwquery.numbers import NUMBER_SYNTAX, token_number
 from cwquery.parser import parse_selector
 from cwquery.selectors import has_wildcard_step, selector_function
 
@@ -176,12 +177,15 @@ def _reference(pattern: Pattern, reference: str) -> Callable[[_Context], Any]:
 
 
 def _as_number(value: Any) -> float | None:
+    """A metric value: a JSON number or a text that spells a number; a value that is not
+    finite (a token ``1e999``) publishes nothing, like any other value the service cannot
+    store."""
+    number: float | None = None
     if semantics.is_number(value):
-        return float(value)
-    if type(value) is str:
-        number = parse_number(value.strip())
-        return None if number is None else float(number)
-    return None
+        number = float(value)
+    elif type(value) is str:
+        number = token_number(value.strip())
+    return number if number is not None and math.isfinite(number) else None
 
 
 def _as_text(value: Any) -> str | None:
