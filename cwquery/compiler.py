@@ -253,7 +253,7 @@ def _delimited_pattern(pattern: DelimitedPattern) -> _Compiled:
         values = read(message)
         if values is None:
             return False
-        for test, value in zip(tests, values):  # noqa: B905 - same length by construction
+        for test, value in zip(tests, values):  # noqa: B905, SIM110 - a loop is faster
             if not test(value):
                 return False
         return True

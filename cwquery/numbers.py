@@ -29,11 +29,11 @@ _MAX_EXACT_DIGITS: Final = 20
 def number_value(text: str) -> int | float:
     """The value of a number's text (D30): an int when it is an integer that fits in 64 bits
     (signed, or unsigned when positive), else a double (``inf`` beyond the range)."""
-    if "." not in text and "e" not in text and "E" not in text:
-        if len(text.lstrip("+-")) <= _MAX_EXACT_DIGITS:
-            value = int(text)
-            if _INT64_MIN <= value <= _UINT64_MAX:
-                return value
+    integer = "." not in text and "e" not in text and "E" not in text
+    if integer and len(text.lstrip("+-")) <= _MAX_EXACT_DIGITS:
+        value = int(text)
+        if _INT64_MIN <= value <= _UINT64_MAX:
+            return value
     return float(text)
 
 

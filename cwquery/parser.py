@@ -293,7 +293,7 @@ class _ToAst(Transformer[Token, Any]):
                     _invalid_term('""'),
                     _start(token) + prefix,
                     2,
-                    hint='an empty phrase is not a term; to match every event use an empty '
+                    hint="an empty phrase is not a term; to match every event use an empty "
                     'pattern or " "',
                     service_message=_invalid_term('""'),
                 )

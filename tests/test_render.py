@@ -25,7 +25,7 @@ from cwquery.ast import (
         ('" "', ""),
         ('"ERROR"', "ERROR"),
         ('ERROR   "a b"\t-c ?"d"', 'ERROR "a b" -c ?d'),
-        ('"foo.bar"', "\"foo.bar\""),
+        ('"foo.bar"', '"foo.bar"'),
         ('"say \\"hi\\""', '"say \\"hi\\""'),
         ("request-id", "request -id"),
         ("%a|b%  ", "%a|b%"),
