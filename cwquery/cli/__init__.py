@@ -6,6 +6,7 @@ import click
 
 from cwquery import __version__
 from cwquery.cli import cloudwatch, evaluate, patterns
+from cwquery.cli.conformance import conformance
 from cwquery.cli.emulator import emulator
 from cwquery.cli.playground import playground
 
@@ -24,3 +25,4 @@ main.add_command(emulator)
 main.add_command(cloudwatch.filter_command)
 main.add_command(cloudwatch.ship)
 main.add_command(playground)
+main.add_command(conformance)
