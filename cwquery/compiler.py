@@ -43,11 +43,11 @@ from cwquery.ast import (
     TermPattern,
     TruthTest,
 )
-from cwquery.delimited import PLAIN_TOKEN, FieldLayout, rest_of_message, token_value
+from cwquery.delimited import FieldLayout
 from cwquery.errors import UnsupportedPatternError
 from cwquery.numbers import number_value
 from cwquery.parser import parse
-from cwquery.prefilter import raw_prefilter, required_literals
+from cwquery.prefilter import prefilter_for
 from cwquery.regex import compile_regex
 from cwquery.renderer import render
 from cwquery.selectors import has_wildcard_step, selector_function, single_key
@@ -252,7 +252,7 @@ def _regex_pattern(pattern: RegexPattern) -> _Compiled:
 
 def _json_pattern(pattern: JsonPattern) -> _Compiled:
     predicate = compile_json(pattern.expr)
-    prefilter = raw_prefilter(required_literals(pattern), escapes_possible=True)
+    prefilter = prefilter_for(pattern)
 
     loads = orjson.loads
 
@@ -269,38 +269,22 @@ def _json_pattern(pattern: JsonPattern) -> _Compiled:
 
 
 def _delimited_pattern(pattern: DelimitedPattern) -> _Compiled:
-    """Tokens are found once with ``findall``; only the slots that carry a condition are read.
-    Slots after ``...`` are counted from the end; without ``...`` the last slot takes the rest
-    of the message when there are more tokens than slots (D15)."""
+    """Only the slots that carry a condition are read, through the layout's one reader (D14,
+    D15), so the matcher, ``explain`` and metric values see the same field values."""
     layout = FieldLayout.of(pattern)
     slots = [field for field in pattern.fields if not isinstance(field, EllipsisField)]
-    wanted = len(slots)
-    checks: list[tuple[int, Callable[[str], bool], bool]] = []
-    for index, field in enumerate(slots):
-        if field.condition is None:
-            continue
-        position = index
-        if layout.ellipsis_at is not None and index >= layout.ellipsis_at:
-            position = index - wanted  # counted from the end
-        takes_rest = layout.ellipsis_at is None and index == wanted - 1
-        checks.append((position, compile_field_condition(field.condition), takes_rest))
-    prefilter = raw_prefilter(required_literals(pattern), escapes_possible=False)
-    findall = PLAIN_TOKEN.findall
+    chosen = [index for index, field in enumerate(slots) if field.condition is not None]
+    tests = [compile_field_condition(slots[index].condition) for index in chosen]  # type: ignore[arg-type]
+    read = layout.reader(chosen)
+    prefilter = prefilter_for(pattern)
 
     def matcher(message: str) -> bool:
         if prefilter is not None and not prefilter(message):
             return False
-        found = findall(message)
-        count = len(found)
-        if count < wanted:
+        values = read(message)
+        if values is None:
             return False
-        for position, test, takes_rest in checks:
-            if takes_rest and count > wanted:
-                value = rest_of_message(message, position)
-            else:
-                value = found[position]
-                if value[:1] in _GROUP_OPENERS:
-                    value = token_value(value)
+        for test, value in zip(tests, values):  # noqa: B905, SIM110 - a loop is faster
             if not test(value):
                 return False
         return True
@@ -311,8 +295,9 @@ def _delimited_pattern(pattern: DelimitedPattern) -> _Compiled:
     return matcher, extract
 
 
-_GROUP_OPENERS = frozenset('"[')
-_PLAIN_INTEGER = re.compile(r"-?[1-9][0-9]*")
+#: Integers of at most this many digits are exact doubles (10**15 < 2**53).
+_EXACT_DIGITS = 15
+_PLAIN_INTEGER = re.compile(r"-?[1-9][0-9]{0,14}")
 _NUMBER_STARTS = frozenset("+-0123456789")
 
 _PATTERN_COMPILERS: dict[type[Any], Callable[[Any], _Compiled]] = {
@@ -472,15 +457,17 @@ def token_test(op: Operator, literal: Any) -> Callable[[str], bool]:
         wanted = op is Operator.EQ
         return lambda token: (search(token) is not None) is wanted
     if isinstance(literal, Number):
-        number, text = number_value(literal.text), literal.text
-        parse_number = numbers.parse_number
+        # D30: a token that spells a number is compared as a double, and so is the literal
+        number, text = float(number_value(literal.text)), literal.text
+        token_number = numbers.token_number
         if op.is_relational:
             compare = _RELATIONS[op]
             return lambda token: (
-                (value := parse_number(token)) is not None and compare(value, number)
+                (value := token_number(token)) is not None and compare(value, number)
             )
 
-        # a plain integer token equals a plain integer literal exactly when their texts do
+        # two plain integers short enough to be exact doubles are equal exactly when their texts
+        # are; longer ones can round to the same double
         plain_literal = _PLAIN_INTEGER.fullmatch(text) is not None
 
         def equal(token: str) -> bool:
@@ -489,9 +476,9 @@ def token_test(op: Operator, literal: Any) -> Callable[[str], bool]:
             first = token[:1]
             if first not in _NUMBER_STARTS:  # not a number, and the texts differ
                 return False
-            if plain_literal and first != "0" and token.isdigit():
+            if plain_literal and first != "0" and len(token) <= _EXACT_DIGITS and token.isdigit():
                 return False
-            value = parse_number(token)
+            value = token_number(token)
             return value == number if value is not None else False
 
         return equal if op is Operator.EQ else lambda token: not equal(token)

@@ -1,43 +1,36 @@
 """Space-delimited events: splitting a message into tokens (D14) and lining the tokens up with
-the fields of a pattern (D15, D28).
+the fields of a pattern (D15, D28). The matcher, ``explain`` and metric values all read fields
+through :class:`FieldLayout`, so they cannot disagree on which text a field holds.
 
 >>> split_tokens('127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] "GET / HTTP/1.0" 200')
 ['127.0.0.1', '-', 'frank', '10/Oct/2000:13:25:15 -0700', 'GET / HTTP/1.0', '200']
 >>> layout = FieldLayout(("w1", "w2"), ellipsis_at=None)
->>> layout.assign("ERROR 09/25/2014 12:00:02 Failed to process request")
+>>> layout.assign("ERROR 09/25/2014 12:00:02 Failed to process request\\t\\n")
 [(0, 'ERROR'), (1, '09/25/2014 12:00:02 Failed to process request')]
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from cwquery.ast import DelimitedPattern, EllipsisField
 
+#: D14: the characters that separate tokens (runs of them count as one separator). D15: the rest
+#: of a message taken by the last field carries none of them at its end.
+BLANKS: Final = " \t\r\n"
 
-def split_tokens(message: str) -> list[str]:
-    """The tokens of a message (D14). Runs of spaces and tabs separate tokens; a token that
-    starts with ``"`` or ``[`` runs to the next ``"`` or ``]`` (or to the end of the message when
-    there is none), and the grouping characters are not part of its value."""
-    return [value for _, value in _scan(message)]
-
-
-#: One token (D14): a "group", a [group] (each running to the end when unclosed), or a run of
-#: non-blank characters. Linear: no alternative can backtrack over another. With ``findall``,
-#: a token's value is the one non-empty group of its match (or "" for an empty group).
-TOKEN = re.compile(r'"([^"]*)(?:"|\Z)|\[([^\]]*)(?:\]|\Z)|([^ \t]+)')
-
-
-#: The same tokens as :data:`TOKEN`, matched whole (grouping characters included), for ``findall``
-#: to return plain strings; :func:`token_value` removes the grouping characters.
-PLAIN_TOKEN = re.compile(r'"[^"]*(?:"|\Z)|\[[^\]]*(?:\]|\Z)|[^ \t]+')
+#: One token (D14), grouping characters included: a "group", a [group] (each running to the end
+#: when unclosed), or a run of non-blank characters. Linear: no alternative can backtrack over
+#: another. :func:`token_value` removes the grouping characters.
+TOKEN: Final = re.compile(r'"[^"]*(?:"|\Z)|\[[^\]]*(?:\]|\Z)|[^ \t\r\n]+')
 _CLOSING = {'"': '"', "[": "]"}
 
 
 def token_value(token: str) -> str:
-    """The value of a token matched by :data:`PLAIN_TOKEN`: a group without its characters.
+    """The value of a token matched by :data:`TOKEN`: a group without its characters.
 
     >>> token_value('"GET / HTTP/1.0"'), token_value("[unclosed"), token_value("plain")
     ('GET / HTTP/1.0', 'unclosed', 'plain')
@@ -48,10 +41,25 @@ def token_value(token: str) -> str:
     return token[1:-1] if len(token) > 1 and token[-1] == closing else token[1:]
 
 
-def _scan(message: str) -> list[tuple[int, str]]:
-    """``(start offset, value)`` for every token; the offset is where the token's text begins
-    in the message, grouping character included."""
-    return [(match.start(), match.group(match.lastindex or 0)) for match in TOKEN.finditer(message)]
+def split_tokens(message: str) -> list[str]:
+    """The token values of a message (D14): runs of blanks (space, tab, CR, LF) separate
+    tokens; a token that starts with ``"`` or ``[`` runs to the next ``"`` or ``]`` (or to the
+    end of the message when there is none), and the grouping characters are not part of its
+    value.
+
+    >>> split_tokens('REPORT Duration: 1.5 ms\\t\\n')
+    ['REPORT', 'Duration:', '1.5', 'ms']
+    """
+    return [token_value(token) for token in TOKEN.findall(message)]
+
+
+def rest_of_message(message: str, position: int) -> str:
+    """D15: the message from the first character of token ``position`` (0-based) to its end,
+    without trailing blanks."""
+    for index, match in enumerate(TOKEN.finditer(message)):
+        if index == position:
+            return message[match.start() :].rstrip(BLANKS)
+    raise IndexError(f"the message has no token {position}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,23 +80,52 @@ class FieldLayout:
         ellipsis = [i for i, f in enumerate(pattern.fields) if isinstance(f, EllipsisField)]
         return cls(tuple(slots), ellipsis[0] if ellipsis else None)
 
+    def reader(self, chosen: Sequence[int]) -> Callable[[str], list[str] | None]:
+        """``read(message)``: the values of the ``chosen`` slots (indexes into :attr:`slots`),
+        or ``None`` when the message has fewer tokens than the pattern has slots. Slots after
+        ``...`` are counted from the end; without ``...`` the last slot takes the rest of the
+        message when there are more tokens than slots (D15). The message is split once.
+
+        >>> FieldLayout(("a", "b"), None).reader([1])('x "y z" w ')
+        ['"y z" w']
+        """
+        wanted = len(self.slots)
+        after = self.ellipsis_at
+        positions = [slot if after is None or slot < after else slot - wanted for slot in chosen]
+        rest_slot = wanted - 1 if after is None else -1
+        plan = tuple(zip(positions, [slot == rest_slot for slot in chosen], strict=True))
+        findall = TOKEN.findall
+
+        def read(message: str) -> list[str] | None:
+            found = findall(message)
+            count = len(found)
+            if count < wanted:
+                return None
+            values = []
+            for position, takes_rest in plan:
+                if takes_rest and count > wanted:
+                    values.append(rest_of_message(message, position))
+                else:
+                    token = found[position]
+                    values.append(token_value(token) if token[:1] in _CLOSING else token)
+            return values
+
+        return read
+
+    def positions(self, token_count: int) -> list[int]:
+        """The 0-based token position of each slot in a message of ``token_count`` tokens."""
+        if self.ellipsis_at is None:
+            return list(range(len(self.slots)))
+        after = len(self.slots) - self.ellipsis_at
+        return list(range(self.ellipsis_at)) + list(range(token_count - after, token_count))
+
     def assign(self, message: str) -> list[tuple[int, str]] | None:
         """``(token position, value)`` for each slot, or ``None`` when the message has too few
-        tokens. Without ``...``, the last slot takes the rest of the message verbatim (D15)."""
-        tokens = _scan(message)
-        count, wanted = len(tokens), len(self.slots)
-        if count < wanted:
+        tokens (the values :meth:`reader` gives for every slot)."""
+        values = self.reader(range(len(self.slots)))(message)
+        if values is None:
             return None
-        if self.ellipsis_at is None:
-            if count == wanted or wanted == 0:
-                return [(position, value) for position, (_, value) in enumerate(tokens[:wanted])]
-            head = [(position, value) for position, (_, value) in enumerate(tokens[: wanted - 1])]
-            rest_start = tokens[wanted - 1][0]
-            return [*head, (wanted - 1, message[rest_start:])]
-        before = self.ellipsis_at
-        after = wanted - before
-        chosen = list(range(before)) + list(range(count - after, count))
-        return [(position, tokens[position][1]) for position in chosen]
+        return list(zip(self.positions(len(TOKEN.findall(message))), values, strict=True))
 
     def values_by_position(self, message: str) -> dict[int, str] | None:
         """Every token's value by 0-based position (a slot that takes the rest of the message
@@ -118,13 +155,4 @@ class FieldLayout:
 
     def names_by_position(self, token_count: int) -> dict[int, str | None]:
         """The slot name at each token position, for a message of ``token_count`` tokens."""
-        if self.ellipsis_at is None:
-            return dict(enumerate(self.slots))
-        after = len(self.slots) - self.ellipsis_at
-        positions = list(range(self.ellipsis_at)) + list(range(token_count - after, token_count))
-        return dict(zip(positions, self.slots, strict=True))
-
-
-def rest_of_message(message: str, position: int) -> str:
-    """The message verbatim from the start of token ``position`` (0-based) to its end (D15)."""
-    return message[_scan(message)[position][0] :]
+        return dict(zip(self.positions(token_count), self.slots, strict=True))

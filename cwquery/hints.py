@@ -39,7 +39,7 @@ _LOGICAL_WORDS = {"AND": "&&", "OR": "||"}
 _CLOSERS = frozenset(("}", "]", ")", ",", "&&", "||", "&", "|"))
 _NAME = re.compile(r"[A-Za-z0-9_@-]+")
 _BARE_VALUE_CHARACTERS = frozenset(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.*:/@+-"
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.*:/+-"
 )
 
 
@@ -171,8 +171,8 @@ def hint_for(text: str, offset: int, found: str, expected: set[str], start: str)
         return 'the value is missing: write a number, a "string", * or a %regex% after the operator'
     if "BARE_VALUE" in expected or (offset > 0 and text[offset - 1] in _BARE_VALUE_CHARACTERS):
         return (
-            "unquoted values may contain only letters, digits and _ . * : / @ + -; "
-            'put other values in double quotes: "value"'
+            "unquoted values may contain only letters, digits and _ . * : / + -; "
+            'put other values (an e-mail address with @ too) in double quotes: "value"'
         )
     if start == "delimited_pattern" and found == "(":
         return "parentheses are not allowed in a space-delimited field; && binds tighter than ||"

@@ -13,6 +13,7 @@ cwquery.metrics.MetricFilterError: The specified filter pattern does not support
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from cwquery.ast import DelimitedPattern, EllipsisField, JsonPattern, Pattern
 from cwquery.compiler import Matcher, compile
 from cwquery.delimited import FieldLayout
 from cwquery.errors import CWQueryError
-from cwquery.numbers import NUMBER_SYNTAX, parse_number
+from cwquery.numbers import NUMBER_SYNTAX, token_number
 from cwquery.parser import parse_selector
 from cwquery.selectors import has_wildcard_step, selector_function
 
@@ -216,7 +217,7 @@ def _as_number(value: Any) -> float | None:
     within ±2^360. Booleans, null, objects and arrays are not numbers."""
     parsed = value if semantics.is_number(value) else None
     if type(value) is str:
-        parsed = parse_number(value)
+        parsed = token_number(value)
     if parsed is None:
         return None
     try:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+import string
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -106,6 +107,7 @@ parenthesis with \\x28 or \\x29, and alternatives with | at the top level
     if not stripped:
         return MatchAll()
     start = _START_RULES.get(stripped[0], _DEFAULT_START)
+    _check_leading_blanks(text, stripped, start)
     _check_closing_bracket(text, stripped, start)
     try:
         pattern: Pattern = _parser().parse(text, start=start)  # type: ignore[assignment]
@@ -146,6 +148,22 @@ def _parser() -> Lark:
         start=[*_START_RULES.values(), _DEFAULT_START],
         transformer=_ToAst(),
         maybe_placeholders=True,
+    )
+
+
+def _check_leading_blanks(text: str, stripped: str, start: str) -> None:
+    """D1: blanks may lead a term pattern, but not a pattern whose first non-blank character is
+    ``{``, ``[`` or ``%`` (the service rejects `` {$.ThisFlag IS TRUE}``)."""
+    if start == _DEFAULT_START or not text[0].isspace():
+        return
+    blanks = len(text) - len(text.lstrip())
+    raise PatternSyntaxError(
+        f"a pattern that starts with {stripped[0]!r} cannot begin with blanks",
+        text,
+        0,
+        length=blanks,
+        hint=f"remove the leading blanks: {stripped[:40]}",
+        service_message=GENERIC_SERVICE_MESSAGE,
     )
 
 
@@ -269,6 +287,16 @@ class _ToAst(Transformer[Token, Any]):
         prefix = 0 if kind is TermKind.REQUIRED else 1
         body = token.value[prefix:]
         if quoted:
+            if body == '""':
+                raise _Problem(
+                    PatternSyntaxError,
+                    _invalid_term('""'),
+                    _start(token) + prefix,
+                    2,
+                    hint="an empty phrase is not a term; to match every event use an empty "
+                    'pattern or " "',
+                    service_message=_invalid_term('""'),
+                )
             return Term(_unquote(body), kind, quoted=True, span=_span(token))
         _check_bare_term(body, _start(token) + prefix)
         return Term(body, kind, quoted=False, span=_span(token))
@@ -390,18 +418,18 @@ def _check_separated(before: Token, after: Token) -> None:
     )
 
 
+#: D5: the characters of a bare (unquoted) term.
+BARE_TERM_CHARACTERS = frozenset(string.ascii_letters + string.digits + "_")
+
+
+def _invalid_term(chars: str) -> str:
+    """D17: the service's text names the offending characters, not the whole term."""
+    return f"Invalid character(s) in term '{chars}'"
+
+
 def _check_bare_term(body: str, offset: int) -> None:
-    """Bare terms: printable ASCII only (D5), and never a ``%regex%`` among other terms (D6)."""
-    for index, char in enumerate(body):
-        if not (33 <= ord(char) <= 126):
-            raise _Problem(
-                PatternSyntaxError,
-                f"Invalid character(s) in term '{body}'",
-                offset + index,
-                hint=hints.typographic_quote(body)
-                or "quote terms that contain characters other than ASCII letters and digits",
-                service_message=f"Invalid character(s) in term '{body}'",
-            )
+    """Bare terms: letters, digits and ``_`` only (D5), and never a ``%regex%`` among other
+    terms (D6)."""
     if len(body) >= 2 and body.startswith("%") and body.endswith("%"):
         raise _Problem(
             PatternSyntaxError,
@@ -411,6 +439,18 @@ def _check_bare_term(body: str, offset: int) -> None:
             hint="a regex pattern must be the whole pattern; to search for the text itself, "
             f'quote it: "{body}"',
         )
+    bad = [index for index, char in enumerate(body) if char not in BARE_TERM_CHARACTERS]
+    if bad:
+        chars = "".join(dict.fromkeys(body[index] for index in bad))
+        raise _Problem(
+            PatternSyntaxError,
+            _invalid_term(chars),
+            offset + bad[0],
+            hint=hints.typographic_quote(body)
+            or "an unquoted term holds only letters, digits and '_': put the term in double "
+            f'quotes, "{body}"',
+            service_message=_invalid_term(chars),
+        )
 
 
 def _regex(token: Token) -> Regex:
@@ -418,16 +458,13 @@ def _regex(token: Token) -> Regex:
     try:
         check_regex(source)
     except RegexProblem as problem:
-        bad_character = "not allowed" in problem.message
         raise _Problem(
             RegexError,
             problem.message,
             _start(token) + 1 + problem.index,
             hint=problem.hint,
             service_message=(
-                f"Invalid character(s) in term '{token.value}'"
-                if bad_character
-                else GENERIC_SERVICE_MESSAGE
+                _invalid_term(problem.chars) if problem.chars else GENERIC_SERVICE_MESSAGE
             ),
         ) from None
     return Regex(source, span=_span(token))

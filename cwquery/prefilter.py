@@ -72,6 +72,21 @@ def _field_literals(node: Node) -> frozenset[str]:
     return frozenset()
 
 
+def prefilter_for(pattern: JsonPattern | DelimitedPattern) -> Callable[[str], bool] | None:
+    """The raw-text rejection of a pattern (D32: a fast path, checked against the reference
+    interpretation): ``test(message)`` is False only for messages the pattern cannot match;
+    ``None`` when the pattern needs no literal. Every matcher (and any other reader of raw
+    messages) takes its rejection rule from here.
+
+    >>> from cwquery import parse
+    >>> test = prefilter_for(parse("[a, b = ERROR*]"))
+    >>> test("x ERROR y"), test("x WARN y")
+    (True, False)
+    """
+    escapes = isinstance(pattern, JsonPattern)  # JSON can spell any character as an escape
+    return raw_prefilter(required_literals(pattern), escapes_possible=escapes)
+
+
 def raw_prefilter(
     literals: frozenset[str], *, escapes_possible: bool
 ) -> Callable[[str], bool] | None:

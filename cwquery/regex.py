@@ -1,15 +1,21 @@
-"""CloudWatch's regex dialect: which ``%…%`` bodies are valid, and their RE2 equivalent.
+"""CloudWatch's regex dialect: which ``%…%`` bodies are valid, their RE2 equivalent, and the one
+RE2 program that both validates and runs each of them.
 
 The dialect (spec §3, decision D19) allows ASCII letters and digits, the symbols ``: _ # = @ / ;
 , -``, a literal space, the operators ``^ $ ? [ ] { } | \\ * + .``, the classes ``\\d \\D \\s \\S
-\\w \\W`` and ``\\xhh``. There are no groups, so no back-references, and every such expression runs
-in linear time on RE2 (D23).
+\\w \\W`` and ``\\xhh``. There are no groups, so no back-references. A body is valid only when RE2
+compiles it within :data:`MAX_PROGRAM_SIZE` instructions (D31), and the program RE2 built while
+checking it is the one that searches (D23): validation and evaluation cannot disagree.
 
 >>> check_regex(r"10\\.0\\.0\\.[1-9]")
 >>> check_regex("a(b)")
 Traceback (most recent call last):
 ...
 cwquery.regex.RegexProblem: (1, "'(' is not allowed in a regex")
+>>> check_regex("a*+")
+Traceback (most recent call last):
+...
+cwquery.regex.RegexProblem: (1, 'invalid regex: bad repetition operator: *+')
 >>> to_re2(r"^x\\s{,2}y")
 '^x[\\\\t\\\\n ]{0,2}y'
 """
@@ -17,29 +23,40 @@ cwquery.regex.RegexProblem: (1, "'(' is not allowed in a regex")
 from __future__ import annotations
 
 import functools
-import re
 import string
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 LITERAL_CHARACTERS = frozenset(string.ascii_letters + string.digits + ":_#=@/;,- ")
 OPERATOR_CHARACTERS = frozenset("^$?[]{}|\\*+.")
 CLASS_ESCAPES = frozenset("dDsSwW")
 _HEX = frozenset(string.hexdigits)
-_OPEN_LOWER_BOUND = re.compile(r"\{,")
 
-#: What ``\s`` means in CloudWatch: tab, space and newline (RE2's ``\s`` also takes \f and \r).
+#: What ``\\s`` means in CloudWatch: tab, space and newline (RE2's ``\\s`` also takes \\f and \\r).
 _SPACE_CLASS = "\\t\\n "
+#: Its complement, as members of a character class, so ``\\S`` and ``[\\S]`` agree.
+_NOT_SPACE_CLASS = "\\x00-\\x08\\x0b-\\x1f!-\\x{10FFFF}"
+
+#: D31: the memory RE2 may use for one compiled regex (its program and its DFA caches).
+RE2_MAX_MEM: Final = 8 << 20
+#: D31: the largest program (in RE2 instructions) a regex may compile to. When RE2's DFA gives
+#: up on a regex, it searches with an automaton whose cost per character grows with the program
+#: size; this bound keeps the worst search within a small constant times the text's length.
+MAX_PROGRAM_SIZE: Final = 1000
 
 
 class RegexProblem(ValueError):
-    """A regex body outside the dialect: ``args == (index in the body, message)``; ``hint``."""
+    """A regex body outside the dialect: ``args == (index in the body, message)``; ``hint``;
+    ``chars``: the offending characters when the problem is a character outside the dialect."""
 
-    def __init__(self, index: int, message: str, hint: str | None = None) -> None:
+    def __init__(
+        self, index: int, message: str, hint: str | None = None, chars: str | None = None
+    ) -> None:
         super().__init__(index, message)
         self.index = index
         self.message = message
         self.hint = hint
+        self.chars = chars
 
 
 def check_regex(source: str) -> None:
@@ -58,16 +75,12 @@ def check_regex(source: str) -> None:
             raise RegexProblem(
                 index,
                 f"{char!r} is not allowed in a regex",
-                "allowed: letters, digits, space, : _ # = @ / ; , - and the operators "
+                chars=char,
+                hint="allowed: letters, digits, space, : _ # = @ / ; , - and the operators "
                 "^ $ ? [ ] { } | \\ * + . ; write other ASCII characters as \\xhh",
             )
         index += 1
-    try:
-        re.compile(_open_lower_bounds(source))
-    except re.error as err:
-        raise RegexProblem(
-            min(err.pos or 0, len(source) - 1), f"invalid regex: {err.msg}"
-        ) from None
+    program(source)
 
 
 def _parenthesis(index: int, char: str) -> RegexProblem:
@@ -76,6 +89,7 @@ def _parenthesis(index: int, char: str) -> RegexProblem:
         f"{char!r} is not allowed in a regex",
         "CloudWatch regexes have no groups, and escaping does not help: match a literal "
         "parenthesis with \\x28 or \\x29, and alternatives with | at the top level",
+        chars=char,
     )
 
 
@@ -106,11 +120,6 @@ def _check_escape(source: str, index: int) -> int:
     )
 
 
-def _open_lower_bounds(source: str) -> str:
-    """``{,n}`` means ``{0,n}`` in CloudWatch; RE2 and Python need the 0 written."""
-    return _OPEN_LOWER_BOUND.sub("{0,", source)
-
-
 def to_re2(source: str) -> str:
     """Translate a valid body to RE2 syntax with the same meaning."""
     out: list[str] = []
@@ -122,8 +131,8 @@ def to_re2(source: str) -> str:
             following = source[index + 1]
             if following == "s":
                 out.append(_SPACE_CLASS if in_class else f"[{_SPACE_CLASS}]")
-            elif following == "S" and not in_class:
-                out.append(f"[^{_SPACE_CLASS}]")
+            elif following == "S":
+                out.append(_NOT_SPACE_CLASS if in_class else f"[{_NOT_SPACE_CLASS}]")
             else:
                 width = 4 if following == "x" else 2
                 out.append(source[index : index + width])
@@ -153,12 +162,46 @@ def to_re2(source: str) -> str:
 
 
 @functools.lru_cache(maxsize=1024)
-def compile_regex(source: str) -> Callable[[str], Any]:
-    """``search(text) -> match or None`` for a valid body, on RE2: linear time whatever the
-    input (D23). Text that cannot be encoded (lone surrogates) is searched with them replaced."""
-    import re2  # imported on first use: parsing and checking need no regex engine
+def program(source: str) -> Any:
+    """The RE2 program of a body that passed the character check (D31), built once: raises
+    :class:`RegexProblem` when RE2 refuses it or it is larger than :data:`MAX_PROGRAM_SIZE`."""
+    import re2  # imported on first use: only regexes need the engine
 
-    program_search = re2.compile(to_re2(source)).search
+    options = re2.Options()
+    options.max_mem = RE2_MAX_MEM
+    options.log_errors = False
+    try:
+        compiled = re2.compile(to_re2(source), options)
+    except re2.error as err:
+        reason = str(err.args[0].decode() if err.args and isinstance(err.args[0], bytes) else err)
+        raise RegexProblem(_where(source, reason), f"invalid regex: {reason}") from None
+    if compiled.programsize > MAX_PROGRAM_SIZE:
+        raise RegexProblem(
+            0,
+            f"the regex compiles to {compiled.programsize} RE2 instructions; "
+            f"the limit is {MAX_PROGRAM_SIZE}",
+            "large repeat counts ({1000}) and repeated '.' or classes make big programs; "
+            "use smaller counts, or + and *",
+        )
+    return compiled
+
+
+def _where(source: str, reason: str) -> int:
+    """Where in the body RE2's complaint (``'bad repetition operator: *+'``) points, else 0."""
+    _, _, culprit = reason.rpartition(": ")
+    index = source.find(culprit) if culprit else -1
+    return max(index, 0)
+
+
+def compile_regex(source: str) -> Callable[[str], Any]:
+    """``search(text) -> match or None`` for a valid body, on the RE2 program that validated it:
+    linear time whatever the input (D23, D31). Text that cannot be encoded (lone surrogates) is
+    searched with them replaced.
+
+    >>> compile_regex(r"\\S")(" \\t\\n") is None, compile_regex(r"[\\S]")("\\r") is not None
+    (True, True)
+    """
+    program_search = program(source).search
 
     def search(text: str) -> Any:
         try:

@@ -19,6 +19,7 @@ from typing import Any, Final, NamedTuple
 import orjson
 
 from cwquery.ast import TermKind, TermPattern
+from cwquery.numbers import json_number
 
 #: D16: TestMetricFilter numbers matching messages from 1.
 EVENT_NUMBER_BASE: Final = 1
@@ -46,8 +47,12 @@ NOT_JSON: Final = _Sentinel("NOT_JSON")
 def load_json_event(message: str) -> Any:
     """D10: the trimmed message must be, whole, one JSON object; else :data:`NOT_JSON`.
 
-    Duplicate keys: the last wins. Integers beyond 64 bits become floats (as orjson reads
-    them), and :func:`number_value` reads literals the same way, so both sides agree.
+    Duplicate keys: the last wins. Numbers are read as orjson reads them (D30): integers
+    beyond 64 bits become doubles, and a number beyond the double range makes the message not
+    JSON; :func:`cwquery.numbers.number_value` reads literals the same way.
+
+    >>> load_json_event('{"a": 1e999}') is NOT_JSON, load_json_event('{"a": %s}' % ("9" * 30))
+    (True, {'a': 1e+30})
     """
     try:
         document = orjson.loads(message)
@@ -58,12 +63,18 @@ def load_json_event(message: str) -> Any:
 
 def load_json_fallback(message: str) -> Any:
     """What :func:`load_json_event` reads when orjson refuses the text: the standard library
-    reads some such texts (lone surrogates); it gives up with RecursionError on absurd nesting,
-    which then counts as not JSON. Returns the document, or :data:`NOT_JSON`."""
+    reads some such texts (lone surrogates), with numbers read as orjson reads them (D30); it
+    gives up with RecursionError on absurd nesting, which then counts as not JSON. Returns the
+    document, or :data:`NOT_JSON`."""
     if not message.lstrip().startswith("{"):
         return NOT_JSON
     try:
-        return json.loads(message, parse_constant=_reject_constant)
+        return json.loads(
+            message,
+            parse_constant=_reject_constant,
+            parse_int=json_number,
+            parse_float=json_number,
+        )
     except (ValueError, RecursionError):
         return NOT_JSON
 

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from cwquery.cli import main
 from cwquery.cli.patterns import check, fmt
 from cwquery.iac.lint import RULES
+from cwquery.parser import parse
 
 ROOT = Path(__file__).parent.parent
 INFRA = ROOT / "examples" / "infra"
@@ -276,7 +277,8 @@ def test_missing_path_is_a_usage_error_not_a_pattern() -> None:
     code, _, err = run("infra/missing.yaml")
     assert code == 2 and "no such file or folder: infra/missing.yaml" in err
     assert "-e 'infra/missing.yaml'" in err
-    assert run("-e", "infra/missing.yaml")[0] == 0  # a term pattern when asked for one
+    code, _, err = run("-e", "infra/missing.yaml")  # read as a term pattern when asked
+    assert code == 1 and "Invalid character(s) in term '/.'" in err
 
 
 def test_stdin_is_a_patterns_file() -> None:
@@ -360,3 +362,15 @@ def test_check_runs_as_a_program() -> None:
         check=False,
     )
     assert done.returncode == 0 and done.stdout.count("::notice") == 3
+
+
+def test_fmt_never_prints_a_canonical_form_over_the_length_limit() -> None:
+    compact = "{" + "&&".join(f"$.a{i}=1" for i in range(100)) + "}"
+    assert len(compact) <= 1024 < len(str(parse(compact)))
+    result = CliRunner().invoke(fmt, [compact])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "over the service's limit of 1024" in result.stderr
+    result = CliRunner().invoke(fmt, ["--check", "-e", compact])
+    assert result.exit_code == 1 and "over the service's limit of 1024" in result.output
+    short = "{" + "&&".join(f"$.a{i}=1" for i in range(10)) + "}"
+    assert CliRunner().invoke(fmt, [short]).stdout.strip() == str(parse(short))

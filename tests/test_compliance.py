@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -45,10 +46,55 @@ def test_file_follows_the_schema(path: Path) -> None:
     jsonschema.validate(json.loads(path.read_text(encoding="utf-8")), SCHEMA)
 
 
+def cited_examples(texts: list[str]) -> set[int]:
+    """The §9 example numbers that case comments cite as ``#N`` (``#21`` is not ``#2``).
+
+    >>> sorted(cited_examples(["§9 #21 and #2, #19 (not #190)"]))
+    [2, 19, 21, 190]
+    """
+    return {int(number) for text in texts for number in EXAMPLE_REFERENCE.findall(text)}
+
+
+EXAMPLE_REFERENCE = re.compile(r"#([0-9]+)(?![0-9])")
+
+
+def _comments() -> list[str]:
+    found = []
+    for path in suite_files():
+        for group in json.loads(path.read_text(encoding="utf-8"))["groups"]:
+            found += [case.get("comment", "") for case in group["cases"]]
+    return found
+
+
 def test_every_worked_example_of_the_spec_is_in_the_suite() -> None:
-    text = "".join(p.read_text(encoding="utf-8") for p in SUITE.glob("*.json"))
-    missing = [n for n in range(1, 74) if f"#{n}" not in text.replace("#" + str(n) + "0", "")]
+    missing = sorted(set(range(1, 74)) - cited_examples(_comments()))
     assert not missing, f"spec §9 examples without a compliance case: {missing}"
+
+
+def test_removing_an_example_is_detected() -> None:
+    comments = [re.sub(r"#2(?![0-9])", "", c) for c in _comments()]
+    assert 2 not in cited_examples(comments)
+    assert {21, 22, 23} <= cited_examples(comments)
+
+
+SOURCES = (SUITE.parent.parent / "docs" / "sources.md").read_text(encoding="utf-8")
+SEMANTICS = (SUITE.parent.parent / "docs" / "semantics.md").read_text(encoding="utf-8")
+EVIDENCE_OF = {"D": "decision", "I": "service-observed", "W": "service-observed"}
+EVIDENCE_OF |= {"R": "service-observed", "O": "service-observed", "S": "documented"}
+OBSERVED_TOOLING = {"S11", "S13"}  # CDK's assumptions and LocalStack's recordings against AWS
+
+
+@pytest.mark.parametrize(("messages", "case"), list(_cases()))
+def test_case_evidence_is_listed(messages: list[str], case: dict[str, Any]) -> None:
+    source = case["source"]
+    expected = EVIDENCE_OF[source[0]]
+    if source in OBSERVED_TOOLING:
+        expected = "service-observed"
+    assert case["evidence"] == expected
+    if source.startswith("D"):
+        assert f"| {source} |" in SEMANTICS, f"{source} is not a decision of docs/semantics.md"
+    else:
+        assert f"| **{source}** |" in SOURCES, f"{source} is not listed in docs/sources.md"
 
 
 @pytest.mark.parametrize(("messages", "case"), list(_cases()))

@@ -104,9 +104,11 @@ def test_hints_for_common_mistakes(text: str, hint_part: str) -> None:
             "If a filter pattern starts with '{' it must end with '}'",
         ),
         ("[a, ..., b, ...]", PatternLimitError, "Duplicate field '...'"),
-        ("%something!%", RegexError, "Invalid character(s) in term '%something!%'"),
-        ("“ERROR”", PatternSyntaxError, "Invalid character(s) in term '“ERROR”'"),
-        ("[a = %(x)%]", RegexError, "Invalid character(s) in term '%(x)%'"),
+        ("%something!%", RegexError, "Invalid character(s) in term '!'"),  # D17
+        ("“ERROR”", PatternSyntaxError, "Invalid character(s) in term '“”'"),
+        ("[a = %(x)%]", RegexError, "Invalid character(s) in term '('"),
+        ('""', PatternSyntaxError, "Invalid character(s) in term '\"\"'"),  # D2
+        ("?Status: timeout", PatternSyntaxError, "Invalid character(s) in term ':'"),  # D5
         ("{ $.a == 1 }", PatternSyntaxError, "Invalid filter pattern"),
     ],
 )

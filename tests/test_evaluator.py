@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import tracemalloc
+import warnings
 from collections.abc import Iterator
 
 import pytest
@@ -175,3 +176,14 @@ def test_pathological_regexes_finish_on_a_megabyte() -> None:
     assert not matches("%a*a*a*a*a*a*a*a*b%", message)
     assert not matches("%^.*.*.*.*=.*$%", message)
     assert matches("%a{2,}\\x21$%", message)
+
+
+def test_regex_problems_are_pattern_errors_and_never_warnings() -> None:  # D31
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert matches("%[[:alpha:]]%", "x")
+        for bad in ("%a*+%", "%a{1001}%", "%[[:foo:]]%", "%.{1000}.{1000}.{1000}z%"):
+            with pytest.raises(cwquery.PatternError) as info:
+                cwquery.parse(bad)
+            assert info.value.code == "invalid-regex"
+    assert matches("%a{9999999999}%", "a{9999999999}")  # no OverflowError from parse

@@ -59,14 +59,9 @@ def test_hyphen_after_a_prefix_keeps_the_prefix_in_the_advice() -> None:
     assert dash.offset == 4 and dash.hint == 'to search for the text, quote it: ?"foo-bar"'
 
 
-def test_other_punctuation_is_flagged_at_the_character() -> None:
-    assert codes("ERROR: /api/v1 user@example") == [
-        ("unquoted-punctuation", 5),
-        ("unquoted-punctuation", 7),
-        ("unquoted-punctuation", 19),
-    ]
-    (found,) = lint("-x.y")
-    assert found.offset == 2 and found.hint == 'quote it: -"x.y"'
+def test_other_punctuation_is_a_parse_error_not_a_warning() -> None:  # D5
+    with pytest.raises(PatternError, match=r"Invalid character\(s\) in term ':'"):
+        lint("ERROR: /api/v1")
 
 
 @pytest.mark.parametrize(

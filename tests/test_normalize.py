@@ -32,9 +32,9 @@ EQUAL = [
     ("[a, b = 1 || b = 2, ...]", "[a, b = 2 || b = 1, ...]"),
     ("[a = x* && a != xy]", '[a != "xy" && a = "x*"]'),
     ("", '" "'),
-    ("%a|b%", " %a|b% "),
+    ("%a|b%", "%a|b% "),
     ('" " ?x', '" " " "'),  # a blank phrase next to other items is searched for (D2)
-    ('?""', '?"" ?""'),
+    ('?"x"', '?"x" ?"x"'),
 ]
 
 DIFFERENT = [

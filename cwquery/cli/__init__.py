@@ -8,6 +8,7 @@ from cwquery import __version__
 from cwquery.cli import cloudwatch, evaluate, patterns
 from cwquery.cli.backtest import backtest_command
 from cwquery.cli.common import Group
+from cwquery.cli.conformance import conformance
 from cwquery.cli.emulator import emulator
 from cwquery.cli.playground import playground
 
@@ -32,3 +33,4 @@ main.add_command(cloudwatch.filter_command)
 main.add_command(cloudwatch.ship)
 main.add_command(playground)
 main.add_command(backtest_command)
+main.add_command(conformance)

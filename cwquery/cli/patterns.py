@@ -16,6 +16,7 @@ from cwquery.errors import PatternError
 from cwquery.iac import report
 from cwquery.iac.lint import Diagnostic, Finding, Severity, check_site, check_sites, place
 from cwquery.iac.scan import PatternSite, ScanResult, argument_site, format_of, scan_paths
+from cwquery.limits import MAX_PATTERN_LENGTH
 from cwquery.normalizer import normalize
 from cwquery.parser import parse
 from cwquery.renderer import render
@@ -114,10 +115,14 @@ def fmt(
                 )
         for pattern in (*targets, *extra_patterns):
             try:
-                click.echo(render(parse(pattern)))
+                canonical = render(parse(pattern))
             except PatternError as err:
                 echo_pattern_error(err)
                 sys.exit(EXIT_ERROR)
+            if len(canonical) > MAX_PATTERN_LENGTH:  # never print a pattern the service refuses
+                click.echo(f"cwquery fmt: {_too_long(canonical)}", err=True)
+                sys.exit(EXIT_ERROR)
+            click.echo(canonical)
         return
     sites, scanned = _collect(targets, extra_patterns)
     findings = check_sites([], scanned.problems)
@@ -223,9 +228,21 @@ def _canonical_findings(site: PatternSite) -> list[Finding]:
     canonical = render(tree)
     if site.text.strip() == canonical:
         return kept
+    if len(canonical) > MAX_PATTERN_LENGTH:
+        diagnostic = Diagnostic(
+            "not-canonical", f"not in canonical form, but {_too_long(canonical)}"
+        )
+        return [*kept, place(site, diagnostic)]
     shown = canonical if canonical else '"" (the empty pattern)'
     diagnostic = Diagnostic("not-canonical", f"not in canonical form; write: {shown}")
     return [*kept, place(site, diagnostic)]
+
+
+def _too_long(canonical: str) -> str:
+    return (
+        f"the canonical form would be {len(canonical)} characters long, over the service's "
+        f"limit of {MAX_PATTERN_LENGTH}; keep the shorter spelling or shorten the pattern"
+    )
 
 
 def _emit(
