@@ -7,7 +7,9 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import cwquery
 
@@ -19,8 +21,8 @@ def lines(name: str) -> list[str]:
     return (LOGS / name).read_text(encoding="utf-8").splitlines()
 
 
-def docs(name: str) -> list[tuple[str, dict | None]]:
-    found = []
+def docs(name: str) -> list[tuple[str, dict[str, Any] | None]]:
+    found: list[tuple[str, dict[str, Any] | None]] = []
     for line in lines(name):
         try:
             value = json.loads(line)
@@ -37,7 +39,7 @@ def count(pattern: str, messages: list[str]) -> int:
 def test_walkthrough_patterns() -> None:
     pairs = docs("walkthrough.jsonl")
     messages = [m for m, _ in pairs]
-    expected = {
+    expected: dict[str, Callable[[dict[str, Any]], bool]] = {
         '{ $.i > 90 && $.nest.big = "bird" }': lambda d: (
             d["i"] > 90 and d.get("nest", {}).get("big") == "bird"
         ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import pytest
 
@@ -100,7 +101,7 @@ def test_lint_of_an_invalid_pattern_raises() -> None:
 def metric_codes(
     pattern: str,
     value: str | None,
-    dimensions: list[tuple[str, str | None]] | None = None,
+    dimensions: Sequence[tuple[str, str | None]] | None = None,
     default: float | None = None,
 ) -> list[tuple[str, str | None]]:
     found = lint_metric(parse(pattern), value, dimensions or [], default)
