@@ -208,7 +208,11 @@ def test_quotas_are_checked_on_the_combined_pattern() -> None:
     with pytest.raises(PatternLimitError, match="more than 3 selectors with wildcards"):
         all_(all_(*wildcards[:2]), *wildcards[2:])
     with pytest.raises(PatternLimitError, match="more than 2 regexes"):
-        _ = field("$.a").matches("x") | field("$.b").matches("y") | field("$.c").matches("z")
+        _ = (
+            field("$.a").matches_regex("x")
+            | field("$.b").matches_regex("y")
+            | field("$.c").matches_regex("z")
+        )
     with pytest.raises(PatternLimitError):
         space_delimited("a", "b", "c").where_regex("a", "=", "x").where_regex(
             "b", "=", "y"
@@ -271,8 +275,8 @@ def test_field_comparisons() -> None:
         (field("$.a").is_null(), "$.a IS NULL"),
         (field("$.a").exists(), '$.a = "*"'),
         (field("$.a").not_exists(), "$.a NOT EXISTS"),
-        (field("$.a").matches("x+"), "$.a = %x+%"),
-        (field("$.a").not_matches("x+"), "$.a != %x+%"),
+        (field("$.a").matches_regex("x+"), "$.a = %x+%"),
+        (field("$.a").not_matches_regex("x+"), "$.a != %x+%"),
         (field("$.a") == ast.Regex("x+"), "$.a = %x+%"),
     ]
     for condition, text in cases:
