@@ -21,7 +21,8 @@ fence, change how a block runs:
   credentials, a Region and ``AWS_ENDPOINT_URL`` pointing at the exact emulator (a server in this
   process), which the document's fixture fills.
 
-The one change made to snippets: port 4566 becomes a free port, so parallel runs do not collide.
+The one change made to snippets: each port a document names with ``--port N`` becomes a free
+port wherever N appears in its shell commands, so parallel runs do not collide.
 """
 
 from __future__ import annotations
@@ -206,7 +207,7 @@ def _base(tmp_path: Path) -> DocEnv:
         XDG_CONFIG_HOME=str(home / ".config"),
         AWS_EC2_METADATA_DISABLED="true",  # no slow metadata lookups when credentials are missing
     )
-    return DocEnv(folder, env, ports={"4566": str(_free_port())})
+    return DocEnv(folder, env)
 
 
 def _put(client: Any, group: str, stream: str, messages: list[str]) -> None:
@@ -464,6 +465,9 @@ def run_shell(block: Block, doc: DocEnv) -> None:
 def test_snippets_run(document: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blocks = [b for b in ALL_BLOCKS if b.document == document]
     doc = _base(tmp_path)
+    for block in blocks:
+        for port in re.findall(r"--port (\d{2,5})\b", block.text):
+            doc.ports.setdefault(port, str(_free_port()))
     monkeypatch.chdir(doc.folder)
     for key in [k for k in os.environ if k.startswith("AWS_")]:
         monkeypatch.delenv(key)
