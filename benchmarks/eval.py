@@ -1,13 +1,22 @@
-"""Evaluation speed: cwquery against a hand-written predicate doing the same test, and against
-moto's EventMessageFilter where moto supports the pattern (terms and phrases).
+"""Evaluation speed: cwquery against two hand-written predicates doing the same test, and
+against moto's EventMessageFilter where moto supports the pattern (terms and phrases).
+
+The two baselines: *plain* parses every JSON event and tests the document; *guarded* first checks
+`literal in message` for a literal the event must contain (the value compared with `=`, else the
+key), as a person writing the filter by hand would, and parses only then. The guards are sound
+for this data (ASCII, no escapes, one spelling per number); cwquery's own raw-text rejection is
+sound for every spelling JSON allows, which is part of what it pays for. Term patterns have one
+baseline: the plain `in` test is already the guard.
 
 Data: 200,000 events in the walkthrough's shape (JSON documents with i, iEven, nest.big,
 values[0], uuidname), one in ten a text line (log words and Apache access lines). Every row checks
-that the three implementations agree on the count before it reports speed.
+that all implementations agree on the count before it reports speed.
 
-Targets: geometric mean >= 1.0x the hand-written predicate; >= 3x on selective patterns (a
-literal that few events contain), thanks to raw-text rejection. Also reported: a pathological
-regex on a 1 MB message (target < 50 ms), and peak memory while filtering a generator.
+Targets are stated against the stronger baseline (for each pattern, the faster of the two):
+geometric mean >= 0.5x over all patterns, and >= 1.0x on selective JSON patterns (a literal that
+few events contain), where raw-text rejection should at least match the hand-written guard. The
+run says whether each is met. Also reported: a pathological regex on a 1 MB message (target
+< 50 ms), and peak memory while filtering a generator.
 
     python benchmarks/eval.py [--events N]
 """
@@ -22,6 +31,8 @@ import re
 import time
 import tracemalloc
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import orjson
 
@@ -75,7 +86,7 @@ def make_events(count: int) -> list[str]:
     return events
 
 
-def json_predicate(test: Callable[[dict], bool]) -> Callable[[str], bool]:  # type: ignore[type-arg]
+def json_predicate(test: Callable[[dict[str, Any]], bool]) -> Callable[[str], bool]:
     def predicate(message: str) -> bool:
         try:
             doc = orjson.loads(message)
@@ -98,57 +109,104 @@ def apache_404(message: str) -> bool:
     return len(fields) == 7 and fields[5] == "404"
 
 
-# (pattern, hand-written predicate, selective?)
-CASES: list[tuple[str, Callable[[str], bool], bool]] = [
-    ("{ $.i > 90 }", json_predicate(lambda d: num(d.get("i")) and d["i"] > 90), False),
-    ("{ $.i = 90 }", json_predicate(lambda d: num(d.get("i")) and d["i"] == 90), False),
-    ("{ $.i <= 90 }", json_predicate(lambda d: num(d.get("i")) and d["i"] <= 90), False),
-    ("{ $.i != 90 }", json_predicate(lambda d: num(d.get("i")) and d["i"] != 90), False),
-    ('{ $.uuidname = "aa" }', json_predicate(lambda d: d.get("uuidname") == "aa"), True),
-    ("{ $.iEven IS TRUE }", json_predicate(lambda d: d.get("iEven") is True), False),
-    ("{ $.iEven IS FALSE }", json_predicate(lambda d: d.get("iEven") is False), False),
-    ("{ $.iEven IS NULL }", json_predicate(lambda d: "iEven" in d and d["iEven"] is None), False),
-    (
-        '{ $.nest.big = "bird" }',
-        json_predicate(lambda d: type(d.get("nest")) is dict and d["nest"].get("big") == "bird"),
-        False,
-    ),
-    (
-        '{ $.nest.big = "cat" }',
-        json_predicate(lambda d: type(d.get("nest")) is dict and d["nest"].get("big") == "cat"),
+@dataclass(frozen=True)
+class Case:
+    """A pattern and two hand-written predicates for it: ``plain`` parses every JSON event;
+    ``guarded`` first asks ``any(literal in message for literal in guard)``, the one-line check
+    a person adds before parsing. Without a guard (an absence cannot be guarded) the two are the
+    same predicate."""
+
+    pattern: str
+    plain: Callable[[str], bool]
+    guard: tuple[str, ...] = ()
+    selective: bool = False
+
+    @property
+    def guarded(self) -> Callable[[str], bool]:
+        if not self.guard:
+            return self.plain
+        plain, guard = self.plain, self.guard
+        if len(guard) == 1:
+            (literal,) = guard
+            return lambda message: literal in message and plain(message)
+        return lambda message: any(g in message for g in guard) and plain(message)
+
+
+# Targets, against the stronger (faster) of the two baselines for each pattern.
+TARGET_ALL = 0.5
+TARGET_SELECTIVE_JSON = 1.0
+
+CASES: list[Case] = [
+    Case("{ $.i > 90 }", json_predicate(lambda d: num(d.get("i")) and d["i"] > 90), ('"i"',)),
+    Case("{ $.i = 90 }", json_predicate(lambda d: num(d.get("i")) and d["i"] == 90), ("90",)),
+    Case("{ $.i <= 90 }", json_predicate(lambda d: num(d.get("i")) and d["i"] <= 90), ('"i"',)),
+    Case("{ $.i != 90 }", json_predicate(lambda d: num(d.get("i")) and d["i"] != 90), ('"i"',)),
+    Case(
+        '{ $.uuidname = "aa" }',
+        json_predicate(lambda d: d.get("uuidname") == "aa"),
+        ('"aa"',),
         True,
     ),
-    (
+    Case("{ $.iEven IS TRUE }", json_predicate(lambda d: d.get("iEven") is True), ("true",)),
+    Case("{ $.iEven IS FALSE }", json_predicate(lambda d: d.get("iEven") is False), ("false",)),
+    Case(
+        "{ $.iEven IS NULL }",
+        json_predicate(lambda d: "iEven" in d and d["iEven"] is None),
+        ("null",),
+    ),
+    Case(
+        '{ $.nest.big = "bird" }',
+        json_predicate(lambda d: type(d.get("nest")) is dict and d["nest"].get("big") == "bird"),
+        ('"bird"',),
+    ),
+    Case(
+        '{ $.nest.big = "cat" }',
+        json_predicate(lambda d: type(d.get("nest")) is dict and d["nest"].get("big") == "cat"),
+        ('"cat"',),
+        True,
+    ),
+    Case(
         "{ $.values[0] < 0.1 }",
         json_predicate(
             lambda d: type(d.get("values")) is list and num(d["values"][0]) and d["values"][0] < 0.1
         ),
-        False,
+        ('"values"',),
     ),
-    (
+    Case(
         '{ $.uuidname = "a*" }',
         json_predicate(lambda d: type(d.get("uuidname")) is str and d["uuidname"].startswith("a")),
-        False,
+        ('"a',),
     ),
-    (
+    Case(
         '{ $.i != 95 && ($.uuidname = "aa" || $.uuidname = "ab") }',
         json_predicate(
             lambda d: num(d.get("i")) and d["i"] != 95 and d.get("uuidname") in ("aa", "ab")
         ),
-        False,
+        ('"aa"', '"ab"'),
     ),
-    ("{ $.missingValue NOT EXISTS }", json_predicate(lambda d: "missingValue" not in d), False),
-    ("{ $.missingValue = * }", json_predicate(lambda d: d.get("missingValue") is not None), True),
-    (
-        '{ $.uuidname = "ff" && $.i > 50 }',
-        json_predicate(lambda d: d.get("uuidname") == "ff" and num(d.get("i")) and d["i"] > 50),
+    Case("{ $.missingValue NOT EXISTS }", json_predicate(lambda d: "missingValue" not in d)),
+    Case(
+        "{ $.missingValue = * }",
+        json_predicate(lambda d: d.get("missingValue") is not None),
+        ('"missingValue"',),
         True,
     ),
-    ("ERROR", lambda m: "ERROR" in m, True),
-    ("?ERROR ?WARN", lambda m: "ERROR" in m or "WARN" in m, True),
-    ("ERROR -failed", lambda m: "ERROR" in m and "failed" not in m, True),
-    ('"ERROR something"', lambda m: "ERROR something" in m, True),
-    ("[ip, user, username, timestamp, request, status_code = 404, bytes]", apache_404, True),
+    Case(
+        '{ $.uuidname = "ff" && $.i > 50 }',
+        json_predicate(lambda d: d.get("uuidname") == "ff" and num(d.get("i")) and d["i"] > 50),
+        ('"ff"',),
+        True,
+    ),
+    Case("ERROR", lambda m: "ERROR" in m, selective=True),
+    Case("?ERROR ?WARN", lambda m: "ERROR" in m or "WARN" in m, selective=True),
+    Case("ERROR -failed", lambda m: "ERROR" in m and "failed" not in m, selective=True),
+    Case('"ERROR something"', lambda m: "ERROR something" in m, selective=True),
+    Case(
+        "[ip, user, username, timestamp, request, status_code = 404, bytes]",
+        apache_404,
+        (" 404 ",),
+        True,
+    ),
 ]
 
 
@@ -173,44 +231,67 @@ def moto_predicate(pattern: str) -> Callable[[str], bool] | None:
     return matcher.matches
 
 
+def geometric_mean(values: list[float]) -> float:
+    return math.exp(sum(map(math.log, values)) / len(values))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=200_000)
     events = make_events(parser.parse_args().events)
-    print(f"{len(events):,} events; best of 3 runs each; events per second (k/s)\n")
-    header = f"{'pattern':60} {'matches':>8} {'cwquery':>9} {'by hand':>9} {'ratio':>6} {'moto':>8}"
+    print(f"{len(events):,} events; best of 3 runs each; events per second (k/s)")
+    print("plain: parses every JSON event; guarded: `literal in message` first, then parses\n")
+    header = (
+        f"{'pattern':60} {'matches':>7} {'cwquery':>8} {'plain':>7} {'guarded':>8}"
+        f" {'vs plain':>8} {'vs guard':>8} {'moto':>6}"
+    )
     print(header)
     print("-" * len(header))
-    ratios, selective = [], []
-    for pattern, by_hand, is_selective in CASES:
-        matcher = cwquery.compile(pattern)
+    rows: list[tuple[Case, float, float]] = []
+    for case in CASES:
+        matcher = cwquery.compile(case.pattern)
         ours, count = events_per_second(matcher.matches, events)
-        theirs, expected = events_per_second(by_hand, events)
-        assert count == expected, f"{pattern}: cwquery {count} != by hand {expected}"
-        moto = moto_predicate(pattern)
+        plain, plain_count = events_per_second(case.plain, events)
+        if case.guard:
+            guarded, guarded_count = events_per_second(case.guarded, events)
+        else:
+            guarded, guarded_count = plain, plain_count
+        assert count == plain_count == guarded_count, (
+            f"{case.pattern}: cwquery {count}, plain {plain_count}, guarded {guarded_count}"
+        )
+        moto = moto_predicate(case.pattern)
         moto_text = "-"
         if moto is not None:
             moto_rate, moto_count = events_per_second(moto, events)
-            moto_text = f"{moto_rate / 1000:7.0f}" + ("" if moto_count == count else "!")
-        ratio = ours / theirs
-        ratios.append(ratio)
-        if is_selective:
-            selective.append(ratio)
-        mark = "*" if is_selective else " "
+            moto_text = f"{moto_rate / 1000:5.0f}" + ("" if moto_count == count else "!")
+        rows.append((case, ours / plain, ours / max(plain, guarded)))
+        mark = "*" if case.selective else " "
+        guard_text = f"{guarded / 1000:8.0f}" if case.guard else f"{'=':>8}"
         print(
-            f"{pattern[:58]:58}{mark} {count:8} {ours / 1000:9.0f} {theirs / 1000:9.0f} "
-            f"{ratio:5.2f}x {moto_text:>8}"
+            f"{case.pattern[:58]:58}{mark} {count:8} {ours / 1000:8.0f} {plain / 1000:7.0f} "
+            f"{guard_text} {ours / plain:7.2f}x {ours / max(plain, guarded):7.2f}x {moto_text:>6}"
         )
-    geo = math.exp(sum(map(math.log, ratios)) / len(ratios))
-    geo_selective = math.exp(sum(map(math.log, selective)) / len(selective))
-    json_selective = [
-        r for (p, _, s), r in zip(CASES, ratios, strict=True) if s and p.startswith("{")
-    ]
-    geo_json = math.exp(sum(map(math.log, json_selective)) / len(json_selective))
+
+    def summary(label: str, chosen: list[tuple[Case, float, float]], target: float | None) -> None:
+        vs_plain = geometric_mean([r[1] for r in chosen])
+        vs_strong = geometric_mean([r[2] for r in chosen])
+        verdict = ""
+        if target is not None:
+            verdict = f"target >= {target}x: " + ("met" if vs_strong >= target else "NOT met")
+        print(
+            f"{label:26} vs plain {vs_plain:5.2f}x   vs the stronger {vs_strong:5.2f}x   {verdict}"
+        )
+
     print("\n* selective: a literal that few events contain ('!' after moto: a different count)")
-    print(f"geometric mean vs hand-written:            {geo:.2f}x  (target >= 1.0x)")
-    print(f"geometric mean, selective patterns:        {geo_selective:.2f}x")
-    print(f"geometric mean, selective JSON patterns:   {geo_json:.2f}x  (target >= 3x)")
+    print("'=' under guarded: no sound guard exists (an absence), so the plain predicate stands")
+    print("geometric means; targets are stated against the stronger of the two baselines:")
+    summary("all patterns", rows, TARGET_ALL)
+    summary("selective patterns", [r for r in rows if r[0].selective], None)
+    summary(
+        "selective JSON patterns",
+        [r for r in rows if r[0].selective and r[0].pattern.startswith("{")],
+        TARGET_SELECTIVE_JSON,
+    )
     pathological_regex()
     flat_memory()
 

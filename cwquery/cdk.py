@@ -39,7 +39,7 @@ from cwquery import builder
 from cwquery.ast import JsonPattern, Pattern
 from cwquery.conditions import number_literal
 from cwquery.errors import PatternError
-from cwquery.iac.lint import RULES, Severity, lint, lint_metric
+from cwquery.iac.lint import RULES, Severity, lint_metric, lint_pattern
 from cwquery.parser import parse
 from cwquery.renderer import render
 
@@ -304,7 +304,7 @@ class PatternCheck:
         except PatternError as err:
             annotations.add_error(f"cwquery [{err.code}] invalid filter pattern\n{err.format()}")
             return
-        findings = [(d.code, d.message, d.hint) for d in lint(text)]
+        findings = [(d.code, d.message, d.hint) for d in lint_pattern(text)]
         if isinstance(transformations, list) and transformations:
             findings += _metric_findings(tree, transformations[0])
         for code, message, hint in findings:

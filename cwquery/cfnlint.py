@@ -36,7 +36,7 @@ from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 from cwquery.ast import Pattern, Regex, RegexPattern
 from cwquery.errors import PatternError
-from cwquery.iac.lint import Diagnostic, lint, lint_metric
+from cwquery.iac.lint import Diagnostic, lint_metric, lint_pattern
 from cwquery.iac.report import HOME_URL
 from cwquery.limits import MAX_REGEX_FILTERS_PER_LOG_GROUP, walk
 from cwquery.parser import parse
@@ -108,7 +108,7 @@ def _resource_findings(properties: dict[str, Any]) -> tuple[Pattern | None, list
     except PatternError as err:
         return None, [("E9101", err.code, at, f"{err.format()} [{err.code}]")]
     found: list[_Found] = []
-    for d in lint(text):
+    for d in lint_pattern(text):
         found.append((_rule_of(d), d.code, at, f"{d.message} (column {d.offset + 1}) [{d.code}]"))
     transformations = properties.get("MetricTransformations")
     if isinstance(transformations, list) and transformations:

@@ -130,7 +130,7 @@ class JsonField:
     ``field("$.a") > 1.5``                  ``$.a > 1.5`` (also ``<``, ``<=``, ``>=``)
     ``field("$.a") == True``                ``$.a IS TRUE`` (``.is_true()``)
     ``field("$.a") == None``                ``$.a IS NULL`` (``.is_null()``)
-    ``field("$.a").matches("x+")``          ``$.a = %x+%`` (``.not_matches``: ``!=``)
+    ``field("$.a").matches_regex("x+")``    ``$.a = %x+%`` (``.not_matches_regex``: ``!=``)
     ``field("$.a").exists()``               ``$.a = "*"``
     ``field("$.a").not_exists()``           ``$.a NOT EXISTS``
     ======================================  ===============================
@@ -200,11 +200,11 @@ class JsonField:
         """``NOT EXISTS``."""
         return Condition(JsonNotExists(self.selector))
 
-    def matches(self, source: str) -> Condition:
+    def matches_regex(self, source: str) -> Condition:
         """``= %source%``: the regex finds a match in the value."""
         return Condition(JsonCompare(self.selector, Operator.EQ, regex_literal(source)))
 
-    def not_matches(self, source: str) -> Condition:
+    def not_matches_regex(self, source: str) -> Condition:
         """``!= %source%``: the value is there and the regex finds no match in it."""
         return Condition(JsonCompare(self.selector, Operator.NE, regex_literal(source)))
 
@@ -428,11 +428,11 @@ class Column:
 
     __rand__ = __or__ = __ror__ = __and__
 
-    def matches(self, source: str) -> ColumnCondition:
+    def matches_regex(self, source: str) -> ColumnCondition:
         """``= %source%``: the regex finds a match in the token."""
         return self._compare(Operator.EQ, regex_literal(source))
 
-    def not_matches(self, source: str) -> ColumnCondition:
+    def not_matches_regex(self, source: str) -> ColumnCondition:
         """``!= %source%``."""
         return self._compare(Operator.NE, regex_literal(source))
 

@@ -13,7 +13,6 @@ cwquery.metrics.MetricFilterError: The specified filter pattern does not support
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field

@@ -1,3 +1,5 @@
+# mypy: disable-error-code="no-any-return,arg-type"
+# (Hypothesis builds syntax trees generically; the trees are checked when they are parsed back)
 """Hypothesis strategies for checking fast paths against the reference interpretation (D32).
 
 Patterns and messages share one small vocabulary, so messages often contain exactly what a

@@ -82,18 +82,25 @@ json_conditions = st.one_of(
 )
 
 
-def _combine(kind: type, operands: list[ast.Node]) -> ast.Node:
-    flat: list[ast.Node] = []
+def _all_of(operands: list[ast.JsonExpr]) -> ast.JsonExpr:
+    flat: list[ast.JsonExpr] = []
     for operand in operands:
-        flat.extend(operand.operands if isinstance(operand, kind) else (operand,))  # type: ignore[attr-defined]
-    return flat[0] if len(flat) == 1 else kind(tuple(flat))
+        flat.extend(operand.operands if isinstance(operand, ast.And) else (operand,))
+    return flat[0] if len(flat) == 1 else ast.And(tuple(flat))
+
+
+def _any_of(operands: list[ast.JsonExpr]) -> ast.JsonExpr:
+    flat: list[ast.JsonExpr] = []
+    for operand in operands:
+        flat.extend(operand.operands if isinstance(operand, ast.Or) else (operand,))
+    return flat[0] if len(flat) == 1 else ast.Or(tuple(flat))
 
 
 json_exprs = st.recursive(
     json_conditions,
     lambda inner: st.one_of(
-        st.lists(inner, min_size=2, max_size=3).map(lambda ops: _combine(ast.And, ops)),
-        st.lists(inner, min_size=2, max_size=3).map(lambda ops: _combine(ast.Or, ops)),
+        st.lists(inner, min_size=2, max_size=3).map(_all_of),
+        st.lists(inner, min_size=2, max_size=3).map(_any_of),
     ),
     max_leaves=8,
 )
@@ -117,7 +124,7 @@ fields = st.one_of(
 
 @st.composite
 def delimited_patterns(draw: st.DrawFn) -> ast.DelimitedPattern:
-    chosen = draw(st.lists(fields, max_size=5))
+    chosen: list[ast.Field | ast.EllipsisField] = list(draw(st.lists(fields, max_size=5)))
     if draw(st.booleans()):
         chosen.insert(draw(st.integers(0, len(chosen))), ast.EllipsisField())
     if chosen == [ast.Field()]:

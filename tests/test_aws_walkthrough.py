@@ -15,11 +15,8 @@ import pytest
 from walkthrough import walkthrough_document
 
 import cwquery
+from cwquery import emulator
 from cwquery.aws import Logger, ensure_log_stream, filter_events, put_events, read_stream
-
-emulator = pytest.importorskip(
-    "cwquery.emulator", reason="cwquery.emulator (the exact emulator) is not available"
-)
 
 REGION = "us-east-1"
 GROUP = "/myapp/test/"

@@ -134,7 +134,7 @@ def test_the_file_follows_its_schema() -> None:
 
 
 def test_every_worked_example_is_a_case() -> None:
-    covered = set()
+    covered: set[int] = set()
     for case in CASES:
         numbers = [int(n) for n in re.findall(r"X(\d+)", case["id"])]
         covered.update(range(numbers[0], numbers[-1] + 1))

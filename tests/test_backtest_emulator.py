@@ -117,7 +117,7 @@ def test_backtest_matches_what_the_emulator_publishes(clients: tuple[Any, Any]) 
             logStreamName="s",
             logEvents=[{"timestamp": t, "message": m} for m, t, _ in batch],
         )
-    filters = [MetricFilter(p, MetricTransformation.from_api(t)) for p, t in FILTERS.values()]
+    filters = [MetricFilter(p, MetricTransformation.from_api(t)) for p, t in FILTERS.values()]  # type: ignore[arg-type]
     collected = collect(events, filters, PublishOptions(default_value_mode="per-minute"))
     compared = 0
     for key in collected.series:

@@ -67,7 +67,12 @@ def test_big_inputs_on_a_terminal_get_a_progress_bar(
     from cwquery.cli import evaluate
 
     seen: list[int] = []
-    monkeypatch.setattr(evaluate, "_wants_progress", lambda total: seen.append(total) or True)
+
+    def wants_progress(total: int) -> bool:
+        seen.append(total)
+        return True
+
+    monkeypatch.setattr(evaluate, "_wants_progress", wants_progress)
     path = tmp_path / "app.log"
     path.write_text("ERROR a\nINFO b\n" * 50, encoding="utf-8")
     code, out, err = run("test", "--count", "ERROR", str(path))

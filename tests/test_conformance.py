@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -39,7 +40,7 @@ def test_the_emulator_agrees_with_every_compliance_case(endpoint: str) -> None:
     assert out.strip().endswith(" disagreements") and ", 0 disagreements" in out
 
 
-def _write_suite(path: Path, cases: list[dict[str, object]], messages: list[str]) -> Path:
+def _write_suite(path: Path, cases: list[dict[str, Any]], messages: list[str]) -> Path:
     document = {
         "description": "x",
         "groups": [{"comment": "x", "messages": messages, "cases": cases}],
@@ -49,7 +50,7 @@ def _write_suite(path: Path, cases: list[dict[str, object]], messages: list[str]
 
 
 def test_a_wrong_expectation_is_reported_as_text_and_json(endpoint: str, tmp_path: Path) -> None:
-    wrong = [
+    wrong: list[dict[str, Any]] = [
         {"pattern": "ERROR", "matches": [1], "evidence": "decision", "source": "D26"},
         {"pattern": "ERROR", "matches": [0], "evidence": "decision", "source": "D26"},
         {"pattern": "{ $.a = 1 }", "error": "syntax", "evidence": "decision", "source": "D1"},

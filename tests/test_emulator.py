@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -336,7 +336,7 @@ def test_invalid_patterns_fail_on_every_api(logs: Any, pattern: str, specific: s
     populate(logs, ["ERROR x"], streams=1)
     transformation = {"metricName": "M", "metricNamespace": "N", "metricValue": "1"}
     destination = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{GROUP}:*"
-    calls = [
+    calls: list[tuple[Callable[..., Any], dict[str, Any], str]] = [
         (logs.filter_log_events, {"logGroupName": GROUP}, "Invalid filter pattern"),
         (
             logs.test_metric_filter,

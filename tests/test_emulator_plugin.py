@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import types
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
 from emulator_support import GROUP, now_ms, populate, walkthrough_messages
 
-import cwquery
 from cwquery.emulator import is_installed
 from cwquery.pytest_plugin import (  # noqa: F401  (fixtures are found by name in this module)
     _assert_matches_fixture,
@@ -74,23 +75,41 @@ def test_assert_matches_passes_and_fails_with_the_reading(
         assert_no_match("ERROR", "ERROR x")
 
 
-def test_assert_matches_shows_the_explanation(monkeypatch: pytest.MonkeyPatch) -> None:
-    class Explanation:
-        def __str__(self) -> str:
-            return "$.i is 5, which is not > 90"
-
-    monkeypatch.setattr(cwquery, "explain", lambda pattern, message: Explanation(), raising=False)
-    with pytest.raises(AssertionError, match="which is not > 90"):
+def test_assert_matches_shows_the_real_explanation() -> None:
+    with pytest.raises(AssertionError) as caught:
         assert_matches("{ $.i > 90 }", '{"i": 5}')
-    module = types.ModuleType("cwquery.explanation")
-    module.explain = lambda pattern, message: "from the module"  # type: ignore[attr-defined]
-    monkeypatch.setattr(cwquery, "explain", module, raising=False)
-    with pytest.raises(AssertionError, match="from the module"):
-        assert_matches("ERROR", "INFO")
+    assert str(caught.value).splitlines() == [
+        "pattern '{ $.i > 90 }' does not match message '{\"i\": 5}'",
+        "no match: { $.i > 90 }",
+        "  $.i > 90: 5 → false",
+    ]
+    with pytest.raises(AssertionError) as caught:
+        assert_no_match("ERROR -timeout", "ERROR timed out")
+    assert str(caught.value).splitlines() == [
+        "pattern 'ERROR -timeout' matches message 'ERROR timed out'",
+        "match: ERROR -timeout",
+        "  ERROR: found → true",
+        "  -timeout: not found → true",
+    ]
 
-    def broken(pattern: str, message: str) -> str:
-        raise RuntimeError("no")
 
-    monkeypatch.setattr(cwquery, "explain", broken, raising=False)
-    with pytest.raises(AssertionError, match=r"reads as: ERROR"):
-        assert_matches("ERROR", "INFO")
+def test_the_entry_point_gives_a_fresh_project_the_fixtures(tmp_path: Path) -> None:
+    """A test file outside this repository, with no conftest and no imports: the fixtures come
+    from the ``pytest11`` entry point, and a failure shows the real explanation."""
+    (tmp_path / "test_outside.py").write_text(
+        "def test_slow(assert_matches, cwlogs):\n"
+        "    assert cwlogs.describe_log_groups()['logGroups'] == []\n"
+        "    assert_matches('{ $.latency > 1000 }', '{\"latency\": 20}')\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_outside.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "1 failed" in done.stdout
+    assert "$.latency > 1000: 20 → false" in done.stdout

@@ -31,8 +31,8 @@ from emulator_support import (
 
 import cwquery
 from cwquery.cli.emulator import emulator
-from cwquery.emulator import EmulatorError, EmulatorServer, is_installed, read_events
-from cwquery.emulator.loader import read_text
+from cwquery.emulator import EmulatorError, EmulatorServer, is_installed, read_sample
+from cwquery.emulator.loader import read_sample_text
 
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 ACCOUNT = "123456789012"
@@ -186,25 +186,25 @@ def test_a_port_in_use_is_an_error() -> None:
 
 
 def test_sample_file_layouts(tmp_path: Path) -> None:
-    lines = read_text('{"level": "INFO", "message": "app log"}\nplain\n\n', now=50)
+    lines = read_sample_text('{"level": "INFO", "message": "app log"}\nplain\n\n', now=50)
     assert [(e.timestamp, e.message) for e in lines] == [
         (49, '{"level": "INFO", "message": "app log"}'),  # a JSON message, not an event wrapper
         (50, "plain"),
     ]
-    wrapped = read_text('{"timestamp": 7, "message": "m", "logStreamName": "s"}\n')
+    wrapped = read_sample_text('{"timestamp": 7, "message": "m", "logStreamName": "s"}\n')
     assert [(e.timestamp, e.message, e.stream) for e in wrapped] == [(7, "m", "s")]
-    assert [e.message for e in read_text('["a", {"message": "b"}]')] == ["a", "b"]
+    assert [e.message for e in read_sample_text('["a", {"message": "b"}]')] == ["a", "b"]
     # not event-shaped, so auto reads it as one message; asked for as an export, an error
-    assert [e.message for e in read_text('{"events": [{"nomessage": 1}]}')] == [
+    assert [e.message for e in read_sample_text('{"events": [{"nomessage": 1}]}')] == [
         '{"events": [{"nomessage": 1}]}'
     ]
     bad_export = tmp_path / "bad.json"
     bad_export.write_text('{"events": [{"nomessage": 1}]}')
     with pytest.raises(EmulatorError, match="needs a string 'message'"):
-        read_events(bad_export, input_format="export")
+        read_sample(bad_export, input_format="export")
     with pytest.raises(EmulatorError, match="cannot read"):
-        read_events(tmp_path / "missing.txt")
-    stamped = read_events(_write(tmp_path / "x.log", "one\ntwo\n"))
+        read_sample(tmp_path / "missing.txt")
+    stamped = read_sample(_write(tmp_path / "x.log", "one\ntwo\n"))
     assert [e.message for e in stamped] == ["one", "two"]
     assert stamped[0].timestamp + 1 == stamped[1].timestamp <= now_ms()
 

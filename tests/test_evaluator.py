@@ -15,6 +15,7 @@ from strategies import patterns
 
 import cwquery
 from cwquery import compile, matches, test_metric_filter
+from cwquery.ast import JsonPattern
 from cwquery.prefilter import required_literals
 from cwquery.semantics import EVENT_NUMBER_BASE
 
@@ -122,6 +123,7 @@ def test_messages_orjson_refuses_are_still_read() -> None:
 
 def test_literal_rejection_is_sound_with_escapes() -> None:
     matcher = compile('{ $.level = "ERROR" && $.code = 500 }')
+    assert isinstance(matcher.pattern, JsonPattern)
     assert required_literals(matcher.pattern) == frozenset({'"level"', '"code"', "ERROR"})
     assert matcher.matches('{"l\\u0065vel": "\\u0045RROR", "code": 5e2}')
     assert not matcher.matches('{"level": "WARN", "code": 500}')
@@ -129,13 +131,15 @@ def test_literal_rejection_is_sound_with_escapes() -> None:
 
 def test_number_like_strings_are_not_used_for_rejection() -> None:
     matcher = compile('{ $.v = "100.0" }')
+    assert isinstance(matcher.pattern, JsonPattern)
     assert "100.0" not in required_literals(matcher.pattern)
     assert matcher.matches('{"v": 1e2}')  # D12: 100.0 compared through its text
 
 
 def test_or_branches_only_share_common_literals() -> None:
     tree = cwquery.parse('{ $.a = "x" || $.a = "y" }')
-    assert required_literals(tree) == frozenset({'"a"'})  # type: ignore[arg-type]
+    assert isinstance(tree, JsonPattern)
+    assert required_literals(tree) == frozenset({'"a"'})
 
 
 messages = st.one_of(

@@ -7,9 +7,9 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-
-import pytest
+from typing import Any
 
 import cwquery
 
@@ -21,8 +21,8 @@ def lines(name: str) -> list[str]:
     return (LOGS / name).read_text(encoding="utf-8").splitlines()
 
 
-def docs(name: str) -> list[tuple[str, dict | None]]:
-    found = []
+def docs(name: str) -> list[tuple[str, dict[str, Any] | None]]:
+    found: list[tuple[str, dict[str, Any] | None]] = []
     for line in lines(name):
         try:
             value = json.loads(line)
@@ -39,7 +39,7 @@ def count(pattern: str, messages: list[str]) -> int:
 def test_walkthrough_patterns() -> None:
     pairs = docs("walkthrough.jsonl")
     messages = [m for m, _ in pairs]
-    expected = {
+    expected: dict[str, Callable[[dict[str, Any]], bool]] = {
         '{ $.i > 90 && $.nest.big = "bird" }': lambda d: (
             d["i"] > 90 and d.get("nest", {}).get("big") == "bird"
         ),
@@ -123,11 +123,67 @@ def test_cloudtrail_patterns() -> None:
     )
 
 
-@pytest.mark.skipif(shutil.which("sh") is None, reason="needs a POSIX shell")
-def test_tour_runs() -> None:
-    env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]}
-    done = subprocess.run(
-        ["sh", str(EXAMPLES / "tour.sh")], capture_output=True, text=True, env=env, check=False
+def run_tour(path: str, tmp: Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    scratch = tmp / "scratch"
+    scratch.mkdir(exist_ok=True)
+    env = {**os.environ, "PATH": path, "TMPDIR": str(scratch)}
+    return subprocess.run(
+        ["sh", str(EXAMPLES / "tour.sh")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        check=False,
+        timeout=300,
     )
-    assert done.returncode == 0, done.stderr
-    assert "4 patterns valid" in done.stderr and '"$status_code": "500"' in done.stdout
+
+
+def with_cwquery() -> str:
+    return str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]
+
+
+def test_tour_runs_checks_its_steps_and_leaves_nothing(tmp_path: Path) -> None:
+    done = run_tour(with_cwquery(), tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "4 patterns valid" in done.stdout and '"$status_code": "500"' in done.stdout
+    assert done.stdout.rstrip().endswith("tour: every step behaved as shown")
+    assert "\033" not in done.stdout  # not a terminal: no colour codes
+    assert list((tmp_path / "scratch").iterdir()) == []
+
+
+def test_tour_commands_can_be_pasted(tmp_path: Path) -> None:
+    done = run_tour(with_cwquery(), tmp_path)
+    commands = [line[2:] for line in done.stdout.splitlines() if line.startswith("$ ")]
+    assert len(commands) == 18
+    assert any("duration > 2900" in command for command in commands)
+    pasted = tmp_path / "pasted"
+    pasted.mkdir()
+    env = {**os.environ, "PATH": with_cwquery()}
+    for command in commands:
+        again = subprocess.run(
+            ["sh", "-c", command], cwd=pasted, env=env, capture_output=True, check=False
+        )
+        assert again.returncode in (0, 1), (command, again.stderr)
+        assert list(pasted.iterdir()) == [], command  # no stray redirection made a file
+
+
+def test_tour_fails_without_cwquery(tmp_path: Path) -> None:
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    for tool in ("sh", "head", "sed", "dirname"):
+        found = shutil.which(tool)
+        assert found is not None
+        (tools / tool).symlink_to(found)
+    done = run_tour(str(tools), tmp_path)
+    assert done.returncode == 127 and "cwquery is not on PATH" in done.stderr
+
+
+def test_tour_fails_when_a_step_misbehaves(tmp_path: Path) -> None:
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    fake = tools / "cwquery"
+    fake.write_text("#!/bin/sh\nexit 0\n")  # succeeds, prints nothing
+    fake.chmod(0o755)
+    done = run_tour(str(tools) + os.pathsep + os.environ["PATH"], tmp_path)
+    assert done.returncode == 1
+    assert "output does not contain: 4 patterns valid" in done.stderr

@@ -7,7 +7,7 @@ import pytest
 
 from cwquery import compile, explain, parse
 from cwquery.errors import PatternSyntaxError
-from cwquery.iac.lint import lint
+from cwquery.iac.lint import lint_pattern as lint
 
 LAMBDA_LINE = '2024-05-01T12:00:00.000Z\tc0ffee-42\tERROR\t{"level": "ERROR", "n": 1}'
 

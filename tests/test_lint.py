@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import pytest
 
 from cwquery import PatternError, parse
-from cwquery.iac.lint import RULES, Severity, lint, lint_metric
+from cwquery.iac.lint import RULES, Severity, lint_metric, lint_pattern
 
 
 def codes(pattern: str) -> list[tuple[str, int]]:
-    return [(d.code, d.offset) for d in lint(pattern)]
+    return [(d.code, d.offset) for d in lint_pattern(pattern)]
 
 
 # --------------------------------------------------------------------------- D3
 
 
 def test_ignored_optional_terms_points_at_the_first_optional_term() -> None:
-    (found,) = lint("REQUEST ?ERROR ?ARGUMENTS")
+    (found,) = lint_pattern("REQUEST ?ERROR ?ARGUMENTS")
     assert (found.code, found.offset, found.length) == ("ignored-optional-terms", 8, 6)
     assert found.severity is Severity.WARNING
     assert found.message == (
@@ -29,9 +30,9 @@ def test_ignored_optional_terms_points_at_the_first_optional_term() -> None:
 
 
 def test_ignored_optional_terms_describes_exclusions() -> None:
-    (found,) = lint('?ERROR -DEBUG -"health check"')
+    (found,) = lint_pattern('?ERROR -DEBUG -"health check"')
     assert found.message.endswith('it matches every event that lacks DEBUG or "health check"')
-    (found,) = lint("?a b -c")
+    (found,) = lint_pattern("?a b -c")
     assert found.message.endswith("contains b and lacks c")
 
 
@@ -44,7 +45,7 @@ def test_no_d3_warning_without_mixing(pattern: str) -> None:
 
 
 def test_hyphen_inside_a_bare_word_is_flagged_at_the_dash() -> None:
-    (found,) = lint("timeout request-id-42")
+    (found,) = lint_pattern("timeout request-id-42")
     assert (found.code, found.offset) == ("unquoted-punctuation", 15)
     assert found.message == (
         "'request-id-42' is read as request -id -42: a '-' inside an unquoted term excludes "
@@ -54,14 +55,15 @@ def test_hyphen_inside_a_bare_word_is_flagged_at_the_dash() -> None:
 
 
 def test_hyphen_after_a_prefix_keeps_the_prefix_in_the_advice() -> None:
-    ignored, dash = lint("?foo-bar ?baz")  # -bar is an exclusion, so ?foo and ?baz count not
+    # -bar is an exclusion, so ?foo and ?baz count not
+    ignored, dash = lint_pattern("?foo-bar ?baz")
     assert ignored.code == "ignored-optional-terms" and ignored.message.endswith("lacks bar")
     assert dash.offset == 4 and dash.hint == 'to search for the text, quote it: ?"foo-bar"'
 
 
 def test_other_punctuation_is_a_parse_error_not_a_warning() -> None:  # D5
     with pytest.raises(PatternError, match=r"Invalid character\(s\) in term ':'"):
-        lint("ERROR: /api/v1")
+        lint_pattern("ERROR: /api/v1")
 
 
 @pytest.mark.parametrize(
@@ -77,16 +79,16 @@ def test_other_punctuation_is_a_parse_error_not_a_warning() -> None:  # D5
     ],
 )
 def test_no_punctuation_warning(pattern: str) -> None:
-    assert lint(pattern) == []
+    assert lint_pattern(pattern) == []
 
 
 def test_lint_of_a_tree_uses_its_canonical_text() -> None:
-    assert [d.code for d in lint(parse("?a b"))] == ["ignored-optional-terms"]
+    assert [d.code for d in lint_pattern(parse("?a b"))] == ["ignored-optional-terms"]
 
 
 def test_lint_of_an_invalid_pattern_raises() -> None:
     with pytest.raises(PatternError):
-        lint("{ $.a == 1 }")
+        lint_pattern("{ $.a == 1 }")
 
 
 # --------------------------------------------------------------------------- metrics
@@ -95,7 +97,7 @@ def test_lint_of_an_invalid_pattern_raises() -> None:
 def metric_codes(
     pattern: str,
     value: str | None,
-    dimensions: list[tuple[str, str | None]] | None = None,
+    dimensions: Sequence[tuple[str, str | None]] | None = None,
     default: float | None = None,
 ) -> list[tuple[str, str | None]]:
     found = lint_metric(parse(pattern), value, dimensions or [], default)

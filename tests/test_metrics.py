@@ -64,7 +64,9 @@ def test_non_numeric_values_publish_nothing() -> None:
         ("ERROR", "$.a", {}, "not a number"),
     ],
 )
-def test_refused_transformations(pattern: str, value: str, dimensions: dict, message: str) -> None:
+def test_refused_transformations(
+    pattern: str, value: str, dimensions: dict[str, str], message: str
+) -> None:
     with pytest.raises(MetricFilterError, match=message.replace("(", r"\(")):
         MetricFilter(pattern, MetricTransformation("M", "N", value, dimensions=dimensions))
 

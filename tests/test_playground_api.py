@@ -147,7 +147,7 @@ def test_explain_gives_the_test_metric_filter_record_and_token_fields(client: Fl
 
 def test_explain_gives_the_datapoint_a_metric_filter_publishes(client: FlaskClient) -> None:
     pattern = "{ $.latency > 100 }"
-    metric = {"value": "$.latency", "dimensions": {"level": "$.level"}}
+    metric: dict[str, Any] = {"value": "$.latency", "dimensions": {"level": "$.level"}}
     line = '{"latency": 150, "level": "WARN"}'
     _, answer = post(client, "/api/explain", {"pattern": pattern, "line": line, "metric": metric})
     transformation = MetricTransformation("m", "n", "$.latency", None, {"level": "$.level"})

@@ -80,6 +80,11 @@ def until(driver: WebDriver, condition: Callable[[WebDriver], Any]) -> Any:
     return WebDriverWait(driver, WAIT).until(condition)
 
 
+def shows(pattern: str) -> Callable[[WebDriver], bool]:
+    """A wait condition: the page has answered for ``pattern``."""
+    return lambda driver: evaluated(driver)[0] == pattern
+
+
 def evaluated(driver: WebDriver) -> tuple[str | None, int | None]:
     """The pattern and line count of the page's last answered evaluation."""
     data = driver.execute_script(
@@ -203,7 +208,7 @@ def test_typing_updates_the_highlights_as_the_pattern_grows(page: WebDriver) -> 
     editor = page.find_element(By.ID, "pattern")
     for piece, pattern in (("[ip", "[ip"), (", ...]", "[ip, ...]"), ("x", "[ip, ...]x")):
         editor.send_keys(piece)
-        until(page, lambda d, p=pattern: evaluated(d)[0] == p)
+        until(page, shows(pattern))
     assert "Invalid" in page.find_element(By.ID, "status").text
     editor.send_keys(Keys.BACKSPACE)
     until(page, lambda d: evaluated(d)[0] == "[ip, ...]")

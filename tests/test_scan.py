@@ -11,7 +11,16 @@ from hypothesis import strategies as st
 
 from cwquery.iac.hcl import hcl_string_at, read_hcl_blocks
 from cwquery.iac.lint import check_sites
-from cwquery.iac.locate import SourceError, SourceText, read_json, read_yaml
+from cwquery.iac.locate import (
+    Doc,
+    DocList,
+    DocMap,
+    DocScalar,
+    SourceError,
+    SourceText,
+    read_json,
+    read_yaml,
+)
 from cwquery.iac.scan import PatternSite, format_of, scan_paths, scan_text
 
 EXAMPLES = Path(__file__).parent.parent / "examples" / "infra"
@@ -22,6 +31,27 @@ def char_at(site: PatternSite, index: int) -> str:
     line, column, exact = site.position(index)
     assert exact
     return site.source.text.line(line)[column - 1]
+
+
+def mapping(doc: Doc) -> dict[str, Doc]:
+    assert isinstance(doc, DocMap), doc
+    return doc.items
+
+
+def sequence(doc: Doc) -> list[Doc]:
+    assert isinstance(doc, DocList), doc
+    return doc.items
+
+
+def scalar(doc: Doc) -> DocScalar:
+    assert isinstance(doc, DocScalar), doc
+    return doc
+
+
+def offsets(doc: Doc, text: str) -> tuple[int, ...]:
+    found = scalar(doc).located.offsets(text)
+    assert found is not None
+    return found
 
 
 # --------------------------------------------------------------------------- readers
@@ -43,12 +73,10 @@ def test_source_text_positions() -> None:
 def test_json_reader_maps_escaped_characters() -> None:
     text = '{"p": "a\\"b\\u00e9\\ud83d\\ude00c", "n": [1.5e3, true, null, {}]}'
     doc = read_json(text)
-    scalar = doc.items["p"]  # type: ignore[union-attr]
-    assert scalar.value == 'a"bé\U0001f600c'  # type: ignore[union-attr]
-    offsets = scalar.located.offsets(text)  # type: ignore[union-attr]
-    assert offsets is not None
-    assert [text[o] for o in offsets[:-1]] == ["a", "\\", "b", "\\", "\\", "c"]
-    kinds = [item.kind for item in doc.items["n"].items[:3]]  # type: ignore[union-attr]
+    p = mapping(doc)["p"]
+    assert scalar(p).value == 'a"bé\U0001f600c'
+    assert [text[o] for o in offsets(p, text)[:-1]] == ["a", "\\", "b", "\\", "\\", "c"]
+    kinds = [scalar(item).kind for item in sequence(mapping(doc)["n"])[:3]]
     assert kinds == ["number", "bool", "null"]
 
 
@@ -80,13 +108,13 @@ def test_yaml_reader_keeps_tags_styles_and_places() -> None:
         "g: >\n  folded\n  lines\n"
     )
     (doc,) = read_yaml(text)
-    items = doc.items  # type: ignore[union-attr]
+    items = {key: scalar(value) for key, value in mapping(doc).items()}
     assert items["a"].tag == "!Sub" and items["a"].value == "{ $.x = 'q' }"
-    offsets = items["a"].located.offsets(text)
-    assert [text[o] for o in offsets[8:11]] == ["'", "q", "'"] and text[offsets[8] + 1] == "'"
-    assert [text[o] for o in items["b"].located.offsets(text)[3:5]] == ["\\", "h"]
+    a = offsets(items["a"], text)
+    assert [text[o] for o in a[8:11]] == ["'", "q", "'"] and text[a[8] + 1] == "'"
+    assert [text[o] for o in offsets(items["b"], text)[3:5]] == ["\\", "h"]
     assert items["c"].located.start == text.index("plain")
-    block = items["d"].located.offsets(text)
+    block = offsets(items["d"], text)
     assert text[block[0]] == "[" and items["d"].value == "[a, b]\n"
     assert items["e"].tag == "!GetAtt" and items["f"].kind == "number"
     assert items["g"].located.offsets(text) is None  # folded over two lines: no exact place
@@ -184,7 +212,8 @@ def test_cloudformation_yaml_sites() -> None:
     assert slow.metric is not None and slow.metric.value is not None
     assert slow.metric.value.text == "$.latency"
     assert [(name, ref.text) for name, ref in slow.metric.dimensions] == [("Level", "$.level")]
-    assert sites["Timeouts"].metric.default_value == 0  # type: ignore[union-attr]
+    timeouts = sites["Timeouts"].metric
+    assert timeouts is not None and timeouts.default_value == 0
     assert sites["Timeouts"].text == '?"Task timed out" ?"Invoke Error"'  # !Sub, no ${}
     assert char_at(sites["RootLogins"], 0) == "{"  # a folded block scalar on one line
     assert sites["ErrorsToFirehose"].text is None
@@ -197,7 +226,8 @@ def test_cloudformation_json_sites_and_join() -> None:
     result = scan_text((EXAMPLES / "good" / "cloudformation.json").read_text(), "cfn.json")
     sites = {site.name: site for site in result.sites}
     unauthorized = sites["UnauthorizedCalls"]
-    assert char_at(unauthorized, unauthorized.text.index("*Unauth") - 1) == "\\"  # type: ignore[union-attr]
+    assert unauthorized.text is not None
+    assert char_at(unauthorized, unauthorized.text.index("*Unauth") - 1) == "\\"
     joined = sites["KmsKeyDeletion"]
     assert joined.text is not None and joined.text.startswith("{ ($.eventSource = kms")
     assert joined.position(5) == (22, 26, False)  # only the Fn::Join is placed
@@ -252,7 +282,7 @@ def test_terraform_sites() -> None:
     ]
     slow, heredoc, interpolated, empty = sites
     assert slow.position() == (9, 20, True)
-    assert char_at(slow, slow.text.index('"ERROR"')) == "\\"  # type: ignore[union-attr]
+    assert slow.text is not None and char_at(slow, slow.text.index('"ERROR"')) == "\\"
     assert slow.log_group == (
         "expr",
         str(EXAMPLES / "good"),

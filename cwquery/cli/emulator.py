@@ -68,7 +68,7 @@ def emulator(
     if (group or stream) and not load_files:
         raise click.UsageError("--group and --stream go with --load")
     try:
-        from cwquery.emulator import EmulatorError, read_events
+        from cwquery.emulator import EmulatorError, read_sample
         from cwquery.emulator.loader import load_events
         from cwquery.emulator.server import EmulatorServer, logs_backend, serve
     except ImportError as err:
@@ -76,7 +76,7 @@ def emulator(
         raise SystemExit(EXIT_ERROR) from err
 
     try:
-        samples = [(path, read_events(path, input_format=input_format)) for path in load_files]
+        samples = [(path, read_sample(path, input_format=input_format)) for path in load_files]
     except EmulatorError as err:
         click.echo(f"error: {err}", err=True)
         raise SystemExit(EXIT_ERROR) from err

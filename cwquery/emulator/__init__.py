@@ -29,7 +29,7 @@ except ImportError as err:  # pragma: no cover - depends on the installed extras
 
 from cwquery.emulator.errors import EmulatorError, MotoCompatibilityError
 from cwquery.emulator.filtering import FilterQuery, Page, filter_page
-from cwquery.emulator.loader import load_events, read_events
+from cwquery.emulator.loader import load_events, read_sample
 from cwquery.emulator.patch import (
     SUPPORTED_MOTO,
     PatternFilter,
@@ -56,7 +56,7 @@ __all__ = [
     "load_events",
     "mock_logs",
     "now_ms",
-    "read_events",
+    "read_sample",
     "uninstall",
 ]
 

@@ -5,10 +5,10 @@ Files are read by :func:`cwquery.sources.read_events` (plain text, JSON lines, e
 a timestamp get consecutive milliseconds ending now, in file order.
 
 >>> sample = '{"i": 1}\\n\\n{"timestamp": 5, "message": "ERROR x"}\\nplain line\\n'
->>> events = read_text(sample, now=100)
+>>> events = read_sample_text(sample, now=100)
 >>> [(e.timestamp, e.message) for e in events]
 [(98, '{"i": 1}'), (5, 'ERROR x'), (100, 'plain line')]
->>> [e.message for e in read_text('{"events": [{"message": "a", "logStreamName": "s"}]}')]
+>>> [e.message for e in read_sample_text('{"events": [{"message": "a", "logStreamName": "s"}]}')]
 ['a']
 """
 
@@ -39,7 +39,7 @@ class LoadedEvent:
     stream: str | None = None
 
 
-def read_events(
+def read_sample(
     path: str | Path, *, now: int | None = None, input_format: str = "auto"
 ) -> list[LoadedEvent]:
     """Read the events of a sample file (``input_format`` as in
@@ -54,8 +54,8 @@ def read_events(
         raise EmulatorError(f"cannot read {path}: {err}") from err
 
 
-def read_text(text: str, *, now: int | None = None) -> list[LoadedEvent]:
-    """Read events from the text of a sample file (see :func:`read_events`)."""
+def read_sample_text(text: str, *, now: int | None = None) -> list[LoadedEvent]:
+    """Read events from the text of a sample file (see :func:`read_sample`)."""
     try:
         return _timed(list(read_source(io.StringIO(text), event_lines=True)), now)
     except SourceError as err:

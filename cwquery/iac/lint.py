@@ -4,7 +4,7 @@ the service refuses or cannot fill, and quotas across filters.
 Every rule has a stable kebab-case code and a fixed severity (:data:`RULES`); pattern errors
 keep their own codes (``syntax``, ``invalid-regex``, ``limit``, ``unsupported``).
 
->>> for d in lint("?ERROR ?WARN request-id"):
+>>> for d in lint_pattern("?ERROR ?WARN request-id"):
 ...     print(d.code, d.offset, d.message)
 ignored-optional-terms 0 CloudWatch ignores ?ERROR ?WARN because the pattern also has plain or \
 - terms (D3); it matches every event that contains request and lacks id
@@ -55,8 +55,8 @@ __all__ = [
     "Severity",
     "check_site",
     "check_sites",
-    "lint",
     "lint_metric",
+    "lint_pattern",
 ]
 
 
@@ -163,11 +163,11 @@ class Diagnostic:
 # --------------------------------------------------------------------------- pattern rules
 
 
-def lint(pattern: str | Pattern) -> list[Diagnostic]:
+def lint_pattern(pattern: str | Pattern) -> list[Diagnostic]:
     """Warnings about a valid pattern, in pattern order. Text is parsed first (a
     :class:`~cwquery.PatternError` propagates); a tree is linted through its canonical text.
 
-    >>> [d.code for d in lint('ERROR "a-b" request-id')]
+    >>> [d.code for d in lint_pattern('ERROR "a-b" request-id')]
     ['unquoted-punctuation']
     """
     text = pattern if isinstance(pattern, str) else render(pattern)
@@ -484,7 +484,7 @@ def check_site(site: PatternSite) -> tuple[Pattern | None, list[Finding]]:
     except PatternError as err:
         diagnostic = Diagnostic(err.code, err.message, err.offset, err.length, err.hint)
         return None, [place(site, diagnostic, error=err)]
-    findings = [place(site, diagnostic) for diagnostic in lint(site.text)]
+    findings = [place(site, diagnostic) for diagnostic in lint_pattern(site.text)]
     if site.metric is not None:
         metric = site.metric
         dimensions = [(name, reference.text) for name, reference in metric.dimensions]

@@ -29,7 +29,7 @@ from cwquery.ast import DelimitedPattern, JsonPattern, MatchAll, Pattern, RegexP
 from cwquery.compiler import Matcher
 from cwquery.delimited import FieldLayout, split_tokens
 from cwquery.errors import caret_view
-from cwquery.iac.lint import Diagnostic, lint, lint_metric
+from cwquery.iac.lint import Diagnostic, lint_metric, lint_pattern
 from cwquery.metrics import MetricFilter, MetricFilterError, MetricTransformation
 from cwquery.semantics import EVENT_NUMBER_BASE, NOT_JSON, load_json_event
 from cwquery.sources import SourceError, read_events
@@ -123,7 +123,7 @@ def check_pattern(pattern: str, metric: MetricSpec | None = None) -> dict[str, A
 
 
 def _valid(matcher: Matcher, pattern: str, metric: MetricSpec | None) -> dict[str, Any]:
-    warnings = [_diagnostic(d, pattern) for d in lint(pattern)]
+    warnings = [_diagnostic(d, pattern) for d in lint_pattern(pattern)]
     if metric is not None:
         dimensions = list(metric.dimensions.items())
         found = lint_metric(matcher.pattern, metric.value, dimensions, metric.default_value)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import patterns  # type: ignore[import-not-found]
+from strategies import patterns
 
 from cwquery.cli import main
 from cwquery.renderer import render

@@ -93,7 +93,7 @@ def test_a_file_given_where_the_pattern_goes_gets_a_hint(tmp_path: Path) -> None
 
 
 def test_emulator_load_takes_the_input_format(tmp_path: Path) -> None:
-    from cwquery.emulator.loader import read_events
+    from cwquery.emulator.loader import read_sample as read_events
 
     path = tmp_path / "sample.json"
     path.write_text(json.dumps({"events": [{"message": "ERROR a", "timestamp": 5}]}))

@@ -186,7 +186,7 @@ def test_a_slow_match_does_not_block_other_queries_on_the_group(
 
     release = threading.Event()
     entered = threading.Event()
-    real_compile = filtering.compile_pattern
+    real_compile = filtering.compile_pattern  # type: ignore[attr-defined]
 
     class Blocking:
         def __init__(self, inner: Any) -> None:

@@ -45,7 +45,7 @@ def test_a_yaml_alias_bomb_is_refused_as_unreadable(tmp_path: Path) -> None:
     assert code == 1
     assert codes(report) == [("bomb.yaml", "unreadable-file")]
     [finding] = report["findings"]  # type: ignore[misc]
-    assert "aliases expand" in finding["message"]
+    assert "aliases expand" in finding["message"]  # type: ignore[has-type]
     assert report["summary"]["patterns"] == 1  # type: ignore[index]
 
 
