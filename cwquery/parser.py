@@ -139,9 +139,12 @@ def grammar_text() -> str:
 
 @functools.cache
 def _parser() -> Lark:
+    # cache: the LALR tables are built once and then loaded from a file in the temporary
+    # folder (keyed by the grammar, the options and the Lark and Python versions)
     return Lark(
         grammar_text(),
         parser="lalr",
+        cache=True,
         lexer="contextual",
         start=[*_START_RULES.values(), _DEFAULT_START],
         transformer=_ToAst(),
