@@ -36,7 +36,24 @@ import orjson
 
 ROUNDS = 3
 LEVELS = ("INFO", "INFO", "INFO", "WARN", "DEBUG", "ERROR")
-NAMES = ("aa", "ab", "a3", "0f", "ff", "1b", "c4", "a0", "d2", "3e", "b7", "9c", "5a", "e1", "c0", "f0")
+NAMES = (
+    "aa",
+    "ab",
+    "a3",
+    "0f",
+    "ff",
+    "1b",
+    "c4",
+    "a0",
+    "d2",
+    "3e",
+    "b7",
+    "9c",
+    "5a",
+    "e1",
+    "c0",
+    "f0",
+)
 
 #: The hand-written loops: what someone would write instead of cwquery for one question.
 LOOP = """\
@@ -138,7 +155,7 @@ def terraform(path: Path, count: int) -> None:
                 f'resource "aws_cloudwatch_log_metric_filter" "m{k}" {{\n'
                 f'  name           = "errors{k}"\n  log_group_name = "/app/group{k % 50}"\n'
                 f'  pattern        = "{{ $.level = \\"ERROR\\" && $.code = {k} }}"\n'
-                f"  metric_transformation {{\n    name      = \"Errors{k}\"\n"
+                f'  metric_transformation {{\n    name      = "Errors{k}"\n'
                 f'    namespace = "App"\n    value     = "1"\n  }}\n}}\n'
             )
     path.write_text("\n".join(blocks), encoding="utf-8")
@@ -257,9 +274,18 @@ def main() -> None:
 
     bare, _, _ = best([sys.executable, "-c", "pass"])
     table.add("python -c pass (reference)", bare, "-", "-", "-")
-    for what, args in (("--version", ["--version"]), ("test, empty file", ["test", "-q", "ERROR", str(files["empty"])])):
+    for what, args in (
+        ("--version", ["--version"]),
+        ("test, empty file", ["test", "-q", "ERROR", str(files["empty"])]),
+    ):
         seconds, _, _ = best([*cw, *args])
-        table.add(f"cwquery {what}", seconds, f"python {bare:.3f} s", f"{seconds / bare:.1f}x python", "<= 0.080 s")
+        table.add(
+            f"cwquery {what}",
+            seconds,
+            f"python {bare:.3f} s",
+            f"{seconds / bare:.1f}x python",
+            "<= 0.080 s",
+        )
 
     j200k, j1m, t1m = (str(files[name]) for name in ("json200k", "json1m", "text1m"))
     compare(
@@ -300,7 +326,13 @@ def main() -> None:
     two, answer_two, rss_two = best([*cw, "test", "--count", "--jobs", "2", "{ $.i > 90 }", j1m])
     if answer != answer_two:
         raise SystemExit(f"--jobs 2 says {answer_two}, --jobs 1 says {answer}")
-    table.add("test --jobs 2 '{ $.i > 90 }', 1M", two, f"--jobs 1 {one:.3f} s", f"{one / two:.2f}x", ">= 1.6x")
+    table.add(
+        "test --jobs 2 '{ $.i > 90 }', 1M",
+        two,
+        f"--jobs 1 {one:.3f} s",
+        f"{one / two:.2f}x",
+        ">= 1.6x",
+    )
     table.add(
         "peak RSS, 1M lines (--jobs 1 / 2, main process)",
         0.0,

@@ -101,6 +101,13 @@ parenthesis with \\x28 or \\x29, and alternatives with | at the top level
     """
     if not isinstance(text, str):
         raise TypeError(f"a filter pattern is a str, not {type(text).__name__}")
+    return _parse_text(text)
+
+
+#: Trees are immutable, so a text read again (``check`` lints, normalises and reports each
+#: pattern) shares the first tree; errors are not cached and are raised afresh.
+@functools.lru_cache(maxsize=4096)
+def _parse_text(text: str) -> Pattern:
     limits.check_length(text)
     stripped = text.strip()
     if not stripped:

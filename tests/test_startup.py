@@ -39,7 +39,7 @@ def test_version_loads_no_parser_or_evaluator() -> None:
 
 def test_test_command_loads_neither_scanner_linter_nor_aws(tmp_path: Path) -> None:
     logs = tmp_path / "app.log"
-    logs.write_text("ERROR a\n{\"a\": 1}\n", encoding="utf-8")
+    logs.write_text('ERROR a\n{"a": 1}\n', encoding="utf-8")
     modules = imported_by("test", "-q", "ERROR", str(logs))
     assert loaded(modules, "cwquery.compiler")  # the command really ran
     for name in OTHER_COMMANDS:

@@ -92,6 +92,11 @@ _SKIPPED_DIRECTORIES = frozenset(
 #: Text that marks a file that cannot be read as one that should have been: other JSON and
 #: YAML files (package.json, tsconfig.json with comments, Helm templates) are passed over.
 _TEMPLATE_MARKERS = ("AWS::", "cloudwatchLog", "aws_cloudwatch_log_")
+#: Text that every JSON or YAML file with a pattern holds (a filter resource's type, SAM's
+#: ``CloudWatchLogs`` events, serverless' ``cloudwatchLog``, the pattern's key); a file with none
+#: of these, none of the markers above and no backslash (an escape could spell any of them) is
+#: not parsed at all.
+_PATTERN_MARKERS = ("Logs::", "cloudwatch", "CloudWatch", "FilterPattern", "filter_pattern", "\\")
 
 
 @dataclass(frozen=True)
@@ -246,6 +251,8 @@ def scan_text(text: str, path: str, kind: str | None = None) -> ScanResult:
     result = ScanResult(files=1)
     if kind == "template":
         kind = "json" if text.lstrip().startswith("{") else "yaml"
+    if kind in ("json", "yaml") and not _may_hold_patterns(text):
+        return result
     try:
         if kind == "patterns":
             result.sites = list(_pattern_lines(source))
@@ -259,6 +266,15 @@ def scan_text(text: str, path: str, kind: str | None = None) -> ScanResult:
         if any(marker in text for marker in _TEMPLATE_MARKERS):
             result.problems.append(FileProblem(source, err.offset, err.message))
     return result
+
+
+def _may_hold_patterns(text: str) -> bool:
+    """Whether a JSON or YAML file can hold a pattern, or be a template worth a problem report.
+
+    >>> _may_hold_patterns('{"name": "app", "lockfileVersion": 3}')
+    False
+    """
+    return any(marker in text for marker in _PATTERN_MARKERS + _TEMPLATE_MARKERS)
 
 
 def _pattern_lines(source: Source) -> Iterator[PatternSite]:
