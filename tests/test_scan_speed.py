@@ -9,6 +9,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cwquery.iac import scan
 from cwquery.iac.locate import FAST_YAML_LOADER, SourceError, read_yaml
 from cwquery.iac.scan import scan_text
 from cwquery.parser import parse
@@ -104,3 +105,70 @@ def test_a_pattern_read_twice_is_parsed_once() -> None:
     assert parse(text) is parse(text)
     with pytest.raises(TypeError):
         parse(b"ERROR")  # type: ignore[arg-type]
+
+
+TF_FILES = sorted(EXAMPLES.rglob("*.tf"))
+PATTERNS = st.sampled_from(
+    [
+        '"ERROR"',
+        '"{ $.level = \\"ERROR\\" }"',
+        '"[ip, status = 5*, ${var.x}]"',
+        "var.pattern",
+        '"$${literal}"',
+        "<<EOT\n[a, b]\nEOT",
+        '""',
+    ]
+)
+GROUPS = st.sampled_from(
+    ['"/app/a"', "aws_cloudwatch_log_group.app.name", '"/app/${var.env}"', '"a\\\\b"', "1"]
+)
+TRANSFORMS = st.sampled_from(
+    [
+        "",
+        '  metric_transformation {\n    name = "n"\n    namespace = "ns"\n    value = "1"\n  }\n',
+        '  metric_transformation {\n    value = "$.latency"\n    default_value = 0\n  }\n',
+        '  metric_transformation {\n    value = "1"\n    default_value = "2.5"\n  }\n',
+        '  metric_transformation {\n    value = "1"\n    dimensions = { Level = "$.level" }\n  }\n',
+    ]
+)
+
+
+def sites_of(text: str, path: str) -> list[tuple[object, ...]]:
+    result = scan_text(text, path)
+    return [
+        (s.kind, s.name, s.text, s.located, s.unresolved, s.metric, s.log_group, s.log_group_label)
+        for s in result.sites
+    ] + [("problem", p.message, p.offset) for p in result.problems]
+
+
+def slow_and_fast(text: str, path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = sites_of(text, path)
+    with monkeypatch.context() as patched:
+        patched.setattr(scan, "_literal_values", lambda text, blocks: None)
+        slow = sites_of(text, path)
+    assert fast == slow
+
+
+@pytest.mark.parametrize("path", TF_FILES, ids=lambda p: p.name)
+def test_terraform_literals_read_alone_as_python_hcl2_reads_them(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slow_and_fast(path.read_text(encoding="utf-8"), str(path), monkeypatch)
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), PATTERNS, GROUPS, TRANSFORMS), min_size=1, max_size=4))
+def test_generated_terraform_reads_the_same_either_way(
+    resources: list[tuple[bool, str, str, str]],
+) -> None:
+    blocks = []
+    for number, (metric, pattern, group, transform) in enumerate(resources):
+        kind = "metric_filter" if metric else "subscription_filter"
+        attribute = "pattern" if metric else "filter_pattern"
+        blocks.append(
+            f'resource "aws_cloudwatch_log_{kind}" "r{number}" {{\n'
+            f"  {attribute} = {pattern}\n  log_group_name = {group}\n"
+            f"{transform if metric else ''}}}\n"
+        )
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        slow_and_fast("\n".join(blocks), "gen/main.tf", monkeypatch)
