@@ -102,6 +102,13 @@ parenthesis with \\x28 or \\x29, and alternatives with | at the top level
     """
     if not isinstance(text, str):
         raise TypeError(f"a filter pattern is a str, not {type(text).__name__}")
+    return _parse_text(text)
+
+
+#: Trees are immutable, so a text read again (``check`` lints, normalises and reports each
+#: pattern) shares the first tree; errors are not cached and are raised afresh.
+@functools.lru_cache(maxsize=4096)
+def _parse_text(text: str) -> Pattern:
     limits.check_length(text)
     stripped = text.strip()
     if not stripped:
@@ -141,9 +148,12 @@ def grammar_text() -> str:
 
 @functools.cache
 def _parser() -> Lark:
+    # cache: the LALR tables are built once and then loaded from a file in the temporary
+    # folder (keyed by the grammar, the options and the Lark and Python versions)
     return Lark(
         grammar_text(),
         parser="lalr",
+        cache=True,
         lexer="contextual",
         start=[*_START_RULES.values(), _DEFAULT_START],
         transformer=_ToAst(),

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -345,7 +346,7 @@ def test_pre_commit_hooks_run_cwquery() -> None:
     assert [hook["id"] for hook in hooks] == ["cwquery-check", "cwquery-fmt"]
     for hook in hooks:
         assert hook["language"] == "python" and hook["entry"].startswith("cwquery ")
-        assert hook["entry"].split()[1] in main.commands
+        assert hook["entry"].split()[1] in main.list_commands(click.Context(main))
     selected = re.compile(hooks[0]["files"])
     files = sorted(str(p.relative_to(ROOT)) for p in INFRA.rglob("*") if selected.search(p.name))
     assert "examples/infra/good/main.tf" in files and len(files) == 18

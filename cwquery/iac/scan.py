@@ -93,6 +93,11 @@ _SKIPPED_DIRECTORIES = frozenset(
 #: Text that marks a file that cannot be read as one that should have been: other JSON and
 #: YAML files (package.json, tsconfig.json with comments, Helm templates) are passed over.
 _TEMPLATE_MARKERS = ("AWS::", "cloudwatchLog", "aws_cloudwatch_log_")
+#: Text that every JSON or YAML file with a pattern holds (a filter resource's type, SAM's
+#: ``CloudWatchLogs`` events, serverless' ``cloudwatchLog``, the pattern's key); a file with none
+#: of these, none of the markers above and no backslash (an escape could spell any of them) is
+#: not parsed at all.
+_PATTERN_MARKERS = ("Logs::", "cloudwatch", "CloudWatch", "FilterPattern", "filter_pattern", "\\")
 
 
 @dataclass(frozen=True)
@@ -278,6 +283,8 @@ def scan_text(text: str, path: str, kind: str | None = None) -> ScanResult:
     result = ScanResult(files=1)
     if kind == "template":
         kind = "json" if text.lstrip().startswith("{") else "yaml"
+    if kind in ("json", "yaml") and not _may_hold_patterns(text):
+        return result
     try:
         if kind == "patterns":
             result.sites = list(_pattern_lines(source))
@@ -291,6 +298,15 @@ def scan_text(text: str, path: str, kind: str | None = None) -> ScanResult:
         if any(marker in text for marker in _TEMPLATE_MARKERS):
             result.problems.append(FileProblem(source, err.offset, err.message))
     return result
+
+
+def _may_hold_patterns(text: str) -> bool:
+    """Whether a JSON or YAML file can hold a pattern, or be a template worth a problem report.
+
+    >>> _may_hold_patterns('{"name": "app", "lockfileVersion": 3}')
+    False
+    """
+    return any(marker in text for marker in _PATTERN_MARKERS + _TEMPLATE_MARKERS)
 
 
 def _pattern_lines(source: Source) -> Iterator[PatternSite]:
@@ -505,12 +521,12 @@ def _serverless(source: Source, functions: DocMap) -> Iterator[PatternSite]:
 
 
 def _terraform(source: Source, folder: str) -> Iterator[PatternSite]:
-    """Filter resources as python-hcl2 reads them, placed by the block reader (or, if that
-    cannot follow the file, at their ``resource`` line)."""
+    """Filter resources placed by the block reader, their values read from the text where they
+    are literals, and by python-hcl2 (slower, and then for the whole file) where they are not
+    or where the block reader cannot follow the file."""
     text = source.text.text
     if not any(kind in text for kind in _TF_PATTERN_ATTRIBUTE):
         return
-    values = _hcl_values(text)
     try:
         blocks = {
             (b.labels[0], b.labels[1]): b
@@ -519,6 +535,9 @@ def _terraform(source: Source, folder: str) -> Iterator[PatternSite]:
         }
     except SourceError:
         blocks = {}
+    values = _literal_values(text, blocks) if blocks else None
+    if values is None:
+        values = _hcl_values(text)
     for (kind, name), body in values.items():
         attribute = _TF_PATTERN_ATTRIBUTE.get(kind)
         if attribute is None or attribute not in body:
@@ -530,6 +549,64 @@ def _terraform(source: Source, folder: str) -> Iterator[PatternSite]:
         yield PatternSite(
             source, kind, f"{kind}.{name}", pattern, located, unresolved, metric, group, label
         )
+
+
+#: A number literal whose value python-hcl2 would give as it is written.
+_HCL_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
+def _literal_values(
+    text: str, blocks: dict[tuple[str, str], HclBlock]
+) -> dict[tuple[str, str], dict[str, Any]] | None:
+    """The filter resources' values as python-hcl2 would give them, when every value the scan
+    reads is a literal the block reader can read alone; else ``None``."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for (kind, name), block in blocks.items():
+        attribute = _TF_PATTERN_ATTRIBUTE.get(kind)
+        if attribute is None:
+            continue
+        body = _literal_body(text, block, attribute, "log_group_name")
+        if body is None:
+            return None
+        transformations = [b for b in block.blocks if b.type == "metric_transformation"]
+        if kind == TF_METRIC_FILTER and (
+            "metric_transformation" in block.attributes
+            or any("dimensions" in b.attributes for b in transformations)
+        ):
+            return None
+        if transformations:
+            first = _literal_body(text, transformations[0], "value", "default_value")
+            if first is None:
+                return None
+            body["metric_transformation"] = [first]
+        found[(kind, name)] = body
+    return found
+
+
+def _literal_body(text: str, block: HclBlock, located: str, valued: str) -> dict[str, Any] | None:
+    """``{name: value}`` for the two attributes when the block reader can read them alone, else
+    ``None``: ``located`` (read from the text by :func:`_tf_string`) must be a string literal or
+    heredoc; ``valued`` (whose value is used as python-hcl2 gives it) a plain string literal
+    (no interpolation or escape) or a number."""
+    body: dict[str, Any] = {}
+    place = block.attributes.get(located)
+    if place is not None:
+        literal = hcl_string_at(text, place.start, place.end)
+        if literal is None:
+            return None
+        body[located] = literal.value
+    place = block.attributes.get(valued)
+    if place is not None:
+        raw = text[place.start : place.end]
+        if _HCL_NUMBER.fullmatch(raw):
+            body[valued] = float(raw) if "." in raw else int(raw)
+            return body
+        plain = raw.startswith('"') and not any(mark in raw for mark in ("\\", "${", "%{"))
+        literal = hcl_string_at(text, place.start, place.end) if plain else None
+        if literal is None:
+            return None
+        body[valued] = literal.value
+    return body
 
 
 def _header(text: str, kind: str, name: str) -> HclBlock:

@@ -1,0 +1,58 @@
+"""Startup: ``cwquery --version`` and ``cwquery test`` load only what they use (the speed itself
+is measured by ``benchmarks/cli.py``; here, which modules a fresh interpreter imports)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+#: Modules that only other commands need: the AWS SDK, the template readers and the linter.
+OTHER_COMMANDS = ("boto3", "botocore", "yaml", "hcl2", "cwquery.iac", "cwquery.aws", "moto")
+
+RUN = """
+import json, sys
+import cwquery.cli
+try:
+    cwquery.cli.main(sys.argv[1:], prog_name="cwquery")
+except SystemExit:
+    pass
+print(json.dumps(sorted(sys.modules)), file=sys.stderr)
+"""
+
+
+def imported_by(*args: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", RUN, *args], capture_output=True, text=True, timeout=60, check=False
+    )
+    return json.loads(done.stderr.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def loaded(modules: list[str], prefix: str) -> bool:
+    return any(name == prefix or name.startswith(prefix + ".") for name in modules)
+
+
+def test_version_loads_no_parser_or_evaluator() -> None:
+    modules = imported_by("--version")
+    for name in (*OTHER_COMMANDS, "lark", "orjson", "cwquery.compiler", "cwquery.parser"):
+        assert not loaded(modules, name), name
+
+
+def test_test_command_loads_neither_scanner_linter_nor_aws(tmp_path: Path) -> None:
+    logs = tmp_path / "app.log"
+    logs.write_text('ERROR a\n{"a": 1}\n', encoding="utf-8")
+    modules = imported_by("test", "-q", "ERROR", str(logs))
+    assert loaded(modules, "cwquery.compiler")  # the command really ran
+    for name in OTHER_COMMANDS:
+        assert not loaded(modules, name), name
+
+
+def test_help_still_lists_every_command() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "cwquery", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    for command in ("check", "fmt", "equal", "test", "emulator", "filter", "ship"):
+        assert f"  {command} " in done.stdout
