@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import signal
 import socket
@@ -60,7 +61,8 @@ def test_a_missing_file_or_a_taken_port_is_an_error() -> None:
 
 
 def test_a_sample_file_the_reader_refuses_is_an_error(tmp_path: Path) -> None:
-    export = tmp_path / "export.json"
-    export.write_text('{"events": [{"timestamp": 1}]}', encoding="utf-8")
+    compressed = gzip.compress(b"2024-01-01T00:00:00.000Z ERROR x\n" * 1000)
+    export = tmp_path / "export.gz"
+    export.write_bytes(compressed[: len(compressed) // 2])  # a truncated S3 export
     result = CliRunner().invoke(main, ["playground", str(export)])
-    assert result.exit_code == 2 and "string 'message'" in result.stderr
+    assert result.exit_code == 2 and "truncated or corrupt" in result.stderr
