@@ -146,14 +146,33 @@ def grammar_text() -> str:
     return source_tree.read_text(encoding="utf-8")
 
 
+def _table_cache(grammar: str) -> str | bool:
+    """Where Lark keeps the LALR tables: the user's cache folder, in a file named by the
+    grammar and the Lark and Python versions (the temporary folder stays clean); ``True``
+    (Lark's own choice) when that folder cannot be made."""
+    import hashlib
+    import os
+    import sys
+
+    import lark
+
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cwquery"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return True
+    key = f"{grammar}|{lark.__version__}|{sys.version_info[:2]}"
+    return str(folder / f"lalr-{hashlib.sha256(key.encode()).hexdigest()[:24]}.cache")
+
+
 @functools.cache
 def _parser() -> Lark:
-    # cache: the LALR tables are built once and then loaded from a file in the temporary
-    # folder (keyed by the grammar, the options and the Lark and Python versions)
+    # the LALR tables are built once and then loaded from the cache file
+    grammar = grammar_text()
     return Lark(
-        grammar_text(),
+        grammar,
         parser="lalr",
-        cache=True,
+        cache=_table_cache(grammar),
         lexer="contextual",
         start=[*_START_RULES.values(), _DEFAULT_START],
         transformer=_ToAst(),

@@ -369,7 +369,7 @@ def test_fmt_never_prints_a_canonical_form_over_the_length_limit() -> None:
     compact = "{" + "&&".join(f"$.a{i}=1" for i in range(100)) + "}"
     assert len(compact) <= 1024 < len(str(parse(compact)))
     result = CliRunner().invoke(fmt, [compact])
-    assert result.exit_code == 1 and result.stdout == ""
+    assert result.exit_code == 2 and result.stdout == ""  # an error, as everywhere
     assert "over the service's limit of 1024" in result.stderr
     result = CliRunner().invoke(fmt, ["--check", "-e", compact])
     assert result.exit_code == 1 and "over the service's limit of 1024" in result.output

@@ -93,7 +93,7 @@ def _time(value: str | None, name: str) -> int | None:
     "--period", type=int, default=60, show_default=True, help="Seconds per datapoint in the output."
 )
 @click.option("--statistics", "extra", multiple=True, help="Extra statistics (p99, p50…).")
-@click.option("--log-group", "-g", help="Read the events of this log group (with --start/--end).")
+@click.option("--log-group", "-g", "group", help="Read the events of this log group (with --start/--end).")
 @click.option("--start", help="Start: ISO 8601, epoch ms or 15m/2h/1d; also the alarm's start.")
 @click.option("--end", help="End, same forms.")
 @click.option("--time-field", help="The time field of JSON-lines application logs.")
@@ -259,7 +259,7 @@ def _local(
     publish: PublishOptions,
     options: dict[str, Any],
 ) -> Collected:
-    if options["log_group"]:
+    if options["group"]:
         if files:
             raise click.UsageError("give FILES or --log-group, not both")
         return collect(_log_group_events(options), filters, publish)
@@ -316,7 +316,7 @@ def _log_group_events(options: dict[str, Any]) -> Iterator[Event]:
         region=options["region"], profile=options["profile"], endpoint_url=options["endpoint_url"]
     )
     for event in filter_events(
-        None, options["log_group"], client=client, start=options["start"], end=options["end"]
+        None, options["group"], client=client, start=options["start"], end=options["end"]
     ):
         yield event["message"], event["timestamp"], event.get("ingestionTime")
 
@@ -331,7 +331,7 @@ def _spark(
         from cwquery.spark import collect_files
     except ImportError as err:
         raise BacktestError(f"--engine spark needs the [spark] extra: {err}") from None
-    if not files or options["log_group"]:
+    if not files or options["group"]:
         raise click.UsageError("--engine spark reads FILES (local paths or s3a:// URIs)")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # local mode: workers use this Python
     return collect_files(list(files), filters, publish, time_field=options["time_field"])

@@ -68,7 +68,10 @@ def test_an_invalid_pattern_exits_2_in_fmt_as_everywhere() -> None:
 
 def test_each_short_option_means_one_thing_across_commands() -> None:
     meanings: dict[str, set[str]] = {}
-    for command in main.commands.values():
+    context = click.Context(main)
+    for name in main.list_commands(context):  # commands are imported on first use
+        command = main.get_command(context, name)
+        assert command is not None
         for param in command.params:
             for opt in [*param.opts, *param.secondary_opts]:
                 if len(opt) == 2 and opt.startswith("-") and opt not in ("-h",):
