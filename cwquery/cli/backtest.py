@@ -93,7 +93,9 @@ def _time(value: str | None, name: str) -> int | None:
     "--period", type=int, default=60, show_default=True, help="Seconds per datapoint in the output."
 )
 @click.option("--statistics", "extra", multiple=True, help="Extra statistics (p99, p50…).")
-@click.option("--log-group", "-g", "group", help="Read the events of this log group (with --start/--end).")
+@click.option(
+    "--log-group", "-g", "group", help="Read the events of this log group (with --start/--end)."
+)
 @click.option("--start", help="Start: ISO 8601, epoch ms or 15m/2h/1d; also the alarm's start.")
 @click.option("--end", help="End, same forms.")
 @click.option("--time-field", help="The time field of JSON-lines application logs.")
