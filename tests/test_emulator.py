@@ -324,7 +324,7 @@ def test_paging_reads_only_the_page() -> None:
 INVALID = [
     ("{ $.a = 1", "If a filter pattern starts with '{' it must end with '}'"),
     ("[..., status = 4*, ...]", "Duplicate field '...'"),
-    ("%Status: (timeout|error)%", "Invalid character(s) in term '('"),  # D17: the offending character
+    ("%Status: (timeout|error)%", "Invalid character(s) in term '('"),
     ("{ $.a == 1 }", None),
     ("[a, b", None),
     ('"ERROR', None),
