@@ -1,0 +1,324 @@
+"""Matching a log file block by block: bytes straight to orjson, text decoded once per block,
+and, where a pattern names a literal every match contains, only the lines holding it looked at.
+
+A block is a run of whole lines of a file (as :func:`cwquery.sources.read_events` reads a plain
+file: ``\\n``, ``\\r\\n`` and ``\\r`` end a line, blank lines are not messages, bytes that are not
+UTF-8 read as U+FFFD). Every answer is the one the per-message evaluation gives; the fast paths
+only skip lines that provably cannot match (the raw-text rule of :mod:`cwquery.prefilter`, D32).
+
+>>> scanner = BlockScanner("ERROR", select=Select.MATCHES)
+>>> result = scanner.scan(b"INFO ok\\nERROR bad\\n\\n  \\nERROR worse")
+>>> result.read, result.matched, [text for _, text in result.selected]
+(3, 2, ['ERROR bad', 'ERROR worse'])
+>>> judge = json_judge(compile('{ $.a = 1 }'))
+>>> judge('{"a": 1}'), judge('{"a": 2}'), judge("not json")
+(True, False, None)
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, AnyStr
+
+import orjson
+
+from cwquery.ast import DelimitedPattern, JsonPattern, MatchAll, RegexPattern, TermPattern
+from cwquery.compiler import Matcher, compile, compile_json
+from cwquery.prefilter import required_literals
+from cwquery.regex import to_re2
+from cwquery.semantics import NOT_JSON, load_json_event, term_groups
+
+#: A line that may be blank (only whitespace) follows this newline; bytes >= 0x80 may spell
+#: Unicode spaces, so such lines are decoded to be sure.
+_MAYBE_BLANK_BYTES = re.compile(rb"\n(?=[ \t\x0b\x0c\x1c-\x1f\x80-\xff]*\n)")
+_MAYBE_BLANK_TEXT = re.compile(r"\n(?=[^\S\n]*\n)")
+
+
+class Select(enum.Enum):
+    """Which messages a scan hands back (with their text)."""
+
+    NONE = "none"
+    MATCHES = "matches"
+    OTHERS = "others"
+
+
+@dataclass
+class BlockResult:
+    """What one block holds: messages read, matched and not JSON (for JSON patterns), and the
+    selected messages as ``(index among the block's messages, text)``; the index is ``-1``
+    when the scan skipped lines without counting them one by one."""
+
+    read: int = 0
+    matched: int = 0
+    not_json: int = 0
+    selected: list[tuple[int, str]] = field(default_factory=list)
+
+
+def json_judge(matcher: Matcher) -> Callable[[str | bytes], bool | None]:
+    """For a JSON pattern: ``judge(message) -> True`` (match), ``False`` (no match) or ``None``
+    (not JSON, D10), from one parse. Bytes are read as the UTF-8 text they spell."""
+    pattern = matcher.pattern
+    assert isinstance(pattern, JsonPattern)
+    predicate = compile_json(pattern.expr)
+    loads = orjson.loads
+
+    def judge(message: str | bytes) -> bool | None:
+        try:
+            document = loads(message)
+        except ValueError:
+            text = message if isinstance(message, str) else message.decode("utf-8", "replace")
+            document = load_json_event(text)
+            if document is NOT_JSON:
+                return None
+        if type(document) is not dict:
+            return None
+        return bool(predicate(document))
+
+    return judge
+
+
+def split_lines(block: bytes) -> list[bytes]:
+    """The lines of a block as a text-mode file reads them (``\\r\\n`` and ``\\r`` end lines
+    too), without their line ends; a final line end starts no new line."""
+    if b"\r" in block:
+        block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    lines = block.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def _blank(line: bytes) -> bool:
+    """Whether a line is only whitespace once decoded (then it is not a message)."""
+    stripped = line.strip()
+    if not stripped:
+        return True
+    first = stripped[0]
+    if 0x20 < first < 0x80 and first != 0x7F:
+        return False
+    return not line.decode("utf-8", "replace").strip()
+
+
+class BlockScanner:
+    """Scans blocks for one pattern. Built from the pattern text, so a worker process can
+    build its own.
+
+    ``select`` chooses the messages handed back; ``count_not_json`` asks for the number of
+    messages that are not JSON (JSON patterns only): then every line is parsed, since a line
+    without the pattern's literal may still be JSON or not.
+    """
+
+    def __init__(
+        self, pattern: str, *, select: Select = Select.NONE, count_not_json: bool = False
+    ) -> None:
+        self.matcher = compile(pattern)
+        self.select = select
+        tree = self.matcher.pattern
+        self.is_json = isinstance(tree, JsonPattern)
+        self.count_not_json = count_not_json and self.is_json
+        #: texts every match contains (any one of them will do to find candidates); empty when
+        #: every line must be looked at
+        self.needles: tuple[str, ...] = ()
+        #: ``search(block, position) -> match or None`` for a regex pattern, on UTF-8 bytes
+        self._regex: Callable[[bytes, int], Any] | None = None
+        if select is not Select.OTHERS and not self.count_not_json:
+            self.needles = _needles(self.matcher)
+            if isinstance(tree, RegexPattern):
+                self._regex = _block_regex(tree.regex.source)
+        if isinstance(tree, JsonPattern):
+            self._judge = json_judge(self.matcher)
+
+    def scan(self, block: bytes) -> BlockResult:
+        """Read, matched and not-JSON counts and the selected messages of one block."""
+        if b"\r" in block:
+            block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        if self.is_json:
+            if self.needles:
+                return self._json_candidates(block)
+            return self._json_lines(block)
+        if self.needles or self._regex is not None:
+            if block.isascii() or _is_utf8(block):
+                return self._text_candidates(block)
+            if self.needles:  # not UTF-8: search the text the bytes are read as
+                return self._text_candidates(block.decode("utf-8", "replace"))
+        return self._text_lines(block.decode("utf-8", "replace"))
+
+    # ------------------------------------------------------------------ every line
+
+    def _json_lines(self, block: bytes) -> BlockResult:
+        result = BlockResult()
+        judge, select, selected = self._judge, self.select, result.selected
+        read = matched = not_json = 0
+        for line in split_lines(block):
+            verdict = judge(line)
+            if verdict is None:
+                if _blank(line):
+                    continue
+                not_json += 1
+            elif verdict:
+                matched += 1
+            read += 1
+            if select is Select.NONE:
+                continue
+            if (select is Select.MATCHES) is bool(verdict):
+                selected.append((read - 1, line.decode("utf-8", "replace")))
+        result.read, result.matched, result.not_json = read, matched, not_json
+        return result
+
+    def _text_lines(self, text: str) -> BlockResult:
+        result = BlockResult()
+        matches, select, selected = self.matcher.matches, self.select, result.selected
+        read = matched = 0
+        lines = text.split("\n")
+        if lines and not lines[-1]:
+            lines.pop()
+        for line in lines:
+            if not line.strip():
+                continue
+            read += 1
+            hit = matches(line)
+            if hit:
+                matched += 1
+            if select is not Select.NONE and (select is Select.MATCHES) is hit:
+                selected.append((read - 1, line))
+        result.read, result.matched = read, matched
+        return result
+
+    # ------------------------------------------------------------------ candidate lines
+
+    def _text_candidates(self, block: str | bytes) -> BlockResult:
+        """Only the lines that hold a needle (or a regex match) are decoded and matched."""
+        if isinstance(block, str):
+            result = BlockResult(read=_count_messages_text(block))
+            finders = [functools.partial(block.find, needle) for needle in self.needles]
+            lines: Iterator[str] | Iterator[bytes] = _candidate_lines(block, "\n", finders)
+        else:
+            result = BlockResult(read=_count_messages_bytes(block))
+            if self._regex is not None:
+                finders = [functools.partial(_regex_start, self._regex, block)]
+            else:
+                finders = [functools.partial(block.find, n.encode()) for n in self.needles]
+            lines = _candidate_lines(block, b"\n", finders)
+        matches, keep = self.matcher.matches, self.select is Select.MATCHES
+        for line in lines:
+            text = line if isinstance(line, str) else line.decode("utf-8")
+            if text.strip() and matches(text):
+                result.matched += 1
+                if keep:
+                    result.selected.append((-1, text))
+        return result
+
+    def _json_candidates(self, block: bytes) -> BlockResult:
+        result = BlockResult(read=_count_messages_bytes(block))
+        judge, keep = self._judge, self.select is Select.MATCHES
+        finders = [functools.partial(block.find, needle.encode()) for needle in self.needles]
+        for line in _candidate_lines(block, b"\n", finders):
+            if judge(line):
+                result.matched += 1
+                if keep:
+                    result.selected.append((-1, line.decode("utf-8", "replace")))
+        return result
+
+
+def _needles(matcher: Matcher) -> tuple[str, ...]:
+    """Texts of which every matching message holds at least one, or ``()``.
+
+    For a JSON pattern the prefilter's rule (D32): the literal it tests first, or a
+    backslash (an escape can spell any character)."""
+    needles = _pattern_needles(matcher.pattern)
+    return needles if all(needles) else ()
+
+
+def _pattern_needles(tree: object) -> tuple[str, ...]:
+    if isinstance(tree, TermPattern):
+        groups = term_groups(tree)
+        if groups.required:
+            return (max(groups.required, key=len),)
+        if not groups.excluded:
+            return groups.any_of
+        return ()
+    if isinstance(tree, JsonPattern | DelimitedPattern):
+        literals = required_literals(tree)
+        values = [text for text in literals if not text.startswith('"')]
+        keys = [text for text in literals if text.startswith('"')]
+        chosen = sorted(values or keys, key=len, reverse=True)[:1]
+        if not chosen or "\ufffd" in chosen[0] or "\n" in chosen[0] or "\r" in chosen[0]:
+            return ()
+        return (chosen[0], "\\") if isinstance(tree, JsonPattern) else (chosen[0],)
+    if isinstance(tree, RegexPattern | MatchAll):
+        return ()
+    return ()
+
+
+def _candidate_lines(
+    block: AnyStr, newline: AnyStr, finders: Sequence[Callable[[int], int]]
+) -> Iterator[AnyStr]:
+    """Each line of ``block`` where a finder (``find(position) -> offset or -1``) finds
+    something, once, in order."""
+    following = [find(0) for find in finders]
+    while True:
+        hits = [at for at in following if at >= 0]
+        if not hits:
+            return
+        at = min(hits)
+        start = block.rfind(newline, 0, at) + 1
+        end = block.find(newline, at)
+        if end < 0:
+            end = len(block)
+        yield block[start:end]
+        position = end + 1
+        following = [
+            find(position) if 0 <= found < position else found
+            for find, found in zip(finders, following, strict=True)
+        ]
+
+
+def _block_regex(source: str) -> Callable[[bytes, int], Any] | None:
+    """The search of a regex body over a block of UTF-8 lines: ``^`` and ``$`` also match
+    at line ends, so each line is searched as a message is. ``None`` if RE2 refuses it."""
+    import re2
+
+    try:
+        return re2.compile("(?m)" + to_re2(source)).search  # type: ignore[no-any-return]
+    except re2.error:
+        return None
+
+
+def _regex_start(search: Callable[[bytes, int], Any], block: bytes, position: int) -> int:
+    found = search(block, position)
+    return -1 if found is None else int(found.start())
+
+
+def _is_utf8(block: bytes) -> bool:
+    try:
+        block.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _count_messages_text(text: str) -> int:
+    """The number of lines that are not blank."""
+    if not text:
+        return 0
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    padded = "\n" + text if text.endswith("\n") else "\n" + text + "\n"
+    return lines - len(_MAYBE_BLANK_TEXT.findall(padded))
+
+
+def _count_messages_bytes(block: bytes) -> int:
+    """The number of lines that are not blank once decoded."""
+    if not block:
+        return 0
+    lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+    padded = b"\n" + block if block.endswith(b"\n") else b"\n" + block + b"\n"
+    blank = 0
+    for match in _MAYBE_BLANK_BYTES.finditer(padded):
+        end = padded.find(b"\n", match.end())
+        if _blank(padded[match.end() : end]):
+            blank += 1
+    return lines - blank
