@@ -265,12 +265,16 @@ def _candidate_lines(
         if not hits:
             return
         at = min(hits)
+        if at >= len(block) and (not block or block.endswith(newline)):
+            return  # past the last line (an empty regex match at the very end)
         start = block.rfind(newline, 0, at) + 1
         end = block.find(newline, at)
         if end < 0:
             end = len(block)
         yield block[start:end]
         position = end + 1
+        if position > len(block):
+            return
         following = [
             find(position) if 0 <= found < position else found
             for find, found in zip(finders, following, strict=True)

@@ -10,14 +10,13 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import patterns as generated_patterns
 
 from cwquery import compile, render
 from cwquery.ast import JsonPattern
 from cwquery.blocks import BlockResult, BlockScanner, Select, split_lines
 from cwquery.semantics import NOT_JSON, load_json_event
 from cwquery.sources import read_events
-
-from .strategies import patterns as generated_patterns
 
 #: Patterns whose literals the generated lines hold, so that matches and the fast paths happen.
 PATTERNS = [
