@@ -7,6 +7,7 @@ Each command's module is imported only when that command runs (or help lists it)
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator, MutableMapping
 
 import click
 
@@ -28,19 +29,42 @@ _COMMANDS = {
 }
 
 
+class _LazyCommands(MutableMapping[str, click.Command]):
+    """``Group.commands`` whose entries import their module when first looked up."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, click.Command] = {}
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in self._loaded and name in _COMMANDS:
+            module, attribute = _COMMANDS[name]
+            command = getattr(importlib.import_module(f"cwquery.cli.{module}"), attribute)
+            assert isinstance(command, click.Command)
+            self._loaded[name] = command
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*_COMMANDS, *(name for name in self._loaded if name not in _COMMANDS)])
+
+    def __len__(self) -> int:
+        return len(set(_COMMANDS) | set(self._loaded))
+
+
 class _LazyGroup(Group):
     """A group whose commands are imported on first use."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return [*_COMMANDS, *(name for name in super().list_commands(ctx) if name not in _COMMANDS)]
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.commands = _LazyCommands()
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in _COMMANDS:
-            module, attribute = _COMMANDS[cmd_name]
-            command = getattr(importlib.import_module(f"cwquery.cli.{module}"), attribute)
-            assert isinstance(command, click.Command)
-            return command
-        return super().get_command(ctx, cmd_name)
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
