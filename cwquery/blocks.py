@@ -36,6 +36,8 @@ from cwquery.semantics import NOT_JSON, load_json_event, term_groups
 #: Unicode spaces, so such lines are decoded to be sure.
 _MAYBE_BLANK_BYTES = re.compile(rb"\n(?=[ \t\x0b\x0c\x1c-\x1f\x80-\xff]*\n)")
 _MAYBE_BLANK_TEXT = re.compile(r"\n(?=[^\S\n]*\n)")
+#: A quick test for "no line may be blank": no newline followed by a byte that can begin one.
+_BLANK_START_BYTES = rb"\n[\n \t\x0b\x0c\x1c-\x1f\x80-\xff]"
 
 
 class Select(enum.Enum):
@@ -48,13 +50,15 @@ class Select(enum.Enum):
 
 @dataclass
 class BlockResult:
-    """What one block holds: messages read, matched and not JSON (for JSON patterns), and the
-    selected messages as ``(index among the block's messages, text)``; the index is ``-1``
-    when the scan skipped lines without counting them one by one."""
+    """What one block holds: messages read, matched and not JSON (for JSON patterns, with the
+    first such message), and the selected messages as ``(index among the block's messages,
+    text)``; the index is ``-1`` when the scan skipped lines without counting them one by one.
+    """
 
     read: int = 0
     matched: int = 0
     not_json: int = 0
+    first_not_json: str | None = None
     selected: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -109,28 +113,40 @@ class BlockScanner:
 
     ``select`` chooses the messages handed back; ``count_not_json`` asks for the number of
     messages that are not JSON (JSON patterns only): then every line is parsed, since a line
-    without the pattern's literal may still be JSON or not.
+    without the pattern's literal may still be JSON or not. ``numbered`` asks for the index
+    of every selected message (so every line is looked at, too).
     """
 
     def __init__(
-        self, pattern: str, *, select: Select = Select.NONE, count_not_json: bool = False
+        self,
+        pattern: str,
+        *,
+        select: Select = Select.NONE,
+        count_not_json: bool = False,
+        numbered: bool = False,
     ) -> None:
         self.matcher = compile(pattern)
         self.select = select
         tree = self.matcher.pattern
         self.is_json = isinstance(tree, JsonPattern)
         self.count_not_json = count_not_json and self.is_json
+        self.numbered = numbered
         #: texts every match contains (any one of them will do to find candidates); empty when
         #: every line must be looked at
         self.needles: tuple[str, ...] = ()
         #: ``search(block, position) -> match or None`` for a regex pattern, on UTF-8 bytes
         self._regex: Callable[[bytes, int], Any] | None = None
-        if select is not Select.OTHERS and not self.count_not_json:
+        if select is not Select.OTHERS and not self.count_not_json and not numbered:
             self.needles = _needles(self.matcher)
             if isinstance(tree, RegexPattern):
                 self._regex = _block_regex(tree.regex.source)
         if isinstance(tree, JsonPattern):
             self._judge = json_judge(self.matcher)
+        #: the rest of a line after a needle, when counting lines that hold one is the answer
+        self._line_holding: re.Pattern[bytes] | None = None
+        if select is Select.NONE and _needles_decide(tree, self.needles):
+            (needle,) = self.needles
+            self._line_holding = re.compile(re.escape(needle.encode()) + rb"[^\n]*")
 
     def scan(self, block: bytes) -> BlockResult:
         """Read, matched and not-JSON counts and the selected messages of one block."""
@@ -142,6 +158,8 @@ class BlockScanner:
             return self._json_lines(block)
         if self.needles or self._regex is not None:
             if block.isascii() or _is_utf8(block):
+                if self._line_holding is not None:
+                    return self._count_lines_holding(block, self._line_holding)
                 return self._text_candidates(block)
             if self.needles:  # not UTF-8: search the text the bytes are read as
                 return self._text_candidates(block.decode("utf-8", "replace"))
@@ -159,6 +177,8 @@ class BlockScanner:
                 if _blank(line):
                     continue
                 not_json += 1
+                if result.first_not_json is None:
+                    result.first_not_json = line.decode("utf-8", "replace")
             elif verdict:
                 matched += 1
             read += 1
@@ -212,6 +232,14 @@ class BlockScanner:
                     result.selected.append((-1, text))
         return result
 
+    @staticmethod
+    def _count_lines_holding(block: bytes, rest_of_line: re.Pattern[bytes]) -> BlockResult:
+        """For a one-term pattern: the lines holding the term are the matches, counted where
+        they are found (each search runs on to the line end, so a line counts once)."""
+        return BlockResult(
+            read=_count_messages_bytes(block), matched=len(rest_of_line.findall(block))
+        )
+
     def _json_candidates(self, block: bytes) -> BlockResult:
         result = BlockResult(read=_count_messages_bytes(block))
         judge, keep = self._judge, self.select is Select.MATCHES
@@ -231,6 +259,20 @@ def _needles(matcher: Matcher) -> tuple[str, ...]:
     backslash (an escape can spell any character)."""
     needles = _pattern_needles(matcher.pattern)
     return needles if all(needles) else ()
+
+
+def _needles_decide(tree: object, needles: tuple[str, ...]) -> bool:
+    """Whether a line holding the one needle is a match, whatever else it holds: a term
+    pattern with one term, which is not all whitespace (a line of whitespace is no message).
+
+    >>> from cwquery import parse
+    >>> _needles_decide(parse("ERROR"), ("ERROR",)), _needles_decide(parse("ERROR -x"), ("ERROR",))
+    (True, False)
+    """
+    if not isinstance(tree, TermPattern) or len(needles) != 1 or not needles[0].strip():
+        return False
+    groups = term_groups(tree)
+    return not groups.excluded and (groups.required == needles or groups.any_of == needles)
 
 
 def _pattern_needles(tree: object) -> tuple[str, ...]:
@@ -259,26 +301,52 @@ def _candidate_lines(
 ) -> Iterator[AnyStr]:
     """Each line of ``block`` where a finder (``find(position) -> offset or -1``) finds
     something, once, in order."""
-    following = [find(0) for find in finders]
+    found = [(find(0), find) for find in finders]
+    live = [(at, find) for at, find in found if at >= 0]
+    if len(live) == 1:
+        at, find = live[0]
+        yield from _lines_found_by(block, newline, find, at)
+        return
+    following = [at for at, _ in live]
+    finders = [find for _, find in live]
+    size = len(block)
     while True:
         hits = [at for at in following if at >= 0]
         if not hits:
             return
         at = min(hits)
-        if at >= len(block) and (not block or block.endswith(newline)):
+        if at >= size and (not block or block.endswith(newline)):
             return  # past the last line (an empty regex match at the very end)
         start = block.rfind(newline, 0, at) + 1
         end = block.find(newline, at)
         if end < 0:
-            end = len(block)
+            end = size
         yield block[start:end]
         position = end + 1
-        if position > len(block):
+        if position > size:
             return
         following = [
             find(position) if 0 <= found < position else found
             for find, found in zip(finders, following, strict=True)
         ]
+
+
+def _lines_found_by(
+    block: AnyStr, newline: AnyStr, find: Callable[[int], int], at: int
+) -> Iterator[AnyStr]:
+    """:func:`_candidate_lines` for one finder whose first hit is ``at``."""
+    size = len(block)
+    rfind, find_newline = block.rfind, block.find
+    while at >= 0:
+        if at >= size and (not block or block.endswith(newline)):
+            return
+        start = rfind(newline, 0, at) + 1
+        end = find_newline(newline, at)
+        if end < 0:
+            yield block[start:]
+            return
+        yield block[start:end]
+        at = find(end + 1)
 
 
 def _block_regex(source: str) -> Callable[[bytes, int], Any] | None:
@@ -295,6 +363,18 @@ def _block_regex(source: str) -> Callable[[bytes, int], Any] | None:
 def _regex_start(search: Callable[[bytes, int], Any], block: bytes, position: int) -> int:
     found = search(block, position)
     return -1 if found is None else int(found.start())
+
+
+@functools.cache
+def _blank_start_search() -> Callable[[bytes], Any]:
+    import re2
+
+    return re2.compile(_BLANK_START_BYTES).search  # type: ignore[no-any-return]
+
+
+def _search_blank_start(block: bytes) -> Any:
+    """The first newline followed by a byte that may begin a blank line, or ``None``."""
+    return _blank_start_search()(block)
 
 
 def _is_utf8(block: bytes) -> bool:
@@ -319,6 +399,10 @@ def _count_messages_bytes(block: bytes) -> int:
     if not block:
         return 0
     lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+    first_end = block.find(b"\n")
+    first = block if first_end < 0 else block[:first_end]
+    if _search_blank_start(block) is None and not _blank(first):
+        return lines
     padded = b"\n" + block if block.endswith(b"\n") else b"\n" + block + b"\n"
     blank = 0
     for match in _MAYBE_BLANK_BYTES.finditer(padded):

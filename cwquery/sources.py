@@ -36,7 +36,8 @@ from cwquery.errors import CWQueryError
 _EXPORT_TIME = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z) ")
 #: The keys of an exported event; a JSON line with only these keys is an event (``event_lines``).
 EVENT_KEYS = frozenset({"message", "timestamp", "logStreamName", "ingestionTime", "eventId"})
-_PEEK = 4096
+#: How many characters of a file decide whether it may be a whole-file export.
+PEEK = 4096
 
 
 class SourceError(CWQueryError, ValueError):
@@ -132,8 +133,8 @@ def _read_stream(
             raise SourceError(f"{name}: not a JSON export ({err})") from None
         yield from _exported_events(document, name)
         return
-    head = source.read(_PEEK)
-    if _may_be_export(head):
+    head = source.read(PEEK)
+    if may_be_export(head):
         text = head + source.read()
         document = _json_document(text)
         if document is not None and detect_format(document) == "export":
@@ -186,8 +187,15 @@ def read_messages(sources: Iterable[str | Path | IO[str]]) -> Iterator[str]:
             yield event.message
 
 
-def _may_be_export(head: str) -> bool:
-    """Whether a file's beginning can start a whole-file export; only then is it read whole."""
+def may_be_export(head: str) -> bool:
+    """Whether a file's beginning (its first :data:`PEEK` characters) can start a whole-file
+    export; only then is it read whole.
+
+    >>> may_be_export('{"events": [')
+    True
+    >>> may_be_export('{"level": "INFO"}')
+    False
+    """
     start = head.lstrip()
     if start.startswith("{"):
         return '"events"' in head

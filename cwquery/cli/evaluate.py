@@ -1,26 +1,39 @@
-"""``cwquery test``: run a pattern over sample logs, offline, with CloudWatch's answers."""
+"""``cwquery test``: run a pattern over sample logs, offline, with CloudWatch's answers.
+
+Files of lines are read as bytes, block by block, on every core for big inputs
+(:mod:`cwquery.parallel`); exports and ``--explain`` go message by message.
+"""
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
 import os
 import sys
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
 from cwquery.ast import JsonPattern
+from cwquery.blocks import BlockResult, Select, json_judge
 from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, echo_pattern_error, fail
 from cwquery.compiler import Matcher, compile
 from cwquery.errors import PatternError
 from cwquery.explanation import explain
 from cwquery.hints import prefixed_json
-from cwquery.semantics import EVENT_NUMBER_BASE, NOT_JSON, load_json_event
-from cwquery.sources import INPUT_FORMATS, SourceError, read_events
+from cwquery.parallel import FileScan, default_jobs
+from cwquery.semantics import EVENT_NUMBER_BASE
+from cwquery.sources import INPUT_FORMATS, PEEK, SourceError, may_be_export, read_events
 
 #: Show a progress bar on a terminal when the input is at least this big.
 _PROGRESS_BYTES = 8 * 1024 * 1024
+#: Bytes read to find a file's first :data:`~cwquery.sources.PEEK` characters.
+_PEEK_BYTES = 4 * PEEK
 
 
 @click.command(name="test")
@@ -30,7 +43,13 @@ _PROGRESS_BYTES = 8 * 1024 * 1024
 @click.option("--json", "as_json", is_flag=True, help="Print a TestMetricFilter-shaped response.")
 @click.option("--explain", "show_explanation", is_flag=True, help="Explain every message.")
 @click.option("--invert", "-v", is_flag=True, help="Print the messages that do not match.")
-@click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="No summary on stderr (nor its not-JSON tally, so lines without the pattern's "
+    "literal text are skipped unparsed).",
+)
 @click.option(
     "--input-format",
     type=click.Choice(INPUT_FORMATS),
@@ -38,6 +57,14 @@ _PROGRESS_BYTES = 8 * 1024 * 1024
     show_default=True,
     help='lines: one message per line; export: a {"events": [...]} document; s3-export: '
     "'<ISO time> <message>' lines; auto: an export only when the whole file is one.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes scanning files of lines (default: every core for inputs of 8 MiB or "
+    "more, else 1). The output keeps the input's order.",
 )
 def test_command(
     pattern: str,
@@ -48,6 +75,7 @@ def test_command(
     invert: bool,
     quiet: bool,
     input_format: str,
+    jobs: int | None,
 ) -> None:
     """Match PATTERN against the messages in FILES (standard input when none).
 
@@ -71,9 +99,9 @@ def test_command(
         echo_pattern_error(err)
         _hint_pattern_first(pattern)
         sys.exit(EXIT_ERROR)
-    sources = list(files) or ["-"]
+    run = _Run(matcher, pattern, count, as_json, show_explanation, invert, quiet)
     try:
-        tally = _run(matcher, sources, count, as_json, show_explanation, invert, input_format)
+        run.sources(list(files) or ["-"], input_format, jobs)
     except SourceError as err:
         fail(str(err))
     except BrokenPipeError:
@@ -83,8 +111,8 @@ def test_command(
         _hint_pattern_first(pattern)
         sys.exit(EXIT_ERROR)
     if not quiet:
-        click.echo(tally.summary(), err=True)
-    sys.exit(EXIT_OK if tally.selected else EXIT_NO)
+        click.echo(run.tally.summary(), err=True)
+    sys.exit(EXIT_OK if run.tally.selected else EXIT_NO)
 
 
 def _hint_pattern_first(pattern: str) -> None:
@@ -95,11 +123,14 @@ def _hint_pattern_first(pattern: str) -> None:
         )
 
 
+@dataclass
 class _Tally:
-    def __init__(self, json_pattern: bool) -> None:
-        self.json_pattern = json_pattern
-        self.read = self.matched = self.not_json = self.selected = 0
-        self.not_json_hint: str | None = None
+    json_pattern: bool
+    read: int = 0
+    matched: int = 0
+    not_json: int = 0
+    selected: int = 0
+    first_not_json: str | None = None
 
     def summary(self) -> str:
         text = f"{self.matched} of {self.read} message{'s' if self.read != 1 else ''} matched"
@@ -107,51 +138,182 @@ class _Tally:
             were = "was" if self.not_json == 1 else "were"
             plural = "s" if self.not_json != 1 else ""
             text += f"; {self.not_json} message{plural} {were} not JSON"
-            if self.not_json_hint:
-                text += f"\nhint: {self.not_json_hint}"
+            hint = prefixed_json(self.first_not_json) if self.first_not_json else None
+            if hint:
+                text += f"\nhint: {hint}"
         return text
 
 
-def _run(
-    matcher: Matcher,
-    sources: list[str],
-    count: bool,
-    as_json: bool,
-    show_explanation: bool,
-    invert: bool,
-    input_format: str = "auto",
-) -> _Tally:
-    tally = _Tally(isinstance(matcher.pattern, JsonPattern))
-    found: list[dict[str, object]] = []
-    matches = matcher.matches
-    for message in _messages_with_progress(sources, input_format):
+@dataclass
+class _Run:
+    """One ``cwquery test`` run: what to print, and the tally so far."""
+
+    matcher: Matcher
+    pattern: str
+    count: bool
+    as_json: bool
+    show_explanation: bool
+    invert: bool
+    quiet: bool
+    tally: _Tally = field(init=False)
+    found: list[dict[str, object]] = field(default_factory=list)
+    #: for a JSON pattern: match (True), no match (False) or not JSON (None), from one parse
+    _judge: Callable[[str], bool | None] | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        is_json = isinstance(self.matcher.pattern, JsonPattern)
+        self.tally = _Tally(is_json)
+        self._judge = json_judge(self.matcher) if is_json else None
+
+    def sources(self, sources: list[str], input_format: str, jobs: int | None) -> None:
+        """Read every source in turn and print what was asked for."""
+        total = sum(os.path.getsize(s) for s in sources if s != "-" and Path(s).is_file())
+        with ExitStack() as stack:
+            scan = stack.enter_context(
+                self._file_scan(default_jobs(total) if jobs is None else jobs)
+            )
+            advance = _progress(stack, total)
+            for source in sources:
+                self._source(source, input_format, scan, advance)
+        if self.as_json and not self.show_explanation:
+            click.echo(json.dumps({"matches": self.found}, indent=2, ensure_ascii=False))
+        elif self.count:
+            click.echo(self.tally.selected)
+
+    def _file_scan(self, jobs: int) -> FileScan:
+        if self.count and not self.as_json:
+            select = Select.NONE
+        else:
+            select = Select.OTHERS if self.invert else Select.MATCHES
+        return FileScan(
+            self.pattern,
+            select=select,
+            count_not_json=not self.quiet,
+            numbered=self.as_json,
+            jobs=jobs,
+        )
+
+    def _source(
+        self, source: str, input_format: str, scan: FileScan, advance: Callable[[int], None]
+    ) -> None:
+        if self.show_explanation or input_format in ("export", "s3-export"):
+            self._messages(source, input_format, advance)
+            return
+        if source == "-":
+            stdin = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
+            if stdin is None:  # already text (a test harness): read it as it is
+                self._messages(source, input_format, advance)
+                return
+            head = stdin.read(_PEEK_BYTES)
+            if input_format == "auto" and _may_be_export(head):
+                self._messages_of_text(_text(head + stdin.read()), advance)
+                return
+            self._blocks(scan.stream(stdin, head=head), advance)
+            return
+        path = Path(source)
+        if path.suffix == ".gz":
+            if input_format == "auto":
+                self._messages(source, input_format, advance)
+                return
+            with _gzip_errors(source), gzip.open(path, "rb") as stream:
+                self._blocks(scan.stream(stream), advance)
+            return
+        if input_format == "auto":
+            with path.open("rb") as stream:
+                head = stream.read(_PEEK_BYTES)
+            if _may_be_export(head):
+                self._messages(source, input_format, advance)
+                return
+        if path.is_file():
+            self._blocks(scan.path(path), advance)
+        else:  # a FIFO or a device: one process reads it through
+            with path.open("rb") as stream:
+                self._blocks(scan.stream(stream), advance)
+
+    # ------------------------------------------------------------------ block by block
+
+    def _blocks(
+        self, results: Iterator[tuple[BlockResult, int]], advance: Callable[[int], None]
+    ) -> None:
+        tally, out = self.tally, sys.stdout
+        for result, size in results:
+            before = tally.read
+            tally.read += result.read
+            tally.matched += result.matched
+            tally.not_json += result.not_json
+            if tally.first_not_json is None:
+                tally.first_not_json = result.first_not_json
+            if self.count and not self.as_json:
+                tally.selected += result.read - result.matched if self.invert else result.matched
+            elif self.as_json:
+                tally.selected += len(result.selected)
+                for index, message in result.selected:
+                    self._found(before + index, message)
+            elif result.selected:
+                tally.selected += len(result.selected)
+                out.write("".join(f"{text}\n" for _, text in result.selected))
+            advance(size)
+
+    def _found(self, index: int, message: str) -> None:
+        values = {} if self.invert else self.matcher.extract(message)
+        number = index + EVENT_NUMBER_BASE
+        self.found.append(
+            {"eventNumber": number, "eventMessage": message, "extractedValues": values}
+        )
+
+    # ------------------------------------------------------------------ message by message
+
+    def _messages(self, source: str, input_format: str, advance: Callable[[int], None]) -> None:
+        for event in read_events(source, input_format=input_format):
+            self._message(event.message)
+            advance(len(event.message) + 1)
+
+    def _messages_of_text(self, text: str, advance: Callable[[int], None]) -> None:
+        for event in read_events(io.StringIO(text)):
+            self._message(event.message)
+            advance(len(event.message) + 1)
+
+    def _message(self, message: str) -> None:
+        tally = self.tally
         tally.read += 1
-        hit = matches(message)
+        if self._judge is not None:
+            verdict = self._judge(message)
+            hit = bool(verdict)
+            if verdict is None:
+                tally.not_json += 1
+                if tally.first_not_json is None:
+                    tally.first_not_json = message
+        else:
+            hit = self.matcher.matches(message)
         if hit:
             tally.matched += 1
-        elif tally.json_pattern and load_json_event(message) is NOT_JSON:
-            tally.not_json += 1
-            if tally.not_json_hint is None:
-                tally.not_json_hint = prefixed_json(message)
-        selected = hit is not invert
+        selected = hit is not self.invert
         if selected:
             tally.selected += 1
-        if show_explanation:
-            click.echo(f"#{tally.read} {explain(matcher.pattern, message)}")
-        elif as_json:
+        if self.show_explanation:
+            click.echo(f"#{tally.read} {explain(self.matcher.pattern, message)}")
+        elif self.as_json:
             if selected:
-                number = tally.read - 1 + EVENT_NUMBER_BASE
-                values = {} if invert else matcher.extract(message)
-                found.append(
-                    {"eventNumber": number, "eventMessage": message, "extractedValues": values}
-                )
-        elif not count and selected:
-            click.echo(message)
-    if as_json and not show_explanation:
-        click.echo(json.dumps({"matches": found}, indent=2, ensure_ascii=False))
-    elif count:
-        click.echo(tally.selected)
-    return tally
+                self._found(tally.read - 1, message)
+        elif not self.count and selected:
+            sys.stdout.write(f"{message}\n")
+
+
+def _may_be_export(head: bytes) -> bool:
+    return may_be_export(_text(head)[:PEEK])
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", "replace")
+
+
+@contextmanager
+def _gzip_errors(name: str) -> Iterator[None]:
+    """A truncated or corrupt compressed file becomes a :class:`SourceError`."""
+    try:
+        yield
+    except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+        raise SourceError(f"{name}: truncated or corrupt compressed file ({err})") from None
 
 
 def _wants_progress(total_bytes: int) -> bool:
@@ -159,15 +321,9 @@ def _wants_progress(total_bytes: int) -> bool:
     return total_bytes >= _PROGRESS_BYTES and sys.stderr.isatty()
 
 
-def _messages_with_progress(sources: list[str], input_format: str = "auto") -> Iterator[str]:
-    total = sum(os.path.getsize(s) for s in sources if s != "-" and Path(s).is_file())
+def _progress(stack: ExitStack, total: int) -> Callable[[int], None]:
+    """``advance(bytes)`` of a progress bar on stderr, or a function that does nothing."""
     if not _wants_progress(total):
-        for source in sources:
-            for event in read_events(source, input_format=input_format):
-                yield event.message
-        return
-    with click.progressbar(length=total, label="reading", file=sys.stderr) as bar:
-        for source in sources:
-            for event in read_events(source, input_format=input_format):
-                bar.update(len(event.message) + 1)
-                yield event.message
+        return lambda size: None
+    bar = stack.enter_context(click.progressbar(length=total, label="reading", file=sys.stderr))
+    return bar.update

@@ -1,0 +1,157 @@
+"""Files scanned block by block, on one process and on several (``--jobs``), give the answers
+of the plain per-message evaluation: the compliance suite's matches and the reference
+interpretation (D32), whatever the block and range sizes, in input order."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import reference
+from fastpath_strategies import messages_for, patterns
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_compliance import suite_files
+
+from cwquery import PatternError, parse, render
+from cwquery.ast import JsonPattern, Pattern
+from cwquery.blocks import Select
+from cwquery.parallel import FileScan, line_ranges, read_blocks
+
+# --------------------------------------------------------------------------- cutting files
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300), st.integers(1, 40))
+def test_blocks_cover_the_stream_and_end_at_line_ends(data: bytes, size: int) -> None:
+    import io
+
+    blocks = list(read_blocks(io.BytesIO(data), block_bytes=size))
+    assert b"".join(blocks) == data
+    assert all(block for block in blocks)
+    assert all(block[-1:] in (b"\n", b"\r") for block in blocks[:-1])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300), st.integers(1, 40))
+def test_ranges_cover_the_file_and_end_at_line_ends(data: bytes, size: int) -> None:
+    import tempfile
+
+    with tempfile.NamedTemporaryFile() as file:
+        file.write(data)
+        file.flush()
+        ranges = list(line_ranges(file.name, size))
+    assert [start for start, _ in ranges] == ([0] if data else []) + [e for _, e in ranges[:-1]]
+    assert (ranges[-1][1] if ranges else 0) == len(data)
+    for _, end in ranges[:-1]:
+        assert data[end - 1 : end] in (b"\n", b"\r")
+        assert data[end - 2 : end] != b"\r" or data[end : end + 1] != b"\n"  # \r\n kept whole
+
+
+# --------------------------------------------------------------------------- one file, four ways
+
+
+def line_safe(message: str) -> bool:
+    """Whether a message can be one line of a file and read back unchanged."""
+    if "\n" in message or "\r" in message or not message.strip():
+        return False
+    try:
+        message.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return True
+
+
+def scan(
+    path: Path, pattern: str, *, jobs: int, select: Select, numbered: bool = False
+) -> tuple[int, int, int, list[tuple[int, str]]]:
+    """Read, matched, not-JSON counts and the selected messages (indices made file-wide)."""
+    read = matched = not_json = 0
+    selected: list[tuple[int, str]] = []
+    with FileScan(
+        pattern,
+        select=select,
+        count_not_json=True,
+        numbered=numbered,
+        jobs=jobs,
+        block_bytes=7,
+        range_bytes=50,
+    ) as files:
+        for result, _ in files.path(path):
+            selected += [(i if i < 0 else read + i, text) for i, text in result.selected]
+            read += result.read
+            matched += result.matched
+            not_json += result.not_json
+    return read, matched, not_json, selected
+
+
+def check_file(path: Path, pattern: Pattern, messages: list[str], expected: list[int]) -> None:
+    """Every way of scanning the file finds the expected matches among its lines."""
+    path.write_text("".join(f"{m}\n" for m in messages), encoding="utf-8")
+    text = render(pattern)
+    wanted = [(i, messages[i]) for i in expected]
+    others = [(i, m) for i, m in enumerate(messages) if i not in set(expected)]
+    not_json = (
+        sum(reference.read_json(m) is reference._NOT_JSON for m in messages)
+        if isinstance(pattern, JsonPattern)
+        else 0
+    )
+    whole = (len(messages), len(expected), not_json)
+    for jobs in (1, 2):
+        read, matched, bad, found = scan(
+            path, text, jobs=jobs, select=Select.MATCHES, numbered=True
+        )
+        assert ((read, matched, bad), found) == (whole, wanted), (text, jobs)
+        read, matched, _, found = scan(path, text, jobs=jobs, select=Select.OTHERS)
+        assert ((read, matched), found) == ((len(messages), len(expected)), others), (text, jobs)
+    # the fast paths: lines without the pattern's literal are skipped, not counted one by one
+    with FileScan(text, select=Select.MATCHES) as files:
+        texts = [t for result, _ in files.path(path) for _, t in result.selected]
+    assert texts == [m for _, m in wanted], text
+    with FileScan(text, jobs=2, range_bytes=50) as files:
+        counts = [(r.read, r.matched) for r, _ in files.path(path)]
+    assert (sum(r for r, _ in counts), sum(m for _, m in counts)) == whole[:2], text
+
+
+def _compliance_groups() -> list[Any]:
+    found = []
+    for path in suite_files():
+        for number, group in enumerate(json.loads(path.read_text(encoding="utf-8"))["groups"]):
+            cases = [case for case in group["cases"] if "matches" in case]
+            if cases:
+                found.append(pytest.param(group["messages"], cases, id=f"{path.stem}[{number}]"))
+    return found
+
+
+@pytest.mark.parametrize(("messages", "cases"), _compliance_groups())
+def test_the_compliance_suite_over_files(
+    tmp_path: Path, messages: list[str], cases: list[dict[str, Any]]
+) -> None:
+    kept = [index for index, message in enumerate(messages) if line_safe(message)]
+    lines = [messages[index] for index in kept]
+    for case in cases:
+        expected = [line for line, index in enumerate(kept) if index in case["matches"]]
+        check_file(tmp_path / "log.txt", parse(case["pattern"]), lines, expected)
+
+
+# --------------------------------------------------------------------------- the reference
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(patterns, st.data())
+def test_files_agree_with_the_reference(
+    tmp_path_factory: pytest.TempPathFactory, tree: Pattern, data: st.DataObject
+) -> None:
+    try:
+        pattern = parse(render(tree))
+    except PatternError:  # over a limit
+        return
+    lines = [m for m in data.draw(messages_for(pattern)) if line_safe(m)]
+    expected = [i for i, m in enumerate(lines) if reference.matches(pattern, m)]
+    check_file(tmp_path_factory.mktemp("ref") / "log.txt", pattern, lines, expected)
