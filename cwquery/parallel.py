@@ -117,7 +117,8 @@ class FileScan:
     processes (started on first need, when ``jobs`` > 1).
 
     The other keyword arguments are those of :class:`~cwquery.blocks.BlockScanner`; the
-    block and range sizes are the bytes scanned at a time on one process and per worker. Each
+    block and range sizes are the bytes scanned at a time on one process and per worker
+    (:data:`BLOCK_BYTES` and :data:`RANGE_BYTES` unless given). Each
     scan yields ``(result, bytes read)`` per block, in order.
     """
 
@@ -129,13 +130,14 @@ class FileScan:
         count_not_json: bool = False,
         numbered: bool = False,
         jobs: int = 1,
-        block_bytes: int = BLOCK_BYTES,
-        range_bytes: int = RANGE_BYTES,
+        block_bytes: int | None = None,
+        range_bytes: int | None = None,
     ) -> None:
         self._options = (pattern, select, count_not_json, numbered)
         self.scanner = _scanner(self._options)
         self.jobs = max(1, jobs)
-        self.block_bytes, self.range_bytes = block_bytes, range_bytes
+        self.block_bytes = block_bytes or BLOCK_BYTES
+        self.range_bytes = range_bytes or RANGE_BYTES
         self._pool: Pool | None = None
 
     def __enter__(self) -> FileScan:

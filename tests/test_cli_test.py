@@ -79,3 +79,66 @@ def test_big_inputs_on_a_terminal_get_a_progress_bar(
     assert code == 0 and out == "50\n"
     assert seen == [path.stat().st_size]
     assert "reading" in err  # the bar's label, on stderr only
+
+
+def _generated_log(path: Path, count: int) -> list[str]:
+    """JSON, text and Lambda-style lines, with blank lines and CRLF between them."""
+    lines = []
+    for k in range(count):
+        if k % 5 == 0:
+            lines.append(f'2024-05-01T10:00:00Z\tid{k}\tERROR\t{{"i": {k}}}')
+        else:
+            lines.append(json.dumps({"i": k % 100, "level": "ERROR" if k % 7 else "INFO"}))
+    data = "".join(line + ("\r\n" if k % 3 else "\n\n") for k, line in enumerate(lines))
+    path.write_bytes(data.encode("utf-8"))
+    return lines
+
+
+@pytest.mark.parametrize("pattern", ["{ $.i > 90 }", '{ $.level = "ERROR" }', "ERROR", "%i..9%"])
+def test_jobs_keep_the_answers_and_their_order(
+    tmp_path: Path, pattern: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cwquery import compile, parallel
+
+    monkeypatch.setattr(parallel, "RANGE_BYTES", 2000)  # many ranges in flight at once
+    monkeypatch.setattr(parallel, "BLOCK_BYTES", 3000)
+    path = tmp_path / "app.log"
+    lines = _generated_log(path, 3000)
+    matcher = compile(pattern)
+    expected = [line for line in lines if matcher.matches(line)]
+    others = [line for line in lines if not matcher.matches(line)]
+    for jobs in ("1", "2"):
+        code, out, err = run("test", "--jobs", jobs, pattern, str(path))
+        assert (code, out.splitlines()) == (0, expected)
+        assert err.startswith(f"{len(expected)} of {len(lines)} messages matched")
+        assert (
+            run("test", "-j", jobs, "-q", "--count", pattern, str(path))[1] == f"{len(expected)}\n"
+        )
+        assert run("test", "-j", jobs, "-q", "-v", pattern, str(path))[1].splitlines() == others
+        code, out, _ = run("test", "-j", jobs, "--json", pattern, str(path))
+        numbers = [m["eventNumber"] for m in json.loads(out)["matches"]]
+        assert numbers == [k + 1 for k, line in enumerate(lines) if matcher.matches(line)]
+
+
+def test_the_not_json_tally_and_hint_come_from_the_one_parse(tmp_path: Path) -> None:
+    path = tmp_path / "app.log"
+    lines = _generated_log(path, 100)
+    _, _, err = run("test", "--jobs", "2", '{ $.level = "INFO" }', str(path))
+    summary, hint = err.strip().splitlines()
+    matched = sum('"INFO"' in line for line in lines)
+    assert summary == f"{matched} of 100 messages matched; 20 messages were not JSON"
+    assert hint.startswith("hint: the message is JSON behind tab-separated fields")
+
+
+def test_gzip_lines_and_stdin_bytes(tmp_path: Path) -> None:
+    import gzip
+
+    path = tmp_path / "app.log.gz"
+    path.write_bytes(gzip.compress(b"ERROR a\r\n\xff ERROR b\nINFO c"))
+    code, out, _ = run("test", "--input-format", "lines", "ERROR", str(path))
+    assert (code, out) == (0, "ERROR a\n\ufffd ERROR b\n")
+    path.write_bytes(gzip.compress(b"ERROR a\n")[:-6])
+    code, _, err = run("test", "--input-format", "lines", "ERROR", str(path))
+    assert code == 2 and "truncated or corrupt compressed file" in err
+    result = CliRunner().invoke(main, ["test", "-q", "ERROR"], input=b"ERROR \xe9\nok\n")
+    assert result.stdout == "ERROR \ufffd\n"

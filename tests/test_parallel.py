@@ -22,9 +22,14 @@ from cwquery.parallel import FileScan, line_ranges, read_blocks
 
 # --------------------------------------------------------------------------- cutting files
 
+#: Bytes rich in line ends of every kind.
+DATA = st.lists(
+    st.sampled_from([b"a", b"bc", b"\n", b"\r", b"\r\n", b"\xff", b" "]), max_size=80
+).map(b"".join)
+
 
 @settings(max_examples=300, deadline=None)
-@given(st.binary(max_size=300), st.integers(1, 40))
+@given(DATA | st.binary(max_size=300), st.integers(1, 40))
 def test_blocks_cover_the_stream_and_end_at_line_ends(data: bytes, size: int) -> None:
     import io
 
@@ -35,7 +40,7 @@ def test_blocks_cover_the_stream_and_end_at_line_ends(data: bytes, size: int) ->
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.binary(max_size=300), st.integers(1, 40))
+@given(DATA | st.binary(max_size=300), st.integers(1, 40))
 def test_ranges_cover_the_file_and_end_at_line_ends(data: bytes, size: int) -> None:
     import tempfile
 
@@ -47,7 +52,7 @@ def test_ranges_cover_the_file_and_end_at_line_ends(data: bytes, size: int) -> N
     assert (ranges[-1][1] if ranges else 0) == len(data)
     for _, end in ranges[:-1]:
         assert data[end - 1 : end] in (b"\n", b"\r")
-        assert data[end - 2 : end] != b"\r" or data[end : end + 1] != b"\n"  # \r\n kept whole
+        assert data[end - 1 : end] != b"\r" or data[end : end + 1] != b"\n"  # \r\n kept whole
 
 
 # --------------------------------------------------------------------------- one file, four ways
