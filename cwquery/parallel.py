@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 from collections import deque
 from collections.abc import Iterator
 from multiprocessing.pool import AsyncResult, Pool
@@ -184,8 +185,9 @@ class FileScan:
         if self._pool is None:
             import multiprocessing
 
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+            # forking is quick and safe here (no threads yet); elsewhere workers start afresh
+            method = "fork" if sys.platform.startswith("linux") else "spawn"
+            context = multiprocessing.get_context(method)
             self._pool = context.Pool(self.jobs, _start_worker, (self._options,))
         return self._pool
 

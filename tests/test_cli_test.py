@@ -142,3 +142,8 @@ def test_gzip_lines_and_stdin_bytes(tmp_path: Path) -> None:
     assert code == 2 and "truncated or corrupt compressed file" in err
     result = CliRunner().invoke(main, ["test", "-q", "ERROR"], input=b"ERROR \xe9\nok\n")
     assert result.stdout == "ERROR \ufffd\n"
+
+
+def test_printed_messages_are_left_as_they_were() -> None:
+    coloured = "\x1b[31mERROR\x1b[0m disk full"
+    assert run("test", "-q", "ERROR", stdin=f"{coloured}\nINFO ok\n")[1] == f"{coloured}\n"

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import click
 
@@ -159,6 +160,7 @@ class _Run:
     found: list[dict[str, object]] = field(default_factory=list)
     #: for a JSON pattern: match (True), no match (False) or not JSON (None), from one parse
     _judge: Callable[[str], bool | None] | None = field(init=False)
+    out: _Stdout = field(init=False, default_factory=lambda: _Stdout())
 
     def __post_init__(self) -> None:
         is_json = isinstance(self.matcher.pattern, JsonPattern)
@@ -235,7 +237,7 @@ class _Run:
     def _blocks(
         self, results: Iterator[tuple[BlockResult, int]], advance: Callable[[int], None]
     ) -> None:
-        tally, out = self.tally, sys.stdout
+        tally, out = self.tally, self.out
         for result, size in results:
             before = tally.read
             tally.read += result.read
@@ -296,7 +298,24 @@ class _Run:
             if selected:
                 self._found(tally.read - 1, message)
         elif not self.count and selected:
-            sys.stdout.write(f"{message}\n")
+            self.out.write(f"{message}\n")
+
+
+class _Stdout:
+    """Printed messages, as UTF-8 bytes whatever the locale says, and byte for byte as read
+    (click's echo would strip colour codes when the output is not a terminal)."""
+
+    def __init__(self) -> None:
+        buffer = getattr(sys.stdout, "buffer", None)
+        self._buffer: IO[bytes] | None = buffer
+        if buffer is not None:
+            sys.stdout.flush()
+
+    def write(self, text: str) -> None:
+        if self._buffer is None:
+            sys.stdout.write(text)
+        else:
+            self._buffer.write(text.encode("utf-8", "replace"))
 
 
 def _may_be_export(head: bytes) -> bool:
