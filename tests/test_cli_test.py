@@ -147,3 +147,21 @@ def test_gzip_lines_and_stdin_bytes(tmp_path: Path) -> None:
 def test_printed_messages_are_left_as_they_were() -> None:
     coloured = "\x1b[31mERROR\x1b[0m disk full"
     assert run("test", "-q", "ERROR", stdin=f"{coloured}\nINFO ok\n")[1] == f"{coloured}\n"
+
+
+def test_a_fifo_is_read_once(tmp_path: Path) -> None:
+    import os
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with fifo.open("wb") as stream:
+            stream.write(b"ERROR a\nINFO b\n")
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    code, out, _ = run("test", "-q", "ERROR", str(fifo))
+    writer.join()
+    assert (code, out) == (0, "ERROR a\n")

@@ -202,23 +202,23 @@ class _Run:
             self._messages(source, input_format, advance)
             return
         if source == "-":
-            stdin = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
+            stdin = getattr(sys.stdin, "buffer", None)
             if stdin is None:  # already text (a test harness): read it as it is
                 self._messages(source, input_format, advance)
-                return
-            head = stdin.read(_PEEK_BYTES)
-            if input_format == "auto" and _may_be_export(head):
-                self._messages_of_text(_text(head + stdin.read()), advance)
-                return
-            self._blocks(scan.stream(stdin, head=head), advance)
+            else:
+                self._stream(stdin, input_format == "auto", scan, advance)
             return
         path = Path(source)
         if path.suffix == ".gz":
-            if input_format == "auto":
+            if input_format == "auto":  # an S3 export
                 self._messages(source, input_format, advance)
                 return
             with _gzip_errors(source), gzip.open(path, "rb") as stream:
                 self._blocks(scan.stream(stream), advance)
+            return
+        if not path.is_file():  # a FIFO or a device: opened once, read through
+            with path.open("rb") as stream:
+                self._stream(stream, input_format == "auto", scan, advance)
             return
         if input_format == "auto":
             with path.open("rb") as stream:
@@ -226,11 +226,17 @@ class _Run:
             if _may_be_export(head):
                 self._messages(source, input_format, advance)
                 return
-        if path.is_file():
-            self._blocks(scan.path(path), advance)
-        else:  # a FIFO or a device: one process reads it through
-            with path.open("rb") as stream:
-                self._blocks(scan.stream(stream), advance)
+        self._blocks(scan.path(path), advance)
+
+    def _stream(
+        self, stream: IO[bytes], auto: bool, scan: FileScan, advance: Callable[[int], None]
+    ) -> None:
+        """A stream read once: an export when ``auto`` finds one, else lines."""
+        head = stream.read(_PEEK_BYTES) if auto else b""
+        if auto and _may_be_export(head):
+            self._messages_of_text(_text(head + stream.read()), advance)
+        else:
+            self._blocks(scan.stream(stream, head=head), advance)
 
     # ------------------------------------------------------------------ block by block
 
