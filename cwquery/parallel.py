@@ -36,7 +36,7 @@ from cwquery.blocks import BlockResult, BlockScanner, Select
 #: Bytes read at a time on one process.
 BLOCK_BYTES = 1 << 20
 #: Bytes of a file one worker scans at a time.
-RANGE_BYTES = 4 << 20
+RANGE_BYTES = 1 << 20
 #: Inputs at least this big use every core unless told otherwise.
 PARALLEL_BYTES = 8 << 20
 #: How far past a cut to look for the line end, per read.

@@ -44,6 +44,7 @@ def test_debug_shows_the_traceback(exploding_command: object) -> None:
     "args",
     [
         ["test", "x"],
+        ["test", "--jobs", "2", "x", "{file}"],
         ["fmt", "$(yes ERROR | head -100000)"],
     ],
 )
@@ -51,7 +52,9 @@ def test_a_closed_pipe_ends_every_command_quietly_with_one_status(
     args: list[str], tmp_path: Path
 ) -> None:
     lines = "".join(f"x {n}\n" for n in range(200_000))
-    script = f"{sys.executable} -m cwquery {' '.join(args)} | head -1 >/dev/null; "
+    (tmp_path / "x.log").write_text(lines * 5, encoding="utf-8")  # workers busy when head quits
+    command = " ".join(args).replace("{file}", str(tmp_path / "x.log"))
+    script = f"{sys.executable} -m cwquery {command} | head -1 >/dev/null; "
     script += 'echo "${PIPESTATUS[0]}"'
     completed = subprocess.run(
         ["bash", "-c", script], input=lines, capture_output=True, text=True, timeout=120
