@@ -297,6 +297,8 @@ def _needles_decide(tree: object, needles: tuple[str, ...]) -> bool:
     """
     if not isinstance(tree, TermPattern) or len(needles) != 1 or not needles[0].strip():
         return False
+    if "\n" in needles[0] or "\r" in needles[0]:  # never within one line
+        return False
     groups = term_groups(tree)
     return not groups.excluded and (groups.required == needles or groups.any_of == needles)
 

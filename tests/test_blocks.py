@@ -27,6 +27,7 @@ PATTERNS = [
     "-ERROR",
     '" "',
     '"a b"',
+    '"c\na"',
     "%ERR?OR%",
     "%^W%",
     "%\\s%",
