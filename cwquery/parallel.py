@@ -22,16 +22,17 @@ an empty line is no message, so the answer never depends on where the cuts fall.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 from collections import deque
 from collections.abc import Iterator
-from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 from cwquery.blocks import BlockResult, BlockScanner, Select
+
+if TYPE_CHECKING:  # the pool itself is imported only when workers start
+    from multiprocessing.pool import AsyncResult, Pool
 
 #: Bytes read at a time on one process.
 BLOCK_BYTES = 1 << 20
@@ -204,6 +205,8 @@ def _scanner(options: _Options) -> BlockScanner:
 
 def _start_worker(options: _Options) -> None:
     global _worker_scanner
+    import signal  # only workers need it (its enums take a while to build)
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles ^C and stops the pool
     _worker_scanner = _scanner(options)
 

@@ -1,9 +1,9 @@
 """Pattern text to syntax tree: the only module that talks to Lark.
 
-The grammar (``grammar/filter_pattern.lark``, shipped inside the package) is built once, lazily,
-into an LALR parser whose callbacks build :mod:`cwquery.ast` nodes directly. Every Lark exception
-is turned into a :class:`~cwquery.errors.PatternError` here; no Lark type or terminal name leaves
-this module.
+The grammar (``grammar/filter_pattern.lark``, shipped inside the package) becomes Lark's LALR
+parser (generated once, see :mod:`cwquery.lalr`), whose callbacks build :mod:`cwquery.ast` nodes
+directly. Every Lark exception is turned into a :class:`~cwquery.errors.PatternError` here; no
+Lark type or terminal name leaves this module.
 
 >>> parse("ERROR -DEBUG")
 TermPattern(terms=(Term(text='ERROR', kind=<TermKind.REQUIRED: ''>, quoted=False), \
@@ -19,12 +19,8 @@ import itertools
 import re
 import string
 from collections.abc import Iterator
-from importlib import resources
-from pathlib import Path
-from typing import Any
-
-from lark import Lark, Token, Transformer
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from types import ModuleType
+from typing import Any, Protocol
 
 from cwquery import hints, limits
 from cwquery.ast import (
@@ -68,10 +64,19 @@ from cwquery.errors import (
     PatternSyntaxError,
     RegexError,
 )
+from cwquery.lalr import lalr_runtime
 from cwquery.numbers import NUMBER_SYNTAX
 from cwquery.regex import RegexProblem, check_regex
 
-GRAMMAR_FILE = "filter_pattern.lark"
+
+class Token(Protocol):
+    """What the tree builders read of a Lark token."""
+
+    type: str
+    value: str
+    start_pos: int | None
+    end_pos: int | None
+
 
 #: Start rule chosen by the first non-blank character (spec §1.2, D1).
 _START_RULES = {"{": "json_pattern", "[": "delimited_pattern", "%": "regex_pattern"}
@@ -116,11 +121,12 @@ def _parse_text(text: str) -> Pattern:
     start = _START_RULES.get(stripped[0], _DEFAULT_START)
     _check_leading_blanks(text, stripped, start)
     _check_closing_bracket(text, stripped, start)
+    parser = _parser()
     try:
-        pattern: Pattern = _parser().parse(text, start=start)  # type: ignore[assignment]
+        pattern: Pattern = parser.parse(text, start=start)
     except _Problem as problem:
         raise problem.error(text) from None
-    except UnexpectedInput as err:
+    except _runtime().UnexpectedInput as err:
         raise _syntax_error(text, start, err) from None
     limits.check_pattern(text, pattern)
     return pattern
@@ -137,47 +143,14 @@ def parse_selector(text: str) -> Selector:
     return pattern.expr.selector
 
 
-def grammar_text() -> str:
-    """The grammar, from the installed package or, in a source checkout, from ``grammar/``."""
-    packaged = resources.files("cwquery") / "grammar" / GRAMMAR_FILE
-    if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    source_tree = Path(__file__).resolve().parent.parent / "grammar" / GRAMMAR_FILE
-    return source_tree.read_text(encoding="utf-8")
-
-
-def _table_cache(grammar: str) -> str | bool:
-    """Where Lark keeps the LALR tables: the user's cache folder, in a file named by the
-    grammar and the Lark and Python versions (the temporary folder stays clean); ``True``
-    (Lark's own choice) when that folder cannot be made."""
-    import hashlib
-    import os
-    import sys
-
-    import lark
-
-    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cwquery"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return True
-    key = f"{grammar}|{lark.__version__}|{sys.version_info[:2]}"
-    return str(folder / f"lalr-{hashlib.sha256(key.encode()).hexdigest()[:24]}.cache")
+def _runtime() -> ModuleType:
+    """Lark's LALR runtime and the grammar's tables (see :mod:`cwquery.lalr`)."""
+    return lalr_runtime((*_START_RULES.values(), _DEFAULT_START))
 
 
 @functools.cache
-def _parser() -> Lark:
-    # the LALR tables are built once and then loaded from the cache file
-    grammar = grammar_text()
-    return Lark(
-        grammar,
-        parser="lalr",
-        cache=_table_cache(grammar),
-        lexer="contextual",
-        start=[*_START_RULES.values(), _DEFAULT_START],
-        transformer=_ToAst(),
-        maybe_placeholders=True,
-    )
+def _parser() -> Any:
+    return _runtime().Lark_StandAlone(transformer=_ToAst())
 
 
 def _check_leading_blanks(text: str, stripped: str, start: str) -> None:
@@ -292,8 +265,9 @@ _TERM_KINDS = {
 }
 
 
-class _ToAst(Transformer[Token, Any]):
-    """Lark callbacks, one per rule or alias of the grammar, each returning an AST node."""
+class _ToAst:
+    """Lark callbacks, one per rule or alias of the grammar, each returning an AST node (Lark
+    calls the method named after a rule or alias as the parser reduces it)."""
 
     # ----- term and regex patterns
 
@@ -543,13 +517,15 @@ def _steps(text: str) -> Iterator[Step]:
 # --------------------------------------------------------------------------- Lark errors
 
 
-def _syntax_error(text: str, start: str, err: UnexpectedInput) -> PatternError:
-    """Describe a Lark parse failure in the user's words, with a hint where one is known."""
-    if isinstance(err, UnexpectedToken) and err.token.type != "$END":
+def _syntax_error(text: str, start: str, err: Any) -> PatternError:
+    """Describe a Lark parse failure (an ``UnexpectedInput``) in the user's words, with a hint
+    where one is known."""
+    lark = _runtime()
+    if isinstance(err, lark.UnexpectedToken) and err.token.type != "$END":
         offset = _start(err.token)
         found = hints.word_at(text, offset)
         expected = set(err.accepts or err.expected)
-    elif isinstance(err, UnexpectedCharacters):
+    elif isinstance(err, lark.UnexpectedCharacters):
         offset = err.pos_in_stream or 0
         found = hints.word_at(text, offset)
         expected = set(err.allowed or ())

@@ -11,7 +11,8 @@ from lark import Lark
 import cwquery
 from cwquery import ast
 from cwquery.compiler import _JSON_COMPILERS, _PATTERN_COMPILERS
-from cwquery.parser import _ToAst, grammar_text
+from cwquery.lalr import grammar_text
+from cwquery.parser import _ToAst
 from cwquery.renderer import _RENDERERS
 
 NODE_CLASSES = {

@@ -25,7 +25,6 @@ from cwquery.blocks import BlockResult, Select, json_judge
 from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, echo_pattern_error, fail
 from cwquery.compiler import Matcher, compile
 from cwquery.errors import PatternError
-from cwquery.explanation import explain
 from cwquery.hints import prefixed_json
 from cwquery.parallel import FileScan, default_jobs
 from cwquery.semantics import EVENT_NUMBER_BASE
@@ -299,6 +298,8 @@ class _Run:
         if selected:
             tally.selected += 1
         if self.show_explanation:
+            from cwquery.explanation import explain  # only --explain needs it
+
             click.echo(f"#{tally.read} {explain(self.matcher.pattern, message)}")
         elif self.as_json:
             if selected:

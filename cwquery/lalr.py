@@ -1,0 +1,125 @@
+"""The LALR parser of the grammar, without loading Lark's grammar compiler on every start.
+
+``lark.tools.standalone`` turns the grammar (``grammar/filter_pattern.lark``, the single source
+of truth) into one Python module: Lark's LALR runtime, its exceptions and tokens, and this
+grammar's tables. The module is generated on first use into the user's cache folder, named by
+everything it depends on (the grammar, the installed Lark, the Python version), compiled there,
+and imported from there afterwards, so a start imports neither the ``lark`` package nor its
+grammar loader. When the cache folder cannot be written, the module is generated in memory for
+the process.
+
+>>> runtime = lalr_runtime(("term_pattern",))
+>>> tree = runtime.Lark_StandAlone().parse("ERROR -DEBUG", start="term_pattern")
+>>> [token.type for token in tree.children]
+['WORD', 'EXCLUDED_WORD']
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import io
+import os
+import sys
+import zlib
+from pathlib import Path
+from types import ModuleType
+
+GRAMMAR_FILE = "filter_pattern.lark"
+
+#: The options the tables are built with (the transformer is given when the parser is made).
+_OPTIONS = {"parser": "lalr", "lexer": "contextual", "maybe_placeholders": True}
+
+
+def grammar_text() -> str:
+    """The grammar, from the installed package or, in a source checkout, from ``grammar/``.
+
+    >>> grammar_text().startswith("// CloudWatch Logs filter pattern grammar")
+    True
+    """
+    here = Path(__file__).resolve().parent
+    packaged = here / "grammar" / GRAMMAR_FILE
+    path = packaged if packaged.is_file() else here.parent / "grammar" / GRAMMAR_FILE
+    return path.read_text(encoding="utf-8")
+
+
+@functools.cache
+def lalr_runtime(start: tuple[str, ...]) -> ModuleType:
+    """The generated module for the start rules ``start``; its ``Lark_StandAlone(**options)``
+    makes a parser, and it holds Lark's exception and token classes for that parser."""
+    grammar = grammar_text()
+    name = f"_cwquery_lalr_{_key(grammar, start)}"
+    folder = _cache_folder()
+    if folder is None:
+        return _module_from_source(name, _generate(grammar, start))
+    path = folder / f"{name}.py"
+    if not path.is_file():
+        _write(path, _generate(grammar, start))
+    try:
+        return _import(name, path)
+    except (ImportError, SyntaxError, ValueError):  # a damaged file: made again
+        _write(path, _generate(grammar, start))
+        return _import(name, path)
+
+
+def _key(grammar: str, start: tuple[str, ...]) -> str:
+    """A name that changes whenever the generated module would: the grammar, the options,
+    the installed Lark (its files' location and time) and the Python version."""
+    spec = importlib.util.find_spec("lark")
+    origin = spec.origin if spec and spec.origin else ""
+    stamp = os.stat(origin).st_mtime_ns if origin else 0
+    parts = (grammar, repr(sorted(_OPTIONS.items())), *start, origin, str(stamp), sys.version)
+    return f"{zlib.crc32('|'.join(parts).encode()):08x}"
+
+
+def _cache_folder() -> Path | None:
+    """The user's cache folder for cwquery, made if need be; ``None`` when it cannot be."""
+    try:
+        root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        folder = Path(root) / "cwquery"
+        folder.mkdir(parents=True, exist_ok=True)
+    except (OSError, RuntimeError):  # RuntimeError: no home folder
+        return None
+    return folder if os.access(folder, os.W_OK) else None
+
+
+def _generate(grammar: str, start: tuple[str, ...]) -> str:
+    """The standalone module's source, from Lark's own generator."""
+    from lark import Lark
+    from lark.tools.standalone import gen_standalone
+
+    out = io.StringIO()
+    gen_standalone(Lark(grammar, start=list(start), **_OPTIONS), out=out)  # type: ignore[no-untyped-call]
+    return out.getvalue()
+
+
+def _write(path: Path, source: str) -> None:
+    """Write the module and its bytecode (also when ``PYTHONDONTWRITEBYTECODE`` is set, since
+    compiling it takes longer than everything else at start)."""
+    import py_compile
+
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(source, encoding="utf-8")
+    os.replace(temporary, path)
+    py_compile.compile(str(path), cfile=importlib.util.cache_from_source(str(path)), doraise=True)
+
+
+def _import(name: str, path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # its classes name it as their module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
+def _module_from_source(name: str, source: str) -> ModuleType:
+    module = ModuleType(name)
+    sys.modules[name] = module
+    exec(compile(source, f"<{name}>", "exec"), module.__dict__)
+    return module
