@@ -64,11 +64,12 @@ def lalr_runtime(start: tuple[str, ...]) -> ModuleType:
 
 def _key(grammar: str, start: tuple[str, ...]) -> str:
     """A name that changes whenever the generated module would: the grammar, the options,
-    the installed Lark (its files' location and time) and the Python version."""
+    the installed Lark (its files' location and time), this module (how the module is made)
+    and the Python version."""
     spec = importlib.util.find_spec("lark")
     origin = spec.origin if spec and spec.origin else ""
-    stamp = os.stat(origin).st_mtime_ns if origin else 0
-    parts = (grammar, repr(sorted(_OPTIONS.items())), *start, origin, str(stamp), sys.version)
+    stamps = [str(os.stat(path).st_mtime_ns) for path in (origin, __file__) if path]
+    parts = (grammar, repr(sorted(_OPTIONS.items())), *start, origin, *stamps, sys.version)
     return f"{zlib.crc32('|'.join(parts).encode()):08x}"
 
 
@@ -88,7 +89,9 @@ def _generate(grammar: str, start: tuple[str, ...]) -> str:
     from lark import Lark
     from lark.tools.standalone import gen_standalone
 
-    out = io.StringIO()
+    # its annotations are never read, so they stay unevaluated text (a quicker import)
+    out = io.StringIO("from __future__ import annotations\n\n")
+    out.seek(0, io.SEEK_END)
     gen_standalone(Lark(grammar, start=list(start), **_OPTIONS), out=out)  # type: ignore[no-untyped-call]
     return out.getvalue()
 
