@@ -12,10 +12,12 @@ root                    written as                                  family
 :class:`DelimitedPattern` ``[ip, user, ..., status = 4*, bytes]``   space-delimited
 ======================  ==========================================  =================
 
-Nodes are frozen, slotted dataclasses: they compare and hash by value, so a parsed tree equals a
-built one and compiled matchers can be cached by tree. Source positions (``span``) and spelling
-details that do not change the meaning (``quoted``) are kept for error messages and the linter but
-take no part in equality. ``And``/``Or`` are n-ary and never hold an operand of their own type
+Nodes are immutable value objects with slots: they compare and hash by value, so a parsed tree
+equals a built one and compiled matchers can be cached by tree. Source positions (``span``) and
+spelling details that do not change the meaning (``quoted``) are kept for error messages and the
+linter but take no part in equality; ``span`` is not shown by ``repr`` either. (They are written
+out rather than made by :mod:`dataclasses`, whose generated code takes a while to build at every
+start.) ``And``/``Or`` are n-ary and never hold an operand of their own type
 (the parser and builder flatten them). Nodes carry no behaviour except ``str(node)``, which is the
 canonical text from :func:`cwquery.renderer`.
 
@@ -27,24 +29,90 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import Enum
-from typing import Generic, TypeVar, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, Union
+
+if TYPE_CHECKING:  # type checkers treat the nodes as frozen dataclasses: fields are read-only
+    from typing_extensions import dataclass_transform
+else:
+
+    def dataclass_transform(**options: object) -> Any:
+        return lambda cls: cls
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+@dataclass_transform(frozen_default=True)
+class _Value:
+    """Immutable fields with value semantics: the fields are the ``__slots__``, set once by
+    ``__init__``. All of them but ``span`` appear in ``repr``; all but ``span`` and ``quoted``
+    take part in ``==`` and ``hash``.
+
+    >>> Term("a", quoted=True, span=Span(0, 3)) == Term("a")
+    True
+    >>> Term("a", quoted=True, span=Span(0, 3))
+    Term(text='a', kind=<TermKind.REQUIRED: ''>, quoted=True)
+    """
+
+    __slots__ = ()
+    _shown: ClassVar[tuple[str, ...]] = ()
+    _compared: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        fields: tuple[str, ...] = cls.__slots__
+        shown = tuple(name for name in fields if name != "span")
+        cls._shown = shown
+        cls._compared = tuple(name for name in shown if name != "quoted")
+
+    def _set(self, **fields: object) -> None:
+        for name, value in fields.items():
+            object.__setattr__(self, name, value)
+
+    def _key(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self._compared)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self._key()))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._shown)
+        return f"{type(self).__name__}({shown})"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: {type(self).__name__} is frozen")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: {type(self).__name__} is frozen")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        fields: tuple[str, ...] = self.__slots__
+        return _restore, (type(self), tuple(getattr(self, name) for name in fields))
+
+
+def _restore(cls: type[_Value], values: tuple[object, ...]) -> _Value:
+    """A node again from its fields (for pickle and copy)."""
+    node = object.__new__(cls)
+    fields: tuple[str, ...] = cls.__slots__
+    node._set(**dict(zip(fields, values, strict=True)))
+    return node
+
+
+class Span(_Value):
     """Half-open character range ``[start, end)`` in the pattern text (0-based)."""
 
+    __slots__ = ("start", "end")
     start: int
     end: int
 
+    def __init__(self, start: int, end: int) -> None:
+        self._set(start=start, end=end)
 
-def _span() -> Span | None:
-    return field(default=None, compare=False, repr=False, kw_only=True)
 
-
-class Node:
+class Node(_Value):
     """Base of every tree node; ``str(node)`` is its canonical text."""
 
     __slots__ = ()
@@ -72,89 +140,118 @@ class TermKind(Enum):
     EXCLUDED = "-"
 
 
-@dataclass(frozen=True, slots=True)
 class MatchAll(Pattern):
     """The pattern that matches every event: empty, blank or a blank quoted phrase (D2)."""
 
-    span: Span | None = _span()
+    __slots__ = ("span",)
+    span: Span | None
+
+    def __init__(self, *, span: Span | None = None) -> None:
+        self._set(span=span)
 
 
-@dataclass(frozen=True, slots=True)
 class Term(Node):
     """One item of a term pattern: a word or phrase, found as a case-sensitive substring."""
 
+    __slots__ = ("text", "kind", "quoted", "span")
     text: str
-    kind: TermKind = TermKind.REQUIRED
-    quoted: bool = field(default=False, compare=False)
-    span: Span | None = _span()
+    kind: TermKind
+    quoted: bool
+    span: Span | None
+
+    def __init__(
+        self,
+        text: str,
+        kind: TermKind = TermKind.REQUIRED,
+        quoted: bool = False,
+        *,
+        span: Span | None = None,
+    ) -> None:
+        self._set(text=text, kind=kind, quoted=quoted, span=span)
 
 
-@dataclass(frozen=True, slots=True)
 class TermPattern(Pattern):
     """Terms separated by blanks: all required terms, none of the excluded, or any optional."""
 
+    __slots__ = ("terms", "span")
     terms: tuple[Term, ...]
-    span: Span | None = _span()
+    span: Span | None
 
-    def __post_init__(self) -> None:
+    def __init__(self, terms: tuple[Term, ...], *, span: Span | None = None) -> None:
+        self._set(terms=terms, span=span)
         if not self.terms:
             raise ValueError("a TermPattern needs at least one term; use MatchAll")
 
 
-@dataclass(frozen=True, slots=True)
 class Regex(Node):
     """A ``%…%`` regular expression; ``source`` is the text between the ``%`` signs."""
 
+    __slots__ = ("source", "span")
     source: str
-    span: Span | None = _span()
+    span: Span | None
+
+    def __init__(self, source: str, *, span: Span | None = None) -> None:
+        self._set(source=source, span=span)
 
 
-@dataclass(frozen=True, slots=True)
 class RegexPattern(Pattern):
     """A standalone regex pattern, searched for anywhere in the message."""
 
+    __slots__ = ("regex", "span")
     regex: Regex
-    span: Span | None = _span()
+    span: Span | None
+
+    def __init__(self, regex: Regex, *, span: Span | None = None) -> None:
+        self._set(regex=regex, span=span)
 
 
 # --------------------------------------------------------------------------- JSON family
 
 
-@dataclass(frozen=True, slots=True)
 class Key(Node):
     """Selector step ``.name`` (or ``.['dotted.name']``)."""
 
+    __slots__ = ("name",)
     name: str
 
+    def __init__(self, name: str) -> None:
+        self._set(name=name)
 
-@dataclass(frozen=True, slots=True)
+
 class Index(Node):
     """Selector step ``[N]``, zero-based."""
 
+    __slots__ = ("index",)
     index: int
 
+    def __init__(self, index: int) -> None:
+        self._set(index=index)
 
-@dataclass(frozen=True, slots=True)
+
 class AnyKey(Node):
     """Selector step ``.*``: every value of an object."""
 
+    __slots__ = ()
 
-@dataclass(frozen=True, slots=True)
+
 class AnyIndex(Node):
     """Selector step ``[*]``: every element of an array."""
+
+    __slots__ = ()
 
 
 Step = Union[Key, Index, AnyKey, AnyIndex]
 
 
-@dataclass(frozen=True, slots=True)
 class Selector(Node):
     """``$`` followed by one or more steps."""
 
+    __slots__ = ("steps", "span")
     steps: tuple[Step, ...]
-    span: Span | None = _span()
+    span: Span | None
 
-    def __post_init__(self) -> None:
+    def __init__(self, steps: tuple[Step, ...], *, span: Span | None = None) -> None:
+        self._set(steps=steps, span=span)
         if not self.steps:
             raise ValueError("a Selector needs at least one step")
 
@@ -175,22 +272,28 @@ class Operator(Enum):
         return self not in (Operator.EQ, Operator.NE)
 
 
-@dataclass(frozen=True, slots=True)
 class String(Node):
     """A string value. A leading and/or trailing ``*`` is a wildcard (D25)."""
 
+    __slots__ = ("text", "quoted", "span")
     text: str
-    quoted: bool = field(default=True, compare=False)
-    span: Span | None = _span()
+    quoted: bool
+    span: Span | None
+
+    def __init__(self, text: str, quoted: bool = True, *, span: Span | None = None) -> None:
+        self._set(text=text, quoted=quoted, span=span)
 
 
-@dataclass(frozen=True, slots=True)
 class Number(Node):
     """An unquoted number value, kept as written (``+1000``, ``1e3``) because D12 compares the
     literal's text with JSON strings."""
 
+    __slots__ = ("text", "span")
     text: str
-    span: Span | None = _span()
+    span: Span | None
+
+    def __init__(self, text: str, *, span: Span | None = None) -> None:
+        self._set(text=text, span=span)
 
 
 Value = Union[String, Number, Regex]
@@ -204,55 +307,68 @@ class TruthTest(Enum):
     NULL = "NULL"
 
 
-@dataclass(frozen=True, slots=True)
 class JsonCompare(Node):
     """``selector op value``."""
 
+    __slots__ = ("selector", "op", "value", "span")
     selector: Selector
     op: Operator
     value: Value
-    span: Span | None = _span()
+    span: Span | None
+
+    def __init__(
+        self, selector: Selector, op: Operator, value: Value, *, span: Span | None = None
+    ) -> None:
+        self._set(selector=selector, op=op, value=value, span=span)
 
 
-@dataclass(frozen=True, slots=True)
 class JsonIs(Node):
     """``selector IS TRUE|FALSE|NULL``."""
 
+    __slots__ = ("selector", "test", "span")
     selector: Selector
     test: TruthTest
-    span: Span | None = _span()
+    span: Span | None
+
+    def __init__(self, selector: Selector, test: TruthTest, *, span: Span | None = None) -> None:
+        self._set(selector=selector, test=test, span=span)
 
 
-@dataclass(frozen=True, slots=True)
 class JsonNotExists(Node):
     """``selector NOT EXISTS``."""
 
+    __slots__ = ("selector", "span")
     selector: Selector
-    span: Span | None = _span()
+    span: Span | None
+
+    def __init__(self, selector: Selector, *, span: Span | None = None) -> None:
+        self._set(selector=selector, span=span)
 
 
 C = TypeVar("C", bound=Node)
 
 
-@dataclass(frozen=True, slots=True)
 class And(Node, Generic[C]):
     """All operands hold (``&&``)."""
 
+    __slots__ = ("operands", "span")
     operands: tuple[C, ...]
-    span: Span | None = _span()
+    span: Span | None
 
-    def __post_init__(self) -> None:
+    def __init__(self, operands: tuple[C, ...], *, span: Span | None = None) -> None:
+        self._set(operands=operands, span=span)
         _check_operands(self, self.operands)
 
 
-@dataclass(frozen=True, slots=True)
 class Or(Node, Generic[C]):
     """At least one operand holds (``||``)."""
 
+    __slots__ = ("operands", "span")
     operands: tuple[C, ...]
-    span: Span | None = _span()
+    span: Span | None
 
-    def __post_init__(self) -> None:
+    def __init__(self, operands: tuple[C, ...], *, span: Span | None = None) -> None:
+        self._set(operands=operands, span=span)
         _check_operands(self, self.operands)
 
 
@@ -267,38 +383,51 @@ JsonCondition = Union[JsonCompare, JsonIs, JsonNotExists]
 JsonExpr = Union[JsonCompare, JsonIs, JsonNotExists, "And[JsonExpr]", "Or[JsonExpr]"]
 
 
-@dataclass(frozen=True, slots=True)
 class JsonPattern(Pattern):
     """``{ expression }``: conditions on the fields of a JSON event."""
 
+    __slots__ = ("expr", "span")
     expr: JsonExpr
-    span: Span | None = _span()
+    span: Span | None
+
+    def __init__(self, expr: JsonExpr, *, span: Span | None = None) -> None:
+        self._set(expr=expr, span=span)
 
 
 # --------------------------------------------------------------------------- delimited family
 
 
-@dataclass(frozen=True, slots=True)
 class FieldCompare(Node):
     """``op value`` applied to the value of the enclosing field."""
 
+    __slots__ = ("op", "value", "span")
     op: Operator
     value: Value
-    span: Span | None = _span()
+    span: Span | None
+
+    def __init__(self, op: Operator, value: Value, *, span: Span | None = None) -> None:
+        self._set(op=op, value=value, span=span)
 
 
 FieldCondition = Union[FieldCompare, "And[FieldCondition]", "Or[FieldCondition]"]
 
 
-@dataclass(frozen=True, slots=True)
 class Field(Node):
     """One slot of a space-delimited pattern: named or not, with an optional condition."""
 
-    name: str | None = None
-    condition: FieldCondition | None = None
-    span: Span | None = _span()
+    __slots__ = ("name", "condition", "span")
+    name: str | None
+    condition: FieldCondition | None
+    span: Span | None
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        name: str | None = None,
+        condition: FieldCondition | None = None,
+        *,
+        span: Span | None = None,
+    ) -> None:
+        self._set(name=name, condition=condition, span=span)
         if self.condition is not None and self.name is None:
             raise ValueError("a condition needs a named field")
         if not _is_field_dnf(self.condition):
@@ -316,21 +445,27 @@ def _is_field_dnf(condition: Node | None) -> bool:
     return condition is None or isinstance(condition, FieldCompare)
 
 
-@dataclass(frozen=True, slots=True)
 class EllipsisField(Node):
     """``...``: any number of tokens, possibly none."""
 
-    span: Span | None = _span()
+    __slots__ = ("span",)
+    span: Span | None
+
+    def __init__(self, *, span: Span | None = None) -> None:
+        self._set(span=span)
 
 
-@dataclass(frozen=True, slots=True)
 class DelimitedPattern(Pattern):
     """``[field, field, ...]``: conditions on the blank-separated tokens of the message."""
 
+    __slots__ = ("fields", "span")
     fields: tuple[Field | EllipsisField, ...]
-    span: Span | None = _span()
+    span: Span | None
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self, fields: tuple[Field | EllipsisField, ...], *, span: Span | None = None
+    ) -> None:
+        self._set(fields=fields, span=span)
         if self.fields == (Field(),):
             raise ValueError("a lone unnamed field cannot be written; [] has no fields at all")
 
