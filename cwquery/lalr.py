@@ -84,6 +84,15 @@ def _cache_folder() -> Path | None:
     return folder if os.access(folder, os.W_OK) else None
 
 
+#: Lark's runtime imports the third-party ``regex`` module when it is installed (python-hcl2
+#: installs it), only to measure the width of a terminal's regex while tables are built. The
+#: generated module holds the widths already and never measures one, so it goes without: the
+#: import alone costs more than the rest of the module.
+_OPTIONAL_REGEX = (
+    "try:\n    import regex\n    _has_regex = True\nexcept ImportError:\n    _has_regex = False\n"
+)
+
+
 def _generate(grammar: str, start: tuple[str, ...]) -> str:
     """The standalone module's source, from Lark's own generator."""
     from lark import Lark
@@ -93,7 +102,7 @@ def _generate(grammar: str, start: tuple[str, ...]) -> str:
     out = io.StringIO("from __future__ import annotations\n\n")
     out.seek(0, io.SEEK_END)
     gen_standalone(Lark(grammar, start=list(start), **_OPTIONS), out=out)  # type: ignore[no-untyped-call]
-    return out.getvalue()
+    return out.getvalue().replace(_OPTIONAL_REGEX, "_has_regex = False\n", 1)
 
 
 def _write(path: Path, source: str) -> None:
