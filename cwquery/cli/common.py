@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from typing import Any, NoReturn
 
 import click
@@ -73,6 +72,8 @@ class Group(click.Group):
             sys.exit(130)
         except Exception as err:  # the one place that turns surprises into exit 2
             if debug:
+                import traceback  # only --debug shows one
+
                 traceback.print_exc()
             click.echo(f"error: {describe(err)}; run with --debug for the traceback", err=True)
             sys.exit(EXIT_ERROR)
