@@ -22,7 +22,6 @@ import io
 import os
 import sys
 import zlib
-from pathlib import Path
 from types import ModuleType
 
 GRAMMAR_FILE = "filter_pattern.lark"
@@ -37,10 +36,13 @@ def grammar_text() -> str:
     >>> grammar_text().startswith("// CloudWatch Logs filter pattern grammar")
     True
     """
-    here = Path(__file__).resolve().parent
-    packaged = here / "grammar" / GRAMMAR_FILE
-    path = packaged if packaged.is_file() else here.parent / "grammar" / GRAMMAR_FILE
-    return path.read_text(encoding="utf-8")
+    here = os.path.dirname(os.path.realpath(__file__))
+    packaged = os.path.join(here, "grammar", GRAMMAR_FILE)
+    path = (
+        packaged if os.path.isfile(packaged) else os.path.join(here, "..", "grammar", GRAMMAR_FILE)
+    )
+    with open(path, encoding="utf-8") as grammar:
+        return grammar.read()
 
 
 @functools.cache
@@ -52,8 +54,8 @@ def lalr_runtime(start: tuple[str, ...]) -> ModuleType:
     folder = _cache_folder()
     if folder is None:
         return _module_from_source(name, _generate(grammar, start))
-    path = folder / f"{name}.py"
-    if not path.is_file():
+    path = os.path.join(folder, f"{name}.py")
+    if not os.path.isfile(path):
         _write(path, _generate(grammar, start))
     try:
         return _import(name, path)
@@ -73,13 +75,18 @@ def _key(grammar: str, start: tuple[str, ...]) -> str:
     return f"{zlib.crc32('|'.join(parts).encode()):08x}"
 
 
-def _cache_folder() -> Path | None:
+def _cache_folder() -> str | None:
     """The user's cache folder for cwquery, made if need be; ``None`` when it cannot be."""
+    root = os.environ.get("XDG_CACHE_HOME")
+    if not root:
+        home = os.path.expanduser("~")
+        if home == "~":  # no home folder
+            return None
+        root = os.path.join(home, ".cache")
+    folder = os.path.join(root, "cwquery")
     try:
-        root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-        folder = Path(root) / "cwquery"
-        folder.mkdir(parents=True, exist_ok=True)
-    except (OSError, RuntimeError):  # RuntimeError: no home folder
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
         return None
     return folder if os.access(folder, os.W_OK) else None
 
@@ -105,18 +112,19 @@ def _generate(grammar: str, start: tuple[str, ...]) -> str:
     return out.getvalue().replace(_OPTIONAL_REGEX, "_has_regex = False\n", 1)
 
 
-def _write(path: Path, source: str) -> None:
+def _write(path: str, source: str) -> None:
     """Write the module and its bytecode (also when ``PYTHONDONTWRITEBYTECODE`` is set, since
     compiling it takes longer than everything else at start)."""
     import py_compile
 
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(source, encoding="utf-8")
+    temporary = f"{path}.{os.getpid()}.tmp"
+    with open(temporary, "w", encoding="utf-8") as out:
+        out.write(source)
     os.replace(temporary, path)
-    py_compile.compile(str(path), cfile=importlib.util.cache_from_source(str(path)), doraise=True)
+    py_compile.compile(path, cfile=importlib.util.cache_from_source(path), doraise=True)
 
 
-def _import(name: str, path: Path) -> ModuleType:
+def _import(name: str, path: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")

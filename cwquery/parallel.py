@@ -25,7 +25,6 @@ import os
 import sys
 from collections import deque
 from collections.abc import Iterator
-from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Protocol
 
@@ -33,6 +32,7 @@ from cwquery.blocks import BlockResult, BlockScanner, Select
 
 if TYPE_CHECKING:  # the pool itself is imported only when workers start
     from multiprocessing.pool import AsyncResult, Pool
+    from pathlib import Path
 
 #: Bytes read at a time on one process.
 BLOCK_BYTES = 1 << 20

@@ -21,16 +21,19 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import re
 import sys
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from cwquery.errors import CWQueryError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 #: The line prefix of CloudWatch's S3 exports: an ISO 8601 UTC time and a space.
 _EXPORT_TIME = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z) ")
@@ -87,22 +90,22 @@ def read_events(
     """
     if input_format not in INPUT_FORMATS:
         raise ValueError(f"input_format must be one of {', '.join(INPUT_FORMATS)}")
-    if not isinstance(source, str | Path):
+    if not isinstance(source, str | os.PathLike):
         yield from _read_stream(source, event_lines, input_format, "<stream>")
         return
-    name = "<stdin>" if str(source) == "-" else str(source)
+    path = os.fspath(source)
+    name = "<stdin>" if path == "-" else path
     try:
         if name == "<stdin>":
             stdin = _stdin_text()
             yield from _read_stream(stdin, event_lines, input_format, name)
             return
-        path = Path(source)
-        if path.suffix == ".gz":
+        if os.path.splitext(path)[1] == ".gz":
             with gzip.open(path, "rt", encoding="utf-8", errors="replace") as stream:
                 fmt = "s3-export" if input_format == "auto" else input_format
                 yield from _read_stream(stream, event_lines, fmt, name)
             return
-        with path.open(encoding="utf-8", errors="replace") as stream:
+        with open(path, encoding="utf-8", errors="replace") as stream:
             yield from _read_stream(stream, event_lines, input_format, name)
     except (EOFError, zlib.error, gzip.BadGzipFile) as err:
         raise SourceError(f"{name}: truncated or corrupt compressed file ({err})") from None

@@ -15,7 +15,6 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO
 
 import click
@@ -116,7 +115,7 @@ def test_command(
 
 
 def _hint_pattern_first(pattern: str) -> None:
-    if Path(pattern).is_file():
+    if os.path.isfile(pattern):
         click.echo(
             f"hint: {pattern!r} is a file; the pattern comes first: cwquery test PATTERN FILE...",
             err=True,
@@ -168,7 +167,7 @@ class _Run:
 
     def sources(self, sources: list[str], input_format: str, jobs: int | None) -> None:
         """Read every source in turn and print what was asked for."""
-        total = sum(os.path.getsize(s) for s in sources if s != "-" and Path(s).is_file())
+        total = sum(os.path.getsize(s) for s in sources if s != "-" and os.path.isfile(s))
         with ExitStack() as stack:
             scan = stack.enter_context(
                 self._file_scan(default_jobs(total) if jobs is None else jobs)
@@ -207,25 +206,24 @@ class _Run:
             else:
                 self._stream(stdin, input_format == "auto", scan, advance)
             return
-        path = Path(source)
-        if path.suffix == ".gz":
+        if os.path.splitext(source)[1] == ".gz":
             if input_format == "auto":  # an S3 export
                 self._messages(source, input_format, advance)
                 return
-            with _gzip_errors(source), gzip.open(path, "rb") as stream:
+            with _gzip_errors(source), gzip.open(source, "rb") as stream:
                 self._blocks(scan.stream(stream), advance)
             return
-        if not path.is_file():  # a FIFO or a device: opened once, read through
-            with path.open("rb") as stream:
+        if not os.path.isfile(source):  # a FIFO or a device: opened once, read through
+            with open(source, "rb") as stream:
                 self._stream(stream, input_format == "auto", scan, advance)
             return
         if input_format == "auto":
-            with path.open("rb") as stream:
+            with open(source, "rb") as stream:
                 head = stream.read(_PEEK_BYTES)
             if _may_be_export(head):
                 self._messages(source, input_format, advance)
                 return
-        self._blocks(scan.path(path), advance)
+        self._blocks(scan.path(source), advance)
 
     def _stream(
         self, stream: IO[bytes], auto: bool, scan: FileScan, advance: Callable[[int], None]
