@@ -207,6 +207,14 @@ def best(command: Sequence[str] | str) -> tuple[float, str, int]:
 
 
 def cwquery_command() -> list[str]:
+    """The installed command, with the package's bytecode written first: an install writes it,
+    but an editable checkout under ``PYTHONDONTWRITEBYTECODE`` would compile every module on
+    every start, and the startup rows would time the compiler."""
+    import compileall
+
+    import cwquery
+
+    compileall.compile_dir(str(Path(cwquery.__file__).parent), quiet=1)
     script = Path(sys.executable).parent / "cwquery"
     return [str(script)] if script.exists() else [sys.executable, "-m", "cwquery"]
 
