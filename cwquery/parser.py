@@ -69,7 +69,7 @@ from cwquery.numbers import NUMBER_SYNTAX
 from cwquery.regex import RegexProblem, check_regex
 
 
-class Token(Protocol):
+class _Token(Protocol):
     """What the tree builders read of a Lark token."""
 
     type: str
@@ -222,15 +222,15 @@ class _Problem(Exception):
         )
 
 
-def _start(token: Token) -> int:
+def _start(token: _Token) -> int:
     return token.start_pos or 0
 
 
-def _end(token: Token) -> int:
+def _end(token: _Token) -> int:
     return token.end_pos or 0
 
 
-def _span(token: Token) -> Span:
+def _span(token: _Token) -> Span:
     return Span(_start(token), _end(token))
 
 
@@ -271,7 +271,7 @@ class _ToAst:
 
     # ----- term and regex patterns
 
-    def term_pattern(self, tokens: list[Token]) -> Pattern:
+    def term_pattern(self, tokens: list[_Token]) -> Pattern:
         for before, after in itertools.pairwise(tokens):
             _check_separated(before, after)
         terms = tuple(self._term(token) for token in tokens)
@@ -285,7 +285,7 @@ class _ToAst:
             return MatchAll(span=lone.span)  # a lone blank phrase matches everything (D2)
         return TermPattern(terms, span=_joined_span(list(terms)))
 
-    def _term(self, token: Token) -> Term:
+    def _term(self, token: _Token) -> Term:
         kind, quoted = _TERM_KINDS[token.type]
         prefix = 0 if kind is TermKind.REQUIRED else 1
         body = token.value[prefix:]
@@ -304,7 +304,7 @@ class _ToAst:
         _check_bare_term(body, _start(token) + prefix)
         return Term(body, kind, quoted=False, span=_span(token))
 
-    def regex_pattern(self, tokens: list[Token]) -> RegexPattern:
+    def regex_pattern(self, tokens: list[_Token]) -> RegexPattern:
         regex = _regex(tokens[0])
         return RegexPattern(regex, span=regex.span)
 
@@ -320,7 +320,7 @@ class _ToAst:
     def json_and(self, operands: list[JsonExpr]) -> JsonExpr:
         return _combine(And, operands)  # type: ignore[no-any-return]
 
-    def json_compare(self, children: list[Token]) -> JsonCompare:
+    def json_compare(self, children: list[_Token]) -> JsonCompare:
         selector_token, operator_token, value_token = children
         operator = Operator(operator_token.value)
         value = _value(value_token, operator)
@@ -331,7 +331,7 @@ class _ToAst:
             span=Span(_start(selector_token), _end(value_token)),
         )
 
-    def json_is(self, children: list[Token]) -> JsonIs:
+    def json_is(self, children: list[_Token]) -> JsonIs:
         selector_token, test = children
         return JsonIs(
             _selector(selector_token),
@@ -339,7 +339,7 @@ class _ToAst:
             span=Span(_start(selector_token), _end(test)),
         )
 
-    def json_not_exists(self, children: list[Token]) -> JsonNotExists:
+    def json_not_exists(self, children: list[_Token]) -> JsonNotExists:
         selector_token = children[0]
         return JsonNotExists(_selector(selector_token), span=_span(selector_token))
 
@@ -362,23 +362,23 @@ class _ToAst:
             )
         return DelimitedPattern(built)
 
-    def ellipsis_field(self, tokens: list[Token]) -> EllipsisField:
+    def ellipsis_field(self, tokens: list[_Token]) -> EllipsisField:
         return EllipsisField(span=_span(tokens[0]))
 
-    def named_field(self, tokens: list[Token]) -> Field:
+    def named_field(self, tokens: list[_Token]) -> Field:
         return Field(tokens[0].value, span=_span(tokens[0]))
 
-    def conditioned_field(self, children: list[tuple[Token, FieldCondition]]) -> Field:
+    def conditioned_field(self, children: list[tuple[_Token, FieldCondition]]) -> Field:
         name, condition = children[0]
         return Field(name.value, condition, span=Span(_start(name), condition.span.end))  # type: ignore[union-attr]
 
-    def field_or(self, operands: list[tuple[Token, FieldCondition]]) -> tuple[Token, Any]:
+    def field_or(self, operands: list[tuple[_Token, FieldCondition]]) -> tuple[_Token, Any]:
         return _field_operands(Or, operands)
 
-    def field_and(self, operands: list[tuple[Token, FieldCondition]]) -> tuple[Token, Any]:
+    def field_and(self, operands: list[tuple[_Token, FieldCondition]]) -> tuple[_Token, Any]:
         return _field_operands(And, operands)
 
-    def field_compare(self, children: list[Token]) -> tuple[Token, FieldCompare]:
+    def field_compare(self, children: list[_Token]) -> tuple[_Token, FieldCompare]:
         name, operator_token, value_token = children
         operator = Operator(operator_token.value)
         value = _value(value_token, operator)
@@ -386,8 +386,8 @@ class _ToAst:
 
 
 def _field_operands(
-    kind: type[And[Any]] | type[Or[Any]], operands: list[tuple[Token, FieldCondition]]
-) -> tuple[Token, Any]:
+    kind: type[And[Any]] | type[Or[Any]], operands: list[tuple[_Token, FieldCondition]]
+) -> tuple[_Token, Any]:
     """Conditions of one slot must all name that slot's field (D13)."""
     name = operands[0][0]
     for other, _ in operands[1:]:
@@ -406,7 +406,7 @@ def _field_operands(
 _BARE_WORDS = frozenset(("WORD", "OPTIONAL_WORD", "EXCLUDED_WORD"))
 
 
-def _check_separated(before: Token, after: Token) -> None:
+def _check_separated(before: _Token, after: _Token) -> None:
     """Items are separated by blanks; only a '-' inside a bare word starts an item (D5)."""
     if _end(before) != _start(after):
         return
@@ -456,7 +456,7 @@ def _check_bare_term(body: str, offset: int) -> None:
         )
 
 
-def _regex(token: Token) -> Regex:
+def _regex(token: _Token) -> Regex:
     source = token.value[1:-1]
     try:
         check_regex(source)
@@ -473,7 +473,7 @@ def _regex(token: Token) -> Regex:
     return Regex(source, span=_span(token))
 
 
-def _value(token: Token, operator: Operator) -> Value:
+def _value(token: _Token, operator: Operator) -> Value:
     value: Value
     if token.type == "REGEX":
         value = _regex(token)
@@ -495,7 +495,7 @@ def _value(token: Token, operator: Operator) -> Value:
     return value
 
 
-def _selector(token: Token) -> Selector:
+def _selector(token: _Token) -> Selector:
     return Selector(tuple(_steps(token.value)), span=_span(token))
 
 
