@@ -29,7 +29,9 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, Union
 
 if TYPE_CHECKING:  # type checkers treat the nodes as frozen dataclasses: fields are read-only
@@ -54,29 +56,29 @@ class _Value:
 
     __slots__ = ()
     _shown: ClassVar[tuple[str, ...]] = ()
-    _compared: ClassVar[tuple[str, ...]] = ()
+    #: the compared fields of a node (one value, or a tuple of several), read in C
+    _compared: ClassVar[Callable[[Any], object]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         fields: tuple[str, ...] = cls.__slots__
         shown = tuple(name for name in fields if name != "span")
+        compared = [name for name in shown if name != "quoted"]
         cls._shown = shown
-        cls._compared = tuple(name for name in shown if name != "quoted")
+        cls._compared = attrgetter(*compared) if compared else staticmethod(_no_fields)
 
     def _set(self, **fields: object) -> None:
         for name, value in fields.items():
             object.__setattr__(self, name, value)
 
-    def _key(self) -> tuple[object, ...]:
-        return tuple(getattr(self, name) for name in self._compared)
-
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self._key() == other._key()
+        compared = type(self)._compared
+        return bool(compared(self) == compared(other))
 
     def __hash__(self) -> int:
-        return hash((type(self).__name__, self._key()))
+        return hash(type(self)._compared(self))
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._shown)
@@ -91,6 +93,10 @@ class _Value:
     def __reduce__(self) -> tuple[Any, ...]:
         fields: tuple[str, ...] = self.__slots__
         return _restore, (type(self), tuple(getattr(self, name) for name in fields))
+
+
+def _no_fields(node: object) -> tuple[()]:
+    return ()
 
 
 def _restore(cls: type[_Value], values: tuple[object, ...]) -> _Value:
