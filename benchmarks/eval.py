@@ -292,8 +292,64 @@ def main() -> None:
         [r for r in rows if r[0].selective and r[0].pattern.startswith("{")],
         TARGET_SELECTIVE_JSON,
     )
+    long_delimited(len(events))
     pathological_regex()
     flat_memory()
+
+
+def long_lines(count: int) -> list[str]:
+    """Space-delimited lines of 40 fields: a user, a status, a quoted request and a bracketed
+    time among plain words, separated by single spaces, runs of spaces or tabs."""
+    rnd = random.Random(7)
+    lines = []
+    for k in range(count):
+        user = rnd.choice(["frank", "alice", "bob", "fred"])
+        status = rnd.choice(["200", "200", "200", "404", "500"])
+        words = [f"w{n}-{rnd.randrange(1000)}" for n in range(34)]
+        fields = [f"10.0.0.{k % 250}", user, "[10/Oct/2000:13:25:15 -0700]", *words[:17]]
+        fields += ['"GET /index.html HTTP/1.0"', *words[17:], status, str(rnd.randrange(9999))]
+        lines.append(rnd.choice([" ", "  ", "\t"]).join(fields))
+    return lines
+
+
+#: Long lines: a pattern, a hand-written predicate that splits the whole line (as the plain
+#: baseline) and one that stops after the fields it needs (``str.split`` with ``maxsplit``, sound
+#: here because the fields it reads come before any quoted or bracketed group).
+LONG_CASES: list[tuple[str, Callable[[str], bool], Callable[[str], bool]]] = [
+    (
+        "[ip, user = fr*, ...]",
+        lambda m: _FIELDS.findall(m)[1].startswith("fr"),
+        lambda m: m.split(None, 2)[1].startswith("fr"),
+    ),
+    (
+        "[ip, user = frank, ...]",
+        lambda m: _FIELDS.findall(m)[1] == "frank",
+        lambda m: m.split(None, 2)[1] == "frank",
+    ),
+    (
+        "[ip, user, ..., status = 404, bytes]",
+        lambda m: _FIELDS.findall(m)[-2] == "404",
+        lambda m: m.rsplit(None, 2)[1] == "404",
+    ),
+]
+
+
+def long_delimited(count: int) -> None:
+    """Space-delimited patterns on 40-field lines: a pattern needing only the first fields can
+    stop reading early."""
+    lines = long_lines(count // 4)
+    print(f"\n{len(lines):,} lines of 40 fields; events per second (k/s)")
+    header = f"{'pattern':40} {'matches':>7} {'cwquery':>8} {'plain':>7} {'lazy':>7} "
+    print(header + f"{'vs plain':>8} {'vs lazy':>8}")
+    for pattern, plain, lazy in LONG_CASES:
+        ours, count_ours = events_per_second(cwquery.compile(pattern).matches, lines)
+        full, count_full = events_per_second(plain, lines)
+        short, count_short = events_per_second(lazy, lines)
+        assert count_ours == count_full == count_short, (pattern, count_ours, count_full)
+        print(
+            f"{pattern:40} {count_ours:7} {ours / 1000:8.0f} {full / 1000:7.0f} {short / 1000:7.0f}"
+            f" {ours / full:7.2f}x {ours / short:7.2f}x"
+        )
 
 
 def pathological_regex() -> None:
