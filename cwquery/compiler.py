@@ -270,24 +270,22 @@ def _json_pattern(pattern: JsonPattern) -> _Compiled:
 
 def _delimited_pattern(pattern: DelimitedPattern) -> _Compiled:
     """Only the slots that carry a condition are read, through the layout's one reader (D14,
-    D15), so the matcher, ``explain`` and metric values see the same field values."""
+    D15), so the matcher, ``explain`` and metric values see the same field values; the reader
+    stops as soon as the answer is known (see :meth:`FieldLayout.reader`)."""
     layout = FieldLayout.of(pattern)
     slots = [field for field in pattern.fields if not isinstance(field, EllipsisField)]
-    chosen = [index for index, field in enumerate(slots) if field.condition is not None]
-    tests = [compile_field_condition(slots[index].condition) for index in chosen]  # type: ignore[arg-type]
-    read = layout.reader(chosen)
+    tests = {
+        index: compile_field_condition(field.condition)
+        for index, field in enumerate(slots)
+        if field.condition is not None
+    }
+    fields_pass = layout.tester(tests)
     prefilter = prefilter_for(pattern)
 
     def matcher(message: str) -> bool:
         if prefilter is not None and not prefilter(message):
             return False
-        values = read(message)
-        if values is None:
-            return False
-        for test, value in zip(tests, values):  # noqa: B905, SIM110 - a loop is faster
-            if not test(value):
-                return False
-        return True
+        return fields_pass(message)
 
     def extract(message: str) -> dict[str, str] | None:
         return layout.extracted_values(message) if matcher(message) else None

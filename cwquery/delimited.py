@@ -1,6 +1,7 @@
 """Space-delimited events: splitting a message into tokens (D14) and lining the tokens up with
 the fields of a pattern (D15, D28). The matcher, ``explain`` and metric values all read fields
-through :class:`FieldLayout`, so they cannot disagree on which text a field holds.
+through :class:`FieldLayout`, so they cannot disagree on which text a field holds. The matcher
+reads lazily: only as many tokens as its answer depends on (:meth:`FieldLayout.reader`).
 
 >>> split_tokens('127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] "GET / HTTP/1.0" 200')
 ['127.0.0.1', '-', 'frank', '10/Oct/2000:13:25:15 -0700', 'GET / HTTP/1.0', '200']
@@ -12,7 +13,7 @@ through :class:`FieldLayout`, so they cannot disagree on which text a field hold
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -53,13 +54,27 @@ def split_tokens(message: str) -> list[str]:
     return [token_value(token) for token in TOKEN.findall(message)]
 
 
-def rest_of_message(message: str, position: int) -> str:
-    """D15: the message from the first character of token ``position`` (0-based) to its end,
-    without trailing blanks."""
-    for index, match in enumerate(TOKEN.finditer(message)):
-        if index == position:
-            return message[match.start() :].rstrip(BLANKS)
-    raise IndexError(f"the message has no token {position}")
+def rest_of_message(message: str, start: int) -> str:
+    """D15: the message from offset ``start`` (where a token begins) to its end, without
+    trailing blanks.
+
+    >>> rest_of_message('a "b c" d \\t\\n', 2)
+    '"b c" d'
+    """
+    return message[start:].rstrip(BLANKS)
+
+
+_SKIP: Final = f"[{BLANKS}]*+"
+#: At most this many slots after ``...`` are read by one pattern that gives tokens back from
+#: the end (each given-back token is read again per slot: a bounded factor stays linear).
+_TAIL_BY_PATTERN: Final = 4
+#: One token for a pattern built from :data:`TOKEN`: atomic, so a token is taken exactly as
+#: ``findall`` takes it and no later failure can make the engine cut it another way.
+_ATOM: Final = f"(?>{TOKEN.pattern})"
+
+
+def _value(token: str) -> str:
+    return token_value(token) if token[:1] in _CLOSING else token
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,37 +95,118 @@ class FieldLayout:
         ellipsis = [i for i, f in enumerate(pattern.fields) if isinstance(f, EllipsisField)]
         return cls(tuple(slots), ellipsis[0] if ellipsis else None)
 
+    @property
+    def counts_from_end(self) -> bool:
+        """True when slots follow the ``...``: their tokens depend on the message's count."""
+        return self.ellipsis_at is not None and self.ellipsis_at < len(self.slots)
+
     def reader(self, chosen: Sequence[int]) -> Callable[[str], list[str] | None]:
         """``read(message)``: the values of the ``chosen`` slots (indexes into :attr:`slots`),
         or ``None`` when the message has fewer tokens than the pattern has slots. Slots after
         ``...`` are counted from the end; without ``...`` the last slot takes the rest of the
-        message when there are more tokens than slots (D15). The message is split once.
+        message when there are more tokens than slots (D15).
+
+        Reading is lazy and stops as soon as the answer cannot change:
+
+        * no ``...``: the first ``len(slots)`` tokens, and when the last slot is chosen, whether
+          one more token follows (that decides between its token and the rest of the message);
+        * ``...`` last: the first ``len(slots)`` tokens;
+        * slots after ``...``: the whole message, as their positions depend on the count.
+
+        One regular expression built from :data:`TOKEN` reads the message, each token an
+        atomic group, so the tokens are exactly those of :func:`split_tokens`.
 
         >>> FieldLayout(("a", "b"), None).reader([1])('x "y z" w ')
         ['"y z" w']
+        >>> FieldLayout(("a", "b"), 2).reader([1])('x "y z" w ')
+        ['y z']
+        >>> FieldLayout(("a", "b"), 0).reader([0, 1])('x "y z" w ')
+        ['y z', 'w']
         """
-        wanted = len(self.slots)
-        after = self.ellipsis_at
-        positions = [slot if after is None or slot < after else slot - wanted for slot in chosen]
-        rest_slot = wanted - 1 if after is None else -1
-        plan = tuple(zip(positions, [slot == rest_slot for slot in chosen], strict=True))
-        findall = TOKEN.findall
+        wanted, after = len(self.slots), self.ellipsis_at
+        if after is not None and wanted - after > _TAIL_BY_PATTERN:
+            return self._long_tail_reader(chosen)
+        picked = set(chosen)
+        rest_slot = wanted - 1 if after is None and wanted - 1 in picked else None
+        parts = [r"\A"]
+        for slot in range(wanted):
+            if slot == after:
+                parts.append(f"(?:{_SKIP}{_ATOM})*")  # greedy: gives tokens back one by one
+            parts.append(f"{_SKIP}({_ATOM})" if slot in picked else f"{_SKIP}{_ATOM}")
+        if rest_slot is not None:
+            parts.append(f"{_SKIP}((?s:.))?")  # set when another token follows
+        elif self.counts_from_end:
+            parts.append(rf"{_SKIP}\Z")
+        match = re.compile("".join(parts)).match
+        group = {slot: number for number, slot in enumerate(sorted(picked), start=1)}
+        plan = [(group[slot], slot == rest_slot) for slot in chosen]
+        more = len(picked) + 1
 
         def read(message: str) -> list[str] | None:
-            found = findall(message)
-            count = len(found)
-            if count < wanted:
+            found = match(message)
+            if found is None:
                 return None
             values = []
-            for position, takes_rest in plan:
-                if takes_rest and count > wanted:
-                    values.append(rest_of_message(message, position))
+            for number, takes_rest in plan:
+                if takes_rest and found.group(more) is not None:
+                    values.append(rest_of_message(message, found.start(number)))
                 else:
-                    token = found[position]
-                    values.append(token_value(token) if token[:1] in _CLOSING else token)
+                    values.append(_value(found.group(number)))
             return values
 
         return read
+
+    def _long_tail_reader(self, chosen: Sequence[int]) -> Callable[[str], list[str] | None]:
+        """:meth:`reader` for many slots after ``...``: the tokens before it through one
+        pattern, then every later token in a list (a pattern giving tokens back one by one
+        would read the last ones again for each slot after ``...``)."""
+        after = self.ellipsis_at
+        assert after is not None
+        head = [slot for slot in chosen if slot < after]
+        parts = [
+            f"{_SKIP}({_ATOM})" if slot in head else f"{_SKIP}{_ATOM}" for slot in range(after)
+        ]
+        match = re.compile(r"\A" + "".join(parts)).match
+        group = {slot: number for number, slot in enumerate(sorted(head), start=1)}
+        tail_size = len(self.slots) - after
+        findall = TOKEN.findall
+
+        def read(message: str) -> list[str] | None:
+            found = match(message)
+            if found is None:
+                return None
+            later = findall(message, found.end())
+            if len(later) < tail_size:
+                return None
+            values = []
+            for slot in chosen:
+                token = found.group(group[slot]) if slot < after else later[slot - len(self.slots)]
+                values.append(_value(token))
+            return values
+
+        return read
+
+    def tester(self, tests: Mapping[int, Callable[[str], bool]]) -> Callable[[str], bool]:
+        """``test(message)``: whether every slot's token passes its test (``tests`` by slot
+        index), reading as little as :meth:`reader` allows. When slots follow ``...`` the
+        slots before it are read and tested first: if one fails, the answer is known without
+        reading the rest of the message.
+
+        >>> test = FieldLayout(("a", "b", "c"), 1).tester({0: str.isdigit, 2: str.isalpha})
+        >>> test("1 x y z"), test("1 x y 2"), test("a x y z"), test("1")
+        (True, False, False, False)
+        """
+        chosen = sorted(tests)
+        after = self.ellipsis_at if self.counts_from_end else None
+        head = [slot for slot in chosen if after is not None and slot < after]
+        if after is None or not head:
+            return _all_pass(self.reader(chosen), [tests[slot] for slot in chosen])
+        tail = [slot for slot in chosen if slot >= after]
+        head_passes = _all_pass(
+            FieldLayout(self.slots[:after], after).reader(head), [tests[s] for s in head]
+        )
+        tail_passes = _all_pass(self.reader(tail), [tests[slot] for slot in tail])
+        return lambda message: head_passes(message) and tail_passes(message)
 
     def positions(self, token_count: int) -> list[int]:
         """The 0-based token position of each slot in a message of ``token_count`` tokens."""
@@ -156,3 +252,21 @@ class FieldLayout:
     def names_by_position(self, token_count: int) -> dict[int, str | None]:
         """The slot name at each token position, for a message of ``token_count`` tokens."""
         return dict(zip(self.positions(token_count), self.slots, strict=True))
+
+
+def _all_pass(
+    read: Callable[[str], list[str] | None], checks: Sequence[Callable[[str], bool]]
+) -> Callable[[str], bool]:
+    """A test that reads values with ``read`` and passes when there are some and each passes
+    its check (in order, stopping at the first failure)."""
+
+    def test(message: str) -> bool:
+        values = read(message)
+        if values is None:
+            return False
+        for check, value in zip(checks, values):  # noqa: B905, SIM110 - a loop is faster
+            if not check(value):
+                return False
+        return True
+
+    return test
