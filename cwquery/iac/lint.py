@@ -49,10 +49,12 @@ from cwquery.semantics import term_groups
 
 __all__ = [
     "RULES",
+    "Checked",
     "Diagnostic",
     "Finding",
     "Rule",
     "Severity",
+    "check_all",
     "check_site",
     "check_sites",
     "lint_metric",
@@ -456,22 +458,51 @@ class Finding:
         return RULES[self.code].severity
 
 
+@dataclass(frozen=True)
+class Checked:
+    """The findings for a list of sites, and what each site's pattern parsed to (in site
+    order): its tree, the error that rejects it, or ``None`` for a site without a pattern.
+    Reports render these instead of parsing every pattern again."""
+
+    findings: list[Finding]
+    parsed: list[Pattern | PatternError | None]
+
+
 def check_sites(
     sites: Sequence[PatternSite], problems: Iterable[FileProblem] = ()
 ) -> list[Finding]:
     """Every finding for these sites: pattern errors, lint warnings, metric transformation
     problems, regex quotas per log group, unresolved patterns (notes) and unreadable files.
     Findings are ordered by file and position, command-line patterns first."""
+    return check_all(sites, problems).findings
+
+
+def check_all(sites: Sequence[PatternSite], problems: Iterable[FileProblem] = ()) -> Checked:
+    """:func:`check_sites`, with each site's parse outcome kept.
+
+    >>> from cwquery.iac.scan import argument_site
+    >>> checked = check_all([argument_site("ERROR", 1), argument_site("{ $.a = ", 2)])
+    >>> [type(outcome).__name__ for outcome in checked.parsed]
+    ['TermPattern', 'PatternSyntaxError']
+    >>> [finding.code for finding in checked.findings]
+    ['syntax']
+    """
     findings = [_file_problem(problem) for problem in problems]
+    parsed: list[Pattern | PatternError | None] = []
     regex_sites: dict[object, list[PatternSite]] = {}
     for site in sites:
         tree, site_findings = check_site(site)
         findings += site_findings
-        if tree is not None and site.log_group is not None and _has_regex(tree):
+        if tree is None:
+            errors = (finding.error for finding in site_findings if finding.error is not None)
+            parsed.append(next(errors, None))
+            continue
+        parsed.append(tree)
+        if site.log_group is not None and _has_regex(tree):
             regex_sites.setdefault(site.log_group, []).append(site)
     for group_sites in regex_sites.values():
         findings += _regex_quota(group_sites)
-    return sorted(findings, key=_order)
+    return Checked(sorted(findings, key=_order), parsed)
 
 
 def check_site(site: PatternSite) -> tuple[Pattern | None, list[Finding]]:
