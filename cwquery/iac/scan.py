@@ -38,8 +38,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import hcl2
-
 from cwquery.iac.hcl import (
     HclBlock,
     hcl_interpolates,
@@ -655,6 +653,8 @@ def _hcl_values(text: str) -> dict[tuple[str, str], dict[str, Any]]:
 
 
 def _hcl_load(text: str) -> dict[str, Any]:
+    import hcl2  # only for files the block reader cannot read alone (a slow import)
+
     try:
         from hcl2.utils import SerializationOptions
     except ImportError:  # pragma: no cover - python-hcl2 7 has no options and strips quotes
