@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cwquery.iac import scan
+from cwquery.iac import terraform
 from cwquery.iac.locate import FAST_YAML_LOADER, SourceError, read_yaml
 from cwquery.iac.scan import scan_text
 from cwquery.parser import parse
@@ -144,7 +144,7 @@ def sites_of(text: str, path: str) -> list[tuple[object, ...]]:
 def slow_and_fast(text: str, path: str, monkeypatch: pytest.MonkeyPatch) -> None:
     fast = sites_of(text, path)
     with monkeypatch.context() as patched:
-        patched.setattr(scan, "_literal_values", lambda text, blocks: None)
+        patched.setattr(terraform, "_literal_values", lambda text, blocks: None)
         slow = sites_of(text, path)
     assert fast == slow
 

@@ -14,16 +14,10 @@ from cwquery.ast import MatchAll, Pattern
 from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, echo_pattern_error
 from cwquery.errors import PatternError
 from cwquery.iac import report
-from cwquery.iac.lint import (
-    Diagnostic,
-    Finding,
-    Severity,
-    check_all,
-    check_site,
-    check_sites,
-    place,
-)
-from cwquery.iac.scan import PatternSite, ScanResult, argument_site, format_of, scan_paths
+from cwquery.iac.findings import Finding, check_all, check_site, check_sites, place
+from cwquery.iac.lint import Diagnostic, Severity
+from cwquery.iac.scan import format_of, scan_paths
+from cwquery.iac.sites import PatternSite, ScanResult, argument_site
 from cwquery.limits import MAX_PATTERN_LENGTH
 from cwquery.normalizer import normalize
 from cwquery.parser import parse

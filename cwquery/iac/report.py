@@ -14,8 +14,9 @@ from typing import Any
 from cwquery import __version__
 from cwquery.ast import Pattern
 from cwquery.errors import PatternError, caret_view
-from cwquery.iac.lint import RULES, Finding, Severity
-from cwquery.iac.scan import PatternSite
+from cwquery.iac.findings import Finding
+from cwquery.iac.lint import RULES, Severity
+from cwquery.iac.sites import PatternSite
 from cwquery.parser import parse
 from cwquery.renderer import render
 
@@ -115,7 +116,7 @@ def json_report(
     parsed: Sequence[Pattern | PatternError | None] | None = None,
 ) -> str:
     """One JSON document: ``valid``, one entry per pattern, the findings and the counts.
-    ``parsed`` is what each site's pattern parsed to (:class:`~cwquery.iac.lint.Checked`);
+    ``parsed`` is what each site's pattern parsed to (:class:`~cwquery.iac.findings.Checked`);
     without it the patterns are parsed here."""
     outcomes = parsed if parsed is not None else [_parsed(site) for site in sites]
     document = {
