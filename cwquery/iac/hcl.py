@@ -271,6 +271,13 @@ def _hcl_template(
     plain = "$${" not in source[start : end + 2] and "%%{" not in source[start : end + 2]
     if plain and not (escapes and "\\" in source[start:end]):  # written as it reads
         return source[start:end], list(range(start, end))
+    return _hcl_characters(source, start, end, escapes=escapes)
+
+
+def _hcl_characters(
+    source: str, start: int, end: int, *, escapes: bool = True
+) -> tuple[str, list[int]]:
+    """:func:`_hcl_template` character by character."""
     chars: list[str] = []
     offsets: list[int] = []
     index = start
