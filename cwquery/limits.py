@@ -62,7 +62,8 @@ def check_pattern(text: str, pattern: Pattern) -> None:
     """Regex and wildcard quotas of JSON and space-delimited patterns."""
     if not isinstance(pattern, JsonPattern | DelimitedPattern):
         return
-    regexes = [node for node in walk(pattern) if isinstance(node, Regex)]
+    nodes = list(walk(pattern))
+    regexes = [node for node in nodes if isinstance(node, Regex)]
     if len(regexes) > MAX_REGEXES_PER_PATTERN:
         _raise(
             text,
@@ -72,7 +73,7 @@ def check_pattern(text: str, pattern: Pattern) -> None:
             "space-delimited pattern",
         )
     wildcard_selectors = []
-    for node in walk(pattern):
+    for node in nodes:
         if isinstance(node, Selector):
             wildcards = sum(isinstance(step, AnyKey | AnyIndex) for step in node.steps)
             if wildcards > MAX_WILDCARDS_PER_SELECTOR:
@@ -95,25 +96,30 @@ def check_pattern(text: str, pattern: Pattern) -> None:
 
 
 def walk(node: Node) -> Iterator[Node]:
-    """Every node of a JSON or space-delimited tree, depth first, in source order."""
-    yield node
-    if isinstance(node, JsonPattern):
-        yield from walk(node.expr)
-    elif isinstance(node, And | Or):
-        for operand in node.operands:
-            yield from walk(operand)
-    elif isinstance(node, JsonCompare):
-        yield node.selector
-        yield from walk(node.value)
-    elif isinstance(node, JsonIs | JsonNotExists):
-        yield node.selector
-    elif isinstance(node, DelimitedPattern):
-        for field in node.fields:
-            yield from walk(field)
-    elif isinstance(node, Field) and node.condition is not None:
-        yield from walk(node.condition)
-    elif isinstance(node, FieldCompare):
-        yield from walk(node.value)
+    """Every node of a JSON or space-delimited tree, depth first, in source order.
+
+    >>> from cwquery.parser import parse
+    >>> [type(n).__name__ for n in walk(parse('{ $.a = 1 || $.b = %x% }'))]
+    ['JsonPattern', 'Or', 'JsonCompare', 'Selector', 'Number', 'JsonCompare', 'Selector', 'Regex']
+    """
+    pending = [node]  # a stack, not recursion: trees are walked several times per pattern
+    while pending:
+        node = pending.pop()
+        yield node
+        if isinstance(node, JsonPattern):
+            pending.append(node.expr)
+        elif isinstance(node, And | Or):
+            pending += reversed(node.operands)
+        elif isinstance(node, JsonCompare):
+            pending += (node.value, node.selector)
+        elif isinstance(node, JsonIs | JsonNotExists):
+            pending.append(node.selector)
+        elif isinstance(node, DelimitedPattern):
+            pending += reversed(node.fields)
+        elif isinstance(node, Field) and node.condition is not None:
+            pending.append(node.condition)
+        elif isinstance(node, FieldCompare):
+            pending.append(node.value)
 
 
 def _raise(text: str, span: Span | None, message: str, hint: str) -> None:

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cwquery.iac.findings import check_sites
 from cwquery.iac.hcl import hcl_string_at, read_hcl_blocks
-from cwquery.iac.lint import check_sites
 from cwquery.iac.locate import (
     Doc,
     DocList,
@@ -21,7 +21,8 @@ from cwquery.iac.locate import (
     read_json,
     read_yaml,
 )
-from cwquery.iac.scan import PatternSite, format_of, scan_paths, scan_text
+from cwquery.iac.scan import format_of, scan_paths, scan_text
+from cwquery.iac.sites import PatternSite
 
 EXAMPLES = Path(__file__).parent.parent / "examples" / "infra"
 
@@ -360,7 +361,7 @@ def test_terraform_falls_back_to_resource_lines(monkeypatch: pytest.MonkeyPatch)
     def unreadable(text: str) -> None:
         raise SourceError("cannot follow", 0)
 
-    monkeypatch.setattr("cwquery.iac.scan.read_hcl_blocks", unreadable)
+    monkeypatch.setattr("cwquery.iac.terraform.read_hcl_blocks", unreadable)
     text = (EXAMPLES / "good" / "main.tf").read_text()
     sites = scan_text(text, "main.tf").sites
     assert [(s.position(0), s.text is not None) for s in sites] == [

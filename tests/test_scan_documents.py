@@ -3,7 +3,7 @@ exact positions."""
 
 from __future__ import annotations
 
-from cwquery.iac.lint import check_sites
+from cwquery.iac.findings import check_sites
 from cwquery.iac.scan import scan_text
 
 TF_JSON = """{

@@ -1,7 +1,9 @@
 """The scanner's shortcuts give the same answers as the long way: libyaml's loader reads the
-same trees as PyYAML's, files without a pattern marker hold no pattern, and a parsed pattern
-is shared, not re-read."""
+same trees as PyYAML's, files without a pattern marker hold no pattern, a parsed pattern
+is shared, not re-read, and a big generated file places every finding where a small file
+does."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -9,8 +11,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cwquery.iac import scan
+from cwquery.errors import PatternError
+from cwquery.iac import terraform
+from cwquery.iac.findings import check_all
+from cwquery.iac.hcl import _hcl_characters, _hcl_template
 from cwquery.iac.locate import FAST_YAML_LOADER, SourceError, read_yaml
+from cwquery.iac.report import Summary, json_report
 from cwquery.iac.scan import scan_text
 from cwquery.parser import parse
 
@@ -144,7 +150,7 @@ def sites_of(text: str, path: str) -> list[tuple[object, ...]]:
 def slow_and_fast(text: str, path: str, monkeypatch: pytest.MonkeyPatch) -> None:
     fast = sites_of(text, path)
     with monkeypatch.context() as patched:
-        patched.setattr(scan, "_literal_values", lambda text, blocks: None)
+        patched.setattr(terraform, "_literal_values", lambda text, blocks: None)
         slow = sites_of(text, path)
     assert fast == slow
 
@@ -172,3 +178,101 @@ def test_generated_terraform_reads_the_same_either_way(
         )
     with pytest.MonkeyPatch.context() as monkeypatch:
         slow_and_fast("\n".join(blocks), "gen/main.tf", monkeypatch)
+
+
+# --------------------------------------------------------------------------- big files
+
+#: Patterns of every outcome: valid, warned about, rejected, and a regex (counted per group).
+BIG_PATTERNS = (
+    "{{ $.status = {i} && $.path = \"/api/{i}\" }}",
+    "ERROR request-id{i}",
+    "{{ $.latency > {i} && }}",
+    "%timeout{i}%",
+    "[ip, user, status = 5*, bytes > {i}]",
+)
+
+
+def cloudformation_resource(number: int) -> str:
+    """Seven lines: a metric filter whose pattern and metric value vary with ``number``."""
+    pattern = BIG_PATTERNS[number % len(BIG_PATTERNS)].format(i=number)
+    return (
+        f"  Filter{number}:\n    Type: AWS::Logs::MetricFilter\n    Properties:\n"
+        f"      LogGroupName: /app/group{number % 3}\n      FilterPattern: '{pattern}'\n"
+        f"      MetricTransformations:\n        - {{MetricName: M, MetricNamespace: N, "
+        f"MetricValue: '$.value{number}'}}\n"
+    )
+
+
+def terraform_resource(number: int) -> str:
+    """Nine lines: a metric filter with an escaped pattern, or a subscription filter."""
+    pattern = BIG_PATTERNS[number % len(BIG_PATTERNS)].format(i=number).replace('"', '\\"')
+    if number % 2:
+        return (
+            f'resource "aws_cloudwatch_log_subscription_filter" "s{number}" {{\n'
+            f'  log_group_name = "/app/group{number % 3}"\n'
+            f'  filter_pattern = "{pattern}"\n  destination_arn = "arn"\n'
+            "\n\n\n\n}\n"
+        )
+    return (
+        f'resource "aws_cloudwatch_log_metric_filter" "m{number}" {{\n'
+        f'  log_group_name = "/app/group{number % 3}"\n  pattern        = "{pattern}"\n'
+        f'  metric_transformation {{\n    name      = "M"\n    namespace = "N"\n'
+        f'    value     = "$.value{number}"\n  }}\n}}\n'
+    )
+
+
+def placed(text: str, path: str, shift: int = 0) -> list[tuple[object, ...]]:
+    """Every finding of a file with its place (lines moved up by ``shift``), regex quotas
+    left out (they count filters across the whole file)."""
+    checked = check_all(scan_text(text, path).sites)
+    return [
+        (f.code, f.line - shift, f.column, f.length, f.exact, f.message, f.source_line)
+        for f in checked.findings
+        if f.code != "too-many-regex-filters"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "header", "resource", "height"),
+    [
+        ("t.yaml", "Resources:\n", cloudformation_resource, 7),
+        ("main.tf", "", terraform_resource, 9),
+    ],
+    ids=["cloudformation", "terraform"],
+)
+def test_a_big_file_places_every_finding_as_a_file_of_one_resource_does(
+    path: str, header: str, resource: Callable[[int], str], height: int
+) -> None:
+    count = 600
+    big = header + "".join(resource(number) for number in range(count))
+    expected = []
+    for number in range(count):
+        expected += placed(header + resource(number), path, -number * height)
+    found = placed(big, path)
+    assert len(found) == len(expected) > count // 2
+    assert found == expected
+
+
+def test_the_json_report_reads_the_checked_trees_as_a_fresh_parse_does() -> None:
+    # more patterns than the parser keeps, so the report cannot lean on the parse cache
+    text = "Resources:\n" + "".join(cloudformation_resource(number) for number in range(4500))
+    sites = scan_text(text, "t.yaml").sites
+    checked = check_all(sites)
+    summary = Summary(patterns=len(sites), skipped=0, files=1)
+    reused = json_report(sites, checked.findings, summary, valid=False, parsed=checked.parsed)
+    assert reused == json_report(sites, checked.findings, summary, valid=False)
+    assert sum(isinstance(outcome, PatternError) for outcome in checked.parsed) == 900
+
+
+HCL_PIECES = st.sampled_from(["a", "$", "%", "{", "}", "\\", '\\"', "\\n", "\\u00e9", "$${", "é"])
+
+
+@given(st.lists(HCL_PIECES, max_size=12).map("".join), st.booleans())
+def test_hcl_strings_without_escapes_read_as_character_by_character(
+    body: str, escapes: bool
+) -> None:
+    source = f"x = {body}\n"
+    for start, end in ((4, len(source) - 1), (4, max(4, len(source) - 3))):
+        assert _hcl_template(source, start, end, escapes=escapes) == _hcl_characters(
+            source, start, end, escapes=escapes
+        )

@@ -14,8 +14,10 @@ from cwquery.ast import MatchAll, Pattern
 from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, echo_pattern_error
 from cwquery.errors import PatternError
 from cwquery.iac import report
-from cwquery.iac.lint import Diagnostic, Finding, Severity, check_site, check_sites, place
-from cwquery.iac.scan import PatternSite, ScanResult, argument_site, format_of, scan_paths
+from cwquery.iac.findings import Finding, check_all, check_site, check_sites, place
+from cwquery.iac.lint import Diagnostic, Severity
+from cwquery.iac.scan import format_of, scan_paths
+from cwquery.iac.sites import PatternSite, ScanResult, argument_site
 from cwquery.limits import MAX_PATTERN_LENGTH
 from cwquery.normalizer import normalize
 from cwquery.parser import parse
@@ -65,14 +67,15 @@ def check(
       cwquery check --format github infra/ cdk.out/
     """
     sites, scanned = _collect(targets, extra_patterns)
-    findings = check_sites(sites, scanned.problems)
+    checked = check_all(sites, scanned.problems)
+    findings = checked.findings
     summary = report.Summary(
         patterns=sum(site.text is not None for site in sites),
         skipped=sum(site.text is None for site in sites),
         files=scanned.files,
     )
     failed = report.failed(findings, strict=strict)
-    _emit(output_format, sites, findings, summary, failed=failed)
+    _emit(output_format, sites, findings, summary, failed=failed, parsed=checked.parsed)
     sys.exit(EXIT_NO if failed else EXIT_OK)
 
 
@@ -252,9 +255,10 @@ def _emit(
     summary: report.Summary,
     *,
     failed: bool,
+    parsed: Sequence[Pattern | PatternError | None] | None = None,
 ) -> None:
     if output_format == "json":
-        click.echo(report.json_report(sites, findings, summary, valid=not failed))
+        click.echo(report.json_report(sites, findings, summary, valid=not failed, parsed=parsed))
     elif output_format == "github":
         text = report.github_report(findings)
         if text:

@@ -39,7 +39,8 @@ from typing import Any
 
 from cwquery.backtest.alarms import Alarm, AlarmError
 from cwquery.iac.locate import Doc, DocList, DocMap, SourceError, read_yaml
-from cwquery.iac.scan import _hcl_load, format_of
+from cwquery.iac.scan import format_of
+from cwquery.iac.terraform import hcl_load
 from cwquery.metrics import MetricTransformation
 
 CFN_ALARM = "AWS::CloudWatch::Alarm"
@@ -231,7 +232,7 @@ def _text(value: Any) -> str:
 
 def _terraform(text: str, path: str, found: Found, alarms: list[tuple[str, Alarm]]) -> None:
     try:
-        data = _hcl_load(text)
+        data = hcl_load(text)
     except Exception:  # python-hcl2 raises Lark's errors; cwquery check reports the file
         return
     filters: dict[str, FoundFilter] = {}

@@ -16,15 +16,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
+from cwquery.iac.intrinsics import resolve_string
 from cwquery.iac.locate import Doc, DocList, DocMap, DocScalar, Located, SourceError, read_json
-from cwquery.iac.scan import (
-    TF_METRIC_FILTER,
-    TF_SUBSCRIPTION_FILTER,
-    Metric,
-    PatternSite,
-    Reference,
-    Source,
-)
+from cwquery.iac.sites import Metric, PatternSite, Reference, Source
+from cwquery.iac.terraform import TF_METRIC_FILTER, TF_SUBSCRIPTION_FILTER
 
 __all__ = ["ACCOUNT_POLICY", "account_policy_site", "is_terraform_json", "terraform_json_sites"]
 
@@ -126,8 +121,6 @@ def _text(node: Doc | None) -> str | None:
 def account_policy_site(source: Source, name: str, properties: DocMap) -> PatternSite | None:
     """The ``FilterPattern`` of a ``SUBSCRIPTION_FILTER_POLICY`` account policy, read from the
     JSON of its ``PolicyDocument`` and placed inside it where the document is a literal."""
-    from cwquery.iac.scan import _resolved
-
     if _text(properties.items.get("PolicyType")) != "SUBSCRIPTION_FILTER_POLICY":
         return None
     node = properties.items.get("PolicyDocument")
@@ -137,7 +130,7 @@ def account_policy_site(source: Source, name: str, properties: DocMap) -> Patter
         written = node.items["FilterPattern"]
         text, located, unresolved = _string(written, "FilterPattern", node.start)
         return PatternSite(source, ACCOUNT_POLICY, name, text, located, unresolved)
-    document, outer, unresolved = _resolved(node, "PolicyDocument")
+    document, outer, unresolved = resolve_string(node, "PolicyDocument")
     if document is None or outer is None:
         return PatternSite(source, ACCOUNT_POLICY, name, None, outer, unresolved)
     try:

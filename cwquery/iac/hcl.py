@@ -53,6 +53,8 @@ class HclBlock:
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _HEREDOC = re.compile(r"<<(-?)([A-Za-z_][A-Za-z0-9_-]*)\r?\n")
 _CLOSING = {"(": ")", "[": "]", "{": "}"}
+#: The characters that can end a quoted string or start something inside it.
+_STRING_STOP = re.compile(r'[\\"\n$%]')
 
 
 def read_hcl_blocks(text: str) -> HclBlock:
@@ -204,7 +206,11 @@ class _HclReader:
         """The offset after the quoted template starting at ``index``."""
         text = self.text
         position = index + 1
-        while position < len(text):
+        while True:
+            stop = _STRING_STOP.search(text, position)  # other characters are the string's own
+            if stop is None:
+                break
+            position = stop.start()
             char = text[position]
             if char == "\\":
                 position += 2
@@ -262,6 +268,16 @@ def _hcl_template(
     """HCL template text and the offset of each character: ``$${`` and ``%%{`` are ``${`` and
     ``%{``; quoted strings (not heredocs) also have backslash escapes (``\\n``, ``\\"``,
     ``\\uNNNN``…)."""
+    plain = "$${" not in source[start : end + 2] and "%%{" not in source[start : end + 2]
+    if plain and not (escapes and "\\" in source[start:end]):  # written as it reads
+        return source[start:end], list(range(start, end))
+    return _hcl_characters(source, start, end, escapes=escapes)
+
+
+def _hcl_characters(
+    source: str, start: int, end: int, *, escapes: bool = True
+) -> tuple[str, list[int]]:
+    """:func:`_hcl_template` character by character."""
     chars: list[str] = []
     offsets: list[int] = []
     index = start

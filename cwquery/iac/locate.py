@@ -297,7 +297,9 @@ def _yaml_doc(text: str, node: Any, budget: list[int]) -> Doc:
             node.start_mark.index,
         )
     tag = node.tag if isinstance(node.tag, str) and node.tag.startswith("!") else None
-    start = _after_properties(text, node.start_mark.index)
+    start = node.start_mark.index
+    if text.startswith(("!", "&"), start):
+        start = _after_properties(text, start)
     if isinstance(node, yaml.MappingNode):
         items: dict[str, Doc] = {}
         for key, value in node.value:

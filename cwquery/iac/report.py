@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from cwquery import __version__
+from cwquery.ast import Pattern
 from cwquery.errors import PatternError, caret_view
-from cwquery.iac.lint import RULES, Finding, Severity
-from cwquery.iac.scan import PatternSite
+from cwquery.iac.findings import Finding
+from cwquery.iac.lint import RULES, Severity
+from cwquery.iac.sites import PatternSite
 from cwquery.parser import parse
 from cwquery.renderer import render
 
@@ -111,11 +113,17 @@ def json_report(
     summary: Summary,
     *,
     valid: bool,
+    parsed: Sequence[Pattern | PatternError | None] | None = None,
 ) -> str:
-    """One JSON document: ``valid``, one entry per pattern, the findings and the counts."""
+    """One JSON document: ``valid``, one entry per pattern, the findings and the counts.
+    ``parsed`` is what each site's pattern parsed to (:class:`~cwquery.iac.findings.Checked`);
+    without it the patterns are parsed here."""
+    outcomes = parsed if parsed is not None else [_parsed(site) for site in sites]
     document = {
         "valid": valid,
-        "patterns": [_json_site(site) for site in sites],
+        "patterns": [
+            _json_site(site, outcome) for site, outcome in zip(sites, outcomes, strict=True)
+        ],
         "findings": [_json_finding(finding) for finding in findings],
         "summary": {
             "patterns": summary.patterns,
@@ -130,17 +138,25 @@ def json_report(
     return json.dumps(document, indent=2, ensure_ascii=False)
 
 
-def _json_site(site: PatternSite) -> dict[str, Any]:
+def _parsed(site: PatternSite) -> Pattern | PatternError | None:
+    if site.text is None:
+        return None
+    try:
+        return parse(site.text)
+    except PatternError as err:
+        return err
+
+
+def _json_site(site: PatternSite, parsed: Pattern | PatternError | None) -> dict[str, Any]:
     """A command-line pattern as ``{pattern, valid, canonical | error}``; a pattern from a file
     also names the file, line, column and resource."""
     entry: dict[str, Any] = {"pattern": site.text}
-    if site.text is None:
+    if site.text is None or parsed is None:
         entry.update(valid=None, skipped=site.unresolved)
+    elif isinstance(parsed, PatternError):
+        entry.update(valid=False, error=parsed.to_dict())
     else:
-        try:
-            entry.update(valid=True, canonical=render(parse(site.text)))
-        except PatternError as err:
-            entry.update(valid=False, error=err.to_dict())
+        entry.update(valid=True, canonical=render(parsed))
     if site.source.path is not None:
         line, column, _ = site.position()
         entry.update(

@@ -1,0 +1,225 @@
+"""Filter patterns in Terraform files: ``aws_cloudwatch_log_metric_filter.pattern`` and
+``aws_cloudwatch_log_subscription_filter.filter_pattern``, with the metric transformation and
+the log group. Literal values are read by the project's block reader (:mod:`cwquery.iac.hcl`),
+which also places them; python-hcl2 reads the files where that reader cannot.
+
+>>> from cwquery.iac.locate import SourceText
+>>> text = 'resource "aws_cloudwatch_log_subscription_filter" "s" {\\n  filter_pattern = "E"\\n}\\n'
+>>> source = Source("main.tf", SourceText(text))
+>>> [(s.name, s.text, s.position()) for s in terraform_sites(source, "")]
+[('aws_cloudwatch_log_subscription_filter.s', 'E', (2, 20, True))]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Iterator
+from typing import Any
+
+from cwquery.iac.hcl import (
+    HclBlock,
+    hcl_interpolates,
+    hcl_string_at,
+    hcl_string_from,
+    read_hcl_blocks,
+)
+from cwquery.iac.locate import Located, SourceError, SourceText
+from cwquery.iac.sites import Metric, PatternSite, Reference, Source, metric_number
+
+__all__ = ["TF_METRIC_FILTER", "TF_SUBSCRIPTION_FILTER", "hcl_load", "terraform_sites"]
+
+TF_METRIC_FILTER = "aws_cloudwatch_log_metric_filter"
+TF_SUBSCRIPTION_FILTER = "aws_cloudwatch_log_subscription_filter"
+_TF_PATTERN_ATTRIBUTE = {TF_METRIC_FILTER: "pattern", TF_SUBSCRIPTION_FILTER: "filter_pattern"}
+
+
+def terraform_sites(source: Source, folder: str) -> Iterator[PatternSite]:
+    """Filter resources placed by the block reader, their values read from the text where they
+    are literals, and by python-hcl2 (slower, and then for the whole file) where they are not
+    or where the block reader cannot follow the file."""
+    text = source.text.text
+    if not any(kind in text for kind in _TF_PATTERN_ATTRIBUTE):
+        return
+    try:
+        blocks = {
+            (b.labels[0], b.labels[1]): b
+            for b in read_hcl_blocks(text).blocks
+            if b.type == "resource" and len(b.labels) == 2
+        }
+    except SourceError:
+        blocks = {}
+    values = _literal_values(text, blocks) if blocks else None
+    if values is None:
+        values = _hcl_values(text)
+    for (kind, name), body in values.items():
+        attribute = _TF_PATTERN_ATTRIBUTE.get(kind)
+        if attribute is None or attribute not in body:
+            continue
+        block = blocks.get((kind, name)) or _header(text, kind, name)
+        pattern, located, unresolved = _tf_string(text, block, attribute, body.get(attribute))
+        metric = _tf_metric(text, block, body) if kind == TF_METRIC_FILTER else None
+        group, label = _tf_log_group(folder, body.get("log_group_name"))
+        yield PatternSite(
+            source, kind, f"{kind}.{name}", pattern, located, unresolved, metric, group, label
+        )
+
+
+#: A number literal whose value python-hcl2 would give as it is written.
+_HCL_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
+def _literal_values(
+    text: str, blocks: dict[tuple[str, str], HclBlock]
+) -> dict[tuple[str, str], dict[str, Any]] | None:
+    """The filter resources' values as python-hcl2 would give them, when every value the scan
+    reads is a literal the block reader can read alone; else ``None``."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for (kind, name), block in blocks.items():
+        attribute = _TF_PATTERN_ATTRIBUTE.get(kind)
+        if attribute is None:
+            continue
+        body = _literal_body(text, block, attribute, "log_group_name")
+        if body is None:
+            return None
+        transformations = [b for b in block.blocks if b.type == "metric_transformation"]
+        if kind == TF_METRIC_FILTER and (
+            "metric_transformation" in block.attributes
+            or any("dimensions" in b.attributes for b in transformations)
+        ):
+            return None
+        if transformations:
+            first = _literal_body(text, transformations[0], "value", "default_value")
+            if first is None:
+                return None
+            body["metric_transformation"] = [first]
+        found[(kind, name)] = body
+    return found
+
+
+def _literal_body(text: str, block: HclBlock, located: str, valued: str) -> dict[str, Any] | None:
+    """``{name: value}`` for the two attributes when the block reader can read them alone, else
+    ``None``: ``located`` (read from the text by :func:`_tf_string`) must be a string literal or
+    heredoc; ``valued`` (whose value is used as python-hcl2 gives it) a plain string literal
+    (no interpolation or escape) or a number."""
+    body: dict[str, Any] = {}
+    place = block.attributes.get(located)
+    if place is not None:
+        literal = hcl_string_at(text, place.start, place.end)
+        if literal is None:
+            return None
+        body[located] = literal.value
+    place = block.attributes.get(valued)
+    if place is not None:
+        raw = text[place.start : place.end]
+        if _HCL_NUMBER.fullmatch(raw):
+            body[valued] = float(raw) if "." in raw else int(raw)
+            return body
+        plain = raw.startswith('"') and not any(mark in raw for mark in ("\\", "${", "%{"))
+        literal = hcl_string_at(text, place.start, place.end) if plain else None
+        if literal is None:
+            return None
+        body[valued] = literal.value
+    return body
+
+
+def _header(text: str, kind: str, name: str) -> HclBlock:
+    """A block placed at its ``resource "kind" "name"`` line, without attributes."""
+    header = re.search(rf'resource\s+"{re.escape(kind)}"\s+"{re.escape(name)}"', text)
+    return HclBlock("resource", (kind, name), header.start() if header else 0)
+
+
+def _hcl_values(text: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """The filter resources' attribute values, as python-hcl2 reads them."""
+    try:
+        data = hcl_load(text)
+    except Exception as err:  # python-hcl2 raises Lark's exceptions, and others
+        line = getattr(err, "line", None)
+        offset = SourceText(text).offset(line) if isinstance(line, int) and line > 0 else 0
+        raise SourceError(f"not valid Terraform: {str(err).splitlines()[0]}", offset) from None
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for entry in data.get("resource", []):
+        for kind, resources in entry.items():
+            for name, body in resources.items():
+                found[(_unquoted(kind), _unquoted(name))] = body
+    return found
+
+
+def hcl_load(text: str) -> dict[str, Any]:
+    """A Terraform file as python-hcl2 reads it, with quotes stripped from strings."""
+    import hcl2  # only for files the block reader cannot read alone (a slow import)
+
+    try:
+        from hcl2.utils import SerializationOptions
+    except ImportError:  # pragma: no cover - python-hcl2 7 has no options and strips quotes
+        return dict(hcl2.loads(text))
+    options = SerializationOptions(
+        with_comments=False, strip_string_quotes=True, preserve_heredocs=False
+    )
+    return dict(hcl2.loads(text, serialization_options=options))
+
+
+def _unquoted(text: str) -> str:
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
+
+
+def _tf_string(
+    text: str, block: HclBlock, attribute: str, value: Any
+) -> tuple[str | None, Located | None, str | None]:
+    """A string attribute, read from the text where it is a literal, else python-hcl2's value
+    (then only its start is known)."""
+    place = block.attributes.get(attribute)
+    located = hcl_string_at(text, place.start, place.end) if place else None
+    if located is not None:  # a literal: read here exactly, escapes and heredocs included
+        if hcl_interpolates(text, located):
+            return None, located, "Terraform interpolation ${…} is resolved at plan time"
+        return located.value, located, None
+    start = place.start if place else block.start
+    if not isinstance(value, str) or "${" in value:
+        return (
+            None,
+            Located("", start, start),
+            f"{attribute} is an expression resolved at plan time",
+        )
+    return value, Located(value, start, start), None
+
+
+def _tf_metric(text: str, block: HclBlock, body: dict[str, Any]) -> Metric | None:
+    listed = body.get("metric_transformation")
+    values = listed[0] if isinstance(listed, list) and listed else listed
+    if not isinstance(values, dict):
+        return None
+    transformations = [b for b in block.blocks if b.type == "metric_transformation"]
+    place = transformations[0] if transformations else block
+    value = None
+    if "value" in values:
+        metric_value, located, _ = _tf_string(text, place, "value", values["value"])
+        value = Reference(metric_value, located)
+    dimensions = []
+    mapping = values.get("dimensions")
+    area = place.attributes.get("dimensions")
+    if isinstance(mapping, dict):
+        for key, reference in mapping.items():
+            if key.startswith("__"):
+                continue
+            located = _tf_entry(text, area.start, area.end, _unquoted(key)) if area else None
+            literal = isinstance(reference, str) and "${" not in reference
+            dimensions.append((_unquoted(key), Reference(reference if literal else None, located)))
+    default = values.get("default_value")
+    return Metric(
+        value, tuple(dimensions), metric_number(None if default is None else str(default))
+    )
+
+
+def _tf_entry(text: str, start: int, end: int, key: str) -> Located | None:
+    """The string value of ``key = "…"`` inside an object expression."""
+    entry = re.compile(rf'(?:^|[\s{{,])"?{re.escape(key)}"?\s*[=:]\s*(?=")')
+    match = entry.search(text, start, end)
+    return hcl_string_from(text, match.end()) if match else None
+
+
+def _tf_log_group(folder: str, value: Any) -> tuple[Hashable | None, str | None]:
+    if not isinstance(value, str):
+        return None, None
+    if "${" in value:
+        return ("expr", folder, value), value
+    return ("name", value), value
