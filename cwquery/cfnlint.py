@@ -71,13 +71,15 @@ def filter_pattern_text(value: Any) -> str | None:
         return value
     if not isinstance(value, dict) or len(value) != 1:
         return None
-    (function, argument), = value.items()
+    ((function, argument),) = value.items()
     if function == "Fn::Sub":
         if isinstance(argument, list) and len(argument) == 2 and not argument[1]:
             argument = argument[0]
-        return argument if isinstance(argument, str) and "${" not in argument.replace(
-            "${!", ""
-        ) else None
+        return (
+            argument
+            if isinstance(argument, str) and "${" not in argument.replace("${!", "")
+            else None
+        )
     if function == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
         separator, parts = argument
         if isinstance(separator, str) and isinstance(parts, list):

@@ -23,10 +23,14 @@ def base(client: Any) -> int:
     """Three recent events in GROUP/web (the first one minute ago), one 20 minutes old, and
     events in /myapp/other and /other."""
     start = int(time.time() * 1000) - 60_000
-    events = [(start, "ERROR one"), (start + 1000, '{"level": "INFO", "n": 2}'),
-              (start + 2000, "ERROR three")]
-    put_events(GROUP, "web", [(start - 20 * 60_000, "ERROR old"), *events],
-               client=client, create=True)
+    events = [
+        (start, "ERROR one"),
+        (start + 1000, '{"level": "INFO", "n": 2}'),
+        (start + 2000, "ERROR three"),
+    ]
+    put_events(
+        GROUP, "web", [(start - 20 * 60_000, "ERROR old"), *events], client=client, create=True
+    )
     put_events("/myapp/other", "api", [(start + 500, "ERROR other")], client=client, create=True)
     put_events("/other", "api", [(start + 700, "ERROR elsewhere")], client=client, create=True)
     return start
@@ -49,16 +53,20 @@ def test_the_pattern_is_optional_and_has_aws_logs_option_name(base: int) -> None
 
 def test_formats(base: int) -> None:
     code, out, _ = run("ERROR", "-g", GROUP, "--format", "short")
-    assert out.splitlines() == [f"{format_millis(base)} ERROR one",
-                                f"{format_millis(base + 2000)} ERROR three"]
+    assert out.splitlines() == [
+        f"{format_millis(base)} ERROR one",
+        f"{format_millis(base + 2000)} ERROR three",
+    ]
     code, out, _ = run("-g", GROUP, "--format", "detailed")
     assert out.splitlines()[0] == f"{format_millis(base)} web ERROR one"
     code, out, _ = run("-g", GROUP, "--format", "json")
     assert f'{format_millis(base + 1000)} web {{\n    "level": "INFO",\n    "n": 2\n}}' in out
     assert f"{format_millis(base)} web ERROR one\n" in out
     code, out, _ = run("ERROR", "-g", GROUP, "--format", "jsonl")
-    assert [json.loads(line)["message"] for line in out.splitlines()] == ["ERROR one",
-                                                                          "ERROR three"]
+    assert [json.loads(line)["message"] for line in out.splitlines()] == [
+        "ERROR one",
+        "ERROR three",
+    ]
     code, _, err = run("-g", GROUP, "--format", "short", "-o", "json")
     assert code == 2 and "not both" in err
 

@@ -102,8 +102,12 @@ def test_the_profile_settings_are_read(
 
 
 def test_a_users_own_client_keeps_its_settings(endpoint: str) -> None:
-    once = boto3.client("logs", region_name="us-east-1", endpoint_url=endpoint,
-                        config=boto3.session.Config(retries={"total_max_attempts": 1}))
+    once = boto3.client(
+        "logs",
+        region_name="us-east-1",
+        endpoint_url=endpoint,
+        config=boto3.session.Config(retries={"total_max_attempts": 1}),
+    )
     with pytest.raises(AwsQueryError):
         call_aws(once, "describe_log_groups", {}, retry=NO_WAIT)
     assert _Throttling.count == NO_WAIT.max_attempts

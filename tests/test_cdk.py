@@ -127,34 +127,69 @@ def synthesised(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             FilterPattern.string_value("$.level", "=", "ERROR"),
             FilterPattern.number_value("$.latency", ">", 1000.0),
         )
-    logs.MetricFilter(stack, "SlowErrors", log_group=group, metric_namespace="App",
-                      metric_name="SlowErrors", filter_pattern=checked)
+    logs.MetricFilter(
+        stack,
+        "SlowErrors",
+        log_group=group,
+        metric_namespace="App",
+        metric_name="SlowErrors",
+        filter_pattern=checked,
+    )
     # CDK's own builder accepts a selector without '$.' (aws-cdk #15047): fails at deploy
-    logs.MetricFilter(stack, "NoDollar", log_group=group, metric_namespace="App",
-                      metric_name="Unauthorized",
-                      filter_pattern=logs.FilterPattern.string_value("status", "=", "401"))
+    logs.MetricFilter(
+        stack,
+        "NoDollar",
+        log_group=group,
+        metric_namespace="App",
+        metric_name="Unauthorized",
+        filter_pattern=logs.FilterPattern.string_value("status", "=", "401"),
+    )
     # the two filters of examples/infra/broken/cdk.out: this one deploys and ignores ?foo ?baz
-    logs.MetricFilter(stack, "Grouped", log_group=group, metric_namespace="App",
-                      metric_name="Grouped",
-                      filter_pattern=logs.FilterPattern.any_term_group(["foo", "bar"], ["baz"]))
-    logs.CfnMetricFilter(
-        stack, "Optional", log_group_name=group.log_group_name,
-        filter_pattern="?ERROR ?WARN Exception",
-        metric_transformations=[logs.CfnMetricFilter.MetricTransformationProperty(
-            metric_name="Problems", metric_namespace="App", metric_value="1")],
+    logs.MetricFilter(
+        stack,
+        "Grouped",
+        log_group=group,
+        metric_namespace="App",
+        metric_name="Grouped",
+        filter_pattern=logs.FilterPattern.any_term_group(["foo", "bar"], ["baz"]),
     )
     logs.CfnMetricFilter(
-        stack, "Dimensions", log_group_name=group.log_group_name, filter_pattern="ERROR",
-        metric_transformations=[logs.CfnMetricFilter.MetricTransformationProperty(
-            metric_name="Errors", metric_namespace="App", metric_value="1",
-            dimensions=[logs.CfnMetricFilter.DimensionProperty(key="Level", value="$.level")])],
+        stack,
+        "Optional",
+        log_group_name=group.log_group_name,
+        filter_pattern="?ERROR ?WARN Exception",
+        metric_transformations=[
+            logs.CfnMetricFilter.MetricTransformationProperty(
+                metric_name="Problems", metric_namespace="App", metric_value="1"
+            )
+        ],
+    )
+    logs.CfnMetricFilter(
+        stack,
+        "Dimensions",
+        log_group_name=group.log_group_name,
+        filter_pattern="ERROR",
+        metric_transformations=[
+            logs.CfnMetricFilter.MetricTransformationProperty(
+                metric_name="Errors",
+                metric_namespace="App",
+                metric_value="1",
+                dimensions=[logs.CfnMetricFilter.DimensionProperty(key="Level", value="$.level")],
+            )
+        ],
     )
     logs.CfnSubscriptionFilter(
-        stack, "Regex", log_group_name=group.log_group_name, filter_pattern="%ERR(OR)?%",
+        stack,
+        "Regex",
+        log_group_name=group.log_group_name,
+        filter_pattern="%ERR(OR)?%",
         destination_arn="arn:aws:lambda:us-east-1:123456789012:function:f",
     )
     logs.CfnAccountPolicy(
-        stack, "Policy", policy_name="ship", policy_type="SUBSCRIPTION_FILTER_POLICY",
+        stack,
+        "Policy",
+        policy_name="ship",
+        policy_type="SUBSCRIPTION_FILTER_POLICY",
         policy_document=json.dumps({"DestinationArn": "arn:x", "FilterPattern": "{ $.a == 1 }"}),
     )
     cdk.Aspects.of(app).add(PatternCheck())
@@ -215,7 +250,10 @@ def test_the_cloud_assembly_carries_the_errors_the_cli_fails_on(
         if entry["type"] == "aws:cdk:error"
     ]
     assert sorted(path for path, _ in errors) == [
-        "/Alarms/Dimensions", "/Alarms/NoDollar/Resource", "/Alarms/Policy", "/Alarms/Regex"
+        "/Alarms/Dimensions",
+        "/Alarms/NoDollar/Resource",
+        "/Alarms/Policy",
+        "/Alarms/Regex",
     ]
 
 
@@ -224,8 +262,9 @@ def test_any_cwquery_pattern_fits_where_cdk_takes_a_filter_pattern() -> None:
     app = cdk.App()
     stack = cdk.Stack(app, "One")
     group = logs.LogGroup(stack, "G")
-    logs.MetricFilter(stack, "F", log_group=group, metric_namespace="N", metric_name="M",
-                      filter_pattern=pattern)
+    logs.MetricFilter(
+        stack, "F", log_group=group, metric_namespace="N", metric_name="M", filter_pattern=pattern
+    )
     Template.from_stack(stack).has_resource_properties(
         "AWS::Logs::MetricFilter", {"FilterPattern": '{ $.a = 1 || $.b = "x" }'}
     )
@@ -257,7 +296,11 @@ def test_the_cdk_cli_fails_synth_with_the_caret_error(tmp_path: Path) -> None:
     env = {**os.environ, "CDK_DISABLE_CLI_TELEMETRY": "true"}
     result = subprocess.run(
         ["cdk", "synth", "--no-notices", "--no-version-reporting", "-q", "-o", "out"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
     )
     output = result.stdout + result.stderr
     assert result.returncode != 0, output

@@ -41,8 +41,15 @@ RULE_OF = {
 
 
 def _cfn_lint(folder: Path, files: list[str]) -> list[dict[str, Any]]:
-    command = [str(Path(sys.executable).parent / "cfn-lint"), "--format", "json",
-               "--append-rules", "cwquery.cfnlint", "--", *files]
+    command = [
+        str(Path(sys.executable).parent / "cfn-lint"),
+        "--format",
+        "json",
+        "--append-rules",
+        "cwquery.cfnlint",
+        "--",
+        *files,
+    ]
     result = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=300)
     assert result.returncode in (0, 2, 4, 6, 8, 10, 12, 14), result.stderr
     matches: list[dict[str, Any]] = json.loads(result.stdout)
@@ -72,8 +79,12 @@ def test_cfn_lint_reports_what_cwquery_check_reports(broken: list[dict[str, Any]
         if finding["code"] in RULE_OF
     )
     reported = sorted(
-        (m["Filename"], m["Location"]["Start"]["LineNumber"], m["Rule"]["Id"],
-         m["Message"].rsplit("[", 1)[1].rstrip("]"))
+        (
+            m["Filename"],
+            m["Location"]["Start"]["LineNumber"],
+            m["Rule"]["Id"],
+            m["Message"].rsplit("[", 1)[1].rstrip("]"),
+        )
         for m in _ours(broken)
     )
     assert len(expected) >= 15
@@ -95,7 +106,10 @@ def test_errors_carry_the_caret_view_and_warnings_are_warnings(
 
 
 def test_the_good_templates_pass() -> None:
-    files = [p.relative_to(GOOD).as_posix() for p in sorted(GOOD.rglob("*"))
-             if p.suffix in (".yaml", ".json") and p.name != "serverless.yml"]
+    files = [
+        p.relative_to(GOOD).as_posix()
+        for p in sorted(GOOD.rglob("*"))
+        if p.suffix in (".yaml", ".json") and p.name != "serverless.yml"
+    ]
     assert files
     assert _ours(_cfn_lint(GOOD, files)) == []

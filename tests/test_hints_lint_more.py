@@ -15,7 +15,7 @@ LAMBDA_LINE = '2024-05-01T12:00:00.000Z\tc0ffee-42\tERROR\t{"level": "ERROR", "n
 @pytest.mark.parametrize(
     ("pattern", "quote"),
     [
-        ('{ $.level = \u201cERROR\u201d }', "\u201c"),
+        ("{ $.level = \u201cERROR\u201d }", "\u201c"),
         ("\u201cTask timed out\u201d", "\u201c"),
         ("ERROR \u201ctimed out\u201d", "\u201c"),
         ("{ $.level = \u2018ERROR\u2019 }", "\u2018"),

@@ -40,7 +40,9 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     copy = tmp_path_factory.mktemp("cwquery-repo")
     files = subprocess.run(
         ["git", "-C", str(ROOT), "ls-files", "-co", "--exclude-standard"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.split()
     for name in files:
         source = ROOT / name
@@ -59,7 +61,11 @@ def _try_repo(hook_repo: Path, work: Path, hook: str) -> subprocess.CompletedPro
     env = {**os.environ, "PRE_COMMIT_HOME": str(hook_repo.parent / "pre-commit-home")}
     return subprocess.run(
         [str(PRE_COMMIT), "try-repo", str(hook_repo), hook, "--all-files", "--verbose"],
-        cwd=work, capture_output=True, text=True, env=env, timeout=900,
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
     )
 
 

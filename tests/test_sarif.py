@@ -30,7 +30,10 @@ def validator() -> jsonschema.protocols.Validator:
 def _check(*args: str, cwd: Path = ROOT) -> dict[str, Any]:
     result = subprocess.run(
         [sys.executable, "-m", "cwquery", "check", "--format", "sarif", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=120,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     log: dict[str, Any] = json.loads(result.stdout)
     return log
@@ -45,19 +48,26 @@ def test_the_log_is_valid_sarif_with_a_location_for_every_result(
     (run,) = log["runs"]
     driver = run["tool"]["driver"]
     assert driver["informationUri"].startswith("https://")
-    assert all(rule["helpUri"].startswith("https://") and rule["help"]["text"]
-               for rule in driver["rules"])
+    assert all(
+        rule["helpUri"].startswith("https://") and rule["help"]["text"] for rule in driver["rules"]
+    )
     results = run["results"]
     assert len(results) > 20
     assert all(len(result["locations"]) == 1 for result in results)
-    arguments = [r for r in results
-                 if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-                 == "command-line"]
+    arguments = [
+        r
+        for r in results
+        if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "command-line"
+    ]
     assert [(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]) for r in arguments] == [
-        ("unquoted-punctuation",
-         {"startLine": 1, "startColumn": 2, "endColumn": 3, "snippet": {"text": "a-b"}}),
-        ("syntax",
-         {"startLine": 2, "startColumn": 10, "endColumn": 11, "snippet": {"text": "{ $.a = 1"}}),
+        (
+            "unquoted-punctuation",
+            {"startLine": 1, "startColumn": 2, "endColumn": 3, "snippet": {"text": "a-b"}},
+        ),
+        (
+            "syntax",
+            {"startLine": 2, "startColumn": 10, "endColumn": 11, "snippet": {"text": "{ $.a = 1"}},
+        ),
     ]
     fingerprints = [result["partialFingerprints"]["cwquery/v1"] for result in results]
     assert len(set(fingerprints)) == len(fingerprints)

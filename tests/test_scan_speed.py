@@ -184,7 +184,7 @@ def test_generated_terraform_reads_the_same_either_way(
 
 #: Patterns of every outcome: valid, warned about, rejected, and a regex (counted per group).
 BIG_PATTERNS = (
-    "{{ $.status = {i} && $.path = \"/api/{i}\" }}",
+    '{{ $.status = {i} && $.path = "/api/{i}" }}',
     "ERROR request-id{i}",
     "{{ $.latency > {i} && }}",
     "%timeout{i}%",

@@ -33,7 +33,8 @@ def resolve_log_groups(names: Iterable[str], *, client: Any = None) -> list[str]
         else:
             c = c or client_or_default(client)
             found = sorted(
-                group for group in _groups(c, name.split("*", 1)[0])
+                group
+                for group in _groups(c, name.split("*", 1)[0])
                 if fnmatch.fnmatchcase(group, name)
             )
             if not found:

@@ -78,7 +78,9 @@ class LogHandler(logging.Handler):
         self._thread: threading.Thread | None = None
         if flush_interval is not None:
             self._thread = threading.Thread(
-                target=self._flush_every, args=(flush_interval,), daemon=True,
+                target=self._flush_every,
+                args=(flush_interval,),
+                daemon=True,
                 name=f"cwquery LogHandler {group}",
             )
             self._thread.start()

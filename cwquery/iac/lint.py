@@ -189,9 +189,11 @@ def _unanchored_regex_wildcards(tree: Pattern) -> list[Diagnostic]:
     >>> _unanchored_regex_wildcards(parse("%^.*ERROR%"))
     []
     """
-    regexes = [tree.regex] if isinstance(tree, RegexPattern) else [
-        node for node in walk(tree) if isinstance(node, Regex)
-    ]
+    regexes = (
+        [tree.regex]
+        if isinstance(tree, RegexPattern)
+        else [node for node in walk(tree) if isinstance(node, Regex)]
+    )
     found = []
     for regex in regexes:
         source, start = regex.source, (regex.span.start + 1 if regex.span else 0)

@@ -284,8 +284,14 @@ def _sarif_location(finding: Finding) -> dict[str, Any]:
 def _fingerprint(finding: Finding) -> str:
     """The same finding in the same resource and pattern, wherever its line moves to."""
     path = "" if finding.path is None else _uri(finding.path)
-    parts = [finding.code, path, finding.resource or "", finding.pattern or "",
-             str(finding.pattern_offset), finding.message]
+    parts = [
+        finding.code,
+        path,
+        finding.resource or "",
+        finding.pattern or "",
+        str(finding.pattern_offset),
+        finding.message,
+    ]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
