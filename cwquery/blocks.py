@@ -129,14 +129,13 @@ class BlockScanner:
         self.select = select
         tree = self.matcher.pattern
         self.is_json = isinstance(tree, JsonPattern)
-        self.count_not_json = count_not_json and self.is_json
-        self.numbered = numbered
         #: texts every match contains (any one of them will do to find candidates); empty when
         #: every line must be looked at
         self.needles: tuple[str, ...] = ()
         #: ``search(block, position) -> match or None`` for a regex pattern, on UTF-8 bytes
         self._regex: Callable[[bytes, int], Any] | None = None
-        if select is not Select.OTHERS and not self.count_not_json and not numbered:
+        every_line = select is Select.OTHERS or numbered or (count_not_json and self.is_json)
+        if not every_line:
             self.needles = _needles(self.matcher)
             if isinstance(tree, RegexPattern):
                 self._regex = _block_regex(tree.regex.source)

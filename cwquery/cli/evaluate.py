@@ -98,7 +98,7 @@ def test_command(
         echo_pattern_error(err)
         _hint_pattern_first(pattern)
         sys.exit(EXIT_ERROR)
-    run = _Run(matcher, pattern, count, as_json, show_explanation, invert, quiet)
+    run = _Run(matcher, count, as_json, show_explanation, invert, quiet)
     try:
         run.sources(list(files) or ["-"], input_format, jobs)
     except SourceError as err:
@@ -148,7 +148,6 @@ class _Run:
     """One ``cwquery test`` run: what to print, and the tally so far."""
 
     matcher: Matcher
-    pattern: str
     count: bool
     as_json: bool
     show_explanation: bool
@@ -186,7 +185,7 @@ class _Run:
         else:
             select = Select.OTHERS if self.invert else Select.MATCHES
         return FileScan(
-            self.pattern,
+            self.matcher.text,  # each worker compiles it again
             select=select,
             count_not_json=not self.quiet,
             numbered=self.as_json,
@@ -231,7 +230,7 @@ class _Run:
         """A stream read once: an export when ``auto`` finds one, else lines."""
         head = stream.read(_PEEK_BYTES) if auto else b""
         if auto and _may_be_export(head):
-            self._messages_of_text(_text(head + stream.read()), advance)
+            self._messages(io.StringIO(_text(head + stream.read())), "auto", advance)
         else:
             self._blocks(scan.stream(stream, head=head), advance)
 
@@ -268,13 +267,10 @@ class _Run:
 
     # ------------------------------------------------------------------ message by message
 
-    def _messages(self, source: str, input_format: str, advance: Callable[[int], None]) -> None:
+    def _messages(
+        self, source: str | IO[str], input_format: str, advance: Callable[[int], None]
+    ) -> None:
         for event in read_events(source, input_format=input_format):
-            self._message(event.message)
-            advance(len(event.message) + 1)
-
-    def _messages_of_text(self, text: str, advance: Callable[[int], None]) -> None:
-        for event in read_events(io.StringIO(text)):
             self._message(event.message)
             advance(len(event.message) + 1)
 
