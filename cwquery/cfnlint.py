@@ -12,6 +12,7 @@ E9102    the metric transformation is refused or cannot be filled        dimensi
                                                                          metric-transformation
 W9101    the pattern does not do what it seems to                        ignored-optional-terms,
                                                                          unquoted-punctuation,
+                                                                         detached-prefix,
                                                                          unanchored-regex-
                                                                          wildcard
 W9102    the metric value or a dimension is not in the pattern           metric-value-not-in-
@@ -89,11 +90,21 @@ def filter_pattern_text(value: Any) -> str | None:
     return None
 
 
+_MISLEADING = frozenset(
+    (
+        "ignored-optional-terms",
+        "unquoted-punctuation",
+        "detached-prefix",
+        "unanchored-regex-wildcard",
+    )
+)
+
+
 def _rule_of(diagnostic: Diagnostic) -> str:
     code = diagnostic.code
     if code in _PATTERN_ERRORS:
         return "E9101"
-    if code in ("ignored-optional-terms", "unquoted-punctuation", "unanchored-regex-wildcard"):
+    if code in _MISLEADING:
         return "W9101"
     if code in ("metric-value-not-in-pattern", "dimension-not-in-pattern"):
         return "W9102"

@@ -18,6 +18,8 @@ TERMINAL_NAMES: dict[str, str] = {
     "QUOTED": "a quoted string",
     "OPTIONAL_QUOTED": "a term",
     "EXCLUDED_QUOTED": "a term",
+    "DETACHED_EXCLUDED_WORD": "a term",
+    "DETACHED_EXCLUDED_QUOTED": "a term",
     "REGEX": "a %regex%",
     "SELECTOR": "a selector such as $.field",
     "OPERATOR": "an operator (= != < > <= >=)",
@@ -159,8 +161,13 @@ def hint_for(text: str, offset: int, found: str, expected: set[str], start: str)
         return 'this quote is never closed; inside quotes write \\" for a quote character'
     if "SELECTOR" in expected:
         return _selector_hint(text, offset, found)
-    if start == "term_pattern" and found in ("-", "?"):
-        return f"write '{found}' directly before its term, with no blank: {found}ERROR"
+    if start == "term_pattern" and found == "-":
+        return (
+            "a '-' excludes the term or phrase after it (-ERROR, -\"a phrase\"); it cannot "
+            "stand before nothing, another '-' or a '?'"
+        )
+    if start == "term_pattern" and found == "?":
+        return "write '?' directly before its term, with no blank: ?ERROR"
     if start == "regex_pattern":
         return "a regex pattern is written %regex% and must be the whole pattern"
     if found.startswith("%") and "REGEX" in expected:

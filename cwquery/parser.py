@@ -262,7 +262,21 @@ _TERM_KINDS = {
     "QUOTED": (TermKind.REQUIRED, True),
     "OPTIONAL_QUOTED": (TermKind.OPTIONAL, True),
     "EXCLUDED_QUOTED": (TermKind.EXCLUDED, True),
+    "DETACHED_EXCLUDED_WORD": (TermKind.EXCLUDED, False),
+    "DETACHED_EXCLUDED_QUOTED": (TermKind.EXCLUDED, True),
 }
+
+
+def prefix_length(written: str) -> int:
+    """How many characters of a written term item come before its term: none, its ``-`` or
+    ``?``, or a detached ``-`` and the blanks after it (D4).
+
+    >>> prefix_length("ERROR"), prefix_length('?"a b"'), prefix_length('-  "a b"')
+    (0, 1, 3)
+    """
+    if written[:1] not in ("-", "?"):
+        return 0
+    return len(written) - len(written[1:].lstrip())
 
 
 class _ToAst:
@@ -287,7 +301,7 @@ class _ToAst:
 
     def _term(self, token: _Token) -> Term:
         kind, quoted = _TERM_KINDS[token.type]
-        prefix = 0 if kind is TermKind.REQUIRED else 1
+        prefix = prefix_length(token.value)
         body = token.value[prefix:]
         if quoted:
             if body == '""':
@@ -403,14 +417,16 @@ def _field_operands(
     return name, _combine(kind, [condition for _, condition in operands])
 
 
-_BARE_WORDS = frozenset(("WORD", "OPTIONAL_WORD", "EXCLUDED_WORD"))
+_BARE_WORDS = frozenset(("WORD", "OPTIONAL_WORD", "EXCLUDED_WORD", "DETACHED_EXCLUDED_WORD"))
+_DASHED = frozenset(("EXCLUDED_WORD", "DETACHED_EXCLUDED_WORD", "DETACHED_EXCLUDED_QUOTED"))
 
 
 def _check_separated(before: _Token, after: _Token) -> None:
-    """Items are separated by blanks; only a '-' inside a bare word starts an item (D5)."""
+    """Items are separated by blanks; only a '-' inside or at the end of a bare word starts an
+    item without them (D5; ``ERROR- x`` is ``ERROR -x``, D4)."""
     if _end(before) != _start(after):
         return
-    if before.type in _BARE_WORDS and after.type == "EXCLUDED_WORD":
+    if before.type in _BARE_WORDS and after.type in _DASHED:
         return
     raise _Problem(
         PatternSyntaxError,
@@ -421,8 +437,24 @@ def _check_separated(before: _Token, after: _Token) -> None:
     )
 
 
-#: D5: the characters of a bare (unquoted) term.
-BARE_TERM_CHARACTERS = frozenset(string.ascii_letters + string.digits + "_")
+#: D5: the characters of a bare (unquoted) term. Other printable ASCII punctuation is read as
+#: part of the term, and the linter warns (``unquoted-punctuation``); see
+#: :data:`REJECTED_TERM_CHARACTERS` for the rest.
+BARE_TERM_CHARACTERS = frozenset(string.ascii_letters + string.digits + "_.")
+
+#: D5: the punctuation the service has been seen to refuse in a bare term (``?Status: timeout``
+#: gives ``Invalid character(s) in term ':'``). Non-ASCII and control characters are refused
+#: too (:func:`rejected_in_term`).
+REJECTED_TERM_CHARACTERS = frozenset(':()`@\\,$"')
+
+
+def rejected_in_term(char: str) -> bool:
+    """D5: whether a character makes a bare term an error (rather than a lint warning).
+
+    >>> [rejected_in_term(c) for c in ":./é\x01"]
+    [True, False, False, True, True]
+    """
+    return char in REJECTED_TERM_CHARACTERS or not " " < char < "\x7f"
 
 
 def _invalid_term(chars: str) -> str:
@@ -431,8 +463,8 @@ def _invalid_term(chars: str) -> str:
 
 
 def _check_bare_term(body: str, offset: int) -> None:
-    """Bare terms: letters, digits and ``_`` only (D5), and never a ``%regex%`` among other
-    terms (D6)."""
+    """Bare terms: the characters the service refuses are errors (D5), and a ``%regex%`` never
+    stands among other terms (D6)."""
     if len(body) >= 2 and body.startswith("%") and body.endswith("%"):
         raise _Problem(
             PatternSyntaxError,
@@ -442,7 +474,7 @@ def _check_bare_term(body: str, offset: int) -> None:
             hint="a regex pattern must be the whole pattern; to search for the text itself, "
             f'quote it: "{body}"',
         )
-    bad = [index for index, char in enumerate(body) if char not in BARE_TERM_CHARACTERS]
+    bad = [index for index, char in enumerate(body) if rejected_in_term(char)]
     if bad:
         chars = "".join(dict.fromkeys(body[index] for index in bad))
         raise _Problem(
@@ -450,8 +482,8 @@ def _check_bare_term(body: str, offset: int) -> None:
             _invalid_term(chars),
             offset + bad[0],
             hint=hints.typographic_quote(body)
-            or "an unquoted term holds only letters, digits and '_': put the term in double "
-            f'quotes, "{body}"',
+            or "CloudWatch refuses this character in an unquoted term: put the term in "
+            f'double quotes, "{body}"',
             service_message=_invalid_term(chars),
         )
 

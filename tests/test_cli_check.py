@@ -279,7 +279,8 @@ def test_missing_path_is_a_usage_error_not_a_pattern() -> None:
     assert code == 2 and "no such file or folder: infra/missing.yaml" in err
     assert "-e 'infra/missing.yaml'" in err
     code, _, err = run("-e", "infra/missing.yaml")  # read as a term pattern when asked
-    assert code == 1 and "Invalid character(s) in term '/.'" in err
+    # D5: '/' has no service evidence either way, so the pattern is valid with a warning
+    assert code == 0 and "unquoted-punctuation (warning): 'infra/missing.yaml' holds '/'" in err
 
 
 def test_stdin_is_a_patterns_file() -> None:

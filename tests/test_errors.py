@@ -77,7 +77,8 @@ def test_end_of_input_points_after_the_last_character() -> None:
         ("%a(b)%", "\\x28"),
         ("{ $.a = %x(y)% }", "\\x28"),
         ('"open', "never closed"),
-        ("ERROR - x", "directly before"),  # D4
+        ("ERROR - -x", "excludes the term or phrase after it"),  # D4
+        ("ERROR -", "cannot stand before nothing"),
         ("ERROR ?", "directly before"),
         ("ERROR %x%", "whole pattern"),  # D6
         ('{ $.["a"] = 1 }', "single quotes"),  # D7

@@ -42,7 +42,7 @@ from cwquery.metrics import (
     check_transformation,
 )
 from cwquery.numbers import NUMBER_SYNTAX
-from cwquery.parser import parse, parse_selector
+from cwquery.parser import BARE_TERM_CHARACTERS, parse, parse_selector, prefix_length
 from cwquery.renderer import quote, render
 from cwquery.semantics import term_groups
 
@@ -86,7 +86,13 @@ _RULE_LIST = [
     Rule(
         "unquoted-punctuation",
         Severity.WARNING,
-        "An unquoted term holds a '-', which starts an exclusion (D5).",
+        "An unquoted term holds punctuation: a '-' starts an exclusion, and other characters "
+        "may be refused by the service (D5).",
+    ),
+    Rule(
+        "detached-prefix",
+        Severity.WARNING,
+        "A '-' stands apart from the term it excludes (D4); write it attached.",
     ),
     Rule(
         "unanchored-regex-wildcard",
@@ -134,7 +140,6 @@ _RULE_LIST = [
 #: Every code cwquery reports, with its severity.
 RULES: dict[str, Rule] = {rule.code: rule for rule in _RULE_LIST}
 
-_PLAIN_TERM = re.compile(r"[A-Za-z0-9_]+")
 _FIELD_REFERENCE = re.compile(r"\$([A-Za-z0-9_\-]+)")
 
 
@@ -172,6 +177,7 @@ def lint_pattern(pattern: str | Pattern) -> list[Diagnostic]:
         return sorted(_unanchored_regex_wildcards(tree), key=lambda d: d.offset)
     found = _ignored_optional_terms(tree)
     found += _unquoted_punctuation(text, tree)
+    found += _detached_prefixes(text, tree)
     return sorted(found, key=lambda d: d.offset)
 
 
@@ -248,31 +254,78 @@ def _ignored_optional_terms(tree: TermPattern) -> list[Diagnostic]:
 
 
 def _unquoted_punctuation(text: str, tree: TermPattern) -> list[Diagnostic]:
+    """D5: a ``-`` inside an unquoted word splits it into exclusions; other punctuation the
+    parser lets through has no service evidence either way (the refused characters are errors)."""
     found = []
-    for word in _bare_words(tree.terms):
+    for word in _bare_words(text, tree.terms):
         first, last = word[0].span, word[-1].span
         if first is None or last is None:
             continue
-        if len(word) < 2:
-            continue  # other punctuation in a bare term is a parse error (D5)
-        written = text[first.start + len(word[0].kind.value) : last.end]
-        pieces = " ".join(_written(term) for term in word)
-        dash = word[1].span.start if word[1].span else first.start
+        body = first.start + prefix_length(text[first.start : first.end])
+        written = text[body : last.end]
+        if len(word) >= 2:
+            pieces = " ".join(_written(term) for term in word)
+            dash = word[1].span.start if word[1].span else first.start
+            found.append(
+                Diagnostic(
+                    "unquoted-punctuation",
+                    f"{written!r} is read as {pieces}: a '-' inside an unquoted term excludes "
+                    "the text after it (D5)",
+                    dash,
+                    hint=f"to search for the text, quote it: {word[0].kind.value}{quote(written)}",
+                )
+            )
+        for term in word:
+            found += _odd_characters(text, term)
+    return found
+
+
+def _odd_characters(text: str, term: Term) -> list[Diagnostic]:
+    """Punctuation other than ``_``, ``.`` and ``-`` in one unquoted term (D5)."""
+    if term.span is None:
+        return []
+    odd = [i for i, char in enumerate(term.text) if char not in BARE_TERM_CHARACTERS]
+    if not odd:
+        return []
+    chars = "".join(dict.fromkeys(term.text[i] for i in odd))
+    body = term.span.start + prefix_length(text[term.span.start : term.span.end])
+    return [
+        Diagnostic(
+            "unquoted-punctuation",
+            f"{term.text!r} holds {chars!r} unquoted: the service's answer to that is not "
+            "known, and it may refuse the pattern (D5)",
+            body + odd[0],
+            hint=f"quote the term: {term.kind.value}{quote(term.text)} (cwquery fmt does)",
+        )
+    ]
+
+
+def _detached_prefixes(text: str, tree: TermPattern) -> list[Diagnostic]:
+    """D4: ``"ERROR" - "Exiting"`` excludes ``Exiting``, as AWS's 2018 page prints it, but the
+    attached form is the documented one."""
+    found = []
+    for term in tree.terms:
+        if term.span is None or term.kind is not TermKind.EXCLUDED:
+            continue
+        prefix = prefix_length(text[term.span.start : term.span.end])
+        if prefix < 2:
+            continue
         found.append(
             Diagnostic(
-                "unquoted-punctuation",
-                f"{written!r} is read as {pieces}: a '-' inside an unquoted term excludes "
-                "the text after it (D5)",
-                dash,
-                hint=f"to search for the text, quote it: {word[0].kind.value}{quote(written)}",
+                "detached-prefix",
+                f"the '-' is read as excluding {_written(Term(term.text))}, the item after it "
+                "(D4); written apart, it is easy to misread",
+                term.span.start,
+                prefix,
+                hint=f"attach it: {_written(term)} (cwquery fmt does)",
             )
         )
     return found
 
 
-def _bare_words(terms: Sequence[Term]) -> list[list[Term]]:
+def _bare_words(text: str, terms: Sequence[Term]) -> list[list[Term]]:
     """Unquoted terms, grouped into the words they were written as: a ``-`` inside a bare word
-    starts a new term whose span touches the previous one."""
+    starts a new term whose span touches the previous one (a detached ``-``, D4, does not)."""
     words: list[list[Term]] = []
     for term in terms:
         if term.quoted or term.span is None:
@@ -283,6 +336,7 @@ def _bare_words(terms: Sequence[Term]) -> list[list[Term]]:
             and previous.span is not None
             and previous.span.end == term.span.start
             and term.kind is TermKind.EXCLUDED
+            and prefix_length(text[term.span.start : term.span.end]) == 1
         )
         if touching:
             words[-1].append(term)
@@ -292,8 +346,7 @@ def _bare_words(terms: Sequence[Term]) -> list[list[Term]]:
 
 
 def _written(term: Term) -> str:
-    text = term.text if _PLAIN_TERM.fullmatch(term.text) else quote(term.text)
-    return term.kind.value + text
+    return render(term)
 
 
 # --------------------------------------------------------------------------- metric rules
