@@ -1,4 +1,4 @@
-"""Lint rules on patterns (D3, D5) and on metric transformations, and the rule registry."""
+"""Lint rules on patterns (D3, D4, D5) and on metric transformations, and the rule registry."""
 
 from __future__ import annotations
 
@@ -61,9 +61,80 @@ def test_hyphen_after_a_prefix_keeps_the_prefix_in_the_advice() -> None:
     assert dash.offset == 4 and dash.hint == 'to search for the text, quote it: ?"foo-bar"'
 
 
-def test_other_punctuation_is_a_parse_error_not_a_warning() -> None:  # D5
+def test_punctuation_the_service_refuses_is_a_parse_error_not_a_warning() -> None:  # D5
     with pytest.raises(PatternError, match=r"Invalid character\(s\) in term ':'"):
         lint_pattern("ERROR: /api/v1")
+
+
+def test_unevidenced_punctuation_warns_at_its_first_character() -> None:  # D5 revised
+    (found,) = lint_pattern("timeout GET /api/v1?x=1")
+    assert (found.code, found.offset, found.length) == ("unquoted-punctuation", 12, 1)
+    assert found.severity is Severity.WARNING
+    assert found.message == (
+        "'/api/v1?x=1' holds '/?=' unquoted: the service's answer to that is not known, and "
+        "it may refuse the pattern (D5)"
+    )
+    assert found.hint == 'quote the term: "/api/v1?x=1" (cwquery fmt does)'
+
+
+def test_punctuation_and_a_dash_in_one_word_are_both_reported() -> None:  # D5
+    assert codes("a/b-c!") == [
+        ("unquoted-punctuation", 1),
+        ("unquoted-punctuation", 3),
+        ("unquoted-punctuation", 5),
+    ]
+    (_, _, bang) = lint_pattern("a/b-c!")
+    assert bang.hint == 'quote the term: -"c!" (cwquery fmt does)'
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["Malware scan timed out for notification.id", "?example.com ?foo.bar", "..."],
+)
+def test_a_dot_in_a_bare_term_is_not_flagged(pattern: str) -> None:  # D5 revised
+    assert lint_pattern(pattern) == []
+
+
+def test_resolved_terraform_domain_gets_the_ignored_optional_warning() -> None:  # D3, D5
+    assert codes("?example.com SERVFAIL") == [("ignored-optional-terms", 0)]
+
+
+# --------------------------------------------------------------------------- D4
+
+
+def test_detached_minus_is_flagged_on_the_minus_and_its_blanks() -> None:
+    (found,) = lint_pattern('"ERROR" - "Exiting"')
+    assert (found.code, found.offset, found.length) == ("detached-prefix", 8, 2)
+    assert found.severity is Severity.WARNING
+    assert found.message == (
+        "the '-' is read as excluding Exiting, the item after it (D4); written apart, it is "
+        "easy to misread"
+    )
+    assert found.hint == "attach it: -Exiting (cwquery fmt does)"
+
+
+def test_detached_minus_before_a_phrase_and_inside_a_word() -> None:
+    (found,) = lint_pattern('-\t "cwlogs push"')
+    assert (found.offset, found.length, found.hint) == (
+        0,
+        3,
+        'attach it: -"cwlogs push" (cwquery fmt does)',
+    )
+    # 'ERROR- x' is ERROR -x: a detached exclusion, not a '-' inside a word
+    assert codes("ERROR- x") == [("detached-prefix", 5)]
+    # the detached '-' takes 'request'; the '-' inside the word still splits it
+    assert codes("- request-id") == [("detached-prefix", 0), ("unquoted-punctuation", 9)]
+
+
+@pytest.mark.parametrize("pattern", ["ERROR -Exiting", '-"a b"', "a-b"])
+def test_attached_minus_is_not_detached(pattern: str) -> None:
+    assert "detached-prefix" not in [code for code, _ in codes(pattern)]
+
+
+def test_fmt_output_has_nothing_detached_left() -> None:
+    tree = parse('"ERROR" -  "Exiting" -\n"a b"')
+    assert str(tree) == 'ERROR -Exiting -"a b"'
+    assert lint_pattern(str(tree)) == []
 
 
 @pytest.mark.parametrize(
@@ -171,6 +242,7 @@ def test_rules_have_stable_kebab_case_codes_and_severities() -> None:
     for code in (
         "ignored-optional-terms",
         "unquoted-punctuation",
+        "detached-prefix",
         "metric-value-not-in-pattern",
         "dimension-not-in-pattern",
         "too-many-regex-filters",

@@ -75,6 +75,94 @@ def test_term_patterns(text: str, expected: TermPattern) -> None:
     assert parse(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('"ERROR" - "Exiting"', terms(("ERROR", R), ("Exiting", X))),  # AWS's 2018 page
+        ('- "cwlogs.push.publisher"', terms(("cwlogs.push.publisher", X))),  # sent to moto
+        ("ERROR - Exiting", terms(("ERROR", R), ("Exiting", X))),
+        ('ERROR -\t\n "a b"', terms(("ERROR", R), ("a b", X))),
+        ("ERROR- x", terms(("ERROR", R), ("x", X))),  # a '-' at the end of a word
+        ("- request-id", terms(("request", X), ("id", X))),
+        ("?a - b", terms(("a", OPT), ("b", X))),
+    ],
+)
+def test_detached_minus_excludes_the_next_item(text: str, expected: TermPattern) -> None:  # D4
+    assert parse(text) == expected
+
+
+def test_a_detached_exclusion_spans_from_its_minus() -> None:  # D4
+    tree = parse('ERROR -  "a b"')
+    assert isinstance(tree, TermPattern) and tree.terms[1].span == Span(6, 14)
+    assert tree.terms[1].quoted
+
+
+@pytest.mark.parametrize(
+    ("text", "offset"),
+    [
+        ("-", 0),
+        ("ERROR -", 6),
+        ("ERROR -  ", 6),
+        ("ERROR - -x", 6),
+        ("ERROR - - x", 6),
+        ("ERROR - ?x", 6),
+        ("ERROR ?", 6),
+        ("? ERROR", 0),
+        ('"ERROR"- x', 7),
+    ],
+)
+def test_detached_prefixes_that_stay_errors(text: str, offset: int) -> None:  # D4
+    with pytest.raises(PatternError) as info:
+        parse(text)
+    assert (info.value.code, info.value.offset) == ("syntax", offset)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Malware scan timed out for notification.id",
+            terms(
+                ("Malware", R),
+                ("scan", R),
+                ("timed", R),
+                ("out", R),
+                ("for", R),
+                ("notification.id", R),
+            ),
+        ),
+        ("?example.com SERVFAIL", terms(("example.com", OPT), ("SERVFAIL", R))),
+        ("/api/v1?a=b 50%", terms(("/api/v1?a=b", R), ("50%", R))),
+        ("a?b [ERROR] it's", terms(("a?b", R), ("[ERROR]", R), ("it's", R))),
+        ("-x.y-z!", terms(("x.y", X), ("z!", X))),
+        ("...", terms(("...", R))),
+    ],
+)
+def test_bare_terms_hold_dots_and_unevidenced_punctuation(
+    text: str, expected: TermPattern
+) -> None:  # D5, revised 2026-12-07
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "chars", "offset"),
+    [
+        ("notification.id:", ":", 15),
+        ("a/b$c", "$", 3),
+        ("x(y)", "()", 1),
+        ("a`b@c\\d,e", "`@\\,", 1),
+        ("na\u00efve", "\u00ef", 2),
+        ("a\x01b", "\x01", 1),
+        ("a\x7fb", "\x7f", 1),
+    ],
+)
+def test_characters_the_service_refuses_stay_errors(text: str, chars: str, offset: int) -> None:
+    with pytest.raises(PatternError) as info:
+        parse(text)
+    assert info.value.service_message == f"Invalid character(s) in term '{chars}'"
+    assert (info.value.code, info.value.offset) == ("syntax", offset)
+
+
 def test_quoted_flag_is_kept_but_not_compared() -> None:
     quoted, bare = parse('"ERROR"'), parse("ERROR")
     assert quoted == bare
@@ -257,3 +345,23 @@ def test_errors_are_value_errors() -> None:
     with pytest.raises(ValueError):
         parse("{ $.a = }")
     assert issubclass(PatternError, ValueError)
+
+
+def test_every_reader_sees_the_detached_exclusion() -> None:  # D4
+    """The matcher, TestMetricFilter, explain, the block scanner and the normal form read the
+    tree, so a detached '-' excludes for all of them as the attached one does."""
+    from cwquery import compile, explain, normalize
+    from cwquery.blocks import BlockScanner
+
+    messages = ["ERROR disk full", "ERROR Exiting now", "INFO Exiting", "INFO ok"]
+    detached, attached = '"ERROR" - "Exiting"', "ERROR -Exiting"
+    assert [compile(detached).matches(m) for m in messages] == [True, False, False, False]
+    assert compile(detached).test(messages) == compile(attached).test(messages)
+    why = explain(detached, messages[1])
+    assert not why.matched and str(why).endswith("-Exiting: found → false")
+    block = "\n".join(messages).encode() + b"\n"
+    assert BlockScanner(detached).scan(block).matched == 1
+    assert normalize(detached) == normalize(attached)
+    assert [
+        compile('- "cwlogs.push.publisher"').matches(m) for m in ("a", "x cwlogs.push.publisher")
+    ] == [True, False]

@@ -106,3 +106,37 @@ def test_account_policies_are_read_inside_their_document() -> None:
     line = POLICY.splitlines()[syntax[1] - 1]
     assert syntax[0] == "syntax" and line[syntax[2] - 1 :].startswith('= \\"ERROR')
     assert note[0] == "unresolved-pattern"
+
+
+# `terraform show -json` for pattern = "?${var.domain} SERVFAIL" with var.domain = "example.com"
+# (a Route 53 resolver query-log alert), and the same module with a detached '-' (D4)
+RESOLVED_PLAN = """{"format_version": "1.2", "terraform_version": "1.9.0",
+ "planned_values": {"root_module": {"resources": [
+  {"address": "aws_cloudwatch_log_metric_filter.servfail", "mode": "managed",
+   "type": "aws_cloudwatch_log_metric_filter", "name": "servfail",
+   "values": {"log_group_name": "/dns/queries", "pattern": "?example.com SERVFAIL",
+              "metric_transformation": [{"name": "ServFail", "namespace": "DNS",
+                                         "value": "1", "default_value": null,
+                                         "dimensions": null}]}},
+  {"address": "aws_cloudwatch_log_subscription_filter.ship", "mode": "managed",
+   "type": "aws_cloudwatch_log_subscription_filter", "name": "ship",
+   "values": {"filter_pattern": "- \\"cwlogs.push.publisher\\"",
+              "log_group_name": "/dns/queries"}}]}}}
+"""
+
+
+def test_a_resolved_domain_gets_the_ignored_optional_warning_not_a_syntax_error() -> None:
+    """D5: '.' belongs in a bare term, so the resolved pattern parses and the linter says the
+    ?-term is ignored (D3); D4: the detached '-' is linted, not refused."""
+    sites = scan_text(RESOLVED_PLAN, "plan.json").sites
+    assert [s.text for s in sites] == ["?example.com SERVFAIL", '- "cwlogs.push.publisher"']
+    findings = _findings(RESOLVED_PLAN, "plan.json")
+    assert [(code, resource.split()[-1]) for code, _, _, resource in findings] == [
+        ("ignored-optional-terms", "aws_cloudwatch_log_metric_filter.servfail"),
+        ("detached-prefix", "aws_cloudwatch_log_subscription_filter.ship"),
+    ]
+    # each finding points into the plan's text: the '?' of the first, the '-' of the second
+    lines = RESOLVED_PLAN.splitlines()
+    (first, second) = findings
+    assert lines[first[1] - 1][first[2] - 1 :].startswith("?example.com SERVFAIL")
+    assert lines[second[1] - 1][second[2] - 1 :].startswith('- \\"cwlogs')
