@@ -13,6 +13,7 @@ no match: { $.latency > 1000 && $.level = "ERROR" }
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -200,5 +201,50 @@ def _show_selected(selected: Any) -> str:
         return "missing"
     if isinstance(selected, list) and not selected:
         return "nothing selected"
-    text = json.dumps(selected, ensure_ascii=False, separators=(", ", ": "))
-    return text if len(text) <= _SHOWN_TEXT else text[: _SHOWN_TEXT - 3] + "..."
+    text = ""
+    for piece in _json_pieces(selected):
+        text += piece
+        if len(text) > _SHOWN_TEXT:
+            return text[: _SHOWN_TEXT - 3] + "..."
+    return text
+
+
+class _Text(str):
+    """A piece of JSON text among the values :func:`_json_pieces` still has to write."""
+
+
+def _json_pieces(value: Any) -> Iterator[str]:
+    """``json.dumps(value, ensure_ascii=False, separators=(", ", ": "))`` in pieces, without
+    recursion: a selected value may nest as deeply as a JSON event does (D10), and only its
+    start is shown."""
+    stack: list[Iterator[Any]] = [iter((value,))]
+    while stack:
+        item = next(stack[-1], _Text())  # an empty piece: this container is written
+        if type(item) is _Text:
+            if item:
+                yield item
+            else:
+                stack.pop()
+        elif isinstance(item, dict):
+            yield "{"
+            stack.append(_members(item))
+        elif isinstance(item, list):
+            yield "["
+            stack.append(_elements(item))
+        else:
+            yield json.dumps(item, ensure_ascii=False)
+
+
+def _members(document: dict[str, Any]) -> Iterator[Any]:
+    for index, (key, value) in enumerate(document.items()):
+        yield _Text((", " if index else "") + json.dumps(key, ensure_ascii=False) + ": ")
+        yield value
+    yield _Text("}")
+
+
+def _elements(array: list[Any]) -> Iterator[Any]:
+    for index, value in enumerate(array):
+        if index:
+            yield _Text(", ")
+        yield value
+    yield _Text("]")

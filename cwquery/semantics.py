@@ -12,7 +12,11 @@ True
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
+import sys
+import threading
 from collections.abc import Callable
 from typing import Any, Final, NamedTuple
 
@@ -44,39 +48,90 @@ MISSING: Final = _Sentinel("MISSING")
 NOT_JSON: Final = _Sentinel("NOT_JSON")
 
 
+#: D10: the deepest nesting a JSON event may have: arrays and objects, the root object
+#: counting as one, as orjson reads them. A deeper message is not JSON, whatever Python's
+#: recursion limit; every message within it is read the same whatever that limit.
+MAX_JSON_DEPTH: Final = 1024
+
+
 def load_json_event(message: str) -> Any:
     """D10: the trimmed message must be, whole, one JSON object; else :data:`NOT_JSON`.
 
     Duplicate keys: the last wins. Numbers are read as orjson reads them (D30): integers
     beyond 64 bits become doubles, and a number beyond the double range makes the message not
-    JSON; :func:`cwquery.numbers.number_value` reads literals the same way.
+    JSON; :func:`cwquery.numbers.number_value` reads literals the same way. Nesting deeper than
+    :data:`MAX_JSON_DEPTH` makes the message not JSON (D10).
 
     >>> load_json_event('{"a": 1e999}') is NOT_JSON, load_json_event('{"a": %s}' % ("9" * 30))
     (True, {'a': 1e+30})
+    >>> [load_json_event('{"a":' + "[" * n + "]" * n + "}") is NOT_JSON for n in (1023, 1024)]
+    [False, True]
     """
     try:
         document = orjson.loads(message)
-    except ValueError:  # not JSON, or text orjson refuses (lone surrogates, very deep nesting)
+    except ValueError:  # not JSON, or text orjson refuses (lone surrogates, nesting over 1024)
         document = load_json_fallback(message)
     return document if type(document) is dict else NOT_JSON
 
 
+#: Python frames the standard library's decoder may need beyond one per nesting level.
+_FRAME_MARGIN: Final = 100
+_RECURSION_LIMIT_LOCK = threading.Lock()
+
+
 def load_json_fallback(message: str) -> Any:
     """What :func:`load_json_event` reads when orjson refuses the text: the standard library
-    reads some such texts (lone surrogates), with numbers read as orjson reads them (D30); it
-    gives up with RecursionError on absurd nesting, which then counts as not JSON. Returns the
+    reads some such texts (lone surrogates), with numbers read as orjson reads them (D30).
+    Nesting deeper than :data:`MAX_JSON_DEPTH` is not JSON; within it, the recursion limit is
+    raised for the parse when it would not leave room for every level (D10). Returns the
     document, or :data:`NOT_JSON`."""
     if not message.lstrip().startswith("{"):
         return NOT_JSON
-    try:
-        return json.loads(
-            message,
-            parse_constant=_reject_constant,
-            parse_int=json_number,
-            parse_float=json_number,
-        )
-    except (ValueError, RecursionError):
+    openers = message.count("[") + message.count("{")
+    if openers > MAX_JSON_DEPTH and json_depth(message) > MAX_JSON_DEPTH:
         return NOT_JSON
+    with _RECURSION_LIMIT_LOCK:  # one parse at a time may change the process's limit
+        limit = sys.getrecursionlimit()
+        needed = _stack_depth() + min(openers, MAX_JSON_DEPTH) + _FRAME_MARGIN
+        if needed > limit:
+            sys.setrecursionlimit(needed)
+        try:
+            return json.loads(
+                message,
+                parse_constant=_reject_constant,
+                parse_int=json_number,
+                parse_float=json_number,
+            )
+        except (ValueError, RecursionError):
+            return NOT_JSON
+        finally:
+            if needed > limit and sys.getrecursionlimit() == needed:
+                sys.setrecursionlimit(limit)
+
+
+def _stack_depth() -> int:
+    """The number of Python frames on the calling thread's stack."""
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1  # type: ignore[assignment]
+    return depth
+
+
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_NESTING = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def json_depth(text: str) -> int:
+    """How deeply the arrays and objects of JSON text nest (brackets inside strings do not
+    count), without recursion; for text that is not JSON, an upper bound of what a reader
+    would meet before failing.
+
+    >>> json_depth('{"a": [1, {"b": "[[["}]}'), json_depth("1")
+    (3, 0)
+    """
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    return max(itertools.accumulate(map(_NESTING.__getitem__, brackets)), default=0)
 
 
 def _reject_constant(name: str) -> None:

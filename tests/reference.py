@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from typing import Any
 
 from cwquery.ast import (
@@ -122,14 +123,48 @@ def _no_constant(name: str) -> Any:
     raise ValueError(name)
 
 
+#: D10: arrays and objects nest at most this deep (the root object is level 1).
+MAX_DEPTH = 1024
+
+
+def nesting(text: str) -> int:
+    """The deepest nesting of arrays and objects in JSON text, character by character."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
 def read_json(message: str) -> Any:
-    """D10: the whole message, trimmed, must be one JSON object; the last duplicate key wins."""
+    """D10: the whole message, trimmed, must be one JSON object nested at most 1024 deep; the
+    last duplicate key wins. The recursion limit is raised for the parse, so that it never
+    decides the answer."""
+    if nesting(message) > MAX_DEPTH:
+        return _NOT_JSON
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 10 * MAX_DEPTH))
     try:
         document = json.loads(
             message, parse_int=_number, parse_float=_number, parse_constant=_no_constant
         )
-    except (ValueError, RecursionError):
+    except ValueError:
         return _NOT_JSON
+    finally:
+        sys.setrecursionlimit(limit)
     return document if isinstance(document, dict) else _NOT_JSON
 
 
