@@ -135,3 +135,36 @@ def check_metric(pattern: str, messages: list[str], metric: dict[str, Any]) -> N
         assert point is not None
         assert point.value == expected["value"]
         assert point.dimensions == expected.get("dimensions", {})
+
+
+def table_rows(markdown: str) -> list[list[list[str]]]:
+    """The tables of a Markdown text as rows of cells, split at pipes that are not escaped
+    (GitHub's rule: ``\\|`` is a pipe inside a cell, code spans included).
+
+    >>> table_rows("| a | `b\\\\|c` |\\n|---|---|\\n| 1 | 2 |\\n\\ntext")
+    [[['a', '`b\\\\|c`'], ['---', '---'], ['1', '2']]]
+    """
+    tables: list[list[list[str]]] = []
+    previous = ""
+    for line in markdown.splitlines():
+        if line.startswith("|"):
+            cells = [cell.strip() for cell in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
+            if previous.startswith("|"):
+                tables[-1].append(cells)
+            else:
+                tables.append([cells])
+        previous = line
+    return tables
+
+
+def test_the_decisions_table_is_one_well_formed_table() -> None:
+    tables = table_rows(SEMANTICS)
+    for table in tables:
+        header = table[0]
+        assert all(len(row) == len(header) for row in table), [
+            row[0] for row in table if len(row) != len(header)
+        ]
+    header = ["#", "topic", "decision", "evidence", "where it lives"]
+    (decisions,) = [table for table in tables if table[0] == header]
+    assert all(cell and set(cell) <= set("-:") for cell in decisions[1])  # the delimiter row
+    assert [row[0] for row in decisions[2:]] == [f"D{n}" for n in range(1, 33)]
