@@ -376,3 +376,16 @@ def test_fmt_never_prints_a_canonical_form_over_the_length_limit() -> None:
     assert result.exit_code == 1 and "over the service's limit of 1024" in result.output
     short = "{" + "&&".join(f"$.a{i}=1" for i in range(10)) + "}"
     assert CliRunner().invoke(fmt, [short]).stdout.strip() == str(parse(short))
+
+
+def test_detached_minus_and_unevidenced_punctuation_warn_and_fmt_attaches() -> None:
+    """D4 and D5 revised: both patterns are valid, each with its warning; --strict fails them;
+    fmt writes the attached, quoted form, which has nothing left to warn about."""
+    code, _, err = run("-e", '"ERROR" - "Exiting"', "-e", "GET /api/v1")
+    assert code == 0 and err.endswith("2 patterns valid; 2 warnings\n")
+    assert "detached-prefix (warning)" in err and "unquoted-punctuation (warning)" in err
+    assert run("--strict", "-e", '- "cwlogs.push.publisher"')[0] == 1
+    result = CliRunner().invoke(fmt, ['"ERROR" - "Exiting"', "GET /api/v1 notification.id"])
+    assert result.exit_code == 0
+    assert result.stdout == 'ERROR -Exiting\nGET "/api/v1" "notification.id"\n'
+    assert run("--strict", "-e", "ERROR -Exiting", "-e", 'GET "/api/v1"')[0] == 0
