@@ -1,6 +1,6 @@
 """Syntax tree to canonical pattern text.
 
-One spelling per tree: terms bare when they are plain words, strings always double-quoted,
+One spelling per tree: terms bare when they are plain words (letters, digits, ``_``, ``.``), strings always double-quoted,
 numbers as written, single spaces around operators, and parentheses only where ``||`` sits
 inside ``&&``. ``parse(render(tree)) == tree`` for every tree.
 
@@ -43,7 +43,7 @@ from cwquery.ast import (
     TermPattern,
 )
 
-_PLAIN_TERM = re.compile(r"[A-Za-z0-9_]+")
+_PLAIN_TERM = re.compile(r"[A-Za-z0-9_.]+")
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_\-]+")
 
 

@@ -387,5 +387,5 @@ def test_detached_minus_and_unevidenced_punctuation_warn_and_fmt_attaches() -> N
     assert run("--strict", "-e", '- "cwlogs.push.publisher"')[0] == 1
     result = CliRunner().invoke(fmt, ['"ERROR" - "Exiting"', "GET /api/v1 notification.id"])
     assert result.exit_code == 0
-    assert result.stdout == 'ERROR -Exiting\nGET "/api/v1" "notification.id"\n'
+    assert result.stdout == 'ERROR -Exiting\nGET "/api/v1" notification.id\n'
     assert run("--strict", "-e", "ERROR -Exiting", "-e", 'GET "/api/v1"')[0] == 0
