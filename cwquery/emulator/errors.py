@@ -43,8 +43,8 @@ __all__ = [
     "ResourceNotFoundException",
     "compile_pattern",
     "invalid_token",
-    "limit_exceeded",
     "java_text",
+    "limit_exceeded",
     "validation_error",
     "value_at",
 ]

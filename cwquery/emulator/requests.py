@@ -268,9 +268,7 @@ def _check_range(shape: Any, value: float, where: str, problems: list[str]) -> N
         )
     elif high is not None and value > high:
         problems.append(
-            _constraint(
-                value, where, f"Member must have value less than or equal to {high}", shape
-            )
+            _constraint(value, where, f"Member must have value less than or equal to {high}", shape)
         )
 
 

@@ -373,3 +373,38 @@ def test_fuzzed_requests_never_get_a_500(
     assert status < 500, (action, body, answer)
     if status >= 400:
         assert error_type(answer), answer
+
+
+def _batch(messages: list[str]) -> list[dict[str, Any]]:
+    now = int(time.time() * 1000)
+    return [{"timestamp": now, "message": text} for text in messages]
+
+
+def test_a_batch_over_one_mebibyte_is_refused(server: EmulatorServer, group: str) -> None:
+    # 4 events of 131,059 two-byte characters: 4 * (262,118 + 26) = 1,048,576 bytes, the limit.
+    assert (
+        post(
+            server, "CreateLogStream", json.dumps({"logGroupName": group, "logStreamName": "big"})
+        )[0]
+        == 200
+    )
+    at_limit = ["é" * 131_059] * 4
+    over = [*at_limit[:3], at_limit[3] + "a"]
+    body = {"logGroupName": group, "logStreamName": "big"}
+    status, answer = post(server, "PutLogEvents", json.dumps({**body, "logEvents": _batch(over)}))
+    assert (status, error_type(answer)) == (400, "InvalidParameterException")
+    assert message(answer) == "Upload too large: 1048577 bytes exceeds limit of 1048576"
+    stored = post(server, "GetLogEvents", json.dumps({**body, "startFromHead": True}))[1]
+    assert stored["events"] == []
+    status, answer = post(
+        server, "PutLogEvents", json.dumps({**body, "logEvents": _batch(at_limit)})
+    )
+    assert status == 200, answer
+    stored = post(server, "GetLogEvents", json.dumps({**body, "startFromHead": True}))[1]
+    assert len(stored["events"]) == 4
+
+
+def test_a_lone_surrogate_counts_three_bytes() -> None:
+    from cwquery.emulator.patch import batch_size
+
+    assert batch_size([{"message": "\ud800"}]) == 3 + 26
