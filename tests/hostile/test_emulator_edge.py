@@ -380,17 +380,15 @@ def _batch(messages: list[str]) -> list[dict[str, Any]]:
     return [{"timestamp": now, "message": text} for text in messages]
 
 
-def test_a_batch_over_one_mebibyte_is_refused(server: EmulatorServer, group: str) -> None:
+def test_a_batch_over_one_mebibyte_is_refused(server: EmulatorServer) -> None:
     # 4 events of 131,059 two-byte characters: 4 * (262,118 + 26) = 1,048,576 bytes, the limit.
+    body = {"logGroupName": "/hostile/batch-size", "logStreamName": "s"}
     assert (
-        post(
-            server, "CreateLogStream", json.dumps({"logGroupName": group, "logStreamName": "big"})
-        )[0]
-        == 200
+        post(server, "CreateLogGroup", json.dumps({"logGroupName": body["logGroupName"]}))[0] == 200
     )
+    assert post(server, "CreateLogStream", json.dumps(body))[0] == 200
     at_limit = ["é" * 131_059] * 4
     over = [*at_limit[:3], at_limit[3] + "a"]
-    body = {"logGroupName": group, "logStreamName": "big"}
     status, answer = post(server, "PutLogEvents", json.dumps({**body, "logEvents": _batch(over)}))
     assert (status, error_type(answer)) == (400, "InvalidParameterException")
     assert message(answer) == "Upload too large: 1048577 bytes exceeds limit of 1048576"
