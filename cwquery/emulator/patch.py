@@ -50,6 +50,7 @@ from moto.logs.metric_filters import MetricFilters
 from moto.logs.models import LogEvent, LogGroup, LogsBackend, LogStream, logs_backends
 from moto.logs.responses import LogsResponse
 
+from cwquery.aws.putlogs import EVENT_OVERHEAD_BYTES, MAX_BATCH_BYTES
 from cwquery.emulator import handlers, publishing, requests
 from cwquery.emulator.errors import (
     FILTER,
@@ -259,14 +260,9 @@ def _checked_dispatch(
     return dispatch(request, full_url, headers)
 
 
-#: PutLogEvents refuses a batch above this many bytes (the sum of the UTF-8 message bytes plus
-#: 26 bytes per event, as the API reference counts it).
-MAX_BATCH_BYTES = 1_048_576
-EVENT_OVERHEAD_BYTES = 26
-
-
 def batch_size(log_events: list[dict[str, Any]]) -> int:
-    """A PutLogEvents batch's size as the service counts it.
+    """A PutLogEvents batch's size as the service counts it: the UTF-8 bytes of its messages plus
+    26 per event (refused above :data:`~cwquery.aws.putlogs.MAX_BATCH_BYTES`, 1,048,576).
 
     >>> batch_size([{"message": "é"}, {"message": "ab"}])
     56
