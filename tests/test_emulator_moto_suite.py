@@ -128,7 +128,8 @@ def start_suite(
     root: Path, report: Path, extra_path: list[Path], *, emulated: bool
 ) -> subprocess.Popen[str]:
     """Start moto's logs tests in a subprocess that writes ``{node id: outcome}`` to ``report``."""
-    (root / "pytest.ini").write_text(MOTO_PYTEST_INI, encoding="utf-8")
+    ini = report.with_suffix(".ini")
+    ini.write_text(MOTO_PYTEST_INI, encoding="utf-8")
     project = Path(cwquery.__file__).resolve().parent.parent
     path = [str(project), str(PLUGIN_DIR), *map(str, extra_path)]
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
@@ -139,7 +140,7 @@ def start_suite(
         CWQUERY_MOTO_SUITE_REPORT=str(report),
     )
     command = [
-        sys.executable, "-m", "pytest", "-c", str(root / "pytest.ini"), "--rootdir", str(root),
+        sys.executable, "-m", "pytest", "-c", str(ini), "--rootdir", str(root),
         "-p", "moto_suite_plugin", "-p", "no:cwquery", "-p", "no:cacheprovider",
         "-p", "no:randomly", "-q", "--no-header", "--tb=line", "-W", "ignore::DeprecationWarning",
         "tests/test_logs",
