@@ -109,6 +109,10 @@ def value_at(value: Any, where: str, shape: Any = None) -> str:
     "Value '[a, b]' at 'logGroupIdentifiers'"
     >>> value_at(None, "logEvents")
     "Value null at 'logEvents'"
+    >>> import botocore.session  # SSM's parameter values are sensitive in its model
+    >>> ssm = botocore.session.get_session().get_service_model("ssm")
+    >>> value_at("s3cret", "value", ssm.shape_for("PSParameterValue"))
+    "Value at 'value'"
     """
     if value is None:
         return f"Value null at '{where}'"
