@@ -164,6 +164,57 @@ def test_cli_loads_samples_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
     assert "stopped" in out
 
 
+def _serve_one_request(*options: str) -> str:
+    """Run ``cwquery emulator`` with ``options``, send one request, stop it; its stderr."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-c",
+        "from cwquery.cli.emulator import emulator; emulator(prog_name='cwquery emulator')",
+        "--port",
+        str(port),
+        *options,
+    ]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        line = "start"
+        while line and "listening on" not in line:
+            line = process.stdout.readline() if process.stdout else ""
+        assert line, "the emulator did not start"
+        client("logs", f"http://127.0.0.1:{port}").describe_log_groups()
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    return err
+
+
+def test_quiet_prints_no_access_line() -> None:
+    assert '"POST / HTTP/1.1" 200' in _serve_one_request()
+    quiet = _serve_one_request("--quiet")
+    assert "HTTP/1.1" not in quiet
+    assert "stop with Ctrl-C" in quiet  # only the access lines go
+
+
+def test_help_shows_the_credentials_and_region_the_aws_cli_needs() -> None:
+    result = CliRunner().invoke(emulator, ["--help"], prog_name="cwquery emulator")
+    assert result.exit_code == 0
+    assert (
+        "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --endpoint-url "
+        "http://127.0.0.1:4566 --region us-east-1 logs " in result.output
+    )
+    assert "--quiet" in result.output
+
+
 def test_cli_usage_errors(tmp_path: Path) -> None:
     sample = tmp_path / "s.txt"
     sample.write_text("ERROR x\n", encoding="utf-8")

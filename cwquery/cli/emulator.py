@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import click
 
 from cwquery.cli.common import EXIT_ERROR
 
+#: The example ``--help`` ends with: dummy credentials and the region are required by the CLI.
+AWS_CLI_EXAMPLE = (
+    "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test "
+    "aws --endpoint-url http://127.0.0.1:4566 --region us-east-1 "
+    "logs filter-log-events --log-group-name app --filter-pattern ERROR"
+)
 
-@click.command()
+
+@click.command(epilog=f"\b\nExample:\n  {AWS_CLI_EXAMPLE}")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port",
@@ -44,6 +52,12 @@ from cwquery.cli.common import EXIT_ERROR
     "--stream",
     help="Log stream for --load (default: the exported logStreamName, else cwquery-load).",
 )
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="No access line per request (the server's errors are still printed).",
+)
 def emulator(
     host: str,
     port: int,
@@ -52,17 +66,21 @@ def emulator(
     input_format: str,
     group: str | None,
     stream: str | None,
+    quiet: bool,
 ) -> None:
     """Run moto's AWS server with cwquery's exact filter patterns.
 
     FilterLogEvents, TestMetricFilter, metric filters (published to CloudWatch), subscription
     filters and live tail evaluate patterns exactly; invalid patterns get the service's
-    errors. Point any SDK or the AWS CLI at it:
-
-        aws --endpoint-url http://127.0.0.1:4566 logs filter-log-events ...
+    errors. Point any SDK or the AWS CLI at it (example below). The emulator accepts any
+    credentials, but the AWS CLI and SDKs send no request without some, and need a region (the
+    one --load wrote into).
 
     Stops on Ctrl-C or SIGTERM.
     """
+    if quiet:
+        # werkzeug writes one INFO line per request; its warnings and errors stay.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
     if load_files and not group:
         raise click.UsageError("--load needs --group")
     if (group or stream) and not load_files:

@@ -43,8 +43,10 @@ __all__ = [
     "ResourceNotFoundException",
     "compile_pattern",
     "invalid_token",
+    "java_text",
     "limit_exceeded",
     "validation_error",
+    "value_at",
 ]
 
 #: The generic syntax-error text of each API family (spec §8).
@@ -88,12 +90,65 @@ def validation_error(parameter: str, value: Any, constraint: str) -> InvalidPara
     >>> validation_error("limit", 0, "Member must have value greater than or equal to 1").message
     "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: \
 Member must have value greater than or equal to 1"
+    >>> validation_error("filterPattern", None, "Member must not be null").message
+    "1 validation error detected: Value null at 'filterPattern' failed to satisfy constraint: \
+Member must not be null"
     """
-    shown = _java_text(value)
     return InvalidParameterException(
-        f"1 validation error detected: Value '{shown}' at '{parameter}' failed to satisfy "
+        f"1 validation error detected: {value_at(value, parameter)} failed to satisfy "
         f"constraint: {constraint}"
     )
+
+
+def value_at(value: Any, where: str, shape: Any = None) -> str:
+    """``Value '<value>' at '<where>'`` as the service writes it: the whole value, never cut;
+    ``Value null at`` for a missing member; lists as ``[a, b]``; a structure as
+    ``ShapeName(member=value, ...)``; ``Value at`` (no value) for a sensitive member.
+
+    >>> value_at(["a", "b"], "logGroupIdentifiers")
+    "Value '[a, b]' at 'logGroupIdentifiers'"
+    >>> value_at(None, "logEvents")
+    "Value null at 'logEvents'"
+    >>> import botocore.session  # SSM's parameter values are sensitive in its model
+    >>> ssm = botocore.session.get_session().get_service_model("ssm")
+    >>> value_at("s3cret", "value", ssm.shape_for("PSParameterValue"))
+    "Value at 'value'"
+    """
+    if value is None:
+        return f"Value null at '{where}'"
+    if shape is not None and shape.metadata.get("sensitive"):
+        return f"Value at '{where}'"
+    return f"Value '{java_text(value, shape)}' at '{where}'"
+
+
+def java_text(value: Any, shape: Any = None) -> str:
+    """How the service (a Java service) prints a value: lists as ``[a, b]``, maps as
+    ``{k=v}``, booleans in lower case, a structure as ``ShapeName(member=value, ...)`` with every
+    member of its model shape (``null`` when absent). Without a ``shape`` a dict prints as a map.
+
+    >>> java_text([1.0, True, None, {"k": "v"}])
+    '[1.0, true, null, {k=v}]'
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    kind = getattr(shape, "type_name", None)
+    if isinstance(value, dict):
+        if kind == "structure":
+            members = ", ".join(
+                f"{name}={java_text(value.get(name), member)}"
+                for name, member in shape.members.items()
+            )
+            return f"{shape.name}({members})"
+        item = shape.value if kind == "map" else None
+        return "{" + ", ".join(f"{k}={java_text(v, item)}" for k, v in value.items()) + "}"
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        item = shape.member if kind == "list" else None
+        return "[" + ", ".join(java_text(entry, item) for entry in value) + "]"
+    return str(value)
 
 
 def invalid_token() -> InvalidParameterException:
@@ -104,12 +159,3 @@ def invalid_token() -> InvalidParameterException:
 def limit_exceeded(message: str) -> LogsClientError:
     """A ``LimitExceededException`` carrying ``message`` (moto's class has a fixed text)."""
     return LogsClientError("LimitExceededException", message)
-
-
-def _java_text(value: Any) -> str:
-    """How the service prints a rejected value: lists as ``[a, b]``, booleans in lower case."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        return "[" + ", ".join(_java_text(item) for item in value) + "]"
-    return str(value)

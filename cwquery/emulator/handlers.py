@@ -94,9 +94,9 @@ def test_metric_filter(response: Any) -> str:
     pattern = param("filterPattern")
     messages = param("logEventMessages")
     if pattern is None:
-        raise validation_error("filterPattern", "null", "Member must not be null")
+        raise validation_error("filterPattern", None, "Member must not be null")
     if messages is None:
-        raise validation_error("logEventMessages", "null", "Member must not be null")
+        raise validation_error("logEventMessages", None, "Member must not be null")
     check_length("logEventMessages", messages, 1, MAX_TEST_MESSAGES)
     for number, message in enumerate(messages, 1):
         check_length(f"logEventMessages.{number}.member", message, 1, None)

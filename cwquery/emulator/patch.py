@@ -16,7 +16,8 @@
 * ``LogGroup.to_describe_dict``: the real ``metricFilterCount``.
 * ``LogsResponse._dispatch``: every request checked at the edge first
   (:mod:`cwquery.emulator.requests`), so a malformed one gets the service's 400, not a 500;
-* ``LogsBackend.put_log_events``: ``rejectedLogEventsInfo`` with the service's indexes (the
+* ``LogsBackend.put_log_events``: a batch over 1,048,576 bytes refused as the service refuses it
+  (``Upload too large: ...``), then ``rejectedLogEventsInfo`` with the service's indexes (the
   end of the too-old run exclusive, the start of the too-new run inclusive).
 
 Before patching, :func:`check_moto` verifies that every one of them exists with the parameters the
@@ -49,6 +50,7 @@ from moto.logs.metric_filters import MetricFilters
 from moto.logs.models import LogEvent, LogGroup, LogsBackend, LogStream, logs_backends
 from moto.logs.responses import LogsResponse
 
+from cwquery.aws.putlogs import EVENT_OVERHEAD_BYTES, MAX_BATCH_BYTES
 from cwquery.emulator import handlers, publishing, requests
 from cwquery.emulator.errors import (
     FILTER,
@@ -258,12 +260,30 @@ def _checked_dispatch(
     return dispatch(request, full_url, headers)
 
 
+def batch_size(log_events: list[dict[str, Any]]) -> int:
+    """A PutLogEvents batch's size as the service counts it: the UTF-8 bytes of its messages plus
+    26 per event (refused above :data:`~cwquery.aws.putlogs.MAX_BATCH_BYTES`, 1,048,576).
+
+    >>> batch_size([{"message": "é"}, {"message": "ab"}])
+    56
+    """
+    return sum(
+        len(str(event.get("message") or "").encode("utf-8", "surrogatepass")) + EVENT_OVERHEAD_BYTES
+        for event in log_events
+    )
+
+
 def _backend_put_log_events(
     self: LogsBackend,
     log_group_name: str,
     log_stream_name: str,
     log_events: list[dict[str, Any]],
 ) -> Any:
+    size = batch_size(log_events)
+    if size > MAX_BATCH_BYTES:
+        raise InvalidParameterException(
+            f"Upload too large: {size} bytes exceeds limit of {MAX_BATCH_BYTES}"
+        )
     token, _moto_info = _ORIGINALS["LogsBackend.put_log_events"](
         self, log_group_name, log_stream_name, log_events
     )

@@ -5,9 +5,10 @@ UTF-8 or not JSON, or an unknown action reach its code and come back as HTTP 500
 request is checked before moto sees it, using botocore's model of CloudWatch Logs (types,
 required members, lengths, ranges, enums and name patterns, such as the log group name rule),
 and answered as the service answers: HTTP 400 with ``SerializationException`` for a body that
-cannot be read as the operation's shape, ``InvalidParameterException`` ("1 validation error
-detected: ...") for values that break a constraint, ``UnknownOperationException`` for an
-action the service does not have.
+cannot be read as the operation's shape; for values that break a constraint, "1 validation error
+detected: ..." as the exception the operation's model declares (``InvalidParameterException``,
+or ``ValidationException`` for the newer operations), quoting each value whole;
+``UnknownOperationException`` for an action the service does not have.
 
 >>> check_request("Logs_20140328.CreateLogGroup", b'{"logGroupName": "/app"}')
 >>> check_request("Logs_20140328.DescribeLogGroups", b'{"limit": null}')
@@ -34,6 +35,8 @@ from typing import Any
 
 from moto.logs.exceptions import LogsClientError
 
+from cwquery.emulator.errors import value_at
+
 #: The JSON nesting the edge accepts; a request body deeper than this is not a Logs request.
 MAX_DEPTH = 64
 _TARGET_PREFIX = "Logs_20140328."
@@ -47,6 +50,30 @@ _JAVA_TYPES = {
     "float": "a Float",
     "boolean": "a Boolean",
 }
+
+
+#: The service's answer when a log group or stream name is longer than 512 characters (recorded
+#: from the service for CreateLogGroup and DeleteMetricFilter), instead of the model's text.
+NAME_TOO_LONG = "Invalid LogGroup or LogStream, both must have length less than or equal to 512."
+#: What a failed check raises when the operation's model declares neither exception.
+DEFAULT_VALIDATION_ERROR = "InvalidParameterException"
+
+
+@functools.lru_cache(maxsize=256)
+def validation_error_type(operation: str) -> str:
+    """The exception an operation answers a failed check with: the one its model declares.
+
+    Older operations declare ``InvalidParameterException``; newer ones (deliveries, scheduled
+    queries, ...) declare only ``ValidationException``.
+
+    >>> validation_error_type("CreateLogGroup"), validation_error_type("PutDeliverySource")
+    ('InvalidParameterException', 'ValidationException')
+    """
+    declared = {shape.name for shape in _service_model().operation_model(operation).error_shapes}
+    for name in ("InvalidParameterException", "ValidationException"):
+        if name in declared:
+            return name
+    return DEFAULT_VALIDATION_ERROR
 
 
 def serialization_error(message: str) -> LogsClientError:
@@ -68,8 +95,8 @@ def check_request(target: str | None, body: bytes | str | None) -> bytes | None:
     would take them as values) when it had any, else None.
 
     Raises:
-        LogsClientError: ``UnknownOperationException``, ``SerializationException`` or
-            ``InvalidParameterException``.
+        LogsClientError: ``UnknownOperationException``, ``SerializationException``, or the
+            operation's validation exception (:func:`validation_error_type`).
     """
     model = _service_model()
     operation = (target or "").removeprefix(_TARGET_PREFIX)
@@ -81,9 +108,11 @@ def check_request(target: str | None, body: bytes | str | None) -> bytes | None:
     if shape is not None:
         _check(shape, document, "", problems)
     if problems:
+        if NAME_TOO_LONG in problems:
+            raise LogsClientError("InvalidParameterException", NAME_TOO_LONG)
         count = len(problems)
         head = f"{count} validation error{'s' if count > 1 else ''} detected: "
-        raise LogsClientError("InvalidParameterException", head + "; ".join(problems))
+        raise LogsClientError(validation_error_type(operation), head + "; ".join(problems))
     cleaned = _without_nulls(document)
     return None if cleaned == document else json.dumps(cleaned).encode("utf-8")
 
@@ -155,7 +184,7 @@ def _check(shape: Any, value: Any, where: str, problems: list[str]) -> None:
             raise serialization_error("Start of structure or map found where not expected")
         for name in shape.required_members:
             if value.get(name) is None:
-                problems.append(_constraint("null", _join(where, name), "Member must not be null"))
+                problems.append(_constraint(None, _join(where, name), "Member must not be null"))
         for name, member in shape.members.items():
             if value.get(name) is not None:
                 _check(member, value[name], _join(where, name), problems)
@@ -202,13 +231,17 @@ def _check_string(shape: Any, value: str, where: str, problems: list[str]) -> No
     enum = shape.enum
     if enum and value not in enum:
         problems.append(
-            _constraint(value, where, f"Member must satisfy enum value set: [{', '.join(enum)}]")
+            _constraint(
+                value, where, f"Member must satisfy enum value set: [{', '.join(enum)}]", shape
+            )
         )
     pattern = shape.metadata.get("pattern") if shape.name in NAME_SHAPES else None
     compiled = _pattern(pattern) if pattern else None
     if compiled is not None and not compiled.fullmatch(value):
         problems.append(
-            _constraint(value, where, f"Member must satisfy regular expression pattern: {pattern}")
+            _constraint(
+                value, where, f"Member must satisfy regular expression pattern: {pattern}", shape
+            )
         )
 
 
@@ -216,21 +249,26 @@ def _check_length(shape: Any, value: Any, where: str, problems: list[str]) -> No
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
     if low is not None and len(value) < low:
         constraint = f"Member must have length greater than or equal to {low}"
-        problems.append(_constraint(value, where, constraint))
+        problems.append(_constraint(value, where, constraint, shape))
     elif high is not None and len(value) > high:
+        if shape.name in NAME_SHAPES:
+            problems.append(NAME_TOO_LONG)
+            return
         constraint = f"Member must have length less than or equal to {high}"
-        problems.append(_constraint(value, where, constraint))
+        problems.append(_constraint(value, where, constraint, shape))
 
 
 def _check_range(shape: Any, value: float, where: str, problems: list[str]) -> None:
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
     if low is not None and value < low:
         problems.append(
-            _constraint(value, where, f"Member must have value greater than or equal to {low}")
+            _constraint(
+                value, where, f"Member must have value greater than or equal to {low}", shape
+            )
         )
     elif high is not None and value > high:
         problems.append(
-            _constraint(value, where, f"Member must have value less than or equal to {high}")
+            _constraint(value, where, f"Member must have value less than or equal to {high}", shape)
         )
 
 
@@ -243,11 +281,8 @@ def _pattern(pattern: str) -> re.Pattern[str] | None:
         return None
 
 
-def _constraint(value: Any, where: str, constraint: str) -> str:
-    shown = value if isinstance(value, str) else json.dumps(value)
-    if isinstance(value, list | dict):
-        shown = f"[{len(value)} items]"
-    return f"Value '{str(shown)[:200]}' at '{where}' failed to satisfy constraint: {constraint}"
+def _constraint(value: Any, where: str, constraint: str, shape: Any = None) -> str:
+    return f"{value_at(value, where, shape)} failed to satisfy constraint: {constraint}"
 
 
 def _join(where: str, name: str) -> str:

@@ -89,7 +89,7 @@ def test_a_subscription_filter_without_destination(server: EmulatorServer, group
     status, answer = post(server, "PutSubscriptionFilter", body)
     assert (status, error_type(answer)) == (400, "InvalidParameterException")
     assert message(answer) == (
-        "1 validation error detected: Value 'null' at 'destinationArn' failed to satisfy "
+        "1 validation error detected: Value null at 'destinationArn' failed to satisfy "
         "constraint: Member must not be null"
     )
 
@@ -121,11 +121,119 @@ def test_create_log_group_without_a_name(server: EmulatorServer) -> None:
     assert (status, error_type(answer)) == (400, "InvalidParameterException")
 
 
-@pytest.mark.parametrize("name", ["has space", "a:b", "x" * 513, ""])
+@pytest.mark.parametrize("name", ["has space", "a:b", ""])
 def test_log_group_names_follow_the_service_rules(server: EmulatorServer, name: str) -> None:
     status, answer = post(server, "CreateLogGroup", json.dumps({"logGroupName": name}))
     assert (status, error_type(answer)) == (400, "InvalidParameterException")
     assert "at 'logGroupName' failed to satisfy constraint" in message(answer)
+
+
+def test_a_log_group_name_over_512_characters_gets_the_service_text(
+    server: EmulatorServer,
+) -> None:
+    # CreateLogGroup and DeleteMetricFilter with a 513-character name, recorded from the service
+    # (localstack tests/aws/services/logs/test_logs_groups.snapshot.json, 2026-02).
+    for action, body in (
+        ("CreateLogGroup", {"logGroupName": "x" * 513}),
+        ("DeleteMetricFilter", {"logGroupName": "X" * 513, "filterName": "valid"}),
+    ):
+        status, answer = post(server, action, json.dumps(body))
+        assert (status, error_type(answer)) == (400, "InvalidParameterException")
+        assert message(answer) == (
+            "Invalid LogGroup or LogStream, both must have length less than or equal to 512."
+        )
+
+
+def test_a_long_value_is_quoted_whole(server: EmulatorServer) -> None:
+    name = "X" * 513
+    body = json.dumps({"logGroupName": "valid", "filterName": name})
+    status, answer = post(server, "DeleteMetricFilter", body)
+    assert (status, error_type(answer)) == (400, "InvalidParameterException")
+    assert message(answer) == (
+        f"1 validation error detected: Value '{name}' at 'filterName' failed to satisfy "
+        "constraint: Member must have length less than or equal to 512"
+    )
+
+
+def test_a_list_value_is_quoted_as_the_service_prints_it(
+    server: EmulatorServer, group: str
+) -> None:
+    names = [f"s{number}" for number in range(101)]
+    body = json.dumps({"logGroupName": group, "logStreamNames": names})
+    status, answer = post(server, "FilterLogEvents", body)
+    assert (status, error_type(answer)) == (400, "InvalidParameterException")
+    assert message(answer) == (
+        f"1 validation error detected: Value '[{', '.join(names)}]' at 'logStreamNames' "
+        "failed to satisfy constraint: Member must have length less than or equal to 100"
+    )
+
+
+def test_a_list_of_structures_names_each_structure(server: EmulatorServer, group: str) -> None:
+    transformation = {"metricName": "m", "metricNamespace": "n", "metricValue": "1"}
+    body = json.dumps(
+        {
+            "logGroupName": group,
+            "filterName": "f",
+            "filterPattern": "",
+            "metricTransformations": [transformation, transformation],
+        }
+    )
+    status, answer = post(server, "PutMetricFilter", body)
+    assert (status, error_type(answer)) == (400, "InvalidParameterException")
+    shown = (
+        "MetricTransformation(metricName=m, metricNamespace=n, metricValue=1, "
+        "defaultValue=null, dimensions=null, unit=null)"
+    )
+    assert message(answer) == (
+        f"1 validation error detected: Value '[{shown}, {shown}]' at 'metricTransformations' "
+        "failed to satisfy constraint: Member must have length less than or equal to 1"
+    )
+
+
+def test_a_delivery_destination_check_is_a_validation_exception(server: EmulatorServer) -> None:
+    body = json.dumps(
+        {
+            "name": "dd",
+            "outputFormat": "foobar",
+            "deliveryDestinationConfiguration": {"destinationResourceArn": "arn:aws:s3:::b"},
+        }
+    )
+    status, answer = post(server, "PutDeliveryDestination", body)
+    assert (status, error_type(answer)) == (400, "ValidationException")
+    assert "Value 'foobar' at 'outputFormat' failed to satisfy constraint" in message(answer)
+
+
+def _operations_with_required_members() -> list[tuple[str, frozenset[str]]]:
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("logs")
+    found = []
+    for name in model.operation_names:
+        operation = model.operation_model(name)
+        if operation.input_shape is not None and operation.input_shape.required_members:
+            found.append((name, frozenset(shape.name for shape in operation.error_shapes)))
+    return found
+
+
+def test_every_operation_answers_with_the_exception_it_declares(server: EmulatorServer) -> None:
+    # An empty body misses every required member; the answer's type must be one the
+    # operation's model declares (26 newer operations declare only ValidationException).
+    validation_only = 0
+    for action, declared in _operations_with_required_members():
+        status, answer = post(server, action, "{}")
+        assert status == 400, action
+        # Two deprecated operations declare neither; they answer as their family does.
+        allowed = declared & {"InvalidParameterException", "ValidationException"} or {
+            "InvalidParameterException"
+        }
+        assert error_type(answer) in allowed, (action, error_type(answer), sorted(declared))
+        assert message(answer).startswith("1 validation error") or "errors detected" in message(
+            answer
+        ), action
+        if "InvalidParameterException" not in declared and "ValidationException" in declared:
+            assert error_type(answer) == "ValidationException", action
+            validation_only += 1
+    assert validation_only >= 20
 
 
 @pytest.mark.parametrize("name", ["a:b", "a*b"])
@@ -265,3 +373,36 @@ def test_fuzzed_requests_never_get_a_500(
     assert status < 500, (action, body, answer)
     if status >= 400:
         assert error_type(answer), answer
+
+
+def _batch(messages: list[str]) -> list[dict[str, Any]]:
+    now = int(time.time() * 1000)
+    return [{"timestamp": now, "message": text} for text in messages]
+
+
+def test_a_batch_over_one_mebibyte_is_refused(server: EmulatorServer) -> None:
+    # 4 events of 131,059 two-byte characters: 4 * (262,118 + 26) = 1,048,576 bytes, the limit.
+    body = {"logGroupName": "/hostile/batch-size", "logStreamName": "s"}
+    assert (
+        post(server, "CreateLogGroup", json.dumps({"logGroupName": body["logGroupName"]}))[0] == 200
+    )
+    assert post(server, "CreateLogStream", json.dumps(body))[0] == 200
+    at_limit = ["é" * 131_059] * 4
+    over = [*at_limit[:3], at_limit[3] + "a"]
+    status, answer = post(server, "PutLogEvents", json.dumps({**body, "logEvents": _batch(over)}))
+    assert (status, error_type(answer)) == (400, "InvalidParameterException")
+    assert message(answer) == "Upload too large: 1048577 bytes exceeds limit of 1048576"
+    stored = post(server, "GetLogEvents", json.dumps({**body, "startFromHead": True}))[1]
+    assert stored["events"] == []
+    status, answer = post(
+        server, "PutLogEvents", json.dumps({**body, "logEvents": _batch(at_limit)})
+    )
+    assert status == 200, answer
+    stored = post(server, "GetLogEvents", json.dumps({**body, "startFromHead": True}))[1]
+    assert len(stored["events"]) == 4
+
+
+def test_a_lone_surrogate_counts_three_bytes() -> None:
+    from cwquery.emulator.patch import batch_size
+
+    assert batch_size([{"message": "\ud800"}]) == 3 + 26
