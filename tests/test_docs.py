@@ -151,6 +151,16 @@ def test_no_snippet_installs_the_unpublished_package() -> None:
             assert not by_name, f"{block.where}: {line}"
 
 
+def test_no_prose_installs_the_unpublished_package() -> None:
+    """Nor does the text around the snippets: ``pip install 'cwquery[cdk]'`` cannot work yet."""
+    for path in DOCUMENTS:
+        text = " ".join(path.read_text(encoding="utf-8").split())
+        for found in re.finditer(r"pip install '?\"?cwquery\b[^`]*", text):
+            warned = "does not work" in text[found.end() : found.end() + 20]
+            assert "git+" in found.group() or warned, f"{path.name}: {found.group()}"
+        assert not re.search(r"--additional-python-modules '?cwquery", text), path.name
+
+
 def test_pre_commit_example_names_real_hooks_and_no_missing_tag() -> None:
     import yaml
 
