@@ -5,6 +5,9 @@ with the rule's id, on the same line, and the good examples pass."""
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -113,3 +116,48 @@ def test_the_good_templates_pass() -> None:
     ]
     assert files
     assert _ours(_cfn_lint(GOOD, files)) == []
+
+
+def _documented_command() -> str:
+    """The one cfn-lint command of docs/ci.md's cfn-lint section, as written there."""
+    text = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    section = text.split("\n## cfn-lint\n", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```sh\n(cfn-lint [^\n]*)\n```", section)
+    assert len(commands) == 1, commands
+    return str(commands[0])
+
+
+def test_the_documented_command_runs_with_the_rules(tmp_path: Path) -> None:
+    command = _documented_command()
+    template = next(word for word in command.split() if word.endswith((".yaml", ".json")))
+    (tmp_path / template).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(BROKEN / "cloudformation.yaml", tmp_path / template)
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    done = subprocess.run(
+        ["sh", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert "Traceback" not in done.stderr and done.returncode != 0, done.stderr
+    rules = re.findall(r"^([EW])910\d ", done.stdout, flags=re.MULTILINE)
+    assert (rules.count("E"), rules.count("W")) == (5, 4), done.stdout  # docs/ci.md's table
+    (tmp_path / template).write_bytes((GOOD / "cloudformation.yaml").read_bytes())
+    done = subprocess.run(
+        ["sh", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert (done.returncode, done.stderr) == (0, ""), done.stdout
+
+
+def _continued(text: str) -> list[str]:
+    return text.replace("\\\n", " ").splitlines()
+
+
+def test_ci_runs_the_documented_form_and_no_doc_shows_the_crashing_one() -> None:
+    """Templates first, rules last, as documented; CI's step loads the rules too."""
+    rules = "--append-rules cwquery.cfnlint"
+    assert _documented_command().endswith(f" {rules}")
+    ci = [line for line in _continued((ROOT / ".ci" / "run").read_text()) if "cfn-lint " in line]
+    step = next(line for line in ci if line.strip().startswith('step "cfn-lint'))
+    assert step.rstrip().endswith(f".template.json {rules}"), step
+    documents = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    for document in documents:
+        for after in re.findall(re.escape(rules) + r" +(\S+)", document.read_text()):
+            assert after.startswith("--"), (document.name, after)

@@ -57,3 +57,14 @@ def test_module_entry_point_runs() -> None:
         check=False,
     )
     assert done.returncode == 0 and done.stdout == "ERROR -x\n"
+
+
+def test_equal_says_which_pattern_is_invalid() -> None:
+    code, out, err = run("equal", "{ $.a = ", "x")
+    assert (code, out) == (2, "") and err.startswith("pattern A: syntax: ")
+    code, out, err = run("equal", "x", "[a,")
+    assert (code, out) == (2, "") and err.startswith("pattern B: syntax: ")
+    code, _, err = run("equal", "{ $.a = ", "[a,")
+    starts = [line.split(": ")[0] for line in err.splitlines() if line.startswith("pattern ")]
+    assert code == 2 and starts == ["pattern A", "pattern B"]
+    assert "^" in err and "hint:" in err

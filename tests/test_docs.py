@@ -30,6 +30,7 @@ from __future__ import annotations
 import ast
 import doctest
 import io
+import logging
 import os
 import re
 import shutil
@@ -39,6 +40,7 @@ import subprocess
 import sys
 import time
 import tokenize
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, redirect_stdout
 from dataclasses import dataclass, field
@@ -151,6 +153,16 @@ def test_no_snippet_installs_the_unpublished_package() -> None:
             assert not by_name, f"{block.where}: {line}"
 
 
+def test_no_prose_installs_the_unpublished_package() -> None:
+    """Nor does the text around the snippets: ``pip install 'cwquery[cdk]'`` cannot work yet."""
+    for path in DOCUMENTS:
+        text = " ".join(path.read_text(encoding="utf-8").split())
+        for found in re.finditer(r"pip install '?\"?cwquery\b[^`]*", text):
+            warned = "does not work" in text[found.end() : found.end() + 20]
+            assert "git+" in found.group() or warned, f"{path.name}: {found.group()}"
+        assert not re.search(r"--additional-python-modules '?cwquery", text), path.name
+
+
 def test_pre_commit_example_names_real_hooks_and_no_missing_tag() -> None:
     import yaml
 
@@ -227,6 +239,9 @@ def _aws_account(doc: DocEnv, groups: dict[str, list[str]]) -> Iterator[None]:
     from cwquery.emulator import EmulatorServer
 
     with EmulatorServer(port=0) as server:
+        # moto keeps its accounts per process: start from an empty one, whatever ran before
+        reset = urllib.request.Request(f"{server.endpoint_url}/moto-api/reset", method="POST")
+        urllib.request.urlopen(reset, timeout=30).close()
         client = boto3.client(
             "logs",
             region_name=REGION,
@@ -250,17 +265,22 @@ def _app_messages() -> list[str]:
     return (ROOT / "examples" / "logs" / "app.jsonl").read_text(encoding="utf-8").splitlines()
 
 
-@contextmanager
-def readme(doc: DocEnv) -> Iterator[None]:
-    """The README's user has infrastructure code in ``infra/``, JSON-lines logs in ``logs/``,
-    and log groups ``/app`` and ``/worker`` in their AWS account."""
-    shutil.copytree(ROOT / "examples" / "infra" / "good", doc.folder / "infra")
+def _json_logs(doc: DocEnv) -> None:
+    """JSON-lines application logs of today in ``logs/``."""
     (doc.folder / "logs").mkdir()
     stamp = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     lines = [
         f'{{"@timestamp": "{stamp}", "level": "INFO", "msg": "started {n}"}}' for n in range(3)
     ]
     (doc.folder / "logs" / "web.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@contextmanager
+def readme(doc: DocEnv) -> Iterator[None]:
+    """The README's user has infrastructure code in ``infra/``, JSON-lines logs in ``logs/``,
+    and log groups ``/app`` and ``/worker`` in their AWS account."""
+    shutil.copytree(ROOT / "examples" / "infra" / "good", doc.folder / "infra")
+    _json_logs(doc)
     with _aws_account(doc, {"/app": _app_messages(), "/worker": ["INFO idle"]}):
         yield
 
@@ -278,17 +298,39 @@ def ci(doc: DocEnv) -> Iterator[None]:
 
 @contextmanager
 def aws(doc: DocEnv) -> Iterator[None]:
-    """docs/aws.md's Python talks to an account with the groups it names: here the exact
-    emulator, in process (``mock_logs``), in the Region the snippets use."""
+    """docs/aws.md's reader has JSON-lines logs in ``logs/`` and an account with the groups its
+    snippets name: ``/app`` and ``/worker`` for its commands, ``/myapp/prod`` and
+    ``/myapp/worker`` in the Region of its Python (eu-west-1). Here that account is the exact
+    emulator as a server in this process, which the Python reaches through ``AWS_ENDPOINT_URL``
+    as the commands do."""
     import boto3
 
-    from cwquery.emulator import mock_logs
+    from cwquery.aws import LogHandler
 
-    with mock_logs():
-        client = boto3.client("logs", region_name="eu-west-1")
+    _json_logs(doc)
+    with _aws_account(doc, {"/app": _app_messages(), "/worker": ["INFO idle"]}):
+        client = boto3.client(
+            "logs",
+            region_name="eu-west-1",
+            endpoint_url=doc.aws_env["AWS_ENDPOINT_URL"],
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
         _put(client, "/myapp/prod", "web-1", _app_messages())
         _put(client, "/myapp/worker", "web-2", ['{"level": "ERROR", "latency": 1500}'])
-        yield
+        saved = {key: os.environ.get(key) for key in doc.aws_env}
+        os.environ.update(doc.aws_env)
+        try:
+            yield
+        finally:
+            root = logging.getLogger()
+            for handler in [h for h in root.handlers if isinstance(h, LogHandler)]:
+                root.removeHandler(handler)  # the snippet's, closed but still on the root logger
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
 
 SETUPS: dict[str, Callable[[DocEnv], AbstractContextManager[None]]] = {

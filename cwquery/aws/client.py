@@ -11,6 +11,7 @@ boto3 is imported only when a client is made or a call fails, never when this mo
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import time
@@ -98,17 +99,91 @@ def make_client(
     ``retry_mode``/``max_attempts`` in the profile), botocore retries as configured and
     :func:`call_aws` does not retry the same errors again. Otherwise botocore's retries are
     turned off and :func:`call_aws` retries with jitter, so attempts never multiply.
+
+    An endpoint on this machine (``endpoint_url`` or ``AWS_ENDPOINT_URL`` naming 127.0.0.1,
+    localhost or ::1: an emulator) needs no AWS configuration: without configured credentials
+    the client signs with dummy ones, and without a Region it uses us-east-1.
     """
     import boto3
     from botocore.config import Config
 
     from cwquery import __version__
 
+    own_session = session is None
     if session is None:
         session = boto3.session.Session(profile_name=profile, region_name=region)
     retries = configured_retries(session) or {"mode": "standard", "total_max_attempts": 1}
     config = Config(retries=retries, user_agent_extra=f"cwquery/{__version__}")
-    return session.client("logs", region_name=region, endpoint_url=endpoint_url, config=config)
+    local: dict[str, str] = {}
+    if is_loopback(endpoint_url or _configured_endpoint()):
+        local = _loopback_defaults(session, region, own_session)
+    return session.client(
+        "logs",
+        region_name=local.pop("region_name", region),
+        endpoint_url=endpoint_url,
+        config=config,
+        **local,
+    )
+
+
+#: What a client of an endpoint on this machine (an emulator) gets when the AWS configuration
+#: has no credentials or no Region: such an endpoint checks neither.
+LOOPBACK_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+LOOPBACK_REGION = "us-east-1"
+
+
+def is_loopback(url: str | None) -> bool:
+    """Whether ``url`` names this machine: ``localhost``, ``127.0.0.0/8`` or ``::1``.
+
+    >>> [is_loopback(u) for u in ("http://127.0.0.1:4566", "http://[::1]:5000", "http://localhost")]
+    [True, True, True]
+    >>> [is_loopback(u) for u in ("https://logs.eu-west-1.amazonaws.com", "http://10.0.0.1", None)]
+    [False, False, False]
+    """
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    if not url:
+        return False
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        return False
+    if host is None:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _configured_endpoint() -> str | None:
+    """The endpoint botocore takes from the environment when none is given."""
+    import os
+
+    if os.environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true":
+        return None
+    return os.environ.get("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS") or os.environ.get("AWS_ENDPOINT_URL")
+
+
+def _loopback_defaults(session: Any, region: str | None, own_session: bool) -> dict[str, str]:
+    """The dummy credentials and Region a loopback endpoint gets where the configuration has
+    none; configured ones are kept. Instance and container credentials are not looked up for
+    a session made here (no metadata-service wait on a machine without credentials)."""
+    defaults: dict[str, str] = {}
+    if region is None and not session.region_name:
+        defaults["region_name"] = LOOPBACK_REGION
+    core = getattr(session, "_session", None)
+    if own_session and core is not None:
+        resolver = core.get_component("credential_provider")
+        for name in ("iam-role", "container-role"):
+            with contextlib.suppress(Exception):
+                resolver.remove(name)
+    if session.get_credentials() is None:
+        defaults.update(LOOPBACK_CREDENTIALS)
+    return defaults
 
 
 #: botocore's attempts per retry mode when only the mode is configured

@@ -274,7 +274,15 @@ def _pages(
             request["limit"] = page_limit
         if token is not None:
             request["nextToken"] = token
-        response = call_aws(client, "filter_log_events", request, retry=retry)
+        try:
+            response = call_aws(client, "filter_log_events", request, retry=retry)
+        except AwsQueryError as err:  # with several groups, say which one failed
+            raise AwsQueryError(
+                f"log group {group}: {err}",
+                code=err.code,
+                operation=err.operation,
+                attempts=err.attempts,
+            ) from err
         stats.requests += 1
         events = response.get("events") or []
         for event in events:

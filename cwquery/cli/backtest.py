@@ -20,7 +20,7 @@ from cwquery.backtest.inputs import Event, InputError, open_source
 from cwquery.backtest.render import history_text, summary_text, to_csv, to_json, to_table
 from cwquery.backtest.run import Result, finish
 from cwquery.backtest.series import StatisticError, check_statistic
-from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, echo_pattern_error
+from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, LOOPBACK_HELP, echo_pattern_error
 from cwquery.errors import CWQueryError, PatternError
 from cwquery.metrics import MetricFilter, MetricFilterError, MetricTransformation
 
@@ -130,7 +130,9 @@ def _time(value: str | None, name: str) -> int | None:
 @click.option("--html", "html_file", type=click.Path(dir_okay=False), help="Write an HTML page.")
 @click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True)
 @click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
-@click.option("--endpoint-url", metavar="URL", help="With --log-group: send requests here.")
+@click.option(
+    "--endpoint-url", metavar="URL", help="With --log-group: send requests here. " + LOOPBACK_HELP
+)
 @click.option("--region", envvar="AWS_REGION", help="With --log-group: AWS Region.")
 @click.option("--profile", envvar="AWS_PROFILE", help="With --log-group: AWS profile.")
 def backtest_command(files: tuple[str, ...], **options: Any) -> None:

@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 import click
 
 from cwquery.aws.timeparse import format_millis, to_millis
-from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, echo_pattern_error
+from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, LOOPBACK_HELP, echo_pattern_error
 from cwquery.errors import CWQueryError, PatternError
 
 #: How ``--follow`` waits between polls (tests replace it).
@@ -25,7 +25,9 @@ _sleep: Callable[[float], None] = time.sleep
 
 def _aws_options(function: Callable[..., Any]) -> Callable[..., Any]:
     function = click.option(
-        "--endpoint-url", metavar="URL", help="Send requests here (an emulator, a VPC endpoint)."
+        "--endpoint-url",
+        metavar="URL",
+        help="Send requests here (an emulator, a VPC endpoint). " + LOOPBACK_HELP,
     )(function)
     function = click.option("--profile", envvar="AWS_PROFILE", help="AWS profile.")(function)
     function = click.option("--region", envvar="AWS_REGION", help="AWS Region.")(function)

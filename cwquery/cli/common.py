@@ -23,9 +23,17 @@ EXIT_ERROR = 2
 EXIT_PIPE = 141
 
 
-def echo_pattern_error(err: PatternError) -> None:
-    """Print a pattern error to stderr with its code in front."""
-    click.echo(f"{err.code}: {err}", err=True)
+#: What ``--endpoint-url`` help says of an emulator on this machine (see ``make_client``).
+LOOPBACK_HELP = (
+    "A loopback URL (127.0.0.1, localhost, ::1) needs no AWS setup: without configured "
+    "credentials or Region, dummy credentials and us-east-1 are used."
+)
+
+
+def echo_pattern_error(err: PatternError, which: str = "") -> None:
+    """Print a pattern error to stderr with its code in front (and ``which`` pattern it is, when
+    a command takes several)."""
+    click.echo(f"{which + ': ' if which else ''}{err.code}: {err}", err=True)
 
 
 def fail(message: str) -> NoReturn:
@@ -55,14 +63,61 @@ def _quiet_stdout() -> None:
         pass
 
 
+#: click 8.2+'s "no arguments: show the help" error, left as click shows it.
+_NO_ARGS_IS_HELP: tuple[type[Exception], ...] = tuple(
+    error for error in [vars(click.exceptions).get("NoArgsIsHelpError")] if error is not None
+)
+
+
+class ClickError(click.ClickException):
+    """A click error (a usage error, a bad option value) shown as every other error is:
+    ``error: message`` on stderr, after the usage lines of a usage error, and exit 2."""
+
+    exit_code = EXIT_ERROR
+
+    def __init__(self, original: click.ClickException) -> None:
+        super().__init__(original.format_message())
+        self.original = original
+
+    def show(self, file: Any = None) -> None:
+        ctx = getattr(self.original, "ctx", None)
+        if ctx is not None:
+            lines = ctx.get_usage()
+            if ctx.command.get_help_option(ctx) is not None:
+                longest = max(ctx.command.get_help_option_names(ctx), key=len)
+                lines += f"\nTry '{ctx.command_path} {longest}' for help."
+            click.echo(lines + "\n", file=file, err=file is None, color=ctx.color)
+        click.echo(f"error: {self.format_message()}", file=file, err=file is None)
+
+
 class Group(click.Group):
     """A click group whose commands all follow the same failure rule."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except _NO_ARGS_IS_HELP:  # shows the help, as it should
+            raise
+        except ClickError:
+            raise
+        except click.ClickException as err:
+            raise ClickError(err) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         debug = bool(ctx.params.get("debug"))
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+        except ClickError:
+            raise
+        except click.ClickException as err:
+            raise ClickError(err) from None
+        except (click.exceptions.Exit, click.Abort, SystemExit):
             raise
         except BrokenPipeError:
             _quiet_stdout()

@@ -21,13 +21,19 @@ from typing import Any
 import click
 
 from cwquery.aws.client import AwsQueryError, call_aws, make_client
-from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK
+from cwquery.cli.common import EXIT_NO, EXIT_OK, LOOPBACK_HELP, fail
 from cwquery.errors import CWQueryError
 from cwquery.semantics import EVENT_NUMBER_BASE
 
 #: TestMetricFilter takes 1 to 50 messages a call (spec §6.2).
 MAX_MESSAGES_PER_CALL = 50
-DEFAULT_CASES = Path("tests") / "compliance"
+_PACKAGE = Path(__file__).resolve().parent.parent
+#: The compliance suite: inside the installed package, or ``tests/compliance`` in a checkout.
+DEFAULT_CASES = (
+    _PACKAGE / "compliance"
+    if (_PACKAGE / "compliance").is_dir()
+    else _PACKAGE.parent / "tests" / "compliance"
+)
 _PLACEHOLDER_MESSAGE = "cwquery conformance"
 
 
@@ -224,7 +230,11 @@ def _text(disagreement: Disagreement) -> str:
 
 
 @click.command("conformance")
-@click.option("--endpoint-url", metavar="URL", help="Another endpoint (e.g. cwquery emulator).")
+@click.option(
+    "--endpoint-url",
+    metavar="URL",
+    help="Another endpoint (e.g. cwquery emulator). " + LOOPBACK_HELP,
+)
 @click.option("--region", metavar="REGION", help="AWS region (default: the AWS configuration).")
 @click.option("--profile", metavar="NAME", help="AWS profile.")
 @click.option(
@@ -233,7 +243,7 @@ def _text(disagreement: Disagreement) -> str:
     multiple=True,
     type=click.Path(path_type=Path),
     metavar="PATH",
-    help=f"Compliance files or folders (repeatable; default: {DEFAULT_CASES}).",
+    help="Compliance files or folders (repeatable; default: the suite shipped with cwquery).",
 )
 @click.option(
     "--filter-log-events",
@@ -261,7 +271,9 @@ def conformance(
     """Replay the compliance suite against CloudWatch Logs and print every disagreement.
 
     Uses your AWS credentials (TestMetricFilter, and a scratch log group that is deleted at the
-    end for FilterLogEvents). Exit 0 when every case agrees, 1 on any disagreement, 2 on errors.
+    end for FilterLogEvents); an emulator on this machine needs none. The cases are the
+    compliance suite shipped with cwquery, or --cases. Exit 0 when every case agrees, 1 on any
+    disagreement, 2 on errors.
 
     \b
     Examples:
@@ -273,13 +285,11 @@ def conformance(
         client = make_client(region=region, profile=profile, endpoint_url=endpoint_url)
         found = list(replay(client, cases, every_case_via_filter=via_filter == "all"))
     except (CWQueryError, OSError) as err:
-        click.echo(f"cwquery conformance: {err}", err=True)
-        sys.exit(EXIT_ERROR)
+        fail(str(err))
     except Exception as err:  # botocore: no credentials or region, bad endpoint
         if type(err).__module__.split(".")[0] not in ("botocore", "boto3"):
             raise
-        click.echo(f"cwquery conformance: {err}", err=True)
-        sys.exit(EXIT_ERROR)
+        fail(str(err))
     if output_format == "json":
         report = {"cases": len(cases), "disagreements": [asdict(d) for d in found]}
         click.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))

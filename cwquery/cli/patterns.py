@@ -123,7 +123,7 @@ def fmt(
                 echo_pattern_error(err)
                 sys.exit(EXIT_ERROR)
             if len(canonical) > MAX_PATTERN_LENGTH:  # never print a pattern the service refuses
-                click.echo(f"cwquery fmt: {_too_long(canonical)}", err=True)
+                click.echo(f"error: {_too_long(canonical)}", err=True)
                 sys.exit(EXIT_ERROR)
             click.echo(canonical)
         return
@@ -152,17 +152,21 @@ def equal(first: str, second: str, quiet: bool) -> None:
     ||, parentheses, quoting, spacing, term order, and ?-terms CloudWatch ignores.
 
     Exit 0 when they are equal, 1 when they differ (both normal forms are printed), 2 when
-    one is not a valid pattern.
+    one is not a valid pattern (the error says which: A or B).
 
     \b
     Example:
       cwquery equal '{($.a=1)&&($.b=x)}' '{ $.b = "x" && $.a = 1 }'
     """
-    try:
-        normal_a, normal_b = normalize(first), normalize(second)
-    except PatternError as err:
-        echo_pattern_error(err)
+    normal: list[Pattern] = []
+    for name, text in (("pattern A", first), ("pattern B", second)):
+        try:
+            normal.append(normalize(text))
+        except PatternError as err:  # both are reported when both are wrong
+            echo_pattern_error(err, name)
+    if len(normal) < 2:
         sys.exit(EXIT_ERROR)
+    normal_a, normal_b = normal
     if normal_a == normal_b:
         if not quiet:
             click.echo(f"equal: {_shown(normal_a)}")

@@ -82,3 +82,57 @@ def test_each_short_option_means_one_thing_across_commands() -> None:
     shared = {opt: names for opt, names in meanings.items() if len(names) > 1}
     assert shared == {}
     assert meanings["-v"] == {"invert"}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--no-such-option"],
+        ["no-such-command"],
+        ["test"],  # a missing argument
+        ["test", "--jobs", "many", "ERROR"],  # a bad option value
+        ["check"],  # a UsageError raised by the command itself
+        ["filter", "ERROR"],  # a missing required option
+        ["backtest", "--period", "x"],
+        ["conformance", "--format", "xml"],
+        ["equal", "a"],
+    ],
+)
+def test_usage_errors_say_error_as_every_other_error(args: list[str]) -> None:
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == EXIT_ERROR, result.output
+    lines = result.stderr.splitlines()
+    assert lines[-1].startswith("error: "), lines
+    assert lines[0].startswith("Usage: "), lines  # the usage is still shown above
+    assert not any(line.startswith("Error") for line in lines), lines
+
+
+def test_other_click_errors_exit_2_with_the_same_prefix() -> None:
+    @click.command("raise-click")
+    def raise_click() -> None:
+        raise click.ClickException("something went wrong")  # click's default status is 1
+
+    main.add_command(raise_click)
+    try:
+        result = CliRunner().invoke(main, ["raise-click"])
+    finally:
+        main.commands.pop("raise-click")
+    assert (result.exit_code, result.stderr) == (EXIT_ERROR, "error: something went wrong\n")
+
+
+def test_no_arguments_still_shows_the_help() -> None:
+    result = CliRunner().invoke(main, [])
+    assert "Commands:" in result.output and "error:" not in result.output
+
+
+def test_conformance_and_fmt_errors_use_the_common_prefix(tmp_path: Path) -> None:
+    missing = str(tmp_path / "no")
+    result = CliRunner().invoke(main, ["conformance", "--cases", missing])
+    assert (result.exit_code, result.stderr) == (
+        EXIT_ERROR,
+        f"error: no such file or folder: {missing}\n",
+    )
+    longer_once_spaced = "{" + "&&".join(["$.a=1"] * 120) + "}"  # valid, canonical form > 1024
+    result = CliRunner().invoke(main, ["fmt", longer_once_spaced])
+    assert result.exit_code == EXIT_ERROR
+    assert result.stderr.startswith("error: the canonical form would be 1320 characters long")
