@@ -5,7 +5,7 @@ the package index at test time and cached; none of it is committed) runs twice i
 as moto ships, and with cwquery's emulator installed for every test (tests/moto_suite_plugin.py).
 Every test whose outcome changes must be listed in tests/moto_suite_differences.json with the
 evidence that moto's expectation is wrong; any other change fails, and so does a listed
-``moto-error`` that no longer changes.
+entry that no longer changes.
 
 Offline: point ``CWQUERY_MOTO_SUITE`` at a folder holding moto's ``tests/`` (an unpacked sdist).
 """
@@ -36,9 +36,10 @@ PLUGIN_DIR = Path(__file__).parent
 SUPPORT_FILES = ("__init__.py", "conftest.py", "markers.py")
 #: moto's logs tests import freezegun, a test dependency moto does not install.
 FREEZEGUN = "freezegun>=1.5,<2"
-#: A listed difference is one of these: ``moto-error`` must change as listed; ``pending`` (a
-#: parser decision another change makes) may change as listed or not change at all.
-STATUSES = ("moto-error", "pending")
+#: Why a listed difference is right: ``moto-error`` (moto contradicts the service) or ``decision``
+#: (the service's answer is not on record; a binding decision of the specification settles it).
+#: Either way the test must change exactly as listed.
+STATUSES = ("moto-error", "decision")
 SUITE_TIMEOUT_S = 900
 #: The markers moto's own configuration registers (its pyproject.toml is not unpacked).
 MOTO_PYTEST_INI = """[pytest]
@@ -168,8 +169,8 @@ def load_differences(text: str) -> dict[str, dict[str, Any]]:
     """The listed differences by node id, each checked for its fields.
 
     >>> load_differences('{"differences": [{"test": "t", "without": "passed", "with": "failed",'
-    ...                  ' "status": "pending", "why": "w", "evidence": "e"}]}')["t"]["status"]
-    'pending'
+    ...                  ' "status": "decision", "why": "w", "evidence": "e"}]}')["t"]["status"]
+    'decision'
     """
     listed: dict[str, dict[str, Any]] = {}
     for entry in json.loads(text)["differences"]:
@@ -185,7 +186,7 @@ def load_differences(text: str) -> dict[str, dict[str, Any]]:
 def unexplained(
     without: dict[str, str], emulated: dict[str, str], listed: dict[str, dict[str, Any]]
 ) -> list[str]:
-    """Problems: outcome changes not listed as they happened, and stale ``moto-error`` entries.
+    """Problems: outcome changes not listed as they happened, and stale entries.
 
     >>> entry = {"without": "passed", "with": "failed", "status": "moto-error"}
     >>> unexplained({"a": "passed", "b": "passed"}, {"a": "failed", "b": "failed"}, {"a": entry})
@@ -198,7 +199,7 @@ def unexplained(
         before, after = without.get(node, "absent"), emulated.get(node, "absent")
         entry = listed.get(node)
         if before == after:
-            if entry is not None and entry["status"] == "moto-error":
+            if entry is not None:
                 problems.append(
                     f"listed {node} no longer changes ({before} both ways): remove its entry"
                 )
