@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = [pytest.mark.slow, pytest.mark.host]  # aws-cdk-lib, node for jsii, the cdk CLI
+
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 cdk = pytest.importorskip("aws_cdk")
 from aws_cdk import aws_logs as logs  # noqa: E402
@@ -287,7 +289,10 @@ app.synth()
 """
 
 
-@pytest.mark.skipif(shutil.which("cdk") is None, reason="the cdk CLI (npm aws-cdk) is missing")
+@pytest.mark.skipif(
+    shutil.which("cdk") is None,
+    reason="the cdk CLI (npm aws-cdk@2) is missing; sh .ci/host-tools installs it",
+)
 def test_the_cdk_cli_fails_synth_with_the_caret_error(tmp_path: Path) -> None:
     import sys
 

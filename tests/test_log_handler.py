@@ -82,6 +82,7 @@ def test_refused_events_are_reported_and_the_warning_is_delivered_too(client: An
     assert any("rejected 1 of 2 events (too-new)" in message for message in messages[1:])
 
 
+@pytest.mark.timed_wait  # the thread's Event.wait(flush_interval) must time out
 def test_the_background_thread_sends_without_a_flush(client: Any, logger: logging.Logger) -> None:
     handler = LogHandler(GROUP, "timer", client=client, flush_interval=0.05)
     logger.addHandler(handler)

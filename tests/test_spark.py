@@ -22,6 +22,8 @@ from cwquery.backtest.run import finish
 from cwquery.errors import PatternError
 from cwquery.metrics import MetricFilter, MetricTransformation
 
+pytestmark = [pytest.mark.slow, pytest.mark.host]  # pyspark, and Java for its local mode
+
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 pyspark_sql = pytest.importorskip("pyspark.sql", reason="the [spark] extra is not installed")
 spark_module = pytest.importorskip("cwquery.spark")

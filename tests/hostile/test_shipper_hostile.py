@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from recent import recent_copy
 
 from cwquery.aws import RetryPolicy, filter_events
 from cwquery.aws.deadletter import CheckpointBusy, CheckpointLock, dead_letter_path
@@ -186,8 +187,7 @@ def test_temporary_files_left_by_a_kill_are_removed(
 def test_the_wrong_time_field_is_a_configuration_error_and_stays_replayable(
     client: Any, tmp_path: Path
 ) -> None:
-    sample = tmp_path / "app.jsonl"
-    shutil.copyfile(EXAMPLES / "app.jsonl", sample)
+    sample = recent_copy(EXAMPLES / "app.jsonl", tmp_path / "app.jsonl")
     total = sum(1 for text in sample.read_text().splitlines() if text.startswith("{"))
     checkpoint = tmp_path / "checkpoint.json"
     common = [str(sample), "-g", GROUP, "--stream-prefix", "app", "--checkpoint", str(checkpoint)]
