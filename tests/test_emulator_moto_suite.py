@@ -12,7 +12,6 @@ Offline: point ``CWQUERY_MOTO_SUITE`` at a folder holding moto's ``tests/`` (an 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -34,8 +33,6 @@ DIFFERENCES = Path(__file__).parent / "moto_suite_differences.json"
 PLUGIN_DIR = Path(__file__).parent
 #: moto's tests import these from its ``tests`` package, next to ``test_logs``.
 SUPPORT_FILES = ("__init__.py", "conftest.py", "markers.py")
-#: moto's logs tests import freezegun, a test dependency moto does not install.
-FREEZEGUN = "freezegun>=1.5,<2"
 #: Why a listed difference is right: ``moto-error`` (moto contradicts the service) or ``decision``
 #: (the service's answer is not on record; a binding decision of the specification settles it).
 #: Either way the test must change exactly as listed.
@@ -106,23 +103,6 @@ def obtain_suite(cache: Path, version: str) -> Path:
             if not (root / "tests" / "test_logs" / "test_logs.py").is_file():
                 raise
     return root
-
-
-def obtain_freezegun(cache: Path) -> Path | None:
-    """A freezegun wheel for the subprocess's path (None when freezegun is importable)."""
-    if importlib.util.find_spec("freezegun") is not None:
-        return None
-    wheels = cache / "wheels"
-    found = sorted(wheels.glob("freezegun-*.whl"))
-    if not found:
-        wheels.mkdir(parents=True, exist_ok=True)
-        _pip(
-            "download", FREEZEGUN, "--no-deps", "--only-binary", ":all:", "-d", str(wheels),
-            cwd=cache,
-        )  # fmt: skip
-        found = sorted(wheels.glob("freezegun-*.whl"))
-    assert found, "no freezegun wheel"
-    return found[-1]
 
 
 def start_suite(
@@ -223,8 +203,7 @@ def outcomes(
 ) -> Iterator[tuple[dict[str, str], dict[str, str]]]:
     cache = tmp_path_factory.getbasetemp().parent / "cwquery-moto-suite"
     root = obtain_suite(cache, moto.__version__)
-    wheel = obtain_freezegun(cache)
-    extra = [wheel] if wheel is not None else []
+    extra: list[Path] = []  # freezegun, which moto's tests import, is in the test extra
     reports = tmp_path_factory.mktemp("moto-suite")
     # Both runs at once: each is mostly waiting on moto's own sleeps.
     plain = start_suite(root, reports / "without.json", extra, emulated=False)
