@@ -27,11 +27,8 @@ problem, not bad data: it is reported, with the option that fixes it, and left u
 corrected run ships it. A last line without its newline waits until it is complete, unless its
 file was rotated.
 
->>> fmt = LineFormat()
->>> parse_line(b'{"@timestamp": "2024-05-01T12:00:00Z", "logger": "app", "msg": "hi"}\\n', fmt)
-(1714564800000, '{"msg":"hi"}')
->>> stream_name("myapp", 1714564800000)
-'myapp_20240501'
+Lines become events in :mod:`cwquery.aws.shipformat`; the counts are a
+:class:`~cwquery.aws.shipstats.ShipStats`.
 """
 
 from __future__ import annotations
@@ -74,8 +71,15 @@ from cwquery.aws.rotation import (
     read_head,
     survey,
 )
+from cwquery.aws.shipformat import (
+    DEFAULT_DROP_FIELDS,
+    LineFormat,
+    MalformedLine,
+    missing_time_field,
+    parse_line,
+    stream_name,
+)
 from cwquery.aws.shipstats import SAMPLES, ShipStats
-from cwquery.aws.timeparse import parse_iso8601, to_millis, utc_day
 
 __all__ = [
     "CHECKPOINT_VERSION",
@@ -101,68 +105,6 @@ log = logging.getLogger(__name__)
 #: How much older than the moment the shipper began watching its name a rotated file may look
 #: and still be read (file times come from a clock that lags by up to a few ticks).
 MTIME_SLACK_MS = 2_000
-#: Fields left out of the message by default: the time (sent as the event time) and ``logger``.
-DEFAULT_DROP_FIELDS = ("@timestamp", "logger")
-
-
-class MalformedLine(ValueError):
-    """A line that cannot become an event; the message says why."""
-
-
-@dataclass(frozen=True)
-class LineFormat:
-    """How a line becomes an event: which field holds the time, which fields to leave out."""
-
-    time_field: str = "@timestamp"
-    drop_fields: tuple[str, ...] = DEFAULT_DROP_FIELDS
-
-
-def parse_line(raw: bytes, fmt: LineFormat) -> tuple[int, str] | None:
-    """``(timestamp in ms, message)`` for one line, ``None`` for a blank line.
-
-    Raises :class:`MalformedLine` for anything else.
-
-    >>> parse_line(b"not json", LineFormat())
-    Traceback (most recent call last):
-    ...
-    cwquery.aws.shipper.MalformedLine: not JSON
-    """
-    try:
-        text = raw.decode("utf-8").strip()
-    except UnicodeDecodeError:
-        raise MalformedLine("not UTF-8") from None
-    if not text:
-        return None
-    try:
-        document = json.loads(text)
-    except RecursionError:
-        raise MalformedLine("nested too deeply") from None
-    except ValueError:
-        raise MalformedLine("not JSON") from None
-    if not isinstance(document, dict):
-        raise MalformedLine("not a JSON object")
-    moment = document.get(fmt.time_field)
-    if not isinstance(moment, str):
-        raise MalformedLine(f"no {fmt.time_field} string")
-    try:
-        timestamp = to_millis(parse_iso8601(moment))
-    except ValueError:
-        raise MalformedLine(f"{fmt.time_field} is not ISO 8601: {moment[:40]!r}") from None
-    if timestamp < 0:
-        raise MalformedLine(f"{fmt.time_field} is before 1970: {moment[:40]!r}")
-    rest = {key: value for key, value in document.items() if key not in fmt.drop_fields}
-    try:
-        message = json.dumps(rest, ensure_ascii=False, separators=(",", ":"))
-    except RecursionError:
-        raise MalformedLine("nested too deeply") from None
-    if len(message.encode("utf-8")) + 26 > MAX_BATCH_BYTES:
-        raise MalformedLine("larger than the 1 MiB event limit")
-    return timestamp, message
-
-
-def stream_name(prefix: str, timestamp: int) -> str:
-    """The stream an event goes to: ``<prefix>_<YYYYMMDD>`` for its UTC day."""
-    return f"{prefix}_{utc_day(timestamp)}"
 
 
 def default_checkpoint_path(group: str, stream_prefix: str) -> Path:
@@ -502,7 +444,7 @@ class Shipper:
             return
         try:
             if state.offset == 0 and not source.gz:
-                problem = self._missing_time_field(source.handle, found.path)
+                problem = missing_time_field(source.handle, found.path, self.line_format)
                 if problem:
                     if problem not in self._said:
                         self._said.add(problem)
@@ -591,33 +533,6 @@ class Shipper:
         self.dead_letters.add(str(path), offset, reason, raw)
         self.stats.dead_letters += 1
         self.stats.dead_letter_file = str(self.dead_letters.path)
-
-    def _missing_time_field(self, handle: IO[bytes], path: Path) -> str | None:
-        """A configuration problem when the first JSON lines of a new file all lack the time
-        field (the wrong ``time_field``), else None."""
-        handle.seek(0)
-        seen: dict[str, None] = {}
-        objects = 0
-        for raw in handle.readlines(64 * 1024)[:100]:
-            try:
-                document = json.loads(raw)
-            except (ValueError, RecursionError):
-                continue
-            if not isinstance(document, dict):
-                continue
-            if isinstance(document.get(self.line_format.time_field), str):
-                return None
-            objects += 1
-            seen.update(dict.fromkeys(document))
-        if not objects:
-            return None
-        fields = ", ".join(list(seen)[:8])
-        return (
-            f"{path}: no line has the time field {self.line_format.time_field!r} "
-            f"(fields seen: {fields}); give the field that holds the time with --time-field "
-            "(and leave it out of the message with --drop-field). The file was not shipped and "
-            "stays unread in the checkpoint."
-        )
 
     def _live_error(self, path: Path, err: BaseException) -> None:
         if isinstance(err, FileNotFoundError):
