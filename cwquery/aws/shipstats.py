@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 #: How many notes (a malformed or refused line, an unreadable file) are kept as examples.
-SAMPLES = 10
+SAMPLES = 5
 
 
 @dataclass
