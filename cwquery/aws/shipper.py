@@ -102,6 +102,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+#: How long a gzip file must be left alone before it is read (logrotate may still write it).
+GZIP_SETTLE_NS = 2_000_000_000
+
 #: How much older than the moment the shipper began watching its name a rotated file may look
 #: and still be read (file times come from a clock that lags by up to a few ticks).
 MTIME_SLACK_MS = 2_000
@@ -198,6 +201,8 @@ class Shipper:
             absolute(p) for p in (here, here.with_name(f"{here.name}.lock"), self.dead_letters.path)
         }
         self._said: set[str] = set()
+        self._suspects: dict[str, tuple[GoneState, str]] = {}
+        self._postponed = False
         self._pass_reasons: Counter[str] = Counter()
 
     def run(self) -> ShipStats:
@@ -265,10 +270,13 @@ class Shipper:
                 departed.append((state, self.checkpoint.forget(key)))
                 changed = True
                 continue
+            if state.offset == 0 and not state.gzip and state.head_length < min(known.size, 1024):
+                changed |= self._reprint(known, state)
             intact = self._intact(known, state)
             if intact is False:  # truncated, rewritten, or the inode went to another file
                 broken.append((key, known.path, state, self.checkpoint.forget(key)))
                 changed = True
+        self._postponed = False
         changed |= self._adopt_all(seen, by_key, {key for key, _, _, _ in broken})
         self._report_losses(departed, broken)
         changed |= self._prune_watch(seen)
@@ -329,8 +337,12 @@ class Shipper:
                 "read (only gzip); its lines were not sent",
             )
             return None
+        gz = False
         try:
-            gz = not found.live and is_gzip(found.path)
+            gz = not found.live and (found.path.name.endswith(".gz") or is_gzip(found.path))
+            if gz and self.follow and time.time_ns() - found.mtime_ns < GZIP_SETTLE_NS:
+                self._postponed = True
+                return None  # probably still being written: a later pass
             head = read_head(found.path, gz)
             length = gzip_length(found.path) if gz else found.size
         except GZIP_ERRORS as err:
@@ -350,14 +362,12 @@ class Shipper:
                 if gone.offset > best:
                     best, holder = gone.offset, None
         if best < 0:
-            if gz:
-                self._unreadable(
-                    found.key,
-                    f"{found.path}: a gzip file whose beginning matches "
-                    "no file the checkpoint knows; which of its lines were sent "
-                    "cannot be told, so it was not read",
+            if gz:  # never seen, or seen only before its first line was sent
+                log.warning(
+                    "%s: a gzip file that begins as no file the checkpoint knows: reading it "
+                    "from its start",
+                    found.path,
                 )
-                return None
             best = 0
         elif holder is not None and not found.live and length <= holder.size:
             return None  # a copy of a file still there and still holding its lines
@@ -371,7 +381,7 @@ class Shipper:
                 found.path,
                 best,
             )
-        fingerprint = Fingerprint.of(head, min(best, HEAD_BYTES))
+        fingerprint = Fingerprint.of(head, min(best, HEAD_BYTES) if best else len(head))
         return FileState(
             path=str(absolute(found.path)),
             offset=best,
@@ -396,24 +406,44 @@ class Shipper:
         departed: list[tuple[FileState, GoneState]],
         broken: list[tuple[str, Path, FileState, GoneState]],
     ) -> None:
+        """Warn about files that changed or went away before their end was read, unless a copy
+        of them turns up (a gzip still being written may show up on the next pass)."""
         for _, path, state, gone in broken:
-            if not gone.matched and not state.complete and state.offset > 0:
-                self._unreadable(
-                    f"cut:{path}:{state.offset}",
-                    f"{path}: cut below its checkpoint (byte {state.offset}) and no copy of it "
-                    "found beside it: lines written after that byte before the cut were not read",
+            if not state.complete and state.offset > 0:
+                self._suspects[f"cut:{path}:{state.offset}"] = (
+                    gone,
+                    f"{path}: no longer the file checkpointed there (cut, rewritten or "
+                    f"replaced below byte {state.offset}) and no copy of it found beside it: "
+                    "lines written after that byte before the change were not read",
                 )
         for state, gone in departed:
-            if gone.matched or state.complete:
+            if state.complete:
                 continue
             if state.size > state.offset:
-                self._unreadable(
-                    f"gone:{state.path}:{state.offset}",
+                self._suspects[f"gone:{state.path}:{state.offset}"] = (
+                    gone,
                     f"{state.path}: gone (deleted, or moved out of its folder) before it was "
                     f"read to its end: bytes {state.offset} to {state.size} were not sent",
                 )
             else:
                 log.info("%s: gone after byte %d", state.path, state.offset)
+        for key, (gone, text) in list(self._suspects.items()):
+            if gone.matched:
+                del self._suspects[key]
+            elif not self._postponed:
+                del self._suspects[key]
+                self._unreadable(key, text)
+
+    def _reprint(self, found: Found, state: FileState) -> bool:
+        """Fingerprint a file not sent from yet by all its first bytes (up to
+        :data:`HEAD_BYTES`), so that a gzip of it is known again."""
+        try:
+            head = read_head(found.path, False)
+        except OSError:
+            return False
+        fingerprint = Fingerprint.of(head, len(head))
+        state.head_length, state.head_sha256 = fingerprint.length, fingerprint.sha256
+        return True
 
     def _prune_watch(self, seen: Survey) -> bool:
         """Forget watched names with no file and no rotated sibling left."""
@@ -581,7 +611,7 @@ class Shipper:
 
     def _commit(self, source: _Source, offset: int) -> None:
         self.dead_letters.sync()
-        head = source.head_for(offset)
+        head = source.head_for(offset) if offset else source.head_for(HEAD_BYTES)
         size = os.fstat(source.raw.fileno()).st_size if not source.gz else -1
         self.checkpoint.files[source.key] = FileState(
             path=str(absolute(source.path)),

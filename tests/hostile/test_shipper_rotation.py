@@ -151,18 +151,35 @@ def test_a_gzip_made_after_the_rotated_file_was_read_sends_nothing_again(
     assert stats.unreadable == 0
 
 
-def test_a_gzip_that_matches_nothing_known_is_warned_about_and_counted(
-    client: Any, tmp_path: Path, logs: Path, capsys: pytest.CaptureFixture[str]
+def test_a_gzip_that_matches_nothing_known_is_read_from_its_start_with_a_warning(
+    client: Any, tmp_path: Path, logs: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     live = logs / "app.log"
     live.write_text(lines(0))
     ship(tmp_path, client)
-    with gzip.open(logs / "app.log.3.gz", "wt") as packed:
-        packed.write(lines(7))
+    with gzip.open(logs / "app.log.3.gz", "wt") as packed:  # a file the shipper never saw
+        packed.write(lines(7, 8))
+    ship(tmp_path, client)
+    assert received(client) == [0, 7, 8]
+    assert "app.log.3.gz: a gzip file that begins as no file the checkpoint knows" in caplog.text
+    ship(tmp_path, client)
+    assert received(client) == [0, 7, 8]
+
+
+def test_a_file_known_only_empty_then_compressed_while_down_is_read_from_the_gzip(
+    client: Any, tmp_path: Path, logs: Path
+) -> None:
+    live = logs / "app.log"
+    live.write_text("")
+    ship(tmp_path, client)  # known, empty
+    live.write_text(lines(0, 1))  # then, with the shipper down: written, rotated, compressed
+    live.rename(logs / "app.log.1")
+    with open(logs / "app.log.1", "rb") as plain, gzip.open(logs / "app.log.1.gz", "wb") as packed:
+        shutil.copyfileobj(plain, packed)
+    (logs / "app.log.1").unlink()
     stats = ship(tmp_path, client)
-    assert stats.unreadable == 1
-    assert any("app.log.3.gz: a gzip file" in sample for sample in stats.samples)
-    assert received(client) == [0]
+    assert received(client) == [0, 1]
+    assert stats.unreadable == 0
 
 
 def test_a_file_truncated_with_no_copy_beside_it_is_warned_about(
@@ -175,7 +192,7 @@ def test_a_file_truncated_with_no_copy_beside_it_is_warned_about(
     stats = ship(tmp_path, client)
     assert received(client) == [0, 1, 2]
     assert stats.unreadable == 1
-    assert "cut below its checkpoint" in stats.samples[0]
+    assert "no longer the file checkpointed there" in stats.samples[0]
 
 
 def test_a_rotated_file_older_than_the_first_run_is_not_shipped(
