@@ -2,7 +2,8 @@
 
 Files are keyed by identity, ``<st_dev>:<st_ino>``, so a renamed file keeps its offset. Each
 entry also keeps a **fingerprint**: the SHA-256 of the file's first bytes (up to
-:data:`HEAD_BYTES`, never past the offset). The fingerprint recognises a file that was truncated
+:data:`HEAD_BYTES`, never past the offset once lines were sent from the file; before that, the
+bytes it held when last seen). The fingerprint recognises a file that was truncated
 or rewritten in place (its first bytes changed), and a copy of a file under another identity
 (``copytruncate``'s copy, a file compressed by logrotate): the copy's bytes up to the offset
 were sent already. Fingerprints of files that went away, or were truncated, are kept in ``gone``
