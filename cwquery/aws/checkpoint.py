@@ -37,7 +37,7 @@ from cwquery.errors import CWQueryError
 #: How many leading bytes of a file identify it in the checkpoint.
 HEAD_BYTES = 1024
 #: How many fingerprints of departed files are kept.
-GONE_KEPT = 512
+GONE_KEPT = 256
 CHECKPOINT_VERSION = 2
 
 

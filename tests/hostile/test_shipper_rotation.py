@@ -7,7 +7,9 @@ sent is read from that file's offset; what cannot be read is warned about and co
 
 from __future__ import annotations
 
+import builtins
 import gzip
+import hashlib
 import json
 import os
 import shutil
@@ -233,3 +235,58 @@ def test_a_dated_sibling_written_while_down_is_read(
     live.write_text(lines(2))
     ship(tmp_path, client)
     assert received(client) == [0, 1, 2]
+
+
+def test_a_rotated_file_that_cannot_be_read_is_warned_about_and_counted(
+    client: Any, tmp_path: Path, logs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live = logs / "app.log"
+    live.write_text(lines(0))
+    ship(tmp_path, client)
+    live.rename(logs / "app.log.1")
+    live.write_text(lines(1))
+    (logs / "app.log.1").rename(logs / "app.log.2")
+    live.rename(logs / "app.log.1")  # never seen: rotated twice while the shipper was down
+    live.write_text(lines(2))
+    (logs / "app.log.3.bz2").write_bytes(b"BZh9")  # compressed with what cannot be read
+    real_open = builtins.open
+
+    def refusing(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(file).endswith("app.log.1"):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", refusing)
+    stats = ship(tmp_path, client)
+    assert received(client) == [0, 2]
+    assert stats.unreadable == 2
+    assert any("app.log.1: cannot be read (" in sample for sample in stats.samples)
+    assert any("app.log.3.bz2: compressed in a form" in sample for sample in stats.samples)
+
+
+def test_a_checkpoint_of_the_first_version_goes_on_from_its_offsets(
+    client: Any, tmp_path: Path, logs: Path
+) -> None:
+    live = logs / "app.log"
+    live.write_text(lines(0, 1))
+    info = live.stat()
+    first = len(line(0))
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "checkpoint.json").write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "files": {
+                    f"{info.st_dev}:{info.st_ino}": {
+                        "path": str(live),
+                        "offset": first,
+                        "headLength": first,
+                        "headSha256": hashlib.sha256(line(0).encode()).hexdigest(),
+                    }
+                },
+            }
+        )
+    )
+    assert ship(tmp_path, client).accepted == 1
+    assert received(client) == [1]
