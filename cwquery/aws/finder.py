@@ -30,8 +30,10 @@ from cwquery.aws.rotation import (
 
 log = logging.getLogger("cwquery.aws.shipper")
 
-#: How long a gzip file must be left alone before it is read (logrotate may still write it).
-GZIP_SETTLE_NS = 2_000_000_000
+#: How long a rotated file must be left alone before its last line counts as complete without a
+#: newline, and a gzip file before it is read at all, while following (a copy or a compression
+#: may still be under way).
+SETTLE_NS = 2_000_000_000
 
 #: How much older than the moment the shipper began watching its name a rotated file may look
 #: and still be read (file times come from a clock that lags by up to a few ticks).
@@ -143,7 +145,7 @@ class Finder:
         gz = False
         try:
             gz = not found.live and (found.path.name.endswith(".gz") or is_gzip(found.path))
-            if gz and self.follow and time.time_ns() - found.mtime_ns < GZIP_SETTLE_NS:
+            if gz and self.follow and time.time_ns() - found.mtime_ns < SETTLE_NS:
                 self._postponed = True
                 return None  # probably still being written: a later pass
             head = read_head(found.path, gz)

@@ -55,7 +55,7 @@ from cwquery.aws.checkpoint import (
 )
 from cwquery.aws.client import AwsQueryError, RetryPolicy, client_or_default
 from cwquery.aws.deadletter import CheckpointLock, DeadLetters, dead_letter_path
-from cwquery.aws.finder import Finder
+from cwquery.aws.finder import SETTLE_NS, Finder
 from cwquery.aws.putlogs import MAX_BATCH_BYTES, MAX_BATCH_EVENTS, Batch, LogEvent, put_batch
 from cwquery.aws.rotation import (
     DEFAULT_GLOBS,
@@ -281,7 +281,8 @@ class Shipper:
                         self.stats.problems.append(problem)
                         log.error("%s", problem)
                     return
-            self._ship_from(source, state.offset, final=not found.live)
+            settled = not self.follow or time.time_ns() - found.mtime_ns >= SETTLE_NS
+            self._ship_from(source, state.offset, final=not found.live and settled)
         except GZIP_ERRORS as err:
             self.stats.skipped_files += 1
             self.stats.note(f"{found.path}: stopped reading ({err})")
