@@ -13,7 +13,7 @@ kills, and the documented bound on resends (one batch per kill).
 
 Event times are taken from the clock when a line is written, so the run works on any day.
 
-Run:  python benchmarks/ship_soak.py                 # 25,000 lines, 24 kills, about 2 minutes
+Run:  python benchmarks/ship_soak.py                 # 25,000 lines, 24+ kills, about 2 minutes
       python benchmarks/ship_soak.py --lines 3000 --kills 5 --seconds 15
 """
 
@@ -232,7 +232,7 @@ def soak(
     lines: int = 25_000,
     kills: int = 24,
     seconds: float = 90.0,
-    every: int = 900,
+    every: int = 500,
     batch: int = 50,
     seed: int = 19,
     up: tuple[float, float] = (1.0, 3.5),
@@ -304,7 +304,7 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=25_000)
     parser.add_argument("--kills", type=int, default=24)
     parser.add_argument("--seconds", type=float, default=90.0, help="how long the writer writes")
-    parser.add_argument("--every", type=int, default=900, help="lines between rotations")
+    parser.add_argument("--every", type=int, default=500, help="lines between rotations")
     parser.add_argument("--batch", type=int, default=50, help="--max-batch-events")
     parser.add_argument("--seed", type=int, default=19)
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
