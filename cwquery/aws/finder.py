@@ -125,6 +125,7 @@ class Finder:
             state = self._adopt(found, present, found.key in broken)
             if state is not None:
                 files[found.key] = state
+                present[found.key] = (state, found)  # a second copy of it is a copy of this one
                 changed = True
         return changed
 

@@ -290,3 +290,27 @@ def test_a_checkpoint_of_the_first_version_goes_on_from_its_offsets(
     )
     assert ship(tmp_path, client).accepted == 1
     assert received(client) == [1]
+
+
+def test_a_copy_and_its_gzip_found_in_the_same_pass_send_the_tail_once(
+    client: Any, tmp_path: Path, logs: Path
+) -> None:
+    live = logs / "app.log"
+    live.write_text(lines(0))
+    ship(tmp_path, client)
+    append(live, lines(1, 2))  # unsent
+    shutil.copyfile(live, logs / "app.log.1")  # copytruncate
+    live.write_text(lines(3))
+    with open(logs / "app.log.1", "rb") as plain, gzip.open(logs / "app.log.1.gz", "wb") as packed:
+        shutil.copyfileobj(plain, packed)  # compressed, the plain copy not yet removed
+    ship(tmp_path, client)
+    (logs / "app.log.1").unlink()
+    ship(tmp_path, client)
+    assert sorted(
+        json.loads(e["message"])["n"] for e in filter_events("", GROUP, client=client)
+    ) == [
+        0,
+        1,
+        2,
+        3,
+    ]
