@@ -4,6 +4,9 @@ events are reported, and records logged while sending are not lost."""
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -93,3 +96,46 @@ def test_the_background_thread_sends_without_a_flush(client: Any, logger: loggin
     assert handler.accepted == 1
     handler.close()
     assert _messages(client, "timer") == ["tick"]
+
+
+def test_a_handler_left_attached_says_in_one_line_at_exit_what_it_could_not_send(
+    tmp_path: Any,
+) -> None:
+    """A closed handler still on the root logger gets later records; at interpreter exit
+    ``logging.shutdown`` flushes it. With no region that flush fails: one line, no traceback."""
+    script = (
+        "import logging\n"
+        "from cwquery.aws import LogHandler\n"
+        "handler = LogHandler('/g', 's', flush_interval=None)\n"
+        "logging.getLogger().addHandler(handler)\n"
+        "handler.close()\n"
+        "logging.getLogger('app').warning('after close')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_CONFIG_FILE=str(tmp_path / "none"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none")
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("warning: cwquery LogHandler /g/s: 1 events not sent (")
+
+
+def test_a_failed_flush_keeps_the_events_for_the_next_one(
+    client: Any, logger: logging.Logger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    handler = LogHandler(GROUP, "later", client=client, flush_interval=None)
+    logger.addHandler(handler)
+    logger.info("kept")
+    real = handler.logger._client
+    handler.logger._client = object()  # no put_log_events: the flush fails
+    handler.flush()
+    assert handler.unsent_errors == 1
+    assert "1 events not sent" in capsys.readouterr().err
+    handler.logger._client = real
+    handler.close()
+    assert _messages(client, "later") == ["kept"]

@@ -486,6 +486,11 @@ class Logger:
 
     write = __call__
 
+    @property
+    def pending(self) -> list[LogEvent]:
+        """The events buffered and not sent yet."""
+        return list(self._buffer.events)
+
     def flush(self) -> PutResult:
         """Send everything buffered; returns what this flush stored and what was refused. If the
         request fails the events stay buffered, so a later flush can send them."""

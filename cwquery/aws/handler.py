@@ -13,13 +13,13 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sys
 import threading
 from typing import Any
 
 from cwquery.aws.client import RetryPolicy
 from cwquery.aws.events import Logger
 from cwquery.aws.putlogs import EVENT_OVERHEAD_BYTES, MAX_BATCH_BYTES, RejectedEvent
-from cwquery.errors import CWQueryError
 
 __all__ = ["LogHandler", "split_message"]
 
@@ -72,6 +72,9 @@ class LogHandler(logging.Handler):
         self.logger = Logger(group, name, client=client, create=create, retry=retry)
         self.split = 0
         self.skipped = 0
+        #: Flushes that failed (each reported on stderr; the events stayed buffered).
+        self.unsent_errors = 0
+        self._last_report = ""
         self._pending: list[tuple[int, str]] = []
         self._sending = False
         self._stop = threading.Event()
@@ -108,10 +111,17 @@ class LogHandler(logging.Handler):
             self.handleError(record)
 
     def flush(self) -> None:
-        """Send everything buffered."""
+        """Send everything buffered. A failure (no region, no network, a refused request) is
+        reported in one line on stderr and the events stay buffered for the next flush: a
+        handler never raises, not even when ``logging.shutdown`` flushes it at exit."""
         with self.lock if self.lock else _NoLock():
-            if not self._sending:
+            if self._sending:
+                return
+            try:
                 self._send(self.logger.flush)
+            except Exception as err:  # botocore's errors too: NoRegionError, no credentials
+                self.unsent_errors += 1
+                self._report(err)
 
     def close(self) -> None:
         """Stop the background thread, send what is buffered and close the handler."""
@@ -120,10 +130,26 @@ class LogHandler(logging.Handler):
             self._thread.join()
         try:
             self.flush()
-        except CWQueryError as err:
-            logging.getLogger(__name__).error("LogHandler: events left unsent: %s", err)
         finally:
             super().close()
+
+    def _report(self, err: Exception) -> None:
+        waiting = len(self.logger.pending)
+        text = " ".join(str(err).split()) or type(err).__name__
+        line = (
+            f"warning: cwquery LogHandler {self.logger.group}/{self.logger.stream}: "
+            f"{waiting} events not sent ({type(err).__name__}: {text[:200]})\n"
+        )
+        if line == self._last_report:  # logging.shutdown flushes, then closes: say it once
+            return
+        self._last_report = line
+        stream = sys.stderr
+        if stream is not None:  # None at the very end of interpreter shutdown
+            try:
+                stream.write(line)
+                stream.flush()
+            except (OSError, ValueError):
+                pass
 
     def _send(self, action: Any) -> None:
         self._sending = True
@@ -147,10 +173,7 @@ class LogHandler(logging.Handler):
 
     def _flush_every(self, seconds: float) -> None:
         while not self._stop.wait(seconds):
-            try:
-                self.flush()
-            except CWQueryError as err:  # the events stay buffered for the next try
-                logging.getLogger(__name__).warning("LogHandler: sending failed: %s", err)
+            self.flush()  # a failure is reported and the events stay buffered
 
 
 class _NoLock:

@@ -192,9 +192,11 @@ def put_batch(
     client: Any = None,
     retry: RetryPolicy | None = None,
     create: bool = False,
+    warn: bool = True,
 ) -> PutResult:
     """Send one batch (already sorted and within the limits) with ``PutLogEvents``; with
-    ``create``, make a missing group or stream and try again. No sequence token is sent."""
+    ``create``, make a missing group or stream and try again. No sequence token is sent.
+    Refused events are logged as a warning unless ``warn`` is false (the caller reports them)."""
     c = client_or_default(client)
     params = {"logGroupName": group, "logStreamName": stream, "logEvents": list(events)}
     try:
@@ -207,7 +209,7 @@ def put_batch(
             c, "put_log_events", params, retry=retry, also_retry=("ResourceNotFoundException",)
         )
     rejected = _rejected(events, response.get("rejectedLogEventsInfo") or {})
-    if rejected:
+    if rejected and warn:
         reasons = sorted({r.reason for r in rejected})
         log.warning(
             "%s/%s: the service rejected %d of %d events (%s)",

@@ -365,10 +365,13 @@ def ship(
 
     Each line's time field is the event time; the rest of the object is the message, sent to
     stream PREFIX_YYYYMMDD (UTC), created when missing. Progress is checkpointed after each
-    accepted batch: a restart resends at most one batch. Lines that cannot be sent are counted,
-    reported and kept in a dead-letter file beside the checkpoint (CHECKPOINT stem +
-    .dead.jsonl), never fatal. A file where no line has the time field is an error (exit 2)
-    and is left unread. PATH can also come from LOG_PATH (several separated by spaces).
+    accepted batch: a restart resends at most one batch. Rotated files (app.log.1,
+    app.log.2.gz, copytruncate copies) are found beside the watched names and read to their
+    end. Lines that cannot be sent are counted by reason and kept in a dead-letter file beside
+    the checkpoint (CHECKPOINT stem + .dead.jsonl), never fatal. Exit status: 0 when events were
+    accepted (or nothing was new), 1 when the files held lines and none was accepted, 2 when a
+    file has no line with the time field (it is left unread) or for an error. PATH can also
+    come from LOG_PATH (several separated by spaces).
 
     \b
     Example:
@@ -379,7 +382,7 @@ def ship(
     if not paths:
         raise click.UsageError("give at least one PATH (or set LOG_PATH)")
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    handler.setFormatter(_LowerLevelFormatter())
     library_log = logging.getLogger("cwquery")
     level = library_log.level
     library_log.addHandler(handler)
@@ -421,11 +424,27 @@ def ship(
         library_log.removeHandler(handler)
         library_log.setLevel(level)
     click.echo(stats.summary(), err=True)
-    for sample in stats.samples:
-        click.echo(f"  {sample}", err=True)
+    for text in stats.report():
+        click.echo(text, err=True)
     for problem in stats.problems:
         click.echo(f"error: {problem}", err=True)
-    sys.exit(EXIT_ERROR if stats.problems else EXIT_OK)
+    if stats.problems:
+        sys.exit(EXIT_ERROR)
+    if stats.shipped_nothing:
+        click.echo(
+            f"error: no event was accepted ({stats.lines + stats.malformed} lines read, none "
+            "stored; see the reasons above)",
+            err=True,
+        )
+        sys.exit(EXIT_NO)
+    sys.exit(EXIT_OK)
+
+
+class _LowerLevelFormatter(logging.Formatter):
+    """``warning: message``, as every command writes its diagnostics."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.lower()}: {record.getMessage()}"
 
 
 class _StopFlag:
