@@ -147,7 +147,7 @@ def test_equal_command_exit_1_with_both_normal_forms() -> None:
 
 def test_equal_command_exit_2_on_invalid_pattern() -> None:
     code, out, err = _equal("{ $.a = 1 }", "{ $.a == 1 }")
-    assert code == 2 and out == "" and err.startswith("syntax: unexpected '='")
+    assert code == 2 and out == "" and err.startswith("pattern B: syntax: unexpected '='")
 
 
 def test_equal_command_quiet() -> None:
