@@ -1,8 +1,8 @@
 """Syntax tree to canonical pattern text.
 
-One spelling per tree: terms bare when they are plain words (letters, digits, ``_``, ``.``), strings always double-quoted,
-numbers as written, single spaces around operators, and parentheses only where ``||`` sits
-inside ``&&``. ``parse(render(tree)) == tree`` for every tree.
+One spelling per tree: terms bare when they are plain words (letters, digits, ``_``, ``.``),
+strings always double-quoted, numbers as written, single spaces around operators, and
+parentheses only where ``||`` sits inside ``&&``. ``parse(render(tree)) == tree`` for every tree.
 
 >>> from cwquery import parse
 >>> render(parse('{($.a = 1) && ($.b = x || $.c IS NULL)}'))
