@@ -11,9 +11,9 @@ The module holds the :func:`key` of what it was made from. When it is missing, o
 not the grammar's (a source checkout used without reinstalling, or a grammar edited since), the
 module is generated in memory for the process with the installed Lark, and never written.
 
-Two changes to the generated text make its import quicker and change nothing else: it starts
-with ``from __future__ import annotations``, and it does not import the optional ``regex``
-module (see :data:`_OPTIONAL_REGEX`).
+Three changes to the generated text make its import quicker and change nothing else: it starts
+with ``from __future__ import annotations``, it does not import the optional ``regex`` module
+(see :data:`_OPTIONAL_REGEX`), nor ``pickle`` and its company (see :data:`_CACHE_IMPORTS`).
 
 >>> tree = lalr_runtime().Lark_StandAlone().parse("ERROR -DEBUG", start="term_pattern")
 >>> [token.type for token in tree.children]
@@ -43,7 +43,7 @@ _OPTIONS = {"parser": "lalr", "lexer": "contextual", "maybe_placeholders": True}
 
 #: How :func:`generate` edits Lark's text; changed whenever it does, so that modules made the
 #: old way no longer carry the current key.
-_RECIPE = "2"
+_RECIPE = "3"
 
 
 def grammar_text() -> str:
@@ -107,6 +107,12 @@ _OPTIONAL_REGEX = (
 )
 
 
+#: Lark's runtime imports ``pickle``, ``zlib`` and ``base64`` for its grammar cache and its
+#: ``save``/``load``, which a generated parser never uses (``pickle`` and what it imports cost a
+#: start a few milliseconds).
+_CACHE_IMPORTS = "import pickle, zlib, base64\n"
+
+
 def generate(grammar: str) -> str:
     """The generated module's source, from Lark's own generator (``lark`` must be installed).
 
@@ -127,7 +133,8 @@ def generate(grammar: str) -> str:
     )
     parser = lark.Lark(grammar, start=list(START_RULES), **_OPTIONS)
     gen_standalone(parser, out=out)  # type: ignore[no-untyped-call]
-    return out.getvalue().replace(_OPTIONAL_REGEX, "_has_regex = False\n", 1)
+    text = out.getvalue().replace(_OPTIONAL_REGEX, "_has_regex = False\n", 1)
+    return text.replace(_CACHE_IMPORTS, "", 1)
 
 
 def _module_from_source(name: str, source: str) -> ModuleType:

@@ -104,8 +104,10 @@ def test_the_built_module_is_imported_without_lark(tmp_path: Path) -> None:
     assert result["runtime"] == f"cwquery.{lalr.BUILT_MODULE}"
     assert not loaded(result["modules"], "lark")
     # nor the third-party regex module, which Lark's runtime would import only to measure
-    # terminals while building tables (cwquery.lalr._OPTIONAL_REGEX)
+    # terminals while building tables (cwquery.lalr._OPTIONAL_REGEX), nor pickle, which it
+    # would import for its grammar cache (cwquery.lalr._CACHE_IMPORTS)
     assert not loaded(result["modules"], "regex")
+    assert not loaded(result["modules"], "pickle")
     for name in ("multiprocessing", "cwquery.explanation"):
         assert not loaded(result["modules"], name), name
 
