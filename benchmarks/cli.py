@@ -209,11 +209,16 @@ def best(command: Sequence[str] | str) -> tuple[float, str, int]:
 def cwquery_command() -> list[str]:
     """The installed command, with the package's bytecode written first: an install writes it,
     but an editable checkout under ``PYTHONDONTWRITEBYTECODE`` would compile every module on
-    every start, and the startup rows would time the compiler."""
+    every start, and the startup rows would time the compiler. The parser module must be the
+    one the build wrote, or the rows would time Lark building it."""
     import compileall
 
     import cwquery
+    from cwquery.lalr import BUILT_MODULE, lalr_runtime
 
+    if lalr_runtime().__name__ != f"cwquery.{BUILT_MODULE}":
+        # every start would make the parser module in memory (cwquery.lalr): not what users run
+        raise SystemExit("the parser module is missing or stale: run pip install -e . first")
     compileall.compile_dir(str(Path(cwquery.__file__).parent), quiet=1)
     script = Path(sys.executable).parent / "cwquery"
     return [str(script)] if script.exists() else [sys.executable, "-m", "cwquery"]

@@ -1,19 +1,21 @@
-"""The LALR parser of the grammar, without loading Lark's grammar compiler on every start.
+"""The LALR parser of the grammar, generated when the package is built.
 
 ``lark.tools.standalone`` turns the grammar (``grammar/filter_pattern.lark``, the single source
 of truth) into one Python module: Lark's LALR runtime, its exceptions and tokens, and this
-grammar's tables. The module is generated on first use into the user's cache folder
-(``$XDG_CACHE_HOME/cwquery`` or ``~/.cache/cwquery``), named by everything it depends on (the
-grammar, the installed Lark, this module, the Python version), compiled there, and imported from
-there afterwards, so a start imports neither the ``lark`` package nor its grammar loader. When
-the cache folder cannot be written, the module is generated in memory for the process.
+grammar's tables. The build (``hatch_build.py``, a hatchling hook run for a wheel and for an
+editable install) writes it into the package as ``cwquery/_lalr_generated.py``; it is never
+committed, since it holds Lark's own code. A start imports that module, so it imports neither
+the ``lark`` package nor its grammar loader, and nothing is written at run time.
 
-Two changes to the generated text make its import quicker and change nothing else: it starts
-with ``from __future__ import annotations``, and it does not import the optional ``regex``
-module (see :data:`_OPTIONAL_REGEX`).
+The module holds the :func:`key` of what it was made from. When it is missing, or its key is
+not the grammar's (a source checkout used without reinstalling, or a grammar edited since), the
+module is generated in memory for the process with the installed Lark, and never written.
 
->>> runtime = lalr_runtime(("term_pattern",))
->>> tree = runtime.Lark_StandAlone().parse("ERROR -DEBUG", start="term_pattern")
+Three changes to the generated text make its import quicker and change nothing else: it starts
+with ``from __future__ import annotations``, it does not import the optional ``regex`` module
+(see :data:`_OPTIONAL_REGEX`), nor ``pickle`` and its company (see :data:`_CACHE_IMPORTS`).
+
+>>> tree = lalr_runtime().Lark_StandAlone().parse("ERROR -DEBUG", start="term_pattern")
 >>> [token.type for token in tree.children]
 ['WORD', 'EXCLUDED_WORD']
 """
@@ -21,7 +23,7 @@ module (see :data:`_OPTIONAL_REGEX`).
 from __future__ import annotations
 
 import functools
-import importlib.util
+import importlib
 import io
 import os
 import sys
@@ -30,8 +32,18 @@ from types import ModuleType
 
 GRAMMAR_FILE = "filter_pattern.lark"
 
+#: The generated module's name inside the package (``hatch_build.py`` writes it).
+BUILT_MODULE = "_lalr_generated"
+
+#: The grammar's start rules, one per pattern kind (``cwquery.parser`` picks one per pattern).
+START_RULES = ("json_pattern", "delimited_pattern", "regex_pattern", "term_pattern")
+
 #: The options the tables are built with (the transformer is given when the parser is made).
 _OPTIONS = {"parser": "lalr", "lexer": "contextual", "maybe_placeholders": True}
+
+#: How :func:`generate` edits Lark's text; changed whenever it does, so that modules made the
+#: old way no longer carry the current key.
+_RECIPE = "3"
 
 
 def grammar_text() -> str:
@@ -49,50 +61,41 @@ def grammar_text() -> str:
         return grammar.read()
 
 
+def key(grammar: str) -> str:
+    """What a generated module is made from, in 16 hex digits: the grammar, the start rules,
+    the options and the recipe (two checksums; ``hashlib`` would cost a start more than both).
+
+    >>> key("a: 'x'") == key("a: 'x'") != key("a: 'y'")
+    True
+    """
+    material = "\0".join((_RECIPE, repr(sorted(_OPTIONS.items())), *START_RULES, grammar))
+    data = material.encode()
+    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
+
+
 @functools.cache
-def lalr_runtime(start: tuple[str, ...]) -> ModuleType:
-    """The generated module for the start rules ``start``; its ``Lark_StandAlone(**options)``
-    makes a parser, and it holds Lark's exception and token classes for that parser."""
+def lalr_runtime() -> ModuleType:
+    """The generated module: the built one when it was made from the current grammar, else one
+    made in memory. Its ``Lark_StandAlone(**options)`` makes a parser, and it holds Lark's
+    exception and token classes for that parser."""
     grammar = grammar_text()
-    name = f"_cwquery_lalr_{_key(grammar, start)}"
-    folder = _cache_folder()
-    if folder is None:
-        return _module_from_source(name, _generate(grammar, start))
-    path = os.path.join(folder, f"{name}.py")
-    if not os.path.isfile(path):
-        _write(path, _generate(grammar, start))
+    built = _built_module()
+    if built is not None and getattr(built, "KEY", None) == key(grammar):
+        return built
+    return _module_from_source(f"{_package()}._lalr_in_memory", generate(grammar))
+
+
+def _package() -> str:
+    return __name__.rpartition(".")[0] or "cwquery"
+
+
+def _built_module() -> ModuleType | None:
+    """The module the build wrote, or ``None`` when there is none (or it does not import)."""
+    name = f"{_package()}.{BUILT_MODULE}"
     try:
-        return _import(name, path)
-    except (ImportError, SyntaxError, ValueError):  # a damaged file: made again
-        _write(path, _generate(grammar, start))
-        return _import(name, path)
-
-
-def _key(grammar: str, start: tuple[str, ...]) -> str:
-    """A name that changes whenever the generated module would: the grammar, the options,
-    the installed Lark (its files' location and time), this module (how the module is made)
-    and the Python version."""
-    spec = importlib.util.find_spec("lark")
-    origin = spec.origin if spec and spec.origin else ""
-    stamps = [str(os.stat(path).st_mtime_ns) for path in (origin, __file__) if path]
-    parts = (grammar, repr(sorted(_OPTIONS.items())), *start, origin, *stamps, sys.version)
-    return f"{zlib.crc32('|'.join(parts).encode()):08x}"
-
-
-def _cache_folder() -> str | None:
-    """The user's cache folder for cwquery, made if need be; ``None`` when it cannot be."""
-    root = os.environ.get("XDG_CACHE_HOME")
-    if not root:
-        home = os.path.expanduser("~")
-        if home == "~":  # no home folder
-            return None
-        root = os.path.join(home, ".cache")
-    folder = os.path.join(root, "cwquery")
-    try:
-        os.makedirs(folder, exist_ok=True)
-    except OSError:
+        return importlib.import_module(name)
+    except (ImportError, SyntaxError):  # not built, or damaged
         return None
-    return folder if os.access(folder, os.W_OK) else None
 
 
 #: Lark's runtime imports the third-party ``regex`` module when it is installed (python-hcl2
@@ -104,46 +107,38 @@ _OPTIONAL_REGEX = (
 )
 
 
-def _generate(grammar: str, start: tuple[str, ...]) -> str:
-    """The standalone module's source, from Lark's own generator."""
-    from lark import Lark
+#: Lark's runtime imports ``pickle``, ``zlib`` and ``base64`` for its grammar cache and its
+#: ``save``/``load``, which a generated parser never uses (``pickle`` and what it imports cost a
+#: start a few milliseconds).
+_CACHE_IMPORTS = "import pickle, zlib, base64\n"
+
+
+def generate(grammar: str) -> str:
+    """The generated module's source, from Lark's own generator (``lark`` must be installed).
+
+    Its first lines record the key and Lark's version; ``mypy`` is told not to check it.
+    """
+    import lark
     from lark.tools.standalone import gen_standalone
 
-    # its annotations are never read, so they stay unevaluated text (a quicker import)
-    out = io.StringIO("from __future__ import annotations\n\n")
-    out.seek(0, io.SEEK_END)
-    gen_standalone(Lark(grammar, start=list(start), **_OPTIONS), out=out)  # type: ignore[no-untyped-call]
-    return out.getvalue().replace(_OPTIONAL_REGEX, "_has_regex = False\n", 1)
-
-
-def _write(path: str, source: str) -> None:
-    """Write the module and its bytecode (also when ``PYTHONDONTWRITEBYTECODE`` is set, since
-    compiling it takes longer than everything else at start)."""
-    import py_compile
-
-    temporary = f"{path}.{os.getpid()}.tmp"
-    with open(temporary, "w", encoding="utf-8") as out:
-        out.write(source)
-    os.replace(temporary, path)
-    py_compile.compile(path, cfile=importlib.util.cache_from_source(path), doraise=True)
-
-
-def _import(name: str, path: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # its classes name it as their module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules[name]
-        raise
-    return module
+    out = io.StringIO()
+    out.write(
+        "# mypy: ignore-errors\n"
+        "# Generated from grammar/filter_pattern.lark by cwquery.lalr (see hatch_build.py).\n"
+        "# Made again at every build; not to be edited or committed.\n"
+        # its annotations are never read, so they stay unevaluated text (a quicker import)
+        "from __future__ import annotations\n\n"
+        f"KEY = {key(grammar)!r}\n"
+        f"LARK_VERSION = {lark.__version__!r}\n\n"
+    )
+    parser = lark.Lark(grammar, start=list(START_RULES), **_OPTIONS)
+    gen_standalone(parser, out=out)  # type: ignore[no-untyped-call]
+    text = out.getvalue().replace(_OPTIONAL_REGEX, "_has_regex = False\n", 1)
+    return text.replace(_CACHE_IMPORTS, "", 1)
 
 
 def _module_from_source(name: str, source: str) -> ModuleType:
     module = ModuleType(name)
-    sys.modules[name] = module
+    sys.modules[name] = module  # its classes name it as their module
     exec(compile(source, f"<{name}>", "exec"), module.__dict__)
     return module

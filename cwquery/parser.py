@@ -1,9 +1,9 @@
 """Pattern text to syntax tree: the only module that talks to Lark.
 
 The grammar (``grammar/filter_pattern.lark``, shipped inside the package) becomes Lark's LALR
-parser (generated once, see :mod:`cwquery.lalr`), whose callbacks build :mod:`cwquery.ast` nodes
-directly. Every Lark exception is turned into a :class:`~cwquery.errors.PatternError` here; no
-Lark type or terminal name leaves this module.
+parser (generated at build time, see :mod:`cwquery.lalr`), whose callbacks build
+:mod:`cwquery.ast` nodes directly. Every Lark exception is turned into a
+:class:`~cwquery.errors.PatternError` here; no Lark type or terminal name leaves this module.
 
 >>> parse("ERROR -DEBUG")
 TermPattern(terms=(Term(text='ERROR', kind=<TermKind.REQUIRED: ''>, quoted=False), \
@@ -145,7 +145,7 @@ def parse_selector(text: str) -> Selector:
 
 def _runtime() -> ModuleType:
     """Lark's LALR runtime and the grammar's tables (see :mod:`cwquery.lalr`)."""
-    return lalr_runtime((*_START_RULES.values(), _DEFAULT_START))
+    return lalr_runtime()
 
 
 @functools.cache

@@ -2,7 +2,6 @@
 is measured by ``benchmarks/cli.py``; here, which modules a fresh interpreter imports)."""
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,17 +20,13 @@ print(json.dumps(sorted(sys.modules)), file=sys.stderr)
 """
 
 
-def imported_by(*args: str, cache: Path | None = None) -> list[str]:
-    env = dict(os.environ)
-    if cache is not None:
-        env["XDG_CACHE_HOME"] = str(cache)
+def imported_by(*args: str) -> list[str]:
     done = subprocess.run(
         [sys.executable, "-c", RUN, *args],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
-        env=env,
     )
     return json.loads(done.stderr.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
@@ -55,13 +50,13 @@ def test_test_command_loads_neither_scanner_linter_nor_aws(tmp_path: Path) -> No
         assert not loaded(modules, name), name
 
 
-def test_test_command_loads_no_lark_once_the_parser_is_cached(tmp_path: Path) -> None:
+def test_test_command_loads_neither_workers_nor_explain(tmp_path: Path) -> None:
+    """(That it loads no ``lark`` once the parser module is built: tests/test_lalr.py.)"""
     logs = tmp_path / "app.log"
     logs.write_text("ERROR a\n", encoding="utf-8")
-    imported_by("test", "-q", "ERROR", str(logs), cache=tmp_path)  # makes cwquery.lalr's module
-    modules = imported_by("test", "-q", "{ $.a = 1 }", str(logs), cache=tmp_path)
+    modules = imported_by("test", "-q", "{ $.a = 1 }", str(logs))
     assert loaded(modules, "cwquery.parser")
-    for name in ("lark", "multiprocessing", "cwquery.explanation"):
+    for name in ("multiprocessing", "cwquery.explanation"):
         assert not loaded(modules, name), name
 
 
