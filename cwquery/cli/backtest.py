@@ -322,8 +322,8 @@ def _published(collected: Collected, filters: Sequence[MetricFilter]) -> Collect
     if collected.no_value:
         values = sorted({f.transformation.metric_value for f in filters})
         reasons.append(
-            f"{_events(collected.no_value, 'matched event')} had no numeric value for "
-            f"--metric-value {', '.join(values)} (E2)"
+            f"{_events(collected.no_value, 'matched event')} had no numeric value for the "
+            f"metric value {', '.join(values)} (E2)"
         )
     if collected.out_of_range:
         reasons.append(

@@ -158,3 +158,13 @@ def test_absurd_options_are_refused(tmp_path: Path, option: list[str]) -> None:
     assert code == 2
     assert "Invalid value for" in err
     assert option[0] in err
+
+
+def test_no_numeric_value_anywhere_is_named(tmp_path: Path) -> None:
+    path = jsonl(tmp_path / "app.jsonl", {"timestamp": 1714564805, "latency": "slow"})
+    code, _, err = run("-p", "{ $.latency = * }", "--metric-value", "$.latency", path)
+    assert (code, err) == (
+        2,
+        "error: nothing was published: 1 matched event had no numeric value for the metric "
+        "value $.latency (E2)\n",
+    )
