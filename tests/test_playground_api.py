@@ -16,7 +16,7 @@ import cwquery
 import cwquery.sources
 from cwquery.metrics import MetricFilter, MetricTransformation
 from cwquery.playground import api
-from cwquery.playground.server import STATIC, create_app
+from cwquery.playground.server import STATIC, TOKEN_HEADER, create_app
 
 LOGS = Path(__file__).parent.parent / "examples" / "logs"
 
@@ -29,6 +29,12 @@ def client() -> Iterator[FlaskClient]:
 def post(client: FlaskClient, path: str, body: Any) -> tuple[int, Any]:
     response = client.post(path, json=body)
     return response.status_code, response.get_json()
+
+
+def upload(client: FlaskClient, path: str, data: bytes) -> Any:
+    """POST a file to ``/api/read`` as the page does, with the token ``/api/samples`` gives."""
+    token = client.get("/api/samples").get_json()["token"]
+    return client.post(path, data=data, headers={TOKEN_HEADER: token})
 
 
 @pytest.mark.parametrize(
@@ -164,13 +170,13 @@ def test_explain_gives_the_datapoint_a_metric_filter_publishes(client: FlaskClie
 
 def test_samples_read_like_cwquery_test_reads_files(client: FlaskClient) -> None:
     export = json.dumps({"events": [{"message": "one", "timestamp": 1}, {"message": "two"}]})
-    response = client.post("/api/read?name=export.json", data=export.encode())
+    response = upload(client, "/api/read?name=export.json", export.encode())
     assert response.status_code == 200 and response.get_json()["lines"] == ["one", "two"]
     s3_export = b"2024-05-01T10:00:00.000Z hello\n2024-05-01T10:00:01.000Z world\n"
-    response = client.post("/api/read?name=000000.gz", data=gzip.compress(s3_export))
+    response = upload(client, "/api/read?name=000000.gz", gzip.compress(s3_export))
     assert response.get_json()["lines"] == ["hello", "world"]
     pasted = "a\r\n\r\n  b\n"
-    assert client.post("/api/read", data=pasted.encode()).get_json()["lines"] == ["a", "  b"]
+    assert upload(client, "/api/read", pasted.encode()).get_json()["lines"] == ["a", "  b"]
 
 
 def test_the_files_given_on_the_command_line_are_the_first_samples(client: FlaskClient) -> None:
@@ -179,6 +185,7 @@ def test_the_files_given_on_the_command_line_are_the_first_samples(client: Flask
     assert answer["lines"] == expected
     assert answer["sources"] == [{"name": str(LOGS / "access.log"), "count": len(expected)}]
     assert answer["limits"] == {"bytes": api.MAX_SAMPLE_BYTES, "lines": api.MAX_SAMPLE_LINES}
+    assert len(answer["token"]) >= 32
 
 
 @pytest.mark.parametrize(
@@ -223,7 +230,7 @@ def test_other_bad_requests_get_json_answers_too(client: FlaskClient) -> None:
     assert response.status_code == 404 and response.is_json
     compressed = gzip.compress(b"2024-01-01T00:00:00.000Z ERROR x\n" * 1000)
     truncated = compressed[: len(compressed) // 2]  # an S3 export cut short
-    response = client.post("/api/read?name=x.gz", data=truncated)
+    response = upload(client, "/api/read?name=x.gz", truncated)
     assert response.status_code == 400 and "truncated or corrupt" in response.get_json()["error"]
 
 
@@ -234,13 +241,13 @@ def test_samples_over_the_limits_are_refused_with_a_message(client: FlaskClient)
     long_lines = ["x" * 1024 * 1024] * 9
     status, answer = post(client, "/api/match", {"pattern": "a", "lines": long_lines})
     assert status == 413 and "larger than 8 MiB" in answer["error"]
-    response = client.post("/api/read?name=big.log", data=b"y\n" * (api.MAX_SAMPLE_BYTES // 2 + 1))
+    response = upload(client, "/api/read?name=big.log", b"y\n" * (api.MAX_SAMPLE_BYTES // 2 + 1))
     assert response.status_code == 413 and "larger than 8 MiB" in response.get_json()["error"]
     lines = b"z\n" * (api.MAX_SAMPLE_LINES + 1)
-    response = client.post("/api/read?name=many.log", data=lines)
+    response = upload(client, "/api/read?name=many.log", lines)
     assert response.status_code == 413 and "more than 50,000 lines" in response.get_json()["error"]
     huge = b"q" * (2 * api.MAX_SAMPLE_BYTES + 128 * 1024)
-    response = client.post("/api/read?name=huge.log", data=huge)
+    response = upload(client, "/api/read?name=huge.log", huge)
     assert response.status_code == 413 and "too large" in response.get_json()["error"]
 
 

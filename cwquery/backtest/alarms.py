@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from cwquery.backtest.series import MINUTE_MS, MinuteSeries, Window, check_statistic, percentile_of
+from cwquery.backtest.series import (
+    END_OF_TIME_MS,
+    MINUTE_MS,
+    MinuteSeries,
+    Window,
+    check_statistic,
+    percentile_of,
+)
 from cwquery.errors import CWQueryError
 
 OK = "OK"
@@ -261,6 +268,7 @@ def replay(
     step = evaluation_step(alarm) * 1000
     period = alarm.period * 1000
     slots = alarm.evaluation_periods + options.range_extra
+    end = min(end, END_OF_TIME_MS - max(options.offset_s, 0) * 1000)
     threshold = (
         low_sample_threshold(alarm.statistic)
         if alarm.evaluate_low_sample_count_percentile == "ignore"
@@ -269,8 +277,8 @@ def replay(
     cache: dict[int, Window] = {}
     state = options.initial_state
     history: list[Transition] = []
-    instant = -(-start // step) * step
-    while instant <= end:
+    instant: int | None = -(-start // step) * step
+    while instant is not None and instant <= end:
         windows = []
         for k in range(slots, 0, -1):
             window_start = instant - k * period
@@ -297,8 +305,43 @@ def replay(
                     Transition(instant + options.offset_s * 1000, state, new, reason, points)
                 )
                 state = new
-        instant += step
+        if any(window.count for _, window in windows):
+            instant += step
+        else:  # an empty range decides the same state until a sample enters the range
+            instant = next_busy_instant(
+                series, instant, step, slots * period, options.ingestion_aware
+            )
     return history
+
+
+def next_busy_instant(
+    series: MinuteSeries, instant: int, step: int, reach: int, ingestion_aware: bool
+) -> int | None:
+    """The next evaluation instant (after ``instant``, on the ``step`` grid, ms) whose range of
+    ``reach`` ms may hold a visible sample, given that the range at ``instant`` holds none;
+    ``None`` when no sample ever enters the range again.
+
+    Every evaluation of an empty range decides the same state (spec §12 case 2: ``missing``,
+    ``breaching`` and ``notBreaching`` each give one state, ``ignore`` keeps it), so the
+    evaluations in between change nothing and are skipped: a replay's cost follows its
+    samples, not the span between them.
+
+    >>> series = MinuteSeries(); series.add(10 * MINUTE_MS, 1.0)
+    >>> next_busy_instant(series, 0, MINUTE_MS, 3 * MINUTE_MS, False) // MINUTE_MS
+    11
+    >>> next_busy_instant(series, 14 * MINUTE_MS, MINUTE_MS, 3 * MINUTE_MS, False) is None
+    True
+    """
+    candidates = []
+    minute = series.first_minute_from(instant)
+    if minute is not None:  # in range from the first instant after its minute
+        candidates.append((minute // step + 1) * step)
+    if ingestion_aware:  # in range already, but not yet visible (E8)
+        for minute, visible in series.visible_after(instant - reach, instant, instant):
+            seen = -(-visible // step) * step
+            if seen <= minute + reach:
+                candidates.append(seen)
+    return max(instant + step, min(candidates)) if candidates else None
 
 
 def _too_few(
@@ -364,5 +407,6 @@ __all__ = [
     "EvaluationOptions",
     "Transition",
     "decide",
+    "next_busy_instant",
     "replay",
 ]

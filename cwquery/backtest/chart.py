@@ -50,22 +50,24 @@ def state_at(transitions: Sequence[Transition], initial: str, millis: int) -> st
     return state
 
 
-def grid(
+def chart_span(
     points: Sequence[Point], period_ms: int, transitions: Sequence[Transition] = ()
-) -> list[Point]:
-    """Every period from the first datapoint (or transition) to the last, ``None`` where a
-    period has no datapoint.
+) -> tuple[int, int, list[Point]] | None:
+    """The first and last period (from the first datapoint or transition to the last) and the
+    datapoints on that grid of periods, in order; ``None`` when there is nothing. The periods
+    in between without a datapoint are not listed, so the cost follows the datapoints, not
+    the span.
 
-    >>> grid([(0, 1.0), (120_000, 2.0)], 60_000)
-    [(0, 1.0), (60000, None), (120000, 2.0)]
+    >>> chart_span([(120_000, 2.0), (0, 1.0)], 60_000)
+    (0, 120000, [(0, 1.0), (120000, 2.0)])
     """
     instants = [p[0] for p in points] + [t.time - t.time % period_ms for t in transitions]
     if not instants:
-        return []
-    known = dict(points)
+        return None
     first, last = min(instants), max(instants)
     first -= first % period_ms
-    return [(when, known.get(when)) for when in range(first, last + 1, period_ms)]
+    known = {when: value for when, value in points if (when - first) % period_ms == 0}
+    return first, last - (last - first) % period_ms, sorted(known.items())
 
 
 def terminal_chart(
@@ -82,15 +84,21 @@ def terminal_chart(
     """Columns of block characters (one column per period, or the maximum of several when
     there are more periods than ``width``), a threshold line, and a state strip when there are
     transitions."""
-    points = grid(points, period_ms, transitions)
-    if not points:
+    found = chart_span(points, period_ms, transitions)
+    if found is None:
         return f"{title}: no datapoints\n"
-    group = max(1, math.ceil(len(points) / width))
-    columns: list[tuple[int, float | None]] = []
-    for index in range(0, len(points), group):
-        chunk = points[index : index + group]
-        values = [v for _, v in chunk if v is not None]
-        columns.append((chunk[-1][0], max(values) if values else None))
+    first, last, known_points = found
+    count = (last - first) // period_ms + 1
+    group = max(1, math.ceil(count / width))
+    highest: dict[int, float] = {}
+    for when, value in known_points:
+        if value is not None:
+            column = (when - first) // period_ms // group
+            highest[column] = max(value, highest.get(column, value))
+    columns: list[tuple[int, float | None]] = [
+        (first + (min(index + group, count) - 1) * period_ms, highest.get(index // group))
+        for index in range(0, count, group)
+    ]
     known = [v for _, v in columns if v is not None] + (
         [threshold] if threshold is not None else []
     )
@@ -117,7 +125,7 @@ def terminal_chart(
         if level == threshold_row and threshold is not None:
             line += f"  threshold {number(threshold)}"
         rows.append(line.rstrip())
-    lines = [f"{title}, {iso(points[0][0])} to {iso(points[-1][0])}, {len(points)} periods", *rows]
+    lines = [f"{title}, {iso(first)} to {iso(last)}, {count} periods", *rows]
     if transitions:
         strip = "".join(
             _STATE_MARKS[state_at(transitions, initial_state, start)] for start, _ in columns
@@ -166,10 +174,11 @@ _W, _H, _LEFT, _BOTTOM, _TOP = 960, 320, 70, 40, 20
 
 
 def _svg(chart: ChartSeries) -> str:
-    points = grid(chart.points, chart.period_ms, chart.transitions)
-    if not points:
+    found = chart_span(chart.points, chart.period_ms, chart.transitions)
+    if found is None:
         return "<p>No datapoints.</p>"
-    start, end = points[0][0], points[-1][0] + chart.period_ms
+    start, last, points = found
+    end = last + chart.period_ms
     if chart.transitions:
         start = min(start, chart.transitions[0].time - chart.period_ms)
         end = max(end, chart.transitions[-1].time + chart.period_ms)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from cwquery.backtest.alarms import Alarm, EvaluationOptions, Transition, replay
-from cwquery.backtest.series import BASIC_STATISTICS, MINUTE_MS, MinuteSeries
+from cwquery.backtest.series import BASIC_STATISTICS, MINUTE_MS, MinuteSeries, in_time_range
 from cwquery.metrics import NO_DIMENSION, NO_VALUE, Datapoint, MetricFilter
 
 Event = tuple[str, "int | None", "int | None"]
@@ -30,6 +30,8 @@ CARDINALITY_LIMIT = 1000
 _MAX_AGE_MS = 14 * 86_400_000
 _MAX_AHEAD_MS = 2 * 3_600_000
 _HOUR_MS = 3_600_000
+#: The accepted event times, as the reports name them.
+TIME_RANGE_TEXT = "1970-01-01T00:00:00Z to 9998-12-31T23:59:59.999Z"
 
 
 class BacktestError(ValueError):
@@ -73,6 +75,7 @@ class Collected:
     no_value: int = 0
     no_dimension: int = 0
     untimed: int = 0
+    out_of_range: int = 0
     rejected: int = 0
     before_creation: int = 0
     first: int | None = None
@@ -140,7 +143,11 @@ def _collect_counts(
             if timestamp is None:
                 collected.untimed += 1
                 continue
-        elif ingestion is not None and _rejected(timestamp, ingestion):
+            ingestion = None
+        if not _in_range(timestamp, ingestion):
+            collected.out_of_range += 1
+            continue
+        if ingestion is not None and _rejected(timestamp, ingestion):
             collected.rejected += 1
             continue
         minute = timestamp - timestamp % MINUTE_MS
@@ -176,6 +183,9 @@ def _collect_general(
             if timestamp is None:
                 collected.untimed += 1
                 continue
+        if not _in_range(timestamp, ingestion):
+            collected.out_of_range += 1
+            continue
         if ingestion is not None and _rejected(timestamp, ingestion):
             collected.rejected += 1
             continue
@@ -226,6 +236,12 @@ def _add(
     if series is None:
         series = collected.series[key] = MinuteSeries()
     series.add(timestamp, value, visible)
+
+
+def _in_range(timestamp: int, ingestion: int | None) -> bool:
+    """Whether the event's times lie in the range the backtest reads (1970 to the end of 9998,
+    :func:`~cwquery.backtest.series.in_time_range`); one outside is counted, not read."""
+    return in_time_range(timestamp) and (ingestion is None or in_time_range(ingestion))
 
 
 def _rejected(timestamp: int, ingestion: int) -> bool:

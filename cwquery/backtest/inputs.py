@@ -19,6 +19,7 @@ import gzip
 import io
 import itertools
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -139,14 +140,20 @@ def open_bytes(
 
 def parse_time(value: Any) -> int | None:
     """A time value as epoch ms: a number (seconds below 10^11, else milliseconds) or ISO 8601
-    text; ``None`` when it is neither.
+    text; ``None`` when it is neither (NaN and infinities included). Whether the time is in
+    the range the backtest reads is the engine's question.
 
     >>> parse_time(1714564805), parse_time(1714564805123), parse_time("2024-05-01T12:00:05.5Z")
     (1714564805000, 1714564805123, 1714564805500)
+    >>> parse_time(float("nan")), parse_time(float("-inf")), parse_time("NaN")
+    (None, None, None)
     """
-    if type(value) in (int, float):
-        number = float(value)
-        return int(number) if number >= _EPOCH_MS_FROM else int(number * 1000)
+    if type(value) is int:
+        return value if value >= _EPOCH_MS_FROM else value * 1000
+    if type(value) is float:
+        if not math.isfinite(value):
+            return None
+        return int(value) if value >= _EPOCH_MS_FROM else int(value * 1000)
     if isinstance(value, str):
         text = value.strip()
         if text.isdigit():

@@ -139,6 +139,7 @@ def summary(collected: Collected) -> dict[str, Any]:
         "noValue": collected.no_value,
         "noDimension": collected.no_dimension,
         "untimed": collected.untimed,
+        "outOfRange": collected.out_of_range,
         "rejected": collected.rejected,
         "beforeCreation": collected.before_creation,
         "warnings": list(collected.warnings),
@@ -155,6 +156,7 @@ def summary_text(collected: Collected) -> str:
         (collected.no_value, "matched without a numeric value (E2)"),
         (collected.no_dimension, "matched without their dimensions (E3)"),
         (collected.untimed, "had no readable time"),
+        (collected.out_of_range, "had a time outside 1970 to 9998"),
         (collected.rejected, "were outside the ingestion bounds"),
         (collected.before_creation, "came before the filter's creation (E6)"),
     ):

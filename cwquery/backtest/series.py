@@ -19,9 +19,25 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 MINUTE_MS = 60_000
+#: The earliest event time read (epoch ms): PutLogEvents' ``timestamp`` has a minimum of 0.
+EARLIEST_MS = 0
+#: The latest event time read: 9998-12-31T23:59:59.999Z, a year before the end of what
+#: ``datetime`` represents, so that an alarm replay past the last sample can still be dated.
+LATEST_MS = 253_370_764_799_999
+#: The last instant ``datetime`` represents (9999-12-31T23:59:59.999Z): no replay goes past it.
+END_OF_TIME_MS = 253_402_300_799_999
 #: The statistics every datapoint row reports (spec §8).
 BASIC_STATISTICS = ("SampleCount", "Sum", "Average", "Minimum", "Maximum")
 _PERCENTILE = re.compile(r"p(\d{1,3}(?:\.\d{1,10})?)")
+
+
+def in_time_range(millis: int) -> bool:
+    """Whether an event time (epoch ms) is one the backtest reads: from 1970 to the end of 9998.
+
+    >>> in_time_range(0), in_time_range(-1), in_time_range(10**22), in_time_range(LATEST_MS)
+    (True, False, False, True)
+    """
+    return EARLIEST_MS <= millis <= LATEST_MS
 
 
 class StatisticError(ValueError):
@@ -183,6 +199,23 @@ class MinuteSeries:
         if self._sorted is None:
             self._sorted = sorted(self._minutes)
         return self._sorted
+
+    def first_minute_from(self, instant: int) -> int | None:
+        """The first minute holding samples at or after ``instant``, else ``None``."""
+        minutes = self.minutes()
+        position = bisect.bisect_left(minutes, instant)
+        return minutes[position] if position < len(minutes) else None
+
+    def visible_after(self, start: int, end: int, instant: int) -> Iterator[tuple[int, int]]:
+        """``(minute, visible)`` for each sample in ``[start, end)`` not yet visible at
+        ``instant`` (E8)."""
+        minutes = self.minutes()
+        first = bisect.bisect_left(minutes, start)
+        last = bisect.bisect_left(minutes, end)
+        for minute in minutes[first:last]:
+            for visible in self._visible.get(minute, ()):
+                if visible > instant:
+                    yield minute, visible
 
     def window(self, start: int, end: int, seen_at: int | None = None) -> Window:
         """The samples in ``[start, end)`` (epoch ms); only those visible at ``seen_at``, if

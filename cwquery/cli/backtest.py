@@ -15,11 +15,23 @@ import click
 from cwquery.aws.timeparse import to_millis
 from cwquery.backtest.alarms import STATES, Alarm, AlarmError, EvaluationOptions
 from cwquery.backtest.chart import ChartSeries, html_page, terminal_chart
-from cwquery.backtest.engine import BacktestError, Collected, PublishOptions, alarm_series, collect
+from cwquery.backtest.engine import (
+    TIME_RANGE_TEXT,
+    BacktestError,
+    Collected,
+    PublishOptions,
+    alarm_series,
+    collect,
+)
 from cwquery.backtest.inputs import Event, InputError, open_source
 from cwquery.backtest.render import history_text, summary_text, to_csv, to_json, to_table
 from cwquery.backtest.run import Result, finish
-from cwquery.backtest.series import StatisticError, check_statistic
+from cwquery.backtest.series import (
+    EARLIEST_MS,
+    END_OF_TIME_MS,
+    StatisticError,
+    check_statistic,
+)
 from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, LOOPBACK_HELP, echo_pattern_error
 from cwquery.errors import CWQueryError, PatternError
 from cwquery.metrics import MetricFilter, MetricFilterError, MetricTransformation
@@ -36,9 +48,14 @@ def _time(value: str | None, name: str) -> int | None:
     if value is None:
         return None
     try:
-        return to_millis(value)
+        millis = to_millis(value)
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint=name) from None
+    if not EARLIEST_MS <= millis <= END_OF_TIME_MS:
+        raise click.BadParameter(
+            "give a time from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z", param_hint=name
+        )
+    return millis
 
 
 @click.command(name="backtest")
@@ -90,7 +107,11 @@ def _time(value: str | None, name: str) -> int | None:
     help="EvaluateLowSampleCountPercentile.",
 )
 @click.option(
-    "--period", type=int, default=60, show_default=True, help="Seconds per datapoint in the output."
+    "--period",
+    type=click.IntRange(min=1),
+    default=60,
+    show_default=True,
+    help="Seconds per datapoint in the output.",
 )
 @click.option("--statistics", "extra", multiple=True, help="Extra statistics (p99, p50…).")
 @click.option(
@@ -115,11 +136,16 @@ def _time(value: str | None, name: str) -> int | None:
 @click.option("--created", help="E6: count only events ingested from this time on.")
 @click.option("--ingestion-aware", is_flag=True, help="E8: samples visible at ingestion + lag.")
 @click.option("--ingestion-lag", type=int, default=0, help="Seconds, with --ingestion-aware.")
-@click.option("--evaluation-offset", type=int, default=0, help="E8: seconds after each boundary.")
+@click.option(
+    "--evaluation-offset",
+    type=click.IntRange(0, 3600),
+    default=0,
+    help="E8: seconds after each boundary.",
+)
 @click.option("--initial-state", type=click.Choice(STATES), default="INSUFFICIENT_DATA")
 @click.option(
     "--range-extra",
-    type=click.IntRange(min=0),
+    type=click.IntRange(0, 100),
     default=2,
     show_default=True,
     help="E7: the evaluation range is N + this many periods.",
@@ -266,7 +292,7 @@ def _local(
     if options["group"]:
         if files:
             raise click.UsageError("give FILES or --log-group, not both")
-        return collect(_log_group_events(options), filters, publish)
+        return _published(collect(_log_group_events(options), filters, publish), filters)
     sources = list(files) or ["-"]
     total = sum(os.path.getsize(s) for s in sources if s != "-" and Path(s).is_file())
     merged = Collected()
@@ -278,9 +304,44 @@ def _local(
         if total >= _PROGRESS_BYTES and sys.stderr.isatty() and opened.kind == "text":
             events = _with_progress(events, total)
         _merge(merged, collect(events, filters, publish, opened.time_of))
-    if merged.untimed and not merged.series:
-        raise InputError("no event had a time: see --time-field and docs/backtest.md")
-    return merged
+    return _published(merged, filters)
+
+
+def _published(collected: Collected, filters: Sequence[MetricFilter]) -> Collected:
+    """``collected``, or an :class:`InputError` saying why events were read but nothing was
+    published (no time, a time out of range, no value, no dimension value)."""
+    if collected.series:
+        return collected
+    reasons = []
+    if collected.no_dimension:
+        names = sorted(
+            {f"{name}={ref}" for f in filters for name, ref in f.transformation.dimensions.items()}
+        )
+        reasons.append(
+            f"{_events(collected.no_dimension, 'matched event')} had no value for the "
+            f"dimension{'s' * (len(names) > 1)} {', '.join(names)} (E3)"
+        )
+    if collected.no_value:
+        values = sorted({f.transformation.metric_value for f in filters})
+        reasons.append(
+            f"{_events(collected.no_value, 'matched event')} had no numeric value for the "
+            f"metric value {', '.join(values)} (E2)"
+        )
+    if collected.out_of_range:
+        reasons.append(
+            f"{_events(collected.out_of_range, 'event')} had a time outside {TIME_RANGE_TEXT}"
+        )
+    if collected.untimed:
+        if not reasons:
+            raise InputError("no event had a time: see --time-field and docs/backtest.md")
+        reasons.append(f"{_events(collected.untimed, 'event')} had no readable time")
+    if reasons:
+        raise InputError("nothing was published: " + "; ".join(reasons))
+    return collected
+
+
+def _events(count: int, what: str) -> str:
+    return f"{count} {what}{'s' * (count != 1)}"
 
 
 def _merge(into: Collected, found: Collected) -> None:
@@ -295,6 +356,7 @@ def _merge(into: Collected, found: Collected) -> None:
         "no_value",
         "no_dimension",
         "untimed",
+        "out_of_range",
         "rejected",
         "before_creation",
     ):

@@ -18,10 +18,9 @@ the page shows exactly what ``cwquery test`` and ``cwquery check`` say.
 from __future__ import annotations
 
 import io
-import tempfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from cwquery import PatternError, compile, explain
@@ -38,6 +37,8 @@ from cwquery.sources import SourceError, read_events
 MAX_SAMPLE_BYTES = 8 * 1024 * 1024
 #: The most sample lines one request may carry.
 MAX_SAMPLE_LINES = 50_000
+#: How much a gzip upload is decompressed at a time before the limits are checked again.
+_PIECE = 256 * 1024
 
 _KINDS: dict[type[Pattern], str] = {
     TermPattern: "term",
@@ -294,7 +295,9 @@ def _datapoint(matcher: Matcher, metric: MetricSpec, line: str) -> dict[str, Any
 def read_sample(name: str, data: bytes) -> list[str]:
     """The messages of an uploaded or pasted file, read as ``cwquery test`` reads files: text
     or JSON lines, a CloudWatch export (``{"events": [...]}`` or a JSON array), or the gzip
-    file of an S3 export (``<time> <message>`` lines).
+    file of an S3 export (``<time> <message>`` lines). The limits count bytes and line ends,
+    blank lines included, and a gzip file is refused as soon as its decompressed text passes
+    them (a small file of blank lines can hold gigabytes).
 
     >>> read_sample("x.json", b'{"events": [{"message": "a"}, {"message": "b"}]}')
     ['a', 'b']
@@ -304,9 +307,58 @@ def read_sample(name: str, data: bytes) -> list[str]:
     if len(data) > MAX_SAMPLE_BYTES:
         raise ApiError(_too_big(), 413)
     if data[:2] == b"\x1f\x8b":
-        return _read_gzip(data)
+        text = gunzip_within_limits(data).decode("utf-8", errors="replace")
+        return _collect(read_events(io.StringIO(text), input_format="s3-export"))
+    _check_line_ends(data.count(b"\n"))
     text = data.decode("utf-8", errors="replace")
     return _collect(read_events(io.StringIO(text)))
+
+
+def gunzip_within_limits(data: bytes) -> bytes:
+    """The decompressed bytes of a gzip file (members back to back), decompressed a piece at
+    a time: a 413 :class:`ApiError` as soon as they pass :data:`MAX_SAMPLE_BYTES` or hold more
+    than :data:`MAX_SAMPLE_LINES` line ends, a 400 one when the file is truncated or corrupt.
+
+    >>> import gzip
+    >>> gunzip_within_limits(gzip.compress(b"a\\n") + gzip.compress(b"b\\n"))
+    b'a\\nb\\n'
+    >>> gunzip_within_limits(gzip.compress(b"\\n" * (MAX_SAMPLE_LINES + 1)))
+    Traceback (most recent call last):
+    ...
+    cwquery.playground.api.ApiError: the sample has more than 50,000 lines (blank ones \
+included); use a smaller one
+    """
+    pieces: list[bytes] = []
+    size = line_ends = 0
+    rest = data
+    try:
+        while rest:
+            inflater = zlib.decompressobj(wbits=31)  # a gzip header and trailer
+            pending = rest
+            while not inflater.eof:
+                piece = inflater.decompress(pending, _PIECE)
+                pending = inflater.unconsumed_tail
+                if not piece and not pending:
+                    raise ApiError("cannot read the gzip file: truncated or corrupt")
+                size += len(piece)
+                if size > MAX_SAMPLE_BYTES:
+                    raise ApiError(_too_big(), 413)
+                line_ends += piece.count(b"\n")
+                _check_line_ends(line_ends)
+                pieces.append(piece)
+            rest = inflater.unused_data.lstrip(b"\0")  # gzip allows zero padding after members
+    except zlib.error as err:
+        raise ApiError(f"cannot read the gzip file: truncated or corrupt ({err})") from None
+    return b"".join(pieces)
+
+
+def _check_line_ends(count: int) -> None:
+    if count > MAX_SAMPLE_LINES:
+        raise ApiError(
+            f"the sample has more than {MAX_SAMPLE_LINES:,} lines (blank ones included); "
+            "use a smaller one",
+            413,
+        )
 
 
 def read_files(paths: Iterable[str]) -> list[dict[str, Any]]:
@@ -323,18 +375,6 @@ def read_files(paths: Iterable[str]) -> list[dict[str, Any]]:
         total += len(lines)
         found.append({"name": path, "lines": lines})
     return found
-
-
-def _read_gzip(data: bytes) -> list[str]:
-    """A gzip file goes through the same reader as ``cwquery test file.gz`` (which splits the
-    export time off each line), read from a private temporary copy."""
-    with tempfile.TemporaryDirectory(prefix="cwquery-playground-") as folder:
-        path = Path(folder) / "upload.gz"
-        path.write_bytes(data)
-        try:
-            return _collect(read_events(path))
-        except (OSError, EOFError) as err:
-            raise ApiError(f"cannot read the gzip file: {err}") from err
 
 
 def _collect(events: Iterator[Any], already: int = 0) -> list[str]:

@@ -2,7 +2,7 @@
 
 ===============  ====  ==========================================================
 ``/``            GET   the page (``static/index.html``; assets under ``/static/``)
-``/api/samples`` GET   the lines of the files given on the command line, and the limits
+``/api/samples`` GET   the lines of the files given on the command line, the limits, the token
 ``/api/match``   POST  ``{pattern, lines, metric?}``: the pattern's check and the matches
 ``/api/explain`` POST  ``{pattern, line, number?, metric?}``: one line explained
 ``/api/read``    POST  a file's bytes (``?name=``): its messages, as ``cwquery test`` reads it
@@ -10,7 +10,11 @@
 
 Bad requests get a 4xx answer ``{"error": "..."}``. When the server listens on a loopback
 address it answers only requests addressed to a loopback name, so a web page elsewhere cannot
-reach the samples through a DNS name pointed at 127.0.0.1.
+reach the samples through a DNS name pointed at 127.0.0.1. No POST can come from a page
+elsewhere: ``/api/match`` and ``/api/explain`` take only ``application/json`` bodies (415
+otherwise), and ``/api/read``, whose body is a file, needs the server's token in the
+``X-CWQuery-Token`` header (403 otherwise); a browser sends neither across sites without a
+preflight this server never answers, and only a page of this server can read the token.
 
 >>> client = create_app().test_client()
 >>> client.post("/api/match", json={"pattern": "ERROR", "lines": ["ERROR a", "b"]}).json["matched"]
@@ -21,7 +25,9 @@ reach the samples through a DNS name pointed at 127.0.0.1.
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
+import secrets
 import socket
 import threading
 from collections.abc import Mapping, Sequence
@@ -39,6 +45,8 @@ from cwquery.playground import api
 #: Where the page's files are, inside the installed package.
 STATIC = resources.files("cwquery.playground") / "static"
 DEFAULT_PORT = 8642
+#: The header that carries the server's token on ``/api/read`` requests.
+TOKEN_HEADER = "X-CWQuery-Token"
 _LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 _CONTENT_SECURITY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -46,10 +54,17 @@ _CONTENT_SECURITY = (
 )
 
 
-def create_app(samples: Sequence[Mapping[str, Any]] = (), *, loopback_only: bool = True) -> Flask:
+def create_app(
+    samples: Sequence[Mapping[str, Any]] = (),
+    *,
+    loopback_only: bool = True,
+    token: str | None = None,
+) -> Flask:
     """The Flask application. ``samples`` are the command line's files, as
     :func:`cwquery.playground.api.read_files` gives them; with ``loopback_only`` the server
-    refuses requests whose ``Host`` is not a loopback name."""
+    refuses requests whose ``Host`` is not a loopback name. ``token`` (random unless given)
+    is what ``/api/read`` requests must carry in :data:`TOKEN_HEADER`."""
+    token = token or secrets.token_urlsafe(24)
     app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
     # JSON escapes (a quote becomes \") can double a sample's size on the way in
     app.config["MAX_CONTENT_LENGTH"] = 2 * api.MAX_SAMPLE_BYTES + 64 * 1024
@@ -57,6 +72,7 @@ def create_app(samples: Sequence[Mapping[str, Any]] = (), *, loopback_only: bool
         "sources": [{"name": s["name"], "count": len(s["lines"])} for s in samples],
         "lines": [line for s in samples for line in s["lines"]],
         "limits": {"bytes": api.MAX_SAMPLE_BYTES, "lines": api.MAX_SAMPLE_LINES},
+        "token": token,
     }
 
     @app.before_request
@@ -117,6 +133,10 @@ def create_app(samples: Sequence[Mapping[str, Any]] = (), *, loopback_only: bool
 
     @app.post("/api/read")
     def read() -> Response:
+        if not hmac.compare_digest(request.headers.get(TOKEN_HEADER, ""), token):
+            raise api.ApiError(
+                f"send the {TOKEN_HEADER} header with the token /api/samples gives", 403
+            )
         name = request.args.get("name", "sample")
         lines = api.read_sample(name, request.get_data(cache=False))
         return _json({"name": name, "lines": lines})

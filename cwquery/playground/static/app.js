@@ -13,6 +13,7 @@ const state = {
   active: -1, // the row the keyboard is on
   chosen: -1, // the row being explained
   limits: { bytes: 8 * 1024 * 1024, lines: 50000 },
+  token: "", // the server's token, sent with every request (/api/read needs it)
 };
 const inflight = {};
 let evaluateTimer = 0;
@@ -28,7 +29,10 @@ async function post(path, body, kind, contentType) {
   const isJson = contentType === undefined;
   const response = await fetch(path, {
     method: "POST",
-    headers: { "Content-Type": isJson ? "application/json" : contentType },
+    headers: {
+      "Content-Type": isJson ? "application/json" : contentType,
+      "X-CWQuery-Token": state.token,
+    },
     body: isJson ? JSON.stringify(body) : body,
     signal: controller.signal,
   });
@@ -597,6 +601,7 @@ async function start() {
     const response = await fetch("/api/samples");
     initial = await response.json();
     if (initial.limits) state.limits = initial.limits;
+    state.token = initial.token || "";
   } catch (err) {
     showSampleError(`Cannot load the sample files: ${err.message}`);
   }
