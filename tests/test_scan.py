@@ -23,6 +23,7 @@ from cwquery.iac.locate import (
 )
 from cwquery.iac.scan import format_of, scan_paths, scan_text
 from cwquery.iac.sites import PatternSite
+from cwquery.limits import regex_filter_quota
 
 EXAMPLES = Path(__file__).parent.parent / "examples" / "infra"
 
@@ -354,6 +355,7 @@ def test_regex_quota_counts_filters_per_log_group() -> None:
     )
     findings = check_sites(scan_text(text, "q.yaml").sites)
     assert [(f.code, f.line) for f in findings] == [("too-many-regex-filters", 31)]
+    assert findings[0].message == regex_filter_quota(list("abcdef"), "/a")[1]
     assert findings[0].message.startswith("6 filters with a regex on log group /a;")
 
 
