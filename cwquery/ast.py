@@ -18,8 +18,9 @@ spelling details that do not change the meaning (``quoted``) are kept for error 
 linter but take no part in equality; ``span`` is not shown by ``repr`` either. (They are written
 out rather than made by :mod:`dataclasses`, whose generated code takes a while to build at every
 start.) ``And``/``Or`` are n-ary and never hold an operand of their own type
-(the parser and builder flatten them). Nodes carry no behaviour except ``str(node)``, which is the
-canonical text from :func:`cwquery.renderer`.
+(:func:`combine` flattens them). Nodes carry no behaviour except ``str(node)``, the canonical
+text from :func:`cwquery.renderer`, and ``node.children()``, the nodes below it in source order;
+:func:`walk` visits a whole tree.
 
 >>> from cwquery import parse
 >>> parse('{ $.level = "ERROR" }') == JsonPattern(
@@ -29,7 +30,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from enum import Enum
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, Union
@@ -128,6 +129,10 @@ class Node(_Value):
 
         return render(self)
 
+    def children(self) -> tuple[Node, ...]:
+        """The nodes directly below this one, in source order (none for a leaf)."""
+        return ()
+
 
 class Pattern(Node):
     """Base of the five root nodes."""
@@ -188,6 +193,9 @@ class TermPattern(Pattern):
         if not self.terms:
             raise ValueError("a TermPattern needs at least one term; use MatchAll")
 
+    def children(self) -> tuple[Node, ...]:
+        return self.terms
+
 
 class Regex(Node):
     """A ``%…%`` regular expression; ``source`` is the text between the ``%`` signs."""
@@ -209,6 +217,9 @@ class RegexPattern(Pattern):
 
     def __init__(self, regex: Regex, *, span: Span | None = None) -> None:
         self._set(regex=regex, span=span)
+
+    def children(self) -> tuple[Node, ...]:
+        return (self.regex,)
 
 
 # --------------------------------------------------------------------------- JSON family
@@ -260,6 +271,9 @@ class Selector(Node):
         self._set(steps=steps, span=span)
         if not self.steps:
             raise ValueError("a Selector needs at least one step")
+
+    def children(self) -> tuple[Node, ...]:
+        return self.steps
 
 
 class Operator(Enum):
@@ -327,6 +341,9 @@ class JsonCompare(Node):
     ) -> None:
         self._set(selector=selector, op=op, value=value, span=span)
 
+    def children(self) -> tuple[Node, ...]:
+        return (self.selector, self.value)
+
 
 class JsonIs(Node):
     """``selector IS TRUE|FALSE|NULL``."""
@@ -339,6 +356,9 @@ class JsonIs(Node):
     def __init__(self, selector: Selector, test: TruthTest, *, span: Span | None = None) -> None:
         self._set(selector=selector, test=test, span=span)
 
+    def children(self) -> tuple[Node, ...]:
+        return (self.selector,)
+
 
 class JsonNotExists(Node):
     """``selector NOT EXISTS``."""
@@ -349,6 +369,9 @@ class JsonNotExists(Node):
 
     def __init__(self, selector: Selector, *, span: Span | None = None) -> None:
         self._set(selector=selector, span=span)
+
+    def children(self) -> tuple[Node, ...]:
+        return (self.selector,)
 
 
 C = TypeVar("C", bound=Node)
@@ -365,6 +388,9 @@ class And(Node, Generic[C]):
         self._set(operands=operands, span=span)
         _check_operands(self, self.operands)
 
+    def children(self) -> tuple[Node, ...]:
+        return self.operands
+
 
 class Or(Node, Generic[C]):
     """At least one operand holds (``||``)."""
@@ -376,6 +402,9 @@ class Or(Node, Generic[C]):
     def __init__(self, operands: tuple[C, ...], *, span: Span | None = None) -> None:
         self._set(operands=operands, span=span)
         _check_operands(self, self.operands)
+
+    def children(self) -> tuple[Node, ...]:
+        return self.operands
 
 
 def _check_operands(node: Node, operands: tuple[Node, ...]) -> None:
@@ -399,6 +428,9 @@ class JsonPattern(Pattern):
     def __init__(self, expr: JsonExpr, *, span: Span | None = None) -> None:
         self._set(expr=expr, span=span)
 
+    def children(self) -> tuple[Node, ...]:
+        return (self.expr,)
+
 
 # --------------------------------------------------------------------------- delimited family
 
@@ -413,6 +445,9 @@ class FieldCompare(Node):
 
     def __init__(self, op: Operator, value: Value, *, span: Span | None = None) -> None:
         self._set(op=op, value=value, span=span)
+
+    def children(self) -> tuple[Node, ...]:
+        return (self.value,)
 
 
 FieldCondition = Union[FieldCompare, "And[FieldCondition]", "Or[FieldCondition]"]
@@ -438,6 +473,9 @@ class Field(Node):
             raise ValueError("a condition needs a named field")
         if not _is_field_dnf(self.condition):
             raise ValueError("field conditions cannot put || inside && (slots have no parentheses)")
+
+    def children(self) -> tuple[Node, ...]:
+        return () if self.condition is None else (self.condition,)
 
 
 def _is_field_dnf(condition: Node | None) -> bool:
@@ -475,8 +513,74 @@ class DelimitedPattern(Pattern):
         if self.fields == (Field(),):
             raise ValueError("a lone unnamed field cannot be written; [] has no fields at all")
 
+    def children(self) -> tuple[Node, ...]:
+        return self.fields
+
 
 TextPattern = Union[MatchAll, TermPattern, RegexPattern]
+
+
+# --------------------------------------------------------------------------- traversal
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """``node`` and every node below it, depth first, in source order (with a stack, not
+    recursion: trees may nest as deeply as the parser allows).
+
+    >>> from cwquery import parse
+    >>> [type(n).__name__ for n in walk(parse('{ $.a = 1 || $.b[0] = %x% }'))]
+    ['JsonPattern', 'Or', 'JsonCompare', 'Selector', 'Key', 'Number', 'JsonCompare', \
+'Selector', 'Key', 'Index', 'Regex']
+    >>> [str(n) for n in parse('[ip, ..., status = 5* || status = 404]').children()]
+    ['ip', '...', 'status = "5*" || status = 404']
+    """
+    pending = [node]
+    while pending:
+        node = pending.pop()
+        yield node
+        below = node.children()
+        if below:
+            pending += reversed(below)
+
+
+def contains_regex(pattern: Node) -> bool:
+    """Whether a ``%regex%`` appears anywhere in the tree (such filters count against the
+    service's quota per log group, :func:`cwquery.limits.regex_filter_quota`).
+
+    >>> from cwquery import parse
+    >>> [contains_regex(parse(text)) for text in ("%ERR%", "[a = %x%]", "{ $.a = x }", "")]
+    [True, True, False, False]
+    """
+    return any(type(node) is Regex for node in walk(pattern))
+
+
+def flatten(kind: type[And[Any]] | type[Or[Any]], operands: Iterable[Node]) -> list[Node]:
+    """The operands of ``kind`` joining ``operands``: those of the same kind are opened, as
+    ``And`` and ``Or`` never hold an operand of their own type."""
+    flat: list[Node] = []
+    for operand in operands:
+        if type(operand) is kind:
+            flat += operand.children()
+        else:
+            flat.append(operand)
+    return flat
+
+
+def combine(
+    kind: type[And[Any]] | type[Or[Any]], operands: Sequence[Node], *, span: Span | None = None
+) -> Any:
+    """Join ``operands`` with ``&&`` (``And``) or ``||`` (``Or``), flattened; one operand
+    stays itself. Parser, builder and normaliser all join conditions here.
+
+    >>> a, b, c = (JsonNotExists(Selector((Key(name),))) for name in "abc")
+    >>> combine(And, [combine(And, [a, b]), c]) == And((a, b, c)), combine(Or, [a]) is a
+    (True, True)
+    """
+    if len(operands) == 1:
+        return operands[0]
+    flat = flatten(kind, operands)
+    return kind(tuple(flat), span=span)
+
 
 __all__ = [
     "And",
@@ -513,4 +617,8 @@ __all__ = [
     "TextPattern",
     "TruthTest",
     "Value",
+    "combine",
+    "contains_regex",
+    "flatten",
+    "walk",
 ]

@@ -64,6 +64,7 @@ from cwquery.ast import (
     TermPattern,
     TruthTest,
     Value,
+    combine,
 )
 from cwquery.conditions import (
     Column,
@@ -74,7 +75,6 @@ from cwquery.conditions import (
     checked,
     column,
     column_name,
-    combine,
     dnf_and,
     field,
     json_compare,

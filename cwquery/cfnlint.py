@@ -35,11 +35,11 @@ from typing import Any, ClassVar
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
-from cwquery.ast import Pattern, Regex, RegexPattern
+from cwquery.ast import Pattern, contains_regex
 from cwquery.errors import PatternError
 from cwquery.iac.lint import Diagnostic, lint_metric, lint_pattern
 from cwquery.iac.report import HOME_URL
-from cwquery.limits import MAX_REGEX_FILTERS_PER_LOG_GROUP, walk
+from cwquery.limits import MAX_REGEX_FILTERS_PER_LOG_GROUP, regex_filter_quota
 from cwquery.parser import parse
 
 __all__ = [
@@ -163,10 +163,6 @@ def _target(transformation: dict[str, Any], diagnostic: Diagnostic) -> list[str 
     return []
 
 
-def _has_regex(tree: Pattern) -> bool:
-    return isinstance(tree, RegexPattern) or any(isinstance(node, Regex) for node in walk(tree))
-
-
 def _filters(cfn: Any) -> Iterator[tuple[str, list[str | int], dict[str, Any]]]:
     """(name, path of the properties, properties) of every metric and subscription filter,
     and of SAM functions' CloudWatchLogs events (cfn-lint validates SAM untransformed)."""
@@ -189,24 +185,22 @@ def _filters(cfn: Any) -> Iterator[tuple[str, list[str | int], dict[str, Any]]]:
 
 def _template_findings(cfn: Any) -> Iterator[tuple[str, str, list[str | int], str]]:
     regex_filters: dict[str, list[tuple[str, list[str | int]]]] = {}
+    labels: dict[str, str] = {}
     for name, base, properties in _filters(cfn):
         tree, found = _resource_findings(properties)
         for rule, code, at, message in found:
             yield rule, code, [*base, *at], message
-        if tree is not None and _has_regex(tree) and "LogGroupName" in properties:
-            group = json.dumps(properties["LogGroupName"], sort_keys=True, default=str)
+        if tree is not None and contains_regex(tree) and "LogGroupName" in properties:
+            written = properties["LogGroupName"]
+            group = json.dumps(written, sort_keys=True, default=str)
+            labels[group] = written if isinstance(written, str) else group
             regex_filters.setdefault(group, []).append((name, [*base, "FilterPattern"]))
-    for filters in regex_filters.values():
-        if len(filters) <= MAX_REGEX_FILTERS_PER_LOG_GROUP:
-            continue
+    for group, filters in regex_filters.items():
+        refused, message = regex_filter_quota(filters, labels[group])
         names = ", ".join(name for name, _ in filters)
-        for _name, path in filters[MAX_REGEX_FILTERS_PER_LOG_GROUP:]:
-            message = (
-                f"{len(filters)} filters with a regex on one log group ({names}); CloudWatch "
-                f"allows {MAX_REGEX_FILTERS_PER_LOG_GROUP} and refuses the rest "
-                "[too-many-regex-filters]"
-            )
-            yield "W9103", "too-many-regex-filters", path, message
+        for _name, path in refused:
+            text = f"{message}; the filters with a regex: {names} [too-many-regex-filters]"
+            yield "W9103", "too-many-regex-filters", path, text
 
 
 class _PatternRule:

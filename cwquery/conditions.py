@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NoReturn, TypeVar
+from typing import NoReturn, TypeVar
 
 from cwquery.ast import (
     And,
@@ -37,6 +36,7 @@ from cwquery.ast import (
     String,
     TruthTest,
     Value,
+    combine,
 )
 from cwquery.errors import PatternError
 from cwquery.numbers import NUMBER_SYNTAX, js_number_text
@@ -504,15 +504,6 @@ def json_operand(pattern: object, where: str) -> JsonExpr:
         f"{where} combines JSON patterns only, not {type(pattern).__name__}: "
         "text and JSON patterns cannot be mixed"
     )
-
-
-def combine(kind: type[And[Any]] | type[Or[Any]], operands: Sequence[Any]) -> Any:
-    """Join operands with ``&&`` or ``||``, flattening operands of the same kind (the AST's
-    invariant); one operand stays itself."""
-    flat: list[Any] = []
-    for operand in operands:
-        flat.extend(operand.operands if type(operand) is kind else (operand,))
-    return flat[0] if len(flat) == 1 else kind(tuple(flat))
 
 
 def checked(pattern: _Built) -> _Built:

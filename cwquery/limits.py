@@ -12,25 +12,19 @@ hint: CloudWatch allows one [*] or .* per selector
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Sequence
+from typing import TypeVar
 
 from cwquery.ast import (
-    And,
     AnyIndex,
     AnyKey,
     DelimitedPattern,
-    Field,
-    FieldCompare,
-    JsonCompare,
-    JsonIs,
-    JsonNotExists,
     JsonPattern,
-    Node,
-    Or,
     Pattern,
     Regex,
     Selector,
     Span,
+    walk,
 )
 from cwquery.errors import PatternLimitError
 
@@ -39,8 +33,10 @@ MAX_REGEXES_PER_PATTERN = 2
 MAX_WILDCARDS_PER_SELECTOR = 1
 MAX_WILDCARD_SELECTORS = 3
 MAX_ELLIPSES = 1
-#: Per log group, across metric and subscription filters (used by the emulator and linter).
+#: Per log group, across metric and subscription filters (see :func:`regex_filter_quota`).
 MAX_REGEX_FILTERS_PER_LOG_GROUP = 5
+
+F = TypeVar("F")
 
 
 def check_length(text: str) -> None:
@@ -95,31 +91,29 @@ def check_pattern(text: str, pattern: Pattern) -> None:
         )
 
 
-def walk(node: Node) -> Iterator[Node]:
-    """Every node of a JSON or space-delimited tree, depth first, in source order.
+def regex_filter_quota(filters: Sequence[F], log_group: str) -> tuple[Sequence[F], str]:
+    """The service's quota of regex filters per log group, in one place for every checker:
+    of the filters of ``log_group`` whose patterns hold a regex (metric and subscription
+    filters together, in the order they were written), those CloudWatch refuses, and the
+    message that says why ("" when none is refused).
 
-    >>> from cwquery.parser import parse
-    >>> [type(n).__name__ for n in walk(parse('{ $.a = 1 || $.b = %x% }'))]
-    ['JsonPattern', 'Or', 'JsonCompare', 'Selector', 'Number', 'JsonCompare', 'Selector', 'Regex']
+    >>> refused, message = regex_filter_quota(["a", "b", "c", "d", "e", "f"], "/app")
+    >>> refused
+    ['f']
+    >>> print(message)
+    6 filters with a regex on log group /app; CloudWatch allows 5 per log group (metric and
+    subscription filters together) and refuses the rest
+    >>> regex_filter_quota(["a"], "/app")
+    ([], '')
     """
-    pending = [node]  # a stack, not recursion: trees are walked several times per pattern
-    while pending:
-        node = pending.pop()
-        yield node
-        if isinstance(node, JsonPattern):
-            pending.append(node.expr)
-        elif isinstance(node, And | Or):
-            pending += reversed(node.operands)
-        elif isinstance(node, JsonCompare):
-            pending += (node.value, node.selector)
-        elif isinstance(node, JsonIs | JsonNotExists):
-            pending.append(node.selector)
-        elif isinstance(node, DelimitedPattern):
-            pending += reversed(node.fields)
-        elif isinstance(node, Field) and node.condition is not None:
-            pending.append(node.condition)
-        elif isinstance(node, FieldCompare):
-            pending.append(node.value)
+    refused = filters[MAX_REGEX_FILTERS_PER_LOG_GROUP:]
+    if not refused:
+        return refused, ""
+    return refused, (
+        f"{len(filters)} filters with a regex on log group {log_group}; CloudWatch allows "
+        f"{MAX_REGEX_FILTERS_PER_LOG_GROUP} per log group (metric and subscription filters "
+        "together) and refuses the rest"
+    )
 
 
 def _raise(text: str, span: Span | None, message: str, hint: str) -> None:

@@ -24,8 +24,6 @@ from cwquery.ast import (
     And,
     DelimitedPattern,
     Field,
-    FieldCondition,
-    JsonExpr,
     JsonPattern,
     Node,
     Or,
@@ -33,6 +31,8 @@ from cwquery.ast import (
     Term,
     TermKind,
     TermPattern,
+    combine,
+    flatten,
 )
 from cwquery.parser import parse
 from cwquery.renderer import render
@@ -56,7 +56,7 @@ def normalize(pattern: str | Pattern) -> Pattern:
     if isinstance(tree, TermPattern):
         return _terms(tree)
     if isinstance(tree, JsonPattern):
-        return JsonPattern(_expr(tree.expr))
+        return JsonPattern(_sorted(tree.expr))
     if isinstance(tree, DelimitedPattern):
         return DelimitedPattern(
             tuple(_field(f) if isinstance(f, Field) else f for f in tree.fields)
@@ -89,30 +89,21 @@ def _terms(pattern: TermPattern) -> TermPattern:
     return TermPattern(tuple(ordered))
 
 
-def _expr(node: JsonExpr) -> JsonExpr:
-    if isinstance(node, And | Or):
-        return _sorted(type(node), [_expr(operand) for operand in node.operands])  # type: ignore[no-any-return]
-    return node
-
-
-def _condition(node: FieldCondition) -> FieldCondition:
-    if isinstance(node, And | Or):
-        return _sorted(type(node), [_condition(operand) for operand in node.operands])  # type: ignore[no-any-return]
-    return node
+def _sorted(node: Any) -> Any:
+    """An expression or field condition with the operands of every ``&&`` and ``||`` sorted by
+    canonical text (innermost first) and duplicates dropped; operands of the same kind are
+    flattened again (a normalised child may have collapsed into one), and one operand left
+    stands alone."""
+    if not isinstance(node, And | Or):
+        return node
+    kind = type(node)
+    unique: dict[str, Node] = {}
+    for item in flatten(kind, [_sorted(operand) for operand in node.operands]):
+        unique.setdefault(render(item), item)
+    return combine(kind, [unique[text] for text in sorted(unique)])
 
 
 def _field(node: Field) -> Field:
     if node.condition is None:
         return node
-    return Field(node.name, _condition(node.condition))
-
-
-def _sorted(kind: type[And[Any]] | type[Or[Any]], operands: list[Node]) -> Any:
-    """Flatten operands of the same kind (a normalised child may have collapsed into one),
-    drop duplicates and sort by canonical text; one operand left is returned alone."""
-    flat: dict[str, Node] = {}
-    for operand in operands:
-        for item in operand.operands if type(operand) is kind else (operand,):
-            flat.setdefault(render(item), item)
-    ordered = [flat[text] for text in sorted(flat)]
-    return ordered[0] if len(ordered) == 1 else kind(tuple(ordered))
+    return Field(node.name, _sorted(node.condition))

@@ -40,7 +40,6 @@ from cwquery.ast import (
     JsonPattern,
     Key,
     MatchAll,
-    Node,
     Number,
     Operator,
     Or,
@@ -56,6 +55,7 @@ from cwquery.ast import (
     TermPattern,
     TruthTest,
     Value,
+    combine,
 )
 from cwquery.errors import (
     GENERIC_SERVICE_MESSAGE,
@@ -246,13 +246,8 @@ def _joined_span(nodes: list[Any]) -> Span | None:
 
 
 def _combine(kind: type[And[Any]] | type[Or[Any]], operands: list[Any]) -> Any:
-    """One operand stays itself; several become an n-ary node, flattening nested ones."""
-    if len(operands) == 1:
-        return operands[0]
-    flat: list[Node] = []
-    for operand in operands:
-        flat.extend(operand.operands if type(operand) is kind else (operand,))
-    return kind(tuple(flat), span=_joined_span(operands))
+    """:func:`cwquery.ast.combine`, spanning from the first operand to the last."""
+    return combine(kind, operands, span=_joined_span(operands))
 
 
 _TERM_KINDS = {

@@ -17,7 +17,7 @@ from cwquery import semantics
 from cwquery.ast import (
     And,
     DelimitedPattern,
-    EllipsisField,
+    Field,
     FieldCompare,
     JsonCompare,
     JsonIs,
@@ -36,19 +36,20 @@ def required_literals(pattern: JsonPattern | DelimitedPattern) -> frozenset[str]
     strings. JSON string values that could be a number's text are left out (a number may be
     spelled another way in the event)."""
     if isinstance(pattern, JsonPattern):
-        return _json_literals(pattern.expr)
+        return _literals(pattern.expr)
     found: set[str] = set()
     for field in pattern.fields:
-        if not isinstance(field, EllipsisField) and field.condition is not None:
-            found |= _field_literals(field.condition)
+        found |= _literals(field)
     return frozenset(found)
 
 
-def _json_literals(node: Node) -> frozenset[str]:
+def _literals(node: Node) -> frozenset[str]:
+    """What every message matching ``node`` contains: all of ``&&``'s operands' literals, the
+    ones common to all of ``||``'s, and a condition's own."""
     if isinstance(node, And):
-        return frozenset().union(*(_json_literals(operand) for operand in node.operands))
+        return frozenset().union(*(_literals(operand) for operand in node.operands))
     if isinstance(node, Or):
-        return frozenset.intersection(*(_json_literals(operand) for operand in node.operands))
+        return frozenset.intersection(*(_literals(operand) for operand in node.operands))
     if isinstance(node, JsonCompare | JsonIs):
         keys = {f'"{step.name}"' for step in node.selector.steps if isinstance(step, Key)}
         if isinstance(node, JsonCompare) and node.op is Operator.EQ:
@@ -58,17 +59,11 @@ def _json_literals(node: Node) -> frozenset[str]:
                 if core and not semantics.could_be_number_text(core):
                     keys.add(core)
         return frozenset(keys)
-    return frozenset()
-
-
-def _field_literals(node: Node) -> frozenset[str]:
-    if isinstance(node, And):
-        return frozenset().union(*(_field_literals(operand) for operand in node.operands))
-    if isinstance(node, Or):
-        return frozenset.intersection(*(_field_literals(operand) for operand in node.operands))
     if isinstance(node, FieldCompare) and node.op is Operator.EQ and isinstance(node.value, String):
         core = semantics.required_text(node.value.text)
         return frozenset((core,)) if core else frozenset()
+    if isinstance(node, Field) and node.condition is not None:
+        return _literals(node.condition)
     return frozenset()
 
 

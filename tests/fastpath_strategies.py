@@ -17,7 +17,7 @@ from random import Random
 from hypothesis import strategies as st
 
 from cwquery import ast
-from cwquery.limits import walk
+from cwquery.ast import walk
 from cwquery.numbers import NUMBER_SYNTAX
 
 KEYS = ["a", "b", "c.d", "é"]

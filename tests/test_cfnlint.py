@@ -161,3 +161,21 @@ def test_ci_runs_the_documented_form_and_no_doc_shows_the_crashing_one() -> None
     for document in documents:
         for after in re.findall(re.escape(rules) + r" +(\S+)", document.read_text()):
             assert after.startswith("--"), (document.name, after)
+
+
+def test_the_regex_quota_message_is_the_one_cwquery_check_reports(
+    broken: list[dict[str, Any]],
+) -> None:
+    checked = {
+        f["line"]: f["message"]
+        for f in _cwquery_check(BROKEN, ["regex-quota.yaml"])
+        if f["code"] == "too-many-regex-filters"
+    }
+    reported = {
+        m["Location"]["Start"]["LineNumber"]: m["Message"]
+        for m in _ours(broken)
+        if m["Rule"]["Id"] == "W9103"
+    }
+    assert checked and set(reported) == set(checked)
+    for line, message in checked.items():
+        assert reported[line].startswith(f"{message}; the filters with a regex: ")

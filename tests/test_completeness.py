@@ -11,6 +11,7 @@ from lark import Lark
 import cwquery
 from cwquery import ast
 from cwquery.compiler import _JSON_COMPILERS, _PATTERN_COMPILERS
+from cwquery.explanation import _EXPLAINERS
 from cwquery.lalr import grammar_text
 from cwquery.parser import _ToAst
 from cwquery.renderer import _RENDERERS
@@ -31,6 +32,10 @@ def test_every_root_and_json_condition_has_an_evaluator() -> None:
     assert ROOTS - set(_PATTERN_COMPILERS) == set()
     json_nodes = {ast.JsonCompare, ast.JsonIs, ast.JsonNotExists, ast.And, ast.Or}
     assert json_nodes - set(_JSON_COMPILERS) == set()
+
+
+def test_every_root_can_be_explained() -> None:
+    assert ROOTS - set(_EXPLAINERS) == set()
 
 
 def test_every_grammar_rule_and_alias_has_a_tree_builder() -> None:

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cwquery.iac.alarms import scan_paths as alarm_scan_paths
 from cwquery.iac.findings import check_sites
 from cwquery.iac.hcl import hcl_string_at, read_hcl_blocks
 from cwquery.iac.locate import (
@@ -23,6 +24,7 @@ from cwquery.iac.locate import (
 )
 from cwquery.iac.scan import format_of, scan_paths, scan_text
 from cwquery.iac.sites import PatternSite
+from cwquery.limits import regex_filter_quota
 
 EXAMPLES = Path(__file__).parent.parent / "examples" / "infra"
 
@@ -354,6 +356,7 @@ def test_regex_quota_counts_filters_per_log_group() -> None:
     )
     findings = check_sites(scan_text(text, "q.yaml").sites)
     assert [(f.code, f.line) for f in findings] == [("too-many-regex-filters", 31)]
+    assert findings[0].message == regex_filter_quota(list("abcdef"), "/a")[1]
     assert findings[0].message.startswith("6 filters with a regex on log group /a;")
 
 
@@ -387,3 +390,18 @@ _PREFIXES = {
 def test_any_text_scans_without_raising(kind: str, text: str, prefixed: bool) -> None:
     result = scan_text((_PREFIXES[kind] if prefixed else "") + text, "f", kind)
     check_sites(result.sites, result.problems)
+
+
+def test_check_and_backtest_iac_read_the_same_files(tmp_path: Path) -> None:
+    template = (
+        "Resources:\n  F:\n    Type: AWS::Logs::MetricFilter\n    Properties:\n"
+        "      LogGroupName: /a\n      FilterPattern: ERROR\n      MetricTransformations:\n"
+        "        - {MetricName: M, MetricNamespace: N, MetricValue: '1'}\n"
+    )
+    for folder in ("app", "venv", "node_modules", ".hidden", "cdk.out/asset.1", "cdk.out"):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+        (tmp_path / folder / "t.yaml").write_text(template)
+    checked = {site.source.path for site in scan_paths([str(tmp_path)]).sites}
+    backtested = {f.path for f in alarm_scan_paths([str(tmp_path)]).filters}
+    expected = {str(tmp_path / "app" / "t.yaml"), str(tmp_path / "cdk.out" / "t.yaml")}
+    assert checked == backtested == expected

@@ -50,6 +50,7 @@ from moto.logs.metric_filters import MetricFilters
 from moto.logs.models import LogEvent, LogGroup, LogsBackend, LogStream, logs_backends
 from moto.logs.responses import LogsResponse
 
+from cwquery.ast import contains_regex
 from cwquery.aws.putlogs import EVENT_OVERHEAD_BYTES, MAX_BATCH_BYTES
 from cwquery.emulator import handlers, publishing, requests
 from cwquery.emulator.errors import (
@@ -63,7 +64,7 @@ from cwquery.emulator.errors import (
     limit_exceeded,
 )
 from cwquery.emulator.filtering import MAX_LIMIT, FilterQuery, filter_page
-from cwquery.limits import MAX_REGEX_FILTERS_PER_LOG_GROUP
+from cwquery.limits import regex_filter_quota
 from cwquery.metrics import MetricFilter, MetricFilterError, MetricTransformation
 
 #: moto releases the hooks were written against and tested with (5.2.0 and 5.2.5).
@@ -167,16 +168,17 @@ def _put_subscription_filter(
 def _check_regex_quota(
     backend: LogsBackend, group: LogGroup, pattern: Any, replacing: tuple[str, str]
 ) -> None:
-    if not publishing.contains_regex(pattern):
+    if not contains_regex(pattern):
         return
-    used = publishing.regex_filter_count(
+    others = publishing.regex_filters(
         backend.filters.metric_filters,
         group.subscription_filters.values(),
         group.name,
         replacing=replacing,
     )
-    if used >= MAX_REGEX_FILTERS_PER_LOG_GROUP:
-        raise limit_exceeded(publishing.REGEX_QUOTA_MESSAGE)
+    refused, message = regex_filter_quota([*others, replacing], group.name)
+    if refused:
+        raise limit_exceeded(message)
 
 
 def _stream_put_log_events(self: LogStream, log_events: list[dict[str, Any]]) -> str:

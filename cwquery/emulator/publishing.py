@@ -26,18 +26,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from cwquery.ast import Pattern, Regex, RegexPattern
+from cwquery.ast import contains_regex
 from cwquery.compiler import Matcher, compile
 from cwquery.errors import PatternError
-from cwquery.limits import MAX_REGEX_FILTERS_PER_LOG_GROUP, walk
 from cwquery.metrics import MetricFilter, MetricFilterError, MetricTransformation
 
 #: Metric filters per log group (spec §6.1).
 MAX_METRIC_FILTERS_PER_LOG_GROUP = 100
-REGEX_QUOTA_MESSAGE = (
-    f"A log group can have at most {MAX_REGEX_FILTERS_PER_LOG_GROUP} metric and subscription "
-    "filters whose patterns use regular expressions"
-)
 
 _DEFAULTS_ATTRIBUTE = "_cwquery_default_datapoints"
 _MATCHED = object()
@@ -45,41 +40,30 @@ _LOCK = threading.Lock()
 _MINUTE_MS = 60_000
 
 
-def contains_regex(pattern: Pattern) -> bool:
-    """Does the pattern use a regular expression (it counts against the per-group quota)?
-
-    >>> from cwquery import parse
-    >>> contains_regex(parse("%ERR.R%")), contains_regex(parse("{ $.a = %x+% }"))
-    (True, True)
-    >>> contains_regex(parse("{ $.a = x }"))
-    False
-    """
-    if isinstance(pattern, RegexPattern):
-        return True
-    return any(isinstance(node, Regex) for node in walk(pattern))
-
-
-def regex_filter_count(
+def regex_filters(
     metric_filters: Iterable[Mapping[str, Any]],
     subscription_filters: Iterable[Any],
     group_name: str,
     *,
     replacing: tuple[str, str] | None = None,
-) -> int:
-    """How many of a group's metric and subscription filters use a regex, leaving out the filter
-    ``replacing`` = ``("metric" | "subscription", name)`` that a put is about to replace."""
-    count = 0
+) -> list[tuple[str, str]]:
+    """``(kind, name)`` of a group's metric and subscription filters that use a regex, leaving
+    out the filter ``replacing`` = ``("metric" | "subscription", name)`` that a put is about to
+    replace."""
+    found = []
     for stored in metric_filters:
         if stored.get("logGroupName") != group_name:
             continue
         if replacing == ("metric", stored.get("filterName")):
             continue
-        count += _uses_regex(stored.get("filterPattern"))
+        if _uses_regex(stored.get("filterPattern")):
+            found.append(("metric", str(stored.get("filterName"))))
     for subscription in subscription_filters:
         if replacing == ("subscription", subscription.name):
             continue
-        count += _uses_regex(subscription.filter_pattern)
-    return count
+        if _uses_regex(subscription.filter_pattern):
+            found.append(("subscription", str(subscription.name)))
+    return found
 
 
 def _uses_regex(text: Any) -> bool:

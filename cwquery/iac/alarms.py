@@ -39,7 +39,7 @@ from typing import Any
 
 from cwquery.backtest.alarms import Alarm, AlarmError
 from cwquery.iac.locate import Doc, DocList, DocMap, SourceError, read_yaml
-from cwquery.iac.scan import format_of
+from cwquery.iac.scan import folder_files, format_of
 from cwquery.iac.terraform import hcl_load
 from cwquery.metrics import MetricTransformation
 
@@ -79,7 +79,7 @@ def scan_paths(paths: list[str]) -> Found:
     found = Found()
     alarms: list[tuple[str, Alarm]] = []
     for path in paths:
-        files = [path] if not os.path.isdir(path) else _walk(path)
+        files = folder_files(path) if os.path.isdir(path) else [path]
         for file in files:
             text = Path(file).read_text(encoding="utf-8-sig", errors="replace")
             _scan(text, file, found, alarms)
@@ -94,16 +94,6 @@ def scan_text(text: str, path: str) -> Found:
     _scan(text, path, found, alarms)
     _attach(found, alarms)
     return found
-
-
-def _walk(folder: str) -> list[str]:
-    files = []
-    for root, directories, names in os.walk(folder):
-        directories[:] = sorted(
-            d for d in directories if not d.startswith(".") and d != "node_modules"
-        )
-        files += [os.path.join(root, n) for n in sorted(names) if format_of(n)]
-    return files
 
 
 def _attach(found: Found, alarms: list[tuple[str, Alarm]]) -> None:

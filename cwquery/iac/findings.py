@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from cwquery.ast import Pattern, Regex, RegexPattern
+from cwquery.ast import Pattern, contains_regex
 from cwquery.errors import PatternError
 from cwquery.iac.lint import RULES, Diagnostic, Severity, lint_metric, lint_pattern
 from cwquery.iac.locate import Located
 from cwquery.iac.sites import FileProblem, PatternSite
-from cwquery.limits import MAX_REGEX_FILTERS_PER_LOG_GROUP, walk
+from cwquery.limits import regex_filter_quota
 from cwquery.parser import parse
 
 __all__ = ["Checked", "Finding", "check_all", "check_site", "check_sites", "place"]
@@ -93,7 +93,7 @@ def check_all(sites: Sequence[PatternSite], problems: Iterable[FileProblem] = ()
             parsed.append(next(errors, None))
             continue
         parsed.append(tree)
-        if site.log_group is not None and _has_regex(tree):
+        if site.log_group is not None and contains_regex(tree):
             regex_sites.setdefault(site.log_group, []).append(site)
     for group_sites in regex_sites.values():
         findings += _regex_quota(group_sites)
@@ -120,25 +120,14 @@ def check_site(site: PatternSite) -> tuple[Pattern | None, list[Finding]]:
     return tree, findings
 
 
-def _has_regex(tree: Pattern) -> bool:
-    return isinstance(tree, RegexPattern) or any(isinstance(node, Regex) for node in walk(tree))
-
-
 def _regex_quota(sites: list[PatternSite]) -> list[Finding]:
-    if len(sites) <= MAX_REGEX_FILTERS_PER_LOG_GROUP:
+    refused, message = regex_filter_quota(sites, str(sites[0].log_group_label))
+    if not refused:
         return []
     places = ", ".join(_where(site) for site in sites)
-    found = []
-    for site in sites[MAX_REGEX_FILTERS_PER_LOG_GROUP:]:
-        diagnostic = Diagnostic(
-            "too-many-regex-filters",
-            f"{len(sites)} filters with a regex on log group {site.log_group_label}; CloudWatch "
-            f"allows {MAX_REGEX_FILTERS_PER_LOG_GROUP} per log group (metric and subscription "
-            "filters together) and refuses the rest",
-            hint=f"the filters with a regex: {places}",
-        )
-        found.append(place(site, diagnostic, at_start=True))
-    return found
+    hint = f"the filters with a regex: {places}"
+    diagnostic = Diagnostic("too-many-regex-filters", message, hint=hint)
+    return [place(site, diagnostic, at_start=True) for site in refused]
 
 
 def _where(site: PatternSite) -> str:

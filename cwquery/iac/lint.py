@@ -32,9 +32,10 @@ from cwquery.ast import (
     Term,
     TermKind,
     TermPattern,
+    walk,
 )
 from cwquery.errors import PatternError
-from cwquery.limits import MAX_REGEX_FILTERS_PER_LOG_GROUP, walk
+from cwquery.limits import MAX_REGEX_FILTERS_PER_LOG_GROUP
 from cwquery.metrics import (
     DIMENSIONS_NOT_SUPPORTED,
     MetricFilterError,
@@ -195,11 +196,7 @@ def _unanchored_regex_wildcards(tree: Pattern) -> list[Diagnostic]:
     >>> _unanchored_regex_wildcards(parse("%^.*ERROR%"))
     []
     """
-    regexes = (
-        [tree.regex]
-        if isinstance(tree, RegexPattern)
-        else [node for node in walk(tree) if isinstance(node, Regex)]
-    )
+    regexes = [node for node in walk(tree) if isinstance(node, Regex)]
     found = []
     for regex in regexes:
         source, start = regex.source, (regex.span.start + 1 if regex.span else 0)

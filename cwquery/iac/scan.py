@@ -86,7 +86,7 @@ def scan_paths(paths: Iterable[str]) -> ScanResult:
         if path == "-":
             result.extend(scan_text(sys.stdin.read(), "<stdin>", "patterns"))
             continue
-        files = _walk(path) if os.path.isdir(path) else iter([path])
+        files = folder_files(path) if os.path.isdir(path) else iter([path])
         for file in files:
             real = os.path.realpath(file)
             if real not in seen:
@@ -95,7 +95,9 @@ def scan_paths(paths: Iterable[str]) -> ScanResult:
     return result
 
 
-def _walk(folder: str) -> Iterator[str]:
+def folder_files(folder: str) -> Iterator[str]:
+    """The files of a folder that may hold patterns, in name order, skipping hidden folders,
+    dependencies and CDK assets: what ``cwquery check`` and ``cwquery backtest --iac`` read."""
     for root, directories, files in os.walk(folder):
         directories[:] = sorted(
             d
