@@ -3,8 +3,9 @@
 specialised tests). The property tests check every fast path of :mod:`cwquery.compiler`,
 ``explain`` and ``extract`` against it (D32).
 
-It deliberately shares nothing with the evaluation layer: only the syntax tree, the number
-syntax and the regex engine (the language layer) are reused.
+It deliberately shares nothing with cwquery but the syntax tree: the number syntax and the regex
+dialect are its own (:mod:`reference_dialect`, checked against production by
+tests/test_reference_dialect.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import json
 import math
 import sys
 from typing import Any
+
+from reference_dialect import search, spells_number
 
 from cwquery.ast import (
     And,
@@ -42,8 +45,6 @@ from cwquery.ast import (
     TermPattern,
     TruthTest,
 )
-from cwquery.numbers import NUMBER_SYNTAX
-from cwquery.regex import compile_regex
 
 BLANKS = " \t\r\n"
 _ABSENT = object()
@@ -101,20 +102,25 @@ def _terms(pattern: TermPattern, message: str) -> bool:
 
 
 def _found(regex: Regex, text: str) -> bool:
-    return compile_regex(regex.source)(text) is not None
+    return search(regex.source, text)
 
 
 # ----------------------------------------------------- JSON (D8 to D12, D25, D30)
 
 
 def _number(text: str) -> int | float:
-    """D30: orjson's reading: 64-bit integers exact, other numbers doubles, and no infinity."""
+    """D30: orjson's reading: 64-bit integers exact, other numbers doubles."""
     if all(c in "+-0123456789" for c in text) and len(text.lstrip("+-")) <= 20:
         value = int(text)
         if -(2**63) <= value <= 2**64 - 1:
             return value
-    number = float(text)
-    if math.isinf(number):
+    return float(text)
+
+
+def _json_number(text: str) -> int | float:
+    """A JSON number; one beyond the double range makes the document unreadable (D30)."""
+    number = _number(text)
+    if isinstance(number, float) and math.isinf(number):
         raise ValueError("out of range")
     return number
 
@@ -159,7 +165,7 @@ def read_json(message: str) -> Any:
     sys.setrecursionlimit(max(limit, 10 * MAX_DEPTH))
     try:
         document = json.loads(
-            message, parse_int=_number, parse_float=_number, parse_constant=_no_constant
+            message, parse_int=_json_number, parse_float=_json_number, parse_constant=_no_constant
         )
     except ValueError:
         return _NOT_JSON
@@ -242,7 +248,7 @@ _RELATION = {
 def _compare(op: Operator, literal: Any, value: Any) -> bool:
     """One selected JSON value against ``op literal`` (D9, D12, D25)."""
     if isinstance(literal, Number):
-        number = _literal_number(literal.text)
+        number = _number(literal.text)
         if op.is_relational:
             return _is_number(value) and _RELATION[op](value, number)
         if _is_number(value):
@@ -261,14 +267,6 @@ def _compare(op: Operator, literal: Any, value: Any) -> bool:
     if literal.text == "*":
         return op is Operator.EQ
     return _wildcard_match(literal.text, text) is (op is Operator.EQ)
-
-
-def _literal_number(text: str) -> int | float:
-    if all(c in "+-0123456789" for c in text) and len(text.lstrip("+-")) <= 20:
-        value = int(text)
-        if -(2**63) <= value <= 2**64 - 1:
-            return value
-    return float(text)
 
 
 # ------------------------------------------------ delimited (D13 to D15, D27, D30)
@@ -342,7 +340,7 @@ def _field(node: Any, token: str) -> bool:
     if isinstance(literal, Regex):
         return _found(literal, token) is (op is Operator.EQ)
     if isinstance(literal, Number):
-        spelled = NUMBER_SYNTAX.fullmatch(token) is not None
+        spelled = spells_number(token)
         number = float(literal.text)
         if op.is_relational:  # D27: only numeric tokens; D30: as doubles
             return spelled and _RELATION[op](float(token), number)
