@@ -61,11 +61,13 @@ def matches(pattern: Pattern, message: str) -> bool:
         return _found(pattern.regex, message)
     if isinstance(pattern, JsonPattern):
         document = read_json(message)
-        return document is not _NOT_JSON and _json(pattern.expr, document)
+        return document is not _NOT_JSON and json_condition(pattern.expr, document)
     if isinstance(pattern, DelimitedPattern):
-        values = _field_values(pattern, message)
+        values = field_values(pattern, message)
         return values is not None and all(
-            _field(field.condition, value) for field, value in values if field.condition is not None
+            field_condition(field.condition, value)
+            for field, value in values
+            if field.condition is not None
         )
     raise TypeError(type(pattern).__name__)
 
@@ -76,17 +78,42 @@ def extract(pattern: Pattern, message: str) -> dict[str, str] | None:
         return None
     if not isinstance(pattern, DelimitedPattern):
         return {}
+    slots = [f for f in pattern.fields if not isinstance(f, EllipsisField)]
+    positions = _slot_positions(pattern, len(tokenize(message)))
+    names = {position: slot.name for position, slot in zip(positions, slots, strict=True)}
+    values = token_values(pattern, message)
+    return {f"${names[p]}" if names.get(p) else f"${p + 1}": values[p] for p in sorted(values)}
+
+
+def token_values(pattern: DelimitedPattern, message: str) -> dict[int, str]:
+    """The value at each token position a delimited pattern reads (D28): its fields' values,
+    and every token when the pattern has ``...`` or no fields."""
     tokens = tokenize(message)
     slots = [f for f in pattern.fields if not isinstance(f, EllipsisField)]
     positions = _slot_positions(pattern, len(tokens))
-    names = {position: slot.name for position, slot in zip(positions, slots, strict=True)}
-    values = dict(
-        zip(positions, (v for _, v in _field_values(pattern, message) or []), strict=True)
-    )
+    values = dict(zip(positions, (v for _, v in field_values(pattern, message) or []), strict=True))
     if _ellipsis_index(pattern) is not None or not slots:
         for position, (_, value) in enumerate(tokens):
             values.setdefault(position, value)
-    return {f"${names[p]}" if names.get(p) else f"${p + 1}": values[p] for p in sorted(values)}
+    return values
+
+
+#: E2: the largest magnitude a published value may have.
+MAX_SAMPLE = 2.0**360
+
+
+def metric_number(value: Any) -> float | None:
+    """E2: what a metric publishes for an extracted value: a JSON number or text that is wholly
+    a number (D22), finite and within ±2^360; ``None`` for anything else."""
+    if isinstance(value, str) and spells_number(value):
+        value = float(value)
+    if not _is_number(value):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond the double range
+        return None
+    return number if abs(number) <= MAX_SAMPLE else None
 
 
 # --------------------------------------------------------------- terms (D3, D26)
@@ -196,11 +223,11 @@ def _has_wildcard(selector: Selector) -> bool:
     return any(isinstance(step, AnyKey | AnyIndex) for step in selector.steps)
 
 
-def _json(node: Node, document: Any) -> bool:
+def json_condition(node: Node, document: Any) -> bool:
     if isinstance(node, And):
-        return all(_json(operand, document) for operand in node.operands)
+        return all(json_condition(operand, document) for operand in node.operands)
     if isinstance(node, Or):
-        return any(_json(operand, document) for operand in node.operands)
+        return any(json_condition(operand, document) for operand in node.operands)
     assert isinstance(node, JsonCompare | JsonIs | JsonNotExists)
     selected = select(node.selector, document)
     if isinstance(node, JsonNotExists):
@@ -311,7 +338,7 @@ def _slot_positions(pattern: DelimitedPattern, count: int) -> list[int]:
     return list(range(ellipsis)) + list(range(count - (slots - ellipsis), count))
 
 
-def _field_values(pattern: DelimitedPattern, message: str) -> list[tuple[Field, str]] | None:
+def field_values(pattern: DelimitedPattern, message: str) -> list[tuple[Field, str]] | None:
     """Each non-``...`` field with the text it holds (D15), or ``None`` for too few tokens."""
     tokens = tokenize(message)
     slots = [f for f in pattern.fields if not isinstance(f, EllipsisField)]
@@ -330,11 +357,11 @@ def _field_values(pattern: DelimitedPattern, message: str) -> list[tuple[Field, 
     return found
 
 
-def _field(node: Any, token: str) -> bool:
+def field_condition(node: Any, token: str) -> bool:
     if isinstance(node, And):
-        return all(_field(operand, token) for operand in node.operands)
+        return all(field_condition(operand, token) for operand in node.operands)
     if isinstance(node, Or):
-        return any(_field(operand, token) for operand in node.operands)
+        return any(field_condition(operand, token) for operand in node.operands)
     assert isinstance(node, FieldCompare)
     literal, op = node.value, node.op
     if isinstance(literal, Regex):
