@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import reference
 from fastpath_strategies import delimited_patterns, messages_for
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, event, example, given, reject, settings
 from hypothesis import strategies as st
 
 from cwquery import PatternError, compile, parse, render
@@ -39,7 +39,7 @@ def layouts(draw: st.DrawFn) -> tuple[FieldLayout, DelimitedPattern]:
 
 def _full_values(pattern: DelimitedPattern, message: str, chosen: list[int]) -> list[str] | None:
     """The chosen slots' values from a full, character-by-character tokenisation."""
-    values = reference._field_values(pattern, message)
+    values = reference.field_values(pattern, message)
     return None if values is None else [values[slot][1] for slot in chosen]
 
 
@@ -69,7 +69,7 @@ def test_the_one_tokenizer_agrees_with_the_reference(message: str) -> None:
 @settings(
     max_examples=1500,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    suppress_health_check=[HealthCheck.too_slow],
 )
 @given(delimited_patterns(), st.data())
 def test_lazy_matcher_agrees_with_the_reference(
@@ -77,12 +77,13 @@ def test_lazy_matcher_agrees_with_the_reference(
 ) -> None:
     try:
         parse(render(pattern))
-    except PatternError:  # over a limit (length, two regexes)
-        return
+    except PatternError:  # over a limit (length, two regexes): counted by Hypothesis
+        reject()
     batch = [*data.draw(messages_for(pattern)), *data.draw(st.lists(messages, max_size=3))]
     matcher = compile(render(pattern))
     for message in batch:
         expected = reference.matches(pattern, message)
+        event(f"a message that {'matches' if expected else 'does not match'}")
         assert matcher.matches(message) is expected, (render(pattern), message)
         assert matcher.extract(message) == reference.extract(pattern, message)
 
