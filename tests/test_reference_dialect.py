@@ -168,8 +168,22 @@ _ATOMS = [
     "[a-]",
     "[.*+?]",
     "[\\x20-\\x2f]",
+    "[\\x41-\\x5a]",
+    "[\\s\\S]",
+    "[^\\d\\s]",
+    "[\\D\\S]",
+    "[^\\D\\S]",
+    "[\\w-]",
+    "[\\.]",
+    "[\\]]",
+    "[a\\-c]",
+    "[a^]",
+    "[$]",
+    r"\^",
+    r"\ ",
+    r"\:",
 ]
-_QUANTIFIERS = ["", "", "", "?", "*", "+", "{2}", "{1,}", "{,2}", "{0,1}", "*?", "+?"]
+_QUANTIFIERS = ["", "", "", "?", "*", "+", "{2}", "{1,}", "{,2}", "{0,1}", "{0}", "*?", "+?", "??"]
 
 
 @st.composite
@@ -185,13 +199,14 @@ def dialect_regexes(draw: st.DrawFn) -> str:
     return "|".join(branches)
 
 
-_TEXT_ALPHABET = "ab0c_: -#=@/;,.*[]\\?\t\n\r\x0c é\ud800٣"
+_TEXT_ALPHABET = "ab0c_: -#=@/;,.*[]\\?^$AZ\t\n\r\x0c é\ud800٣"
 
 
 @settings(max_examples=1000, deadline=None)
 @given(dialect_regexes(), st.lists(st.text(_TEXT_ALPHABET, max_size=8), min_size=1, max_size=4))
 def test_generated_regexes_search_alike(body: str, texts: list[str]) -> None:
     try:
+        check_regex(body)
         production = compile_regex(body)
     except RegexProblem:
         reject()
