@@ -24,6 +24,10 @@ _PIECES = [
     *[" ", " ", " ", "  ", "\t", "\n", "\r\n", "\t\n", " \r", "   \t "],
 ]
 messages = st.lists(st.sampled_from(_PIECES), max_size=14).map("".join)
+#: Messages long enough, most of the time, to fill a six-slot layout.
+longer_messages = st.one_of(
+    messages, st.lists(st.sampled_from(_PIECES), min_size=10, max_size=30).map("".join)
+)
 
 
 @st.composite
@@ -44,7 +48,7 @@ def _full_values(pattern: DelimitedPattern, message: str, chosen: list[int]) -> 
 
 
 @settings(max_examples=1500, deadline=None)
-@given(layouts(), st.data(), messages)
+@given(layouts(), st.data(), longer_messages)
 @example((FieldLayout(("a", "b"), None), DelimitedPattern((Field("a"), Field("b")))), None, 'x "y')
 def test_lazy_reader_agrees_with_a_full_tokenisation(
     layout_and_pattern: tuple[FieldLayout, DelimitedPattern],
@@ -56,8 +60,13 @@ def test_lazy_reader_agrees_with_a_full_tokenisation(
     if data is None:
         chosen = list(slots)
     else:
-        chosen = data.draw(st.lists(st.sampled_from(slots), unique=True) if slots else st.just([]))
-    assert layout.reader(chosen)(message) == _full_values(pattern, message, chosen), message
+        chosen = data.draw(
+            st.lists(st.sampled_from(slots), min_size=1, unique=True) if slots else st.just([])
+        )
+    expected = _full_values(pattern, message, chosen)
+    sizes = {0: "no slot (a layout without fields)", 1: "one value", 2: "several values"}
+    event("too few tokens" if expected is None else sizes[min(len(expected), 2)])
+    assert layout.reader(chosen)(message) == expected, message
 
 
 @settings(max_examples=500, deadline=None)
