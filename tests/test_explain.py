@@ -110,8 +110,9 @@ def _json(node: Node, check: Check, document: object) -> bool:
         assert check.result is combined, check  # the group's own result agrees with its parts
         return combined
     assert not check.children and check.condition == render(node)
-    assert check.result is reference.json_condition(node, document), (render(node), document)
-    return check.result
+    leaf = reference.json_condition(node, document)
+    assert check.result is leaf, (render(node), document)
+    return leaf
 
 
 def _delimited(tree: DelimitedPattern, checks: tuple[Check, ...], message: str) -> bool:
@@ -123,7 +124,7 @@ def _delimited(tree: DelimitedPattern, checks: tuple[Check, ...], message: str) 
     assert [c.condition for c in checks] == [render(f) for f, _ in conditioned]
     for check, (field, value) in zip(checks, conditioned, strict=True):
         assert check.result is reference.field_condition(field.condition, value), (check, value)
-    return all(check.result for check in checks)
+    return all(check.result is True for check in checks)
 
 
 def recombined(tree: Pattern, explanation: Explanation, message: str) -> bool:
@@ -136,8 +137,9 @@ def recombined(tree: Pattern, explanation: Explanation, message: str) -> bool:
     if isinstance(tree, RegexPattern):
         (check,) = checks
         assert check.condition == render(tree.regex)
-        assert check.result is (check.found != "no match")
-        return check.result
+        found = check.found != "no match"
+        assert check.result is found
+        return found
     if isinstance(tree, TermPattern):
         return _terms(tree, checks, message)
     if isinstance(tree, JsonPattern):
