@@ -15,10 +15,10 @@ from collections.abc import Callable
 from random import Random
 
 from hypothesis import strategies as st
+from reference_dialect import spells_number
 
 from cwquery import ast
 from cwquery.ast import walk
-from cwquery.numbers import NUMBER_SYNTAX
 
 KEYS = ["a", "b", "c.d", "é"]
 STRINGS = [
@@ -239,7 +239,7 @@ def json_value(rng: Random, words: tuple[str, ...], depth: int = 0) -> str:
     if kind <= 2:
         return json_string(rng, rng.choice(words if words and rng.random() < 0.5 else STRINGS))
     if kind <= 4:
-        numbers = [w for w in words if NUMBER_SYNTAX.fullmatch(w)]
+        numbers = [w for w in words if spells_number(w)]
         return rng.choice(numbers if numbers and rng.random() < 0.5 else NUMBER_TEXTS)
     if kind == 5:
         return rng.choice(["true", "false", "null"])
@@ -262,7 +262,7 @@ def json_object(rng: Random, words: tuple[str, ...], depth: int = 0) -> str:
 
 def spellings(text: str) -> list[str]:
     """Other ways to write the number ``text`` in JSON (``1e2``, ``100.0``, ``1.000000e+02``)."""
-    if not NUMBER_SYNTAX.fullmatch(text):
+    if not spells_number(text):
         return []
     value = float(text)
     found = [text.lstrip("+"), repr(value), f"{value:e}", f"{value:E}", f"{value:.0e}"]

@@ -3,8 +3,9 @@
 specialised tests). The property tests check every fast path of :mod:`cwquery.compiler`,
 ``explain`` and ``extract`` against it (D32).
 
-It deliberately shares nothing with the evaluation layer: only the syntax tree, the number
-syntax and the regex engine (the language layer) are reused.
+It deliberately shares nothing with cwquery but the syntax tree: the number syntax and the regex
+dialect are its own (:mod:`reference_dialect`, checked against production by
+tests/test_reference_dialect.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import json
 import math
 import sys
 from typing import Any
+
+from reference_dialect import search, spells_number
 
 from cwquery.ast import (
     And,
@@ -42,8 +45,6 @@ from cwquery.ast import (
     TermPattern,
     TruthTest,
 )
-from cwquery.numbers import NUMBER_SYNTAX
-from cwquery.regex import compile_regex
 
 BLANKS = " \t\r\n"
 _ABSENT = object()
@@ -60,11 +61,13 @@ def matches(pattern: Pattern, message: str) -> bool:
         return _found(pattern.regex, message)
     if isinstance(pattern, JsonPattern):
         document = read_json(message)
-        return document is not _NOT_JSON and _json(pattern.expr, document)
+        return document is not _NOT_JSON and json_condition(pattern.expr, document)
     if isinstance(pattern, DelimitedPattern):
-        values = _field_values(pattern, message)
+        values = field_values(pattern, message)
         return values is not None and all(
-            _field(field.condition, value) for field, value in values if field.condition is not None
+            field_condition(field.condition, value)
+            for field, value in values
+            if field.condition is not None
         )
     raise TypeError(type(pattern).__name__)
 
@@ -75,17 +78,42 @@ def extract(pattern: Pattern, message: str) -> dict[str, str] | None:
         return None
     if not isinstance(pattern, DelimitedPattern):
         return {}
+    slots = [f for f in pattern.fields if not isinstance(f, EllipsisField)]
+    positions = _slot_positions(pattern, len(tokenize(message)))
+    names = {position: slot.name for position, slot in zip(positions, slots, strict=True)}
+    values = token_values(pattern, message)
+    return {f"${names[p]}" if names.get(p) else f"${p + 1}": values[p] for p in sorted(values)}
+
+
+def token_values(pattern: DelimitedPattern, message: str) -> dict[int, str]:
+    """The value at each token position a delimited pattern reads (D28): its fields' values,
+    and every token when the pattern has ``...`` or no fields."""
     tokens = tokenize(message)
     slots = [f for f in pattern.fields if not isinstance(f, EllipsisField)]
     positions = _slot_positions(pattern, len(tokens))
-    names = {position: slot.name for position, slot in zip(positions, slots, strict=True)}
-    values = dict(
-        zip(positions, (v for _, v in _field_values(pattern, message) or []), strict=True)
-    )
+    values = dict(zip(positions, (v for _, v in field_values(pattern, message) or []), strict=True))
     if _ellipsis_index(pattern) is not None or not slots:
         for position, (_, value) in enumerate(tokens):
             values.setdefault(position, value)
-    return {f"${names[p]}" if names.get(p) else f"${p + 1}": values[p] for p in sorted(values)}
+    return values
+
+
+#: E2: the largest magnitude a published value may have.
+MAX_SAMPLE = 2.0**360
+
+
+def metric_number(value: Any) -> float | None:
+    """E2: what a metric publishes for an extracted value: a JSON number or text that is wholly
+    a number (D22), finite and within ±2^360; ``None`` for anything else."""
+    if isinstance(value, str) and spells_number(value):
+        value = float(value)
+    if not _is_number(value):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond the double range
+        return None
+    return number if abs(number) <= MAX_SAMPLE else None
 
 
 # --------------------------------------------------------------- terms (D3, D26)
@@ -101,20 +129,25 @@ def _terms(pattern: TermPattern, message: str) -> bool:
 
 
 def _found(regex: Regex, text: str) -> bool:
-    return compile_regex(regex.source)(text) is not None
+    return search(regex.source, text)
 
 
 # ----------------------------------------------------- JSON (D8 to D12, D25, D30)
 
 
 def _number(text: str) -> int | float:
-    """D30: orjson's reading: 64-bit integers exact, other numbers doubles, and no infinity."""
+    """D30: orjson's reading: 64-bit integers exact, other numbers doubles."""
     if all(c in "+-0123456789" for c in text) and len(text.lstrip("+-")) <= 20:
         value = int(text)
         if -(2**63) <= value <= 2**64 - 1:
             return value
-    number = float(text)
-    if math.isinf(number):
+    return float(text)
+
+
+def _json_number(text: str) -> int | float:
+    """A JSON number; one beyond the double range makes the document unreadable (D30)."""
+    number = _number(text)
+    if isinstance(number, float) and math.isinf(number):
         raise ValueError("out of range")
     return number
 
@@ -159,7 +192,7 @@ def read_json(message: str) -> Any:
     sys.setrecursionlimit(max(limit, 10 * MAX_DEPTH))
     try:
         document = json.loads(
-            message, parse_int=_number, parse_float=_number, parse_constant=_no_constant
+            message, parse_int=_json_number, parse_float=_json_number, parse_constant=_no_constant
         )
     except ValueError:
         return _NOT_JSON
@@ -190,11 +223,11 @@ def _has_wildcard(selector: Selector) -> bool:
     return any(isinstance(step, AnyKey | AnyIndex) for step in selector.steps)
 
 
-def _json(node: Node, document: Any) -> bool:
+def json_condition(node: Node, document: Any) -> bool:
     if isinstance(node, And):
-        return all(_json(operand, document) for operand in node.operands)
+        return all(json_condition(operand, document) for operand in node.operands)
     if isinstance(node, Or):
-        return any(_json(operand, document) for operand in node.operands)
+        return any(json_condition(operand, document) for operand in node.operands)
     assert isinstance(node, JsonCompare | JsonIs | JsonNotExists)
     selected = select(node.selector, document)
     if isinstance(node, JsonNotExists):
@@ -242,7 +275,7 @@ _RELATION = {
 def _compare(op: Operator, literal: Any, value: Any) -> bool:
     """One selected JSON value against ``op literal`` (D9, D12, D25)."""
     if isinstance(literal, Number):
-        number = _literal_number(literal.text)
+        number = _number(literal.text)
         if op.is_relational:
             return _is_number(value) and _RELATION[op](value, number)
         if _is_number(value):
@@ -261,14 +294,6 @@ def _compare(op: Operator, literal: Any, value: Any) -> bool:
     if literal.text == "*":
         return op is Operator.EQ
     return _wildcard_match(literal.text, text) is (op is Operator.EQ)
-
-
-def _literal_number(text: str) -> int | float:
-    if all(c in "+-0123456789" for c in text) and len(text.lstrip("+-")) <= 20:
-        value = int(text)
-        if -(2**63) <= value <= 2**64 - 1:
-            return value
-    return float(text)
 
 
 # ------------------------------------------------ delimited (D13 to D15, D27, D30)
@@ -313,7 +338,7 @@ def _slot_positions(pattern: DelimitedPattern, count: int) -> list[int]:
     return list(range(ellipsis)) + list(range(count - (slots - ellipsis), count))
 
 
-def _field_values(pattern: DelimitedPattern, message: str) -> list[tuple[Field, str]] | None:
+def field_values(pattern: DelimitedPattern, message: str) -> list[tuple[Field, str]] | None:
     """Each non-``...`` field with the text it holds (D15), or ``None`` for too few tokens."""
     tokens = tokenize(message)
     slots = [f for f in pattern.fields if not isinstance(f, EllipsisField)]
@@ -332,17 +357,17 @@ def _field_values(pattern: DelimitedPattern, message: str) -> list[tuple[Field, 
     return found
 
 
-def _field(node: Any, token: str) -> bool:
+def field_condition(node: Any, token: str) -> bool:
     if isinstance(node, And):
-        return all(_field(operand, token) for operand in node.operands)
+        return all(field_condition(operand, token) for operand in node.operands)
     if isinstance(node, Or):
-        return any(_field(operand, token) for operand in node.operands)
+        return any(field_condition(operand, token) for operand in node.operands)
     assert isinstance(node, FieldCompare)
     literal, op = node.value, node.op
     if isinstance(literal, Regex):
         return _found(literal, token) is (op is Operator.EQ)
     if isinstance(literal, Number):
-        spelled = NUMBER_SYNTAX.fullmatch(token) is not None
+        spelled = spells_number(token)
         number = float(literal.text)
         if op.is_relational:  # D27: only numeric tokens; D30: as doubles
             return spelled and _RELATION[op](float(token), number)

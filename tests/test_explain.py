@@ -1,11 +1,28 @@
-"""explain(): structured and readable, and always in agreement with the matcher."""
+"""explain(): structured and readable, and its per-condition checks combine to its verdict."""
 
-from hypothesis import given
+from __future__ import annotations
+
+import fastpath_strategies
+import reference
+from hypothesis import event, given, reject
+from hypothesis import strategies as st
 from strategies import patterns
 from test_evaluator import messages
 
-import cwquery
-from cwquery import explain
+from cwquery import PatternError, explain, parse, render
+from cwquery.ast import (
+    And,
+    DelimitedPattern,
+    JsonPattern,
+    MatchAll,
+    Node,
+    Or,
+    Pattern,
+    RegexPattern,
+    TermKind,
+    TermPattern,
+)
+from cwquery.explanation import Check, Explanation
 
 
 def test_json_explanation_shows_values_found() -> None:
@@ -54,6 +71,110 @@ def test_to_dict() -> None:
     assert data["checks"] == [{"condition": "$.a = 1", "found": "1", "result": True}]
 
 
+# ------------------------------------------------------------------ checks combine to the verdict
+# The recombination below reads only the leaves of the explanation (what each condition found,
+# or its result) and combines them by the syntax tree's own structure: the term rule (D3), the
+# and/or of JSON expressions, every field of a delimited pattern. Each leaf is also checked
+# against the reference interpretation, so that two wrong leaves cannot cancel out.
+
+
+def _terms(tree: TermPattern, checks: tuple[Check, ...], message: str) -> bool:
+    by_condition = {check.condition: check for check in checks}
+    assert set(by_condition) == {render(term) for term in tree.terms}
+    counted = [t for t in tree.terms if t.kind is not TermKind.OPTIONAL]
+    leaves = []
+    for term in counted or tree.terms:
+        check = by_condition[render(term)]
+        assert check.found in ("found", "not found")
+        found = check.found == "found"
+        assert found is (term.text in message)
+        leaf = found is not (term.kind is TermKind.EXCLUDED)  # a -term holds when absent
+        assert check.result is leaf
+        leaves.append(leaf)
+    if counted:  # D3: ?terms beside plain or -terms are not looked for
+        optional = [t for t in tree.terms if t.kind is TermKind.OPTIONAL]
+        assert all(by_condition[render(t)].result is None for t in optional)
+        return all(leaves)
+    return any(leaves)
+
+
+def _json(node: Node, check: Check, document: object) -> bool:
+    """Walk the JSON expression and its check tree together; return the recombined result."""
+    if isinstance(node, And | Or):
+        assert check.condition == ("all of" if isinstance(node, And) else "any of")
+        assert len(check.children) == len(node.operands)
+        results = [
+            _json(o, c, document) for o, c in zip(node.operands, check.children, strict=True)
+        ]
+        combined = all(results) if isinstance(node, And) else any(results)
+        assert check.result is combined, check  # the group's own result agrees with its parts
+        return combined
+    assert not check.children and check.condition == render(node)
+    leaf = reference.json_condition(node, document)
+    assert check.result is leaf, (render(node), document)
+    return leaf
+
+
+def _delimited(tree: DelimitedPattern, checks: tuple[Check, ...], message: str) -> bool:
+    assigned = reference.field_values(tree, message)
+    if assigned is None:  # fewer tokens than the pattern has fields
+        assert checks == ()
+        return False
+    conditioned = [(f, v) for f, v in assigned if f.condition is not None]
+    assert [c.condition for c in checks] == [render(f) for f, _ in conditioned]
+    for check, (field, value) in zip(checks, conditioned, strict=True):
+        assert check.result is reference.field_condition(field.condition, value), (check, value)
+    return all(check.result is True for check in checks)
+
+
+def recombined(tree: Pattern, explanation: Explanation, message: str) -> bool:
+    """The verdict the explanation's leaves give when combined by ``tree``'s structure."""
+    checks = explanation.checks
+    event(f"kind: {type(tree).__name__}")
+    if isinstance(tree, MatchAll):
+        assert checks == ()
+        return True
+    if isinstance(tree, RegexPattern):
+        (check,) = checks
+        assert check.condition == render(tree.regex)
+        found = check.found != "no match"
+        assert check.result is found
+        return found
+    if isinstance(tree, TermPattern):
+        return _terms(tree, checks, message)
+    if isinstance(tree, JsonPattern):
+        document = reference.read_json(message)
+        if not isinstance(document, dict):
+            assert checks == ()
+            event("JSON pattern on a message that is not JSON")
+            return False
+        (check,) = checks
+        return _json(tree.expr, check, document)
+    assert isinstance(tree, DelimitedPattern)
+    return _delimited(tree, checks, message)
+
+
+def check_explanation(tree: Pattern, message: str) -> None:
+    explanation = explain(tree, message)
+    verdict = recombined(tree, explanation, message)
+    event(f"leaf checks: {'some' if explanation.checks else 'none'}")
+    expected = reference.matches(tree, message)
+    event(f"verdict: {verdict}")
+    assert verdict is explanation.matched is expected, (render(tree), message, explanation)
+
+
 @given(patterns, messages)
-def test_explanation_agrees_with_the_matcher(tree: cwquery.Pattern, message: str) -> None:
-    assert explain(tree, message).matched is cwquery.matches(tree, message)
+def test_checks_combine_to_the_verdict(tree: Pattern, message: str) -> None:
+    check_explanation(tree, message)
+
+
+@given(fastpath_strategies.patterns, st.data())
+def test_checks_combine_to_the_verdict_on_messages_built_for_the_pattern(
+    tree: Pattern, data: st.DataObject
+) -> None:
+    try:
+        pattern = parse(render(tree))
+    except PatternError:  # over a limit (two regexes, three wildcard selectors)
+        reject()
+    for message in data.draw(fastpath_strategies.messages_for(pattern)):
+        check_explanation(pattern, message)

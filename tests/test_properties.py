@@ -1,6 +1,6 @@
 """Properties that hold for every tree and every text (Hypothesis)."""
 
-from hypothesis import example, given
+from hypothesis import event, example, given
 from hypothesis import strategies as st
 from strategies import patterns
 
@@ -37,7 +37,9 @@ def test_any_text_parses_or_raises_a_pattern_error(text: str) -> None:
         assert 0 <= err.offset <= len(text)
         assert err.code in ("syntax", "invalid-regex", "limit", "unsupported")
         assert str(err).splitlines()[0].endswith(f"(line {err.line}, column {err.column})")
+        event(f"refused: {err.code}")
         return
+    event("parsed")
     assert isinstance(tree, Pattern)
     if len(render(tree)) <= 1024:  # canonical spacing can push a long pattern past the limit
         assert parse(render(tree)) == tree
