@@ -26,7 +26,14 @@ from typing import Any, AnyStr
 
 import orjson
 
-from cwquery.ast import DelimitedPattern, JsonPattern, MatchAll, RegexPattern, TermPattern
+from cwquery.ast import (
+    DelimitedPattern,
+    JsonPattern,
+    MatchAll,
+    Pattern,
+    RegexPattern,
+    TermPattern,
+)
 from cwquery.compiler import Matcher, compile, compile_json
 from cwquery.prefilter import required_literals
 from cwquery.regex import to_re2
@@ -53,6 +60,8 @@ class BlockResult:
     """What one block holds: messages read, matched and not JSON (for JSON patterns, with the
     first such message), and the selected messages as ``(index among the block's messages,
     text)``; the index is ``-1`` when the scan skipped lines without counting them one by one.
+    ``lines`` counts the block's line ends; ``long_lines`` lists the lines left out for being
+    too long, as ``(line ends before it in the block, its bytes)``.
     """
 
     read: int = 0
@@ -60,6 +69,19 @@ class BlockResult:
     not_json: int = 0
     first_not_json: str | None = None
     selected: list[tuple[int, str]] = field(default_factory=list)
+    lines: int = 0
+    long_lines: list[tuple[int, int]] = field(default_factory=list)
+
+    def add(self, later: BlockResult) -> None:
+        """Append the result of the block that follows this one."""
+        self.selected += [(i if i < 0 else i + self.read, text) for i, text in later.selected]
+        self.long_lines += [(line + self.lines, size) for line, size in later.long_lines]
+        self.read += later.read
+        self.matched += later.matched
+        self.not_json += later.not_json
+        self.lines += later.lines
+        if self.first_not_json is None:
+            self.first_not_json = later.first_not_json
 
 
 def json_judge(matcher: Matcher) -> Callable[[str | bytes], bool | None]:
@@ -108,8 +130,8 @@ def _blank(line: bytes) -> bool:
 
 
 class BlockScanner:
-    """Scans blocks for one pattern. Built from the pattern text, so a worker process can
-    build its own.
+    """Scans blocks for one pattern, given as text or as a parsed tree (which is what a
+    worker process gets: the tree pickles, and nothing is parsed again).
 
     ``select`` chooses the messages handed back; ``count_not_json`` asks for the number of
     messages that are not JSON (JSON patterns only): then every line is parsed, since a line
@@ -119,7 +141,7 @@ class BlockScanner:
 
     def __init__(
         self,
-        pattern: str,
+        pattern: str | Pattern,
         *,
         select: Select = Select.NONE,
         count_not_json: bool = False,
@@ -152,6 +174,11 @@ class BlockScanner:
         """Read, matched and not-JSON counts and the selected messages of one block."""
         if b"\r" in block:
             block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        result = self._scan(block)
+        result.lines = block.count(b"\n")
+        return result
+
+    def _scan(self, block: bytes) -> BlockResult:
         if self.is_json:
             if self.needles:
                 return self._json_candidates(block)
@@ -283,7 +310,16 @@ def _needles(matcher: Matcher) -> tuple[str, ...]:
     For a JSON pattern the prefilter's rule (D32): the literal it tests first, or a
     backslash (an escape can spell any character)."""
     needles = _pattern_needles(matcher.pattern)
-    return needles if all(needles) else ()
+    return needles if all(needles) and all(map(_encodable, needles)) else ()
+
+
+def _encodable(text: str) -> bool:
+    """Whether text has UTF-8 bytes (a lone surrogate has none, and no line holds one)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _needles_decide(tree: object, needles: tuple[str, ...]) -> bool:

@@ -4,6 +4,7 @@ interpretation (D32), whatever the block and range sizes, in input order."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -33,10 +34,35 @@ DATA = st.lists(
 def test_blocks_cover_the_stream_and_end_at_line_ends(data: bytes, size: int) -> None:
     import io
 
-    blocks = list(read_blocks(io.BytesIO(data), block_bytes=size))
+    blocks = [block.data for block in read_blocks(io.BytesIO(data), block_bytes=size)]
     assert b"".join(blocks) == data
     assert all(block for block in blocks)
     assert all(block[-1:] in (b"\n", b"\r") for block in blocks[:-1])
+    pairs = itertools.pairwise(blocks)
+    assert not any(a.endswith(b"\r") and b.startswith(b"\n") for a, b in pairs)  # \r\n whole
+
+
+@settings(max_examples=300, deadline=None)
+@given(DATA | st.binary(max_size=300), st.integers(1, 10), st.integers(1, 12))
+def test_over_long_lines_are_left_out_and_said(data: bytes, size: int, limit: int) -> None:
+    """Cutting the over-long lines out of the stream leaves the short ones, line for line,
+    and each long one is said at its line; the sizes add up to the input."""
+    import io
+
+    from cwquery.blocks import split_lines
+
+    blocks = list(read_blocks(io.BytesIO(data), block_bytes=size, line_bytes=limit))
+    limit = max(limit, size)
+    lines = split_lines(data) if data else []
+    kept: list[bytes] = []
+    long = []
+    for block in blocks:
+        if block.long_line:
+            long.append((len(kept), block.long_line))
+        kept += split_lines(block.data) or [b""]
+    assert sum(block.size for block in blocks) == len(data)
+    assert kept == [b"" if len(line) > limit else line for line in lines]
+    assert long == [(i, len(line)) for i, line in enumerate(lines) if len(line) > limit]
 
 
 @settings(max_examples=200, deadline=None)
