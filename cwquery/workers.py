@@ -137,7 +137,10 @@ class Pool:
                     sent += 1
                     worked_here = True
                     break
-                worker.pipe.send((sent, task))
+                try:
+                    worker.pipe.send((sent, task))
+                except OSError:  # BrokenPipeError here is no closed output
+                    raise _died(worker) from None
                 worker.tasks.append(sent)
                 sent += 1
             # wait without end only for an answer that is owed: it comes, or its worker dies
