@@ -8,9 +8,9 @@ itself and sends back one result, so only offsets and results cross between proc
 Results come back in file order, and at most two ranges per worker are in flight, so memory
 stays flat whatever the file's size.
 
-A line longer than :data:`MAX_LINE_BYTES` can be no CloudWatch event: it is left out unread
-(its line end is kept, so it reads as a blank line, which is no message) and reported in the
-result's ``long_lines``; memory stays flat even on a file without a line end.
+A line longer than :data:`~cwquery.sources.MAX_LINE_BYTES` can be no CloudWatch event: it is
+left out unread (its line end is kept, so it reads as a blank line, which is no message) and
+reported in the result's ``long_lines``; memory stays flat even on a file without a line end.
 
 >>> import io
 >>> [block.data for block in read_blocks(io.BytesIO(b"a\\nbb\\r\\nc"), block_bytes=2)]
@@ -33,6 +33,7 @@ from typing import IO, TYPE_CHECKING, NamedTuple, Protocol
 from cwquery.ast import Pattern
 from cwquery.blocks import BlockResult, BlockScanner, Select
 from cwquery.compiler import compile
+from cwquery.sources import MAX_LINE_BYTES
 
 if TYPE_CHECKING:  # the workers are imported only when they start
     from pathlib import Path
@@ -45,8 +46,6 @@ BLOCK_BYTES = 1 << 20
 RANGE_BYTES = 1 << 20
 #: Inputs at least this big use every core unless told otherwise.
 PARALLEL_BYTES = 8 << 20
-#: The longest line read as a message: CloudWatch's event size limit (1 MiB; spec §6).
-MAX_LINE_BYTES = 1 << 20
 #: How far past a cut to look for the line end, per read.
 _WINDOW = 64 << 10
 

@@ -32,9 +32,16 @@ from cwquery.cli.common import (
 from cwquery.compiler import Matcher, compile
 from cwquery.errors import PatternError
 from cwquery.hints import prefixed_json
-from cwquery.parallel import MAX_LINE_BYTES, FileScan, default_jobs
+from cwquery.parallel import FileScan, default_jobs
 from cwquery.semantics import EVENT_NUMBER_BASE
-from cwquery.sources import INPUT_FORMATS, PEEK, SourceError, may_be_export, read_events
+from cwquery.sources import (
+    INPUT_FORMATS,
+    MAX_LINE_BYTES,
+    PEEK,
+    SourceError,
+    may_be_export,
+    read_events,
+)
 from cwquery.workers import WorkerError
 
 #: Show a progress bar on a terminal when the input is at least this big.
@@ -92,7 +99,9 @@ def test_command(
 
     FILES may hold plain text or JSON lines (one message per line), a CloudWatch export
     ({"events": [...]}, as printed by `aws logs filter-log-events`), or the .gz files of an S3
-    export. Exit status: 0 when something matched, 1 when nothing did, 2 on error.
+    export (standard input may be gzip too). A line over 1 MiB, CloudWatch's event size limit,
+    is skipped and reported on stderr. Exit status: 0 when something matched, 1 when nothing
+    did, 2 on error (130 on ^C, 143 on SIGTERM, 141 when the output pipe closes).
 
     \b
     With --invert, the printed lines, --count and --json are the messages that do not match,
@@ -293,12 +302,7 @@ class _Run:
         lines = 0  # line ends before the block, for the line numbers of over-long lines
         for result, size in results:
             for line, length in result.long_lines:
-                tally.long_lines += 1
-                click.echo(
-                    f"warning: {name}: line {lines + line + 1}: {length:,} bytes, longer than "
-                    f"{_LIMIT} (a CloudWatch event's limit): skipped",
-                    err=True,
-                )
+                self._long_line(name, lines + line + 1, length)
             lines += result.lines
             before = tally.read
             tally.read += result.read
@@ -317,6 +321,15 @@ class _Run:
                 out.write("".join(f"{text}\n" for _, text in result.selected))
             advance(size)
 
+    def _long_line(self, name: str, number: int, length: int) -> None:
+        """Say that a line was skipped for being longer than any event can be."""
+        self.tally.long_lines += 1
+        click.echo(
+            f"warning: {name}: line {number}: {length:,} bytes, longer than {_LIMIT} "
+            "(a CloudWatch event's limit): skipped",
+            err=True,
+        )
+
     def _found(self, index: int, message: str) -> None:
         values = {} if self.invert else self.matcher.extract(message)
         number = index + EVENT_NUMBER_BASE
@@ -329,7 +342,8 @@ class _Run:
     def _messages(
         self, source: str | IO[str], input_format: str, advance: Callable[[int], None]
     ) -> None:
-        for event in read_events(source, input_format=input_format):
+        events = read_events(source, input_format=input_format, on_long_line=self._long_line)
+        for event in events:
             self._message(event.message)
             advance(len(event.message) + 1)
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from cwquery.cli import main
-from cwquery.parallel import MAX_LINE_BYTES
+from cwquery.sources import MAX_LINE_BYTES
 
 
 def run(*args: str, stdin: str | bytes | None = None) -> tuple[int, str, str]:
@@ -126,3 +126,28 @@ def test_invert_count_and_its_summary_speak_of_the_same_messages() -> None:
     )
     assert run("test", "--invert", "ERROR", stdin=stdin)[2] == "2 of 3 messages did not match\n"
     assert run("test", "--count", "ERROR", stdin=stdin)[2] == "1 of 3 messages matched\n"
+
+
+def test_over_long_lines_are_skipped_and_said_message_by_message_too(endless: Path) -> None:
+    code, out, err = run("test", "--explain", "ERROR", str(endless))
+    assert code == 0
+    numbers = [line.split()[0] for line in out.splitlines() if line.startswith("#")]
+    assert numbers == ["#1", "#2", "#3"]
+    assert f"warning: {endless}: line 3: 67,108,864 bytes" in err
+    assert f"warning: {endless}: line 5: 3,145,728 bytes" in err
+
+
+def test_the_library_reader_refuses_an_over_long_line_naming_it() -> None:
+    import io
+
+    from cwquery.sources import SourceError, read_events
+
+    text = "a\n" + "é" * (MAX_LINE_BYTES // 2 + 1) + "\nb\n"  # under the limit in characters
+    with pytest.raises(SourceError, match=r"<stream>: line 2: 1,048,578 bytes, longer than"):
+        list(read_events(io.StringIO(text), input_format="lines"))
+    said: list[tuple[str, int, int]] = []
+    events = read_events(
+        io.StringIO(text), input_format="lines", on_long_line=lambda *a: said.append(a)
+    )
+    assert [e.message for e in events] == ["a", "b"]
+    assert said == [("<stream>", 2, MAX_LINE_BYTES + 2)]
