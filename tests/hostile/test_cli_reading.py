@@ -151,3 +151,14 @@ def test_the_library_reader_refuses_an_over_long_line_naming_it() -> None:
     )
     assert [e.message for e in events] == ["a", "b"]
     assert said == [("<stream>", 2, MAX_LINE_BYTES + 2)]
+
+
+# --------------------------------------------------------------------------- standard input
+
+
+def test_check_does_not_count_standard_input_as_a_file(tmp_path: Path) -> None:
+    assert run("check", "-", stdin="{ $.a = 1 }\n")[2] == "1 pattern valid\n"
+    assert run("fmt", "--check", "-", stdin="x\n")[2] == "1 pattern canonical\n"
+    path = tmp_path / "more.patterns"
+    path.write_text("ERROR\n")
+    assert run("check", "-", str(path), stdin="x\n")[2] == "2 patterns valid in 1 file\n"
