@@ -79,6 +79,7 @@ def read_events(
     event_lines: bool = False,
     input_format: str = "auto",
     on_long_line: LongLineHandler | None = None,
+    name: str | None = None,
 ) -> Iterator[LogEvent]:
     """The events of one file (``-`` is standard input) or text stream, lazily.
 
@@ -92,7 +93,8 @@ def read_events(
     ``jq -c '.events[]'`` prints them; otherwise every line is a message as written.
 
     A line over :data:`MAX_LINE_BYTES` is read through without being kept and handed to
-    ``on_long_line``; without one, it is an error.
+    ``on_long_line``; without one, it is an error. ``name`` is what errors call a stream
+    (``<stream>`` unless given).
 
     Raises:
         SourceError: the source is not in the format asked for (the message names the file and
@@ -103,7 +105,7 @@ def read_events(
     if input_format not in INPUT_FORMATS:
         raise ValueError(f"input_format must be one of {', '.join(INPUT_FORMATS)}")
     if not isinstance(source, str | os.PathLike):
-        yield from _read_stream(source, event_lines, input_format, "<stream>", on_long_line)
+        yield from _read_stream(source, event_lines, input_format, name or "<stream>", on_long_line)
         return
     path = os.fspath(source)
     name = "<stdin>" if path == "-" else path

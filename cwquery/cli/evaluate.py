@@ -32,7 +32,7 @@ from cwquery.cli.common import (
 from cwquery.compiler import Matcher, compile
 from cwquery.errors import PatternError
 from cwquery.hints import prefixed_json
-from cwquery.parallel import FileScan, default_jobs
+from cwquery.parallel import FileScan, Readable, default_jobs
 from cwquery.semantics import EVENT_NUMBER_BASE
 from cwquery.sources import (
     INPUT_FORMATS,
@@ -240,15 +240,15 @@ class _Run:
     def _source(
         self, source: str, input_format: str, scan: FileScan, advance: Callable[[int], None]
     ) -> None:
-        if self.show_explanation or input_format in ("export", "s3-export"):
-            self._messages(source, input_format, advance)
-            return
         if source == "-":
             stdin = getattr(sys.stdin, "buffer", None)
             if stdin is None:  # already text (a test harness): read it as it is
                 self._messages(source, input_format, advance)
             else:
                 self._stream(stdin, "<stdin>", input_format, scan, advance)
+            return
+        if self.show_explanation or input_format in ("export", "s3-export"):
+            self._messages(source, input_format, advance)
             return
         if os.path.splitext(source)[1] == ".gz":
             if input_format == "auto":  # an S3 export
@@ -277,19 +277,34 @@ class _Run:
         scan: FileScan,
         advance: Callable[[int], None],
     ) -> None:
-        """A stream read once: gzip when it starts as gzip does (then, under ``auto``, an S3
-        export, as a ``.gz`` file is), an export when ``auto`` finds one, else lines."""
+        """A stream read once. One that starts as gzip does is unpacked (and read, under
+        ``auto``, as an S3 export, as a ``.gz`` file is)."""
         head = stream.read(_PEEK_BYTES)
-        if head.startswith(_GZIP_MAGIC):
-            with _gzip_errors(name):
-                unpacked = gzip.GzipFile(fileobj=_Joined(head, stream), mode="rb")
-                if input_format == "auto":
-                    text = io.TextIOWrapper(unpacked, encoding="utf-8", errors="replace")
-                    self._messages(text, "s3-export", advance)
-                else:
-                    self._blocks(scan.stream(unpacked), advance, name)
+        if not head.startswith(_GZIP_MAGIC):
+            self._unpacked(stream, head, name, input_format, scan, advance)
+            return
+        with _gzip_errors(name):
+            unpacked = gzip.GzipFile(fileobj=_Joined(head, stream), mode="rb")
+            fmt = "s3-export" if input_format == "auto" else input_format
+            self._unpacked(unpacked, unpacked.read(_PEEK_BYTES), name, fmt, scan, advance)
+
+    def _unpacked(
+        self,
+        stream: Readable,
+        head: bytes,
+        name: str,
+        input_format: str,
+        scan: FileScan,
+        advance: Callable[[int], None],
+    ) -> None:
+        """A stream read once (``head`` already read from it): message by message for
+        ``--explain`` and exports, a whole-file export when ``auto`` finds one, else lines."""
+        if self.show_explanation or input_format in ("export", "s3-export"):
+            joined = io.BufferedReader(_Joined(head, stream))
+            text = io.TextIOWrapper(joined, encoding="utf-8", errors="replace")
+            self._messages(text, input_format, advance, name)
         elif input_format == "auto" and _may_be_export(head):
-            self._messages(io.StringIO(_text(head + stream.read())), "auto", advance)
+            self._messages(io.StringIO(_text(head + stream.read())), "auto", advance, name)
         else:
             self._blocks(scan.stream(stream, head=head), advance, name)
 
@@ -340,9 +355,15 @@ class _Run:
     # ------------------------------------------------------------------ message by message
 
     def _messages(
-        self, source: str | IO[str], input_format: str, advance: Callable[[int], None]
+        self,
+        source: str | IO[str],
+        input_format: str,
+        advance: Callable[[int], None],
+        name: str | None = None,
     ) -> None:
-        events = read_events(source, input_format=input_format, on_long_line=self._long_line)
+        events = read_events(
+            source, input_format=input_format, on_long_line=self._long_line, name=name
+        )
         for event in events:
             self._message(event.message)
             advance(len(event.message) + 1)
@@ -400,7 +421,7 @@ class _Stdout:
 class _Joined(io.RawIOBase):
     """Bytes already read from a stream, then the rest of it."""
 
-    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+    def __init__(self, head: bytes, rest: Readable) -> None:
         self._head, self._rest = head, rest
 
     def readable(self) -> bool:

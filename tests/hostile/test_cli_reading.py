@@ -162,3 +162,19 @@ def test_check_does_not_count_standard_input_as_a_file(tmp_path: Path) -> None:
     path = tmp_path / "more.patterns"
     path.write_text("ERROR\n")
     assert run("check", "-", str(path), stdin="x\n")[2] == "2 patterns valid in 1 file\n"
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        (("--input-format", "s3-export"), '{"level": "ERROR", "n": 4}\n'),
+        (("--explain",), "4 → true"),
+    ],
+    ids=["s3-export", "explain"],
+)
+def test_a_gzip_on_stdin_is_unpacked_whatever_else_is_asked(
+    options: tuple[str, ...], said: str
+) -> None:
+    code, out, err = run("test", *options, "{ $.n = 4 }", stdin=gzip.compress(EXPORT))
+    assert (code, err) == (0, "1 of 30 messages matched\n")
+    assert said in out
