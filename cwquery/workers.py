@@ -8,10 +8,12 @@ processes' sentinels, so a worker that dies (SIGKILL, the out-of-memory killer) 
 once and reported as a :class:`WorkerError`. Stopping kills the workers, which needs no lock;
 a worker whose parent is gone reads the end of its pipe and exits.
 
-Workers start from a fork server on Linux (a fresh single-threaded process, so starting them
-is safe in a host with threads) and afresh elsewhere, with ``^C`` held back: the parent
-handles it and stops them. Until the first worker is ready the parent runs tasks itself, so
-the start costs little.
+How workers start (:func:`start_method`): on Linux, forked from this process while it has
+one thread (a fork then copies no lock that another thread holds, and takes a millisecond),
+else from a fork server (a fresh single-threaded process: safe in a host with threads, but
+each start then waits for it, so they start aside while this process runs tasks itself until
+the first worker is ready); afresh elsewhere. They start with ``^C`` held back: the parent
+handles it and stops them.
 
 >>> import functools, operator
 >>> with Pool(2, functools.partial(int, 10), operator.add) as pool:
@@ -22,13 +24,16 @@ the start costs little.
 from __future__ import annotations
 
 import contextlib
+import functools
 import multiprocessing
+import os
 import signal
 import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from multiprocessing import util
 from multiprocessing.connection import Connection, wait
 from types import TracebackType
 from typing import Any
@@ -44,8 +49,19 @@ class WorkerError(CWQueryError):
 
 
 def start_method() -> str:
-    """``forkserver`` on Linux, ``spawn`` elsewhere: never a plain fork of this process."""
-    return "forkserver" if sys.platform.startswith("linux") else "spawn"
+    """``fork`` on Linux while this process has a single thread, ``forkserver`` on Linux
+    otherwise, ``spawn`` elsewhere: never a fork of a process with threads."""
+    if not sys.platform.startswith("linux"):
+        return "spawn"
+    return "fork" if _threads() == 1 else "forkserver"
+
+
+def _threads() -> int:
+    """The threads of this process, C threads included (from /proc)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return 2  # unknown: assume there are others
 
 
 @dataclass
@@ -74,23 +90,32 @@ class Pool:
         self._stopping = False
         method = start_method()
         context = multiprocessing.get_context(method)
+        start = functools.partial(self._start, context, setup, work)
+        if method == "fork":  # quick, and a thread would make the fork unsafe
+            self._starter: threading.Thread | None = None
+            try:
+                start()
+            except BaseException:
+                self.stop()
+                raise
+            return
         if method == "forkserver" and preload:  # the modules every worker needs, once
             context.set_forkserver_preload(["__main__", *preload])
-        # started aside, since each start waits for the new process; this process works
-        # meanwhile, and alone if none can start
-        self._starter = threading.Thread(
-            target=self._start, args=(context, setup, work), name="cwquery-start", daemon=True
-        )
+        # each start waits for the new process: they start aside while this process works
+        self._starter = threading.Thread(target=start, name="cwquery-start", daemon=True)
         self._starter.start()
 
     def _start(
         self, context: Any, setup: Callable[[], Any], work: Callable[[Any, Any], Any]
     ) -> None:
-        with _sigint_held(), contextlib.suppress(OSError):
+        with _signals_held(), contextlib.suppress(OSError):
             for _ in range(self._jobs):
                 if self._stopping:
                     return
                 mine, theirs = context.Pipe()
+                # a forked worker closes its copies of this end (its own and the others'), so
+                # that it reads the end of its pipe when this process is gone
+                util.register_after_fork(mine, Connection.close)
                 process = context.Process(
                     target=_serve, args=(theirs, setup, work), name="cwquery-worker"
                 )
@@ -151,7 +176,8 @@ class Pool:
         """Kill the workers and wait for them: they hold nothing worth saving, and a kill
         never waits on a lock or a pipe."""
         self._stopping = True
-        self._starter.join()
+        if self._starter is not None:
+            self._starter.join()
         workers, self._workers = self._workers, []
         for worker in workers:
             worker.process.kill()
@@ -215,22 +241,30 @@ def _died(worker: _Worker) -> WorkerError:
 
 
 @contextlib.contextmanager
-def _sigint_held() -> Iterator[None]:
-    """Block ``^C`` in this thread while it starts workers, so they are born with it
-    blocked (the parent handles it)."""
+def _signals_held() -> Iterator[None]:
+    """Hold ``^C`` and SIGTERM back in this thread while it starts workers: they are born
+    with ``^C`` blocked (the parent handles it), and a signal that comes meanwhile is handled
+    once the start is over, never inside a fork's bookkeeping (where an exception would be
+    lost)."""
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
     try:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+_HELD = {signal.SIGINT, signal.SIGTERM}
+
+
 def _serve(pipe: Connection, setup: Callable[[], Any], work: Callable[[Any, Any], Any]) -> None:
     """A worker: answer tasks until told to stop or the parent is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the handler a fork copied
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     try:
         try:
             state = setup()

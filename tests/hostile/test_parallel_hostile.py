@@ -28,6 +28,8 @@ ROUNDS = 8
 #: that the text itself (890) is under.
 LONG_PATTERN = "{" + "&&".join(f"$.k{i}=1" for i in range(100)) + "}"
 
+Popen = subprocess.Popen[bytes]
+
 pytestmark = pytest.mark.skipif(not Path("/proc/self").exists(), reason="reads /proc")
 
 
@@ -47,17 +49,35 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def cwquery(*args: str | bytes, **options: Any) -> subprocess.Popen[bytes]:
+#: ``cwquery`` in a process that has a second thread, as a threaded host would be: its
+#: workers must then come from a fork server, never from a fork of it.
+THREADED = """\
+import sys, threading
+threading.Thread(target=threading.Event().wait, daemon=True).start()
+from cwquery.cli import main
+sys.argv[0] = "cwquery"
+main()
+"""
+
+
+@pytest.fixture(params=["one thread", "threads"])
+def host(request: pytest.FixtureRequest) -> list[str]:
+    """How ``cwquery`` is started: as the command (one thread), or from a threaded host."""
+    if request.param == "threads":
+        return [sys.executable, "-c", THREADED]
+    return [sys.executable, "-m", "cwquery"]
+
+
+def cwquery(*args: str | bytes, host: list[str] | None = None, **options: Any) -> Popen:
     """``cwquery ARGS...`` started in a session of its own (so a hung one can be killed
     with all its processes)."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cwquery", *args], start_new_session=True, **options
-    )
+    command = host or [sys.executable, "-m", "cwquery"]
+    process = subprocess.Popen([*command, *args], start_new_session=True, **options)
     _started.append(process)
     return process
 
 
-_started: list[subprocess.Popen[bytes]] = []
+_started: list[Popen] = []
 
 
 @pytest.fixture(autouse=True)
@@ -71,28 +91,34 @@ def _no_leftovers() -> Iterator[None]:
         process.wait()
 
 
-def descendants(pid: int) -> list[tuple[int, int]]:
-    """``(pid, depth)`` of every living process below ``pid``, from /proc."""
-    found, todo = [], [(pid, 0)]
-    while todo:
-        parent, depth = todo.pop()
-        for task in Path(f"/proc/{parent}/task").glob("*"):
-            try:
-                children = (task / "children").read_text().split()
-            except OSError:
-                continue
-            for child in map(int, children):
-                found.append((child, depth + 1))
-                todo.append((child, depth + 1))
+def children(pid: int) -> list[int]:
+    """The living children of a process, from /proc."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found += map(int, (task / "children").read_text().split())
     return found
 
 
-def workers_of(process: subprocess.Popen[bytes]) -> list[int]:
-    """The worker processes of a running ``cwquery test`` (the fork server's children),
-    waited for until there are two."""
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def workers_of(process: Popen) -> list[int]:
+    """The worker processes of a running ``cwquery test``, waited for until there are two:
+    its children but multiprocessing's helpers, and the children of its fork server."""
     deadline = time.monotonic() + HANG
     while time.monotonic() < deadline:
-        found = [pid for pid, depth in descendants(process.pid) if depth == 2]
+        found: list[int] = []
+        for pid in children(process.pid):
+            command = _command(pid)
+            if "forkserver" in command:
+                found += children(pid)
+            elif "resource_tracker" not in command:
+                found.append(pid)
         if len(found) >= 2:
             return found
         assert process.poll() is None, process.stderr.read() if process.stderr else ""
@@ -118,7 +144,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def ended(process: subprocess.Popen[bytes]) -> tuple[int, str]:
+def ended(process: Popen) -> tuple[int, str]:
     """Exit status and stderr of a process, which must end within :data:`HANG` seconds."""
     _, err = process.communicate(timeout=HANG)
     return process.returncode, err.decode("utf-8", "replace")
@@ -133,12 +159,12 @@ def ended(process: subprocess.Popen[bytes]) -> tuple[int, str]:
     ids=["lines", "json", "invert", "count", "explain"],
 )
 def test_a_closed_output_pipe_ends_the_command_quietly_with_141(
-    big: Path, options: tuple[str, ...]
+    big: Path, options: tuple[str, ...], host: list[str]
 ) -> None:
     rounds = ROUNDS if options in ((), ("--json",)) else 2
     for _ in range(rounds):
         process = cwquery(
-            "test", "--jobs", "2", *options, "ERROR", str(big), stdout=subprocess.PIPE
+            "test", "--jobs", "2", *options, "ERROR", str(big), host=host, stdout=subprocess.PIPE
         )
         assert process.stdout is not None
         if options != ("--count",):  # --count writes once, at the end
@@ -160,7 +186,7 @@ def test_a_closed_pipe_says_nothing(big: Path) -> None:
 # --------------------------------------------------------------------------- signals
 
 
-def blocked_on_output(big: Path) -> tuple[subprocess.Popen[bytes], list[int]]:
+def blocked_on_output(big: Path, host: list[str]) -> tuple[Popen, list[int]]:
     """A scan printing every line into a pipe nobody reads, and its workers."""
     process = cwquery(
         "test",
@@ -169,6 +195,7 @@ def blocked_on_output(big: Path) -> tuple[subprocess.Popen[bytes], list[int]]:
         "--invert",
         "NOTHING",
         str(big),
+        host=host,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -179,10 +206,10 @@ def blocked_on_output(big: Path) -> tuple[subprocess.Popen[bytes], list[int]]:
     ("number", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["INT", "TERM"]
 )
 def test_a_signal_ends_the_command_and_its_workers(
-    big: Path, number: signal.Signals, status: int
+    big: Path, number: signal.Signals, status: int, host: list[str]
 ) -> None:
     for _ in range(ROUNDS // 2):
-        process, workers = blocked_on_output(big)
+        process, workers = blocked_on_output(big, host)
         process.send_signal(number)
         code, err = ended(process)
         assert code == status, err
@@ -190,9 +217,9 @@ def test_a_signal_ends_the_command_and_its_workers(
         assert_gone(workers)
 
 
-def test_a_worker_killed_by_sigkill_is_an_error_naming_it(big: Path) -> None:
+def test_a_worker_killed_by_sigkill_is_an_error_naming_it(big: Path, host: list[str]) -> None:
     for _ in range(ROUNDS // 2):
-        process, workers = blocked_on_output(big)
+        process, workers = blocked_on_output(big, host)
         os.kill(workers[0], signal.SIGKILL)
         _, err = process.communicate(timeout=HANG)  # reading lets the parent go on
         text = err.decode()
@@ -202,8 +229,8 @@ def test_a_worker_killed_by_sigkill_is_an_error_naming_it(big: Path) -> None:
         assert_gone(workers)
 
 
-def test_workers_do_not_outlive_a_parent_killed_by_sigkill(big: Path) -> None:
-    process, workers = blocked_on_output(big)
+def test_workers_do_not_outlive_a_parent_killed_by_sigkill(big: Path, host: list[str]) -> None:
+    process, workers = blocked_on_output(big, host)
     process.kill()
     process.communicate(timeout=HANG)
     assert_gone(workers)
@@ -212,13 +239,22 @@ def test_workers_do_not_outlive_a_parent_killed_by_sigkill(big: Path) -> None:
 # --------------------------------------------------------------------------- what workers get
 
 
-def test_a_pattern_whose_canonical_text_is_over_the_limit_runs_on_workers(big: Path) -> None:
+def test_a_pattern_whose_canonical_text_is_over_the_limit_runs_on_workers(
+    big: Path, host: list[str]
+) -> None:
     from cwquery import parse, render
 
     assert len(LONG_PATTERN) <= 1024 < len(render(parse(LONG_PATTERN)))
     for jobs in ("1", "2"):
         process = cwquery(
-            "test", "--jobs", jobs, "--count", LONG_PATTERN, str(big), stdout=subprocess.PIPE
+            "test",
+            "--jobs",
+            jobs,
+            "--count",
+            LONG_PATTERN,
+            str(big),
+            host=host,
+            stdout=subprocess.PIPE,
         )
         out, _ = process.communicate(timeout=HANG)
         assert (process.returncode, out) == (0, b"2\n")
