@@ -278,3 +278,18 @@ def test_a_pattern_that_is_not_utf8_is_an_error(
         2,
         f"error: the pattern is not UTF-8 text (byte {byte} at character {at})\n",
     )
+
+
+def test_workers_are_forked_only_from_a_process_with_one_thread(big: Path, host: list[str]) -> None:
+    process, workers = blocked_on_output(big, host)
+    parents = {
+        int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]) for pid in workers
+    }
+    if "-c" in host:  # threaded: from a fork server, a child of the command
+        (server,) = parents
+        assert "forkserver" in _command(server)
+        assert server in children(process.pid)
+    else:
+        assert parents == {process.pid}
+    process.kill()
+    process.communicate(timeout=HANG)
