@@ -5,8 +5,8 @@ A file is cut into blocks of whole lines (a block ends just after a ``\\n`` or `
 With more than one job, the blocks of a regular file go to worker processes (see
 :mod:`cwquery.workers`): each gets the parsed pattern, reads its byte range from the file
 itself and sends back one result, so only offsets and results cross between processes.
-Results come back in file order, and at most two ranges per worker are in flight, so memory
-stays flat whatever the file's size.
+Results come back in file order, and at most four ranges per worker are scanned ahead of the
+one awaited, so memory stays flat whatever the file's size.
 
 A line longer than :data:`~cwquery.sources.MAX_LINE_BYTES` can be no CloudWatch event: it is
 left out unread (its line end is kept, so it reads as a blank line, which is no message) and
@@ -174,17 +174,29 @@ def scan_block(scanner: BlockScanner, block: Block) -> BlockResult:
 def scan_range(
     scanner: BlockScanner, path: str, start: int, end: int, *, block_bytes: int, line_bytes: int
 ) -> BlockResult:
-    """The result of a file's byte range (read in one piece unless it holds an over-long
-    line, which is then dropped as it is read)."""
+    """The result of a file's byte range: read in one piece when no line in it is over
+    ``line_bytes``, else block by block (an over-long line dropped as it is read)."""
+    size = end - start
     with open(path, "rb") as stream:
         stream.seek(start)
-        if end - start <= block_bytes + line_bytes + 2:
-            return scanner.scan(stream.read(end - start))
-        window = _Window(stream, end - start)
+        if size <= 2 * line_bytes:
+            block = stream.read(size)
+            # a line over line_bytes in so few bytes would hold the byte at line_bytes
+            if size <= line_bytes or _line_length_at(block, line_bytes) <= line_bytes:
+                return scanner.scan(block)
+            stream.seek(start)
         total = BlockResult()
-        for block in read_blocks(window, block_bytes=block_bytes, line_bytes=line_bytes):
+        blocks = read_blocks(_Window(stream, size), block_bytes=block_bytes, line_bytes=line_bytes)
+        for block in blocks:
             total.add(scan_block(scanner, block))
         return total
+
+
+def _line_length_at(block: bytes, at: int) -> int:
+    """The length of the line holding the byte at offset ``at`` (0 if it is a line end)."""
+    start = max(block.rfind(b"\n", 0, at), block.rfind(b"\r", 0, at)) + 1
+    ends = [end for end in (block.find(b"\n", at), block.find(b"\r", at)) if end >= 0]
+    return (min(ends) if ends else len(block)) - start
 
 
 class _Window:
@@ -268,7 +280,7 @@ class FileScan:
             self._pool = Pool(
                 self.jobs, partial(_scanner, self._options), _scan_task, preload=(__name__,)
             )
-        name, sizes = str(path), (self.range_bytes, self.line_bytes)
+        name, sizes = str(path), (min(self.range_bytes, self.line_bytes), self.line_bytes)
         tasks = ((name, start, end, *sizes) for start, end in line_ranges(path, self.range_bytes))
         pieces: deque[int] = deque()
 

@@ -42,6 +42,9 @@ from cwquery.errors import CWQueryError
 
 #: Tasks handed to one worker before its first answer comes back.
 IN_FLIGHT = 2
+#: Answers, per worker, that may be computed ahead of the one awaited next: a worker is not
+#: held up by a slow task queued at another.
+AHEAD = 4
 
 
 class WorkerError(CWQueryError):
@@ -140,7 +143,7 @@ class Pool:
         computed on this process; it is used until the first worker is ready."""
         done: dict[int, Any] = {}
         sent = given = 0
-        window = IN_FLIGHT * self._jobs
+        window = AHEAD * self._jobs
         more = True
         while True:
             while given in done:

@@ -186,3 +186,36 @@ def test_files_agree_with_the_reference(
     lines = [m for m in data.draw(messages_for(pattern)) if line_safe(m)]
     expected = [i for i, m in enumerate(lines) if reference.matches(pattern, m)]
     check_file(tmp_path_factory.mktemp("ref") / "log.txt", pattern, lines, expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(DATA | st.binary(max_size=300), st.integers(1, 12), st.integers(1, 40))
+def test_ranges_find_the_over_long_lines_a_stream_finds(
+    data: bytes, limit: int, range_bytes: int
+) -> None:
+    """However a file is cut into ranges, the over-long lines found range by range (with
+    their line numbers) and the messages read are those of one pass over the stream."""
+    import io
+    import tempfile
+
+    from cwquery.parallel import scan_range
+
+    def numbered(results: list[Any]) -> tuple[int, list[tuple[int, int]]]:
+        read, lines, found = 0, 0, []
+        for result in results:
+            found += [(lines + line, size) for line, size in result.long_lines]
+            read, lines = read + result.read, lines + result.lines
+        return read, found
+
+    with FileScan("x", line_bytes=limit, block_bytes=limit) as files:
+        whole = numbered([r for r, _ in files.stream(io.BytesIO(data))])
+        with tempfile.NamedTemporaryFile() as file:
+            file.write(data)
+            file.flush()
+            pieces = [
+                scan_range(
+                    files.scanner, file.name, start, end, block_bytes=limit, line_bytes=limit
+                )
+                for start, end in line_ranges(file.name, range_bytes)
+            ]
+    assert numbered(pieces) == whole

@@ -32,7 +32,8 @@ print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 
 @pytest.fixture(scope="module")
 def endless(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two short lines, a 64 MiB line, one more short line, and a 3 MiB line with no end."""
+    """Two short lines, a 64 MiB line, one more short line, a 1.5 MiB line, and a 3 MiB line
+    with no end."""
     path = tmp_path_factory.mktemp("long") / "endless.log"
     with path.open("wb") as out:
         out.write(b"ERROR first\r\nINFO second\n")
@@ -41,6 +42,7 @@ def endless(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for _ in range(64):
             out.write(mebibyte)
         out.write(b"\nERROR after\n")
+        out.write(b"ERROR " + b"z" * (3 << 19) + b"\n")  # 1.5 MiB: one range of a worker
         out.write(b"y" * (3 << 20))
     return path
 
@@ -58,9 +60,11 @@ def test_an_over_long_line_is_reported_and_memory_stays_flat(endless: Path, jobs
     assert completed.stderr.decode().splitlines() == [
         f"warning: {endless}: line 3: 67,108,864 bytes, longer than 1 MiB "
         "(a CloudWatch event's limit): skipped",
-        f"warning: {endless}: line 5: 3,145,728 bytes, longer than 1 MiB "
+        f"warning: {endless}: line 5: 1,572,870 bytes, longer than 1 MiB "
         "(a CloudWatch event's limit): skipped",
-        "2 of 3 messages matched; 2 lines were longer than 1 MiB and skipped",
+        f"warning: {endless}: line 6: 3,145,728 bytes, longer than 1 MiB "
+        "(a CloudWatch event's limit): skipped",
+        "2 of 3 messages matched; 3 lines were longer than 1 MiB and skipped",
     ]
     assert peak_kib < 64 * 1024  # well under the one line's 64 MiB
 
@@ -134,7 +138,7 @@ def test_over_long_lines_are_skipped_and_said_message_by_message_too(endless: Pa
     numbers = [line.split()[0] for line in out.splitlines() if line.startswith("#")]
     assert numbers == ["#1", "#2", "#3"]
     assert f"warning: {endless}: line 3: 67,108,864 bytes" in err
-    assert f"warning: {endless}: line 5: 3,145,728 bytes" in err
+    assert f"warning: {endless}: line 6: 3,145,728 bytes" in err
 
 
 def test_the_library_reader_refuses_an_over_long_line_naming_it() -> None:
