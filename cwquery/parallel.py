@@ -180,10 +180,10 @@ def scan_range(
     with open(path, "rb") as stream:
         stream.seek(start)
         if size <= 2 * line_bytes:
-            block = stream.read(size)
+            data = stream.read(size)
             # a line over line_bytes in so few bytes would hold the byte at line_bytes
-            if size <= line_bytes or _line_length_at(block, line_bytes) <= line_bytes:
-                return scanner.scan(block)
+            if size <= line_bytes or _line_length_at(data, line_bytes) <= line_bytes:
+                return scanner.scan(data)
             stream.seek(start)
         total = BlockResult()
         blocks = read_blocks(_Window(stream, size), block_bytes=block_bytes, line_bytes=line_bytes)
