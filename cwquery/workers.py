@@ -25,20 +25,19 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import multiprocessing
 import os
-import signal
 import sys
-import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from multiprocessing import util
-from multiprocessing.connection import Connection, wait
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cwquery.errors import CWQueryError
+
+if TYPE_CHECKING:  # multiprocessing is imported only when workers start
+    import threading
+    from multiprocessing.connection import Connection
 
 #: Tasks handed to one worker before its first answer comes back.
 IN_FLIGHT = 2
@@ -88,6 +87,9 @@ class Pool:
         *,
         preload: tuple[str, ...] = (),
     ) -> None:
+        import multiprocessing
+        import threading
+
         self._jobs = jobs
         self._workers: list[_Worker] = []
         self._stopping = False
@@ -111,6 +113,9 @@ class Pool:
     def _start(
         self, context: Any, setup: Callable[[], Any], work: Callable[[Any, Any], Any]
     ) -> None:
+        from multiprocessing import util
+        from multiprocessing.connection import Connection
+
         with _signals_held(), contextlib.suppress(OSError):
             for _ in range(self._jobs):
                 if self._stopping:
@@ -195,6 +200,8 @@ class Pool:
 
     def _receive(self, timeout: float | None) -> list[tuple[int, Any]]:
         """The answers that came back within ``timeout`` seconds (``None``: wait for one)."""
+        from multiprocessing.connection import wait
+
         workers = list(self._workers)  # more may be starting
         pipes = {w.pipe: w for w in workers}
         sentinels = {w.process.sentinel: w for w in workers}
@@ -225,6 +232,8 @@ _END = object()
 
 def _died(worker: _Worker) -> WorkerError:
     """The error for a worker that is gone, naming how it ended."""
+    import signal
+
     worker.process.join(1.0)
     code = worker.process.exitcode
     pid = worker.process.pid
@@ -249,21 +258,22 @@ def _signals_held() -> Iterator[None]:
     with ``^C`` blocked (the parent handles it), and a signal that comes meanwhile is handled
     once the start is over, never inside a fork's bookkeeping (where an exception would be
     lost)."""
+    import signal
+
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-_HELD = {signal.SIGINT, signal.SIGTERM}
-
-
 def _serve(pipe: Connection, setup: Callable[[], Any], work: Callable[[Any, Any], Any]) -> None:
     """A worker: answer tasks until told to stop or the parent is gone."""
+    import signal
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the handler a fork copied
     if hasattr(signal, "pthread_sigmask"):

@@ -107,18 +107,17 @@ def _command(pid: int) -> str:
         return ""
 
 
-def workers_of(process: Popen) -> list[int]:
+def workers_of(process: Popen, threaded: bool) -> list[int]:
     """The worker processes of a running ``cwquery test``, waited for until there are two:
-    its children but multiprocessing's helpers, and the children of its fork server."""
+    the children of its fork server when it has threads, else its own children."""
     deadline = time.monotonic() + HANG
     while time.monotonic() < deadline:
         found: list[int] = []
         for pid in children(process.pid):
-            command = _command(pid)
-            if "forkserver" in command:
-                found += children(pid)
-            elif "resource_tracker" not in command:
+            if not threaded:
                 found.append(pid)
+            elif "forkserver" in _command(pid):  # not a helper still between fork and exec
+                found += children(pid)
         if len(found) >= 2:
             return found
         assert process.poll() is None, process.stderr.read() if process.stderr else ""
@@ -199,7 +198,7 @@ def blocked_on_output(big: Path, host: list[str]) -> tuple[Popen, list[int]]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    return process, workers_of(process)
+    return process, workers_of(process, threaded="-c" in host)
 
 
 @pytest.mark.parametrize(
