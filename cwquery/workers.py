@@ -77,7 +77,9 @@ class _Worker:
 class Pool:
     """``jobs`` worker processes, each running ``state = setup()`` once, then
     ``work(state, task)`` per task; a context manager that stops (kills) them on the way
-    out."""
+    out. ``preload`` names modules a fork server imports once for all its workers (it sets
+    multiprocessing's fork-server preload list, which counts only before that server starts).
+    """
 
     def __init__(
         self,
@@ -243,7 +245,7 @@ def _died(worker: _Worker) -> WorkerError:
         except ValueError:
             name = f"signal {-code}"
         how = f"was killed by {name}"
-        if -code == signal.SIGKILL:
+        if -code == getattr(signal, "SIGKILL", None):  # no such signal on Windows
             how += " (the out-of-memory killer sends it too)"
     elif code is not None:
         how = f"exited with status {code}"

@@ -202,17 +202,23 @@ def blocked_on_output(big: Path, host: list[str]) -> tuple[Popen, list[int]]:
 
 
 @pytest.mark.parametrize(
-    ("number", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["INT", "TERM"]
+    ("number", "status", "group"),
+    [(signal.SIGINT, 130, False), (signal.SIGINT, 130, True), (signal.SIGTERM, 143, False)],
+    ids=["INT", "INT to the group (^C at a terminal)", "TERM"],
 )
 def test_a_signal_ends_the_command_and_its_workers(
-    big: Path, number: signal.Signals, status: int, host: list[str]
+    big: Path, number: signal.Signals, status: int, group: bool, host: list[str]
 ) -> None:
     for _ in range(ROUNDS // 2):
         process, workers = blocked_on_output(big, host)
-        process.send_signal(number)
+        if group:  # every process of the command gets it, as from a terminal
+            os.killpg(process.pid, number)
+        else:
+            process.send_signal(number)
         code, err = ended(process)
         assert code == status, err
         assert "Traceback" not in err
+        assert err.endswith("interrupted\n") if number == signal.SIGINT else err == ""
         assert_gone(workers)
 
 
