@@ -111,7 +111,8 @@ def read_blocks(
             if carry == b"\n":
                 chunk, carry = chunk + carry, b""
         covered += len(chunk)
-        end = max(chunk.rfind(b"\n"), chunk.rfind(b"\r")) + 1
+        newline = chunk.rfind(b"\n")
+        end = max(newline, chunk.rfind(b"\r", newline + 1)) + 1  # just after the last end
         if not end:
             held += len(chunk)
             if held <= line_bytes:
@@ -119,9 +120,8 @@ def read_blocks(
             else:
                 pieces = []
             continue
-        first = min(at for at in (chunk.find(b"\n"), chunk.find(b"\r")) if at >= 0)
         rest = len(chunk) - end
-        if held + first > line_bytes:
+        if held and held + (first := _first_line_end(chunk, end)) > line_bytes:
             yield Block(chunk[first:end], covered - rest, held + first)
         else:
             pieces.append(chunk[:end])
@@ -132,6 +132,13 @@ def read_blocks(
         yield Block(b"", covered, held)
     elif pieces and (last := b"".join(pieces)):
         yield Block(last, covered)
+
+
+def _first_line_end(chunk: bytes, end: int) -> int:
+    """The offset of a chunk's first ``\\n`` or ``\\r`` (there is one before ``end``)."""
+    newline = chunk.find(b"\n", 0, end)
+    carriage = chunk.find(b"\r", 0, newline if newline >= 0 else end)
+    return carriage if carriage >= 0 else newline
 
 
 def line_ranges(path: str | Path, range_bytes: int = RANGE_BYTES) -> Iterator[tuple[int, int]]:
