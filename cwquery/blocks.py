@@ -174,9 +174,7 @@ class BlockScanner:
         """Read, matched and not-JSON counts and the selected messages of one block."""
         if b"\r" in block:
             block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        result = self._scan(block)
-        result.lines = block.count(b"\n")
-        return result
+        return self._scan(block)
 
     def _scan(self, block: bytes) -> BlockResult:
         if self.is_json:
@@ -200,7 +198,9 @@ class BlockScanner:
             return self._json_count(block, result)
         judge, select, selected = self._judge, self.select, result.selected
         read = matched = not_json = 0
-        for line in split_lines(block):
+        lines = split_lines(block)
+        result.lines = _line_ends(lines, block)
+        for line in lines:
             verdict = judge(line)
             if verdict is None:
                 if _blank(line):
@@ -221,6 +221,7 @@ class BlockScanner:
         reads an object) inlined, since this loop is the whole cost of a count."""
         loads, predicate, judge = orjson.loads, self._predicate, self._judge
         lines = split_lines(block)
+        result.lines = _line_ends(lines, block)
         matched = not_json = blank = 0
         for line in lines:
             try:
@@ -246,6 +247,7 @@ class BlockScanner:
         matches, select, selected = self.matcher.matches, self.select, result.selected
         read = matched = 0
         lines = text.split("\n")
+        result.lines = len(lines) - 1
         if lines and not lines[-1]:
             lines.pop()
         for line in lines:
@@ -265,11 +267,11 @@ class BlockScanner:
     def _text_candidates(self, block: str | bytes) -> BlockResult:
         """Only the lines that hold a needle (or a regex match) are decoded and matched."""
         if isinstance(block, str):
-            result = BlockResult(read=_count_messages_text(block))
+            result = _started(*_count_messages_text(block))
             finders = [functools.partial(block.find, needle) for needle in self.needles]
             lines: Iterator[str] | Iterator[bytes] = _candidate_lines(block, "\n", finders)
         else:
-            result = BlockResult(read=_count_messages_bytes(block))
+            result = _started(*_count_messages_bytes(block))
             if self._regex is not None:
                 finders = [functools.partial(_regex_start, self._regex, block)]
             else:
@@ -288,12 +290,12 @@ class BlockScanner:
     def _count_lines_holding(block: bytes, rest_of_line: re.Pattern[bytes]) -> BlockResult:
         """For a one-term pattern: the lines holding the term are the matches, counted where
         they are found (each search runs on to the line end, so a line counts once)."""
-        return BlockResult(
-            read=_count_messages_bytes(block), matched=len(rest_of_line.findall(block))
-        )
+        result = _started(*_count_messages_bytes(block))
+        result.matched = len(rest_of_line.findall(block))
+        return result
 
     def _json_candidates(self, block: bytes) -> BlockResult:
-        result = BlockResult(read=_count_messages_bytes(block))
+        result = _started(*_count_messages_bytes(block))
         judge, keep = self._judge, self.select is Select.MATCHES
         finders = [functools.partial(block.find, needle.encode()) for needle in self.needles]
         for line in _candidate_lines(block, b"\n", finders):
@@ -448,28 +450,40 @@ def _is_utf8(block: bytes) -> bool:
     return True
 
 
-def _count_messages_text(text: str) -> int:
-    """The number of lines that are not blank."""
+def _line_ends(lines: list[bytes], block: bytes) -> int:
+    """The line ends of a block, from its :func:`split_lines`."""
+    return len(lines) - (1 if block and not block.endswith(b"\n") else 0)
+
+
+def _started(read: int, ends: int) -> BlockResult:
+    """A result that knows its messages and line ends, before any is matched."""
+    return BlockResult(read=read, lines=ends)
+
+
+def _count_messages_text(text: str) -> tuple[int, int]:
+    """The lines that are not blank, and the line ends."""
     if not text:
-        return 0
-    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+        return 0, 0
+    ends = text.count("\n")
+    lines = ends + (0 if text.endswith("\n") else 1)
     padded = "\n" + text if text.endswith("\n") else "\n" + text + "\n"
-    return lines - len(_MAYBE_BLANK_TEXT.findall(padded))
+    return lines - len(_MAYBE_BLANK_TEXT.findall(padded)), ends
 
 
-def _count_messages_bytes(block: bytes) -> int:
-    """The number of lines that are not blank once decoded."""
+def _count_messages_bytes(block: bytes) -> tuple[int, int]:
+    """The lines that are not blank once decoded, and the line ends."""
     if not block:
-        return 0
-    lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+        return 0, 0
+    ends = block.count(b"\n")
+    lines = ends + (0 if block.endswith(b"\n") else 1)
     first_end = block.find(b"\n")
     first = block if first_end < 0 else block[:first_end]
     if _search_blank_start(block) is None and not _blank(first):
-        return lines
+        return lines, ends
     padded = b"\n" + block if block.endswith(b"\n") else b"\n" + block + b"\n"
     blank = 0
     for match in _MAYBE_BLANK_BYTES.finditer(padded):
         end = padded.find(b"\n", match.end())
         if _blank(padded[match.end() : end]):
             blank += 1
-    return lines - blank
+    return lines - blank, ends

@@ -219,3 +219,21 @@ def test_ranges_find_the_over_long_lines_a_stream_finds(
                 for start, end in line_ranges(file.name, range_bytes)
             ]
     assert numbered(pieces) == whole
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    DATA | st.binary(max_size=300),
+    st.sampled_from(["a", "bc", "a -bc", "?a ?bc", "%b.%", "[x, y]", "{ $.a = 1 }"]),
+    st.sampled_from(list(Select)),
+    st.booleans(),
+)
+def test_every_scan_counts_the_line_ends_of_its_block(
+    data: bytes, pattern: str, select: Select, count_not_json: bool
+) -> None:
+    """Over-long lines are numbered from these counts, whichever way a block is scanned."""
+    from cwquery.blocks import BlockScanner
+
+    scanner = BlockScanner(pattern, select=select, count_not_json=count_not_json)
+    result = scanner.scan(data)
+    assert result.lines == data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").count(b"\n")
