@@ -26,7 +26,14 @@ from typing import Any, AnyStr
 
 import orjson
 
-from cwquery.ast import DelimitedPattern, JsonPattern, MatchAll, RegexPattern, TermPattern
+from cwquery.ast import (
+    DelimitedPattern,
+    JsonPattern,
+    MatchAll,
+    Pattern,
+    RegexPattern,
+    TermPattern,
+)
 from cwquery.compiler import Matcher, compile, compile_json
 from cwquery.prefilter import required_literals
 from cwquery.regex import to_re2
@@ -53,6 +60,8 @@ class BlockResult:
     """What one block holds: messages read, matched and not JSON (for JSON patterns, with the
     first such message), and the selected messages as ``(index among the block's messages,
     text)``; the index is ``-1`` when the scan skipped lines without counting them one by one.
+    ``lines`` counts the block's line ends; ``long_lines`` lists the lines left out for being
+    too long, as ``(line ends before it in the block, its bytes)``.
     """
 
     read: int = 0
@@ -60,6 +69,19 @@ class BlockResult:
     not_json: int = 0
     first_not_json: str | None = None
     selected: list[tuple[int, str]] = field(default_factory=list)
+    lines: int = 0
+    long_lines: list[tuple[int, int]] = field(default_factory=list)
+
+    def add(self, later: BlockResult) -> None:
+        """Append the result of the block that follows this one."""
+        self.selected += [(i if i < 0 else i + self.read, text) for i, text in later.selected]
+        self.long_lines += [(line + self.lines, size) for line, size in later.long_lines]
+        self.read += later.read
+        self.matched += later.matched
+        self.not_json += later.not_json
+        self.lines += later.lines
+        if self.first_not_json is None:
+            self.first_not_json = later.first_not_json
 
 
 def json_judge(matcher: Matcher) -> Callable[[str | bytes], bool | None]:
@@ -108,8 +130,8 @@ def _blank(line: bytes) -> bool:
 
 
 class BlockScanner:
-    """Scans blocks for one pattern. Built from the pattern text, so a worker process can
-    build its own.
+    """Scans blocks for one pattern, given as text or as a parsed tree (which is what a
+    worker process gets: the tree pickles, and nothing is parsed again).
 
     ``select`` chooses the messages handed back; ``count_not_json`` asks for the number of
     messages that are not JSON (JSON patterns only): then every line is parsed, since a line
@@ -119,7 +141,7 @@ class BlockScanner:
 
     def __init__(
         self,
-        pattern: str,
+        pattern: str | Pattern,
         *,
         select: Select = Select.NONE,
         count_not_json: bool = False,
@@ -152,6 +174,9 @@ class BlockScanner:
         """Read, matched and not-JSON counts and the selected messages of one block."""
         if b"\r" in block:
             block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        return self._scan(block)
+
+    def _scan(self, block: bytes) -> BlockResult:
         if self.is_json:
             if self.needles:
                 return self._json_candidates(block)
@@ -173,7 +198,9 @@ class BlockScanner:
             return self._json_count(block, result)
         judge, select, selected = self._judge, self.select, result.selected
         read = matched = not_json = 0
-        for line in split_lines(block):
+        lines = split_lines(block)
+        result.lines = _line_ends(lines, block)
+        for line in lines:
             verdict = judge(line)
             if verdict is None:
                 if _blank(line):
@@ -194,6 +221,7 @@ class BlockScanner:
         reads an object) inlined, since this loop is the whole cost of a count."""
         loads, predicate, judge = orjson.loads, self._predicate, self._judge
         lines = split_lines(block)
+        result.lines = _line_ends(lines, block)
         matched = not_json = blank = 0
         for line in lines:
             try:
@@ -219,6 +247,7 @@ class BlockScanner:
         matches, select, selected = self.matcher.matches, self.select, result.selected
         read = matched = 0
         lines = text.split("\n")
+        result.lines = len(lines) - 1
         if lines and not lines[-1]:
             lines.pop()
         for line in lines:
@@ -238,11 +267,11 @@ class BlockScanner:
     def _text_candidates(self, block: str | bytes) -> BlockResult:
         """Only the lines that hold a needle (or a regex match) are decoded and matched."""
         if isinstance(block, str):
-            result = BlockResult(read=_count_messages_text(block))
+            result = _started(*_count_messages_text(block))
             finders = [functools.partial(block.find, needle) for needle in self.needles]
             lines: Iterator[str] | Iterator[bytes] = _candidate_lines(block, "\n", finders)
         else:
-            result = BlockResult(read=_count_messages_bytes(block))
+            result = _started(*_count_messages_bytes(block))
             if self._regex is not None:
                 finders = [functools.partial(_regex_start, self._regex, block)]
             else:
@@ -261,12 +290,12 @@ class BlockScanner:
     def _count_lines_holding(block: bytes, rest_of_line: re.Pattern[bytes]) -> BlockResult:
         """For a one-term pattern: the lines holding the term are the matches, counted where
         they are found (each search runs on to the line end, so a line counts once)."""
-        return BlockResult(
-            read=_count_messages_bytes(block), matched=len(rest_of_line.findall(block))
-        )
+        result = _started(*_count_messages_bytes(block))
+        result.matched = len(rest_of_line.findall(block))
+        return result
 
     def _json_candidates(self, block: bytes) -> BlockResult:
-        result = BlockResult(read=_count_messages_bytes(block))
+        result = _started(*_count_messages_bytes(block))
         judge, keep = self._judge, self.select is Select.MATCHES
         finders = [functools.partial(block.find, needle.encode()) for needle in self.needles]
         for line in _candidate_lines(block, b"\n", finders):
@@ -283,7 +312,16 @@ def _needles(matcher: Matcher) -> tuple[str, ...]:
     For a JSON pattern the prefilter's rule (D32): the literal it tests first, or a
     backslash (an escape can spell any character)."""
     needles = _pattern_needles(matcher.pattern)
-    return needles if all(needles) else ()
+    return needles if all(needles) and all(map(_encodable, needles)) else ()
+
+
+def _encodable(text: str) -> bool:
+    """Whether text has UTF-8 bytes (a lone surrogate has none, and no line holds one)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _needles_decide(tree: object, needles: tuple[str, ...]) -> bool:
@@ -412,28 +450,40 @@ def _is_utf8(block: bytes) -> bool:
     return True
 
 
-def _count_messages_text(text: str) -> int:
-    """The number of lines that are not blank."""
+def _line_ends(lines: list[bytes], block: bytes) -> int:
+    """The line ends of a block, from its :func:`split_lines`."""
+    return len(lines) - (1 if block and not block.endswith(b"\n") else 0)
+
+
+def _started(read: int, ends: int) -> BlockResult:
+    """A result that knows its messages and line ends, before any is matched."""
+    return BlockResult(read=read, lines=ends)
+
+
+def _count_messages_text(text: str) -> tuple[int, int]:
+    """The lines that are not blank, and the line ends."""
     if not text:
-        return 0
-    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+        return 0, 0
+    ends = text.count("\n")
+    lines = ends + (0 if text.endswith("\n") else 1)
     padded = "\n" + text if text.endswith("\n") else "\n" + text + "\n"
-    return lines - len(_MAYBE_BLANK_TEXT.findall(padded))
+    return lines - len(_MAYBE_BLANK_TEXT.findall(padded)), ends
 
 
-def _count_messages_bytes(block: bytes) -> int:
-    """The number of lines that are not blank once decoded."""
+def _count_messages_bytes(block: bytes) -> tuple[int, int]:
+    """The lines that are not blank once decoded, and the line ends."""
     if not block:
-        return 0
-    lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+        return 0, 0
+    ends = block.count(b"\n")
+    lines = ends + (0 if block.endswith(b"\n") else 1)
     first_end = block.find(b"\n")
     first = block if first_end < 0 else block[:first_end]
     if _search_blank_start(block) is None and not _blank(first):
-        return lines
+        return lines, ends
     padded = b"\n" + block if block.endswith(b"\n") else b"\n" + block + b"\n"
     blank = 0
     for match in _MAYBE_BLANK_BYTES.finditer(padded):
         end = padded.find(b"\n", match.end())
         if _blank(padded[match.end() : end]):
             blank += 1
-    return lines - blank
+    return lines - blank, ends

@@ -1,17 +1,19 @@
 """Scanning log files for one pattern block by block, on one process or on several.
 
-A file is cut into blocks of whole lines (a block ends just after a ``\\n`` or ``\\r``), and
-each block is scanned by a :class:`~cwquery.blocks.BlockScanner`. With more than one job, the
-blocks of a regular file go to worker processes: each builds its own scanner from the pattern
-text and reads its byte range from the file itself, so only offsets and results cross between
-processes. Results come back in file order, and at most two blocks per worker are in flight,
-so memory stays flat whatever the file's size.
+A file is cut into blocks of whole lines (a block ends just after a ``\\n`` or ``\\r``, and a
+``\\r\\n`` is never cut), and each block is scanned by a :class:`~cwquery.blocks.BlockScanner`.
+With more than one job, the blocks of a regular file go to worker processes (see
+:mod:`cwquery.workers`): each gets the parsed pattern, reads its byte range from the file
+itself and sends back one result, so only offsets and results cross between processes.
+Results come back in file order, and at most four ranges per worker are scanned ahead of the
+one awaited, so memory stays flat whatever the file's size.
 
-Cutting a ``\\r\\n`` between two blocks leaves an empty line at the start of the second, and
-an empty line is no message, so the answer never depends on where the cuts fall.
+A line longer than :data:`~cwquery.sources.MAX_LINE_BYTES` can be no CloudWatch event: it is
+left out unread (its line end is kept, so it reads as a blank line, which is no message) and
+reported in the result's ``long_lines``; memory stays flat even on a file without a line end.
 
 >>> import io
->>> [block for block in read_blocks(io.BytesIO(b"a\\nbb\\r\\nc"), block_bytes=2)]
+>>> [block.data for block in read_blocks(io.BytesIO(b"a\\nbb\\r\\nc"), block_bytes=2)]
 [b'a\\n', b'bb\\r\\n', b'c']
 >>> with FileScan("ERROR", select=Select.MATCHES) as scan:
 ...     results = list(scan.stream(io.BytesIO(b"INFO ok\\nERROR bad\\n")))
@@ -22,17 +24,21 @@ an empty line is no message, so the answer never depends on where the cuts fall.
 from __future__ import annotations
 
 import os
-import sys
 from collections import deque
 from collections.abc import Iterator
+from functools import partial
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING, NamedTuple, Protocol
 
+from cwquery.ast import Pattern
 from cwquery.blocks import BlockResult, BlockScanner, Select
+from cwquery.compiler import compile
+from cwquery.sources import MAX_LINE_BYTES
 
-if TYPE_CHECKING:  # the pool itself is imported only when workers start
-    from multiprocessing.pool import AsyncResult, Pool
+if TYPE_CHECKING:  # the workers are imported only when they start
     from pathlib import Path
+
+    from cwquery.workers import Pool
 
 #: Bytes read at a time on one process.
 BLOCK_BYTES = 1 << 20
@@ -48,6 +54,15 @@ class Readable(Protocol):
     """A binary stream: an open file, standard input's buffer, a gzip file."""
 
     def read(self, size: int = -1, /) -> bytes: ...
+
+
+class Block(NamedTuple):
+    """Whole lines of a stream, the input bytes they stand for, and the length of an
+    over-long line left out at the block's start (0 when none was)."""
+
+    data: bytes
+    size: int
+    long_line: int = 0
 
 
 def available_cores() -> int:
@@ -67,22 +82,63 @@ def default_jobs(input_bytes: int) -> int:
 
 
 def read_blocks(
-    stream: Readable, *, head: bytes = b"", block_bytes: int = BLOCK_BYTES
-) -> Iterator[bytes]:
+    stream: Readable,
+    *,
+    head: bytes = b"",
+    block_bytes: int = BLOCK_BYTES,
+    line_bytes: int = MAX_LINE_BYTES,
+) -> Iterator[Block]:
     """Blocks of whole lines from a binary stream (``head`` first): each ends just after a
-    ``\\n`` or ``\\r``, except the last when the stream does not end with one. A line longer
-    than ``block_bytes`` makes one longer block."""
-    pieces = [head] if head else []
-    while chunk := stream.read(block_bytes):
-        end = max(chunk.rfind(b"\n"), chunk.rfind(b"\r")) + 1
+    ``\\n`` or ``\\r``, except the last when the stream does not end with one.
+
+    A line longer than ``line_bytes`` (at least ``block_bytes``) is dropped as it is read:
+    the next block starts with its line end and says how long it was.
+
+    >>> import io
+    >>> data = io.BytesIO(b"ok\\n" + b"x" * 9 + b"\\nok")
+    >>> [(b.data, b.long_line) for b in read_blocks(data, block_bytes=4, line_bytes=5)]
+    [(b'ok\\n', 0), (b'\\n', 9), (b'ok', 0)]
+    """
+    line_bytes = max(line_bytes, block_bytes, len(head))
+    pieces: list[bytes] = []
+    held = 0  # bytes of the line begun but not ended (kept in pieces unless too long)
+    covered = 0  # input bytes since the last block
+    carry = b""  # the byte read past a chunk's final \r to see whether a \n follows
+    while chunk := carry + (head or stream.read(block_bytes)):
+        head = carry = b""
+        if chunk[-1:] == b"\r":  # keep a \r\n whole
+            carry = stream.read(1)
+            if carry == b"\n":
+                chunk, carry = chunk + carry, b""
+        covered += len(chunk)
+        newline = chunk.rfind(b"\n")
+        end = max(newline, chunk.rfind(b"\r", newline + 1)) + 1  # just after the last end
         if not end:
-            pieces.append(chunk)
+            held += len(chunk)
+            if held <= line_bytes:
+                pieces.append(chunk)
+            else:
+                pieces = []
             continue
-        pieces.append(chunk[:end])
-        yield b"".join(pieces)
-        pieces = [chunk[end:]] if end < len(chunk) else []
-    if pieces and (rest := b"".join(pieces)):
-        yield rest
+        rest = len(chunk) - end
+        if held and held + (first := _first_line_end(chunk, end)) > line_bytes:
+            yield Block(chunk[first:end], covered - rest, held + first)
+        else:
+            pieces.append(chunk[:end])
+            yield Block(b"".join(pieces), covered - rest)
+        pieces = [chunk[end:]] if rest else []
+        held = covered = rest
+    if held > line_bytes:
+        yield Block(b"", covered, held)
+    elif pieces and (last := b"".join(pieces)):
+        yield Block(last, covered)
+
+
+def _first_line_end(chunk: bytes, end: int) -> int:
+    """The offset of a chunk's first ``\\n`` or ``\\r`` (there is one before ``end``)."""
+    newline = chunk.find(b"\n", 0, end)
+    carriage = chunk.find(b"\r", 0, newline if newline >= 0 else end)
+    return carriage if carriage >= 0 else newline
 
 
 def line_ranges(path: str | Path, range_bytes: int = RANGE_BYTES) -> Iterator[tuple[int, int]]:
@@ -114,19 +170,71 @@ def _line_end_after(stream: IO[bytes], position: int, size: int) -> int:
     return size
 
 
+def scan_block(scanner: BlockScanner, block: Block) -> BlockResult:
+    """One block's result, with the over-long line left out at its start."""
+    result = scanner.scan(block.data)
+    if block.long_line:
+        result.long_lines.insert(0, (0, block.long_line))
+    return result
+
+
+def scan_range(
+    scanner: BlockScanner, path: str, start: int, end: int, *, block_bytes: int, line_bytes: int
+) -> BlockResult:
+    """The result of a file's byte range: read in one piece when no line in it is over
+    ``line_bytes``, else block by block (an over-long line dropped as it is read)."""
+    size = end - start
+    with open(path, "rb") as stream:
+        stream.seek(start)
+        if size <= 2 * line_bytes:
+            data = stream.read(size)
+            # a line over line_bytes in so few bytes would hold the byte at line_bytes
+            if size <= line_bytes or _line_length_at(data, line_bytes) <= line_bytes:
+                return scanner.scan(data)
+            stream.seek(start)
+        total = BlockResult()
+        blocks = read_blocks(_Window(stream, size), block_bytes=block_bytes, line_bytes=line_bytes)
+        for block in blocks:
+            total.add(scan_block(scanner, block))
+        return total
+
+
+def _line_length_at(block: bytes, at: int) -> int:
+    """The length of the line holding the byte at offset ``at`` (0 if it is a line end)."""
+    start = max(block.rfind(b"\n", 0, at), block.rfind(b"\r", 0, at)) + 1
+    ends = [end for end in (block.find(b"\n", at), block.find(b"\r", at)) if end >= 0]
+    return (min(ends) if ends else len(block)) - start
+
+
+class _Window:
+    """The next ``size`` bytes of a stream, as a stream."""
+
+    def __init__(self, stream: IO[bytes], size: int) -> None:
+        self._stream, self._left = stream, size
+
+    def read(self, size: int = -1, /) -> bytes:
+        wanted = self._left if size < 0 else min(size, self._left)
+        data = self._stream.read(wanted)
+        self._left -= len(data)
+        return data
+
+
 class FileScan:
     """One pattern's scan over files and streams; a context manager owning the worker
     processes (started on first need, when ``jobs`` > 1).
 
-    The other keyword arguments are those of :class:`~cwquery.blocks.BlockScanner`; the
-    block and range sizes are the bytes scanned at a time on one process and per worker
-    (:data:`BLOCK_BYTES` and :data:`RANGE_BYTES` unless given). Each
-    scan yields ``(result, bytes read)`` per block, in order.
+    ``pattern`` is pattern text or a parsed tree (workers get the tree). The other keyword
+    arguments are those of :class:`~cwquery.blocks.BlockScanner`; the block and range sizes
+    are the bytes scanned at a time on one process and per worker (:data:`BLOCK_BYTES` and
+    :data:`RANGE_BYTES` unless given), ``line_bytes`` the longest line read. Each scan yields
+    ``(result, bytes read)`` per block, in order.
+
+    Raises (from the scans): :class:`~cwquery.workers.WorkerError` when a worker dies.
     """
 
     def __init__(
         self,
-        pattern: str,
+        pattern: str | Pattern,
         *,
         select: Select = Select.NONE,
         count_not_json: bool = False,
@@ -134,12 +242,15 @@ class FileScan:
         jobs: int = 1,
         block_bytes: int | None = None,
         range_bytes: int | None = None,
+        line_bytes: int | None = None,
     ) -> None:
-        self._options = (pattern, select, count_not_json, numbered)
+        tree = compile(pattern).pattern  # workers get the tree: nothing is parsed twice
+        self._options: _Options = (tree, select, count_not_json, numbered)
         self.scanner = _scanner(self._options)
         self.jobs = max(1, jobs)
         self.block_bytes = block_bytes or BLOCK_BYTES
         self.range_bytes = range_bytes or RANGE_BYTES
+        self.line_bytes = max(line_bytes or MAX_LINE_BYTES, self.block_bytes)
         self._pool: Pool | None = None
 
     def __enter__(self) -> FileScan:
@@ -152,18 +263,17 @@ class FileScan:
         trace: TracebackType | None,
     ) -> None:
         if self._pool is not None:
-            if kind is None:
-                self._pool.close()
-            else:
-                self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+            pool, self._pool = self._pool, None
+            pool.stop()
 
     def stream(self, stream: Readable, *, head: bytes = b"") -> Iterator[tuple[BlockResult, int]]:
         """Scan a binary stream (``head`` being bytes already read from it) on this process."""
-        scan = self.scanner.scan
-        for block in read_blocks(stream, head=head, block_bytes=self.block_bytes):
-            yield scan(block), len(block)
+        scanner = self.scanner
+        blocks = read_blocks(
+            stream, head=head, block_bytes=self.block_bytes, line_bytes=self.line_bytes
+        )
+        for block in blocks:
+            yield scan_block(scanner, block), block.size
 
     def path(self, path: str | Path) -> Iterator[tuple[BlockResult, int]]:
         """Scan a regular file, on the workers when there are several."""
@@ -171,31 +281,28 @@ class FileScan:
             with open(path, "rb") as stream:
                 yield from self.stream(stream)
             return
-        pool = self._workers()
-        pending: deque[tuple[AsyncResult[BlockResult], int]] = deque()
-        for start, end in line_ranges(path, self.range_bytes):
-            pending.append((pool.apply_async(_scan_range, (str(path), start, end)), end - start))
-            if len(pending) >= 2 * self.jobs:
-                result, size = pending.popleft()
-                yield result.get(), size
-        while pending:
-            result, size = pending.popleft()
-            yield result.get(), size
-
-    def _workers(self) -> Pool:
         if self._pool is None:
-            import multiprocessing
+            from cwquery.workers import Pool
 
-            # forking is quick and safe here (no threads yet); elsewhere workers start afresh
-            method = "fork" if sys.platform.startswith("linux") else "spawn"
-            context = multiprocessing.get_context(method)
-            self._pool = context.Pool(self.jobs, _start_worker, (self._options,))
-        return self._pool
+            self._pool = Pool(
+                self.jobs, partial(_scanner, self._options), _scan_task, preload=(__name__,)
+            )
+        name, sizes = str(path), (min(self.range_bytes, self.line_bytes), self.line_bytes)
+        tasks = ((name, start, end, *sizes) for start, end in line_ranges(path, self.range_bytes))
+        pieces: deque[int] = deque()
+
+        def sized(tasks: Iterator[_Task]) -> Iterator[_Task]:
+            for task in tasks:
+                pieces.append(task[2] - task[1])
+                yield task
+
+        for result in self._pool.map(sized(tasks), partial(_scan_task, self.scanner)):
+            yield result, pieces.popleft()
 
 
-_Options = tuple[str, Select, bool, bool]
-#: The scanner of a worker process, built once by :func:`_start_worker`.
-_worker_scanner: BlockScanner | None = None
+#: A worker's task: a file, a byte range, and the block and line sizes.
+_Task = tuple[str, int, int, int, int]
+_Options = tuple[Pattern, Select, bool, bool]
 
 
 def _scanner(options: _Options) -> BlockScanner:
@@ -203,17 +310,6 @@ def _scanner(options: _Options) -> BlockScanner:
     return BlockScanner(pattern, select=select, count_not_json=count_not_json, numbered=numbered)
 
 
-def _start_worker(options: _Options) -> None:
-    global _worker_scanner
-    import signal  # only workers need it (its enums take a while to build)
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles ^C and stops the pool
-    _worker_scanner = _scanner(options)
-
-
-def _scan_range(path: str, start: int, end: int) -> BlockResult:
-    assert _worker_scanner is not None
-    with open(path, "rb") as stream:
-        stream.seek(start)
-        block = stream.read(end - start)
-    return _worker_scanner.scan(block)
+def _scan_task(scanner: BlockScanner, task: _Task) -> BlockResult:
+    path, start, end, block_bytes, line_bytes = task
+    return scan_range(scanner, path, start, end, block_bytes=block_bytes, line_bytes=line_bytes)

@@ -18,6 +18,7 @@ time that is part of the message).
 
 from __future__ import annotations
 
+import functools
 import gzip
 import io
 import json
@@ -25,10 +26,10 @@ import os
 import re
 import sys
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from cwquery.errors import CWQueryError
 
@@ -41,6 +42,12 @@ _EXPORT_TIME = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z) ")
 EVENT_KEYS = frozenset({"message", "timestamp", "logStreamName", "ingestionTime", "eventId"})
 #: How many characters of a file decide whether it may be a whole-file export.
 PEEK = 4096
+#: The longest line read as a message, in UTF-8 bytes: CloudWatch's event size limit
+#: (1 MiB, spec §6). A longer line is no event: it is read through, not kept.
+MAX_LINE_BYTES = 1 << 20
+
+#: ``on_long_line(source name, line number, bytes)``: told of each line over the limit.
+LongLineHandler = Callable[[str, int, int], None]
 
 
 class SourceError(CWQueryError, ValueError):
@@ -71,6 +78,8 @@ def read_events(
     *,
     event_lines: bool = False,
     input_format: str = "auto",
+    on_long_line: LongLineHandler | None = None,
+    name: str | None = None,
 ) -> Iterator[LogEvent]:
     """The events of one file (``-`` is standard input) or text stream, lazily.
 
@@ -83,30 +92,35 @@ def read_events(
     ``timestamp``, ``logStreamName``, ``ingestionTime``, ``eventId``) is read as that event, as
     ``jq -c '.events[]'`` prints them; otherwise every line is a message as written.
 
+    A line over :data:`MAX_LINE_BYTES` is read through without being kept and handed to
+    ``on_long_line``; without one, it is an error. ``name`` is what errors call a stream
+    (``<stream>`` unless given).
+
     Raises:
         SourceError: the source is not in the format asked for (the message names the file and
-            line), or a compressed file is truncated or corrupt.
+            line), a line is longer than any event can be (without ``on_long_line``), or a
+            compressed file is truncated or corrupt.
         OSError: the file cannot be read.
     """
     if input_format not in INPUT_FORMATS:
         raise ValueError(f"input_format must be one of {', '.join(INPUT_FORMATS)}")
     if not isinstance(source, str | os.PathLike):
-        yield from _read_stream(source, event_lines, input_format, "<stream>")
+        yield from _read_stream(source, event_lines, input_format, name or "<stream>", on_long_line)
         return
     path = os.fspath(source)
     name = "<stdin>" if path == "-" else path
     try:
         if name == "<stdin>":
             stdin = _stdin_text()
-            yield from _read_stream(stdin, event_lines, input_format, name)
+            yield from _read_stream(stdin, event_lines, input_format, name, on_long_line)
             return
         if os.path.splitext(path)[1] == ".gz":
             with gzip.open(path, "rt", encoding="utf-8", errors="replace") as stream:
                 fmt = "s3-export" if input_format == "auto" else input_format
-                yield from _read_stream(stream, event_lines, fmt, name)
+                yield from _read_stream(stream, event_lines, fmt, name, on_long_line)
             return
         with open(path, encoding="utf-8", errors="replace") as stream:
-            yield from _read_stream(stream, event_lines, input_format, name)
+            yield from _read_stream(stream, event_lines, input_format, name, on_long_line)
     except (EOFError, zlib.error, gzip.BadGzipFile) as err:
         raise SourceError(f"{name}: truncated or corrupt compressed file ({err})") from None
 
@@ -120,13 +134,17 @@ def _stdin_text() -> IO[str]:
 
 
 def _read_stream(
-    source: IO[str], event_lines: bool, input_format: str, name: str
+    source: IO[str],
+    event_lines: bool,
+    input_format: str,
+    name: str,
+    on_long_line: LongLineHandler | None,
 ) -> Iterator[LogEvent]:
-    if input_format == "lines":
-        yield from _lines(source, export_time=False, event_lines=event_lines, name=name)
-        return
-    if input_format == "s3-export":
-        yield from _lines(source, export_time=True, event_lines=event_lines, name=name)
+    def lines(stream: _Lines, export_time: bool = False) -> Iterator[LogEvent]:
+        return _lines(stream, export_time, event_lines, name, on_long_line)
+
+    if input_format in ("lines", "s3-export"):
+        yield from lines(source, export_time=input_format == "s3-export")
         return
     if input_format == "export":
         text = source.read()
@@ -143,9 +161,9 @@ def _read_stream(
         if document is not None and detect_format(document) == "export":
             yield from _exported_events(document, name)
             return
-        yield from _lines(io.StringIO(text), export_time=False, event_lines=event_lines, name=name)
+        yield from lines(io.StringIO(text))
         return
-    yield from _lines(_chain(head, source), export_time=False, event_lines=event_lines, name=name)
+    yield from lines(_Prefixed(head, source))
 
 
 def detect_format(document: Any) -> str:
@@ -242,10 +260,30 @@ def _event(item: dict[str, Any]) -> LogEvent:
     )
 
 
+class _Lines(Protocol):
+    """A text stream read a line at a time."""
+
+    def readline(self, size: int = -1, /) -> str: ...
+
+
 def _lines(
-    stream: Iterable[str], *, export_time: bool, event_lines: bool, name: str = "<stream>"
+    stream: _Lines,
+    export_time: bool,
+    event_lines: bool,
+    name: str,
+    on_long_line: LongLineHandler | None,
 ) -> Iterator[LogEvent]:
-    for number, line in enumerate(stream, 1):
+    short = MAX_LINE_BYTES // 4  # no line of this many characters can be over the limit
+    lines = iter(functools.partial(stream.readline, MAX_LINE_BYTES + 1), "")
+    for number, line in enumerate(lines, 1):
+        if len(line) > short and (size := _over_limit(line, stream)):
+            if on_long_line is None:
+                raise SourceError(
+                    f"{name}: line {number}: {size:,} bytes, longer than a CloudWatch event "
+                    f"can be ({MAX_LINE_BYTES:,} bytes)"
+                )
+            on_long_line(name, number, size)
+            continue
         text = line.rstrip("\r\n")
         if not text.strip():
             continue
@@ -264,6 +302,19 @@ def _lines(
             yield LogEvent(text)
 
 
+def _over_limit(line: str, stream: _Lines) -> int:
+    """0 when a line read with a limit is at most :data:`MAX_LINE_BYTES` UTF-8 bytes long,
+    else its length in bytes, its rest read through (not kept)."""
+    ended = line.endswith("\n")
+    size = len(line.encode("utf-8", "surrogatepass")) - ended
+    if size <= MAX_LINE_BYTES:
+        return 0
+    while not ended and (piece := stream.readline(MAX_LINE_BYTES)):
+        ended = piece.endswith("\n")
+        size += len(piece.encode("utf-8", "surrogatepass")) - ended
+    return size
+
+
 def _event_line(text: str) -> LogEvent:
     try:
         document = json.loads(text)
@@ -278,23 +329,21 @@ def _event_line(text: str) -> LogEvent:
     return LogEvent(text)
 
 
-def _chain(head: str, rest: IO[str]) -> Iterator[str]:
-    """Lines of ``head`` followed by the remaining stream, without reading it all at once."""
-    buffered = io.StringIO(head)
-    last = ""
-    for line in buffered:
-        if line.endswith("\n"):
-            yield last + line
-            last = ""
-        else:
-            last += line
-    first_rest = True
-    for line in rest:
-        if first_rest:
-            line, last, first_rest = last + line, "", False
-        yield line
-    if last:
-        yield last
+class _Prefixed:
+    """Text already read from a stream (``head``), then the rest of the stream, by lines."""
+
+    def __init__(self, head: str, rest: IO[str]) -> None:
+        self._head: io.StringIO | None = io.StringIO(head) if head else None
+        self._rest = rest
+
+    def readline(self, size: int = -1, /) -> str:
+        if self._head is None:
+            return self._rest.readline(size)
+        line = self._head.readline(size)
+        if line.endswith("\n") or (size >= 0 and len(line) >= size):
+            return line
+        self._head = None  # the head ends inside this line: the rest of it is in the stream
+        return line + self._rest.readline(size - len(line) if size >= 0 else -1)
 
 
 def _epoch_millis(text: str) -> int:

@@ -4,6 +4,7 @@ interpretation (D32), whatever the block and range sizes, in input order."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -33,10 +34,35 @@ DATA = st.lists(
 def test_blocks_cover_the_stream_and_end_at_line_ends(data: bytes, size: int) -> None:
     import io
 
-    blocks = list(read_blocks(io.BytesIO(data), block_bytes=size))
+    blocks = [block.data for block in read_blocks(io.BytesIO(data), block_bytes=size)]
     assert b"".join(blocks) == data
     assert all(block for block in blocks)
     assert all(block[-1:] in (b"\n", b"\r") for block in blocks[:-1])
+    pairs = itertools.pairwise(blocks)
+    assert not any(a.endswith(b"\r") and b.startswith(b"\n") for a, b in pairs)  # \r\n whole
+
+
+@settings(max_examples=300, deadline=None)
+@given(DATA | st.binary(max_size=300), st.integers(1, 10), st.integers(1, 12))
+def test_over_long_lines_are_left_out_and_said(data: bytes, size: int, limit: int) -> None:
+    """Cutting the over-long lines out of the stream leaves the short ones, line for line,
+    and each long one is said at its line; the sizes add up to the input."""
+    import io
+
+    from cwquery.blocks import split_lines
+
+    blocks = list(read_blocks(io.BytesIO(data), block_bytes=size, line_bytes=limit))
+    limit = max(limit, size)
+    lines = split_lines(data) if data else []
+    kept: list[bytes] = []
+    long = []
+    for block in blocks:
+        if block.long_line:
+            long.append((len(kept), block.long_line))
+        kept += split_lines(block.data) or [b""]
+    assert sum(block.size for block in blocks) == len(data)
+    assert kept == [b"" if len(line) > limit else line for line in lines]
+    assert long == [(i, len(line)) for i, line in enumerate(lines) if len(line) > limit]
 
 
 @settings(max_examples=200, deadline=None)
@@ -168,3 +194,54 @@ def test_files_agree_with_the_reference(
     expected = [i for i, m in enumerate(lines) if reference.matches(pattern, m)]
     event("no line" if not lines else f"{'some' if expected else 'no'} line matches")
     check_file(tmp_path_factory.mktemp("ref") / "log.txt", pattern, lines, expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(DATA | st.binary(max_size=300), st.integers(1, 12), st.integers(1, 40))
+def test_ranges_find_the_over_long_lines_a_stream_finds(
+    data: bytes, limit: int, range_bytes: int
+) -> None:
+    """However a file is cut into ranges, the over-long lines found range by range (with
+    their line numbers) and the messages read are those of one pass over the stream."""
+    import io
+    import tempfile
+
+    from cwquery.parallel import scan_range
+
+    def numbered(results: list[Any]) -> tuple[int, list[tuple[int, int]]]:
+        read, lines, found = 0, 0, []
+        for result in results:
+            found += [(lines + line, size) for line, size in result.long_lines]
+            read, lines = read + result.read, lines + result.lines
+        return read, found
+
+    with FileScan("x", line_bytes=limit, block_bytes=limit) as files:
+        whole = numbered([r for r, _ in files.stream(io.BytesIO(data))])
+        with tempfile.NamedTemporaryFile() as file:
+            file.write(data)
+            file.flush()
+            pieces = [
+                scan_range(
+                    files.scanner, file.name, start, end, block_bytes=limit, line_bytes=limit
+                )
+                for start, end in line_ranges(file.name, range_bytes)
+            ]
+    assert numbered(pieces) == whole
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    DATA | st.binary(max_size=300),
+    st.sampled_from(["a", "bc", "a -bc", "?a ?bc", "%b.%", "[x, y]", "{ $.a = 1 }"]),
+    st.sampled_from(list(Select)),
+    st.booleans(),
+)
+def test_every_scan_counts_the_line_ends_of_its_block(
+    data: bytes, pattern: str, select: Select, count_not_json: bool
+) -> None:
+    """Over-long lines are numbered from these counts, whichever way a block is scanned."""
+    from cwquery.blocks import BlockScanner
+
+    scanner = BlockScanner(pattern, select=select, count_not_json=count_not_json)
+    result = scanner.scan(data)
+    assert result.lines == data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").count(b"\n")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, NoReturn
 
 import click
@@ -21,6 +23,9 @@ EXIT_NO = 1
 EXIT_ERROR = 2
 #: A reader closed the output pipe: the status a shell gives a program ended by SIGPIPE.
 EXIT_PIPE = 141
+#: The statuses a shell gives a program ended by SIGINT and by SIGTERM.
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 
 #: What ``--endpoint-url`` help says of an emulator on this machine (see ``make_client``).
@@ -50,6 +55,28 @@ def describe(err: BaseException) -> str:
     """
     text = " ".join(str(err).split()) or "no details"
     return f"internal error ({type(err).__name__}): {text[:300]}"
+
+
+@contextmanager
+def exit_on_sigterm() -> Iterator[None]:
+    """While it lasts, SIGTERM ends the command with :data:`EXIT_TERMINATED` by raising
+    ``SystemExit``, so the ``with`` blocks on the way out run (worker processes are stopped).
+    Only the main thread can set a signal handler; elsewhere this does nothing."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(number: int, frame: object) -> None:
+        raise SystemExit(EXIT_TERMINATED)
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _quiet_stdout() -> None:
@@ -124,7 +151,7 @@ class Group(click.Group):
             sys.exit(EXIT_PIPE)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
-            sys.exit(130)
+            sys.exit(EXIT_INTERRUPTED)
         except Exception as err:  # the one place that turns surprises into exit 2
             if debug:
                 import traceback  # only --debug shows one

@@ -15,24 +15,43 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 import click
 
 from cwquery.ast import JsonPattern
 from cwquery.blocks import BlockResult, Select, json_judge
-from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, echo_pattern_error, fail
+from cwquery.cli.common import (
+    EXIT_ERROR,
+    EXIT_NO,
+    EXIT_OK,
+    echo_pattern_error,
+    exit_on_sigterm,
+    fail,
+)
 from cwquery.compiler import Matcher, compile
 from cwquery.errors import PatternError
 from cwquery.hints import prefixed_json
-from cwquery.parallel import FileScan, default_jobs
+from cwquery.parallel import FileScan, Readable, default_jobs
 from cwquery.semantics import EVENT_NUMBER_BASE
-from cwquery.sources import INPUT_FORMATS, PEEK, SourceError, may_be_export, read_events
+from cwquery.sources import (
+    INPUT_FORMATS,
+    MAX_LINE_BYTES,
+    PEEK,
+    SourceError,
+    may_be_export,
+    read_events,
+)
+from cwquery.workers import WorkerError
 
 #: Show a progress bar on a terminal when the input is at least this big.
 _PROGRESS_BYTES = 8 * 1024 * 1024
 #: Bytes read to find a file's first :data:`~cwquery.sources.PEEK` characters.
 _PEEK_BYTES = 4 * PEEK
+#: How every gzip stream begins.
+_GZIP_MAGIC = b"\x1f\x8b"
+#: The longest line read, as the summary says it.
+_LIMIT = f"{MAX_LINE_BYTES >> 20} MiB"
 
 
 @click.command(name="test")
@@ -80,7 +99,9 @@ def test_command(
 
     FILES may hold plain text or JSON lines (one message per line), a CloudWatch export
     ({"events": [...]}, as printed by `aws logs filter-log-events`), or the .gz files of an S3
-    export. Exit status: 0 when something matched, 1 when nothing did, 2 on error.
+    export (standard input may be gzip too). A line over 1 MiB, CloudWatch's event size limit,
+    is skipped and reported on stderr. Exit status: 0 when something matched, 1 when nothing
+    did, 2 on error (130 on ^C, 143 on SIGTERM, 141 when the output pipe closes).
 
     \b
     With --invert, the printed lines, --count and --json are the messages that do not match,
@@ -92,6 +113,7 @@ def test_command(
       cwquery test --explain '[ip, ..., status = 5*, bytes]' access.log
       aws logs filter-log-events --log-group-name /app | cwquery test --count ERROR
     """
+    _require_utf8(pattern)
     try:
         matcher = compile(pattern)
     except PatternError as err:
@@ -101,7 +123,7 @@ def test_command(
     run = _Run(matcher, count, as_json, show_explanation, invert, quiet)
     try:
         run.sources(list(files) or ["-"], input_format, jobs)
-    except SourceError as err:
+    except (SourceError, WorkerError) as err:
         fail(str(err))
     except BrokenPipeError:
         raise  # the group's rule: a closed pipe ends quietly
@@ -112,6 +134,17 @@ def test_command(
     if not quiet:
         click.echo(run.tally.summary(), err=True)
     sys.exit(EXIT_OK if run.tally.selected else EXIT_NO)
+
+
+def _require_utf8(pattern: str) -> None:
+    """A pattern is UTF-8 text; bytes that are not (kept by the shell as surrogates) are an
+    error, not a pattern no line can match."""
+    try:
+        pattern.encode("utf-8")
+    except UnicodeEncodeError as err:
+        code = ord(pattern[err.start])
+        byte = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+        fail(f"the pattern is not UTF-8 text ({byte} at character {err.start + 1})")
 
 
 def _hint_pattern_first(pattern: str) -> None:
@@ -125,14 +158,23 @@ def _hint_pattern_first(pattern: str) -> None:
 @dataclass
 class _Tally:
     json_pattern: bool
+    invert: bool = False
     read: int = 0
     matched: int = 0
     not_json: int = 0
     selected: int = 0
     first_not_json: str | None = None
+    long_lines: int = 0
 
     def summary(self) -> str:
-        text = f"{self.matched} of {self.read} message{'s' if self.read != 1 else ''} matched"
+        messages = f"message{'s' if self.read != 1 else ''}"
+        if self.invert:  # what was printed or counted
+            text = f"{self.read - self.matched} of {self.read} {messages} did not match"
+        else:
+            text = f"{self.matched} of {self.read} {messages} matched"
+        if self.long_lines:
+            lines = "line was" if self.long_lines == 1 else "lines were"
+            text += f"; {self.long_lines} {lines} longer than {_LIMIT} and skipped"
         if self.json_pattern and self.not_json:
             were = "was" if self.not_json == 1 else "were"
             plural = "s" if self.not_json != 1 else ""
@@ -161,23 +203,26 @@ class _Run:
 
     def __post_init__(self) -> None:
         is_json = isinstance(self.matcher.pattern, JsonPattern)
-        self.tally = _Tally(is_json)
+        self.tally = _Tally(is_json, self.invert)
         self._judge = json_judge(self.matcher) if is_json else None
 
     def sources(self, sources: list[str], input_format: str, jobs: int | None) -> None:
         """Read every source in turn and print what was asked for."""
         total = sum(os.path.getsize(s) for s in sources if s != "-" and os.path.isfile(s))
+        jobs = default_jobs(total) if jobs is None else jobs
         with ExitStack() as stack:
-            scan = stack.enter_context(
-                self._file_scan(default_jobs(total) if jobs is None else jobs)
-            )
+            if jobs > 1:  # stop the workers on the way out
+                stack.enter_context(exit_on_sigterm())
+            scan = stack.enter_context(self._file_scan(jobs))
             advance = _progress(stack, total)
             for source in sources:
                 self._source(source, input_format, scan, advance)
         if self.as_json and not self.show_explanation:
-            click.echo(json.dumps({"matches": self.found}, indent=2, ensure_ascii=False))
+            self.out.write(json.dumps({"matches": self.found}, indent=2, ensure_ascii=False))
+            self.out.write("\n")
         elif self.count:
-            click.echo(self.tally.selected)
+            self.out.write(f"{self.tally.selected}\n")
+        self.out.flush()  # a closed pipe is seen here, not at exit
 
     def _file_scan(self, jobs: int) -> FileScan:
         if self.count and not self.as_json:
@@ -185,7 +230,7 @@ class _Run:
         else:
             select = Select.OTHERS if self.invert else Select.MATCHES
         return FileScan(
-            self.matcher.text,  # each worker compiles it again
+            self.matcher.pattern,  # the tree: workers parse nothing
             select=select,
             count_not_json=not self.quiet,
             numbered=self.as_json,
@@ -195,26 +240,26 @@ class _Run:
     def _source(
         self, source: str, input_format: str, scan: FileScan, advance: Callable[[int], None]
     ) -> None:
-        if self.show_explanation or input_format in ("export", "s3-export"):
-            self._messages(source, input_format, advance)
-            return
         if source == "-":
             stdin = getattr(sys.stdin, "buffer", None)
             if stdin is None:  # already text (a test harness): read it as it is
                 self._messages(source, input_format, advance)
             else:
-                self._stream(stdin, input_format == "auto", scan, advance)
+                self._stream(stdin, "<stdin>", input_format, scan, advance)
+            return
+        if self.show_explanation or input_format in ("export", "s3-export"):
+            self._messages(source, input_format, advance)
             return
         if os.path.splitext(source)[1] == ".gz":
             if input_format == "auto":  # an S3 export
                 self._messages(source, input_format, advance)
                 return
             with _gzip_errors(source), gzip.open(source, "rb") as stream:
-                self._blocks(scan.stream(stream), advance)
+                self._blocks(scan.stream(stream), advance, source)
             return
         if not os.path.isfile(source):  # a FIFO or a device: opened once, read through
             with open(source, "rb") as stream:
-                self._stream(stream, input_format == "auto", scan, advance)
+                self._stream(stream, source, input_format, scan, advance)
             return
         if input_format == "auto":
             with open(source, "rb") as stream:
@@ -222,25 +267,58 @@ class _Run:
             if _may_be_export(head):
                 self._messages(source, input_format, advance)
                 return
-        self._blocks(scan.path(source), advance)
+        self._blocks(scan.path(source), advance, source)
 
     def _stream(
-        self, stream: IO[bytes], auto: bool, scan: FileScan, advance: Callable[[int], None]
+        self,
+        stream: IO[bytes],
+        name: str,
+        input_format: str,
+        scan: FileScan,
+        advance: Callable[[int], None],
     ) -> None:
-        """A stream read once: an export when ``auto`` finds one, else lines."""
-        head = stream.read(_PEEK_BYTES) if auto else b""
-        if auto and _may_be_export(head):
-            self._messages(io.StringIO(_text(head + stream.read())), "auto", advance)
+        """A stream read once. One that starts as gzip does is unpacked (and read, under
+        ``auto``, as an S3 export, as a ``.gz`` file is)."""
+        head = stream.read(_PEEK_BYTES)
+        if not head.startswith(_GZIP_MAGIC):
+            self._unpacked(stream, head, name, input_format, scan, advance)
+            return
+        with _gzip_errors(name):
+            unpacked = gzip.GzipFile(fileobj=_Joined(head, stream), mode="rb")
+            fmt = "s3-export" if input_format == "auto" else input_format
+            self._unpacked(unpacked, unpacked.read(_PEEK_BYTES), name, fmt, scan, advance)
+
+    def _unpacked(
+        self,
+        stream: Readable,
+        head: bytes,
+        name: str,
+        input_format: str,
+        scan: FileScan,
+        advance: Callable[[int], None],
+    ) -> None:
+        """A stream read once (``head`` already read from it): message by message for
+        ``--explain`` and exports, a whole-file export when ``auto`` finds one, else lines."""
+        if self.show_explanation or input_format in ("export", "s3-export"):
+            joined = io.BufferedReader(_Joined(head, stream))
+            text = io.TextIOWrapper(joined, encoding="utf-8", errors="replace")
+            self._messages(text, input_format, advance, name)
+        elif input_format == "auto" and _may_be_export(head):
+            self._messages(io.StringIO(_text(head + stream.read())), "auto", advance, name)
         else:
-            self._blocks(scan.stream(stream, head=head), advance)
+            self._blocks(scan.stream(stream, head=head), advance, name)
 
     # ------------------------------------------------------------------ block by block
 
     def _blocks(
-        self, results: Iterator[tuple[BlockResult, int]], advance: Callable[[int], None]
+        self, results: Iterator[tuple[BlockResult, int]], advance: Callable[[int], None], name: str
     ) -> None:
         tally, out = self.tally, self.out
+        lines = 0  # line ends before the block, for the line numbers of over-long lines
         for result, size in results:
+            for line, length in result.long_lines:
+                self._long_line(name, lines + line + 1, length)
+            lines += result.lines
             before = tally.read
             tally.read += result.read
             tally.matched += result.matched
@@ -258,6 +336,15 @@ class _Run:
                 out.write("".join(f"{text}\n" for _, text in result.selected))
             advance(size)
 
+    def _long_line(self, name: str, number: int, length: int) -> None:
+        """Say that a line was skipped for being longer than any event can be."""
+        self.tally.long_lines += 1
+        click.echo(
+            f"warning: {name}: line {number}: {length:,} bytes, longer than {_LIMIT} "
+            "(a CloudWatch event's limit): skipped",
+            err=True,
+        )
+
     def _found(self, index: int, message: str) -> None:
         values = {} if self.invert else self.matcher.extract(message)
         number = index + EVENT_NUMBER_BASE
@@ -268,9 +355,16 @@ class _Run:
     # ------------------------------------------------------------------ message by message
 
     def _messages(
-        self, source: str | IO[str], input_format: str, advance: Callable[[int], None]
+        self,
+        source: str | IO[str],
+        input_format: str,
+        advance: Callable[[int], None],
+        name: str | None = None,
     ) -> None:
-        for event in read_events(source, input_format=input_format):
+        events = read_events(
+            source, input_format=input_format, on_long_line=self._long_line, name=name
+        )
+        for event in events:
             self._message(event.message)
             advance(len(event.message) + 1)
 
@@ -315,8 +409,29 @@ class _Stdout:
     def write(self, text: str) -> None:
         if self._buffer is None:
             sys.stdout.write(text)
-        else:
-            self._buffer.write(text.encode("utf-8", "replace"))
+            return
+        data = memoryview(text.encode("utf-8", "replace"))
+        while data:  # a write cut short (the reader went away) is tried again, to see why
+            data = data[self._buffer.write(data) :]
+
+    def flush(self) -> None:
+        (self._buffer or sys.stdout).flush()
+
+
+class _Joined(io.RawIOBase):
+    """Bytes already read from a stream, then the rest of it."""
+
+    def __init__(self, head: bytes, rest: Readable) -> None:
+        self._head, self._rest = head, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._head[: len(buffer)] if self._head else self._rest.read(len(buffer))
+        self._head = self._head[len(data) :]
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def _may_be_export(head: bytes) -> bool:
