@@ -17,8 +17,7 @@ from reference_dialect import Unsupported, search, spells_number, translate
 from strategies import _REGEX_PIECES
 
 from cwquery import PatternError, parse
-from cwquery.ast import Number, Regex, RegexPattern
-from cwquery.limits import walk
+from cwquery.ast import Number, Regex, RegexPattern, walk
 from cwquery.numbers import NUMBER_SYNTAX
 from cwquery.regex import RegexProblem, check_regex, compile_regex
 
