@@ -104,3 +104,30 @@ def test_an_input_error_in_a_command_stays_a_plain_error(
     result = CliRunner().invoke(main, ["filter", "ERROR", "-g", "app", "--region", "us-east-1"])
     assert result.exit_code == 2
     assert result.stderr.strip() == "error: no log group matches 'app*'"
+
+
+def test_arguments_the_aws_layer_refuses_stay_plain_errors() -> None:
+    """``filter_events`` refuses a start after the end before any call, with a root error."""
+    result = CliRunner().invoke(
+        main,
+        ["filter", "ERROR", "-g", "app", "--region", "us-east-1", "--since", "1h", "--until", "2h"],
+    )
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: start is after end"
+
+
+@pytest.mark.parametrize("command", ["filter", "backtest", "conformance"])
+def test_a_malformed_endpoint_is_an_input_error(command: str) -> None:
+    """botocore refuses it with a plain ``ValueError``; the commands show it as bad input."""
+    arguments = {
+        "filter": ["filter", "ERROR", "-g", "app"],
+        "backtest": ["backtest", "--log-group", "app", "-p", "ERROR"],
+        "conformance": ["conformance"],
+    }[command]
+    result = CliRunner().invoke(
+        main, [*arguments, "--region", "us-east-1", "--endpoint-url", "not a url"]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: Invalid value for '--endpoint-url': Invalid endpoint: not a url"
+    )
