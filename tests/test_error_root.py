@@ -6,12 +6,16 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import re
+from collections.abc import Callable
 
 import pytest
 from click.testing import CliRunner
 
 import cwquery
 from cwquery import CWQueryError
+from cwquery.aws import filter_events
+from cwquery.aws.timeparse import parse_duration, to_millis
 from cwquery.cli import main
 
 #: A build artifact, generated from the grammar; it defines Lark's own errors, not cwquery's.
@@ -71,11 +75,31 @@ def test_the_root_is_public() -> None:
         ("cwquery.aws.shipformat", "MalformedLine", ValueError),
         ("cwquery.regex", "RegexProblem", ValueError),
         ("cwquery.iac.locate", "DocumentError", ValueError),
+        ("cwquery.aws.timeparse", "TimeFormatError", ValueError),
+        ("cwquery.aws.client", "RequestError", ValueError),
     ],
 )
 def test_the_old_base_is_kept(module: str, name: str, base: type[Exception]) -> None:
     """Callers that catch ``ValueError`` or ``RuntimeError`` keep working."""
     assert issubclass(getattr(importlib.import_module(module), name), base)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: to_millis("yesterday"), "cannot read 'yesterday' as a time"),
+        (lambda: parse_duration("soon"), "not a duration: 'soon'"),
+        (lambda: list(filter_events("ERROR", [], client=object())), "give at least one log group"),
+        (lambda: list(filter_events("ERROR", "g", client=object(), limit=0)), "at least 1"),
+    ],
+)
+def test_input_errors_of_the_aws_layer_are_root_errors(
+    call: Callable[[], object], message: str
+) -> None:
+    """What a person typed wrong (a time, an argument) is refused with the root, not a bare
+    ``ValueError`` that a command could not tell from a bug."""
+    with pytest.raises(CWQueryError, match=re.escape(message)):
+        call()
 
 
 def test_a_bug_in_a_command_is_an_internal_error(monkeypatch: pytest.MonkeyPatch) -> None:
