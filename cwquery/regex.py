@@ -27,6 +27,8 @@ import string
 from collections.abc import Callable
 from typing import Any, Final
 
+from cwquery.errors import CWQueryError
+
 LITERAL_CHARACTERS = frozenset(string.ascii_letters + string.digits + ":_#=@/;,- ")
 OPERATOR_CHARACTERS = frozenset("^$?[]{}|\\*+.")
 CLASS_ESCAPES = frozenset("dDsSwW")
@@ -45,7 +47,7 @@ RE2_MAX_MEM: Final = 8 << 20
 MAX_PROGRAM_SIZE: Final = 1000
 
 
-class RegexProblem(ValueError):
+class RegexProblem(CWQueryError, ValueError):
     """A regex body outside the dialect: ``args == (index in the body, message)``; ``hint``;
     ``chars``: the offending characters when the problem is a character outside the dialect."""
 

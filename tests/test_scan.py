@@ -17,7 +17,7 @@ from cwquery.iac.locate import (
     DocList,
     DocMap,
     DocScalar,
-    SourceError,
+    DocumentError,
     SourceText,
     read_json,
     read_yaml,
@@ -95,7 +95,7 @@ def test_json_reader_maps_escaped_characters() -> None:
     ],
 )
 def test_json_reader_errors(text: str, message: str, offset: int) -> None:
-    with pytest.raises(SourceError) as caught:
+    with pytest.raises(DocumentError) as caught:
         read_json(text)
     assert (caught.value.message, caught.value.offset) == (message, offset)
 
@@ -124,7 +124,7 @@ def test_yaml_reader_keeps_tags_styles_and_places() -> None:
 
 
 def test_yaml_reader_errors_have_places() -> None:
-    with pytest.raises(SourceError) as caught:
+    with pytest.raises(DocumentError) as caught:
         read_yaml("a: b: c\n")
     assert caught.value.offset == 4
 
@@ -169,7 +169,7 @@ def test_hcl_reader_follows_comments_strings_and_heredocs() -> None:
     ],
 )
 def test_hcl_reader_errors(text: str, message: str) -> None:
-    with pytest.raises(SourceError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(DocumentError, match=message.replace("(", r"\(").replace(")", r"\)")):
         read_hcl_blocks(text)
 
 
@@ -362,7 +362,7 @@ def test_regex_quota_counts_filters_per_log_group() -> None:
 
 def test_terraform_falls_back_to_resource_lines(monkeypatch: pytest.MonkeyPatch) -> None:
     def unreadable(text: str) -> None:
-        raise SourceError("cannot follow", 0)
+        raise DocumentError("cannot follow", 0)
 
     monkeypatch.setattr("cwquery.iac.terraform.read_hcl_blocks", unreadable)
     text = (EXAMPLES / "good" / "main.tf").read_text()

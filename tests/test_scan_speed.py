@@ -15,7 +15,7 @@ from cwquery.errors import PatternError
 from cwquery.iac import terraform
 from cwquery.iac.findings import check_all
 from cwquery.iac.hcl import _hcl_characters, _hcl_template
-from cwquery.iac.locate import FAST_YAML_LOADER, SourceError, read_yaml
+from cwquery.iac.locate import FAST_YAML_LOADER, DocumentError, read_yaml
 from cwquery.iac.report import Summary, json_report
 from cwquery.iac.scan import scan_text
 from cwquery.parser import parse
@@ -78,14 +78,14 @@ def test_libyaml_and_pyyaml_agree_on_trees_and_places(
 def outcome(text: str, loader: object) -> object:
     try:
         return read_yaml(text, loader=loader)
-    except SourceError as err:
+    except DocumentError as err:
         return err.message, err.offset
 
 
 def test_invalid_yaml_is_reported_in_pyyaml_words() -> None:
-    with pytest.raises(SourceError) as fast:
+    with pytest.raises(DocumentError) as fast:
         read_yaml("a: b: c\n")
-    with pytest.raises(SourceError) as slow:
+    with pytest.raises(DocumentError) as slow:
         read_yaml("a: b: c\n", loader=yaml.SafeLoader)
     assert (fast.value.message, fast.value.offset) == (slow.value.message, slow.value.offset)
 

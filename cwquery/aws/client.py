@@ -45,6 +45,11 @@ RETRYABLE_CODES = frozenset(
 _RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
+class RequestError(CWQueryError, ValueError):
+    """Arguments refused before any call is made: no log group, a start after the end, a
+    wildcard that names no group, nothing to ship."""
+
+
 class AwsQueryError(CWQueryError):
     """A CloudWatch Logs call failed, after retries where retrying made sense.
 

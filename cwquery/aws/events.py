@@ -37,6 +37,7 @@ from cwquery.aws.client import (
     RETRYABLE_CODES,
     AwsQueryError,
     Ensured,
+    RequestError,
     RetryPolicy,
     call_aws,
     client_or_default,
@@ -88,6 +89,7 @@ __all__ = [
     "PutEventsError",
     "PutResult",
     "RejectedEvent",
+    "RequestError",
     "RetryPolicy",
     "call_aws",
     "ensure_log_group",
@@ -179,17 +181,17 @@ def filter_events(
     text = filter_pattern_text(pattern)
     groups = [log_group] if isinstance(log_group, str) else list(log_group)
     if not groups:
-        raise ValueError("give at least one log group")
+        raise RequestError("give at least one log group")
     if streams is not None and stream_prefix is not None:
-        raise ValueError("give either streams or stream_prefix, not both")
+        raise RequestError("give either streams or stream_prefix, not both")
     if limit is not None and limit < 1:
-        raise ValueError("limit must be at least 1")
+        raise RequestError("limit must be at least 1")
     if page_size is not None and not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
+        raise RequestError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
     start_ms = None if start is None else to_millis(start, now=now)
     end_ms = None if end is None else to_millis(end, now=now)
     if start_ms is not None and end_ms is not None and start_ms > end_ms:
-        raise ValueError("start is after end")
+        raise RequestError("start is after end")
     base: dict[str, Any] = {}
     if text:
         base["filterPattern"] = text
@@ -203,7 +205,7 @@ def filter_events(
     if streams is not None:
         names = list(dict.fromkeys(streams))
         if not names:
-            raise ValueError("streams is empty")
+            raise RequestError("streams is empty")
         chunks = [names[i : i + MAX_STREAM_NAMES] for i in range(0, len(names), MAX_STREAM_NAMES)]
     stats = FilterStats()
     budget = _Budget(limit)

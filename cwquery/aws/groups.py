@@ -10,7 +10,7 @@ import fnmatch
 from collections.abc import Iterable
 from typing import Any
 
-from cwquery.aws.client import call_aws, client_or_default
+from cwquery.aws.client import RequestError, call_aws, client_or_default
 
 __all__ = ["has_wildcard", "resolve_log_groups"]
 
@@ -24,7 +24,7 @@ def resolve_log_groups(names: Iterable[str], *, client: Any = None) -> list[str]
     """The log groups ``names`` stand for, in order and without repeats: plain names as they
     are, and for a name with ``*`` (``/app/*``, ``/app/*/errors``, ``*lambda*``) every existing
     group it matches, found with DescribeLogGroups (by the prefix before the first ``*``).
-    A wildcard matching no group raises ``ValueError``."""
+    A wildcard matching no group raises :class:`~cwquery.aws.client.RequestError`."""
     resolved: list[str] = []
     c = None
     for name in names:
@@ -38,7 +38,7 @@ def resolve_log_groups(names: Iterable[str], *, client: Any = None) -> list[str]
                 if fnmatch.fnmatchcase(group, name)
             )
             if not found:
-                raise ValueError(f"no log group matches {name!r}")
+                raise RequestError(f"no log group matches {name!r}")
         resolved += [group for group in found if group not in resolved]
     return resolved
 

@@ -16,12 +16,13 @@ from typing import IO
 
 from cwquery.aws.putlogs import MAX_BATCH_BYTES
 from cwquery.aws.timeparse import parse_iso8601, to_millis, utc_day
+from cwquery.errors import CWQueryError
 
 #: Fields left out of the message by default: the time (sent as the event time) and ``logger``.
 DEFAULT_DROP_FIELDS = ("@timestamp", "logger")
 
 
-class MalformedLine(ValueError):
+class MalformedLine(CWQueryError, ValueError):
     """A line that cannot become an event; the message says why."""
 
 

@@ -53,7 +53,7 @@ from cwquery.aws.checkpoint import (
     FileState,
     ShipperError,
 )
-from cwquery.aws.client import AwsQueryError, RetryPolicy, client_or_default
+from cwquery.aws.client import AwsQueryError, RequestError, RetryPolicy, client_or_default
 from cwquery.aws.deadletter import CheckpointLock, DeadLetters, dead_letter_path
 from cwquery.aws.finder import SETTLE_NS, Finder
 from cwquery.aws.putlogs import MAX_BATCH_BYTES, MAX_BATCH_EVENTS, Batch, LogEvent, put_batch
@@ -165,7 +165,7 @@ class Shipper:
         should_stop: Callable[[], bool] = lambda: False,
     ) -> None:
         if not paths:
-            raise ValueError("give at least one file or directory to ship")
+            raise RequestError("give at least one file or directory to ship")
         self.paths = list(paths)
         self.group = group
         self.stream_prefix = stream_prefix

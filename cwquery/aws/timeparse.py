@@ -18,6 +18,13 @@ import re
 import time
 from datetime import date, datetime, timedelta, timezone
 
+from cwquery.errors import CWQueryError
+
+
+class TimeFormatError(CWQueryError, ValueError):
+    """A time or a duration that cannot be read."""
+
+
 #: Anything :func:`to_millis` accepts.
 TimeLike = datetime | date | int | float | str
 
@@ -50,11 +57,14 @@ def parse_duration(text: str) -> int:
     >>> parse_duration("soon")
     Traceback (most recent call last):
     ...
-    ValueError: not a duration: 'soon' (use a number and a unit, e.g. 15m, 2h30m, 1d)
+    cwquery.aws.timeparse.TimeFormatError: not a duration: 'soon' (use a number and a unit, \
+e.g. 15m, 2h30m, 1d)
     """
     compact = text.strip().replace(" ", "")
     if not _DURATION.fullmatch(compact):
-        raise ValueError(f"not a duration: {text!r} (use a number and a unit, e.g. 15m, 2h30m, 1d)")
+        raise TimeFormatError(
+            f"not a duration: {text!r} (use a number and a unit, e.g. 15m, 2h30m, 1d)"
+        )
     return sum(int(n) * _UNIT_MILLIS[unit] for n, unit in _DURATION_PART.findall(compact))
 
 
@@ -71,7 +81,7 @@ def parse_iso8601(text: str) -> datetime:
     """
     match = _ISO.fullmatch(text.strip())
     if not match:
-        raise ValueError(f"not an ISO 8601 time: {text!r}")
+        raise TimeFormatError(f"not an ISO 8601 time: {text!r}")
     parts = match.groupdict()
     fraction = (parts["fraction"] or "0")[:6].ljust(6, "0")
     zone = parts["zone"]
@@ -121,8 +131,8 @@ def to_millis(value: TimeLike, *, now: int | None = None) -> int:
     >>> to_millis("yesterday")
     Traceback (most recent call last):
     ...
-    ValueError: cannot read 'yesterday' as a time: use ISO 8601, epoch seconds or milliseconds, \
-or a relative time such as 15m, 2h30m, 1d
+    cwquery.aws.timeparse.TimeFormatError: cannot read 'yesterday' as a time: use ISO 8601, \
+epoch seconds or milliseconds, or a relative time such as 15m, 2h30m, 1d
     """
     if isinstance(value, bool):
         raise TypeError("a time cannot be a bool")
@@ -133,7 +143,7 @@ or a relative time such as 15m, 2h30m, 1d
         return _datetime_millis(datetime(value.year, value.month, value.day, tzinfo=timezone.utc))
     if isinstance(value, (int, float)):
         if value < 0:
-            raise ValueError(f"a time cannot be negative: {value}")
+            raise TimeFormatError(f"a time cannot be negative: {value}")
         return int(value)
     text = value.strip()
     if text.lower() == "now":
@@ -150,7 +160,7 @@ or a relative time such as 15m, 2h30m, 1d
     try:
         return _datetime_millis(parse_iso8601(text))
     except ValueError:
-        raise ValueError(
+        raise TimeFormatError(
             f"cannot read {value!r} as a time: use ISO 8601, epoch seconds or milliseconds, or "
             "a relative time such as 15m, 2h30m, 1d"
         ) from None

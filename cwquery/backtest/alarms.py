@@ -21,6 +21,7 @@ from cwquery.backtest.series import (
     END_OF_TIME_MS,
     MINUTE_MS,
     MinuteSeries,
+    StatisticError,
     Window,
     check_statistic,
     percentile_of,
@@ -160,7 +161,7 @@ def check_alarm(alarm: Alarm) -> None:
         raise AlarmError(f"Period x EvaluationPeriods must be at most {limit} seconds")
     try:
         check_statistic(alarm.statistic)
-    except ValueError as err:
+    except StatisticError as err:
         raise AlarmError(str(err)) from None
 
 

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 
 from cwquery.backtest.alarms import Alarm, EvaluationOptions, Transition, replay
 from cwquery.backtest.series import BASIC_STATISTICS, MINUTE_MS, MinuteSeries, in_time_range
+from cwquery.errors import CWQueryError
 from cwquery.metrics import NO_DIMENSION, NO_VALUE, Datapoint, MetricFilter
 
 Event = tuple[str, "int | None", "int | None"]
@@ -34,7 +35,7 @@ _HOUR_MS = 3_600_000
 TIME_RANGE_TEXT = "1970-01-01T00:00:00Z to 9998-12-31T23:59:59.999Z"
 
 
-class BacktestError(ValueError):
+class BacktestError(CWQueryError, ValueError):
     """Input the backtest cannot use (an event without a time, mismatched options)."""
 
 

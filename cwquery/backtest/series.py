@@ -18,6 +18,8 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from cwquery.errors import CWQueryError
+
 MINUTE_MS = 60_000
 #: The earliest event time read (epoch ms): PutLogEvents' ``timestamp`` has a minimum of 0.
 EARLIEST_MS = 0
@@ -40,7 +42,7 @@ def in_time_range(millis: int) -> bool:
     return EARLIEST_MS <= millis <= LATEST_MS
 
 
-class StatisticError(ValueError):
+class StatisticError(CWQueryError, ValueError):
     """A statistic name that is neither basic nor a percentile ``pNN``."""
 
 

@@ -32,7 +32,14 @@ from cwquery.backtest.series import (
     StatisticError,
     check_statistic,
 )
-from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, LOOPBACK_HELP, echo_pattern_error
+from cwquery.cli.common import (
+    EXIT_ERROR,
+    EXIT_NO,
+    EXIT_OK,
+    LOOPBACK_HELP,
+    aws_client,
+    echo_pattern_error,
+)
 from cwquery.errors import CWQueryError, PatternError
 from cwquery.metrics import MetricFilter, MetricFilterError, MetricTransformation
 
@@ -209,7 +216,7 @@ def backtest_command(files: tuple[str, ...], **options: Any) -> None:
     except PatternError as err:
         echo_pattern_error(err)
         sys.exit(EXIT_ERROR)
-    except (CWQueryError, ValueError, OSError) as err:
+    except (CWQueryError, OSError) as err:
         _fail(str(err))
     _report(result, options)
     sys.exit(EXIT_OK if collected.matched else EXIT_NO)
@@ -376,11 +383,8 @@ def _with_progress(events: Iterator[Event], total: int) -> Iterator[Event]:
 
 def _log_group_events(options: dict[str, Any]) -> Iterator[Event]:
     from cwquery.aws import filter_events
-    from cwquery.aws.client import make_client
 
-    client = make_client(
-        region=options["region"], profile=options["profile"], endpoint_url=options["endpoint_url"]
-    )
+    client = aws_client(options["region"], options["profile"], options["endpoint_url"])
     for event in filter_events(
         None, options["group"], client=client, start=options["start"], end=options["end"]
     ):

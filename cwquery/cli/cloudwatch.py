@@ -16,7 +16,14 @@ from typing import Any, NoReturn
 import click
 
 from cwquery.aws.timeparse import format_millis, to_millis
-from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, LOOPBACK_HELP, echo_pattern_error
+from cwquery.cli.common import (
+    EXIT_ERROR,
+    EXIT_NO,
+    EXIT_OK,
+    LOOPBACK_HELP,
+    aws_client,
+    echo_pattern_error,
+)
 from cwquery.errors import CWQueryError, PatternError
 
 #: How ``--follow`` waits between polls (tests replace it).
@@ -32,12 +39,6 @@ def _aws_options(function: Callable[..., Any]) -> Callable[..., Any]:
     function = click.option("--profile", envvar="AWS_PROFILE", help="AWS profile.")(function)
     function = click.option("--region", envvar="AWS_REGION", help="AWS Region.")(function)
     return function
-
-
-def _make_client(region: str | None, profile: str | None, endpoint_url: str | None) -> Any:
-    from cwquery.aws.client import make_client
-
-    return make_client(region=region, profile=profile, endpoint_url=endpoint_url)
 
 
 def _fail(message: str) -> NoReturn:
@@ -220,7 +221,7 @@ def filter_command(
     with contextlib.suppress(ValueError):  # SIGTERM ends like Ctrl-C: the output is closed
         previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        client = _make_client(region, profile, endpoint_url)
+        client = aws_client(region, profile, endpoint_url)
         groups = tuple(_resolve_groups(groups, client))
         out.show_group = len(groups) > 1
         if follow:
@@ -251,7 +252,7 @@ def filter_command(
                 break
     except KeyboardInterrupt:
         pass
-    except (CWQueryError, ValueError) as err:
+    except CWQueryError as err:
         out.close()
         _fail(str(err))
     except Exception as err:  # botocore: no credentials, no region, unknown profile, network
@@ -396,7 +397,7 @@ def ship(
             list(paths),
             group,
             stream_prefix,
-            client=_make_client(region, profile, endpoint_url),
+            client=aws_client(region, profile, endpoint_url),
             checkpoint=checkpoint,
             line_format=LineFormat(
                 time_field=time_field, drop_fields=() if keep_all_fields else drop_fields
@@ -412,7 +413,7 @@ def ship(
             stats = shipper.run()
         except KeyboardInterrupt:
             stats = shipper.stats
-    except (CWQueryError, ValueError, OSError) as err:
+    except (CWQueryError, OSError) as err:
         _fail(str(err))
     except Exception as err:
         if not _is_botocore_error(err):

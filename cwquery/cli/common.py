@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 import click
 
-from cwquery.errors import PatternError
+from cwquery.errors import CWQueryError, PatternError
 
 #: Exit codes follow grep: 0 yes (valid, something matched), 1 no, 2 usage or input error.
 EXIT_OK = 0
@@ -45,6 +45,22 @@ def fail(message: str) -> NoReturn:
     """Print ``error: message`` and exit 2."""
     click.echo(f"error: {message}", err=True)
     sys.exit(EXIT_ERROR)
+
+
+def aws_client(region: str | None, profile: str | None, endpoint_url: str | None) -> Any:
+    """A CloudWatch Logs client for a command's ``--region``, ``--profile`` and
+    ``--endpoint-url``. botocore refuses a malformed endpoint with a plain ``ValueError``; that
+    one is an input error (exit 2), so it is shown as one."""
+    from botocore.exceptions import BotoCoreError
+
+    from cwquery.aws.client import make_client
+
+    try:
+        return make_client(region=region, profile=profile, endpoint_url=endpoint_url)
+    except BotoCoreError:
+        raise
+    except ValueError as err:  # "Invalid endpoint: ..."
+        raise click.BadParameter(str(err), param_hint="'--endpoint-url'") from None
 
 
 def describe(err: BaseException) -> str:
@@ -96,7 +112,7 @@ _NO_ARGS_IS_HELP: tuple[type[Exception], ...] = tuple(
 )
 
 
-class ClickError(click.ClickException):
+class ClickError(click.ClickException, CWQueryError):
     """A click error (a usage error, a bad option value) shown as every other error is:
     ``error: message`` on stderr, after the usage lines of a usage error, and exit 2."""
 

@@ -20,8 +20,8 @@ from typing import Any
 
 import click
 
-from cwquery.aws.client import AwsQueryError, call_aws, make_client
-from cwquery.cli.common import EXIT_NO, EXIT_OK, LOOPBACK_HELP, fail
+from cwquery.aws.client import AwsQueryError, call_aws
+from cwquery.cli.common import EXIT_NO, EXIT_OK, LOOPBACK_HELP, aws_client, fail
 from cwquery.errors import CWQueryError
 from cwquery.semantics import EVENT_NUMBER_BASE
 
@@ -282,7 +282,7 @@ def conformance(
     """
     try:
         cases = load_cases(list(case_paths) or [DEFAULT_CASES])
-        client = make_client(region=region, profile=profile, endpoint_url=endpoint_url)
+        client = aws_client(region, profile, endpoint_url)
         found = list(replay(client, cases, every_case_via_filter=via_filter == "all"))
     except (CWQueryError, OSError) as err:
         fail(str(err))

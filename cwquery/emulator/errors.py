@@ -30,7 +30,12 @@ from moto.logs.exceptions import (
 )
 
 from cwquery.compiler import Matcher, compile
-from cwquery.errors import GENERIC_SERVICE_MESSAGE, PatternError, UnsupportedPatternError
+from cwquery.errors import (
+    GENERIC_SERVICE_MESSAGE,
+    CWQueryError,
+    PatternError,
+    UnsupportedPatternError,
+)
 
 __all__ = [
     "FILTER",
@@ -57,7 +62,7 @@ SUBSCRIPTION_FILTER = "Invalid subscription filter pattern"
 INVALID_TOKEN = "The specified nextToken is invalid."
 
 
-class EmulatorError(RuntimeError):
+class EmulatorError(CWQueryError, RuntimeError):
     """The emulator cannot run as asked (moto missing, or a server that will not start)."""
 
 

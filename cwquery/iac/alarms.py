@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from cwquery.backtest.alarms import Alarm, AlarmError
-from cwquery.iac.locate import Doc, DocList, DocMap, SourceError, read_yaml
+from cwquery.iac.locate import Doc, DocList, DocMap, DocumentError, read_yaml
 from cwquery.iac.scan import folder_files, format_of
 from cwquery.iac.terraform import hcl_load
 from cwquery.metrics import MetricTransformation
@@ -121,7 +121,7 @@ def _scan(text: str, path: str, found: Found, alarms: list[tuple[str, Alarm]]) -
             if text.lstrip().startswith("{")
             else [_plain(doc) for doc in read_yaml(text)]
         )
-    except (ValueError, SourceError):
+    except (ValueError, DocumentError):
         return  # the pattern checker (cwquery check) reports unreadable templates
     for document in documents:
         resources = document.get("Resources") if isinstance(document, dict) else None

@@ -17,7 +17,7 @@ import os
 from collections.abc import Iterator
 
 from cwquery.iac.intrinsics import resolve_string
-from cwquery.iac.locate import Doc, DocList, DocMap, DocScalar, Located, SourceError, read_json
+from cwquery.iac.locate import Doc, DocList, DocMap, DocScalar, DocumentError, Located, read_json
 from cwquery.iac.sites import Metric, PatternSite, Reference, Source
 from cwquery.iac.terraform import TF_METRIC_FILTER, TF_SUBSCRIPTION_FILTER
 
@@ -135,7 +135,7 @@ def account_policy_site(source: Source, name: str, properties: DocMap) -> Patter
         return PatternSite(source, ACCOUNT_POLICY, name, None, outer, unresolved)
     try:
         policy = read_json(document)
-    except SourceError as err:
+    except DocumentError as err:
         reason = f"PolicyDocument is not JSON: {err.message}"
         return PatternSite(source, ACCOUNT_POLICY, name, None, outer, reason)
     pattern = policy.items.get("FilterPattern") if isinstance(policy, DocMap) else None

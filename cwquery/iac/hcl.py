@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from cwquery.iac.locate import Located, SourceError
+from cwquery.iac.locate import DocumentError, Located
 
 __all__ = [
     "HclAttribute",
@@ -59,7 +59,7 @@ _STRING_STOP = re.compile(r'[\\"\n$%]')
 
 def read_hcl_blocks(text: str) -> HclBlock:
     """The blocks and attributes of a Terraform file with their positions (values are not
-    interpreted here). Raises :class:`SourceError` when the structure cannot be followed.
+    interpreted here). Raises :class:`DocumentError` when the structure cannot be followed.
 
     >>> root = read_hcl_blocks('resource "t" "n" {\\n  pattern = "x"\\n}\\n')
     >>> block = root.blocks[0]
@@ -93,7 +93,7 @@ def hcl_string_from(text: str, start: int) -> Located | None:
     """The quoted string literal that starts at ``start``, if it closes on its line."""
     try:
         end = _HclReader(text).skip_string(start)
-    except SourceError:
+    except DocumentError:
         return None
     return hcl_string_at(text, start, end)
 
@@ -121,7 +121,7 @@ class _HclReader:
             elif text.startswith("/*", index):
                 end = text.find("*/", index + 2)
                 if end == -1:
-                    raise SourceError("unclosed comment", index)
+                    raise DocumentError("unclosed comment", index)
                 index = end + 2
             else:
                 break
@@ -133,13 +133,13 @@ class _HclReader:
             index = self.blank(index, newlines=True)
             if index >= len(text):
                 if closed:
-                    raise SourceError("a block is not closed with '}'", block.start)
+                    raise DocumentError("a block is not closed with '}'", block.start)
                 return index
             if text[index] == "}" and closed:
                 return index + 1
             name = _IDENTIFIER.match(text, index)
             if name is None:
-                raise SourceError(f"unexpected {text[index]!r}", index)
+                raise DocumentError(f"unexpected {text[index]!r}", index)
             after = self.blank(name.end(), newlines=False)
             if text.startswith("=", after) and not text.startswith("==", after):
                 start = self.blank(after + 1, newlines=False)
@@ -162,7 +162,7 @@ class _HclReader:
                 continue
             label = _IDENTIFIER.match(self.text, index)
             if label is None:
-                raise SourceError("expected '=', a block label or '{'", index)
+                raise DocumentError("expected '=', a block label or '{'", index)
             labels.append(label.group())
             index = label.end()
         block = HclBlock(kind, tuple(labels), start)
@@ -194,12 +194,12 @@ class _HclReader:
             elif stack and char == stack[-1]:
                 stack.pop()
             elif char in ")]}":
-                raise SourceError(f"unexpected {char!r}", index)
+                raise DocumentError(f"unexpected {char!r}", index)
             index += 1
             if char not in " \t\r\n":
                 end = index
         if stack:
-            raise SourceError(f"expected {stack[-1]!r}", index)
+            raise DocumentError(f"expected {stack[-1]!r}", index)
         return end
 
     def skip_string(self, index: int) -> int:
@@ -224,7 +224,7 @@ class _HclReader:
                 position = self._template_end(position + 2)
             else:
                 position += 1
-        raise SourceError("unclosed string", index)
+        raise DocumentError("unclosed string", index)
 
     def _template_end(self, index: int) -> int:
         depth, text = 1, self.text
@@ -237,17 +237,17 @@ class _HclReader:
             index += 1
             if depth == 0:
                 return index
-        raise SourceError("unclosed ${", index)
+        raise DocumentError("unclosed ${", index)
 
     def skip_heredoc(self, index: int) -> int:
         """The offset after the heredoc starting at ``index`` (its closing marker included)."""
         match = _HEREDOC.match(self.text, index)
         if match is None:  # pragma: no cover - callers check the header
-            raise SourceError("invalid heredoc", index)
+            raise DocumentError("invalid heredoc", index)
         marker = re.compile(rf"^[ \t]*{re.escape(match.group(2))}[ \t]*\r?$", re.MULTILINE)
         closing = marker.search(self.text, match.end())
         if closing is None:
-            raise SourceError(f"heredoc {match.group(2)} is not closed", index)
+            raise DocumentError(f"heredoc {match.group(2)} is not closed", index)
         return closing.end()
 
 

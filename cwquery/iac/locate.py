@@ -26,21 +26,23 @@ from typing import Any
 
 import yaml
 
+from cwquery.errors import CWQueryError
+
 __all__ = [
     "Decoder",
     "Doc",
     "DocList",
     "DocMap",
     "DocScalar",
+    "DocumentError",
     "Located",
-    "SourceError",
     "SourceText",
     "read_json",
     "read_yaml",
 ]
 
 
-class SourceError(ValueError):
+class DocumentError(CWQueryError, ValueError):
     """A file that cannot be read as the format it claims; ``offset`` is where."""
 
     def __init__(self, message: str, offset: int) -> None:
@@ -159,7 +161,7 @@ _JSON_KINDS = {"true": "bool", "false": "bool", "null": "null"}
 
 
 def read_json(text: str) -> Doc:
-    """A JSON document with positions. Raises :class:`SourceError` for invalid JSON.
+    """A JSON document with positions. Raises :class:`DocumentError` for invalid JSON.
 
     >>> read_json('[1, {"k": null}]').items[1].items["k"].kind
     'null'
@@ -168,9 +170,9 @@ def read_json(text: str) -> Doc:
     try:
         doc = reader.value()
     except RecursionError:
-        raise SourceError("JSON nested too deeply", reader.index) from None
+        raise DocumentError("JSON nested too deeply", reader.index) from None
     if text[reader.index :].strip():
-        raise SourceError("unexpected text after the JSON document", reader.skip_blanks())
+        raise DocumentError("unexpected text after the JSON document", reader.skip_blanks())
     return doc
 
 
@@ -190,7 +192,7 @@ class _JsonReader:
         if match is None or match.lastindex is None:
             at = self.skip_blanks()
             problem = "the JSON ends too early" if at == len(self.text) else "invalid JSON"
-            raise SourceError(problem, at)
+            raise DocumentError(problem, at)
         self.index = match.end()
         kind = ("", "punct", "string", "literal")[match.lastindex]
         return match.start(match.lastindex), kind, match.group(match.lastindex)
@@ -208,7 +210,7 @@ class _JsonReader:
             return self._object(start)
         if text == "[":
             return self._array(start)
-        raise SourceError(f"unexpected {text!r}", start)
+        raise DocumentError(f"unexpected {text!r}", start)
 
     def _object(self, start: int) -> DocMap:
         items: dict[str, Doc] = {}
@@ -217,17 +219,17 @@ class _JsonReader:
             return DocMap(items, start)
         while True:
             if kind != "string":
-                raise SourceError("expected a quoted key", offset)
+                raise DocumentError("expected a quoted key", offset)
             key = json.loads(text)
             offset, _, colon = self.token()
             if colon != ":":
-                raise SourceError("expected ':'", offset)
+                raise DocumentError("expected ':'", offset)
             items[key] = self.value()
             offset, _, text = self.token()
             if text == "}":
                 return DocMap(items, start)
             if text != ",":
-                raise SourceError("expected ',' or '}'", offset)
+                raise DocumentError("expected ',' or '}'", offset)
             offset, kind, text = self.token()
 
     def _array(self, start: int) -> DocList:
@@ -241,7 +243,7 @@ class _JsonReader:
             if text == "]":
                 return DocList(items, start)
             if text != ",":
-                raise SourceError("expected ',' or ']'", offset)
+                raise DocumentError("expected ',' or ']'", offset)
 
 
 # --------------------------------------------------------------------------- YAML
@@ -262,7 +264,7 @@ FAST_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def read_yaml(text: str, *, loader: Any = None) -> list[Doc]:
     """Every document of a YAML stream, with positions; unknown tags (``!Sub``, ``!Ref``…)
-    are kept as tags. Raises :class:`SourceError` for invalid YAML. ``loader`` defaults to
+    are kept as tags. Raises :class:`DocumentError` for invalid YAML. ``loader`` defaults to
     libyaml's (:data:`FAST_YAML_LOADER`); errors are always worded by the pure-Python one.
 
     >>> doc = read_yaml("Pattern: !Sub '{ $.a = 1 }'")[0]
@@ -277,22 +279,22 @@ def read_yaml(text: str, *, loader: Any = None) -> list[Doc]:
             nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
-        raise SourceError(str(err.problem or err), mark.index if mark else 0) from None
+        raise DocumentError(str(err.problem or err), mark.index if mark else 0) from None
     except yaml.YAMLError as err:
-        raise SourceError(str(err), 0) from None
+        raise DocumentError(str(err), 0) from None
     except RecursionError:
-        raise SourceError("YAML nested too deeply", 0) from None
+        raise DocumentError("YAML nested too deeply", 0) from None
     budget = [2 * len(text) + 1000]  # no text without aliases has more nodes than this
     try:
         return [_yaml_doc(text, node, budget) for node in nodes if node is not None]
     except RecursionError:
-        raise SourceError("YAML nested too deeply", 0) from None
+        raise DocumentError("YAML nested too deeply", 0) from None
 
 
 def _yaml_doc(text: str, node: Any, budget: list[int]) -> Doc:
     budget[0] -= 1
     if budget[0] < 0:  # aliases of aliases ("billion laughs"): refuse instead of expanding
-        raise SourceError(
+        raise DocumentError(
             "YAML aliases expand to more nodes than the file could hold; not read",
             node.start_mark.index,
         )

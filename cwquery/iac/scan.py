@@ -37,7 +37,7 @@ from pathlib import Path
 
 from cwquery.iac.cloudformation import template_sites
 from cwquery.iac.documents import is_terraform_json, terraform_json_sites
-from cwquery.iac.locate import Doc, DocMap, Located, SourceError, SourceText, read_json, read_yaml
+from cwquery.iac.locate import Doc, DocMap, DocumentError, Located, SourceText, read_json, read_yaml
 from cwquery.iac.sites import FileProblem, PatternSite, ScanResult, Source
 from cwquery.iac.terraform import terraform_sites
 
@@ -188,7 +188,7 @@ def _read_sites(source: Source, kind: str, result: ScanResult) -> None:
             documents = [read_json(text)] if kind == "json" else read_yaml(text)
             for document in documents:
                 result.sites += _document_sites(source, document)
-    except SourceError as err:
+    except DocumentError as err:
         if any(marker in text for marker in _TEMPLATE_MARKERS):
             result.problems.append(FileProblem(source, err.offset, err.message))
 

@@ -23,7 +23,7 @@ from cwquery.iac.hcl import (
     hcl_string_from,
     read_hcl_blocks,
 )
-from cwquery.iac.locate import Located, SourceError, SourceText
+from cwquery.iac.locate import DocumentError, Located, SourceText
 from cwquery.iac.sites import Metric, PatternSite, Reference, Source, metric_number
 
 __all__ = ["TF_METRIC_FILTER", "TF_SUBSCRIPTION_FILTER", "hcl_load", "terraform_sites"]
@@ -46,7 +46,7 @@ def terraform_sites(source: Source, folder: str) -> Iterator[PatternSite]:
             for b in read_hcl_blocks(text).blocks
             if b.type == "resource" and len(b.labels) == 2
         }
-    except SourceError:
+    except DocumentError:
         blocks = {}
     values = _literal_values(text, blocks) if blocks else None
     if values is None:
@@ -135,7 +135,7 @@ def _hcl_values(text: str) -> dict[tuple[str, str], dict[str, Any]]:
     except Exception as err:  # python-hcl2 raises Lark's exceptions, and others
         line = getattr(err, "line", None)
         offset = SourceText(text).offset(line) if isinstance(line, int) and line > 0 else 0
-        raise SourceError(f"not valid Terraform: {str(err).splitlines()[0]}", offset) from None
+        raise DocumentError(f"not valid Terraform: {str(err).splitlines()[0]}", offset) from None
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for entry in data.get("resource", []):
         for kind, resources in entry.items():

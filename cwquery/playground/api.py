@@ -27,7 +27,7 @@ from cwquery import PatternError, compile, explain
 from cwquery.ast import DelimitedPattern, JsonPattern, MatchAll, Pattern, RegexPattern, TermPattern
 from cwquery.compiler import Matcher
 from cwquery.delimited import FieldLayout, split_tokens
-from cwquery.errors import caret_view
+from cwquery.errors import CWQueryError, caret_view
 from cwquery.iac.lint import Diagnostic, lint_metric, lint_pattern
 from cwquery.metrics import MetricFilter, MetricFilterError, MetricTransformation
 from cwquery.semantics import EVENT_NUMBER_BASE, NOT_JSON, load_json_event
@@ -49,7 +49,7 @@ _KINDS: dict[type[Pattern], str] = {
 }
 
 
-class ApiError(Exception):
+class ApiError(CWQueryError):
     """A request the playground refuses: ``status`` is the HTTP status, ``str()`` the reason."""
 
     def __init__(self, message: str, status: int = 400) -> None:
