@@ -19,6 +19,7 @@ import base64
 import contextlib
 import json
 import os
+import time
 from pathlib import Path
 from typing import IO
 
@@ -103,8 +104,21 @@ class CheckpointLock:
             with contextlib.suppress(OSError):
                 stale.unlink()
 
+    def now_ns(self) -> int:
+        """The file system's time now, in ns: the clock file times are written by.
+
+        The shipper compares it with the times of the files it reads, so both must come from the
+        same clock: the process's clock may differ from the file system's (a shifted test clock,
+        a network file system). One byte is written to the lock file, and its new time read back.
+        """
+        if self._fd is None:
+            return time.time_ns()
+        os.lseek(self._fd, 0, os.SEEK_SET)
+        os.write(self._fd, b"\n")
+        return os.fstat(self._fd).st_mtime_ns
+
     def release(self) -> None:
-        """Let the lock go (the lock file stays; it holds nothing)."""
+        """Let the lock go (the lock file stays; it holds one line end)."""
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None

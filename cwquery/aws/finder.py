@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -61,10 +60,14 @@ class Finder:
         self._live_error = live_error
         self._suspects: dict[str, tuple[GoneState, str]] = {}
         self._postponed = False
+        self._now_ns = 0
 
-    def update(self, seen: Survey, began: int) -> bool:
-        """Bring the checkpoint up to date with ``seen`` (a survey begun at ``began``, in ms):
-        new watched names, files gone or changed, files to adopt. True when it changed."""
+    def update(self, seen: Survey, now_ns: int) -> bool:
+        """Bring the checkpoint up to date with ``seen`` (a survey begun at ``now_ns`` on the
+        clock file times are written by): new watched names, files gone or changed, files to
+        adopt. True when it changed."""
+        self._now_ns = now_ns
+        began = now_ns // 1_000_000
         files = self.checkpoint.files
         changed = False
         for found in seen.live:
@@ -146,7 +149,7 @@ class Finder:
         gz = False
         try:
             gz = not found.live and (found.path.name.endswith(".gz") or is_gzip(found.path))
-            if gz and self.follow and time.time_ns() - found.mtime_ns < SETTLE_NS:
+            if gz and self.follow and self._now_ns - found.mtime_ns < SETTLE_NS:
                 self._postponed = True
                 return None  # probably still being written: a later pass
             head = read_head(found.path, gz)

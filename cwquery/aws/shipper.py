@@ -193,6 +193,8 @@ class Shipper:
             self.checkpoint, follow=follow, unreadable=self._unreadable, live_error=self._live_error
         )
         self._pass_reasons: Counter[str] = Counter()
+        #: ns now on the clock file times are written by (the lock's, while :meth:`run` runs).
+        self.clock: Callable[[], int] = time.time_ns
 
     def run(self) -> ShipStats:
         """Ship until the files are done (or, following, until asked to stop).
@@ -202,9 +204,11 @@ class Shipper:
         """
         lock = CheckpointLock(self.checkpoint.path)
         lock.acquire()
+        self.clock = lock.now_ns
         try:
             return self._run()
         finally:
+            self.clock = time.time_ns
             self.dead_letters.close()
             lock.release()
 
@@ -237,14 +241,14 @@ class Shipper:
     def ship_once(self) -> None:
         """One pass: find every file (renamed, copied or compressed ones too), then send what is
         new since the checkpoint, rotated files first."""
-        began = int(time.time() * 1000)
+        now_ns = self.clock()
         files = self.checkpoint.files
         folders = {Path(state.path).parent for state in files.values()}
         folders.update(Path(name).parent for name in self.checkpoint.watch)
         seen = survey(self.paths, self.globs, folders, self._own)
         for path, err in seen.errors:
             self._live_error(path, err)
-        if self.finder.update(seen, began):
+        if self.finder.update(seen, now_ns):
             self.checkpoint.save()
         by_key = seen.by_key()
         rotated = sorted(
@@ -253,13 +257,13 @@ class Shipper:
         )
         for found in [*rotated, *seen.live]:
             if found.key in files:
-                self._ship_known(found, files[found.key])
+                self._ship_known(found, files[found.key], now_ns)
             if self.should_stop():
                 return
 
     # --- reading a file ------------------------------------------------------------------------
 
-    def _ship_known(self, found: Found, state: FileState) -> None:
+    def _ship_known(self, found: Found, state: FileState, now_ns: int) -> None:
         if state.gzip and state.complete:
             return
         try:
@@ -281,7 +285,7 @@ class Shipper:
                         self.stats.problems.append(problem)
                         log.error("%s", problem)
                     return
-            settled = not self.follow or time.time_ns() - found.mtime_ns >= SETTLE_NS
+            settled = not self.follow or now_ns - found.mtime_ns >= SETTLE_NS
             self._ship_from(source, state.offset, final=not found.live and settled)
         except GZIP_ERRORS as err:
             self.stats.skipped_files += 1

@@ -202,8 +202,8 @@ def test_a_rotated_file_older_than_the_first_run_is_not_shipped(
 ) -> None:
     old = logs / "app.log.1"
     old.write_text(lines(9))
-    an_hour_ago = time.time() - 3600
-    os.utime(old, (an_hour_ago, an_hour_ago))
+    an_hour_before = os.stat(old).st_mtime - 3600  # on the file system's clock, like the shipper
+    os.utime(old, (an_hour_before, an_hour_before))
     (logs / "app.log").write_text(lines(0))
     ship(tmp_path, client)
     assert received(client) == [0]
