@@ -36,6 +36,7 @@ from typing import Any
 from moto.logs.exceptions import LogsClientError
 
 from cwquery.emulator.errors import value_at
+from cwquery.semantics import json_depth
 
 #: The JSON nesting the edge accepts; a request body deeper than this is not a Logs request.
 MAX_DEPTH = 64
@@ -140,7 +141,7 @@ def _document(body: bytes | str | None) -> dict[str, Any]:
             ) from None
     if not body or not body.strip():
         return {}
-    if _depth(body) > MAX_DEPTH:
+    if json_depth(body) > MAX_DEPTH:
         raise serialization_error(f"The request body nests deeper than {MAX_DEPTH} levels")
     try:
         document = json.loads(body)
@@ -149,32 +150,6 @@ def _document(body: bytes | str | None) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise serialization_error("Start of structure or map found where not expected")
     return document
-
-
-def _depth(text: str) -> int:
-    """The deepest bracket nesting of a JSON text, counted without parsing it (strings skipped).
-
-    >>> _depth('{"a": [1, {"b": "[[["}]}')
-    3
-    """
-    depth = deepest = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
-    return deepest
 
 
 def _check(shape: Any, value: Any, where: str, problems: list[str]) -> None:
