@@ -35,9 +35,11 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+from cwquery.aws.deadletter import dead_letter_path
+from cwquery.aws.timeparse import format_millis
 
 GROUP = "/soak/ship"
 REGION = "us-east-1"
@@ -117,10 +119,6 @@ def start_emulator(log: Path) -> tuple[subprocess.Popen[str], str]:
     raise RuntimeError(f"the emulator did not start: {log.read_text()}")
 
 
-def iso(moment_ms: int) -> str:
-    return datetime.fromtimestamp(moment_ms / 1000, timezone.utc).isoformat(timespec="milliseconds")
-
-
 class Writer(threading.Thread):
     """Writes ``lines`` numbered lines over about ``seconds``, rotating every ``every`` lines."""
 
@@ -152,7 +150,7 @@ class Writer(threading.Thread):
             if n and n % self.every == 0:
                 self.rotate("rename" if self.rotations.total() % 2 == 0 else "copytruncate")
             now = int(time.time() * 1000)
-            text = json.dumps({"@timestamp": iso(now), "n": n, "pad": "x" * (n % 40)})
+            text = json.dumps({"@timestamp": format_millis(now), "n": n, "pad": "x" * (n % 40)})
             chunk = text + "\n"
             if self.random.random() < 0.01:
                 chunk += self._poison(now)
@@ -169,7 +167,10 @@ class Writer(threading.Thread):
             return "this is not JSON\n"
         if kind == 1:
             return json.dumps({"@timestamp": "not a time", "poison": self.poison}) + "\n"
-        return json.dumps({"@timestamp": iso(now - 30 * 86_400_000), "poison": self.poison}) + "\n"
+        return (
+            json.dumps({"@timestamp": format_millis(now - 30 * 86_400_000), "poison": self.poison})
+            + "\n"
+        )
 
     def rotate(self, style: str) -> None:
         self.rotations[style] += 1
@@ -290,7 +291,7 @@ def soak(
     figures.received = len(set(counts) & set(range(lines)))
     figures.lost = lines - figures.received
     figures.duplicated = sum(count - 1 for count in counts.values())
-    dead = state / "checkpoint.dead.jsonl"
+    dead = dead_letter_path(state / "checkpoint.json")
     figures.dead_letters = len(dead.read_text().splitlines()) if dead.exists() else 0
     for log in stderr_logs:
         for text in log.read_text(errors="replace").splitlines():

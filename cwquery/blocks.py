@@ -174,9 +174,6 @@ class BlockScanner:
         """Read, matched and not-JSON counts and the selected messages of one block."""
         if b"\r" in block:
             block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        return self._scan(block)
-
-    def _scan(self, block: bytes) -> BlockResult:
         if self.is_json:
             if self.needles:
                 return self._json_candidates(block)

@@ -144,3 +144,13 @@ def caret_view(pattern: str, offset: int, length: int) -> tuple[str, str]:
         length = max(1, min(length, len(line) - column))
         column += len(prefix)
     return prefix + line + suffix, " " * column + "^" * length
+
+
+def describe(err: BaseException) -> str:
+    """One line for an exception the user was not meant to see (the CLI's and the workers').
+
+    >>> describe(RecursionError("maximum recursion depth exceeded"))
+    'internal error (RecursionError): maximum recursion depth exceeded'
+    """
+    text = " ".join(str(err).split()) or "no details"
+    return f"internal error ({type(err).__name__}): {text[:300]}"

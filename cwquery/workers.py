@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from cwquery.errors import CWQueryError
+from cwquery.errors import CWQueryError, describe
 
 if TYPE_CHECKING:  # multiprocessing is imported only when workers start
     import threading
@@ -284,7 +284,7 @@ def _serve(pipe: Connection, setup: Callable[[], Any], work: Callable[[Any, Any]
         try:
             state = setup()
         except Exception as err:
-            pipe.send((-1, "error", _describe(err)))
+            pipe.send((-1, "error", f"a worker failed: {describe(err)}"))
             return
         pipe.send((-1, "ready", None))
         while (message := pipe.recv()) is not None:
@@ -295,13 +295,8 @@ def _serve(pipe: Connection, setup: Callable[[], Any], work: Callable[[Any, Any]
                 pipe.send((number, "error", f"{err.filename or 'input'}: {err.strerror or err}"))
                 continue
             except Exception as err:
-                pipe.send((number, "error", _describe(err)))
+                pipe.send((number, "error", f"a worker failed: {describe(err)}"))
                 continue
             pipe.send((number, "answer", answer))
     except (EOFError, OSError):
         pass  # the parent is gone
-
-
-def _describe(err: BaseException) -> str:
-    text = " ".join(str(err).split()) or "no details"
-    return f"a worker failed: internal error ({type(err).__name__}): {text[:300]}"

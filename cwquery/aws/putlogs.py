@@ -86,13 +86,14 @@ class PutResult:
         self.batches += other.batches
 
 
-def event_size(message: str) -> int:
-    """Bytes an event counts for in a batch: its UTF-8 message plus 26.
+def event_size(message: str, errors: str = "strict") -> int:
+    """Bytes an event counts for in a batch: its UTF-8 message plus 26 (``errors`` as for
+    :meth:`str.encode`; a lone surrogate counts as three bytes with ``"surrogatepass"``).
 
-    >>> event_size("héllo")
-    32
+    >>> event_size("héllo"), event_size(chr(0xD800), "surrogatepass")
+    (32, 29)
     """
-    return len(message.encode("utf-8")) + EVENT_OVERHEAD_BYTES
+    return len(message.encode("utf-8", errors)) + EVENT_OVERHEAD_BYTES
 
 
 def normalize_event(event: EventLike, index: int = 0) -> LogEvent:

@@ -106,10 +106,6 @@ def default_checkpoint_path(group: str, stream_prefix: str) -> Path:
     return Path(base) / "cwquery" / f"ship-{digest}.json"
 
 
-#: The fingerprint of no bytes: an entry at offset 0.
-_EMPTY = hashlib.sha256(b"").hexdigest()
-
-
 @dataclass
 class _Source:
     """A file open for shipping: ``handle`` reads lines (through gzip for a gzip file)."""

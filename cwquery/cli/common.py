@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 import click
 
-from cwquery.errors import CWQueryError, PatternError
+from cwquery.errors import CWQueryError, PatternError, describe
 
 #: Exit codes follow grep: 0 yes (valid, something matched), 1 no, 2 usage or input error.
 EXIT_OK = 0
@@ -61,16 +61,6 @@ def aws_client(region: str | None, profile: str | None, endpoint_url: str | None
         raise
     except ValueError as err:  # "Invalid endpoint: ..."
         raise click.BadParameter(str(err), param_hint="'--endpoint-url'") from None
-
-
-def describe(err: BaseException) -> str:
-    """One line for an exception the user was not meant to see.
-
-    >>> describe(RecursionError("maximum recursion depth exceeded"))
-    'internal error (RecursionError): maximum recursion depth exceeded'
-    """
-    text = " ".join(str(err).split()) or "no details"
-    return f"internal error ({type(err).__name__}): {text[:300]}"
 
 
 @contextmanager

@@ -72,7 +72,7 @@ def check(
     summary = report.Summary(
         patterns=sum(site.text is not None for site in sites),
         skipped=sum(site.text is None for site in sites),
-        files=_files(scanned, targets),
+        files=scanned.files,
     )
     failed = report.failed(findings, strict=strict)
     _emit(output_format, sites, findings, summary, failed=failed, parsed=checked.parsed)
@@ -135,7 +135,7 @@ def fmt(
     summary = report.Summary(
         patterns=sum(site.text is not None for site in sites),
         skipped=sum(site.text is None for site in sites),
-        files=_files(scanned, targets),
+        files=scanned.files,
         clean="canonical",
     )
     failed = report.failed(findings, strict=False)
@@ -212,11 +212,6 @@ def _collect(
     except OSError as err:
         raise click.UsageError(f"cannot read {err.filename}: {err.strerror}") from None
     return sites + scanned.sites, scanned
-
-
-def _files(scanned: ScanResult, targets: Sequence[str]) -> int:
-    """The files read, standard input (``-``) not being one."""
-    return max(0, scanned.files - sum(target == "-" for target in targets))
 
 
 #: A word that reads like a file or folder name (``infra``, ``cdk.out``, ``my-stack``).

@@ -51,7 +51,7 @@ from moto.logs.models import LogEvent, LogGroup, LogsBackend, LogStream, logs_ba
 from moto.logs.responses import LogsResponse
 
 from cwquery.ast import contains_regex
-from cwquery.aws.putlogs import EVENT_OVERHEAD_BYTES, MAX_BATCH_BYTES
+from cwquery.aws.putlogs import MAX_BATCH_BYTES, event_size
 from cwquery.emulator import handlers, publishing, requests
 from cwquery.emulator.errors import (
     FILTER,
@@ -269,10 +269,7 @@ def batch_size(log_events: list[dict[str, Any]]) -> int:
     >>> batch_size([{"message": "é"}, {"message": "ab"}])
     56
     """
-    return sum(
-        len(str(event.get("message") or "").encode("utf-8", "surrogatepass")) + EVENT_OVERHEAD_BYTES
-        for event in log_events
-    )
+    return sum(event_size(str(event.get("message") or ""), "surrogatepass") for event in log_events)
 
 
 def _backend_put_log_events(

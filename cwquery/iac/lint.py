@@ -230,9 +230,9 @@ def _ignored_optional_terms(tree: TermPattern) -> list[Diagnostic]:
     if not groups.optional_ignored:
         return []
     optional = [term for term in tree.terms if term.kind is TermKind.OPTIONAL]
-    written = " ".join(_written(term) for term in optional)
-    wanted = " and ".join(_written(Term(text)) for text in groups.required)
-    unwanted = " or ".join(_written(Term(text)) for text in groups.excluded)
+    written = " ".join(render(term) for term in optional)
+    wanted = " and ".join(render(Term(text)) for text in groups.required)
+    unwanted = " or ".join(render(Term(text)) for text in groups.excluded)
     effect = " and ".join(
         part for part in (wanted and f"contains {wanted}", unwanted and f"lacks {unwanted}") if part
     )
@@ -261,7 +261,7 @@ def _unquoted_punctuation(text: str, tree: TermPattern) -> list[Diagnostic]:
         body = first.start + prefix_length(text[first.start : first.end])
         written = text[body : last.end]
         if len(word) >= 2:
-            pieces = " ".join(_written(term) for term in word)
+            pieces = " ".join(render(term) for term in word)
             dash = word[1].span.start if word[1].span else first.start
             found.append(
                 Diagnostic(
@@ -310,11 +310,11 @@ def _detached_prefixes(text: str, tree: TermPattern) -> list[Diagnostic]:
         found.append(
             Diagnostic(
                 "detached-prefix",
-                f"the '-' is read as excluding {_written(Term(term.text))}, the item after it "
+                f"the '-' is read as excluding {render(Term(term.text))}, the item after it "
                 "(D4); written apart, it is easy to misread",
                 term.span.start,
                 prefix,
-                hint=f"attach it: {_written(term)} (cwquery fmt does)",
+                hint=f"attach it: {render(term)} (cwquery fmt does)",
             )
         )
     return found
@@ -340,10 +340,6 @@ def _bare_words(text: str, terms: Sequence[Term]) -> list[list[Term]]:
         else:
             words.append([term])
     return words
-
-
-def _written(term: Term) -> str:
-    return render(term)
 
 
 # --------------------------------------------------------------------------- metric rules

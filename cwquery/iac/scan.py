@@ -79,12 +79,14 @@ def format_of(path: str) -> str | None:
 def scan_paths(paths: Iterable[str]) -> ScanResult:
     """Scan files and folders (folders recursively, in name order, skipping hidden folders
     and dependencies). A file named explicitly is read even when its ending is unknown: as one
-    pattern per line. ``-`` reads patterns from standard input."""
+    pattern per line. ``-`` reads patterns from standard input (not counted as a file)."""
     result = ScanResult()
     seen: set[str] = set()  # a file reached twice (overlapping arguments) is read once
     for path in paths:
         if path == "-":
-            result.extend(scan_text(sys.stdin.read(), "<stdin>", "patterns"))
+            piped = scan_text(sys.stdin.read(), "<stdin>", "patterns")
+            piped.files = 0
+            result.extend(piped)
             continue
         files = folder_files(path) if os.path.isdir(path) else iter([path])
         for file in files:
