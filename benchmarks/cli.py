@@ -1,21 +1,27 @@
-"""Whole-process speed of the ``cwquery`` command against the tools people would use instead:
-jq, ``grep -c`` and a hand-written guarded orjson loop, all timed in the same run (best of 3
-wall-clock times), on files this script writes itself.
+"""Whole-process speed of the ``cwquery`` command against the tools people would use instead,
+every baseline timed in the same run, alternating with cwquery (best of 3 wall-clock times), on
+files this script writes itself (1M lines each; ``--small`` writes a tenth).
 
 Targets (ratios are baseline time / cwquery time, so > 1 means cwquery is faster):
 
-- ``test --count '{ $.i > 90 }'``, 200k JSON lines: >= 3x jq
-- ``test --count '{ $.uuidname = "ff" }'`` (selective), 1M lines: >= 5x jq
-- ``test --count ERROR``, 1M-line text log: >= 0.25x ``grep -c ERROR``
-- ``--jobs 2`` against ``--jobs 1``, 1M lines, ``{ $.i > 90 }``: >= 1.6x
+- ``{ $.i > 90 }`` (9 % of lines match): >= 1.5x a type-guarded orjson loop; single-threaded
+  DuckDB's ratio is printed beside it, and jq's (>= 3x)
+- ``{ $.level = "ERROR" && $.latency > 500 }``: >= 3x the same loop
+- ``{ $.uuidname = "ff" }`` (selective): >= 5x jq
+- ``[ts, ip, level, method, path, status = 5*, bytes > 1000, ...]`` on text: >= 1.0x a
+  ``split()`` loop
+- ``ERROR`` on a text log: >= 0.25x ``grep -c ERROR``
+- ``backtest`` per-minute counts against ``test --count`` with the same pattern, JSON and text:
+  <= 1.5x
+- ``--jobs 2`` against ``--jobs 1``, ``{ $.i > 90 }``: >= 1.6x (on an idle machine)
 - peak RSS of ``cwquery test`` on a 1M-line file: <= 150 MB
 - ``check`` on 10k CloudFormation metric filters <= 3 s, on 10k Terraform resources <= 5 s
 - ``cwquery --version`` and ``test`` on an empty file: <= 80 ms
 
-Every row first checks that the tools agree on the answer. A missing tool (jq) is reported and
-its rows skip that baseline.
+Every row first checks that the tools agree on the answer. A missing tool (jq, the duckdb
+module from the ``bench`` extra) is reported and its rows skip that baseline.
 
-    python benchmarks/cli.py [--dir DIR] [--small]
+    python benchmarks/cli.py [--dir DIR] [--small] [--only NAME]
 """
 
 from __future__ import annotations
@@ -35,14 +41,20 @@ from pathlib import Path
 import orjson
 
 ROUNDS = 3
-LEVELS = ("INFO", "INFO", "INFO", "WARN", "DEBUG", "ERROR")
-#: Sixteen two-character names, f0 to ff; one event in 16 has "ff" (the selective row).
-NAMES = tuple(f"{k:02x}" for k in range(0xF0, 0x100))
+#: The size of the big files, for the row labels (``--small`` makes it a tenth).
+SIZE = "1M"
+#: INFO 70 %, WARN 15 %, ERROR 10 %, DEBUG 5 %.
+LEVELS = ("INFO",) * 14 + ("WARN",) * 3 + ("ERROR",) * 2 + ("DEBUG",)
+AND_PATTERN = '{ $.level = "ERROR" && $.latency > 500 }'
+DELIMITED = "[ts, ip, level, method, path, status = 5*, bytes > 1000, ...]"
+START_MS = 1_714_521_600_000  # 2024-05-01T00:00:00Z
+STEP_MS = 997
 
-#: The hand-written loops: what someone would write instead of cwquery for one question.
+#: The hand-written loops: what someone would write instead of cwquery for one question, with
+#: the same type guards the pattern language has (a string "95" is not greater than 90).
 LOOP = """\
 import sys, orjson
-loads, count = orjson.loads, 0
+loads, count, case = orjson.loads, 0, sys.argv[1]
 with open(sys.argv[2], "rb") as stream:
     for line in stream:
         try:
@@ -51,33 +63,69 @@ with open(sys.argv[2], "rb") as stream:
             continue
         if type(doc) is not dict:
             continue
-        if sys.argv[1] == "gt":
+        if case == "gt":
             value = doc.get("i")
             if type(value) in (int, float) and value > 90:
+                count += 1
+        elif case == "and":
+            latency = doc.get("latency")
+            if doc.get("level") == "ERROR" and type(latency) in (int, float) and latency > 500:
                 count += 1
         elif doc.get("uuidname") == "ff":
             count += 1
 print(count)
 """
 
+#: ``[ts, ip, level, method, path, status = 5*, bytes > 1000, ...]`` written by hand.
+SPLIT_LOOP = """\
+import sys
+count = 0
+with open(sys.argv[1], "rb") as stream:
+    for line in stream:
+        parts = line.split()
+        if len(parts) >= 7 and parts[5].startswith(b"5"):
+            try:
+                if float(parts[6]) > 1000:
+                    count += 1
+            except ValueError:
+                pass
+print(count)
+"""
+
+DUCKDB = """\
+import sys, duckdb
+connection = duckdb.connect()
+connection.execute("SET threads = 1")
+query = "SELECT count(*) FROM read_json(?, format = 'newline_delimited') WHERE " + sys.argv[1]
+print(connection.execute(query, [sys.argv[2]]).fetchone()[0])
+"""
+
 
 # --------------------------------------------------------------------------- data
 
 
+def _stamp(k: int) -> str:
+    millis = START_MS + k * STEP_MS
+    seconds, fraction = divmod(millis, 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{fraction:03d}Z"
+
+
 def json_lines(path: Path, count: int) -> None:
-    """JSON events of about 140 bytes: a number ``i`` (0-99), a level, a two-character
-    ``uuidname`` (one in 16 is "ff"), a nested object and a message."""
+    """Compact JSON events of about 145 bytes, 997 ms apart: a time, ``i`` (0-99), a level, a
+    latency (0-999), a nested object, an array and a two-character ``uuidname`` (one in 256 is
+    "ff")."""
     rnd = random.Random(count)
     with path.open("wb") as out:
         batch = []
         for k in range(count):
             doc = {
+                "timestamp": _stamp(k),
                 "i": k % 100,
                 "level": rnd.choice(LEVELS),
-                "uuidname": rnd.choice(NAMES),
+                "latency": rnd.randrange(1000),
                 "nest": {"big": "cat" if k % 7 == 0 else "bird"},
-                "msg": f"request {k} handled in {rnd.randrange(2000)} ms by worker {k % 64}",
-                "values": [k % 13, 1.5],
+                "values": [round(rnd.uniform(0, 30), 3) for _ in range(3)],
+                "uuidname": f"{rnd.randrange(256):02x}",
             }
             batch.append(orjson.dumps(doc))
             if len(batch) == 10_000:
@@ -88,14 +136,18 @@ def json_lines(path: Path, count: int) -> None:
 
 
 def text_log(path: Path, count: int) -> None:
-    """Application log lines, one in 20 an ERROR."""
+    """Access-log lines, 997 ms apart: time, address, level, method, path, status, bytes, then
+    free text; levels as in the JSON file, one status in ten a 5xx."""
     rnd = random.Random(count)
+    statuses = ("200",) * 6 + ("201", "404", "302", "503", "500", "200")
+    paths = ("/api/users", "/api/items", "/health", "/api/orders/7", "/login")
     with path.open("w", encoding="utf-8") as out:
         for k in range(count):
-            level = "ERROR" if k % 20 == 7 else rnd.choice(("INFO", "INFO", "WARN", "DEBUG"))
             out.write(
-                f"2024-05-01T10:{k // 60000 % 60:02d}:{k // 1000 % 60:02d}.{k % 1000:03d}Z "
-                f"{level} [worker-{k % 16}] request {k} took {rnd.randrange(2000)} ms path=/api/v1/items\n"
+                f"{_stamp(k)} 10.0.{rnd.randrange(256)}.{rnd.randrange(256)} "
+                f"{rnd.choice(LEVELS)} {rnd.choice(('GET', 'GET', 'POST', 'PUT'))} "
+                f"{rnd.choice(paths)} {rnd.choice(statuses)} {rnd.randrange(5000)} "
+                f"request handled in {rnd.randrange(1000)} ms\n"
             )
 
 
@@ -162,23 +214,25 @@ def lockfile(path: Path, count: int) -> None:
 
 def prepare(folder: Path, small: bool) -> dict[str, Path]:
     scale = 10 if small else 1
-    files: dict[str, tuple[Path, Callable[[Path], object]]] = {
-        "json200k": (folder / "events-200k.jsonl", lambda p: json_lines(p, 200_000 // scale)),
-        "json1m": (folder / "events-1m.jsonl", lambda p: json_lines(p, 1_000_000 // scale)),
-        "text1m": (folder / "app-1m.log", lambda p: text_log(p, 1_000_000 // scale)),
+    data: dict[str, tuple[Path, Callable[[Path], object]]] = {
+        "json200k": (folder / "app-200k.jsonl", lambda p: json_lines(p, 200_000 // scale)),
+        "json1m": (folder / "app-1m.jsonl", lambda p: json_lines(p, 1_000_000 // scale)),
+        "text1m": (folder / "access-1m.log", lambda p: text_log(p, 1_000_000 // scale)),
         "cfn": (folder / "cfn" / "template.yaml", lambda p: cloudformation(p, 10_000 // scale)),
         "tf": (folder / "tf" / "main.tf", lambda p: terraform(p, 10_000 // scale)),
         "lock": (folder / "node" / "package-lock.json", lambda p: lockfile(p, 20_000 // scale)),
         "empty": (folder / "empty.log", lambda p: p.write_bytes(b"")),
-        "loop": (folder / "loop.py", lambda p: p.write_text(LOOP, encoding="utf-8")),
     }
     paths = {}
-    for name, (path, make) in files.items():
+    for name, (path, make) in data.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
             print(f"writing {path}", file=sys.stderr)
             make(path)
         paths[name] = path
+    for name, script in (("loop", LOOP), ("split", SPLIT_LOOP), ("duck", DUCKDB)):
+        paths[name] = folder / f"{name}_count.py"
+        paths[name].write_text(script, encoding="utf-8")
     return paths
 
 
@@ -201,9 +255,15 @@ def run(command: Sequence[str] | str) -> tuple[float, str, int]:
     return elapsed, out.decode().strip(), usage.ru_maxrss
 
 
-def best(command: Sequence[str] | str) -> tuple[float, str, int]:
-    runs = [run(command) for _ in range(ROUNDS)]
-    return min(r[0] for r in runs), runs[0][1], max(r[2] for r in runs)
+def best_of(commands: Sequence[Sequence[str] | str]) -> list[tuple[float, str, int]]:
+    """Each command's best time, first answer and largest RSS over :data:`ROUNDS` rounds; the
+    commands take turns in every round, so a burst of load on the shared machine falls on all
+    of them alike."""
+    runs: list[list[tuple[float, str, int]]] = [[] for _ in commands]
+    for _ in range(ROUNDS):
+        for done, command in zip(runs, commands, strict=True):
+            done.append(run(command))
+    return [(min(r[0] for r in done), done[0][1], max(r[2] for r in done)) for done in runs]
 
 
 def cwquery_command() -> list[str]:
@@ -239,121 +299,194 @@ class Table:
             print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
 
 
+def available(name: str) -> bool:
+    """Whether a baseline can run here: jq on the PATH, the duckdb module importable."""
+    if name == "jq":
+        return shutil.which("jq") is not None
+    if name.startswith("duckdb"):
+        probe = subprocess.run([sys.executable, "-c", "import duckdb"], capture_output=True)
+        return probe.returncode == 0
+    return True
+
+
 def compare(
     table: Table,
     what: str,
     ours: Sequence[str],
-    baselines: list[tuple[str, Sequence[str] | str]],
-    target: str,
+    baselines: list[tuple[str, Sequence[str] | str, str]],
 ) -> float:
-    """Time ``ours`` and each baseline; check that all print the same count."""
-    seconds, answer, _ = best(ours)
-    for name, command in baselines:
-        if name == "jq" and shutil.which("jq") is None:
-            table.add(what, seconds, "jq: not installed", "-", target)
-            continue
-        other, other_answer, _ = best(command)
+    """Time ``ours`` and each baseline (``(name, command, target)``), taking turns; check that
+    all print the same count. The ratio is baseline time / cwquery time."""
+    present = [(name, command, target) for name, command, target in baselines if available(name)]
+    for name, _, target in baselines:
+        if not available(name):
+            table.add(what, 0.0, f"{name}: not installed", "-", target)
+    timings = best_of([ours, *(command for _, command, _ in present)])
+    seconds, answer, _ = timings[0]
+    for (name, _, target), (other, other_answer, _) in zip(present, timings[1:], strict=True):
         if other_answer != answer:
             raise SystemExit(f"{what}: cwquery says {answer!r}, {name} says {other_answer!r}")
         table.add(what, seconds, f"{name} {other:.3f} s", f"{other / seconds:.2f}x", target)
     return seconds
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "cwquery-bench")
-    parser.add_argument("--small", action="store_true", help="a tenth of the data, for a try")
-    options = parser.parse_args()
-    files = prepare(options.dir, options.small)
-    cw = cwquery_command()
+def test_rows(table: Table, cw: list[str], files: dict[str, Path]) -> None:
+    """``cwquery test --count`` on every kind of pattern against what a person would run."""
     loop = [sys.executable, str(files["loop"])]
-    table = Table()
-    print(f"load before: {os.getloadavg()[0]:.2f}, cores: {os.cpu_count()}", file=sys.stderr)
-
-    bare, _, _ = best([sys.executable, "-c", "pass"])
-    table.add("python -c pass (reference)", bare, "-", "-", "-")
-    for what, args in (
-        ("--version", ["--version"]),
-        ("test, empty file", ["test", "-q", "ERROR", str(files["empty"])]),
-    ):
-        seconds, _, _ = best([*cw, *args])
-        table.add(
-            f"cwquery {what}",
-            seconds,
-            f"python {bare:.3f} s",
-            f"{seconds / bare:.1f}x python",
-            "<= 0.080 s",
-        )
-
+    duck = [sys.executable, str(files["duck"])]
     j200k, j1m, t1m = (str(files[name]) for name in ("json200k", "json1m", "text1m"))
     compare(
         table,
-        "test --count '{ $.i > 90 }', 200k",
-        [*cw, "test", "--count", "{ $.i > 90 }", j200k],
+        f"{{ $.i > 90 }}, {SIZE} JSON",
+        [*cw, "test", "-q", "--count", "{ $.i > 90 }", j1m],
         [
-            ("jq", f"jq -c 'select(.i > 90)' {j200k} | wc -l"),
-            ("orjson loop", [*loop, "gt", j200k]),
+            ("orjson loop", [*loop, "gt", j1m], ">= 1.5x"),
+            ("duckdb 1 thread", [*duck, "i > 90", j1m], "(reported)"),
         ],
-        ">= 3x jq",
     )
     compare(
         table,
-        "test --count '{ $.uuidname = \"ff\" }', 1M",
-        [*cw, "test", "--count", '{ $.uuidname = "ff" }', j1m],
-        [
-            ("jq", f"jq -c 'select(.uuidname == \"ff\")' {j1m} | wc -l"),
-            ("orjson loop", [*loop, "ff", j1m]),
-        ],
-        ">= 5x jq",
+        f"{{ $.i > 90 }}, {'20k' if SIZE == '100k' else '200k'} JSON",
+        [*cw, "test", "-q", "--count", "{ $.i > 90 }", j200k],
+        [("jq", f"jq -c 'select(.i > 90)' {j200k} | wc -l", ">= 3x")],
     )
     compare(
         table,
-        "  the same with -q (no not-JSON tally)",
+        f"{AND_PATTERN}, {SIZE} JSON",
+        [*cw, "test", "-q", "--count", AND_PATTERN, j1m],
+        [
+            ("orjson loop", [*loop, "and", j1m], ">= 3x"),
+            ("duckdb 1 thread", [*duck, "level = 'ERROR' AND latency > 500", j1m], "(reported)"),
+        ],
+    )
+    compare(
+        table,
+        f'{{ $.uuidname = "ff" }}, {SIZE} JSON',
         [*cw, "test", "-q", "--count", '{ $.uuidname = "ff" }', j1m],
-        [("jq", f"jq -c 'select(.uuidname == \"ff\")' {j1m} | wc -l")],
-        "-",
+        [
+            ("jq", f"jq -c 'select(.uuidname == \"ff\")' {j1m} | wc -l", ">= 5x"),
+            ("orjson loop", [*loop, "ff", j1m], "-"),
+        ],
     )
     compare(
         table,
-        "test --count ERROR, 1M text lines",
-        [*cw, "test", "--count", "ERROR", t1m],
-        [("grep -c", ["grep", "-c", "ERROR", t1m])],
-        ">= 0.25x grep",
+        f"{DELIMITED}, {SIZE} text",
+        [*cw, "test", "-q", "--count", DELIMITED, t1m],
+        [("split() loop", [sys.executable, str(files["split"]), t1m], ">= 1.0x")],
     )
-    one, answer, rss_one = best([*cw, "test", "--count", "--jobs", "1", "{ $.i > 90 }", j1m])
-    two, answer_two, rss_two = best([*cw, "test", "--count", "--jobs", "2", "{ $.i > 90 }", j1m])
+    compare(
+        table,
+        f"ERROR, {SIZE} text",
+        [*cw, "test", "-q", "--count", "ERROR", t1m],
+        [("grep -c", ["grep", "-c", "ERROR", t1m], ">= 0.25x")],
+    )
+
+
+def backtest_rows(table: Table, cw: list[str], files: dict[str, Path]) -> None:
+    """Per-minute counts (``backtest``) against ``test --count``, same pattern, same file."""
+    for label, pattern, name in (
+        ("JSON", AND_PATTERN, "json1m"),
+        ("text", "ERROR", "text1m"),
+    ):
+        path = str(files[name])
+        counted = [*cw, "test", "-q", "--count", pattern, path]
+        backtest = [*cw, "backtest", "-q", "-p", pattern, "--format", "csv", "--no-chart", path]
+        (test_time, _, _), (backtest_time, rows, _) = best_of([counted, backtest])
+        minutes = max(0, len(rows.splitlines()) - 1)
+        table.add(
+            f"backtest per-minute counts, {SIZE} {label} ({minutes:,} rows)",
+            backtest_time,
+            f"test --count {test_time:.3f} s",
+            f"{backtest_time / test_time:.2f}x as long",
+            "<= 1.5x",
+        )
+
+
+def jobs_rows(table: Table, cw: list[str], files: dict[str, Path]) -> None:
+    j1m = str(files["json1m"])
+    one_job = [*cw, "test", "-q", "--count", "--jobs", "1", "{ $.i > 90 }", j1m]
+    two_jobs = [*cw, "test", "-q", "--count", "--jobs", "2", "{ $.i > 90 }", j1m]
+    (one, answer, rss_one), (two, answer_two, rss_two) = best_of([one_job, two_jobs])
     if answer != answer_two:
         raise SystemExit(f"--jobs 2 says {answer_two}, --jobs 1 says {answer}")
     table.add(
-        "test --jobs 2 '{ $.i > 90 }', 1M",
+        f"--jobs 2 {{ $.i > 90 }}, {SIZE}",
         two,
         f"--jobs 1 {one:.3f} s",
         f"{one / two:.2f}x",
         ">= 1.6x",
     )
     table.add(
-        "peak RSS, 1M lines, --count (--jobs 1 / 2)",
+        f"peak RSS, {SIZE} lines, --count (--jobs 1 / 2)",
         0.0,
         f"{rss_one / 1024:.0f} MB / {rss_two / 1024:.0f} MB",
         "-",
         "<= 150 MB",
     )
     printing = " ".join([*cw, "test", "-q", "'{ $.i >= 0 }'", j1m, "> /dev/null"])
-    seconds, _, rss_print = best(printing)
+    ((seconds, _, rss_print),) = best_of([printing])
     table.add(
-        "peak RSS, 1M lines, every line printed",
+        f"peak RSS, {SIZE} lines, every line printed",
         seconds,
         f"{rss_print / 1024:.0f} MB",
         "-",
         "<= 150 MB",
     )
+
+
+def start_rows(table: Table, cw: list[str], files: dict[str, Path]) -> None:
+    bare, version, empty = best_of(
+        [
+            [sys.executable, "-c", "pass"],
+            [*cw, "--version"],
+            [*cw, "test", "-q", "ERROR", str(files["empty"])],
+        ]
+    )
+    table.add("python -c pass (reference)", bare[0], "-", "-", "-")
+    for what, (seconds, _, _) in (("--version", version), ("test, empty file", empty)):
+        table.add(
+            f"cwquery {what}",
+            seconds,
+            f"python {bare[0]:.3f} s",
+            f"{seconds / bare[0]:.1f}x python",
+            "<= 0.080 s",
+        )
+
+
+def check_rows(table: Table, cw: list[str], files: dict[str, Path]) -> None:
     for name, label, target in (
         ("cfn", "check, 10k CloudFormation metric filters", "<= 3 s"),
         ("tf", "check, 10k Terraform resources", "<= 5 s"),
         ("lock", "check, folder with a package-lock.json", "-"),
     ):
-        seconds, _, _ = best([*cw, "check", "--format", "json", str(files[name].parent)])
+        ((seconds, _, _),) = best_of([[*cw, "check", "--format", "json", str(files[name].parent)]])
         table.add(label, seconds, "-", "-", target)
+
+
+SECTIONS = {
+    "start": start_rows,
+    "test": test_rows,
+    "backtest": backtest_rows,
+    "jobs": jobs_rows,
+    "check": check_rows,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "cwquery-bench")
+    parser.add_argument("--small", action="store_true", help="a tenth of the data, for a try")
+    parser.add_argument("--only", choices=sorted(SECTIONS), action="append", help="these rows")
+    options = parser.parse_args()
+    global SIZE
+    SIZE = "100k" if options.small else "1M"
+    files = prepare(options.dir, options.small)
+    cw = cwquery_command()
+    table = Table()
+    print(f"load before: {os.getloadavg()[0]:.2f}, cores: {os.cpu_count()}", file=sys.stderr)
+    for name, rows in SECTIONS.items():
+        if not options.only or name in options.only:
+            rows(table, cw, files)
     print(f"load after: {os.getloadavg()[0]:.2f}", file=sys.stderr)
     table.print()
 
