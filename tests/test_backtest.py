@@ -113,9 +113,16 @@ def test_cli_chart_and_exit_codes(tmp_path: Path) -> None:
     code, _, err = run("backtest", "-p", '{ $.a = "', str(log))
     assert code == 2 and "syntax" in err
     code, _, err = run(
-        "backtest", "-p", "ERROR", "--statistic", "tm90", "--threshold", "1", str(log)
+        "backtest", "-p", "ERROR", "--statistic", "tm(90)", "--threshold", "1", str(log)
     )
-    assert code == 2 and "unsupported statistic" in err
+    assert code == 2 and "unsupported statistic 'tm(90)'" in err
+    code, _, err = run(
+        "backtest", "-p", "ERROR", "--statistic", "TM(90%:10%)", "--threshold", "1", str(log)
+    )
+    assert code == 2 and "lower bound must be below the upper bound" in err
+    assert (
+        run("backtest", "-p", "ERROR", "--statistic", "tm90", "--threshold", "1", str(log))[0] == 0
+    )
     code, _, err = run("backtest", "-p", "ERROR", str(tmp_path / "missing.log"))
     assert code == 2 and "error:" in err
 
