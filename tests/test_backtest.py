@@ -127,6 +127,27 @@ def test_cli_chart_and_exit_codes(tmp_path: Path) -> None:
     assert code == 2 and "error:" in err
 
 
+def test_alarm_options_without_a_threshold_are_named_in_the_summary(tmp_path: Path) -> None:
+    """--statistic, --alarm-period (and the other alarm options) without --threshold define no
+    alarm: the summary says so instead of silently reporting no alarm."""
+    log = tmp_path / "app.log"
+    log.write_text("\n".join(LINES) + "\n")
+    code, out, err = run(
+        "backtest", "-p", "ERROR", "--statistic", "p99", "--alarm-period", "300", str(log)
+    )
+    assert code == 0 and "state" not in out
+    assert "--statistic, --alarm-period given without --threshold: no alarm was defined" in err, err
+    code, _, err = run("backtest", "-p", "ERROR", "--treat-missing-data", "breaching", str(log))
+    assert "--treat-missing-data given without --threshold" in err
+    code, _, err = run("backtest", "-p", "ERROR", "--initial-state", "OK", str(log))
+    assert "--initial-state given without --threshold" in err
+    code, _, err = run(
+        "backtest", "-p", "ERROR", "--statistic", "p99", "--threshold", "1", str(log)
+    )
+    assert code == 0 and "without --threshold" not in err
+    assert "without --threshold" not in run("backtest", "-p", "ERROR", str(log))[2]
+
+
 TEMPLATE = """
 Resources:
   Latency:

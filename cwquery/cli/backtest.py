@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+from click.core import ParameterSource
 
 from cwquery.aws.timeparse import to_millis
 from cwquery.backtest.alarms import STATES, Alarm, AlarmError, EvaluationOptions
@@ -218,8 +219,43 @@ def backtest_command(files: tuple[str, ...], **options: Any) -> None:
         sys.exit(EXIT_ERROR)
     except (CWQueryError, OSError) as err:
         _fail(str(err))
-    _report(result, options)
+    _report(result, options, _unused_alarm_options(options, bool(alarms)))
     sys.exit(EXIT_OK if collected.matched else EXIT_NO)
+
+
+#: Options that only shape the alarm ``--threshold`` defines.
+_FLAG_ALARM_OPTIONS = (
+    "comparison",
+    "statistic",
+    "alarm_period",
+    "evaluation_periods",
+    "datapoints_to_alarm",
+    "treat_missing_data",
+    "low_sample",
+)
+#: Options that shape the evaluation of any alarm (flags or --iac).
+_EVALUATION_OPTIONS = ("initial_state", "range_extra", "evaluation_offset")
+
+
+def _unused_alarm_options(options: dict[str, Any], any_alarm: bool) -> str:
+    """A note for the summary naming the alarm options given to no effect: those of the flag
+    alarm without ``--threshold``, and evaluation options when there is no alarm at all."""
+    context = click.get_current_context()
+
+    def given(name: str) -> bool:
+        source = context.get_parameter_source(name)
+        return source in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+
+    names = []
+    if options["threshold"] is None:
+        names += [n for n in _FLAG_ALARM_OPTIONS if given(n)]
+    if not any_alarm:
+        names += [n for n in _EVALUATION_OPTIONS if given(n)]
+    if not names:
+        return ""
+    flags = ", ".join("--" + name.replace("_", "-") for name in names)
+    what = "no alarm was defined" if not any_alarm else "the --iac alarms do not use them"
+    return f"{flags} given without --threshold: {what} (add --threshold to define one)"
 
 
 def _filters_and_alarms(options: dict[str, Any]) -> tuple[list[MetricFilter], list[Alarm]]:
@@ -407,7 +443,7 @@ def _spark(
     return collect_files(list(files), filters, publish, time_field=options["time_field"])
 
 
-def _report(result: Result, options: dict[str, Any]) -> None:
+def _report(result: Result, options: dict[str, Any], note: str = "") -> None:
     style = options["style"]
     if style == "csv":
         text = to_csv(result.rows, result.statistics)
@@ -437,11 +473,12 @@ def _report(result: Result, options: dict[str, Any]) -> None:
                 ),
                 err=bool(options["output"] is None and style != "table"),
             )
+    summary = summary_text(result.collected) + (f"; {note}" if note else "")
     if options["html_file"]:
-        page = html_page("cwquery backtest", charts, summary_text(result.collected))
+        page = html_page("cwquery backtest", charts, summary)
         Path(options["html_file"]).write_text(page, encoding="utf-8")
     if not options["quiet"]:
-        click.echo(summary_text(result.collected), err=True)
+        click.echo(summary, err=True)
         for warning in result.collected.warnings:
             click.echo(f"warning: {warning}", err=True)
 
