@@ -98,7 +98,12 @@ def _time(value: str | None, name: str) -> int | None:
         ]
     ),
 )
-@click.option("--statistic", default="Sum", show_default=True, help="The alarm's statistic.")
+@click.option(
+    "--statistic",
+    default="Sum",
+    show_default=True,
+    help="The alarm's statistic (Sum, Average, pNN, tmNN, IQM, …).",
+)
 @click.option("--alarm-period", type=int, help="The alarm's period in seconds [--period].")
 @click.option("--evaluation-periods", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--datapoints-to-alarm", type=click.IntRange(min=1))
@@ -121,7 +126,12 @@ def _time(value: str | None, name: str) -> int | None:
     show_default=True,
     help="Seconds per datapoint in the output.",
 )
-@click.option("--statistics", "extra", multiple=True, help="Extra statistics (p99, p50…).")
+@click.option(
+    "--statistics",
+    "extra",
+    multiple=True,
+    help="Extra statistics (p99, tm90, TM(10%:90%), IQM, PR(:300)…).",
+)
 @click.option(
     "--log-group", "-g", "group", help="Read the events of this log group (with --start/--end)."
 )
