@@ -57,6 +57,8 @@ def test_accepted_forms(name: str) -> None:
         ("TM(1.5e999:)", "is not a number"),
         ("TM(10.12345678901%:)", "is not a percentage"),
         ("TM(10%:90%", "unsupported statistic"),
+        ("TM( 10%:90%)", "is not a percentage"),
+        ("TM(150: 1000)", "is not a number"),
     ],
 )
 def test_refused_forms(name: str, message: str) -> None:

@@ -31,11 +31,11 @@ from cwquery.errors import CWQueryError
 BASIC_STATISTICS = ("SampleCount", "Sum", "Average", "Minimum", "Maximum")
 #: The statistics computed from a period's sorted samples.
 EXTENDED_KINDS = ("p", "TM", "WM", "TC", "TS", "PR")
-_PERCENT = r"\d{1,3}(?:\.\d{1,10})?"
+_PERCENT = r"[0-9]{1,3}(?:\.[0-9]{1,10})?"
 _PERCENTILE = re.compile(rf"p({_PERCENT})")
 _SHORT = re.compile(rf"(tm|wm|tc|ts)({_PERCENT})")
 _BOUNDED = re.compile(r"(TM|WM|TC|TS|PR)\(([^():]*):([^():]*)\)")
-_BOUND = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_BOUND = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _USE = (
     "use SampleCount, Sum, Average, Minimum, Maximum, pNN, tmNN, wmNN, tcNN, tsNN, IQM, "
     "TM(a:b), WM(a:b), TC(a:b), TS(a:b) or PR(a:b) (NN and percentages 0 to 100)"
@@ -91,7 +91,7 @@ must be percentages or both values
     if not match:
         raise StatisticError(f"unsupported statistic {name!r}: {_USE}")
     kind, low_text, high_text = match.groups()
-    texts = [t.strip() for t in (low_text, high_text)]
+    texts = [low_text, high_text]
     if not any(texts):
         raise StatisticError(f"invalid statistic {name!r}: give at least one bound")
     marked = {t.endswith("%") for t in texts if t}
