@@ -14,8 +14,14 @@ import click
 from click.core import ParameterSource
 
 from cwquery.aws.timeparse import to_millis
-from cwquery.backtest.alarms import STATES, Alarm, AlarmError, EvaluationOptions
-from cwquery.backtest.chart import ChartSeries, html_page, terminal_chart
+from cwquery.backtest.alarms import (
+    STATES,
+    Alarm,
+    AlarmError,
+    EvaluationOptions,
+    evaluation_step,
+)
+from cwquery.backtest.chart import ChartSeries, html_page, sliding_points, terminal_chart
 from cwquery.backtest.engine import (
     TIME_RANGE_TEXT,
     BacktestError,
@@ -171,6 +177,12 @@ def _time(value: str | None, name: str) -> int | None:
 @click.option("--format", "style", type=click.Choice(["table", "csv", "json"]), default="table")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write datapoints here.")
 @click.option("--chart/--no-chart", default=None, help="A terminal chart (default: on a tty).")
+@click.option(
+    "--chart-windows",
+    is_flag=True,
+    help="Chart what the alarm evaluates: its statistic over the sliding windows of one "
+    "period, one per evaluation, stamped as the reasons stamp them.",
+)
 @click.option("--html", "html_file", type=click.Path(dir_okay=False), help="Write an HTML page.")
 @click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True)
 @click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
@@ -498,14 +510,22 @@ def _charts(result: Result, options: dict[str, Any]) -> list[ChartSeries]:
     charts = []
     for alarm, history in result.histories.values():
         series = alarm_series(result.collected, alarm)
-        points = [
-            (start, window.stat(alarm.statistic)) for start, window in series.periods(alarm.period)
-        ]
+        if options["chart_windows"]:
+            points = sliding_points(series, alarm)
+            title = f"{alarm.name}: {alarm.statistic} over {alarm.period} s windows"
+            width = evaluation_step(alarm) * 1000
+        else:
+            points = [
+                (start, window.stat(alarm.statistic))
+                for start, window in series.periods(alarm.period)
+            ]
+            title = f"{alarm.name}: {alarm.statistic} per {alarm.period} s"
+            width = alarm.period * 1000
         charts.append(
             ChartSeries(
-                f"{alarm.name}: {alarm.statistic} per {alarm.period} s",
+                title,
                 points,
-                alarm.period * 1000,
+                width,
                 alarm.threshold,
                 history,
                 options["initial_state"],
