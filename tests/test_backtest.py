@@ -10,8 +10,18 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cwquery.backtest.alarms import ALARM, INSUFFICIENT_DATA, OK, Alarm, AlarmError, decide
+from cwquery.backtest.alarms import (
+    ALARM,
+    INSUFFICIENT_DATA,
+    OK,
+    Alarm,
+    AlarmError,
+    decide,
+    replay,
+)
+from cwquery.backtest.chart import sliding_points
 from cwquery.backtest.inputs import InputError, open_source
+from cwquery.backtest.series import MinuteSeries
 from cwquery.cli import main
 from cwquery.iac.alarms import scan_paths
 
@@ -113,11 +123,63 @@ def test_cli_chart_and_exit_codes(tmp_path: Path) -> None:
     code, _, err = run("backtest", "-p", '{ $.a = "', str(log))
     assert code == 2 and "syntax" in err
     code, _, err = run(
-        "backtest", "-p", "ERROR", "--statistic", "tm90", "--threshold", "1", str(log)
+        "backtest", "-p", "ERROR", "--statistic", "tm(90)", "--threshold", "1", str(log)
     )
-    assert code == 2 and "unsupported statistic" in err
+    assert code == 2 and "unsupported statistic 'tm(90)'" in err
+    code, _, err = run(
+        "backtest", "-p", "ERROR", "--statistic", "TM(90%:10%)", "--threshold", "1", str(log)
+    )
+    assert code == 2 and "lower bound must be below the upper bound" in err
+    assert (
+        run("backtest", "-p", "ERROR", "--statistic", "tm90", "--threshold", "1", str(log))[0] == 0
+    )
     code, _, err = run("backtest", "-p", "ERROR", str(tmp_path / "missing.log"))
     assert code == 2 and "error:" in err
+
+
+def test_alarm_options_without_a_threshold_are_named_in_the_summary(tmp_path: Path) -> None:
+    """--statistic, --alarm-period (and the other alarm options) without --threshold define no
+    alarm: the summary says so instead of silently reporting no alarm."""
+    log = tmp_path / "app.log"
+    log.write_text("\n".join(LINES) + "\n")
+    code, out, err = run(
+        "backtest", "-p", "ERROR", "--statistic", "p99", "--alarm-period", "300", str(log)
+    )
+    assert code == 0 and "state" not in out
+    assert "--statistic, --alarm-period given without --threshold: no alarm was defined" in err, err
+    code, _, err = run("backtest", "-p", "ERROR", "--treat-missing-data", "breaching", str(log))
+    assert "--treat-missing-data given without --threshold" in err
+    code, _, err = run("backtest", "-p", "ERROR", "--initial-state", "OK", str(log))
+    assert "--initial-state given without --threshold" in err
+    code, _, err = run(
+        "backtest", "-p", "ERROR", "--statistic", "p99", "--threshold", "1", str(log)
+    )
+    assert code == 0 and "without --threshold" not in err
+    assert "without --threshold" not in run("backtest", "-p", "ERROR", str(log))[2]
+
+
+def test_the_window_chart_holds_every_datapoint_the_alarm_evaluated(tmp_path: Path) -> None:
+    """--chart-windows plots the sliding windows the alarm evaluates, so each datapoint named
+    in a transition is a point of the chart; the default chart's fixed buckets are not."""
+    series = MinuteSeries()
+    for minute, value in [(0, 1.0), (3, 2.0), (4, 5.0), (9, 1.0), (17, 4.0)]:
+        series.add(T0 + minute * 60_000 + 7_000, value)
+    alarm = Alarm("x", "Sum", 300, 2, 3, "GreaterThanOrEqualToThreshold", 1, "notBreaching")
+    history = replay(series, alarm, T0, T0 + 40 * 60_000)
+    assert len(history) >= 2
+    plotted = dict(sliding_points(series, alarm))
+    buckets = {start: w.stat("Sum") for start, w in series.periods(300)}
+    named = [(p.start, p.value) for t in history for p in t.datapoints if p.value is not None]
+    assert named and all(plotted[start] == value for start, value in named)
+    assert any(buckets.get(start) != value for start, value in named)
+
+    log = tmp_path / "app.log"
+    log.write_text("\n".join(LINES) + "\n")
+    common = ["backtest", "-p", "ERROR", "--threshold", "3", "--alarm-period", "180", "--chart"]
+    code, out, _ = run(*common, "--chart-windows", str(log))
+    assert code == 0 and "Sum over 180 s windows" in out and "11:58:00Z" in out
+    code, out, _ = run(*common, str(log))
+    assert code == 0 and "Sum per 180 s" in out
 
 
 TEMPLATE = """

@@ -1,10 +1,13 @@
-"""The worked examples of metric-alarm-semantics.md (tests/compliance/backtest/alarms.json)
-through the local engine: datapoints, counts, and alarm transitions."""
+"""The backtest compliance cases (tests/compliance/backtest/*.json) through the local engine:
+the worked examples of metric-alarm-semantics.md (alarms.json), the service's reason texts
+(reasons.json) and the statistics (statistics.json): datapoints, counts, alarm transitions and
+their reasons."""
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -24,22 +27,37 @@ from cwquery.backtest.engine import (
 from cwquery.metrics import MetricFilter, MetricTransformation
 
 FOLDER = Path(__file__).parent / "compliance" / "backtest"
-DOCUMENT = json.loads((FOLDER / "alarms.json").read_text(encoding="utf-8"))
+DOCUMENTS = {
+    path.name: json.loads(path.read_text(encoding="utf-8"))
+    for path in sorted(FOLDER.glob("*.json"))
+    if path.name != "schema.json"
+}
+DOCUMENT = DOCUMENTS["alarms.json"]
+SOURCES = (FOLDER.parent.parent.parent / "docs" / "sources.md").read_text(encoding="utf-8")
+SEMANTICS = (FOLDER.parent.parent.parent / "docs" / "semantics.md").read_text(encoding="utf-8")
 SCHEMA = json.loads((FOLDER / "schema.json").read_text(encoding="utf-8"))
 BASE = 1_714_521_600_000  # 2024-05-01T00:00:00Z
 _TIME = re.compile(r"(?:day(\d+) )?(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?")
 
 
-def at(text: str) -> int:
+def base_of(case: dict[str, Any]) -> int:
+    """The case's base day (epoch ms): its ``day``, else 2024-05-01."""
+    if "day" not in case:
+        return BASE
+    day = date.fromisoformat(case["day"])
+    return int(datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp()) * 1000
+
+
+def at(text: str, base: int = BASE) -> int:
     match = _TIME.fullmatch(text)
     assert match, text
     day, hour, minute, second, fraction = match.groups()
     seconds = (int(day or 1) - 1) * 86400 + int(hour) * 3600 + int(minute) * 60 + int(second or 0)
-    return BASE + seconds * 1000 + int((fraction or "0").ljust(3, "0"))
+    return base + seconds * 1000 + int((fraction or "0").ljust(3, "0"))
 
 
-def clock(millis: int) -> str:
-    offset = millis - BASE
+def clock(millis: int, base: int = BASE) -> str:
+    offset = millis - base
     day, rest = divmod(offset, 86_400_000)
     seconds = rest // 1000
     text = f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}"
@@ -48,12 +66,12 @@ def clock(millis: int) -> str:
     return f"day{day + 1} {text}" if day else text
 
 
-def events(listed: list[dict[str, Any]]) -> list[Event]:
+def events(listed: list[dict[str, Any]], base: int = BASE) -> list[Event]:
     found: list[Event] = []
     for item in listed:
-        ingestion = at(item["ingestion"]) if "ingestion" in item else None
+        ingestion = at(item["ingestion"], base) if "ingestion" in item else None
         for i in range(item.get("repeat", 1)):
-            time = at(item["time"]) + round(i * item.get("every", 0) * 1000)
+            time = at(item["time"], base) + round(i * item.get("every", 0) * 1000)
             message = (
                 item["message"].replace("{i}", str(i + 1)) if "repeat" in item else item["message"]
             )
@@ -83,7 +101,7 @@ def publish_options(spec: dict[str, Any]) -> PublishOptions:
 
 def run(case: dict[str, Any], variant: dict[str, Any], *, aware: bool = False) -> Collected:
     filters = [metric_filter(spec) for spec in case["filters"]]
-    listed = events(case["events"] + variant.get("extraEvents", []))
+    listed = events(case["events"] + variant.get("extraEvents", []), base_of(case))
     options = publish_options({**case.get("options", {}), **variant.get("options", {})})
     if aware:  # record when each sample becomes visible (E8, no lag)
         options = PublishOptions(
@@ -97,7 +115,7 @@ def check_expectations(case: dict[str, Any], expected: dict[str, Any], found: Co
         rows = datapoints(found, case.get("period", 60), case.get("statistics", ()))
         assert len(rows) == len(expected["datapoints"]), [r.start for r in rows]
         for row, want in zip(rows, expected["datapoints"], strict=True):
-            check_row(row, want)
+            check_row(row, want, base_of(case))
     if "metricCount" in expected:
         assert len(found.series) == expected["metricCount"]
     names = {
@@ -112,13 +130,13 @@ def check_expectations(case: dict[str, Any], expected: dict[str, Any], found: Co
         assert names[name] == count, name
 
 
-def check_row(row: Row, want: dict[str, Any]) -> None:
-    assert clock(row.start) == want["start"]
+def check_row(row: Row, want: dict[str, Any], base: int = BASE) -> None:
+    assert clock(row.start, base) == want["start"]
     assert row.key.name == want.get("metricName", row.key.name)
     assert dict(row.key.dimensions) == want.get("dimensions", {})
     assert row.key.unit == want.get("unit", "None")
     for name, value in want.items():
-        if name[0].isupper() or name.startswith("p"):
+        if name not in ("start", "metricName", "dimensions", "unit"):
             assert (
                 row.stats.get(name) == pytest.approx(value)
                 if value is not None
@@ -126,16 +144,29 @@ def check_row(row: Row, want: dict[str, Any]) -> None:
             ), name
 
 
-CASES = DOCUMENT["cases"]
+CASES = [case for document in DOCUMENTS.values() for case in document["cases"]]
 
 
-def test_the_file_follows_its_schema() -> None:
-    jsonschema.validate(DOCUMENT, SCHEMA)
+@pytest.mark.parametrize("name", sorted(DOCUMENTS))
+def test_the_file_follows_its_schema(name: str) -> None:
+    jsonschema.validate(DOCUMENTS[name], SCHEMA)
+
+
+def test_case_ids_are_unique_and_sources_are_listed() -> None:
+    assert len({case["id"] for case in CASES}) == len(CASES)
+    for case in CASES:
+        source = case.get("source")
+        if source is None:
+            continue
+        if case["evidence"] == "decision":
+            assert re.fullmatch(r"E\d+", source) and f"| {source} |" in SEMANTICS, case["id"]
+        else:
+            assert f"| **{source}** |" in SOURCES, f"{source} is not listed in docs/sources.md"
 
 
 def test_every_worked_example_is_a_case() -> None:
     covered: set[int] = set()
-    for case in CASES:
+    for case in DOCUMENT["cases"]:
         numbers = [int(n) for n in re.findall(r"X(\d+)", case["id"])]
         covered.update(range(numbers[0], numbers[-1] + 1))
     assert covered == set(range(1, 35))
@@ -157,6 +188,7 @@ def test_case(case: dict[str, Any]) -> None:
         }
         alarm = Alarm.from_api(properties)
         evaluation = spec["evaluation"]
+        base = base_of(case)
         initial = evaluation.get("initialState", INSUFFICIENT_DATA)
         options = EvaluationOptions(
             offset_s=evaluation.get("offset", 0),
@@ -166,10 +198,12 @@ def test_case(case: dict[str, Any]) -> None:
         if options.ingestion_aware:
             collected = run(case, {}, aware=True)
         history = alarm_history(
-            collected, alarm, at(evaluation["start"]), at(evaluation["end"]), options
+            collected, alarm, at(evaluation["start"], base), at(evaluation["end"], base), options
         )
-        found = [[clock(t.time), t.new] for t in history]
+        found = [[clock(t.time, base), t.new] for t in history]
         if "transitions" in spec:
             assert found == spec["transitions"], properties
+        if "reasons" in spec:
+            assert [t.reason for t in history] == spec["reasons"], properties
         if "state" in spec:
             assert (history[-1].new if history else initial) == spec["state"], properties

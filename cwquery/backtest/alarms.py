@@ -11,10 +11,12 @@ of an alarm replayed over a metric's stored samples.
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Any
 
 from cwquery.backtest.series import (
@@ -357,30 +359,87 @@ def _too_few(
 def _reason(
     values: list[float | None], points: tuple[Datapoint, ...], alarm: Alarm, old: str, new: str
 ) -> str:
-    """A reason in the service's words (spec §15)."""
-    real = [p for p in reversed(points) if p.value is not None][: alarm.evaluation_periods]
+    """The reason in the service's words (spec §15; notifications quoted in docs/sources.md).
+
+    The datapoints named are those behind the decision: the breaching ones for ALARM, the
+    others for OK, among the N datapoints evaluated (newest first, five at most); ``minimum`` is
+    M for OK -> ALARM and N - M + 1 for ALARM -> OK; datapoints filled in under ``breaching`` or
+    ``notBreaching`` are counted at the end.
+    """
     n = alarm.evaluation_periods
+    real = [p for p in reversed(points) if p.value is not None][:n]
+    fillers = n - len(real)
+    treated = "Breaching" if alarm.treat_missing_data == "breaching" else "NonBreaching"
     if not real:
         if new == INSUFFICIENT_DATA:
-            return f"Insufficient Data: {n} datapoint{'s were' if n > 1 else ' was'} unknown."
-        treated = "Breaching" if new == ALARM else "NonBreaching"
+            return f"Insufficient Data: {_count(n, 'datapoint')} unknown."
         return (
-            f"Threshold Crossed: no datapoints were received for {n} period{'s' * (n > 1)} and "
-            f"{n} missing datapoint{'s were' if n > 1 else ' was'} treated as [{treated}]."
+            f"Threshold Crossed: no datapoints were received for {n} {_plural(n, 'period')} "
+            f"and {_count(n, 'missing datapoint')} treated as [{treated}]."
         )
     if new == INSUFFICIENT_DATA:
-        return f"Insufficient Data: {n - len(real)} of the last {n} datapoints were unknown."
-    listed = ", ".join(f"{p.value!r} ({_stamp(p.start)})" for p in real)
+        return f"Insufficient Data: {_count(fillers, 'datapoint')} unknown."
     breaches = COMPARISONS[alarm.comparison]
-    count = sum(1 for p in real if p.value is not None and breaches(p.value, alarm.threshold))
-    shown = count if new == ALARM else len(real) - count
-    verb = "was" if new == ALARM else "was not"
+    named = [
+        p
+        for p in real
+        if p.value is not None and breaches(p.value, alarm.threshold) == (new == ALARM)
+    ]
+    filled = (
+        f" and {_count(fillers, 'missing datapoint')} treated as [{treated}]"
+        if fillers and alarm.treat_missing_data in ("breaching", "notBreaching")
+        else ""
+    )
+    if not named:  # the decision rests on the filled-in datapoints alone
+        return (
+            f"Threshold Crossed: {_count(len(real), 'datapoint')} received for {n} "
+            f"{_plural(n, 'period')}{filled}."
+        )
+    minimum = alarm.m if new == ALARM else n - alarm.m + 1
+    words = _WORDS[alarm.comparison] if new == ALARM else f"not {_WORDS[alarm.comparison]}"
+    listed = ", ".join(f"{_number(p.value)} ({_stamp(p.start)})" for p in named[:_LISTED])
+    threshold = f"the threshold ({_number(alarm.threshold)})"
+    if len(named) < _LISTED:
+        crossed = f"[{listed}] {'was' if len(named) == 1 else 'were'} {words} {threshold}"
+    else:
+        crossed = (
+            f"were {words} {threshold}. The most recent datapoints which crossed the "
+            f"threshold: [{listed}]"
+        )
     return (
-        f"Threshold Crossed: {shown} out of the last {len(real)} datapoints [{listed}] {verb} "
-        f"{_WORDS[alarm.comparison]} the threshold ({float(alarm.threshold)!r}) (minimum "
-        f"{alarm.m} datapoint{'s' * (alarm.m > 1)} for "
+        f"Threshold Crossed: {len(named)} out of the last {n} datapoints {crossed}{filled} "
+        f"(minimum {minimum} {_plural(minimum, 'datapoint')} for "
         f"{'OK -> ALARM' if new == ALARM else 'ALARM -> OK'} transition)."
     )
+
+
+#: From this many datapoints on, a reason names the five newest after the sentence.
+_LISTED = 5
+
+
+def _plural(count: int, noun: str) -> str:
+    return noun if count == 1 else f"{noun}s"
+
+
+def _count(count: int, noun: str) -> str:
+    """``1 datapoint was`` / ``2 datapoints were``."""
+    return f"{count} {_plural(count, noun)} {'was' if count == 1 else 'were'}"
+
+
+def _number(value: float | None) -> str:
+    """A number as the service writes it (Java's ``Double.toString``).
+
+    >>> [_number(v) for v in (2, 0.43262672424316406, 1e7, 1.5e-4, -0.0)]
+    ['2.0', '0.43262672424316406', '1.0E7', '1.5E-4', '-0.0']
+    """
+    number = float(value if value is not None else math.nan)
+    if number == 0 or 1e-3 <= abs(number) < 1e7 or not math.isfinite(number):
+        text = repr(number)
+        return {"inf": "Infinity", "-inf": "-Infinity", "nan": "NaN"}.get(text, text)
+    sign, digits, exponent = Decimal(repr(number)).as_tuple()
+    assert isinstance(exponent, int)
+    text = "".join(map(str, digits)).rstrip("0") or "0"
+    return f"{'-' * sign}{text[0]}.{text[1:] or '0'}E{len(digits) - 1 + exponent}"
 
 
 def _stamp(millis: int) -> str:

@@ -18,8 +18,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cwquery.backtest.alarms import ALARM, INSUFFICIENT_DATA, OK, Transition
+from cwquery.backtest.alarms import ALARM, INSUFFICIENT_DATA, OK, Alarm, Transition, evaluation_step
 from cwquery.backtest.render import iso, number
+from cwquery.backtest.series import MinuteSeries
 
 Point = tuple[int, "float | None"]
 _BLOCKS = " ▁▂▃▄▅▆▇█"
@@ -38,6 +39,28 @@ class ChartSeries:
     threshold: float | None = None
     transitions: Sequence[Transition] = ()
     initial_state: str = INSUFFICIENT_DATA
+
+
+def sliding_points(series: MinuteSeries, alarm: Alarm) -> list[Point]:
+    """What the alarm evaluates: its statistic over every window of one period that starts on
+    the evaluation grid (each minute, 10 s below a minute, each hour for multi-day alarms) and
+    holds a sample, stamped with the window's start as the reasons stamp datapoints (E8).
+
+    >>> series = MinuteSeries(); series.add(180_000, 2.0); series.add(300_000, 1.0)
+    >>> alarm = Alarm("x", "Sum", 180, 1, 2, "GreaterThanOrEqualToThreshold")
+    >>> [(start // 60_000, value) for start, value in sliding_points(series, alarm)]
+    [(1, 2.0), (2, 2.0), (3, 3.0), (4, 1.0), (5, 1.0)]
+    """
+    step = evaluation_step(alarm) * 1000
+    period = alarm.period * 1000
+    starts: set[int] = set()
+    for minute in series.minutes():
+        first = -(-(minute - period + 1) // step) * step
+        starts.update(range(first, minute + 1, step))
+    points: list[Point] = []
+    for start in sorted(starts):
+        points.append((start, series.window(start, start + period).stat(alarm.statistic)))
+    return points
 
 
 def state_at(transitions: Sequence[Transition], initial: str, millis: int) -> str:

@@ -1,5 +1,6 @@
 """Samples to datapoints: a metric's samples stored by minute (E5, E14) and the statistics of
-one period (spec §8, E11, E12).
+one period (spec §8, E11, E12; the statistics themselves are in
+:mod:`cwquery.backtest.statistics`).
 
 >>> series = MinuteSeries()
 >>> for millis, value in [(5_000, 1.0), (59_999, 1.0), (60_000, 1.0)]:
@@ -14,11 +15,18 @@ from __future__ import annotations
 
 import bisect
 import math
-import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cwquery.errors import CWQueryError
+from cwquery.backtest.statistics import (
+    BASIC_STATISTICS,
+    StatisticError,
+    check_statistic,
+    compute,
+    nearest_rank,
+    parse_statistic,
+    percentile_of,
+)
 
 MINUTE_MS = 60_000
 #: The earliest event time read (epoch ms): PutLogEvents' ``timestamp`` has a minimum of 0.
@@ -28,9 +36,6 @@ EARLIEST_MS = 0
 LATEST_MS = 253_370_764_799_999
 #: The last instant ``datetime`` represents (9999-12-31T23:59:59.999Z): no replay goes past it.
 END_OF_TIME_MS = 253_402_300_799_999
-#: The statistics every datapoint row reports (spec §8).
-BASIC_STATISTICS = ("SampleCount", "Sum", "Average", "Minimum", "Maximum")
-_PERCENTILE = re.compile(r"p(\d{1,3}(?:\.\d{1,10})?)")
 
 
 def in_time_range(millis: int) -> bool:
@@ -40,53 +45,6 @@ def in_time_range(millis: int) -> bool:
     (True, False, False, True)
     """
     return EARLIEST_MS <= millis <= LATEST_MS
-
-
-class StatisticError(CWQueryError, ValueError):
-    """A statistic name that is neither basic nor a percentile ``pNN``."""
-
-
-def check_statistic(name: str) -> str:
-    """The statistic's name if it is supported, else :class:`StatisticError`.
-
-    >>> check_statistic("p99.9")
-    'p99.9'
-    >>> check_statistic("tm90")
-    Traceback (most recent call last):
-    ...
-    cwquery.backtest.series.StatisticError: unsupported statistic 'tm90': use SampleCount, Sum, \
-Average, Minimum, Maximum or pNN (0 to 100)
-    """
-    if name in BASIC_STATISTICS or percentile_of(name) is not None:
-        return name
-    raise StatisticError(
-        f"unsupported statistic {name!r}: use SampleCount, Sum, Average, Minimum, Maximum "
-        "or pNN (0 to 100)"
-    )
-
-
-def percentile_of(name: str) -> float | None:
-    """The percent of a ``pNN`` statistic name (0 to 100), else ``None``.
-
-    >>> percentile_of("p99"), percentile_of("p100"), percentile_of("p101"), percentile_of("Sum")
-    (99.0, 100.0, None, None)
-    """
-    match = _PERCENTILE.fullmatch(name)
-    if not match:
-        return None
-    percent = float(match.group(1))
-    return percent if percent <= 100 else None
-
-
-def nearest_rank(ordered: Sequence[float], percent: float) -> float:
-    """E11: the value at rank ``max(1, ceil(p·n/100))`` of ascending ``ordered``.
-
-    >>> values = [1.0, 2.0, 3.0, 4.0, 100.0]
-    >>> nearest_rank(values, 50), nearest_rank(values, 90), nearest_rank(values, 10)
-    (3.0, 100.0, 1.0)
-    """
-    rank = max(1, math.ceil(percent * len(ordered) / 100))
-    return ordered[rank - 1]
 
 
 class Window:
@@ -111,7 +69,7 @@ class Window:
 
     def stat(self, name: str) -> float | None:
         """One statistic; ``None`` when the window has no datapoint for it (no samples, or a
-        percentile over a negative sample, E12).
+        percentile-type statistic over a negative sample, E12; a trimmed mean of nothing).
 
         >>> window = Window([1.0, 2.0, 3.0, 4.0, 100.0])
         >>> [window.stat(s) for s in ("SampleCount", "Sum", "Average", "p50", "p90")]
@@ -131,14 +89,12 @@ class Window:
             return self.minimum
         if name == "Maximum":
             return self.maximum
-        percent = percentile_of(name)
-        if percent is None:
-            raise StatisticError(f"unsupported statistic {name!r}")
-        if self.minimum < 0:
+        statistic = parse_statistic(name)
+        if self.minimum < 0:  # E12: percentile-type statistics need non-negative samples
             return None
         if self._ordered is None:
             self._ordered = sorted(self.values)
-        return nearest_rank(self._ordered, percent)
+        return compute(statistic, self._ordered)
 
 
 @dataclass(frozen=True)
@@ -249,3 +205,20 @@ class MinuteSeries:
                 values.extend(self._minutes[minutes[position]])
                 position += 1
             yield start, Window(values)
+
+
+__all__ = [
+    "BASIC_STATISTICS",
+    "EARLIEST_MS",
+    "END_OF_TIME_MS",
+    "LATEST_MS",
+    "MINUTE_MS",
+    "MinuteSeries",
+    "Sample",
+    "StatisticError",
+    "Window",
+    "check_statistic",
+    "in_time_range",
+    "nearest_rank",
+    "percentile_of",
+]

@@ -11,10 +11,17 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+from click.core import ParameterSource
 
 from cwquery.aws.timeparse import to_millis
-from cwquery.backtest.alarms import STATES, Alarm, AlarmError, EvaluationOptions
-from cwquery.backtest.chart import ChartSeries, html_page, terminal_chart
+from cwquery.backtest.alarms import (
+    STATES,
+    Alarm,
+    AlarmError,
+    EvaluationOptions,
+    evaluation_step,
+)
+from cwquery.backtest.chart import ChartSeries, html_page, sliding_points, terminal_chart
 from cwquery.backtest.engine import (
     TIME_RANGE_TEXT,
     BacktestError,
@@ -97,7 +104,12 @@ def _time(value: str | None, name: str) -> int | None:
         ]
     ),
 )
-@click.option("--statistic", default="Sum", show_default=True, help="The alarm's statistic.")
+@click.option(
+    "--statistic",
+    default="Sum",
+    show_default=True,
+    help="The alarm's statistic (Sum, Average, pNN, tmNN, IQM, …).",
+)
 @click.option("--alarm-period", type=int, help="The alarm's period in seconds [--period].")
 @click.option("--evaluation-periods", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--datapoints-to-alarm", type=click.IntRange(min=1))
@@ -120,7 +132,12 @@ def _time(value: str | None, name: str) -> int | None:
     show_default=True,
     help="Seconds per datapoint in the output.",
 )
-@click.option("--statistics", "extra", multiple=True, help="Extra statistics (p99, p50…).")
+@click.option(
+    "--statistics",
+    "extra",
+    multiple=True,
+    help="Extra statistics (p99, tm90, TM(10%:90%), IQM, PR(:300)…).",
+)
 @click.option(
     "--log-group", "-g", "group", help="Read the events of this log group (with --start/--end)."
 )
@@ -160,6 +177,12 @@ def _time(value: str | None, name: str) -> int | None:
 @click.option("--format", "style", type=click.Choice(["table", "csv", "json"]), default="table")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write datapoints here.")
 @click.option("--chart/--no-chart", default=None, help="A terminal chart (default: on a tty).")
+@click.option(
+    "--chart-windows",
+    is_flag=True,
+    help="Chart what the alarm evaluates: its statistic over the sliding windows of one "
+    "period, one per evaluation, stamped as the reasons stamp them.",
+)
 @click.option("--html", "html_file", type=click.Path(dir_okay=False), help="Write an HTML page.")
 @click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True)
 @click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
@@ -218,8 +241,43 @@ def backtest_command(files: tuple[str, ...], **options: Any) -> None:
         sys.exit(EXIT_ERROR)
     except (CWQueryError, OSError) as err:
         _fail(str(err))
-    _report(result, options)
+    _report(result, options, _unused_alarm_options(options, bool(alarms)))
     sys.exit(EXIT_OK if collected.matched else EXIT_NO)
+
+
+#: Options that only shape the alarm ``--threshold`` defines.
+_FLAG_ALARM_OPTIONS = (
+    "comparison",
+    "statistic",
+    "alarm_period",
+    "evaluation_periods",
+    "datapoints_to_alarm",
+    "treat_missing_data",
+    "low_sample",
+)
+#: Options that shape the evaluation of any alarm (flags or --iac).
+_EVALUATION_OPTIONS = ("initial_state", "range_extra", "evaluation_offset")
+
+
+def _unused_alarm_options(options: dict[str, Any], any_alarm: bool) -> str:
+    """A note for the summary naming the alarm options given to no effect: those of the flag
+    alarm without ``--threshold``, and evaluation options when there is no alarm at all."""
+    context = click.get_current_context()
+
+    def given(name: str) -> bool:
+        source = context.get_parameter_source(name)
+        return source in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+
+    names = []
+    if options["threshold"] is None:
+        names += [n for n in _FLAG_ALARM_OPTIONS if given(n)]
+    if not any_alarm:
+        names += [n for n in _EVALUATION_OPTIONS if given(n)]
+    if not names:
+        return ""
+    flags = ", ".join("--" + name.replace("_", "-") for name in names)
+    what = "no alarm was defined" if not any_alarm else "the --iac alarms do not use them"
+    return f"{flags} given without --threshold: {what} (add --threshold to define one)"
 
 
 def _filters_and_alarms(options: dict[str, Any]) -> tuple[list[MetricFilter], list[Alarm]]:
@@ -407,7 +465,7 @@ def _spark(
     return collect_files(list(files), filters, publish, time_field=options["time_field"])
 
 
-def _report(result: Result, options: dict[str, Any]) -> None:
+def _report(result: Result, options: dict[str, Any], note: str = "") -> None:
     style = options["style"]
     if style == "csv":
         text = to_csv(result.rows, result.statistics)
@@ -437,11 +495,12 @@ def _report(result: Result, options: dict[str, Any]) -> None:
                 ),
                 err=bool(options["output"] is None and style != "table"),
             )
+    summary = summary_text(result.collected) + (f"; {note}" if note else "")
     if options["html_file"]:
-        page = html_page("cwquery backtest", charts, summary_text(result.collected))
+        page = html_page("cwquery backtest", charts, summary)
         Path(options["html_file"]).write_text(page, encoding="utf-8")
     if not options["quiet"]:
-        click.echo(summary_text(result.collected), err=True)
+        click.echo(summary, err=True)
         for warning in result.collected.warnings:
             click.echo(f"warning: {warning}", err=True)
 
@@ -451,14 +510,22 @@ def _charts(result: Result, options: dict[str, Any]) -> list[ChartSeries]:
     charts = []
     for alarm, history in result.histories.values():
         series = alarm_series(result.collected, alarm)
-        points = [
-            (start, window.stat(alarm.statistic)) for start, window in series.periods(alarm.period)
-        ]
+        if options["chart_windows"]:
+            points = sliding_points(series, alarm)
+            title = f"{alarm.name}: {alarm.statistic} over {alarm.period} s windows"
+            width = evaluation_step(alarm) * 1000
+        else:
+            points = [
+                (start, window.stat(alarm.statistic))
+                for start, window in series.periods(alarm.period)
+            ]
+            title = f"{alarm.name}: {alarm.statistic} per {alarm.period} s"
+            width = alarm.period * 1000
         charts.append(
             ChartSeries(
-                f"{alarm.name}: {alarm.statistic} per {alarm.period} s",
+                title,
                 points,
-                alarm.period * 1000,
+                width,
                 alarm.threshold,
                 history,
                 options["initial_state"],

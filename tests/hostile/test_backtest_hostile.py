@@ -168,3 +168,30 @@ def test_no_numeric_value_anywhere_is_named(tmp_path: Path) -> None:
         "error: nothing was published: 1 matched event had no numeric value for the metric "
         "value $.latency (E2)\n",
     )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "p\u0669\u0669",  # Arabic-Indic digits are digits to Python, not to CloudWatch
+        "tm\u0669\u0660",
+        "TM(\u0661:\u0669)",
+        "TM(nan:)",
+        "TM(inf:)",
+        "TM(:1e400)",
+        "PR(" + "9" * 5000 + ":)",
+        "p" + "9" * 5000,
+        "TM(" * 2000,
+        "TM(1%%:2%)",
+        "TM(1 %:2%)",
+        "",
+        "sum",
+    ],
+)
+def test_hostile_statistic_names_are_refused(tmp_path: Path, name: str) -> None:
+    log = tmp_path / "app.jsonl"
+    log.write_text(json.dumps(GOOD) + "\n")
+    code, _, err = run("-p", "ERROR", "--statistic", name, "--threshold", "1", str(log))
+    assert code == 2 and "statistic" in err
+    code, _, err = run("-p", "ERROR", "--statistics", name, str(log))
+    assert code == 2 and "statistic" in err
