@@ -83,7 +83,9 @@ def count_messages_bytes(block: bytes) -> tuple[int, int]:
 def _blank_start_search() -> Any:
     import re2
 
-    return re2.compile(_BLANK_START_BYTES).search
+    options = re2.Options()
+    options.encoding = re2.Options.Encoding.LATIN1  # ranges of bytes, not of code points
+    return re2.compile(_BLANK_START_BYTES, options).search
 
 
 def _search_blank_start(block: bytes) -> Any:
