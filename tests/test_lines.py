@@ -125,6 +125,21 @@ def test_text_cut_anywhere_reads_the_same(data: bytes, cuts: st.DataObject) -> N
     assert list(stream_messages(io.StringIO(text[head:]), text[:head])) == wanted
 
 
+@given(log_bytes, st.integers(1, 12))
+def test_lines_over_the_limit_are_left_out_by_their_size(data: bytes, limit: int) -> None:
+    """A line over ``limit`` UTF-8 bytes comes as its size, however the stream cuts it (as
+    :mod:`cwquery.sources` reads: at most ``limit + 1`` characters at a time)."""
+    text = data.decode("utf-8", "replace")
+    lines = re.split(r"\r\n|\r|\n", text)
+    if lines[-1] == "":
+        lines.pop()
+    sizes = [len(line.encode()) for line in lines]
+    wanted = [size if size > limit else line for line, size in zip(lines, sizes, strict=True)]
+    stream = io.StringIO(text)
+    pieces = iter(functools.partial(stream.readline, limit + 1), "")
+    assert list(text_lines(pieces, limit)) == wanted
+
+
 @given(log_bytes)
 def test_line_ends_are_counted_by_the_rule(data: bytes) -> None:
     text = data.decode("utf-8", "replace")
