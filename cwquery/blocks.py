@@ -35,16 +35,14 @@ from cwquery.ast import (
     TermPattern,
 )
 from cwquery.compiler import Matcher, compile, compile_json
+from cwquery.lines import count_messages_bytes as _count_messages_bytes
+from cwquery.lines import count_messages_text as _count_messages_text
+from cwquery.lines import is_blank as _blank
+from cwquery.lines import line_ends as _line_ends
+from cwquery.lines import split_lines
 from cwquery.prefilter import required_literals
 from cwquery.regex import to_re2
 from cwquery.semantics import NOT_JSON, load_json_event, term_groups
-
-#: A line that may be blank (only whitespace) follows this newline; bytes >= 0x80 may spell
-#: Unicode spaces, so such lines are decoded to be sure.
-_MAYBE_BLANK_BYTES = re.compile(rb"\n(?=[ \t\x0b\x0c\x1c-\x1f\x80-\xff]*\n)")
-_MAYBE_BLANK_TEXT = re.compile(r"\n(?=[^\S\n]*\n)")
-#: A quick test for "no line may be blank": no newline followed by a byte that can begin one.
-_BLANK_START_BYTES = rb"\n[\n \t\x0b\x0c\x1c-\x1f\x80-\xff]"
 
 
 class Select(enum.Enum):
@@ -105,28 +103,6 @@ def json_judge(matcher: Matcher) -> Callable[[str | bytes], bool | None]:
         return bool(predicate(document))
 
     return judge
-
-
-def split_lines(block: bytes) -> list[bytes]:
-    """The lines of a block as a text-mode file reads them (``\\r\\n`` and ``\\r`` end lines
-    too), without their line ends; a final line end starts no new line."""
-    if b"\r" in block:
-        block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    lines = block.split(b"\n")
-    if lines and not lines[-1]:
-        lines.pop()
-    return lines
-
-
-def _blank(line: bytes) -> bool:
-    """Whether a line is only whitespace once decoded (then it is not a message)."""
-    stripped = line.strip()
-    if not stripped:
-        return True
-    first = stripped[0]
-    if 0x20 < first < 0x80 and first != 0x7F:
-        return False
-    return not line.decode("utf-8", "replace").strip()
 
 
 class BlockScanner:
@@ -427,18 +403,6 @@ def _regex_start(search: Callable[[bytes, int], Any], block: bytes, position: in
     return -1 if found is None else int(found.start())
 
 
-@functools.cache
-def _blank_start_search() -> Callable[[bytes], Any]:
-    import re2
-
-    return re2.compile(_BLANK_START_BYTES).search  # type: ignore[no-any-return]
-
-
-def _search_blank_start(block: bytes) -> Any:
-    """The first newline followed by a byte that may begin a blank line, or ``None``."""
-    return _blank_start_search()(block)
-
-
 def _is_utf8(block: bytes) -> bool:
     try:
         block.decode("utf-8")
@@ -447,40 +411,6 @@ def _is_utf8(block: bytes) -> bool:
     return True
 
 
-def _line_ends(lines: list[bytes], block: bytes) -> int:
-    """The line ends of a block, from its :func:`split_lines`."""
-    return len(lines) - (1 if block and not block.endswith(b"\n") else 0)
-
-
 def _started(read: int, ends: int) -> BlockResult:
     """A result that knows its messages and line ends, before any is matched."""
     return BlockResult(read=read, lines=ends)
-
-
-def _count_messages_text(text: str) -> tuple[int, int]:
-    """The lines that are not blank, and the line ends."""
-    if not text:
-        return 0, 0
-    ends = text.count("\n")
-    lines = ends + (0 if text.endswith("\n") else 1)
-    padded = "\n" + text if text.endswith("\n") else "\n" + text + "\n"
-    return lines - len(_MAYBE_BLANK_TEXT.findall(padded)), ends
-
-
-def _count_messages_bytes(block: bytes) -> tuple[int, int]:
-    """The lines that are not blank once decoded, and the line ends."""
-    if not block:
-        return 0, 0
-    ends = block.count(b"\n")
-    lines = ends + (0 if block.endswith(b"\n") else 1)
-    first_end = block.find(b"\n")
-    first = block if first_end < 0 else block[:first_end]
-    if _search_blank_start(block) is None and not _blank(first):
-        return lines, ends
-    padded = b"\n" + block if block.endswith(b"\n") else b"\n" + block + b"\n"
-    blank = 0
-    for match in _MAYBE_BLANK_BYTES.finditer(padded):
-        end = padded.find(b"\n", match.end())
-        if _blank(padded[match.end() : end]):
-            blank += 1
-    return lines - blank, ends

@@ -1,7 +1,10 @@
 """Why a message matches a pattern, or why not: each condition, what it found, and its result.
 
-The results come from the same compiled predicates the matcher uses, so an explanation can never
-disagree with :func:`cwquery.matches`.
+Each condition is compiled once per pattern, by the compiler's own functions
+(:func:`~cwquery.compiler.compile_json`, :func:`~cwquery.compiler.compile_field_condition`,
+the regex dialect's search), into an explainer cached by tree as the compiler caches matchers;
+explaining a message only walks it. ``tests/test_explain.py`` checks that the checks combine to
+the verdict.
 
 >>> print(explain('{ $.latency > 1000 && $.level = "ERROR" }', '{"latency": 50, "level": "ERROR"}'))
 no match: { $.latency > 1000 && $.level = "ERROR" }
@@ -12,6 +15,7 @@ no match: { $.latency > 1000 && $.level = "ERROR" }
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -43,6 +47,8 @@ from cwquery.renderer import render
 from cwquery.selectors import selector_function
 
 _SHOWN_TEXT = 60
+#: How many patterns' explainers are kept (as many as the compiler keeps matchers).
+_CACHE_SIZE = 512
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,10 @@ class Explanation:
         }
 
 
+#: ``explain_message(message) -> (checks, notes)``, built by :func:`explainer`.
+Explainer = Callable[[str], tuple[list[Check], tuple[str, ...]]]
+
+
 def explain(pattern: str | Pattern, message: str) -> Explanation:
     """Explain how ``pattern`` treats ``message``.
 
@@ -108,87 +118,143 @@ def explain(pattern: str | Pattern, message: str) -> Explanation:
     """
     matcher = compile(pattern)
     message = expect_message(message, "explain()")
-    tree = matcher.pattern
     matched = matcher.matches(message)
-    explainer = _EXPLAINERS.get(type(tree))
-    if explainer is None:  # pragma: no cover - every root kind is in the table
-        raise TypeError(f"cannot explain {type(tree).__name__}")
-    checks, notes = explainer(tree, message)
+    checks, notes = explainer(matcher.pattern)(message)
     return Explanation(matcher.text, message, matched, tuple(checks), tuple(notes))
 
 
-def _explain_terms(tree: TermPattern, message: str) -> tuple[list[Check], tuple[str, ...]]:
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def explainer(tree: Pattern) -> Explainer:
+    """``explain_message(message) -> (checks, notes)`` for a parsed pattern, built once per
+    tree (cached, as the compiler caches matchers): every condition is compiled here, and
+    explaining a message only walks what was built."""
+    build = _EXPLAINERS.get(type(tree))
+    if build is None:  # pragma: no cover - every root kind is in the table
+        raise TypeError(f"cannot explain {type(tree).__name__}")
+    return build(tree)
+
+
+def _explain_terms(tree: TermPattern) -> Explainer:
     groups = semantics.term_groups(tree)
-    checks = []
-    for texts, kind in (
-        (groups.required, TermKind.REQUIRED),
-        (groups.excluded, TermKind.EXCLUDED),
-        (groups.any_of, TermKind.OPTIONAL),
-    ):
-        checks += [_term_check(Term(text, kind), message) for text in texts]
+    looked_for = [
+        (render(Term(text, kind)), text, kind is not TermKind.EXCLUDED)
+        for texts, kind in (
+            (groups.required, TermKind.REQUIRED),
+            (groups.excluded, TermKind.EXCLUDED),
+            (groups.any_of, TermKind.OPTIONAL),
+        )
+        for text in texts
+    ]
+    ignored: list[Check] = []
     notes: tuple[str, ...] = ()
     if groups.optional_ignored:
         notes = ("?terms are ignored when plain or - terms are present",)
-        for term in tree.terms:
-            if term.kind is TermKind.OPTIONAL:
-                checks.append(Check(render(term), "not looked for", None))
+        ignored = [
+            Check(render(term), "not looked for", None)
+            for term in tree.terms
+            if term.kind is TermKind.OPTIONAL
+        ]
     elif groups.any_of:
         notes = ("at least one ?term must be present",)
-    return checks, notes
+
+    def explain_message(message: str) -> tuple[list[Check], tuple[str, ...]]:
+        checks = []
+        for label, text, wanted in looked_for:
+            present = text in message
+            checks.append(Check(label, "found" if present else "not found", present is wanted))
+        return checks + ignored, notes
+
+    return explain_message
 
 
-def _term_check(term: Term, message: str) -> Check:
-    present = term.text in message
-    wanted = term.kind is not TermKind.EXCLUDED
-    return Check(render(term), "found" if present else "not found", present is wanted)
+def _explain_regex(tree: RegexPattern) -> Explainer:
+    search, label = compile_regex(tree.regex.source), render(tree.regex)
+
+    def explain_message(message: str) -> tuple[list[Check], tuple[str, ...]]:
+        found = search(message)
+        seen = f"matched {_show(found.group(0))} at {found.start()}" if found else "no match"
+        return [Check(label, seen, found is not None)], ()
+
+    return explain_message
 
 
-def _explain_regex(tree: RegexPattern, message: str) -> tuple[list[Check], tuple[str, ...]]:
-    found = compile_regex(tree.regex.source)(message)
-    seen = f"matched {_show(found.group(0))} at {found.start()}" if found else "no match"
-    return [Check(render(tree.regex), seen, found is not None)], ()
+def _explain_match_all(tree: MatchAll) -> Explainer:
+    notes = ("this pattern matches every event",)
+    return lambda message: ([], notes)
 
 
-def _explain_match_all(tree: MatchAll, message: str) -> tuple[list[Check], tuple[str, ...]]:
-    return [], ("this pattern matches every event",)
+def _explain_json(tree: JsonPattern) -> Explainer:
+    root = _json_condition(tree.expr)
+
+    def explain_message(message: str) -> tuple[list[Check], tuple[str, ...]]:
+        document = semantics.load_json_event(message)
+        if document is semantics.NOT_JSON:
+            prefixed = prefixed_json(message)
+            note = prefixed or "the message is not a JSON object, so no JSON pattern matches it"
+            return [], (note,)
+        return [root.check(document)], ()
+
+    return explain_message
 
 
-def _explain_json(tree: JsonPattern, message: str) -> tuple[list[Check], tuple[str, ...]]:
-    document = semantics.load_json_event(message)
-    if document is semantics.NOT_JSON:
-        prefixed = prefixed_json(message)
-        return [], (prefixed or "the message is not a JSON object, so no JSON pattern matches it",)
-    return [_json_check(tree.expr, document)], ()
+@dataclass(frozen=True, slots=True)
+class _JsonCondition:
+    """A JSON condition compiled once: a leaf (its selector and the compiler's predicate) or
+    a group whose result is all (``&&``) or any (``||``) of its parts' results."""
+
+    label: str
+    select: Callable[[Any], Any] | None = None
+    test: Callable[[Any], bool] | None = None
+    every: bool = True
+    parts: tuple[_JsonCondition, ...] = ()
+
+    def check(self, document: Any) -> Check:
+        if self.parts:
+            children = tuple(part.check(document) for part in self.parts)
+            results = (child.result for child in children)
+            return Check(self.label, "", all(results) if self.every else any(results), children)
+        assert self.select is not None and self.test is not None
+        return Check(self.label, _show_selected(self.select(document)), self.test(document))
 
 
-def _json_check(node: Node, document: Any) -> Check:
+def _json_condition(node: Node) -> _JsonCondition:
     if isinstance(node, And | Or):
-        children = tuple(_json_check(operand, document) for operand in node.children())
-        label = "all of" if isinstance(node, And) else "any of"
-        return Check(label, "", compile_json(node)(document), children)
+        parts = tuple(_json_condition(operand) for operand in node.children())
+        every = isinstance(node, And)
+        return _JsonCondition("all of" if every else "any of", every=every, parts=parts)
     assert isinstance(node, JsonCompare | JsonIs | JsonNotExists)
-    selected = selector_function(node.selector)(document)
-    return Check(render(node), _show_selected(selected), compile_json(node)(document))
+    return _JsonCondition(render(node), selector_function(node.selector), compile_json(node))
 
 
-def _explain_delimited(tree: DelimitedPattern, message: str) -> tuple[list[Check], tuple[str, ...]]:
+def _explain_delimited(tree: DelimitedPattern) -> Explainer:
     layout = FieldLayout.of(tree)
-    tokens = split_tokens(message)
-    assigned = layout.assign(message)
-    if assigned is None:
-        wanted = len(layout.slots)
-        return [], (f"the message has {len(tokens)} tokens; the pattern needs at least {wanted}",)
-    checks = []
+    wanted = len(layout.slots)
     slots = [f for f in tree.fields if not isinstance(f, EllipsisField)]
-    for (_, value), slot in zip(assigned, slots, strict=True):
-        if slot.condition is not None:
-            result = compile_field_condition(slot.condition)(value)
-            checks.append(Check(render(slot), _show(value), result))
-    return checks, (f"{len(tokens)} tokens",)
+    tests = [
+        None if slot.condition is None else (render(slot), compile_field_condition(slot.condition))
+        for slot in slots
+    ]
+
+    def explain_message(message: str) -> tuple[list[Check], tuple[str, ...]]:
+        tokens = split_tokens(message)
+        assigned = layout.assign(message)
+        if assigned is None:
+            return [], (
+                f"the message has {len(tokens)} tokens; the pattern needs at least {wanted}",
+            )
+        checks = []
+        for (_, value), test in zip(assigned, tests, strict=True):
+            if test is not None:
+                label, holds = test
+                checks.append(Check(label, _show(value), holds(value)))
+        return checks, (f"{len(tokens)} tokens",)
+
+    return explain_message
 
 
-#: How each root kind is explained (``tests/test_completeness.py`` checks that none is missing).
-_EXPLAINERS: dict[type[Pattern], Callable[[Any, str], tuple[list[Check], tuple[str, ...]]]] = {
+#: How each root kind's explainer is built (``tests/test_completeness.py`` checks that none is
+#: missing).
+_EXPLAINERS: dict[type[Pattern], Callable[[Any], Explainer]] = {
     TermPattern: _explain_terms,
     RegexPattern: _explain_regex,
     JsonPattern: _explain_json,

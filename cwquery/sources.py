@@ -32,6 +32,7 @@ from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from cwquery.errors import CWQueryError
+from cwquery.lines import text_lines
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -86,7 +87,9 @@ def read_events(
     ``input_format`` says how to read it: ``lines`` (one message per line), ``export`` (a whole
     ``{"events": [...]}`` document or a JSON array of events), ``s3-export`` (lines that start
     with an ISO time) or ``auto``: a ``.gz`` file is an S3 export, a document is an export only
-    when :func:`detect_format` says so, anything else is lines.
+    when :func:`detect_format` says so, anything else is lines. Lines end as
+    :mod:`cwquery.lines` says (``\\n``, ``\\r\\n`` or a lone ``\\r``, in a file or a text
+    stream alike), and a blank line is no message.
 
     With ``event_lines``, a JSON line whose keys are all event keys (``message``, and maybe
     ``timestamp``, ``logStreamName``, ``ingestionTime``, ``eventId``) is read as that event, as
@@ -273,18 +276,16 @@ def _lines(
     name: str,
     on_long_line: LongLineHandler | None,
 ) -> Iterator[LogEvent]:
-    short = MAX_LINE_BYTES // 4  # no line of this many characters can be over the limit
-    lines = iter(functools.partial(stream.readline, MAX_LINE_BYTES + 1), "")
-    for number, line in enumerate(lines, 1):
-        if len(line) > short and (size := _over_limit(line, stream)):
+    pieces = iter(functools.partial(stream.readline, MAX_LINE_BYTES + 1), "")
+    for number, text in enumerate(text_lines(pieces, MAX_LINE_BYTES), 1):
+        if isinstance(text, int):  # the size of a line over the limit, which is not kept
             if on_long_line is None:
                 raise SourceError(
-                    f"{name}: line {number}: {size:,} bytes, longer than a CloudWatch event "
+                    f"{name}: line {number}: {text:,} bytes, longer than a CloudWatch event "
                     f"can be ({MAX_LINE_BYTES:,} bytes)"
                 )
-            on_long_line(name, number, size)
+            on_long_line(name, number, text)
             continue
-        text = line.rstrip("\r\n")
         if not text.strip():
             continue
         match = _EXPORT_TIME.match(text) if export_time else None
@@ -300,19 +301,6 @@ def _lines(
             yield _event_line(text)
         else:
             yield LogEvent(text)
-
-
-def _over_limit(line: str, stream: _Lines) -> int:
-    """0 when a line read with a limit is at most :data:`MAX_LINE_BYTES` UTF-8 bytes long,
-    else its length in bytes, its rest read through (not kept)."""
-    ended = line.endswith("\n")
-    size = len(line.encode("utf-8", "surrogatepass")) - ended
-    if size <= MAX_LINE_BYTES:
-        return 0
-    while not ended and (piece := stream.readline(MAX_LINE_BYTES)):
-        ended = piece.endswith("\n")
-        size += len(piece.encode("utf-8", "surrogatepass")) - ended
-    return size
 
 
 def _event_line(text: str) -> LogEvent:

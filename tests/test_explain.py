@@ -2,25 +2,36 @@
 
 from __future__ import annotations
 
+import itertools
+
 import fastpath_strategies
+import pytest
 import reference
 from hypothesis import event, given, reject
 from hypothesis import strategies as st
 from strategies import patterns
 from test_evaluator import messages
 
-from cwquery import PatternError, explain, parse, render
+import cwquery
+from cwquery import PatternError, compiler, explain, parse, render
+from cwquery import explanation as explaining
 from cwquery.ast import (
     And,
     DelimitedPattern,
+    JsonCompare,
     JsonPattern,
+    Key,
     MatchAll,
     Node,
+    Number,
+    Operator,
     Or,
     Pattern,
     RegexPattern,
+    Selector,
     TermKind,
     TermPattern,
+    walk,
 )
 from cwquery.explanation import Check, Explanation
 
@@ -178,3 +189,80 @@ def test_checks_combine_to_the_verdict_on_messages_built_for_the_pattern(
         reject()
     for message in data.draw(fastpath_strategies.messages_for(pattern)):
         check_explanation(pattern, message)
+
+
+# ------------------------------------------------------------------ compiled once per pattern
+
+
+#: Names no other test uses, so that no explainer is cached for these patterns yet.
+_FRESH = itertools.count()
+
+
+def _deep(depth: int, prefix: str) -> JsonPattern:
+    """``{ $.k200 = 1 || ($.k199 = 1 && ($.k198 = 1 || ...)) }``, ``depth`` groups deep, the
+    keys named ``prefix`` + level."""
+
+    def leaf(level: int) -> JsonCompare:
+        return JsonCompare(Selector((Key(f"{prefix}{level}"),)), Operator.EQ, Number("1"))
+
+    expr: Node = leaf(0)
+    for level in range(1, depth + 1):
+        kind = And if level % 2 else Or
+        expr = kind((leaf(level), expr))
+    return JsonPattern(expr)  # type: ignore[arg-type]
+
+
+def _count_calls(
+    monkeypatch: pytest.MonkeyPatch, module: object, name: str, *also: object
+) -> list[object]:
+    """Every argument the named function is called with, from now on, in ``module`` and
+    ``also`` (the real function still runs)."""
+    real = getattr(module, name)
+    calls: list[object] = []
+
+    def counting(node: object) -> object:
+        calls.append(node)
+        return real(node)
+
+    for holder in (module, *also):
+        monkeypatch.setattr(holder, name, counting)
+    return calls
+
+
+def test_a_deep_json_pattern_is_compiled_once_not_per_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    k = f"deep{next(_FRESH)}_"
+    tree = _deep(200, k)
+    cwquery.compile(tree)  # the matcher's own predicate, compiled before counting
+    conditions = sum(isinstance(n, JsonCompare | And | Or) for n in walk(tree.expr))
+    calls = _count_calls(monkeypatch, compiler, "compile_json", explaining)
+    messages = [
+        f'{{"{k}0": 1, "{k}1": 1}}',
+        f'{{"{k}200": 1}}',
+        "{}",
+        "not JSON",
+        f'{{"{k}199": 1}}',
+    ]
+    first = [explain(tree, message) for message in messages]
+    compiled = len(calls)
+    assert 0 < compiled <= conditions
+    assert len(set(calls)) == compiled  # no condition compiled twice
+    again = [explain(tree, message) for message in messages]
+    assert len(calls) == compiled  # the second round walks what the first built
+    assert first == again
+    assert [e.matched for e in first] == [cwquery.matches(tree, m) for m in messages]
+    assert first[1].checks[0].result is True and len(first[1].checks[0].children) == 2
+
+
+def test_delimited_conditions_are_compiled_once_not_per_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    n = next(_FRESH)
+    pattern = f"[ip, status{n} = 5* || status{n} = 404, bytes{n} > 1000, ...]"
+    cwquery.compile(pattern)
+    calls = _count_calls(monkeypatch, explaining, "compile_field_condition")
+    lines = ["1.2.3.4 503 2000 x", "1.2.3.4 404 10", "1.2.3.4 200 5000", "short"]
+    results = [[c.result for c in explain(pattern, line).checks] for line in lines]
+    assert results == [[True, True], [True, False], [False, True], []]
+    assert len(calls) == 2

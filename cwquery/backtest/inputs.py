@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import itertools
 import json
 import math
 import re
@@ -30,6 +29,7 @@ from typing import IO, Any
 import orjson
 
 from cwquery.errors import CWQueryError
+from cwquery.lines import stream_messages
 from cwquery.sources import EVENT_KEYS, read_events
 
 Event = tuple[str, int | None, int | None]
@@ -203,21 +203,10 @@ def _no_time(message: str) -> int | None:
 
 
 def _all_lines(head: str, rest: IO[str], owned: bool) -> Iterator[str]:
-    """The non-blank lines of ``head`` followed by the stream, without their line ends; an
-    ``owned`` stream is closed at the end."""
-    pending = ""
+    """The messages of ``head`` followed by the stream (:func:`cwquery.lines.stream_messages`);
+    an ``owned`` stream is closed at the end."""
     try:
-        for line in itertools.chain(io.StringIO(head), rest):
-            if pending:
-                line, pending = pending + line, ""
-            if not line.endswith("\n"):
-                pending = line
-                continue
-            text = line.rstrip("\r\n")
-            if text.strip():
-                yield text
-        if pending.strip():
-            yield pending.rstrip("\r")
+        yield from stream_messages(rest, head)
     finally:
         if owned:
             rest.close()

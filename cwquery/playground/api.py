@@ -29,6 +29,7 @@ from cwquery.compiler import Matcher
 from cwquery.delimited import FieldLayout, split_tokens
 from cwquery.errors import CWQueryError, caret_view
 from cwquery.iac.lint import Diagnostic, lint_metric, lint_pattern
+from cwquery.lines import count_line_ends
 from cwquery.metrics import MetricFilter, MetricFilterError, MetricTransformation
 from cwquery.semantics import EVENT_NUMBER_BASE, NOT_JSON, load_json_event
 from cwquery.sources import SourceError, read_events
@@ -295,9 +296,10 @@ def _datapoint(matcher: Matcher, metric: MetricSpec, line: str) -> dict[str, Any
 def read_sample(name: str, data: bytes) -> list[str]:
     """The messages of an uploaded or pasted file, read as ``cwquery test`` reads files: text
     or JSON lines, a CloudWatch export (``{"events": [...]}`` or a JSON array), or the gzip
-    file of an S3 export (``<time> <message>`` lines). The limits count bytes and line ends,
-    blank lines included, and a gzip file is refused as soon as its decompressed text passes
-    them (a small file of blank lines can hold gigabytes).
+    file of an S3 export (``<time> <message>`` lines), split into lines as files are
+    (:mod:`cwquery.lines`). The limits count bytes and line ends, blank lines included, and a
+    gzip file is refused as soon as its decompressed text passes them (a small file of blank
+    lines can hold gigabytes).
 
     >>> read_sample("x.json", b'{"events": [{"message": "a"}, {"message": "b"}]}')
     ['a', 'b']
@@ -309,7 +311,7 @@ def read_sample(name: str, data: bytes) -> list[str]:
     if data[:2] == b"\x1f\x8b":
         text = gunzip_within_limits(data).decode("utf-8", errors="replace")
         return _collect(read_events(io.StringIO(text), input_format="s3-export"))
-    _check_line_ends(data.count(b"\n"))
+    _check_line_ends(count_line_ends(data))
     text = data.decode("utf-8", errors="replace")
     return _collect(read_events(io.StringIO(text)))
 
@@ -330,6 +332,7 @@ included); use a smaller one
     """
     pieces: list[bytes] = []
     size = line_ends = 0
+    cut_crlf = False
     rest = data
     try:
         while rest:
@@ -343,7 +346,8 @@ included); use a smaller one
                 size += len(piece)
                 if size > MAX_SAMPLE_BYTES:
                     raise ApiError(_too_big(), 413)
-                line_ends += piece.count(b"\n")
+                line_ends += count_line_ends(piece) - (cut_crlf and piece[:1] == b"\n")
+                cut_crlf = piece[-1:] == b"\r"  # a "\r\n" cut between pieces is one line end
                 _check_line_ends(line_ends)
                 pieces.append(piece)
             rest = inflater.unused_data.lstrip(b"\0")  # gzip allows zero padding after members
