@@ -181,6 +181,8 @@ class BlockScanner:
 
     def _json_lines(self, block: bytes) -> BlockResult:
         result = BlockResult()
+        if self.select is Select.NONE:
+            return self._json_count(block, result)
         verdict, select, selected = self.plan.verdict, self.select, result.selected
         values = result.values if self.values else None
         read = matched = not_json = 0
@@ -202,6 +204,23 @@ class BlockScanner:
                 if values is not None:
                     values.append({})  # a JSON pattern extracts nothing (D28)
         result.read, result.matched, result.not_json = read, matched, not_json
+        return result
+
+    def _json_count(self, block: bytes, result: BlockResult) -> BlockResult:
+        """:meth:`_json_lines` when only the counts are wanted: the plan judges the lines in
+        one loop, and the lines it finds not JSON are looked at for blanks."""
+        lines = split_lines(block)
+        result.lines = _line_ends(lines, block)
+        matched, not_json = self.plan.verdicts(lines)
+        blank = 0
+        for index in not_json:
+            line = lines[index]
+            if _blank(line):
+                blank += 1
+            elif result.first_not_json is None:
+                result.first_not_json = line.decode("utf-8", "replace")
+        result.read, result.matched = len(lines) - blank, matched
+        result.not_json = len(not_json) - blank
         return result
 
     def _text_lines(self, text: str) -> BlockResult:
