@@ -199,7 +199,7 @@ class BlockScanner:
             elif hit:
                 matched += 1
             read += 1
-            if select is not Select.NONE and (select is Select.MATCHES) is bool(hit):
+            if (select is Select.MATCHES) is bool(hit):  # Select.NONE counts elsewhere
                 selected.append((read - 1, line.decode("utf-8", "replace")))
                 if values is not None:
                     values.append({})  # a JSON pattern extracts nothing (D28)
