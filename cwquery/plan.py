@@ -33,7 +33,7 @@ from cwquery.ast import (
     TermPattern,
 )
 from cwquery.compiler import Matcher, compile, json_predicate
-from cwquery.prefilter import required_literals
+from cwquery.prefilter import literal_order, required_literals
 from cwquery.regex import RegexProblem, block_program
 from cwquery.semantics import NOT_JSON, load_json_event, term_groups
 
@@ -222,11 +222,7 @@ def _needles(tree: Pattern) -> Needles | None:
         texts, decides = _term_needles(tree)
         escape_also = False
     elif isinstance(tree, JsonPattern | DelimitedPattern):
-        literals = required_literals(tree)
-        values = [text for text in literals if not text.startswith('"')]
-        keys = [text for text in literals if text.startswith('"')]
-        # values are far more selective than keys; keys only help when there is no value
-        texts = tuple(sorted(values or keys, key=len, reverse=True)[:1])
+        texts = literal_order(required_literals(tree))[:1]  # the raw-text rejection's first
         if any("\n" in text or "\r" in text for text in texts):
             return None
         decides, escape_also = False, isinstance(tree, JsonPattern)
