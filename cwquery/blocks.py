@@ -105,7 +105,8 @@ class BlockScanner:
     of each selected match too (from the same pass). ``count_not_json`` asks for the number of
     messages that are not JSON (JSON patterns only): then every line is judged, since a line
     without the pattern's needle may still be JSON or not. ``numbered`` asks for the index of
-    every selected message (so every line is looked at, too).
+    every selected message (the messages between two candidate lines are counted, not
+    judged, so the fast paths stay).
     """
 
     def __init__(
@@ -128,7 +129,8 @@ class BlockScanner:
         self._search: Callable[[bytes, int], int] | None = None
         #: the rest of a line after the needle, when counting lines that hold it is the answer
         self._line_holding: re.Pattern[bytes] | None = None
-        every_line = select is Select.OTHERS or numbered or (count_not_json and self.is_json)
+        self.numbered = numbered
+        every_line = select is Select.OTHERS or (count_not_json and self.is_json)
         if every_line:
             return
         self._search = plan.block_search()
@@ -259,13 +261,15 @@ class BlockScanner:
         if isinstance(block, str):
             result = _started(*_count_messages_text(block))
             finders = [functools.partial(block.find, text) for text in self.texts]
-            lines: Iterator[str] | Iterator[bytes] = _candidate_lines(block, "\n", finders)
+            lines: Iterator[tuple[int, str]] | Iterator[tuple[int, bytes]]
+            lines = _candidate_lines(block, "\n", finders)
         else:
             result = _started(*_count_messages_bytes(block))
             lines = _candidate_lines(block, b"\n", self._finders(block))
         matches, extract = self.plan.matches, self.plan.extract
         keep, values = self.select is Select.MATCHES, self.values
-        for line in lines:
+        before = _MessagesBefore(block) if self.numbered else None
+        for start, line in lines:
             text = line if isinstance(line, str) else line.decode("utf-8")
             if not text.strip():
                 continue
@@ -278,7 +282,7 @@ class BlockScanner:
                 continue
             result.matched += 1
             if keep:
-                result.selected.append((-1, text))
+                result.selected.append((-1 if before is None else before.at(start), text))
         return result
 
     def _finders(self, block: bytes) -> list[Callable[[int], int]]:
@@ -299,21 +303,42 @@ class BlockScanner:
     def _json_candidates(self, block: bytes) -> BlockResult:
         result = _started(*_count_messages_bytes(block))
         verdict, keep, values = self.plan.verdict, self.select is Select.MATCHES, self.values
-        for line in _candidate_lines(block, b"\n", self._finders(block)):
+        before = _MessagesBefore(block) if self.numbered else None
+        for start, line in _candidate_lines(block, b"\n", self._finders(block)):
             if verdict(line):
                 result.matched += 1
                 if keep:
-                    result.selected.append((-1, line.decode("utf-8", "replace")))
+                    index = -1 if before is None else before.at(start)
+                    result.selected.append((index, line.decode("utf-8", "replace")))
                     if values:
                         result.values.append({})  # a JSON pattern extracts nothing (D28)
         return result
 
 
+class _MessagesBefore:
+    """The messages (lines that are not blank) of a block before a line's start, counted
+    between candidate lines as they come, so numbering them costs one pass over the block."""
+
+    def __init__(self, block: str | bytes) -> None:
+        self._block, self._counted_to, self._messages = block, 0, 0
+
+    def at(self, start: int) -> int:
+        """The messages before offset ``start`` (a line's start, at or after the last one)."""
+        if start > self._counted_to:
+            lines = self._block[self._counted_to : start]
+            if isinstance(lines, str):
+                self._messages += _count_messages_text(lines)[0]
+            else:
+                self._messages += _count_messages_bytes(lines)[0]
+            self._counted_to = start
+        return self._messages
+
+
 def _candidate_lines(
     block: AnyStr, newline: AnyStr, finders: Sequence[Callable[[int], int]]
-) -> Iterator[AnyStr]:
-    """Each line of ``block`` where a finder (``find(position) -> offset or -1``) finds
-    something, once, in order."""
+) -> Iterator[tuple[int, AnyStr]]:
+    """``(start, line)`` for each line of ``block`` where a finder (``find(position) ->
+    offset or -1``) finds something, once, in order."""
     found = [(find(0), find) for find in finders]
     live = [(at, find) for at, find in found if at >= 0]
     if len(live) == 1:
@@ -334,7 +359,7 @@ def _candidate_lines(
         end = block.find(newline, at)
         if end < 0:
             end = size
-        yield block[start:end]
+        yield start, block[start:end]
         position = end + 1
         if position > size:
             return
@@ -346,7 +371,7 @@ def _candidate_lines(
 
 def _lines_found_by(
     block: AnyStr, newline: AnyStr, find: Callable[[int], int], at: int
-) -> Iterator[AnyStr]:
+) -> Iterator[tuple[int, AnyStr]]:
     """:func:`_candidate_lines` for one finder whose first hit is ``at``."""
     size = len(block)
     rfind, find_newline = block.rfind, block.find
@@ -356,9 +381,9 @@ def _lines_found_by(
         start = rfind(newline, 0, at) + 1
         end = find_newline(newline, at)
         if end < 0:
-            yield block[start:]
+            yield start, block[start:]
             return
-        yield block[start:end]
+        yield start, block[start:end]
         at = find(end + 1)
 
 

@@ -116,6 +116,8 @@ def test_every_reader_agrees_with_the_plan(
                     plan, select=select, numbered=numbered, count_not_json=count_not_json
                 ).scan(data)
                 same(whole, expected, count_not_json, where)
+                if numbered:  # numbered whichever path the scan took
+                    assert whole.selected == expected.selected, where
                 with FileScan(
                     plan,
                     select=select,
@@ -125,6 +127,8 @@ def test_every_reader_agrees_with_the_plan(
                 ) as files:
                     streamed = total([r for r, _ in files.stream(io.BytesIO(data))])
                 same(streamed, expected, count_not_json, f"{where} stream")
+                if numbered:
+                    assert streamed.selected == expected.selected, where
         scanned = BlockScanner(plan, select=select).scan_messages(messages)
         same(scanned, expected, True, f"{plan.text!r} {select} messages")
 
