@@ -114,7 +114,7 @@ class Plan:
     def block_search(self) -> BlockSearch | None:
         """For a block of UTF-8 lines: ``find(block, position)``, the offset of the next
         possible hit at or after ``position`` (-1 when none). A hit names a candidate line that
-        :meth:`verdict` confirms; ``None`` when the plan has no such search."""
+        :attr:`verdict` confirms; ``None`` when the plan has no such search."""
         return self._block_search
 
     def explain(self, message: str) -> Explanation:
