@@ -215,8 +215,7 @@ class BlockScanner:
         result.lines = _line_ends(lines, block)
         matched, not_json = self.plan.verdicts(lines)
         blank = 0
-        for index in not_json:
-            line = lines[index]
+        for line in not_json:
             if _blank(line):
                 blank += 1
             elif result.first_not_json is None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, AnyStr
 
 import orjson
 
@@ -44,8 +44,8 @@ if TYPE_CHECKING:
 BlockSearch = Callable[[bytes, int], int]
 #: ``verdict(message) -> True | False | None`` (None: not JSON)
 Verdict = Callable[[str | bytes], bool | None]
-#: ``verdicts(messages) -> (matched, indexes of the messages that are not JSON)``
-Verdicts = Callable[[Iterable[str | bytes]], tuple[int, list[int]]]
+#: ``verdicts(messages) -> (matched, the messages that are not JSON, in order)``
+Verdicts = Callable[[Iterable[AnyStr]], tuple[int, list[AnyStr]]]
 _CACHE_SIZE = 512
 
 
@@ -74,8 +74,8 @@ class Plan:
         is_json: whether the pattern is a JSON pattern (then a message may be "not JSON").
         needles: :class:`Needles`, or ``None`` when every message is a candidate.
         verdict: ``verdict(message: str | bytes) -> True | False | None`` (None: not JSON).
-        verdicts: ``verdicts(messages) -> (matched, indexes of those not JSON)``: the verdict
-            of many messages in one loop (a count's whole cost).
+        verdicts: ``verdicts(messages) -> (matched, the messages that are not JSON)``: the
+            verdict of many messages in one loop (a count's whole cost).
         matches: ``matches(message: str) -> bool``.
     """
 
@@ -160,20 +160,18 @@ def _verdict(plan: Plan) -> Verdict:
     return verdict
 
 
-def _verdicts(
-    verdict: Callable[[str | bytes], bool | None], messages: Iterable[str | bytes]
-) -> tuple[int, list[int]]:
+def _verdicts(verdict: Verdict, messages: Iterable[AnyStr]) -> tuple[int, list[AnyStr]]:
     matched, not_json = 0, []
-    for index, message in enumerate(messages):
+    for message in messages:
         hit = verdict(message)
         if hit:
             matched += 1
         elif hit is None:
-            not_json.append(index)
+            not_json.append(message)
     return matched, not_json
 
 
-def _json_verdict(tree: JsonPattern) -> tuple[Verdict, Verdicts]:
+def _json_verdict(tree: JsonPattern) -> tuple[Verdict, Verdicts[Any]]:
     """The verdict of a JSON pattern, from one parse: orjson first, then D10's reader; and
     the same over many messages, its common case (orjson reads an object) in the loop."""
     predicate = json_predicate(tree)
@@ -191,9 +189,9 @@ def _json_verdict(tree: JsonPattern) -> tuple[Verdict, Verdicts]:
             return None
         return bool(predicate(document))
 
-    def verdicts(messages: Iterable[str | bytes]) -> tuple[int, list[int]]:
+    def verdicts(messages: Iterable[AnyStr]) -> tuple[int, list[AnyStr]]:
         matched, not_json = 0, []
-        for index, message in enumerate(messages):
+        for message in messages:
             try:
                 document = loads(message)
             except ValueError:
@@ -203,7 +201,7 @@ def _json_verdict(tree: JsonPattern) -> tuple[Verdict, Verdicts]:
             if hit:
                 matched += 1
             elif hit is None:
-                not_json.append(index)
+                not_json.append(message)
         return matched, not_json
 
     return verdict, verdicts
