@@ -238,3 +238,31 @@ def test_the_plan_is_built_once_per_pattern(tmp_path: Path) -> None:
     assert found.matched == 50
     assert _plan_of.cache_info().misses == 1
     assert compiler.json_predicate.cache_info().misses == 1
+
+
+def test_cwquery_test_builds_the_plan_once_and_matches_no_line_again(tmp_path: Path) -> None:
+    """``cwquery test --json`` over a file and an export: one plan, one JSON predicate, and
+    the values come from the scan (the records are those of TestMetricFilter)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from cwquery.cli import main
+
+    lines = tmp_path / "log.txt"
+    lines.write_text('{"a": 1}\n{"a": 2}\ntext\n', encoding="utf-8")
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps({"events": [{"message": '{"a": 1}\n'}]}), encoding="utf-8")
+    _plan_of.cache_clear()
+    compiler.json_predicate.cache_clear()
+    pattern = "{ $.a = 1 && $.zz NOT EXISTS }"
+    result = CliRunner().invoke(main, ["test", "--json", pattern, str(lines), str(export)])
+    assert result.exit_code == 0, result.output
+    records = json.loads(result.stdout)["matches"]
+    assert [(r["eventNumber"], r["eventMessage"]) for r in records] == [
+        (1, '{"a": 1}'),
+        (4, '{"a": 1}\n'),
+    ]
+    assert compiler.test_metric_filter(pattern, ['{"a": 1}'])["matches"][0]["extractedValues"] == {}
+    assert _plan_of.cache_info().misses == 1
+    assert compiler.json_predicate.cache_info().misses == 1
