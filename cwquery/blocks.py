@@ -1,18 +1,17 @@
-"""Matching a log file block by block: bytes straight to orjson, text decoded once per block,
-and, where a pattern names a literal every match contains, only the lines holding it looked at.
+"""Matching a log file block by block: bytes straight to the plan's verdict, text decoded once
+per block, and, where the plan names texts every match contains, only the lines holding one
+looked at.
 
 A block is a run of whole lines of a file (as :func:`cwquery.sources.read_events` reads a plain
 file: ``\\n``, ``\\r\\n`` and ``\\r`` end a line, blank lines are not messages, bytes that are not
-UTF-8 read as U+FFFD). Every answer is the one the per-message evaluation gives; the fast paths
-only skip lines that provably cannot match (the raw-text rule of :mod:`cwquery.prefilter`, D32).
+UTF-8 read as U+FFFD). This module only reads: it splits, counts and finds candidate lines, and
+asks the pattern's :class:`~cwquery.plan.Plan` for every rule (its verdict, its needles and its
+block search), so every answer is the one the per-message evaluation gives (D32).
 
 >>> scanner = BlockScanner("ERROR", select=Select.MATCHES)
 >>> result = scanner.scan(b"INFO ok\\nERROR bad\\n\\n  \\nERROR worse")
 >>> result.read, result.matched, [text for _, text in result.selected]
 (3, 2, ['ERROR bad', 'ERROR worse'])
->>> judge = json_judge(compile('{ $.a = 1 }'))
->>> judge('{"a": 1}'), judge('{"a": 2}'), judge("not json")
-(True, False, None)
 """
 
 from __future__ import annotations
@@ -20,29 +19,17 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, AnyStr
+from typing import AnyStr
 
-import orjson
-
-from cwquery.ast import (
-    DelimitedPattern,
-    JsonPattern,
-    MatchAll,
-    Pattern,
-    RegexPattern,
-    TermPattern,
-)
-from cwquery.compiler import Matcher, compile, compile_json
+from cwquery.ast import Pattern
 from cwquery.lines import count_messages_bytes as _count_messages_bytes
 from cwquery.lines import count_messages_text as _count_messages_text
 from cwquery.lines import is_blank as _blank
 from cwquery.lines import line_ends as _line_ends
 from cwquery.lines import split_lines
-from cwquery.prefilter import required_literals
-from cwquery.regex import to_re2
-from cwquery.semantics import NOT_JSON, load_json_event, term_groups
+from cwquery.plan import Plan, plan_for
 
 
 class Select(enum.Enum):
@@ -59,7 +46,9 @@ class BlockResult:
     first such message), and the selected messages as ``(index among the block's messages,
     text)``; the index is ``-1`` when the scan skipped lines without counting them one by one.
     ``lines`` counts the block's line ends; ``long_lines`` lists the lines left out for being
-    too long, as ``(line ends before it in the block, its bytes)``.
+    too long, as ``(line ends before it in the block, its bytes)``. ``values`` holds, when the
+    scan was asked for them, the ``extractedValues`` of each selected message, in step with
+    ``selected``.
     """
 
     read: int = 0
@@ -69,10 +58,12 @@ class BlockResult:
     selected: list[tuple[int, str]] = field(default_factory=list)
     lines: int = 0
     long_lines: list[tuple[int, int]] = field(default_factory=list)
+    values: list[dict[str, str]] = field(default_factory=list)
 
     def add(self, later: BlockResult) -> None:
         """Append the result of the block that follows this one."""
         self.selected += [(i if i < 0 else i + self.read, text) for i, text in later.selected]
+        self.values += later.values
         self.long_lines += [(line + self.lines, size) for line, size in later.long_lines]
         self.read += later.read
         self.matched += later.matched
@@ -82,86 +73,87 @@ class BlockResult:
             self.first_not_json = later.first_not_json
 
 
-def json_judge(matcher: Matcher) -> Callable[[str | bytes], bool | None]:
-    """For a JSON pattern: ``judge(message) -> True`` (match), ``False`` (no match) or ``None``
-    (not JSON, D10), from one parse. Bytes are read as the UTF-8 text they spell."""
-    pattern = matcher.pattern
-    assert isinstance(pattern, JsonPattern)
-    predicate = compile_json(pattern.expr)
-    loads = orjson.loads
-
-    def judge(message: str | bytes) -> bool | None:
-        try:
-            document = loads(message)
-        except ValueError:
-            text = message if isinstance(message, str) else message.decode("utf-8", "replace")
-            document = load_json_event(text)
-            if document is NOT_JSON:
-                return None
-        if type(document) is not dict:
-            return None
-        return bool(predicate(document))
-
-    return judge
-
-
 class BlockScanner:
-    """Scans blocks for one pattern, given as text or as a parsed tree (which is what a
-    worker process gets: the tree pickles, and nothing is parsed again).
+    """Scans blocks for one pattern, given as text, a parsed tree or its plan (which is what a
+    worker process gets: the plan pickles as its tree, and nothing is parsed again).
 
-    ``select`` chooses the messages handed back; ``count_not_json`` asks for the number of
-    messages that are not JSON (JSON patterns only): then every line is parsed, since a line
-    without the pattern's literal may still be JSON or not. ``numbered`` asks for the index
-    of every selected message (so every line is looked at, too).
+    ``select`` chooses the messages handed back; ``values`` asks for the ``extractedValues``
+    of each selected match too (from the same pass). ``count_not_json`` asks for the number of
+    messages that are not JSON (JSON patterns only): then every line is judged, since a line
+    without the pattern's needle may still be JSON or not. ``numbered`` asks for the index of
+    every selected message (the messages between two candidate lines are counted, not
+    judged, so the fast paths stay).
     """
 
     def __init__(
         self,
-        pattern: str | Pattern,
+        pattern: str | Pattern | Plan,
         *,
         select: Select = Select.NONE,
         count_not_json: bool = False,
         numbered: bool = False,
+        values: bool = False,
     ) -> None:
-        self.matcher = compile(pattern)
+        self.plan = plan = plan_for(pattern)
         self.select = select
-        tree = self.matcher.pattern
-        self.is_json = isinstance(tree, JsonPattern)
-        #: texts every match contains (any one of them will do to find candidates); empty when
-        #: every line must be looked at
-        self.needles: tuple[str, ...] = ()
-        #: ``search(block, position) -> match or None`` for a regex pattern, on UTF-8 bytes
-        self._regex: Callable[[bytes, int], Any] | None = None
-        every_line = select is Select.OTHERS or numbered or (count_not_json and self.is_json)
-        if not every_line:
-            self.needles = _needles(self.matcher)
-            if isinstance(tree, RegexPattern):
-                self._regex = _block_regex(tree.regex.source)
-        if isinstance(tree, JsonPattern):
-            self._judge = json_judge(self.matcher)
-            self._predicate = compile_json(tree.expr)
-        #: the rest of a line after a needle, when counting lines that hold one is the answer
+        self.values = values and select is Select.MATCHES
+        self.is_json = plan.is_json
+        #: texts any one of which a match holds, to find candidate lines by; empty when every
+        #: line must be looked at
+        self.texts: tuple[str, ...] = ()
+        #: the plan's ``find(block, position)`` over UTF-8 lines, when it has one
+        self._search: Callable[[bytes, int], int] | None = None
+        #: the rest of a line after the needle, when counting lines that hold it is the answer
         self._line_holding: re.Pattern[bytes] | None = None
-        if select is Select.NONE and _needles_decide(tree, self.needles):
-            (needle,) = self.needles
-            self._line_holding = re.compile(re.escape(needle.encode()) + rb"[^\n]*")
+        self.numbered = numbered
+        every_line = select is Select.OTHERS or (count_not_json and self.is_json)
+        if every_line:
+            return
+        self._search = plan.block_search()
+        needles = plan.needles
+        if needles is not None:
+            self.texts = needles.texts + (("\\",) if needles.escape_also else ())
+            if select is Select.NONE and needles.decides:
+                (needle,) = needles.texts
+                self._line_holding = re.compile(re.escape(needle.encode()) + rb"[^\n]*")
 
     def scan(self, block: bytes) -> BlockResult:
         """Read, matched and not-JSON counts and the selected messages of one block."""
         if b"\r" in block:
             block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         if self.is_json:
-            if self.needles:
+            if self.texts or self._search is not None:
                 return self._json_candidates(block)
             return self._json_lines(block)
-        if self.needles or self._regex is not None:
+        if self.texts or self._search is not None:
             if block.isascii() or _is_utf8(block):
                 if self._line_holding is not None:
                     return self._count_lines_holding(block, self._line_holding)
                 return self._text_candidates(block)
-            if self.needles:  # not UTF-8: search the text the bytes are read as
+            if self.texts:  # not UTF-8: search the text the bytes are read as
                 return self._text_candidates(block.decode("utf-8", "replace"))
         return self._text_lines(block.decode("utf-8", "replace"))
+
+    def scan_messages(self, messages: Iterable[str]) -> BlockResult:
+        """The result of messages read one by one (an export's events: a message may hold a
+        line end, so no block fact is used; each message counts, and is judged alone)."""
+        result = BlockResult()
+        verdict, extract = self.plan.verdict, self.plan.extract
+        select, wants_values = self.select, self.values
+        for index, message in enumerate(messages):
+            hit = verdict(message)
+            if hit is None:
+                result.not_json += 1
+                if result.first_not_json is None:
+                    result.first_not_json = message
+            elif hit:
+                result.matched += 1
+            if select is not Select.NONE and (select is Select.MATCHES) is bool(hit):
+                result.selected.append((index, message))
+                if wants_values:
+                    result.values.append(extract(message) or {})
+            result.read += 1
+        return result
 
     # ------------------------------------------------------------------ every line
 
@@ -169,55 +161,50 @@ class BlockScanner:
         result = BlockResult()
         if self.select is Select.NONE:
             return self._json_count(block, result)
-        judge, select, selected = self._judge, self.select, result.selected
+        verdict, select, selected = self.plan.verdict, self.select, result.selected
+        values = result.values if self.values else None
         read = matched = not_json = 0
         lines = split_lines(block)
         result.lines = _line_ends(lines, block)
         for line in lines:
-            verdict = judge(line)
-            if verdict is None:
+            hit = verdict(line)
+            if hit is None:
                 if _blank(line):
                     continue
                 not_json += 1
                 if result.first_not_json is None:
                     result.first_not_json = line.decode("utf-8", "replace")
-            elif verdict:
+            elif hit:
                 matched += 1
             read += 1
-            if (select is Select.MATCHES) is bool(verdict):
+            if (select is Select.MATCHES) is bool(hit):  # Select.NONE counts elsewhere
                 selected.append((read - 1, line.decode("utf-8", "replace")))
+                if values is not None:
+                    values.append({})  # a JSON pattern extracts nothing (D28)
         result.read, result.matched, result.not_json = read, matched, not_json
         return result
 
     def _json_count(self, block: bytes, result: BlockResult) -> BlockResult:
-        """:meth:`_json_lines` when only the counts are wanted: the judge's common case (orjson
-        reads an object) inlined, since this loop is the whole cost of a count."""
-        loads, predicate, judge = orjson.loads, self._predicate, self._judge
+        """:meth:`_json_lines` when only the counts are wanted: the plan judges the lines in
+        one loop, and the lines it finds not JSON are looked at for blanks."""
         lines = split_lines(block)
         result.lines = _line_ends(lines, block)
-        matched = not_json = blank = 0
-        for line in lines:
-            try:
-                document = loads(line)
-            except ValueError:
-                verdict = judge(line)
-            else:
-                verdict = bool(predicate(document)) if type(document) is dict else None
-            if verdict:
-                matched += 1
-            elif verdict is None:
-                if _blank(line):
-                    blank += 1
-                    continue
-                not_json += 1
-                if result.first_not_json is None:
-                    result.first_not_json = line.decode("utf-8", "replace")
-        result.read, result.matched, result.not_json = len(lines) - blank, matched, not_json
+        matched, not_json = self.plan.verdicts(lines)
+        blank = 0
+        for line in not_json:
+            if _blank(line):
+                blank += 1
+            elif result.first_not_json is None:
+                result.first_not_json = line.decode("utf-8", "replace")
+        result.read, result.matched = len(lines) - blank, matched
+        result.not_json = len(not_json) - blank
         return result
 
     def _text_lines(self, text: str) -> BlockResult:
         result = BlockResult()
-        matches, select, selected = self.matcher.matches, self.select, result.selected
+        select, selected = self.select, result.selected
+        values = result.values if self.values else None
+        matches, extract = self.plan.matches, self.plan.extract
         read = matched = 0
         lines = text.split("\n")
         result.lines = len(lines) - 1
@@ -227,7 +214,13 @@ class BlockScanner:
             if not line.strip():
                 continue
             read += 1
-            hit = matches(line)
+            if values is not None:  # one pass: the values say whether it matched
+                found = extract(line)
+                if found is not None:
+                    values.append(found)
+                hit = found is not None
+            else:
+                hit = matches(line)
             if hit:
                 matched += 1
             if select is not Select.NONE and (select is Select.MATCHES) is hit:
@@ -238,30 +231,45 @@ class BlockScanner:
     # ------------------------------------------------------------------ candidate lines
 
     def _text_candidates(self, block: str | bytes) -> BlockResult:
-        """Only the lines that hold a needle (or a regex match) are decoded and matched."""
+        """Only the lines that hold a needle (or a block search's hit) are decoded and
+        matched."""
         if isinstance(block, str):
             result = _started(*_count_messages_text(block))
-            finders = [functools.partial(block.find, needle) for needle in self.needles]
-            lines: Iterator[str] | Iterator[bytes] = _candidate_lines(block, "\n", finders)
+            finders = [functools.partial(block.find, text) for text in self.texts]
+            lines: Iterator[tuple[int, str]] | Iterator[tuple[int, bytes]]
+            lines = _candidate_lines(block, "\n", finders)
         else:
             result = _started(*_count_messages_bytes(block))
-            if self._regex is not None:
-                finders = [functools.partial(_regex_start, self._regex, block)]
-            else:
-                finders = [functools.partial(block.find, n.encode()) for n in self.needles]
-            lines = _candidate_lines(block, b"\n", finders)
-        matches, keep = self.matcher.matches, self.select is Select.MATCHES
-        for line in lines:
+            lines = _candidate_lines(block, b"\n", self._finders(block))
+        matches, extract = self.plan.matches, self.plan.extract
+        keep, values = self.select is Select.MATCHES, self.values
+        before = _MessagesBefore(block) if self.numbered else None
+        for start, line in lines:
             text = line if isinstance(line, str) else line.decode("utf-8")
-            if text.strip() and matches(text):
-                result.matched += 1
-                if keep:
-                    result.selected.append((-1, text))
+            if not text.strip():
+                continue
+            if values:
+                found = extract(text)
+                if found is None:
+                    continue
+                result.values.append(found)
+            elif not matches(text):
+                continue
+            result.matched += 1
+            if keep:
+                result.selected.append((-1 if before is None else before.at(start), text))
         return result
+
+    def _finders(self, block: bytes) -> list[Callable[[int], int]]:
+        """``find(position)`` over a block of bytes: the plan's block search, else one per
+        needle."""
+        if self._search is not None:
+            return [functools.partial(self._search, block)]
+        return [functools.partial(block.find, text.encode()) for text in self.texts]
 
     @staticmethod
     def _count_lines_holding(block: bytes, rest_of_line: re.Pattern[bytes]) -> BlockResult:
-        """For a one-term pattern: the lines holding the term are the matches, counted where
+        """For a needle that decides: the lines holding it are the matches, counted where
         they are found (each search runs on to the line end, so a line counts once)."""
         result = _started(*_count_messages_bytes(block))
         result.matched = len(rest_of_line.findall(block))
@@ -269,76 +277,43 @@ class BlockScanner:
 
     def _json_candidates(self, block: bytes) -> BlockResult:
         result = _started(*_count_messages_bytes(block))
-        judge, keep = self._judge, self.select is Select.MATCHES
-        finders = [functools.partial(block.find, needle.encode()) for needle in self.needles]
-        for line in _candidate_lines(block, b"\n", finders):
-            if judge(line):
+        verdict, keep, values = self.plan.verdict, self.select is Select.MATCHES, self.values
+        before = _MessagesBefore(block) if self.numbered else None
+        for start, line in _candidate_lines(block, b"\n", self._finders(block)):
+            if verdict(line):
                 result.matched += 1
                 if keep:
-                    result.selected.append((-1, line.decode("utf-8", "replace")))
+                    index = -1 if before is None else before.at(start)
+                    result.selected.append((index, line.decode("utf-8", "replace")))
+                    if values:
+                        result.values.append({})  # a JSON pattern extracts nothing (D28)
         return result
 
 
-def _needles(matcher: Matcher) -> tuple[str, ...]:
-    """Texts of which every matching message holds at least one, or ``()``.
+class _MessagesBefore:
+    """The messages (lines that are not blank) of a block before a line's start, counted
+    between candidate lines as they come, so numbering them costs one pass over the block."""
 
-    For a JSON pattern the prefilter's rule (D32): the literal it tests first, or a
-    backslash (an escape can spell any character)."""
-    needles = _pattern_needles(matcher.pattern)
-    return needles if all(needles) and all(map(_encodable, needles)) else ()
+    def __init__(self, block: str | bytes) -> None:
+        self._block, self._counted_to, self._messages = block, 0, 0
 
-
-def _encodable(text: str) -> bool:
-    """Whether text has UTF-8 bytes (a lone surrogate has none, and no line holds one)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _needles_decide(tree: object, needles: tuple[str, ...]) -> bool:
-    """Whether a line holding the one needle is a match, whatever else it holds: a term
-    pattern with one term, which is not all whitespace (a line of whitespace is no message).
-
-    >>> from cwquery import parse
-    >>> _needles_decide(parse("ERROR"), ("ERROR",)), _needles_decide(parse("ERROR -x"), ("ERROR",))
-    (True, False)
-    """
-    if not isinstance(tree, TermPattern) or len(needles) != 1 or not needles[0].strip():
-        return False
-    if "\n" in needles[0] or "\r" in needles[0]:  # never within one line
-        return False
-    groups = term_groups(tree)
-    return not groups.excluded and (groups.required == needles or groups.any_of == needles)
-
-
-def _pattern_needles(tree: object) -> tuple[str, ...]:
-    if isinstance(tree, TermPattern):
-        groups = term_groups(tree)
-        if groups.required:
-            return (max(groups.required, key=len),)
-        if not groups.excluded:
-            return groups.any_of
-        return ()
-    if isinstance(tree, JsonPattern | DelimitedPattern):
-        literals = required_literals(tree)
-        values = [text for text in literals if not text.startswith('"')]
-        keys = [text for text in literals if text.startswith('"')]
-        chosen = sorted(values or keys, key=len, reverse=True)[:1]
-        if not chosen or "\ufffd" in chosen[0] or "\n" in chosen[0] or "\r" in chosen[0]:
-            return ()
-        return (chosen[0], "\\") if isinstance(tree, JsonPattern) else (chosen[0],)
-    if isinstance(tree, RegexPattern | MatchAll):
-        return ()
-    return ()
+    def at(self, start: int) -> int:
+        """The messages before offset ``start`` (a line's start, at or after the last one)."""
+        if start > self._counted_to:
+            lines = self._block[self._counted_to : start]
+            if isinstance(lines, str):
+                self._messages += _count_messages_text(lines)[0]
+            else:
+                self._messages += _count_messages_bytes(lines)[0]
+            self._counted_to = start
+        return self._messages
 
 
 def _candidate_lines(
     block: AnyStr, newline: AnyStr, finders: Sequence[Callable[[int], int]]
-) -> Iterator[AnyStr]:
-    """Each line of ``block`` where a finder (``find(position) -> offset or -1``) finds
-    something, once, in order."""
+) -> Iterator[tuple[int, AnyStr]]:
+    """``(start, line)`` for each line of ``block`` where a finder (``find(position) ->
+    offset or -1``) finds something, once, in order."""
     found = [(find(0), find) for find in finders]
     live = [(at, find) for at, find in found if at >= 0]
     if len(live) == 1:
@@ -359,7 +334,7 @@ def _candidate_lines(
         end = block.find(newline, at)
         if end < 0:
             end = size
-        yield block[start:end]
+        yield start, block[start:end]
         position = end + 1
         if position > size:
             return
@@ -371,7 +346,7 @@ def _candidate_lines(
 
 def _lines_found_by(
     block: AnyStr, newline: AnyStr, find: Callable[[int], int], at: int
-) -> Iterator[AnyStr]:
+) -> Iterator[tuple[int, AnyStr]]:
     """:func:`_candidate_lines` for one finder whose first hit is ``at``."""
     size = len(block)
     rfind, find_newline = block.rfind, block.find
@@ -381,26 +356,10 @@ def _lines_found_by(
         start = rfind(newline, 0, at) + 1
         end = find_newline(newline, at)
         if end < 0:
-            yield block[start:]
+            yield start, block[start:]
             return
-        yield block[start:end]
+        yield start, block[start:end]
         at = find(end + 1)
-
-
-def _block_regex(source: str) -> Callable[[bytes, int], Any] | None:
-    """The search of a regex body over a block of UTF-8 lines: ``^`` and ``$`` also match
-    at line ends, so each line is searched as a message is. ``None`` if RE2 refuses it."""
-    import re2
-
-    try:
-        return re2.compile("(?m)" + to_re2(source)).search  # type: ignore[no-any-return]
-    except re2.error:
-        return None
-
-
-def _regex_start(search: Callable[[bytes, int], Any], block: bytes, position: int) -> int:
-    found = search(block, position)
-    return -1 if found is None else int(found.start())
 
 
 def _is_utf8(block: bytes) -> bool:

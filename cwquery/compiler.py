@@ -250,8 +250,15 @@ def _regex_pattern(pattern: RegexPattern) -> _Compiled:
     return _with_empty_extract(lambda message: search(message) is not None)
 
 
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def json_predicate(pattern: JsonPattern) -> Predicate:
+    """The predicate of a JSON pattern over a parsed event, built once per tree (the matcher
+    and :mod:`cwquery.plan`'s verdict share it)."""
+    return compile_json(pattern.expr)
+
+
 def _json_pattern(pattern: JsonPattern) -> _Compiled:
-    predicate = compile_json(pattern.expr)
+    predicate = json_predicate(pattern)
     prefilter = prefilter_for(pattern)
 
     loads = orjson.loads

@@ -3,8 +3,9 @@
 A file is cut into blocks of whole lines (a block ends just after a ``\\n`` or ``\\r``, and a
 ``\\r\\n`` is never cut), and each block is scanned by a :class:`~cwquery.blocks.BlockScanner`.
 With more than one job, the blocks of a regular file go to worker processes (see
-:mod:`cwquery.workers`): each gets the parsed pattern, reads its byte range from the file
-itself and sends back one result, so only offsets and results cross between processes.
+:mod:`cwquery.workers`): each gets the pattern's plan (pickled as its tree, built once per
+process), reads its byte range from the file itself and sends back one result (with the selected
+lines' values when asked), so only offsets and results cross between processes.
 Results come back in file order, and at most four ranges per worker are scanned ahead of the
 one awaited, so memory stays flat whatever the file's size.
 
@@ -32,7 +33,7 @@ from typing import IO, TYPE_CHECKING, NamedTuple, Protocol
 
 from cwquery.ast import Pattern
 from cwquery.blocks import BlockResult, BlockScanner, Select
-from cwquery.compiler import compile
+from cwquery.plan import Plan, plan_for
 from cwquery.sources import MAX_LINE_BYTES
 
 if TYPE_CHECKING:  # the workers are imported only when they start
@@ -223,8 +224,9 @@ class FileScan:
     """One pattern's scan over files and streams; a context manager owning the worker
     processes (started on first need, when ``jobs`` > 1).
 
-    ``pattern`` is pattern text or a parsed tree (workers get the tree). The other keyword
-    arguments are those of :class:`~cwquery.blocks.BlockScanner`; the block and range sizes
+    ``pattern`` is pattern text, a parsed tree or a plan (workers get the plan, which pickles
+    as its tree). The other keyword arguments are those of
+    :class:`~cwquery.blocks.BlockScanner`; the block and range sizes
     are the bytes scanned at a time on one process and per worker (:data:`BLOCK_BYTES` and
     :data:`RANGE_BYTES` unless given), ``line_bytes`` the longest line read. Each scan yields
     ``(result, bytes read)`` per block, in order.
@@ -234,18 +236,19 @@ class FileScan:
 
     def __init__(
         self,
-        pattern: str | Pattern,
+        pattern: str | Pattern | Plan,
         *,
         select: Select = Select.NONE,
         count_not_json: bool = False,
         numbered: bool = False,
+        values: bool = False,
         jobs: int = 1,
         block_bytes: int | None = None,
         range_bytes: int | None = None,
         line_bytes: int | None = None,
     ) -> None:
-        tree = compile(pattern).pattern  # workers get the tree: nothing is parsed twice
-        self._options: _Options = (tree, select, count_not_json, numbered)
+        self.plan = plan_for(pattern)  # built once; workers rebuild it from its tree, once
+        self._options: _Options = (self.plan, select, count_not_json, numbered, values)
         self.scanner = _scanner(self._options)
         self.jobs = max(1, jobs)
         self.block_bytes = block_bytes or BLOCK_BYTES
@@ -302,12 +305,14 @@ class FileScan:
 
 #: A worker's task: a file, a byte range, and the block and line sizes.
 _Task = tuple[str, int, int, int, int]
-_Options = tuple[Pattern, Select, bool, bool]
+_Options = tuple[Plan, Select, bool, bool, bool]
 
 
 def _scanner(options: _Options) -> BlockScanner:
-    pattern, select, count_not_json, numbered = options
-    return BlockScanner(pattern, select=select, count_not_json=count_not_json, numbered=numbered)
+    plan, select, count_not_json, numbered, values = options
+    return BlockScanner(
+        plan, select=select, count_not_json=count_not_json, numbered=numbered, values=values
+    )
 
 
 def _scan_task(scanner: BlockScanner, task: _Task) -> BlockResult:

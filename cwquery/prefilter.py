@@ -67,6 +67,19 @@ def _literals(node: Node) -> frozenset[str]:
     return frozenset()
 
 
+def literal_order(literals: frozenset[str]) -> tuple[str, ...]:
+    """The literals worth testing, best first: values (far more selective than keys), the
+    longest first; keys (quoted) only when there is no value. The raw-text rejection tests
+    them in this order, and :mod:`cwquery.plan` looks for the first one in blocks.
+
+    >>> literal_order(frozenset({'"level"', "ERROR", "E"}))
+    ('ERROR', 'E')
+    """
+    values = [text for text in literals if not text.startswith('"')]
+    keys = [text for text in literals if text.startswith('"')]
+    return tuple(sorted(values or keys, key=lambda text: (-len(text), text)))
+
+
 def prefilter_for(pattern: JsonPattern | DelimitedPattern) -> Callable[[str], bool] | None:
     """The raw-text rejection of a pattern (D32: a fast path, checked against the reference
     interpretation): ``test(message)`` is False only for messages the pattern cannot match;
@@ -90,10 +103,7 @@ def raw_prefilter(
     without a backslash."""
     if not literals:
         return None
-    values = [text for text in literals if not text.startswith('"')]
-    keys = [text for text in literals if text.startswith('"')]
-    # values are far more selective than keys; keys only help when there is no value to test
-    ordered = sorted(values or keys, key=len, reverse=True)
+    ordered = literal_order(literals)
     if len(ordered) == 1:
         (only,) = ordered
         if escapes_possible:

@@ -169,11 +169,8 @@ def program(source: str) -> Any:
     :class:`RegexProblem` when RE2 refuses it or it is larger than :data:`MAX_PROGRAM_SIZE`."""
     import re2  # imported on first use: only regexes need the engine
 
-    options = re2.Options()
-    options.max_mem = RE2_MAX_MEM
-    options.log_errors = False
     try:
-        compiled = re2.compile(to_re2(source), options)
+        compiled = re2.compile(to_re2(source), _options())
     except re2.error as err:
         reason = str(err.args[0].decode() if err.args and isinstance(err.args[0], bytes) else err)
         raise RegexProblem(_where(source, reason), f"invalid regex: {reason}") from None
@@ -186,6 +183,34 @@ def program(source: str) -> Any:
             "use smaller counts, or + and *",
         )
     return compiled
+
+
+def _options() -> Any:
+    """The RE2 options of every program built here (D31): the memory bound, no logging."""
+    import re2
+
+    options = re2.Options()
+    options.max_mem = RE2_MAX_MEM
+    options.log_errors = False
+    return options
+
+
+@functools.lru_cache(maxsize=256)
+def block_program(source: str) -> Any:
+    """The program that searches a block of UTF-8 lines for a valid body: the body's own
+    program (:func:`program`, which checks it) with ``^`` and ``$`` also matching at line ends,
+    built with the same options (D31). Raises :class:`RegexProblem` as :func:`program` does.
+
+    >>> block_program("^b").search(b"a\\nb\\n").start()
+    2
+    """
+    import re2
+
+    program(source)  # validated and bounded as every program is
+    try:
+        return re2.compile("(?m)" + to_re2(source), _options())
+    except re2.error as err:  # the flag adds nothing RE2 could refuse; said as program says it
+        raise RegexProblem(0, f"invalid regex: {err}") from None
 
 
 def _where(source: str, reason: str) -> int:

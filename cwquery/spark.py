@@ -37,8 +37,8 @@ from cwquery.backtest.engine import (
 )
 from cwquery.backtest.inputs import line_kind, line_source, open_bytes, parse_time
 from cwquery.backtest.series import BASIC_STATISTICS, MinuteSeries, Window, check_statistic
-from cwquery.compiler import compile
 from cwquery.metrics import MetricFilter, MetricTransformation
+from cwquery.plan import Plan, plan_for
 
 #: One row per (metric, minute) with that minute's values, or one per counter (``kind``).
 SAMPLE_SCHEMA = T.StructType(
@@ -77,16 +77,46 @@ _ARROW_SCHEMA = pa.schema(
 def match(df: DataFrame, pattern: str, column: str = "message") -> DataFrame:
     """The rows of ``df`` whose ``column`` matches ``pattern`` (checked on the driver first:
     a bad pattern raises :class:`cwquery.PatternError` before any job runs)."""
-    text = compile(pattern).text
+    plan = plan_for(pattern)  # sent to the executors as its tree
 
     def keep(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        matches = compile(text).matches
         for batch in batches:
-            messages = batch.column(batch.schema.get_field_index(column)).to_pylist()
-            mask = pa.array([m is not None and matches(m) for m in messages], pa.bool_())
-            yield batch.filter(mask)
+            messages = batch.column(batch.schema.get_field_index(column))
+            yield batch.filter(matched_mask(plan, messages))
 
     return df.mapInArrow(keep, df.schema)
+
+
+def matched_mask(plan: Plan, messages: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Which of a string column's messages match (a null matches nothing). Where the plan has
+    needles, only the messages holding one are candidates (found by Arrow, not Python); when
+    a needle decides, the candidates are the answer, else the plan's verdict confirms each.
+
+    >>> mask = matched_mask(plan_for("ERROR"), pa.array(["ERROR a", None, "INFO"]))
+    >>> mask.to_pylist()
+    [True, False, False]
+    """
+    import pyarrow.compute as pc
+
+    if isinstance(messages, pa.ChunkedArray):
+        messages = messages.combine_chunks()
+    needles = plan.needles
+    if needles is None:
+        candidates = pc.invert(pc.is_null(messages))
+    else:
+        texts = needles.texts + (("\\",) if needles.escape_also else ())
+        candidates = pc.match_substring(messages, texts[0])
+        for text in texts[1:]:
+            candidates = pc.or_(candidates, pc.match_substring(messages, text))
+        candidates = pc.fill_null(candidates, False)
+        if needles.decides:
+            return candidates
+    verdict = plan.verdict
+    indices = pc.indices_nonzero(candidates)
+    found = [False] * len(messages)
+    for index, message in zip(indices.to_pylist(), messages.take(indices).to_pylist(), strict=True):
+        found[index] = bool(verdict(message))
+    return pa.array(found, pa.bool_())
 
 
 def _specs(filters: Sequence[MetricFilter]) -> list[tuple[str, dict[str, Any]]]:

@@ -1,7 +1,8 @@
 """``cwquery test``: run a pattern over sample logs, offline, with CloudWatch's answers.
 
 Files of lines are read as bytes, block by block, on every core for big inputs
-(:mod:`cwquery.parallel`); exports and ``--explain`` go message by message.
+(:mod:`cwquery.parallel`); exports and ``--explain`` go message by message. Both ask the
+pattern's one plan (:mod:`cwquery.plan`), and both results go into one tally.
 """
 
 from __future__ import annotations
@@ -19,8 +20,7 @@ from typing import IO, Any
 
 import click
 
-from cwquery.ast import JsonPattern
-from cwquery.blocks import BlockResult, Select, json_judge
+from cwquery.blocks import BlockResult, BlockScanner, Select
 from cwquery.cli.common import (
     EXIT_ERROR,
     EXIT_NO,
@@ -29,10 +29,10 @@ from cwquery.cli.common import (
     exit_on_sigterm,
     fail,
 )
-from cwquery.compiler import Matcher, compile
 from cwquery.errors import PatternError
 from cwquery.hints import prefixed_json
 from cwquery.parallel import FileScan, Readable, default_jobs
+from cwquery.plan import Plan, plan_for
 from cwquery.semantics import EVENT_NUMBER_BASE
 from cwquery.sources import (
     INPUT_FORMATS,
@@ -50,6 +50,8 @@ _PROGRESS_BYTES = 8 * 1024 * 1024
 _PEEK_BYTES = 4 * PEEK
 #: How every gzip stream begins.
 _GZIP_MAGIC = b"\x1f\x8b"
+#: Messages of an export judged at a time.
+_MESSAGE_BATCH = 1024
 #: The longest line read, as the summary says it.
 _LIMIT = f"{MAX_LINE_BYTES >> 20} MiB"
 
@@ -115,12 +117,12 @@ def test_command(
     """
     _require_utf8(pattern)
     try:
-        matcher = compile(pattern)
+        plan = plan_for(pattern)
     except PatternError as err:
         echo_pattern_error(err)
         _hint_pattern_first(pattern)
         sys.exit(EXIT_ERROR)
-    run = _Run(matcher, count, as_json, show_explanation, invert, quiet)
+    run = _Run(plan, count, as_json, show_explanation, invert, quiet)
     try:
         run.sources(list(files) or ["-"], input_format, jobs)
     except (SourceError, WorkerError) as err:
@@ -189,7 +191,7 @@ class _Tally:
 class _Run:
     """One ``cwquery test`` run: what to print, and the tally so far."""
 
-    matcher: Matcher
+    plan: Plan
     count: bool
     as_json: bool
     show_explanation: bool
@@ -197,14 +199,12 @@ class _Run:
     quiet: bool
     tally: _Tally = field(init=False)
     found: list[dict[str, object]] = field(default_factory=list)
-    #: for a JSON pattern: match (True), no match (False) or not JSON (None), from one parse
-    _judge: Callable[[str], bool | None] | None = field(init=False)
     out: _Stdout = field(init=False, default_factory=lambda: _Stdout())
+    #: judges exports' messages one by one, with the files' options
+    _messages_scanner: BlockScanner = field(init=False)
 
     def __post_init__(self) -> None:
-        is_json = isinstance(self.matcher.pattern, JsonPattern)
-        self.tally = _Tally(is_json, self.invert)
-        self._judge = json_judge(self.matcher) if is_json else None
+        self.tally = _Tally(self.plan.is_json, self.invert)
 
     def sources(self, sources: list[str], input_format: str, jobs: int | None) -> None:
         """Read every source in turn and print what was asked for."""
@@ -214,6 +214,7 @@ class _Run:
             if jobs > 1:  # stop the workers on the way out
                 stack.enter_context(exit_on_sigterm())
             scan = stack.enter_context(self._file_scan(jobs))
+            self._messages_scanner = scan.scanner
             advance = _progress(stack, total)
             for source in sources:
                 self._source(source, input_format, scan, advance)
@@ -230,10 +231,11 @@ class _Run:
         else:
             select = Select.OTHERS if self.invert else Select.MATCHES
         return FileScan(
-            self.matcher.pattern,  # the tree: workers parse nothing
+            self.plan,  # pickled as its tree: workers parse nothing
             select=select,
             count_not_json=not self.quiet,
             numbered=self.as_json,
+            values=self.as_json,  # the workers' values: no line is matched again here
             jobs=jobs,
         )
 
@@ -313,28 +315,42 @@ class _Run:
     def _blocks(
         self, results: Iterator[tuple[BlockResult, int]], advance: Callable[[int], None], name: str
     ) -> None:
-        tally, out = self.tally, self.out
         lines = 0  # line ends before the block, for the line numbers of over-long lines
         for result, size in results:
             for line, length in result.long_lines:
                 self._long_line(name, lines + line + 1, length)
             lines += result.lines
-            before = tally.read
-            tally.read += result.read
-            tally.matched += result.matched
-            tally.not_json += result.not_json
-            if tally.first_not_json is None:
-                tally.first_not_json = result.first_not_json
-            if self.count and not self.as_json:
-                tally.selected += result.read - result.matched if self.invert else result.matched
-            elif self.as_json:
-                tally.selected += len(result.selected)
-                for index, message in result.selected:
-                    self._found(before + index, message)
-            elif result.selected:
-                tally.selected += len(result.selected)
-                out.write("".join(f"{text}\n" for _, text in result.selected))
+            self._add(result)
             advance(size)
+
+    def _add(self, result: BlockResult) -> None:
+        """The one tally: a block's or a batch of messages' result counted, and its selected
+        messages printed or recorded."""
+        tally = self.tally
+        before = tally.read
+        tally.read += result.read
+        tally.matched += result.matched
+        tally.not_json += result.not_json
+        if tally.first_not_json is None:
+            tally.first_not_json = result.first_not_json
+        if self.count and not self.as_json:
+            tally.selected += result.read - result.matched if self.invert else result.matched
+            return
+        tally.selected += len(result.selected)
+        if self.show_explanation:
+            return
+        if self.as_json:
+            values = result.values if not self.invert else [{}] * len(result.selected)
+            for (index, message), found in zip(result.selected, values, strict=True):
+                self.found.append(
+                    {
+                        "eventNumber": before + index + EVENT_NUMBER_BASE,
+                        "eventMessage": message,
+                        "extractedValues": found,
+                    }
+                )
+        elif result.selected:
+            self.out.write("".join(f"{text}\n" for _, text in result.selected))
 
     def _long_line(self, name: str, number: int, length: int) -> None:
         """Say that a line was skipped for being longer than any event can be."""
@@ -343,13 +359,6 @@ class _Run:
             f"warning: {name}: line {number}: {length:,} bytes, longer than {_LIMIT} "
             "(a CloudWatch event's limit): skipped",
             err=True,
-        )
-
-    def _found(self, index: int, message: str) -> None:
-        values = {} if self.invert else self.matcher.extract(message)
-        number = index + EVENT_NUMBER_BASE
-        self.found.append(
-            {"eventNumber": number, "eventMessage": message, "extractedValues": values}
         )
 
     # ------------------------------------------------------------------ message by message
@@ -361,39 +370,27 @@ class _Run:
         advance: Callable[[int], None],
         name: str | None = None,
     ) -> None:
+        """Messages one by one (an export's may hold line ends), judged in batches by the
+        scanner's :meth:`~cwquery.blocks.BlockScanner.scan_messages` into the one tally."""
         events = read_events(
             source, input_format=input_format, on_long_line=self._long_line, name=name
         )
+        batch: list[str] = []
         for event in events:
-            self._message(event.message)
-            advance(len(event.message) + 1)
+            batch.append(event.message)
+            if len(batch) >= (1 if self.show_explanation else _MESSAGE_BATCH):
+                self._batch(batch, advance)
+                batch = []
+        if batch:
+            self._batch(batch, advance)
 
-    def _message(self, message: str) -> None:
-        tally = self.tally
-        tally.read += 1
-        if self._judge is not None:
-            verdict = self._judge(message)
-            hit = bool(verdict)
-            if verdict is None:
-                tally.not_json += 1
-                if tally.first_not_json is None:
-                    tally.first_not_json = message
-        else:
-            hit = self.matcher.matches(message)
-        if hit:
-            tally.matched += 1
-        selected = hit is not self.invert
-        if selected:
-            tally.selected += 1
+    def _batch(self, messages: list[str], advance: Callable[[int], None]) -> None:
+        before = self.tally.read
+        self._add(self._messages_scanner.scan_messages(messages))
         if self.show_explanation:
-            from cwquery.explanation import explain  # only --explain needs it
-
-            click.echo(f"#{tally.read} {explain(self.matcher.pattern, message)}")
-        elif self.as_json:
-            if selected:
-                self._found(tally.read - 1, message)
-        elif not self.count and selected:
-            self.out.write(f"{message}\n")
+            for number, message in enumerate(messages, before + 1):
+                click.echo(f"#{number} {self.plan.explain(message)}")
+        advance(sum(len(message) + 1 for message in messages))
 
 
 class _Stdout:

@@ -36,6 +36,7 @@ from typing import Any
 from cwquery.ast import MatchAll
 from cwquery.emulator.errors import FILTER, compile_pattern, invalid_token
 from cwquery.emulator.index import Entry, Key, index_of
+from cwquery.plan import plan_for
 
 #: ``limit`` bounds and default (spec §7.1).
 MIN_LIMIT = 1
@@ -99,8 +100,8 @@ def filter_page(
     Raises:
         InvalidParameterException: invalid pattern or token.
     """
-    matcher = compile_pattern(query.pattern, FILTER)
-    matches = None if isinstance(matcher.pattern, MatchAll) else matcher.matches
+    plan = plan_for(compile_pattern(query.pattern, FILTER).pattern)  # events are messages:
+    matches = None if isinstance(plan.pattern, MatchAll) else plan.matches  # no block facts
     group_id = str(group.arn)
     index = index_of(group)
     with index.lock:

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cwquery import PatternError, compile, explain
+from cwquery import PatternError, compile
 from cwquery.ast import DelimitedPattern, JsonPattern, MatchAll, Pattern, RegexPattern, TermPattern
 from cwquery.compiler import Matcher
 from cwquery.delimited import FieldLayout, split_tokens
@@ -31,7 +31,8 @@ from cwquery.errors import CWQueryError, caret_view
 from cwquery.iac.lint import Diagnostic, lint_metric, lint_pattern
 from cwquery.lines import count_line_ends
 from cwquery.metrics import MetricFilter, MetricFilterError, MetricTransformation
-from cwquery.semantics import EVENT_NUMBER_BASE, NOT_JSON, load_json_event
+from cwquery.plan import plan_for
+from cwquery.semantics import EVENT_NUMBER_BASE
 from cwquery.sources import SourceError, read_events
 
 #: The most sample text one request may carry (lines, or a file to read), in bytes.
@@ -176,20 +177,16 @@ def match_lines(pattern: str, lines: list[str], metric: MetricSpec | None = None
         matcher = compile(pattern)
     except PatternError as err:
         return {"pattern": {"valid": False, "error": error_dict(err)}, "total": len(lines)}
-    matches = matcher.matches
-    matched = [index for index, line in enumerate(lines) if matches(line)]
+    verdict = plan_for(matcher.pattern).verdict
+    verdicts = [verdict(line) for line in lines]  # one parse a line: match, and whether JSON
+    matched = [index for index, hit in enumerate(verdicts) if hit]
     answer: dict[str, Any] = {
         "pattern": _valid(matcher, pattern, metric),
         "total": len(lines),
         "matched": matched,
     }
     if isinstance(matcher.pattern, JsonPattern):
-        hit = set(matched)
-        answer["notJson"] = sum(
-            1
-            for index, line in enumerate(lines)
-            if index not in hit and load_json_event(line) is NOT_JSON
-        )
+        answer["notJson"] = verdicts.count(None)
     if metric is not None:
         answer["metric"] = _metric_summary(matcher, metric, (lines[i] for i in matched))
     return answer
@@ -221,8 +218,9 @@ def explain_line(
         matcher = compile(pattern)
     except PatternError as err:
         return {"pattern": {"valid": False, "error": error_dict(err)}}
-    explanation = explain(matcher.pattern, line)
-    values = matcher.extract(line)
+    plan = plan_for(matcher.pattern)
+    explanation = plan.explain(line)
+    values = plan.extract(line)
     answer: dict[str, Any] = {
         "pattern": {"valid": True, "canonical": matcher.text},
         "number": number,

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from reference import nesting, read_json
 
 import cwquery
-from cwquery.blocks import BlockScanner, json_judge
+from cwquery.blocks import BlockScanner
 from cwquery.metrics import MetricFilter, MetricTransformation
+from cwquery.plan import plan_for
 from cwquery.semantics import MAX_JSON_DEPTH, NOT_JSON, json_depth, load_json_event
 
 
@@ -63,7 +64,7 @@ def test_whether_a_message_is_json_does_not_depend_on_the_recursion_limit(
     message = nested(depth, "[{", surrogate)
     is_json = depth <= MAX_JSON_DEPTH
     matcher = cwquery.compile('{ $.tag = "x" }' if not surrogate else "{ $.tag = * }")
-    judge = json_judge(matcher)
+    judge = plan_for(matcher.pattern).verdict
     with recursion_limit(limit):
         assert (load_json_event(message) is not NOT_JSON) is is_json
         assert matcher.matches(message) is is_json

@@ -1,0 +1,305 @@
+"""One compiled plan per pattern: everything a reader needs to judge messages, decided here.
+
+A :class:`Plan` holds the pattern's verdict on a message (match, no match, or not JSON for a
+JSON pattern, D10), its values (D28), its explanation, and the facts the fast readers use to
+skip lines: the texts every match contains (:class:`Needles`) and, for a regex pattern, the
+search over a block of lines, on a program built with the bounded RE2 options (D31). Readers
+(:mod:`cwquery.blocks`, the CLI, the emulator, the playground, Spark) only read and count; they
+never re-derive a rule. A plan pickles as its tree, so a worker process rebuilds it once.
+
+>>> plan = plan_for('{ $.level = "ERROR" }')
+>>> plan.verdict('{"level": "ERROR"}'), plan.verdict(b'{"level": "INFO"}'), plan.verdict("x")
+(True, False, None)
+>>> plan.needles
+Needles(texts=('ERROR',), decides=False, escape_also=True)
+>>> plan_for("ERROR").needles
+Needles(texts=('ERROR',), decides=True, escape_also=False)
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, AnyStr
+
+import orjson
+
+from cwquery.ast import (
+    DelimitedPattern,
+    JsonPattern,
+    Pattern,
+    RegexPattern,
+    TermPattern,
+)
+from cwquery.compiler import Matcher, compile, json_predicate
+from cwquery.prefilter import literal_order, required_literals
+from cwquery.regex import RegexProblem, block_program
+from cwquery.semantics import NOT_JSON, load_json_event, term_groups
+
+if TYPE_CHECKING:
+    from cwquery.explanation import Explanation
+
+#: ``find(block, position) -> offset of the next possible hit, or -1``
+BlockSearch = Callable[[bytes, int], int]
+#: ``verdict(message) -> True | False | None`` (None: not JSON)
+Verdict = Callable[[str | bytes], bool | None]
+#: ``verdicts(messages) -> (matched, the messages that are not JSON, in order)``
+Verdicts = Callable[[Iterable[AnyStr]], tuple[int, list[AnyStr]]]
+_CACHE_SIZE = 512
+
+
+@dataclass(frozen=True, slots=True)
+class Needles:
+    """Texts of which every matching message holds at least one (a reader encodes them).
+
+    ``decides``: a message holding ``texts[0]`` (the only text) is a match, whatever else it
+    holds, so a reader whose messages are exactly the non-blank lines may count it unconfirmed.
+    ``escape_also``: a JSON message with a backslash is a candidate too (``\\u0045`` can spell
+    any character), so a JSON needle never decides.
+    """
+
+    texts: tuple[str, ...]
+    decides: bool = False
+    escape_also: bool = False
+
+
+class Plan:
+    """A compiled pattern and its facts; made only by :func:`plan_for` (cached by tree).
+
+    Attributes:
+        pattern: the syntax tree.
+        text: the canonical pattern text.
+        matcher: the compiler's :class:`~cwquery.compiler.Matcher`.
+        is_json: whether the pattern is a JSON pattern (then a message may be "not JSON").
+        needles: :class:`Needles`, or ``None`` when every message is a candidate.
+        verdict: ``verdict(message: str | bytes) -> True | False | None`` (None: not JSON).
+        verdicts: ``verdicts(messages) -> (matched, the messages that are not JSON)``: the
+            verdict of many messages in one loop (a count's whole cost).
+        matches: ``matches(message: str) -> bool``.
+    """
+
+    __slots__ = (
+        "_block_search",
+        "is_json",
+        "matcher",
+        "matches",
+        "needles",
+        "pattern",
+        "text",
+        "verdict",
+        "verdicts",
+    )
+
+    def __init__(self, matcher: Matcher) -> None:
+        tree = matcher.pattern
+        self.matcher = matcher
+        self.pattern: Pattern = tree
+        self.text = matcher.text
+        self.matches = matcher.matches
+        self.is_json = isinstance(tree, JsonPattern)
+        self.needles = _needles(tree)
+        self._block_search = _block_search(tree)
+        if isinstance(tree, JsonPattern):
+            self.verdict, self.verdicts = _json_verdict(tree)
+        else:
+            self.verdict = _verdict(self)
+            self.verdicts = functools.partial(_verdicts, self.verdict)
+
+    def extract(self, message: str) -> dict[str, str] | None:
+        """``extractedValues`` of a matching message (D28), ``None`` when it does not match:
+        one pass, so a reader that wants values never matches first."""
+        return self.matcher.extract(message)
+
+    def block_search(self) -> BlockSearch | None:
+        """For a block of UTF-8 lines: ``find(block, position)``, the offset of the next
+        possible hit at or after ``position`` (-1 when none). A hit names a candidate line that
+        :attr:`verdict` confirms; ``None`` when the plan has no such search."""
+        return self._block_search
+
+    def explain(self, message: str) -> Explanation:
+        """Why ``message`` matches or not (:func:`cwquery.explanation.explain`)."""
+        from cwquery.explanation import explain  # only explanations need it
+
+        return explain(self.pattern, message)
+
+    def __reduce__(self) -> tuple[Callable[[Pattern], Plan], tuple[Pattern]]:
+        """A plan pickles as its tree: a worker process builds it again, once."""
+        return plan_for, (self.pattern,)
+
+    def __repr__(self) -> str:
+        return f"Plan({self.text!r})"
+
+
+def plan_for(pattern: str | Pattern | Plan) -> Plan:
+    """The plan of pattern text, a tree or a plan (cached by tree, as the compiler's cache is).
+
+    Raises:
+        PatternError: the text is not a valid pattern.
+    """
+    if isinstance(pattern, Plan):
+        return pattern
+    return _plan_of(compile(pattern).pattern)
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _plan_of(tree: Pattern) -> Plan:
+    return Plan(compile(tree))
+
+
+def _verdict(plan: Plan) -> Verdict:
+    """The verdict of a pattern that is not JSON: its match. Bytes are read as the UTF-8 text
+    they spell (bytes that are not UTF-8 as U+FFFD)."""
+    matches = plan.matches
+
+    def verdict(message: str | bytes) -> bool | None:
+        if not isinstance(message, str):
+            message = bytes(message).decode("utf-8", "replace")
+        return matches(message)
+
+    return verdict
+
+
+def _verdicts(verdict: Verdict, messages: Iterable[AnyStr]) -> tuple[int, list[AnyStr]]:
+    matched, not_json = 0, []
+    for message in messages:
+        hit = verdict(message)
+        if hit:
+            matched += 1
+        elif hit is None:
+            not_json.append(message)
+    return matched, not_json
+
+
+def _json_verdict(tree: JsonPattern) -> tuple[Verdict, Verdicts[Any]]:
+    """The verdict of a JSON pattern, from one parse: orjson first, then D10's reader; and
+    the same over many messages, its common case (orjson reads an object) in the loop."""
+    predicate = json_predicate(tree)
+    loads = orjson.loads
+
+    def verdict(message: str | bytes) -> bool | None:
+        try:
+            document = loads(message)
+        except ValueError:
+            text = message if isinstance(message, str) else message.decode("utf-8", "replace")
+            document = load_json_event(text)
+            if document is NOT_JSON:
+                return None
+        if type(document) is not dict:
+            return None
+        return bool(predicate(document))
+
+    def verdicts(messages: Iterable[AnyStr]) -> tuple[int, list[AnyStr]]:
+        matched, not_json = 0, []
+        for message in messages:
+            try:
+                document = loads(message)
+            except ValueError:
+                hit = verdict(message)
+            else:
+                hit = bool(predicate(document)) if type(document) is dict else None
+            if hit:
+                matched += 1
+            elif hit is None:
+                not_json.append(message)
+        return matched, not_json
+
+    return verdict, verdicts
+
+
+# --------------------------------------------------------------------------- needles
+
+
+def _needles(tree: Pattern) -> Needles | None:
+    """The one rule for the texts a reader may look for first (D32's raw-text rule): the
+    literals :func:`~cwquery.prefilter.required_literals` finds (values before keys, the
+    longest), or a term pattern's terms. ``None`` when a text could not be found in raw bytes
+    (U+FFFD appears only when bytes are decoded; a lone surrogate has no bytes) or in one line.
+    """
+    if isinstance(tree, TermPattern):
+        texts, decides = _term_needles(tree)
+        escape_also = False
+    elif isinstance(tree, JsonPattern | DelimitedPattern):
+        texts = literal_order(required_literals(tree))[:1]  # the raw-text rejection's first
+        if any("\n" in text or "\r" in text for text in texts):
+            return None
+        decides, escape_also = False, isinstance(tree, JsonPattern)
+    else:
+        return None
+    if not texts or not all(texts) or not all(map(_findable, texts)):
+        return None
+    return Needles(texts, decides, escape_also)
+
+
+def _term_needles(tree: TermPattern) -> tuple[tuple[str, ...], bool]:
+    """A term pattern's needles (the longest required term, or every ``?`` term) and whether
+    they decide: one term, nothing excluded, not all whitespace (a blank line is no message)
+    and no line end in it (never within one line).
+
+    >>> from cwquery import parse
+    >>> _term_needles(parse("ERROR")), _term_needles(parse("ERROR -x"))
+    ((('ERROR',), True), (('ERROR',), False))
+    """
+    groups = term_groups(tree)
+    if groups.required:
+        texts: tuple[str, ...] = (max(groups.required, key=len),)
+    elif not groups.excluded:
+        texts = groups.any_of
+    else:
+        return (), False
+    decides = (
+        len(texts) == 1
+        and bool(texts[0].strip())
+        and "\n" not in texts[0]
+        and "\r" not in texts[0]
+        and not groups.excluded
+        and (groups.required == texts or groups.any_of == texts)
+    )
+    return texts, decides
+
+
+def _findable(text: str) -> bool:
+    """Whether ``text`` can be found in raw UTF-8 bytes: it has bytes (no lone surrogate) and
+    holds no U+FFFD (which bytes that are not UTF-8 become only once decoded)."""
+    if "\ufffd" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- block searches
+
+
+def _block_search(tree: Pattern) -> BlockSearch | None:
+    """The block-level search of a pattern, chosen here and only here."""
+    if isinstance(tree, RegexPattern):
+        return _regex_block_search(tree.regex.source)
+    if isinstance(tree, JsonPattern | DelimitedPattern):
+        return _json_block_search(tree)
+    return None
+
+
+def _json_block_search(tree: JsonPattern | DelimitedPattern) -> BlockSearch | None:
+    """The candidate search over a block for a JSON or space-delimited pattern. None yet:
+    readers find candidates by :class:`Needles`; a search for candidates beyond literals
+    (top-level keys and their values, say) plugs in here."""
+    return None
+
+
+def _regex_block_search(source: str) -> BlockSearch | None:
+    """A regex pattern's search over a block of lines, on the bounded program of
+    :func:`~cwquery.regex.block_program`. ``\\s`` and ``[^x]`` can match a line end, so a hit
+    may span two lines: it only names the candidate line where it starts."""
+    try:
+        search = block_program(source).search
+    except RegexProblem:
+        return None
+
+    def find(block: bytes, position: int) -> int:
+        found: Any = search(block, position)
+        return -1 if found is None else int(found.start())
+
+    return find
