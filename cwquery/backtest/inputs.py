@@ -21,7 +21,8 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,6 +39,10 @@ TIME_FIELDS = ("timestamp", "@timestamp", "time", "ts", "datetime", "date")
 _PREFIX = re.compile(
     r"\[?(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?"
     r"(Z|[+-]\d{2}:?\d{2})?"
+)
+#: :data:`_PREFIX` at each line's start: up to the minute, the seconds and the zone captured
+_PREFIX_SECONDS = re.compile(
+    r"(?m)^(\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}):(\d{2})(?:[.,]\d{1,9})?(Z|[+-]\d{2}:?\d{2})?"
 )
 _EPOCH_MS_FROM = 100_000_000_000  # numbers from here on are milliseconds, below it seconds
 _PEEK = 4096
@@ -78,7 +83,7 @@ def open_source(
     )
     head = stream.read(_PEEK)
     first = next((line for line in head.splitlines() if line.strip()), "")
-    if (first.lstrip().startswith("{") and '"events"' in first) or first.lstrip().startswith("["):
+    if _is_export(first):
         text = head + stream.read()
         if isinstance(source, str | Path):
             stream.close()
@@ -86,6 +91,36 @@ def open_source(
     lines = _all_lines(head, stream, isinstance(source, str | Path))
     kind, field = line_kind(first, time_field)
     return line_source(lines, kind, field, strip_time=strip_time)
+
+
+def _is_export(first: str) -> bool:
+    """Whether a file whose first non-blank line is ``first`` is a whole-file export."""
+    head = first.lstrip()
+    return (head.startswith("{") and '"events"' in first) or head.startswith("[")
+
+
+def file_line_kind(
+    path: str | Path, *, time_field: str | None = None, strip_time: bool = False
+) -> tuple[str, str | None] | None:
+    """For a file :func:`open_source` reads as plain lines, each line one event whose time is
+    read from it (``time_of``): its :func:`line_kind`; else (gzip, an export, ``strip_time``
+    text) ``None``.
+
+    Raises:
+        InputError: as :func:`open_source` does.
+        OSError: the file cannot be read.
+    """
+    if str(path).endswith(".gz"):
+        return None
+    with open(path, encoding="utf-8", errors="replace") as stream:
+        head = stream.read(_PEEK)
+    first = next((line for line in head.splitlines() if line.strip()), "")
+    if _is_export(first):
+        return None
+    kind, field = line_kind(first, time_field)
+    if kind == "json-lines" and field is not None:
+        return kind, field
+    return None if strip_time else (kind, field)
 
 
 def line_kind(first: str, time_field: str | None = None) -> tuple[str, str | None]:
@@ -198,6 +233,32 @@ def prefix_time(text: str) -> int | None:
     return seconds * 1000 + millis
 
 
+def prefix_seconds(lines: Sequence[str]) -> tuple[Counter[int], int]:
+    """The times of lines (none holding a line end) as :func:`prefix_time` reads them, down to
+    the whole second (the milliseconds dropped), each with how many lines have it; and how many
+    lines have no time. One search over all the lines, and one :func:`prefix_time` per second.
+
+    >>> prefix_seconds(["2024-05-01T12:00:05.250Z a", "2024-05-01 12:00:05,9 b", "c"])
+    (Counter({1714564805000: 2}), 1)
+    """
+    times: Counter[int] = Counter()
+    untimed = len(lines)
+    minutes: dict[tuple[str, str], int | None] = {}
+    for found, count in Counter(_PREFIX_SECONDS.findall("\n".join(lines))).items():
+        minute, second, zone = found
+        start = minutes.get((minute, zone), -1)
+        if start == -1:
+            start = minutes[minute, zone] = prefix_time(f"{minute}:00{zone}")
+        if start is not None and second.isascii() and second < "60":
+            millis: int | None = start + int(second) * 1000
+        else:  # the line's own time, without its fraction
+            millis = prefix_time(f"{minute}:{second}{zone}")
+        if millis is not None:
+            times[millis] += count
+            untimed -= count
+    return times, untimed
+
+
 def _no_time(message: str) -> int | None:
     return None
 
@@ -275,23 +336,34 @@ def _json_lines(lines: Iterator[str], field: str) -> Iterator[Event]:
     """Exported events (keys among message/timestamp/ingestionTime/…) are read as events;
     any other line is a message whose time is its ``field``."""
     for line in lines:
-        if '"message"' in line:
-            try:
-                document = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                document = None
-            if (
-                isinstance(document, dict)
-                and isinstance(document.get("message"), str)
-                and set(document) <= EVENT_KEYS
-            ):
-                yield (
-                    document["message"],
-                    parse_time(document.get("timestamp")),
-                    parse_time(document.get("ingestionTime")),
-                )
-                continue
-        yield line, None, None
+        event = exported_event(line) if '"message"' in line else None
+        yield (line, None, None) if event is None else event
+
+
+def exported_event(line: str) -> Event | None:
+    """A JSON line that is an exported event (an object of :data:`EVENT_KEYS` with a text
+    ``message``) as an event with its own times; else ``None``: the line is the message.
+
+    >>> exported_event('{"message": "x", "timestamp": 1714564805000}')
+    ('x', 1714564805000, None)
+    >>> exported_event('{"message": "x", "level": "INFO"}') is None
+    True
+    """
+    try:
+        document = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    if (
+        isinstance(document, dict)
+        and isinstance(document.get("message"), str)
+        and set(document) <= EVENT_KEYS
+    ):
+        return (
+            document["message"],
+            parse_time(document.get("timestamp")),
+            parse_time(document.get("ingestionTime")),
+        )
+    return None
 
 
 def _firehose(text: str, path: str) -> Iterator[Event]:

@@ -26,6 +26,7 @@ from cwquery.backtest.engine import (
 from cwquery.backtest.inputs import Event, InputError, open_source
 from cwquery.backtest.render import history_text, summary_text, to_csv, to_json, to_table
 from cwquery.backtest.run import Result, finish
+from cwquery.backtest.scan import collect_file
 from cwquery.backtest.series import (
     EARLIEST_MS,
     END_OF_TIME_MS,
@@ -304,6 +305,10 @@ def _local(
     total = sum(os.path.getsize(s) for s in sources if s != "-" and Path(s).is_file())
     merged = Collected()
     for source in sources:
+        found = _blocks(source, filters, publish, options, total)
+        if found is not None:
+            _merge(merged, found)
+            continue
         opened = open_source(
             source, time_field=options["time_field"], strip_time=options["strip_time"]
         )
@@ -312,6 +317,24 @@ def _local(
             events = _with_progress(events, total)
         _merge(merged, collect(events, filters, publish, opened.time_of))
     return _published(merged, filters)
+
+
+def _blocks(
+    source: str,
+    filters: list[MetricFilter],
+    publish: PublishOptions,
+    options: dict[str, Any],
+    total: int,
+) -> Collected | None:
+    """A plain file's counts read block by block (:mod:`cwquery.backtest.scan`), or ``None``
+    when that reader does not take the file or the filters."""
+    if source == "-" or not Path(source).is_file():
+        return None
+    found = {"time_field": options["time_field"], "strip_time": options["strip_time"]}
+    if total < _PROGRESS_BYTES or not sys.stderr.isatty():
+        return collect_file(source, filters, publish, **found)
+    with click.progressbar(length=total, label="reading", file=sys.stderr) as bar:
+        return collect_file(source, filters, publish, progress=bar.update, **found)
 
 
 def _published(collected: Collected, filters: Sequence[MetricFilter]) -> Collected:

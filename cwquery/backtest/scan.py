@@ -1,0 +1,132 @@
+"""The common case of a backtest (:func:`~cwquery.backtest.engine.counts_only`: one filter, a
+literal value, no default) over a file of plain lines, block by block.
+
+Each block of the file goes through a :class:`~cwquery.blocks.BlockScanner` that hands back
+only the matched lines: lines that cannot match are counted by the block, never decoded, judged
+one by one or timed, and a time is read only from the matched lines (the source's ``time_of``).
+The result is the :class:`~cwquery.backtest.engine.Collected` that
+:func:`~cwquery.backtest.engine.collect` makes of the same file read line by line
+(:func:`~cwquery.backtest.inputs.open_source`), counts included.
+
+In a JSON-lines file, a line holding ``"message"`` may be an exported event, whose message and
+times are its fields (:func:`~cwquery.backtest.inputs.exported_event`): such lines are taken
+out of the block and counted as the events they are.
+
+>>> import io
+>>> from cwquery.metrics import MetricFilter, MetricTransformation
+>>> errors = MetricFilter("ERROR", MetricTransformation("Errors", "App", "1"))
+>>> data = b"2024-05-01T12:00:05Z ERROR a\\n2024-05-01T12:00:09Z INFO b\\nERROR untimed\\n"
+>>> found = collect_lines(io.BytesIO(data), errors, "text")
+>>> found.events, found.matched, found.untimed, found.first
+(3, 1, 1, 1714564800000)
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from cwquery.backtest.engine import Collected, CountTally, PublishOptions, counts_only
+from cwquery.backtest.inputs import (
+    exported_event,
+    file_line_kind,
+    line_source,
+    prefix_seconds,
+    prefix_time,
+)
+from cwquery.blocks import BlockScanner, Select
+from cwquery.metrics import MetricFilter
+from cwquery.parallel import BLOCK_BYTES, Readable, read_blocks
+
+_MESSAGE_KEY = b'"message"'
+
+
+def collect_file(
+    path: str | Path,
+    filters: Sequence[MetricFilter],
+    options: PublishOptions | None = None,
+    *,
+    time_field: str | None = None,
+    strip_time: bool = False,
+    block_bytes: int = BLOCK_BYTES,
+    progress: Callable[[int], None] | None = None,
+) -> Collected | None:
+    """What :func:`~cwquery.backtest.engine.collect` makes of the file's events, read block by
+    block; ``None`` when the case or the file is not one this reader takes (several filters, a
+    metric value read from the event, a default; gzip, exports, ``strip_time`` text): then read
+    the file with :func:`~cwquery.backtest.inputs.open_source`. ``progress(bytes)`` is told of
+    each block read.
+
+    Raises:
+        InputError: as :func:`~cwquery.backtest.inputs.open_source` does.
+        OSError: the file cannot be read.
+    """
+    options = options or PublishOptions()
+    if options.default_value_mode not in ("per-event", "per-minute"):
+        return None  # collect says why
+    if not counts_only(filters, options):
+        return None
+    kind = file_line_kind(path, time_field=time_field, strip_time=strip_time)
+    if kind is None:
+        return None
+    with open(path, "rb") as stream:
+        return collect_lines(stream, filters[0], *kind, block_bytes=block_bytes, progress=progress)
+
+
+def collect_lines(
+    stream: Readable,
+    metric_filter: MetricFilter,
+    kind: str,
+    field: str | None = None,
+    *,
+    block_bytes: int = BLOCK_BYTES,
+    progress: Callable[[int], None] | None = None,
+) -> Collected:
+    """The counts of one filter with a literal value over a binary stream of lines of ``kind``
+    and time ``field`` (:func:`~cwquery.backtest.inputs.line_kind`)."""
+    tally = CountTally(line_source((), kind, field).time_of)
+    scanner = BlockScanner(metric_filter.matcher.pattern, select=Select.MATCHES)
+    events_inside = kind == "json-lines"
+    prefixed = tally.time_of is prefix_time  # text: times read for all the block's matches at once
+    add, matches = tally.add, metric_filter.matcher.matches
+    # no line is left out for its length: the line-by-line reader reads every line
+    for block in read_blocks(stream, block_bytes=block_bytes, line_bytes=sys.maxsize):
+        pieces = [block.data]
+        if events_inside and _MESSAGE_KEY in block.data:
+            pieces = _take_events(block.data, tally, matches)
+        for piece in pieces:
+            result = scanner.scan(piece)
+            tally.events += result.read
+            if prefixed:
+                tally.add_seconds(*prefix_seconds([text for _, text in result.selected]))
+                continue
+            for _, text in result.selected:
+                add(text, None, None)
+        if progress is not None:
+            progress(block.size)
+    return tally.collected(metric_filter)
+
+
+def _take_events(block: bytes, tally: CountTally, matches: Callable[[str], bool]) -> list[bytes]:
+    """Count the block's exported events into ``tally``; the runs of other lines are left."""
+    if b"\r" in block:  # line ends as a text-mode read sees them
+        block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    pieces = []
+    start = 0  # where the run of lines not yet taken begins
+    at = block.find(_MESSAGE_KEY)
+    while at >= 0:
+        line_start = block.rfind(b"\n", 0, at) + 1
+        line_end = block.find(b"\n", at)
+        if line_end < 0:
+            line_end = len(block)
+        event = exported_event(block[line_start:line_end].decode("utf-8", "replace"))
+        if event is not None:
+            pieces.append(block[start:line_start])
+            start = line_end + 1
+            tally.events += 1
+            if matches(event[0]):
+                tally.add(*event)
+        at = block.find(_MESSAGE_KEY, line_end)
+    pieces.append(block[start:])
+    return pieces
