@@ -23,6 +23,7 @@ out of the block and counted as the events they are.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -40,6 +41,8 @@ from cwquery.metrics import MetricFilter
 from cwquery.parallel import BLOCK_BYTES, Readable, read_blocks
 
 _MESSAGE_KEY = b'"message"'
+#: a line end followed by a byte past ASCII
+_WIDE_START = re.compile(rb"[\n\r](?=[\x80-\xff])")
 
 
 def collect_file(
@@ -95,7 +98,7 @@ def collect_lines(
         pieces = [block.data]
         if events_inside and _MESSAGE_KEY in block.data:
             pieces = _take_events(block.data, tally, matches)
-        for piece in pieces:
+        for piece in _blank_safe(pieces):
             result = scanner.scan(piece)
             tally.events += result.read
             if prefixed:
@@ -130,3 +133,18 @@ def _take_events(block: bytes, tally: CountTally, matches: Callable[[str], bool]
         at = block.find(_MESSAGE_KEY, line_end)
     pieces.append(block[start:])
     return pieces
+
+
+def _blank_safe(pieces: list[bytes]) -> list[bytes]:
+    """The pieces, cut before each line (but a piece's first) that starts with a byte past
+    ASCII. The scanner's quick test for blank lines misses such a line made only of Unicode
+    spaces (U+3000, U+2028: lead bytes past 0xC3), and counts it as a message, unless it is
+    the first line of what it scans."""
+    if all(piece.isascii() for piece in pieces):
+        return pieces
+    cut = []
+    for piece in pieces:
+        starts = [0, *(found.end() for found in _WIDE_START.finditer(piece))]
+        ends = [*starts[1:], len(piece)]
+        cut += [piece[start:end] for start, end in zip(starts, ends, strict=True)]
+    return cut
