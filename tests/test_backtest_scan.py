@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cwquery.backtest.engine import Collected, PublishOptions, collect, counts_only, datapoints
-from cwquery.backtest.inputs import file_line_kind, open_source, prefix_seconds, prefix_time
+from cwquery.backtest.inputs import file_line_kind, open_source, prefix_minutes, prefix_time
 from cwquery.backtest.scan import collect_file, collect_lines
 from cwquery.backtest.series import EARLIEST_MS, LATEST_MS
 from cwquery.cli import main
@@ -35,6 +35,7 @@ TIMES = [
     "9999-01-01T00:00:00Z",  # after 9998: out of range
     "2024-05-01T12:00:05.1234567890Z",
     "\uff12\uff10\uff12\uff14-05-01T12:00:05Z",  # full-width digits are digits too
+    "2024-05-01T12:00:0\uff15.5Z",
 ]
 WORDS = ["ERROR", "WARN", "x", "ERROR x", '"ERROR x"', "é", "\ufffd", "\u3000", "\u2028", "-x"]
 TEXT_LINES = st.one_of(
@@ -239,8 +240,25 @@ def test_only_the_common_case_is_read_in_blocks(tmp_path: Path) -> None:
     assert not counts_only([valued]) and counts_only([counts("ERROR")])
 
 
-def test_prefix_seconds_are_prefix_time_without_the_fraction() -> None:
-    lines = [f"{time} x" for time in TIMES] + ["no time", "[2024-05-01T12:00:05Z]"]
+LOOSE_TIMES = st.builds(
+    "{}{}-{}-{}{}{}:{}:{}{}{}{}".format,
+    st.sampled_from(["", "["]),
+    st.sampled_from(["2024", "1969", "9999", "\uff12024"]),
+    st.sampled_from(["05", "13", "0\uff15"]),
+    st.sampled_from(["01", "31", "0\u0661"]),
+    st.sampled_from(["T", " ", "x"]),
+    st.sampled_from(["12", "23", "24", "1\u0663"]),
+    st.sampled_from(["00", "59", "60", "\u0665\u0669"]),
+    st.sampled_from(["00", "05", "59", "60", "99", "0\uff15", "5"]),
+    st.sampled_from(["", ".5", ",123", ".1234567890", "."]),
+    st.sampled_from(["", "Z", "+02:00", "-0530", "+9", "+99:99"]),
+    st.sampled_from(["", " x", "0"]),
+)
+
+
+@given(lines=st.lists(st.one_of(LOOSE_TIMES, st.sampled_from(TIMES)), max_size=20))
+@example(lines=[f"{time} x" for time in TIMES] + ["no time", "[2024-05-01T12:00:05Z]"])
+def test_prefix_minutes_are_the_minutes_of_prefix_time(lines: list[str]) -> None:
     expected: dict[int, int] = {}
     untimed = 0
     for line in lines:
@@ -248,14 +266,15 @@ def test_prefix_seconds_are_prefix_time_without_the_fraction() -> None:
         if millis is None:
             untimed += 1
         else:
-            expected[millis - millis % 1000] = expected.get(millis - millis % 1000, 0) + 1
-    assert prefix_seconds(lines) == (expected, untimed)
+            minute = millis - millis % 60_000
+            expected[minute] = expected.get(minute, 0) + 1
+    assert prefix_minutes(lines) == (expected, untimed)
 
 
-def test_the_time_range_ends_at_whole_seconds() -> None:
-    """``CountTally.add_seconds`` judges a whole second's range at once: right only while the
-    range starts a second and ends on its last millisecond."""
-    assert EARLIEST_MS % 1000 == 0 and LATEST_MS % 1000 == 999
+def test_the_time_range_ends_at_whole_minutes() -> None:
+    """``CountTally.add_minutes`` judges a whole minute's range at once: right only while the
+    range starts a minute and ends on a minute's last millisecond."""
+    assert EARLIEST_MS % 60_000 == 0 and (LATEST_MS + 1) % 60_000 == 0
 
 
 def test_a_stream_is_read_too() -> None:

@@ -159,17 +159,16 @@ class CountTally:
         minute = timestamp - timestamp % MINUTE_MS
         self.counts[minute] = self.counts.get(minute, 0) + 1
 
-    def add_seconds(self, times: Mapping[int, int], untimed: int) -> None:
-        """Count matched events given as whole-second times (epoch ms, each with how many
-        events have it; ``untimed`` events had none): a time's minute and range are those of
-        every millisecond of its second."""
+    def add_minutes(self, minutes: Mapping[int, int], untimed: int) -> None:
+        """Count matched events given by the minute of their time (epoch ms, each with how
+        many events have it; ``untimed`` events had no time): the range the backtest reads
+        starts and ends with a whole minute, so a minute is in it or out of it whole."""
         self.untimed += untimed
         counts = self.counts
-        for second, count in times.items():
-            if not in_time_range(second):
+        for minute, count in minutes.items():
+            if not in_time_range(minute):
                 self.out_of_range += count
                 continue
-            minute = second - second % MINUTE_MS
             counts[minute] = counts.get(minute, 0) + count
 
     def collected(self, metric_filter: MetricFilter) -> Collected:

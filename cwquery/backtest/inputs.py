@@ -40,9 +40,14 @@ _PREFIX = re.compile(
     r"\[?(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?"
     r"(Z|[+-]\d{2}:?\d{2})?"
 )
-#: :data:`_PREFIX` at each line's start: up to the minute, the seconds and the zone captured
-_PREFIX_SECONDS = re.compile(
-    r"(?m)^(\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}):(\d{2})(?:[.,]\d{1,9})?(Z|[+-]\d{2}:?\d{2})?"
+#: :data:`_PREFIX` at each line's start, with seconds 00-59: the minute and the zone captured
+_PREFIX_MINUTE = re.compile(
+    r"(?m)^(\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}):[0-5][0-9](?:[.,]\d{1,9})?(Z|[+-]\d{2}:?\d{2})?"
+)
+#: :data:`_PREFIX` at each line's start, with other seconds (60-99, digits past ASCII)
+_PREFIX_ODD_SECONDS = re.compile(
+    r"(?m)^(\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}):(?![0-5][0-9])(\d{2})(?:[.,]\d{1,9})?"
+    r"(Z|[+-]\d{2}:?\d{2})?"
 )
 _EPOCH_MS_FROM = 100_000_000_000  # numbers from here on are milliseconds, below it seconds
 _PEEK = 4096
@@ -233,30 +238,29 @@ def prefix_time(text: str) -> int | None:
     return seconds * 1000 + millis
 
 
-def prefix_seconds(lines: Sequence[str]) -> tuple[Counter[int], int]:
+def prefix_minutes(lines: Sequence[str]) -> tuple[Counter[int], int]:
     """The times of lines (none holding a line end) as :func:`prefix_time` reads them, down to
-    the whole second (the milliseconds dropped), each with how many lines have it; and how many
-    lines have no time. One search over all the lines, and one :func:`prefix_time` per second.
+    the minute (epoch ms), each with how many lines have it; and how many lines have no time.
+    One search over all the lines, and one :func:`prefix_time` per minute: seconds 00-59 and
+    a fraction leave the minute as it is (a zone moves it by whole minutes).
 
-    >>> prefix_seconds(["2024-05-01T12:00:05.250Z a", "2024-05-01 12:00:05,9 b", "c"])
-    (Counter({1714564805000: 2}), 1)
+    >>> prefix_minutes(["2024-05-01T12:00:05.250Z a", "2024-05-01 12:00:59,9 b", "c"])
+    (Counter({1714564800000: 2}), 1)
     """
-    times: Counter[int] = Counter()
+    text = "\n".join(lines)
+    minutes: Counter[int] = Counter()
     untimed = len(lines)
-    minutes: dict[tuple[str, str], int | None] = {}
-    for found, count in Counter(_PREFIX_SECONDS.findall("\n".join(lines))).items():
-        minute, second, zone = found
-        start = minutes.get((minute, zone), -1)
-        if start == -1:
-            start = minutes[minute, zone] = prefix_time(f"{minute}:00{zone}")
-        if start is not None and second.isascii() and second < "60":
-            millis: int | None = start + int(second) * 1000
-        else:  # the line's own time, without its fraction
-            millis = prefix_time(f"{minute}:{second}{zone}")
+    for (minute, zone), count in Counter(_PREFIX_MINUTE.findall(text)).items():
+        millis = prefix_time(f"{minute}:00{zone}")
         if millis is not None:
-            times[millis] += count
+            minutes[millis] += count
             untimed -= count
-    return times, untimed
+    for minute, second, zone in _PREFIX_ODD_SECONDS.findall(text):
+        millis = prefix_time(f"{minute}:{second}{zone}")  # the line's own, without its fraction
+        if millis is not None:
+            minutes[millis - millis % 60_000] += 1
+            untimed -= 1
+    return minutes, untimed
 
 
 def _no_time(message: str) -> int | None:

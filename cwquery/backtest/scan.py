@@ -33,7 +33,7 @@ from cwquery.backtest.inputs import (
     exported_event,
     file_line_kind,
     line_source,
-    prefix_seconds,
+    prefix_minutes,
     prefix_time,
 )
 from cwquery.blocks import BlockScanner, Select
@@ -91,7 +91,7 @@ def collect_lines(
     tally = CountTally(line_source((), kind, field).time_of)
     scanner = BlockScanner(metric_filter.matcher.pattern, select=Select.MATCHES)
     events_inside = kind == "json-lines"
-    prefixed = tally.time_of is prefix_time  # text: times read for all the block's matches at once
+    prefixed = tally.time_of is prefix_time  # text: all of a block's times at once
     add, matches = tally.add, metric_filter.matcher.matches
     # no line is left out for its length: the line-by-line reader reads every line
     for block in read_blocks(stream, block_bytes=block_bytes, line_bytes=sys.maxsize):
@@ -102,7 +102,7 @@ def collect_lines(
             result = scanner.scan(piece)
             tally.events += result.read
             if prefixed:
-                tally.add_seconds(*prefix_seconds([text for _, text in result.selected]))
+                tally.add_minutes(*prefix_minutes([text for _, text in result.selected]))
                 continue
             for _, text in result.selected:
                 add(text, None, None)
