@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -313,3 +315,33 @@ def test_the_command_counts_lines_of_unicode_spaces_as_no_events(tmp_path: Path)
         (4, 1, 1, 1, 0),
         (3, 1, 0, 0, 1),
     ]
+
+
+_REFERENCE_PREFIX = re.compile(
+    r"\[?(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?"
+)
+
+
+def reference_prefix_time(text: str) -> int | None:
+    """``prefix_time`` without a cache: one datetime per line."""
+    match = _REFERENCE_PREFIX.match(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second = (int(g) for g in match.group(1, 2, 3, 4, 5, 6))
+    try:
+        moment = datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc)
+    except ValueError:
+        return None
+    millis = int(moment.timestamp()) * 1000 + int((match.group(7) or "0").ljust(3, "0")[:3])
+    zone = match.group(8)
+    if zone and zone != "Z":
+        digits = zone[1:].replace(":", "")
+        offset = int(digits[:2]) * 3_600_000 + int(digits[2:]) * 60_000
+        millis += -offset if zone[0] == "+" else offset
+    return millis
+
+
+@given(lines=st.lists(st.one_of(LOOSE_TIMES, st.sampled_from(TIMES)), max_size=20))
+def test_prefix_time_is_the_datetime_of_each_line(lines: list[str]) -> None:
+    """The per-minute cache gives each line its own time, seconds 60-99 none."""
+    assert [prefix_time(line) for line in lines] == [reference_prefix_time(x) for x in lines]

@@ -202,7 +202,7 @@ def parse_time(value: Any) -> int | None:
     return None
 
 
-_SECONDS_CACHE: dict[str, int] = {}
+_MINUTES_CACHE: dict[str, int] = {}
 
 
 def prefix_time(text: str) -> int | None:
@@ -217,18 +217,22 @@ def prefix_time(text: str) -> int | None:
     match = _PREFIX.match(text)
     if match is None:
         return None
-    key = match.group(0)[:20]
-    seconds = _SECONDS_CACHE.get(key)
-    if seconds is None:
-        year, month, day, hour, minute, second = (int(g) for g in match.group(1, 2, 3, 4, 5, 6))
+    key = text[match.start(1) : match.end(5)]  # up to the minute: one datetime per minute
+    start = _MINUTES_CACHE.get(key)
+    if start is None:
+        year, month, day, hour, minute = (int(g) for g in match.group(1, 2, 3, 4, 5))
         try:
-            moment = datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc)
+            moment = datetime(year, month, day, hour, minute, tzinfo=timezone.utc)
         except ValueError:
             return None
-        seconds = int(moment.timestamp())
-        if len(_SECONDS_CACHE) > 100_000:
-            _SECONDS_CACHE.clear()
-        _SECONDS_CACHE[key] = seconds
+        start = int(moment.timestamp())
+        if len(_MINUTES_CACHE) > 100_000:
+            _MINUTES_CACHE.clear()
+        _MINUTES_CACHE[key] = start
+    second = int(match.group(6))
+    if second > 59:  # no such second (datetime refuses it)
+        return None
+    seconds = start + second
     fraction, zone = match.group(7), match.group(8)
     millis = int((fraction + "00")[:3]) if fraction else 0
     if zone and zone != "Z":
