@@ -49,6 +49,9 @@ TEXT_LINES = st.one_of(
 )
 JSON_TIMES = st.one_of(
     st.sampled_from(TIMES),
+    st.sampled_from([" 2024-05-01T12:00:05Z\nx", "x\n2024-05-01T12:00:05Z", " 1714564805 "]),
+    st.sampled_from(["\uff11", "\n2024-05-01T12:00:05Z"]),
+    st.sampled_from(["2024-05-01T12:00:05Z", {"at": 1}, [1], 1e308, float("nan")]),
     st.sampled_from([1714564805, 1714564805123, -5, 10**18, 1e20, 1.5e9, "1714564805", None, True]),
 )
 LEVELS = st.sampled_from(["ERROR", "INFO", "ERROR x", 5])
@@ -56,7 +59,7 @@ LEVELS = st.sampled_from(["ERROR", "INFO", "ERROR x", 5])
 
 @st.composite
 def json_lines(draw: st.DrawFn) -> bytes:
-    shape = draw(st.integers(0, 5))
+    shape = draw(st.integers(0, 6))
     if shape == 0:  # an application line
         return orjson.dumps({"ts": draw(JSON_TIMES), "level": draw(LEVELS)})
     if shape == 1:  # an exported event, with its own times
@@ -81,6 +84,8 @@ def json_lines(draw: st.DrawFn) -> bytes:
         )
     if shape == 3:  # an application line whose time is nested or missing
         return orjson.dumps({"level": draw(LEVELS), "ts": {"at": 1}})
+    if shape == 4:  # the time as text in an exported event's message
+        return orjson.dumps({"message": f"{draw(st.sampled_from(TIMES))} ERROR"})
     return draw(TEXT_LINES)
 
 
@@ -345,3 +350,15 @@ def reference_prefix_time(text: str) -> int | None:
 def test_prefix_time_is_the_datetime_of_each_line(lines: list[str]) -> None:
     """The per-minute cache gives each line its own time, seconds 60-99 none."""
     assert [prefix_time(line) for line in lines] == [reference_prefix_time(x) for x in lines]
+
+
+def test_a_superscript_time_is_no_time(tmp_path: Path) -> None:
+    """ "²" is a digit that int() does not read: the event has no time (it was an internal
+    error)."""
+    path = tmp_path / "app.jsonl"
+    path.write_text(
+        '{"ts": "2024-05-01T12:00:05Z", "m": "ERROR"}\n{"ts": "\\u00b2", "m": "ERROR"}\n'
+    )
+    for found in (collect_file(path, [counts("ERROR")]), line_by_line(path, counts("ERROR"))):
+        assert found is not None
+        assert (found.events, found.matched, found.untimed) == (2, 1, 1)

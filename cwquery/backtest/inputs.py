@@ -196,7 +196,7 @@ def parse_time(value: Any) -> int | None:
         return int(value) if value >= _EPOCH_MS_FROM else int(value * 1000)
     if isinstance(value, str):
         text = value.strip()
-        if text.isdigit():
+        if text.isdecimal():  # digits int() reads ("²" is a digit, not a decimal)
             return parse_time(int(text))
         return prefix_time(text)
     return None
@@ -338,6 +338,41 @@ def _json_time(field: str) -> Callable[[str], int | None]:
         return parse_time(value)
 
     return time_of
+
+
+def json_minutes(messages: Sequence[str], field: str) -> tuple[Counter[int], int]:
+    """The times of JSON lines (none holding a line end) as ``time_of`` reads them for the
+    time ``field`` (:func:`line_source`), down to the minute, each with how many lines have
+    it; and how many lines have no time. Times in text are read all at once
+    (:func:`prefix_minutes`).
+
+    >>> json_minutes(['{"ts": "2024-05-01T12:00:05Z"}', '{"ts": 1714564859}', "{}"], "ts")
+    (Counter({1714564800000: 2}), 1)
+    """
+    path = field.removeprefix("$.").split(".")
+    minutes: Counter[int] = Counter()
+    untimed = 0
+    texts = []  # read by prefix_time, all at once
+    for message in messages:
+        try:
+            value: Any = orjson.loads(message)
+        except orjson.JSONDecodeError:
+            texts.append(message)
+            continue
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, str) and not value.strip().isdecimal():
+            # prefix_time reads no further than a line end
+            texts.append(value.strip().partition("\n")[0])
+            continue
+        millis = parse_time(value)
+        if millis is None:
+            untimed += 1
+        else:
+            minutes[millis - millis % 60_000] += 1
+    found, unread = prefix_minutes(texts)
+    minutes.update(found)
+    return minutes, untimed + unread
 
 
 def _json_lines(lines: Iterator[str], field: str) -> Iterator[Event]:

@@ -32,9 +32,9 @@ from cwquery.backtest.engine import Collected, CountTally, PublishOptions, count
 from cwquery.backtest.inputs import (
     exported_event,
     file_line_kind,
+    json_minutes,
     line_source,
     prefix_minutes,
-    prefix_time,
 )
 from cwquery.blocks import BlockScanner, Select
 from cwquery.metrics import MetricFilter
@@ -90,22 +90,19 @@ def collect_lines(
     and time ``field`` (:func:`~cwquery.backtest.inputs.line_kind`)."""
     tally = CountTally(line_source((), kind, field).time_of)
     scanner = BlockScanner(metric_filter.matcher.pattern, select=Select.MATCHES)
-    events_inside = kind == "json-lines"
-    prefixed = tally.time_of is prefix_time  # text: all of a block's times at once
-    add, matches = tally.add, metric_filter.matcher.matches
+    json = field if kind == "json-lines" else None  # else text, timed by prefix_time
+    matches = metric_filter.matcher.matches
     # no line is left out for its length: the line-by-line reader reads every line
     for block in read_blocks(stream, block_bytes=block_bytes, line_bytes=sys.maxsize):
         pieces = [block.data]
-        if events_inside and _MESSAGE_KEY in block.data:
+        if json is not None and _MESSAGE_KEY in block.data:
             pieces = _take_events(block.data, tally, matches)
         for piece in _blank_safe(pieces):
             result = scanner.scan(piece)
             tally.events += result.read
-            if prefixed:
-                tally.add_minutes(*prefix_minutes([text for _, text in result.selected]))
-                continue
-            for _, text in result.selected:
-                add(text, None, None)
+            texts = [text for _, text in result.selected]  # all of a block's times at once
+            times = prefix_minutes(texts) if json is None else json_minutes(texts, json)
+            tally.add_minutes(*times)
         if progress is not None:
             progress(block.size)
     return tally.collected(metric_filter)

@@ -12,7 +12,6 @@ from typing import Any, NoReturn
 
 import click
 
-from cwquery.aws.timeparse import to_millis
 from cwquery.backtest.alarms import STATES, Alarm, AlarmError, EvaluationOptions
 from cwquery.backtest.chart import ChartSeries, html_page, terminal_chart
 from cwquery.backtest.engine import (
@@ -55,6 +54,8 @@ def _fail(message: str) -> NoReturn:
 def _time(value: str | None, name: str) -> int | None:
     if value is None:
         return None
+    from cwquery.aws.timeparse import to_millis  # the AWS layer loads only when needed
+
     try:
         millis = to_millis(value)
     except ValueError as err:
