@@ -12,7 +12,11 @@ for inputs of 8 MiB and more) and with ``--jobs 1``. Target: backtest <= 1.5x te
 With ``--spark``, the Spark engine (local mode, ``local[2]``) reads the text file and its
 datapoint CSV must be byte-identical to the local engine's.
 
-    python benchmarks/backtest.py [--events N] [--rounds R] [--spark]
+With ``--before DIR`` (another checkout of the repository), that
+version's backtest and test --count run in the same rounds, for a before/after ratio measured
+under the same load.
+
+    python benchmarks/backtest.py [--events N] [--rounds R] [--spark] [--before DIR]
 """
 
 from __future__ import annotations
@@ -65,9 +69,11 @@ def generate_json(path: Path, count: int) -> None:
             out.write(orjson.dumps(document) + b"\n")
 
 
-def timed(arguments: list[str], output: Path | None = None) -> tuple[float, bytes]:
+def timed(
+    arguments: list[str], output: Path | None = None, env: dict[str, str] | None = None
+) -> tuple[float, bytes]:
     began = time.perf_counter()
-    done = subprocess.run(arguments, capture_output=True, check=False)
+    done = subprocess.run(arguments, capture_output=True, check=False, env=env)
     elapsed = time.perf_counter() - began
     if done.returncode not in (0, 1):
         sys.exit(f"{' '.join(arguments)} failed: {done.stderr.decode()[-2000:]}")
@@ -83,6 +89,12 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--spark", action="store_true", help="also compare the Spark engine")
+    parser.add_argument(
+        "--before",
+        metavar="DIR",
+        help="also time backtest and test --count from another checkout (its cwquery imported "
+        "through PYTHONPATH), in the same rounds",
+    )
     options = parser.parse_args()
     cli = str(Path(sys.executable).with_name("cwquery"))
     with tempfile.TemporaryDirectory() as folder:
@@ -104,11 +116,16 @@ def main() -> None:
                 "-o",
                 str(outputs[kind]),
             ]
+            if options.before:
+                commands[kind, "before: test --count"] = count
+                commands[kind, "before: backtest"] = backtest_command(cli, patterns[kind], data)
+        before = {**os.environ, "PYTHONPATH": str(Path(options.before or ".").resolve())}
         best: dict[tuple[str, str], float] = {}
         answers: dict[tuple[str, str], bytes] = {}
         for _ in range(options.rounds):
             for key, command in commands.items():
-                seconds, answer = timed(command)
+                env = before if key[1].startswith("before:") else None
+                seconds, answer = timed(command, env=env)
                 best[key] = min(best.get(key, seconds), seconds)
                 answers[key] = answer
         for kind in inputs:
@@ -124,6 +141,11 @@ def main() -> None:
             for name in ("test --count", "test --count --jobs 1"):
                 ratio = best[kind, "backtest"] / best[kind, name]
                 print(f"  backtest / {name:<20} {ratio:5.2f}x   (target <= 1.5x)")
+            if options.before:
+                then = best[kind, "before: backtest"] / best[kind, "before: test --count"]
+                print(f"  before: backtest       {best[kind, 'before: backtest']:6.2f} s")
+                print(f"  before: test --count   {best[kind, 'before: test --count']:6.2f} s")
+                print(f"  before: backtest / test --count  {then:5.2f}x")
         if options.spark:
             os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
             spark_csv = Path(folder) / "spark.csv"
