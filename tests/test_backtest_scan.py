@@ -362,3 +362,15 @@ def test_a_superscript_time_is_no_time(tmp_path: Path) -> None:
     for found in (collect_file(path, [counts("ERROR")]), line_by_line(path, counts("ERROR"))):
         assert found is not None
         assert (found.events, found.matched, found.untimed) == (2, 1, 1)
+
+
+def test_standard_input_is_read(tmp_path: Path) -> None:
+    """With no file (or ``-``) the events come from standard input (it was a missing file
+    named "-")."""
+    data = b"2024-05-01T12:00:05Z ERROR a\r\n2024-05-01T12:01:05Z ERROR \xff\n"
+    for arguments in ([], ["-"]):
+        result = CliRunner().invoke(
+            main, ["backtest", "-p", "ERROR", "--format", "json", *arguments], input=data
+        )
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["summary"]["matched"] == 2

@@ -3,12 +3,13 @@ events, and the alarm states CloudWatch would have set."""
 
 from __future__ import annotations
 
+import io
 import itertools
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import IO, Any, NoReturn
 
 import click
 
@@ -176,8 +177,8 @@ def backtest_command(files: tuple[str, ...], **options: Any) -> None:
 
     FILES: JSON lines (exported events, or application logs with a time field), text lines
     starting with a time, CloudWatch exports, S3-export .gz files, or Firehose-delivered
-    subscription records (.gz). Exit status: 0 when something matched, 1 when nothing did,
-    2 on error.
+    subscription records (.gz); standard input when none is given, or for -. Exit status: 0
+    when something matched, 1 when nothing did, 2 on error.
 
     \b
     Examples:
@@ -311,13 +312,20 @@ def _local(
             _merge(merged, found)
             continue
         opened = open_source(
-            source, time_field=options["time_field"], strip_time=options["strip_time"]
+            _standard_input() if source == "-" else source,
+            time_field=options["time_field"],
+            strip_time=options["strip_time"],
         )
         events = opened.events
         if total >= _PROGRESS_BYTES and sys.stderr.isatty() and opened.kind == "text":
             events = _with_progress(events, total)
         _merge(merged, collect(events, filters, publish, opened.time_of))
     return _published(merged, filters)
+
+
+def _standard_input() -> IO[str]:
+    """Standard input as a file is read: UTF-8, bytes that are not read as U+FFFD."""
+    return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
 
 
 def _blocks(
