@@ -374,3 +374,53 @@ def test_standard_input_is_read(tmp_path: Path) -> None:
         )
         assert result.exit_code == 0, result.output
         assert json.loads(result.stdout)["summary"]["matched"] == 2
+
+
+TEXT_FILE = (
+    b"2024-05-01T12:00:05Z ERROR a\r\n\r\n  \n2024-05-01T12:00:59.999Z ERROR b\rERROR untimed\n"
+    b"1969-12-31T23:59:59Z ERROR old\n2024-05-01T12:01:00+01:00 ERROR x\nx \xff ERROR\n"
+    + b"2024-05-01T12:02:05Z ERROR "
+    + b"y" * 300
+    + b"\n2024-05-01T12:03:05Z INFO"
+)
+JSON_FILE = (
+    b'{"ts": "2024-05-01T12:00:05Z", "level": "ERROR"}\n\n{"ts": 1714564865, "level": "ERROR"}\r\n'
+    b'{"ts": "x", "level": "ERROR"}\n{"level": "ERROR"}\nERROR not json\n'
+    b'{"ts": -1, "level": "ERROR"}\n{"ts": 1714564925000, "level": "INFO"}'
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "pattern"),
+    [
+        ("app.log", TEXT_FILE, "ERROR"),
+        ("app.log", TEXT_FILE, "ERROR -x"),
+        ("app.jsonl", JSON_FILE, '{ $.level = "ERROR" }'),
+        ("app.jsonl", JSON_FILE, "ERROR"),
+        # lines the worker ranges would count wrong: read on one process
+        ("app.log", TEXT_FILE + "\n\u3000\nERROR".encode(), "ERROR"),
+        ("app.jsonl", JSON_FILE + b'\n{"message": "ERROR", "timestamp": 1714564805000}', "ERROR"),
+    ],
+)
+def test_worker_processes_give_the_line_by_line_result(
+    tmp_path: Path, name: str, data: bytes, pattern: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    expected = view(line_by_line(path, counts(pattern)))
+    for range_bytes in (1, 40):
+        found = collect_file(path, [counts(pattern)], jobs=2, range_bytes=range_bytes)
+        assert found is not None
+        assert view(found) == expected
+
+
+def test_the_command_takes_jobs(tmp_path: Path) -> None:
+    path = tmp_path / "app.log"
+    path.write_bytes(TEXT_FILE)
+    outputs = []
+    for jobs in ("1", "2"):
+        arguments = ["backtest", "-p", "ERROR", "--format", "json", "--jobs", jobs, str(path)]
+        result = CliRunner().invoke(main, arguments)
+        assert result.exit_code == 0, result.output
+        outputs.append(json.loads(result.stdout))
+    assert outputs[0] == outputs[1] and outputs[0]["summary"]["events"] == 8

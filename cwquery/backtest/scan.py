@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -36,9 +37,9 @@ from cwquery.backtest.inputs import (
     line_source,
     prefix_minutes,
 )
-from cwquery.blocks import BlockScanner, Select
+from cwquery.blocks import BlockResult, BlockScanner, Select
 from cwquery.metrics import MetricFilter
-from cwquery.parallel import BLOCK_BYTES, Readable, read_blocks
+from cwquery.parallel import BLOCK_BYTES, FileScan, Readable, read_blocks
 
 _MESSAGE_KEY = b'"message"'
 #: a line end followed by a byte past ASCII
@@ -53,15 +54,20 @@ def collect_file(
     time_field: str | None = None,
     strip_time: bool = False,
     block_bytes: int = BLOCK_BYTES,
+    jobs: int = 1,
+    range_bytes: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Collected | None:
     """What :func:`~cwquery.backtest.engine.collect` makes of the file's events, read block by
     block; ``None`` when the case or the file is not one this reader takes (several filters, a
     metric value read from the event, a default; gzip, exports, ``strip_time`` text): then read
     the file with :func:`~cwquery.backtest.inputs.open_source`. ``progress(bytes)`` is told of
-    each block read.
+    each block read. With ``jobs`` > 1, worker processes scan ranges of ``range_bytes``
+    (:class:`~cwquery.parallel.FileScan`), unless the file holds lines that the scanner's
+    counts would get wrong for the backtest (then one process reads it).
 
     Raises:
+        WorkerError: a worker process died.
         InputError: as :func:`~cwquery.backtest.inputs.open_source` does.
         OSError: the file cannot be read.
     """
@@ -73,8 +79,54 @@ def collect_file(
     kind = file_line_kind(path, time_field=time_field, strip_time=strip_time)
     if kind is None:
         return None
+    if jobs > 1 and _ranges_safe(path, kind[0] == "json-lines"):
+        return _collect_ranges(path, filters[0], *kind, jobs, range_bytes, progress)
     with open(path, "rb") as stream:
         return collect_lines(stream, filters[0], *kind, block_bytes=block_bytes, progress=progress)
+
+
+def _collect_ranges(
+    path: str | Path,
+    metric_filter: MetricFilter,
+    kind: str,
+    field: str | None,
+    jobs: int,
+    range_bytes: int | None,
+    progress: Callable[[int], None] | None,
+) -> Collected:
+    """:func:`collect_lines` with the file's byte ranges scanned by ``jobs`` worker processes
+    (:class:`~cwquery.parallel.FileScan`), for a file :func:`_ranges_safe` passed."""
+    tally = CountTally(line_source((), kind, field).time_of)
+    json = field if kind == "json-lines" else None
+    with FileScan(
+        metric_filter.matcher.pattern,
+        select=Select.MATCHES,
+        jobs=jobs,
+        range_bytes=range_bytes,
+        line_bytes=sys.maxsize,  # every line is read, however long
+    ) as scan:
+        for result, size in scan.path(path):
+            tally.events += result.read
+            tally.add_minutes(*_times(result, json))
+            if progress is not None:
+                progress(size)
+    return tally.collected(metric_filter)
+
+
+def _ranges_safe(path: str | Path, json: bool) -> bool:
+    """Whether the scanner's counts of the file's ranges are the backtest's as they are: no
+    exported event to take out (no ``"message"`` in a JSON-lines file), and no line but a
+    range's first that starts with a byte past ASCII (:func:`_blank_safe`). One read."""
+    carried = b""
+    with open(path, "rb") as stream:
+        while chunk := stream.read(BLOCK_BYTES):
+            joined = carried + chunk  # a key or a line start cut between reads is seen whole
+            if json and _MESSAGE_KEY in joined:
+                return False
+            if not joined.isascii() and _WIDE_START.search(joined):
+                return False
+            carried = chunk[-len(_MESSAGE_KEY) :]
+    return True
 
 
 def collect_lines(
@@ -100,12 +152,17 @@ def collect_lines(
         for piece in _blank_safe(pieces):
             result = scanner.scan(piece)
             tally.events += result.read
-            texts = [text for _, text in result.selected]  # all of a block's times at once
-            times = prefix_minutes(texts) if json is None else json_minutes(texts, json)
-            tally.add_minutes(*times)
+            tally.add_minutes(*_times(result, json))
         if progress is not None:
             progress(block.size)
     return tally.collected(metric_filter)
+
+
+def _times(result: BlockResult, json: str | None) -> tuple[Counter[int], int]:
+    """The minutes of the matched lines' times, all at once (JSON lines' ``json`` field, or
+    text lines' leading time), and how many lines have none."""
+    texts = [text for _, text in result.selected]
+    return prefix_minutes(texts) if json is None else json_minutes(texts, json)
 
 
 def _take_events(block: bytes, tally: CountTally, matches: Callable[[str], bool]) -> list[bytes]:

@@ -43,6 +43,7 @@ from cwquery.cli.common import (
 )
 from cwquery.errors import CWQueryError, PatternError
 from cwquery.metrics import MetricFilter, MetricFilterError, MetricTransformation
+from cwquery.parallel import default_jobs
 
 _PROGRESS_BYTES = 8 * 1024 * 1024
 
@@ -165,6 +166,14 @@ def _time(value: str | None, name: str) -> int | None:
 @click.option("--chart/--no-chart", default=None, help="A terminal chart (default: on a tty).")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False), help="Write an HTML page.")
 @click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes scanning files of lines in the common case (one --pattern, a literal "
+    "--metric-value, no --default-value; default: every core for inputs of 8 MiB or more).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
 @click.option(
     "--endpoint-url", metavar="URL", help="With --log-group: send requests here. " + LOOPBACK_HELP
@@ -339,11 +348,15 @@ def _blocks(
     when that reader does not take the file or the filters."""
     if source == "-" or not Path(source).is_file():
         return None
-    found = {"time_field": options["time_field"], "strip_time": options["strip_time"]}
+    how = {
+        "time_field": options["time_field"],
+        "strip_time": options["strip_time"],
+        "jobs": default_jobs(total) if options["jobs"] is None else options["jobs"],
+    }
     if total < _PROGRESS_BYTES or not sys.stderr.isatty():
-        return collect_file(source, filters, publish, **found)
+        return collect_file(source, filters, publish, **how)
     with click.progressbar(length=total, label="reading", file=sys.stderr) as bar:
-        return collect_file(source, filters, publish, progress=bar.update, **found)
+        return collect_file(source, filters, publish, progress=bar.update, **how)
 
 
 def _published(collected: Collected, filters: Sequence[MetricFilter]) -> Collected:
