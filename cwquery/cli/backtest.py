@@ -43,7 +43,6 @@ from cwquery.cli.common import (
 )
 from cwquery.errors import CWQueryError, PatternError
 from cwquery.metrics import MetricFilter, MetricFilterError, MetricTransformation
-from cwquery.parallel import default_jobs
 
 _PROGRESS_BYTES = 8 * 1024 * 1024
 
@@ -170,9 +169,10 @@ def _time(value: str | None, name: str) -> int | None:
     "--jobs",
     "-j",
     type=click.IntRange(min=1),
-    default=None,
+    default=1,
+    show_default=True,
     help="Processes scanning files of lines in the common case (one --pattern, a literal "
-    "--metric-value, no --default-value; default: every core for inputs of 8 MiB or more).",
+    "--metric-value, no --default-value). The parent reads every matched line's time.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
 @click.option(
@@ -351,7 +351,7 @@ def _blocks(
     how = {
         "time_field": options["time_field"],
         "strip_time": options["strip_time"],
-        "jobs": default_jobs(total) if options["jobs"] is None else options["jobs"],
+        "jobs": options["jobs"],
     }
     if total < _PROGRESS_BYTES or not sys.stderr.isatty():
         return collect_file(source, filters, publish, **how)
