@@ -3,10 +3,12 @@ literal value, no default) over a file of plain lines, block by block.
 
 Each block of the file goes through a :class:`~cwquery.blocks.BlockScanner` that hands back
 only the matched lines: lines that cannot match are counted by the block, never decoded, judged
-one by one or timed, and a time is read only from the matched lines (the source's ``time_of``).
-The result is the :class:`~cwquery.backtest.engine.Collected` that
-:func:`~cwquery.backtest.engine.collect` makes of the same file read line by line
-(:func:`~cwquery.backtest.inputs.open_source`), counts included.
+one by one or timed. Times are read only from the matched lines, all of a block's at once, to
+the minute (:func:`~cwquery.backtest.inputs.prefix_minutes`,
+:func:`~cwquery.backtest.inputs.json_minutes`: what the source's ``time_of`` reads). The result
+is the :class:`~cwquery.backtest.engine.Collected` that :func:`~cwquery.backtest.engine.collect`
+makes of the same file read line by line (:func:`~cwquery.backtest.inputs.open_source`), counts
+included; ``tests/test_backtest_scan.py`` holds the two readers to that.
 
 In a JSON-lines file, a line holding ``"message"`` may be an exported event, whose message and
 times are its fields (:func:`~cwquery.backtest.inputs.exported_event`): such lines are taken
