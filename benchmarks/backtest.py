@@ -1,13 +1,23 @@
-"""Backtest speed: ``cwquery backtest`` (local engine) against ``cwquery test --count`` with the
-same pattern on the same file, one run each, as command lines (start-up included in both).
+"""Backtest speed: ``cwquery backtest`` (local engine, per-minute counts) against
+``cwquery test --count`` with the same pattern on the same file, as command lines (start-up
+included in both), on JSON lines and on text lines. The commands run alternately, round after
+round, and each keeps its best time, so a busy machine slows both sides alike.
 
-Data: N events (default 1,000,000) over 24 hours, text lines with an ISO 8601 time prefix, one
-in five an ERROR. Target: backtest ≤ 1.5x test --count.
+Data: N events (default 1,000,000) over 24 hours. JSON lines of about 150 bytes
+(``{"timestamp": …, "i": …, "level": …, "latency": …, …}``) counted with
+``{ $.level = "ERROR" && $.latency > 500 }``; text lines with an ISO 8601 time prefix, one in
+five an ERROR, counted with ``ERROR``. ``test --count`` runs with its default jobs (every core
+for inputs of 8 MiB and more) and with ``--jobs 1``; backtest with its default (one process)
+and with ``--jobs 2``. Target: backtest <= 1.5x test --count.
 
-With ``--spark``, the Spark engine (local mode, ``local[2]``) reads the same file and its
+With ``--spark``, the Spark engine (local mode, ``local[2]``) reads the text file and its
 datapoint CSV must be byte-identical to the local engine's.
 
-    python benchmarks/backtest.py [--events N] [--spark]
+With ``--before DIR`` (another checkout of the repository), that
+version's backtest and test --count run in the same rounds, for a before/after ratio measured
+under the same load.
+
+    python benchmarks/backtest.py [--events N] [--rounds R] [--spark] [--before DIR]
 """
 
 from __future__ import annotations
@@ -21,73 +31,134 @@ import tempfile
 import time
 from pathlib import Path
 
-PATTERN = "ERROR"
+import orjson
+
+TEXT_PATTERN = "ERROR"
+JSON_PATTERN = '{ $.level = "ERROR" && $.latency > 500 }'
 START = 1_714_521_600  # 2024-05-01T00:00:00Z, seconds
+LEVELS = ["INFO", "INFO", "INFO", "INFO", "INFO", "INFO", "INFO", "WARN", "WARN", "ERROR"]
 
 
-def generate(path: Path, count: int) -> None:
+def _stamp(n: int, count: int) -> str:
+    millis = int(n * 86_400_000 / count)
+    seconds, fraction = divmod(millis, 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(START + seconds)) + f".{fraction:03d}Z"
+
+
+def generate_text(path: Path, count: int) -> None:
     chance = random.Random(14)
     levels = ["INFO", "INFO", "INFO", "WARN", "ERROR"]
-    step = 86_400_000 / count
     with path.open("w", encoding="utf-8") as out:
         for n in range(count):
-            millis = int(n * step)
-            seconds, fraction = divmod(millis, 1000)
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(START + seconds))
             level = chance.choice(levels)
-            out.write(f"{stamp}.{fraction:03d}Z {level} request {n} took {n % 997} ms\n")
+            out.write(f"{_stamp(n, count)} {level} request {n} took {n % 997} ms\n")
 
 
-def timed(arguments: list[str], output: Path | None = None) -> tuple[float, bytes]:
+def generate_json(path: Path, count: int) -> None:
+    chance = random.Random(42)
+    with path.open("wb") as out:
+        for n in range(count):
+            document = {
+                "timestamp": _stamp(n, count),
+                "i": n % 100,
+                "level": chance.choice(LEVELS),
+                "latency": chance.randrange(1000),
+                "nest": {"big": "bird"},
+                "values": [n % 13, 2.5],
+                "uuidname": f"{chance.randrange(256):02x}",
+            }
+            out.write(orjson.dumps(document) + b"\n")
+
+
+def timed(
+    arguments: list[str], output: Path | None = None, env: dict[str, str] | None = None
+) -> tuple[float, bytes]:
     began = time.perf_counter()
-    done = subprocess.run(arguments, capture_output=True, check=False)
+    done = subprocess.run(arguments, capture_output=True, check=False, env=env)
     elapsed = time.perf_counter() - began
     if done.returncode not in (0, 1):
         sys.exit(f"{' '.join(arguments)} failed: {done.stderr.decode()[-2000:]}")
     return elapsed, output.read_bytes() if output else done.stdout
 
 
+def backtest_command(cli: str, pattern: str, data: Path) -> list[str]:
+    return [cli, "backtest", "-p", pattern, "--format", "csv", "--no-chart", "-q", str(data)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--spark", action="store_true", help="also compare the Spark engine")
+    parser.add_argument(
+        "--before",
+        metavar="DIR",
+        help="also time backtest and test --count from another checkout (its cwquery imported "
+        "through PYTHONPATH), in the same rounds",
+    )
     options = parser.parse_args()
     cli = str(Path(sys.executable).with_name("cwquery"))
     with tempfile.TemporaryDirectory() as folder:
-        data = Path(folder) / "app.log"
-        generate(data, options.events)
-        size = data.stat().st_size / 1e6
-        print(f"{options.events:,} events, {size:.1f} MB, pattern {PATTERN!r}")
-        baseline, counted = timed([cli, "test", "--count", "-q", PATTERN, str(data)])
-        local_csv = Path(folder) / "local.csv"
-        backtest = [
-            cli,
-            "backtest",
-            "-p",
-            PATTERN,
-            "--format",
-            "csv",
-            "--no-chart",
-            "-q",
-            "--threshold",
-            "100",
-            "--alarm-period",
-            "300",
-            "--evaluation-periods",
-            "3",
-            str(data),
-        ]
-        local, _ = timed([*backtest, "-o", str(local_csv)])
-        print(f"cwquery test --count      {baseline:7.2f} s   ({counted.decode().strip()} matches)")
-        print(f"cwquery backtest (local)  {local:7.2f} s")
-        print(f"ratio backtest / test     {local / baseline:7.2f}x   (target <= 1.5x)")
+        inputs = {"json": Path(folder) / "app.jsonl", "text": Path(folder) / "app.log"}
+        generate_json(inputs["json"], options.events)
+        generate_text(inputs["text"], options.events)
+        patterns = {"json": JSON_PATTERN, "text": TEXT_PATTERN}
+        commands: dict[tuple[str, str], list[str]] = {}
+        outputs: dict[str, Path] = {}
+        for kind, data in inputs.items():
+            size = data.stat().st_size / 1e6
+            print(f"{kind}: {options.events:,} events, {size:.1f} MB, pattern {patterns[kind]!r}")
+            count = [cli, "test", "--count", "-q", patterns[kind], str(data)]
+            commands[kind, "test --count"] = count
+            commands[kind, "test --count --jobs 1"] = [*count, "--jobs", "1"]
+            outputs[kind] = Path(folder) / f"{kind}.csv"
+            commands[kind, "backtest"] = [
+                *backtest_command(cli, patterns[kind], data),
+                "-o",
+                str(outputs[kind]),
+            ]
+            commands[kind, "backtest --jobs 2"] = [*commands[kind, "backtest"], "--jobs", "2"]
+            if options.before:
+                commands[kind, "before: test --count"] = count
+                commands[kind, "before: backtest"] = backtest_command(cli, patterns[kind], data)
+        before = {**os.environ, "PYTHONPATH": str(Path(options.before or ".").resolve())}
+        best: dict[tuple[str, str], float] = {}
+        answers: dict[tuple[str, str], bytes] = {}
+        for _ in range(options.rounds):
+            for key, command in commands.items():
+                env = before if key[1].startswith("before:") else None
+                seconds, answer = timed(command, env=env)
+                best[key] = min(best.get(key, seconds), seconds)
+                answers[key] = answer
+        for kind in inputs:
+            rows = outputs[kind].read_bytes().splitlines()[1:]
+            total = sum(float(row.split(b",")[-4]) for row in rows) if rows else 0
+            print(f"\n{kind}")
+            matches = answers[kind, "test --count"].decode().strip()
+            print(
+                f"  test --count           {best[kind, 'test --count']:6.2f} s  ({matches} matches)"
+            )
+            print(f"  test --count --jobs 1  {best[kind, 'test --count --jobs 1']:6.2f} s")
+            print(f"  backtest               {best[kind, 'backtest']:6.2f} s  (sum {total:,.0f})")
+            print(f"  backtest --jobs 2      {best[kind, 'backtest --jobs 2']:6.2f} s")
+            for name in ("test --count", "test --count --jobs 1"):
+                ratio = best[kind, "backtest"] / best[kind, name]
+                print(f"  backtest / {name:<20} {ratio:5.2f}x   (target <= 1.5x)")
+            ratio = best[kind, "backtest --jobs 2"] / best[kind, "test --count"]
+            print(f"  backtest --jobs 2 / test --count  {ratio:5.2f}x")
+            if options.before:
+                then = best[kind, "before: backtest"] / best[kind, "before: test --count"]
+                print(f"  before: backtest       {best[kind, 'before: backtest']:6.2f} s")
+                print(f"  before: test --count   {best[kind, 'before: test --count']:6.2f} s")
+                print(f"  before: backtest / test --count  {then:5.2f}x")
         if options.spark:
             os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
             spark_csv = Path(folder) / "spark.csv"
-            spark, _ = timed([*backtest, "--engine", "spark", "-o", str(spark_csv)])
-            same = spark_csv.read_bytes() == local_csv.read_bytes()
-            lines = len(local_csv.read_bytes().splitlines()) - 1
-            print(f"cwquery backtest (spark)  {spark:7.2f} s   local[*] mode, start-up included")
+            command = backtest_command(cli, TEXT_PATTERN, inputs["text"])
+            spark, _ = timed([*command, "--engine", "spark", "-o", str(spark_csv)])
+            same = spark_csv.read_bytes() == outputs["text"].read_bytes()
+            lines = len(outputs["text"].read_bytes().splitlines()) - 1
+            print(f"\ncwquery backtest (spark)  {spark:7.2f} s   local[*] mode, start-up included")
             print(f"datapoints: {lines:,} rows; Spark output byte-identical: {same}")
             if not same:
                 sys.exit(1)

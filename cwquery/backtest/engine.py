@@ -113,16 +113,83 @@ def collect(
     options = options or PublishOptions()
     if options.default_value_mode not in ("per-event", "per-minute"):
         raise BacktestError("the default value mode is per-event or per-minute")
-    simple = (
+    if counts_only(filters, options):
+        return _collect_counts(events, filters[0], time_of)
+    return _collect_general(events, filters, options, time_of)
+
+
+def counts_only(filters: Sequence[MetricFilter], options: PublishOptions | None = None) -> bool:
+    """Whether :func:`collect` takes the common case: one filter, a literal value, no default,
+    no creation time and no ingestion lag. Then only matched events are timed, so a reader may
+    count the others without reading them (:class:`CountTally`)."""
+    options = options or PublishOptions()
+    return (
         len(filters) == 1
         and filters[0].constant_value is not None
         and filters[0].transformation.default_value is None
         and options.created is None
         and options.ingestion_lag_ms is None
     )
-    if simple:
-        return _collect_counts(events, filters[0], time_of)
-    return _collect_general(events, filters, options, time_of)
+
+
+class CountTally:
+    """The common case's counts (:func:`counts_only`): matched events per minute, timed with
+    ``time_of`` when they come without a time. Every reader of that case fills one."""
+
+    def __init__(self, time_of: Callable[[str], int | None] | None) -> None:
+        self.time_of = time_of
+        self.events = 0
+        self.counts: dict[int, int] = {}
+        self.untimed = self.out_of_range = self.rejected = 0
+
+    def add(self, message: str, timestamp: int | None, ingestion: int | None) -> None:
+        """Count one matched event (``events`` is the reader's to count)."""
+        if timestamp is None:
+            timestamp = self.time_of(message) if self.time_of else None
+            if timestamp is None:
+                self.untimed += 1
+                return
+            ingestion = None
+        if not _in_range(timestamp, ingestion):
+            self.out_of_range += 1
+            return
+        if ingestion is not None and _rejected(timestamp, ingestion):
+            self.rejected += 1
+            return
+        minute = timestamp - timestamp % MINUTE_MS
+        self.counts[minute] = self.counts.get(minute, 0) + 1
+
+    def add_minutes(self, minutes: Mapping[int, int], untimed: int) -> None:
+        """Count matched events given by the minute of their time (epoch ms, each with how
+        many events have it; ``untimed`` events had no time): the range the backtest reads
+        starts and ends with a whole minute, so a minute is in it or out of it whole."""
+        self.untimed += untimed
+        counts = self.counts
+        for minute, count in minutes.items():
+            if not in_time_range(minute):
+                self.out_of_range += count
+                continue
+            counts[minute] = counts.get(minute, 0) + count
+
+    def collected(self, metric_filter: MetricFilter) -> Collected:
+        """The counts as :func:`collect` reports them for ``metric_filter``."""
+        collected = Collected(
+            events=self.events,
+            untimed=self.untimed,
+            out_of_range=self.out_of_range,
+            rejected=self.rejected,
+        )
+        value = metric_filter.constant_value
+        assert value is not None
+        counts = self.counts
+        series = MinuteSeries()
+        for minute in sorted(counts):
+            series.add_minute(minute, [value] * counts[minute])
+            collected.matched += counts[minute]
+        if counts:
+            collected.first, collected.last = min(counts), max(counts)
+            collected.series[metric_key(metric_filter, {})] = series
+        return collected
 
 
 def _collect_counts(
@@ -131,39 +198,15 @@ def _collect_counts(
     time_of: Callable[[str], int | None] | None,
 ) -> Collected:
     """The common case: one filter, a literal value, no default: count matches per minute."""
-    collected = Collected()
-    matches = metric_filter.matcher.matches
-    counts: dict[int, int] = {}
+    tally = CountTally(time_of)
+    matches, add = metric_filter.matcher.matches, tally.add
     read = 0
     for message, timestamp, ingestion in events:
         read += 1
-        if not matches(message):
-            continue
-        if timestamp is None:
-            timestamp = time_of(message) if time_of else None
-            if timestamp is None:
-                collected.untimed += 1
-                continue
-            ingestion = None
-        if not _in_range(timestamp, ingestion):
-            collected.out_of_range += 1
-            continue
-        if ingestion is not None and _rejected(timestamp, ingestion):
-            collected.rejected += 1
-            continue
-        minute = timestamp - timestamp % MINUTE_MS
-        counts[minute] = counts.get(minute, 0) + 1
-    collected.events = read
-    value = metric_filter.constant_value
-    assert value is not None
-    series = MinuteSeries()
-    for minute in sorted(counts):
-        series.add_minute(minute, [value] * counts[minute])
-        collected.matched += counts[minute]
-    if counts:
-        collected.first, collected.last = min(counts), max(counts)
-        collected.series[metric_key(metric_filter, {})] = series
-    return collected
+        if matches(message):
+            add(message, timestamp, ingestion)
+    tally.events += read
+    return tally.collected(metric_filter)
 
 
 def _collect_general(

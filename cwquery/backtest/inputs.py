@@ -20,7 +20,8 @@ import io
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,6 +38,15 @@ Event = tuple[str, int | None, int | None]
 TIME_FIELDS = ("timestamp", "@timestamp", "time", "ts", "datetime", "date")
 _PREFIX = re.compile(
     r"\[?(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?"
+    r"(Z|[+-]\d{2}:?\d{2})?"
+)
+#: :data:`_PREFIX` at each line's start, with seconds 00-59: the minute and the zone captured
+_PREFIX_MINUTE = re.compile(
+    r"(?m)^(\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}):[0-5][0-9](?:[.,]\d{1,9})?(Z|[+-]\d{2}:?\d{2})?"
+)
+#: :data:`_PREFIX` at each line's start, with other seconds (60-99, digits past ASCII)
+_PREFIX_ODD_SECONDS = re.compile(
+    r"(?m)^(\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}):(?![0-5][0-9])(\d{2})(?:[.,]\d{1,9})?"
     r"(Z|[+-]\d{2}:?\d{2})?"
 )
 _EPOCH_MS_FROM = 100_000_000_000  # numbers from here on are milliseconds, below it seconds
@@ -78,7 +88,7 @@ def open_source(
     )
     head = stream.read(_PEEK)
     first = next((line for line in head.splitlines() if line.strip()), "")
-    if (first.lstrip().startswith("{") and '"events"' in first) or first.lstrip().startswith("["):
+    if _is_export(first):
         text = head + stream.read()
         if isinstance(source, str | Path):
             stream.close()
@@ -86,6 +96,36 @@ def open_source(
     lines = _all_lines(head, stream, isinstance(source, str | Path))
     kind, field = line_kind(first, time_field)
     return line_source(lines, kind, field, strip_time=strip_time)
+
+
+def _is_export(first: str) -> bool:
+    """Whether a file whose first non-blank line is ``first`` is a whole-file export."""
+    head = first.lstrip()
+    return (head.startswith("{") and '"events"' in first) or head.startswith("[")
+
+
+def file_line_kind(
+    path: str | Path, *, time_field: str | None = None, strip_time: bool = False
+) -> tuple[str, str | None] | None:
+    """For a file :func:`open_source` reads as plain lines, each line one event whose time is
+    read from it (``time_of``): its :func:`line_kind`; else (gzip, an export, ``strip_time``
+    text) ``None``.
+
+    Raises:
+        InputError: as :func:`open_source` does.
+        OSError: the file cannot be read.
+    """
+    if str(path).endswith(".gz"):
+        return None
+    with open(path, encoding="utf-8", errors="replace") as stream:
+        head = stream.read(_PEEK)
+    first = next((line for line in head.splitlines() if line.strip()), "")
+    if _is_export(first):
+        return None
+    kind, field = line_kind(first, time_field)
+    if kind == "json-lines" and field is not None:
+        return kind, field
+    return None if strip_time else (kind, field)
 
 
 def line_kind(first: str, time_field: str | None = None) -> tuple[str, str | None]:
@@ -156,13 +196,13 @@ def parse_time(value: Any) -> int | None:
         return int(value) if value >= _EPOCH_MS_FROM else int(value * 1000)
     if isinstance(value, str):
         text = value.strip()
-        if text.isdigit():
+        if text.isdecimal():  # digits int() reads ("²" is a digit, not a decimal)
             return parse_time(int(text))
         return prefix_time(text)
     return None
 
 
-_SECONDS_CACHE: dict[str, int] = {}
+_MINUTES_CACHE: dict[str, int] = {}
 
 
 def prefix_time(text: str) -> int | None:
@@ -177,18 +217,22 @@ def prefix_time(text: str) -> int | None:
     match = _PREFIX.match(text)
     if match is None:
         return None
-    key = match.group(0)[:20]
-    seconds = _SECONDS_CACHE.get(key)
-    if seconds is None:
-        year, month, day, hour, minute, second = (int(g) for g in match.group(1, 2, 3, 4, 5, 6))
+    key = text[match.start(1) : match.end(5)]  # up to the minute: one datetime per minute
+    start = _MINUTES_CACHE.get(key)
+    if start is None:
+        year, month, day, hour, minute = (int(g) for g in match.group(1, 2, 3, 4, 5))
         try:
-            moment = datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc)
+            moment = datetime(year, month, day, hour, minute, tzinfo=timezone.utc)
         except ValueError:
             return None
-        seconds = int(moment.timestamp())
-        if len(_SECONDS_CACHE) > 100_000:
-            _SECONDS_CACHE.clear()
-        _SECONDS_CACHE[key] = seconds
+        start = int(moment.timestamp())
+        if len(_MINUTES_CACHE) > 100_000:
+            _MINUTES_CACHE.clear()
+        _MINUTES_CACHE[key] = start
+    second = int(match.group(6))
+    if second > 59:  # no such second (datetime refuses it)
+        return None
+    seconds = start + second
     fraction, zone = match.group(7), match.group(8)
     millis = int((fraction + "00")[:3]) if fraction else 0
     if zone and zone != "Z":
@@ -196,6 +240,31 @@ def prefix_time(text: str) -> int | None:
         digits = zone[1:].replace(":", "")
         seconds += sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
     return seconds * 1000 + millis
+
+
+def prefix_minutes(lines: Sequence[str]) -> tuple[Counter[int], int]:
+    """The times of lines (none holding a line end) as :func:`prefix_time` reads them, down to
+    the minute (epoch ms), each with how many lines have it; and how many lines have no time.
+    One search over all the lines, and one :func:`prefix_time` per minute: seconds 00-59 and
+    a fraction leave the minute as it is (a zone moves it by whole minutes).
+
+    >>> prefix_minutes(["2024-05-01T12:00:05.250Z a", "2024-05-01 12:00:59,9 b", "c"])
+    (Counter({1714564800000: 2}), 1)
+    """
+    text = "\n".join(lines)
+    minutes: Counter[int] = Counter()
+    untimed = len(lines)
+    for (minute, zone), count in Counter(_PREFIX_MINUTE.findall(text)).items():
+        millis = prefix_time(f"{minute}:00{zone}")
+        if millis is not None:
+            minutes[millis] += count
+            untimed -= count
+    for minute, second, zone in _PREFIX_ODD_SECONDS.findall(text):
+        millis = prefix_time(f"{minute}:{second}{zone}")  # the line's own, without its fraction
+        if millis is not None:
+            minutes[millis - millis % 60_000] += 1
+            untimed -= 1
+    return minutes, untimed
 
 
 def _no_time(message: str) -> int | None:
@@ -260,27 +329,73 @@ def _json_time(field: str) -> Callable[[str], int | None]:
     return time_of
 
 
+def json_minutes(messages: Sequence[str], field: str) -> tuple[Counter[int], int]:
+    """The times of JSON lines (none holding a line end) as ``time_of`` reads them for the
+    time ``field`` (:func:`line_source`), down to the minute, each with how many lines have
+    it; and how many lines have no time. Times in text are read all at once
+    (:func:`prefix_minutes`).
+
+    >>> json_minutes(['{"ts": "2024-05-01T12:00:05Z"}', '{"ts": 1714564859}', "{}"], "ts")
+    (Counter({1714564800000: 2}), 1)
+    """
+    path = field.removeprefix("$.").split(".")
+    minutes: Counter[int] = Counter()
+    untimed = 0
+    texts = []  # read by prefix_time, all at once
+    for message in messages:
+        try:
+            value: Any = orjson.loads(message)
+        except orjson.JSONDecodeError:
+            texts.append(message)
+            continue
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, str) and not value.strip().isdecimal():
+            # prefix_time reads no further than a line end
+            texts.append(value.strip().partition("\n")[0])
+            continue
+        millis = parse_time(value)
+        if millis is None:
+            untimed += 1
+        else:
+            minutes[millis - millis % 60_000] += 1
+    found, unread = prefix_minutes(texts)
+    minutes.update(found)
+    return minutes, untimed + unread
+
+
 def _json_lines(lines: Iterator[str], field: str) -> Iterator[Event]:
     """Exported events (keys among message/timestamp/ingestionTime/…) are read as events;
     any other line is a message whose time is its ``field``."""
     for line in lines:
-        if '"message"' in line:
-            try:
-                document = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                document = None
-            if (
-                isinstance(document, dict)
-                and isinstance(document.get("message"), str)
-                and set(document) <= EVENT_KEYS
-            ):
-                yield (
-                    document["message"],
-                    parse_time(document.get("timestamp")),
-                    parse_time(document.get("ingestionTime")),
-                )
-                continue
-        yield line, None, None
+        event = exported_event(line) if '"message"' in line else None
+        yield (line, None, None) if event is None else event
+
+
+def exported_event(line: str) -> Event | None:
+    """A JSON line that is an exported event (an object of :data:`EVENT_KEYS` with a text
+    ``message``) as an event with its own times; else ``None``: the line is the message.
+
+    >>> exported_event('{"message": "x", "timestamp": 1714564805000}')
+    ('x', 1714564805000, None)
+    >>> exported_event('{"message": "x", "level": "INFO"}') is None
+    True
+    """
+    try:
+        document = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    if (
+        isinstance(document, dict)
+        and isinstance(document.get("message"), str)
+        and set(document) <= EVENT_KEYS
+    ):
+        return (
+            document["message"],
+            parse_time(document.get("timestamp")),
+            parse_time(document.get("ingestionTime")),
+        )
+    return None
 
 
 def _firehose(text: str, path: str) -> Iterator[Event]:

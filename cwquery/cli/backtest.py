@@ -3,17 +3,17 @@ events, and the alarm states CloudWatch would have set."""
 
 from __future__ import annotations
 
+import io
 import itertools
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import IO, Any, NoReturn
 
 import click
 from click.core import ParameterSource
 
-from cwquery.aws.timeparse import to_millis
 from cwquery.backtest.alarms import (
     STATES,
     Alarm,
@@ -33,6 +33,7 @@ from cwquery.backtest.engine import (
 from cwquery.backtest.inputs import Event, InputError, open_source
 from cwquery.backtest.render import history_text, summary_text, to_csv, to_json, to_table
 from cwquery.backtest.run import Result, finish
+from cwquery.backtest.scan import collect_file
 from cwquery.backtest.series import (
     EARLIEST_MS,
     END_OF_TIME_MS,
@@ -61,6 +62,8 @@ def _fail(message: str) -> NoReturn:
 def _time(value: str | None, name: str) -> int | None:
     if value is None:
         return None
+    from cwquery.aws.timeparse import to_millis  # the AWS layer loads only when needed
+
     try:
         millis = to_millis(value)
     except ValueError as err:
@@ -185,6 +188,15 @@ def _time(value: str | None, name: str) -> int | None:
 )
 @click.option("--html", "html_file", type=click.Path(dir_okay=False), help="Write an HTML page.")
 @click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes scanning files of lines in the common case (one --pattern, a literal "
+    "--metric-value, no --default-value). The parent reads every matched line's time.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
 @click.option(
     "--endpoint-url", metavar="URL", help="With --log-group: send requests here. " + LOOPBACK_HELP
@@ -197,8 +209,8 @@ def backtest_command(files: tuple[str, ...], **options: Any) -> None:
 
     FILES: JSON lines (exported events, or application logs with a time field), text lines
     starting with a time, CloudWatch exports, S3-export .gz files, or Firehose-delivered
-    subscription records (.gz). Exit status: 0 when something matched, 1 when nothing did,
-    2 on error.
+    subscription records (.gz); standard input when none is given, or for -. Exit status: 0
+    when something matched, 1 when nothing did, 2 on error.
 
     \b
     Examples:
@@ -362,14 +374,47 @@ def _local(
     total = sum(os.path.getsize(s) for s in sources if s != "-" and Path(s).is_file())
     merged = Collected()
     for source in sources:
+        found = _blocks(source, filters, publish, options, total)
+        if found is not None:
+            _merge(merged, found)
+            continue
         opened = open_source(
-            source, time_field=options["time_field"], strip_time=options["strip_time"]
+            _standard_input() if source == "-" else source,
+            time_field=options["time_field"],
+            strip_time=options["strip_time"],
         )
         events = opened.events
         if total >= _PROGRESS_BYTES and sys.stderr.isatty() and opened.kind == "text":
             events = _with_progress(events, total)
         _merge(merged, collect(events, filters, publish, opened.time_of))
     return _published(merged, filters)
+
+
+def _standard_input() -> IO[str]:
+    """Standard input as a file is read: UTF-8, bytes that are not read as U+FFFD."""
+    return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+
+
+def _blocks(
+    source: str,
+    filters: list[MetricFilter],
+    publish: PublishOptions,
+    options: dict[str, Any],
+    total: int,
+) -> Collected | None:
+    """A plain file's counts read block by block (:mod:`cwquery.backtest.scan`), or ``None``
+    when that reader does not take the file or the filters."""
+    if source == "-" or not Path(source).is_file():
+        return None
+    how = {
+        "time_field": options["time_field"],
+        "strip_time": options["strip_time"],
+        "jobs": options["jobs"],
+    }
+    if total < _PROGRESS_BYTES or not sys.stderr.isatty():
+        return collect_file(source, filters, publish, **how)
+    with click.progressbar(length=total, label="reading", file=sys.stderr) as bar:
+        return collect_file(source, filters, publish, progress=bar.update, **how)
 
 
 def _published(collected: Collected, filters: Sequence[MetricFilter]) -> Collected:
