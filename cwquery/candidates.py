@@ -61,7 +61,12 @@ _MAX_SEARCHES: Final = 3
 _EXACT_STRING, _STRING, _VALUE, _KEY = range(4)
 
 
-class _Search(NamedTuple):
+class CandidateRegex(NamedTuple):
+    """One search. ``rank`` orders them by likely selectivity: 0, an exact string after its
+    key; 1, a string with wildcards; 2, a number range, ``true``/``false``/``null`` or a value
+    of several kinds; 3, little more than the key, which the prefilter's key needle finds as
+    well, and faster (``bytes.find``)."""
+
     rank: int
     source: str
 
@@ -178,22 +183,29 @@ def number_regex(op: Operator, number: int | float) -> str:
 # --------------------------------------------------------------------------- conditions
 
 
-def json_candidate_regexes(pattern: JsonPattern) -> tuple[str, ...]:
-    """Regex sources (RE2 syntax, to run on bytes as Latin-1, see :func:`candidate_program`)
-    such that every line matching ``pattern`` that holds no backslash holds a match of each of
-    them: the most selective first, at most three; empty when none is known (``NOT EXISTS``,
-    ``||`` with such an operand, selectors ending in a wildcard under ``!=``). Each compiles
-    within D31's bounds.
+def json_candidate_searches(pattern: JsonPattern) -> tuple[CandidateRegex, ...]:
+    """Searches (RE2 sources, to run on bytes as Latin-1, see :func:`candidate_program`) such
+    that every line matching ``pattern`` that holds no backslash holds a match of each: the
+    most selective first, at most three; empty when none is known (``NOT EXISTS``, ``||`` with
+    such an operand, ``!=`` on a selector ending in a wildcard). Each compiles within D31's
+    bounds.
 
     >>> from cwquery import parse
-    >>> json_candidate_regexes(parse('{ $.x NOT EXISTS || $.y IS NULL }'))
+    >>> [search.rank for search in json_candidate_searches(parse('{ $.a != 1 && $.b = "x" }'))]
+    [0, 3]
+    >>> json_candidate_searches(parse('{ $.x NOT EXISTS || $.y IS NULL }'))
     ()
     """
-    found: list[_Search] = []
+    found: list[CandidateRegex] = []
     for search in sorted(_requirements(pattern.expr), key=lambda search: search.rank):
         if all(search.source != kept.source for kept in found) and _fits(search.source):
             found.append(search)
-    return tuple(search.source for search in found[:_MAX_SEARCHES])
+    return tuple(found[:_MAX_SEARCHES])
+
+
+def json_candidate_regexes(pattern: JsonPattern) -> tuple[str, ...]:
+    """The sources of :func:`json_candidate_searches`."""
+    return tuple(search.source for search in json_candidate_searches(pattern))
 
 
 def json_candidate_regex(pattern: JsonPattern) -> str | None:
@@ -202,7 +214,7 @@ def json_candidate_regex(pattern: JsonPattern) -> str | None:
     return searches[0] if searches else None
 
 
-def _requirements(node: Node) -> list[_Search]:
+def _requirements(node: Node) -> list[CandidateRegex]:
     """Searches every backslash-free line matching ``node`` holds a match of."""
     if isinstance(node, And):
         return [search for operand in node.operands for search in _requirements(operand)]
@@ -214,13 +226,13 @@ def _requirements(node: Node) -> list[_Search]:
                 return []
             chosen.append(min(options, key=lambda search: search.rank))
         rank = max(search.rank for search in chosen)
-        return [_Search(rank, "|".join(f"(?:{search.source})" for search in chosen))]
+        return [CandidateRegex(rank, "|".join(f"(?:{search.source})" for search in chosen))]
     if isinstance(node, JsonCompare | JsonIs):
         return _condition(node)
     return []  # NOT EXISTS holds on lines that need not name anything
 
 
-def _condition(node: JsonCompare | JsonIs) -> list[_Search]:
+def _condition(node: JsonCompare | JsonIs) -> list[CandidateRegex]:
     """The search of one condition: where its selected value is written, and how."""
     where = _value_start(node.selector)
     if where is None:
@@ -228,28 +240,28 @@ def _condition(node: JsonCompare | JsonIs) -> list[_Search]:
     prefix, after_key = where
     if isinstance(node, JsonIs):
         word = {TruthTest.TRUE: "true", TruthTest.FALSE: "false", TruthTest.NULL: "null"}
-        return [_Search(_VALUE, prefix + word[node.test])]
+        return [CandidateRegex(_VALUE, prefix + word[node.test])]
     # a value that passes a comparison exists (missing values fail every one, != included),
     # so its key is written
-    present = [_Search(_KEY, prefix)] if after_key else []
+    present = [CandidateRegex(_KEY, prefix)] if after_key else []
     value, op = node.value, node.op
     if isinstance(value, Number):
         number = number_value(value.text)
         if op.is_relational:
-            return [_Search(_VALUE, prefix + number_regex(op, number))]
+            return [CandidateRegex(_VALUE, prefix + number_regex(op, number))]
         if op is Operator.EQ:  # a number equal to it, or a string spelling the literal (D12)
             alternatives = f'{number_regex(op, number)}|"{_escape(value.text)}"'
-            return [_Search(_VALUE, f"{prefix}(?:{alternatives})")]
+            return [CandidateRegex(_VALUE, f"{prefix}(?:{alternatives})")]
         return present
     if isinstance(value, String) and op is Operator.EQ:
         return _string_equal(prefix, value.text) or present
     return present  # !=, regex values: any value of the key may pass
 
 
-def _string_equal(prefix: str, text: str) -> list[_Search]:
+def _string_equal(prefix: str, text: str) -> list[CandidateRegex]:
     """``= "text"`` (D12, D25): a string that matches, or a number whose text could."""
     if text == semantics.WILDCARD:  # any scalar: a string, a number, true or false
-        return [_Search(_KEY, prefix + '["\\-0-9tf]')]
+        return [CandidateRegex(_KEY, prefix + '["\\-0-9tf]')]
     leading, trailing = text.startswith(semantics.WILDCARD), text.endswith(semantics.WILDCARD)
     core = text[1 if leading else 0 : len(text) - 1 if trailing else len(text)]
     if not _writable(core):
@@ -257,8 +269,8 @@ def _string_equal(prefix: str, text: str) -> list[_Search]:
     anything = '[^"\\n]*'  # a line without backslashes has no quote inside a string
     written = f'"{anything if leading else ""}{_escape(core)}{anything if trailing else ""}"'
     if semantics.could_be_number_text(core):  # a number's text is compared too
-        return [_Search(_VALUE, f"{prefix}(?:{written}|{_ANY_NUMBER})")]
-    return [_Search(_STRING if leading or trailing else _EXACT_STRING, prefix + written)]
+        return [CandidateRegex(_VALUE, f"{prefix}(?:{written}|{_ANY_NUMBER})")]
+    return [CandidateRegex(_STRING if leading or trailing else _EXACT_STRING, prefix + written)]
 
 
 def _value_start(selector: Selector) -> tuple[str, bool] | None:
