@@ -9,8 +9,9 @@ every line holding a backslash as a candidate too. False candidates are harmless
 judged in full. Nothing here decides a match.
 
 >>> from cwquery import parse
->>> json_candidate_regex(parse("{ $.i > 90 }"))
-'"i"[ \\\\t\\\\r]*:[ \\\\t\\\\r]*(?:-?[0-9]+[.eE]|(?:9[1-9]|[1-9][0-9]{2,})[,\\\\]} \\\\t\\\\r])'
+>>> search = CandidateSearch([json_candidate_regex(parse("{ $.i > 90 }"))])
+>>> list(search.lines(b'{"i": 90}\\n{"i": 91}\\n{"i":1e2}\\n{"i":-95}\\n{"i":90.5}\\n{"i":"95"}'))
+[b'{"i": 91}', b'{"i":1e2}', b'{"i":90.5}']
 >>> search = CandidateSearch(json_candidate_regexes(parse('{ $.a = "x" && $.n <= -2 }')))
 >>> list(search.lines(b'{"a":"x","n":-1}\\n{"a": "x", "n": -3}\\n{"a":"y","n":-5}\\n'))
 [b'{"a": "x", "n": -3}']
@@ -47,8 +48,8 @@ from cwquery.regex import MAX_PROGRAM_SIZE, RE2_MAX_MEM
 _BLANK: Final = "[ \\t\\r]*"
 #: What may follow an integer token in valid JSON: a blank, a comma or a closing bracket.
 _AFTER_NUMBER: Final = "[,\\]} \\t\\r]"
-#: A number token with a fraction or an exponent: always a candidate (kept simple and sound).
-_NOT_INTEGER: Final = "-?[0-9]+[.eE]"
+#: A number token with an exponent: always a candidate (kept simple and sound).
+_EXPONENT: Final = "-?[0-9]+(?:\\.[0-9]+)?[eE]"
 #: Any JSON number.
 _ANY_NUMBER: Final = "-?[0-9]"
 #: Integers of fewer digits are exact doubles, and a bound within them is compared exactly;
@@ -86,6 +87,8 @@ def integer_range_regex(low: int, high: int | None) -> str | None:
     if high is not None and high < low:
         return None
     low_digits = len(str(low))
+    if high is None and low > 0 and low == 10 ** (low_digits - 1):  # every integer from 10**n
+        return f"[1-9][0-9]{{{low_digits - 1},}}"
     last_digits = low_digits if high is None else len(str(high))
     parts = []
     for digits in range(low_digits, last_digits + 1):
@@ -131,26 +134,32 @@ def _digits(low: int, high: int) -> str:
     return str(low) if low == high else f"[{low}-{high}]"
 
 
-def _bounds(op: Operator, number: int | float) -> tuple[int | None, int | None] | None:
+def _bounds(
+    op: Operator, number: int | float, *, unit: bool = False
+) -> tuple[int | None, int | None] | None:
     """The integers ``v`` with ``v op number`` as ``(low, high)`` (``None``: unbounded), or
-    ``None`` when no integer passes. Bounds of :data:`_EXACT_LIMIT` or more give no bound."""
+    ``None`` when none passes. With ``unit``, the integers ``y`` such that some ``v`` in
+    ``[y, y + 1]`` passes (where a token with a fraction, ``I.F`` or ``-I.F``, may stand).
+    Infinite literals pass all or nothing; bounds of :data:`_EXACT_LIMIT` or more give
+    ``(None, None)``: any number."""
     if isinstance(number, float) and math.isinf(number):
         passes = (number > 0) == (op in (Operator.LT, Operator.LE))
         return (None, None) if passes else None
+    floor, ceil = math.floor(number), math.ceil(number)
+    if op is Operator.EQ and not unit and floor != number:
+        return None
     low: int | None = None
     high: int | None = None
     if op is Operator.GT:
-        low = math.floor(number) + 1
+        low = floor if unit else floor + 1
     elif op is Operator.GE:
-        low = math.ceil(number)
+        low = ceil - 1 if unit else ceil
     elif op is Operator.LT:
-        high = math.ceil(number) - 1
+        high = ceil - 1
     elif op is Operator.LE:
-        high = math.floor(number)
+        high = floor
     elif op is Operator.EQ:
-        if number != math.floor(number):
-            return None
-        low = high = int(number)
+        low, high = (ceil - 1 if unit else ceil), floor
     if any(bound is not None and abs(bound) >= _EXACT_LIMIT for bound in (low, high)):
         return None, None
     return low, high
@@ -158,26 +167,38 @@ def _bounds(op: Operator, number: int | float) -> tuple[int | None, int | None] 
 
 def number_regex(op: Operator, number: int | float) -> str:
     """RE2 source that matches at the start of every JSON number token whose value ``v`` has
-    ``v op number`` (for ``<``, ``<=``, ``>``, ``>=`` and ``=``), read as orjson reads it (D30).
+    ``v op number`` (for ``<``, ``<=``, ``>``, ``>=`` and ``=``), read as orjson reads it (D30):
+    integers by their exact range, ``I.F`` by its integer part (the value lies in ``[I, I+1]``),
+    and every token with an exponent.
 
-    >>> number_regex(Operator.LT, 2.5)
-    '(?:-?[0-9]+[.eE]|[0-2][,\\\\]} \\\\t\\\\r]|-(?:[0-9]|[1-9][0-9]{1,})[,\\\\]} \\\\t\\\\r])'
+    >>> print(number_regex(Operator.GT, 9))
+    (?:-?[0-9]+(?:\\.[0-9]+)?[eE]|[1-9][0-9]{1,}[,\\]} \\t\\r]|(?:9|[1-9][0-9]{1,})\\.)
     """
-    bounds = _bounds(op, number)
-    if bounds == (None, None):
+    integers, fractions = _bounds(op, number), _bounds(op, number, unit=True)
+    if integers == (None, None) or fractions == (None, None):
         return _ANY_NUMBER
-    parts = [_NOT_INTEGER]
-    if bounds is not None:
-        low, high = bounds
-        positive = integer_range_regex(0 if low is None else low, high)
-        if positive is not None:
-            parts.append(positive + _AFTER_NUMBER)
-        if low is None or low <= 0:  # -D is worth -D, and -0 is 0
-            least = 0 if high is None else -high
-            negative = integer_range_regex(least, None if low is None else -low)
-            if negative is not None:
-                parts.append(f"-{negative}{_AFTER_NUMBER}")
+    parts = [_EXPONENT]
+    if integers is not None:
+        parts += _signed_tokens(*integers, _AFTER_NUMBER, 0)
+    if fractions is not None:
+        parts += _signed_tokens(*fractions, "\\.", 1)
     return f"(?:{'|'.join(parts)})"
+
+
+def _signed_tokens(low: int | None, high: int | None, after: str, width: int) -> list[str]:
+    """Tokens ``D`` and ``-D`` followed by ``after`` whose value interval starts within
+    ``[low, high]``: ``D`` stands for ``[D, D + width]`` and ``-D`` for ``[-D - width, -D]``
+    (``-0`` is 0)."""
+    parts = []
+    positive = integer_range_regex(0 if low is None else low, high)
+    if positive is not None:
+        parts.append(positive + after)
+    if low is None or low <= -width:
+        least = 0 if high is None else -high - width
+        negative = integer_range_regex(least, None if low is None else -low - width)
+        if negative is not None:
+            parts.append(f"-{negative}{after}")
+    return parts
 
 
 # --------------------------------------------------------------------------- conditions

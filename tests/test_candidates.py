@@ -263,7 +263,23 @@ def test_number_regexes_take_exactly_the_integers_that_pass(op: Operator, bound:
         found = program.search(f"{value},".encode()) is not None
         assert found is compare(value, bound), (op, bound, value)
     assert program.search(b"-0,") is not None if compare(0, bound) else True
-    assert program.search(b"1.5e1,") is not None  # fractions and exponents: always candidates
+    assert program.search(b"1.5e1,") is not None  # exponents: always candidates
+    for whole in range(-2100, 2101, 7):
+        for fraction in ("0", "25", "5", "999999999999999999"):
+            token = f"{'-' if whole < 0 else ''}{abs(whole)}.{fraction}"
+            if compare(float(token), bound):
+                assert program.search(f"{token},".encode()) is not None, (op, bound, token)
+    assert program.search(b"-0.5,") is not None if compare(-0.5, bound) else True
+
+
+@pytest.mark.parametrize(
+    ("op", "bound", "token"),
+    [(Operator.GT, 90, b"3.5"), (Operator.LT, -2, b"-1.5"), (Operator.EQ, 7, b"8.5")],
+)
+def test_fractions_far_from_the_bound_are_not_candidates(
+    op: Operator, bound: int, token: bytes
+) -> None:
+    assert candidate_program(f"^(?:{number_regex(op, bound)})").search(token + b",") is None
 
 
 def test_trees_built_by_hand_are_read_too() -> None:
