@@ -138,14 +138,17 @@ def candidate_count(path: Path, pattern: str, searches: int) -> int:
     return count
 
 
-def best(rounds: int, run: Callable[[], int]) -> tuple[float, int]:
-    times, answers = [], set()
+def best(rounds: int, runs: dict[str, Callable[[], int]]) -> dict[str, tuple[float, int]]:
+    """The best time and the answer of each run, rounds interleaved (load hits all alike)."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    answers: dict[str, set[int]] = {name: set() for name in runs}
     for _ in range(rounds):
-        start = time.perf_counter()
-        answers.add(run())
-        times.append(time.perf_counter() - start)
-    assert len(answers) == 1, answers
-    return min(times), answers.pop()
+        for name, run in runs.items():
+            start = time.perf_counter()
+            answers[name].add(run())
+            times[name].append(time.perf_counter() - start)
+    assert all(len(found) == 1 for found in answers.values()), answers
+    return {name: (min(times[name]), answers[name].pop()) for name in runs}
 
 
 def main() -> None:
@@ -168,7 +171,7 @@ def main() -> None:
                 "candidates": lambda p=pattern: candidate_count(path, p, 1),  # type: ignore[misc]
                 "cand+and": lambda p=pattern: candidate_count(path, p, 3),  # type: ignore[misc]
             }
-            results = {name: best(args.rounds, run) for name, run in paths.items()}
+            results = best(args.rounds, paths)
             counts = {answer for _, answer in results.values()}
             assert len(counts) == 1, results
             loop_time = results["loop"][0]

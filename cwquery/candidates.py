@@ -66,10 +66,13 @@ class CandidateRegex(NamedTuple):
     """One search. ``rank`` orders them by likely selectivity: 0, an exact string after its
     key; 1, a string with wildcards; 2, a number range, ``true``/``false``/``null`` or a value
     of several kinds; 3, little more than the key, which the prefilter's key needle finds as
-    well, and faster (``bytes.find``)."""
+    well, and faster (``bytes.find``). ``literal``, when known, is a text every match holds
+    (the quoted string of ``= "ERROR"``): a reader may look for it with ``bytes.find``, much
+    faster than the regex, and judge the lines that hold it."""
 
     rank: int
     source: str
+    literal: bytes | None = None
 
 
 # --------------------------------------------------------------------------- integer ranges
@@ -287,11 +290,16 @@ def _string_equal(prefix: str, text: str) -> list[CandidateRegex]:
     core = text[1 if leading else 0 : len(text) - 1 if trailing else len(text)]
     if not _writable(core):
         return []
+    if not core:  # "**": any string, or any number
+        return [CandidateRegex(_KEY, prefix + '["\\-0-9]')]
     anything = '[^"\\n]*'  # a line without backslashes has no quote inside a string
     written = f'"{anything if leading else ""}{_escape(core)}{anything if trailing else ""}"'
     if semantics.could_be_number_text(core):  # a number's text is compared too
         return [CandidateRegex(_VALUE, f"{prefix}(?:{written}|{_ANY_NUMBER})")]
-    return [CandidateRegex(_STRING if leading or trailing else _EXACT_STRING, prefix + written)]
+    rank = _STRING if leading or trailing else _EXACT_STRING
+    opening, closing = "" if leading else '"', "" if trailing else '"'
+    literal = (opening + core + closing).encode()
+    return [CandidateRegex(rank, prefix + written, literal)]
 
 
 def _value_start(selector: Selector) -> tuple[str, bool] | None:
@@ -370,15 +378,19 @@ class CandidateSearch:
     A reader's use: ``for line in search.lines(block): judge(line)``.
     """
 
-    __slots__ = ("_first", "_first_or_escape", "_rest")
+    __slots__ = ("_first", "_first_or_escape", "_literal", "_rest")
 
-    def __init__(self, sources: Sequence[str]) -> None:
+    def __init__(self, sources: Sequence[str], *, literal: bytes | None = None) -> None:
+        """``literal``: a text every match of the first search holds (its
+        :attr:`CandidateRegex.literal`); then the lines holding it are the candidates, found by
+        ``bytes.find``, and the first regex is not run."""
         if not sources:
             raise ValueError("a candidate search needs at least one regex")
         first, *rest = sources
         self._first = _program(first).finditer
         self._first_or_escape = _program(f"(?:{first})|\\\\").finditer
         self._rest = tuple(_program(source).search for source in rest)
+        self._literal = literal or None
 
     def lines(self, block: bytes) -> Iterator[bytes]:
         """The candidate lines of ``block``, in order, without their line ends. Lines end as a
@@ -388,6 +400,9 @@ class CandidateSearch:
         reading a short line, so they pay only when they reject many lines)."""
         if b"\r" in block:
             block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        if self._literal is not None:
+            yield from self._lines_holding(block, self._literal)
+            return
         found = self._first_or_escape if b"\\" in block else self._first
         rest = self._rest
         find, rfind = block.find, block.rfind
@@ -402,6 +417,28 @@ class CandidateSearch:
             line = block[rfind(b"\n", 0, start) + 1 : end]
             if not rest or _holds_all(line, rest):
                 yield line
+
+    def _lines_holding(self, block: bytes, literal: bytes) -> Iterator[bytes]:
+        """The lines that hold ``literal`` or a backslash (and every other search)."""
+        rest, find, rfind = self._rest, block.find, block.rfind
+        # the next literal and the next backslash at or after position (-1: none left)
+        found, escape = find(literal), find(b"\\")
+        position = 0
+        while True:
+            if 0 <= found < position:
+                found = find(literal, position)
+            if 0 <= escape < position:
+                escape = find(b"\\", position)
+            start = escape if escape >= 0 and (found < 0 or escape < found) else found
+            if start < 0:
+                return
+            end = find(b"\n", start)
+            if end < 0:
+                end = len(block)
+            line = block[rfind(b"\n", 0, start) + 1 : end]
+            if not rest or _holds_all(line, rest):
+                yield line
+            position = end + 1
 
 
 def _holds_all(line: bytes, searches: tuple[Any, ...]) -> bool:

@@ -26,6 +26,7 @@ from cwquery.candidates import (
     integer_range_regex,
     json_candidate_regex,
     json_candidate_regexes,
+    json_candidate_searches,
     number_regex,
 )
 from cwquery.numbers import number_value
@@ -47,23 +48,30 @@ def _as_line(message: str) -> str:
 
 
 def _check_found(pattern: JsonPattern, lines: list[str], rng: Random) -> int:
-    """Every line that matches and holds no backslash holds a match of each search, and the
-    block reader yields it; returns how many such lines were checked."""
-    sources = json_candidate_regexes(pattern)
-    if not sources:
+    """Every line that matches and holds no backslash holds a match of each search and its
+    literal, and the block reader yields it (by the first regex, or by its literal); returns
+    how many such lines were checked."""
+    searches = json_candidate_searches(pattern)
+    if not searches:
         return 0
+    sources = [search.source for search in searches]
     matcher = compile(pattern)
-    programs = [candidate_program(source) for source in sources]
     wanted = [line for line in lines if "\\" not in line and matcher.matches(line)]
     for line in wanted:
-        for source, program in zip(sources, programs, strict=True):
-            assert program.search(line.encode()) is not None, (str(pattern), source, line)
+        for search in searches:
+            found = candidate_program(search.source).search(line.encode())
+            assert found is not None, (str(pattern), search.source, line)
+            assert search.literal is None or search.literal in line.encode(), (search, line)
     block_lines = [*lines, "x", ""]
     rng.shuffle(block_lines)
     block = "\n".join(block_lines).encode()
-    found = list(CandidateSearch(sources).lines(block))
-    for line in wanted:
-        assert line.encode() in found, (str(pattern), sources, line)
+    readers = [CandidateSearch(sources)]
+    if searches[0].literal is not None:
+        readers.append(CandidateSearch(sources, literal=searches[0].literal))
+    for reader in readers:
+        found_lines = list(reader.lines(block))
+        for line in wanted:
+            assert line.encode() in found_lines, (str(pattern), sources, line)
     return len(wanted)
 
 
@@ -154,6 +162,50 @@ def test_numbers_near_the_bound_in_every_spelling_are_found(
     _check_found(pattern, lines, rng)
 
 
+_CORES = ["ERR", "x y", "\u00e9t\u00e9", "1", "100.0", "1e2", "a*b", "-0", "true", ""]
+
+
+@st.composite
+def _string_cases(draw: st.DrawFn) -> tuple[JsonPattern, list[str]]:
+    rng = draw(st.randoms(use_true_random=False))
+    core = draw(st.sampled_from(_CORES))
+    written = draw(st.sampled_from([core, "*" + core, core + "*", "*" + core + "*", "*"]))
+    selector = draw(st.sampled_from(["$.s", "$.a.s", "$.a[*].s", "$.a[0]", "$.*"]))
+    pattern = parse(f'{{ {selector} = "{written}" }}')
+    assert isinstance(pattern, JsonPattern)
+    lines = []
+    for _ in range(8):
+        pre, post = rng.choice(["", "p", "ERR"]), rng.choice(["", "q", " "])
+        value = rng.choice(
+            [
+                f'"{pre}{core}{post}"',
+                f'"{core}"',
+                *spellings(core),
+                rng.choice(["true", "false", "null", "[]", "{}", '"other"', "7"]),
+            ]
+        )
+        blank = rng.choice(_LINE_BLANKS)
+        member = f'"s"{blank}:{blank}{value}'
+        document = {
+            "$.s": f'{{"t":1,{member}}}',
+            "$.a.s": f'{{"a":{{{member},"u":2}}}}',
+            "$.a[*].s": f'{{"a":[1,{{{member}}}]}}',
+            "$.a[0]": f'{{"a":[{blank}{value}]}}',
+            "$.*": f'{{"z":{blank}{value}}}',
+        }[selector]
+        lines.append(document)
+    return pattern, lines
+
+
+@settings(max_examples=500, deadline=None)
+@given(_string_cases(), st.randoms(use_true_random=False))
+def test_strings_with_and_without_wildcards_are_found(
+    case: tuple[JsonPattern, list[str]], rng: Random
+) -> None:
+    pattern, lines = case
+    _check_found(pattern, lines, rng)
+
+
 @pytest.mark.parametrize(
     ("text", "line"),
     [
@@ -194,12 +246,21 @@ def test_bytes_that_are_not_utf8_are_crossed() -> None:
     assert list(CandidateSearch(json_candidate_regexes(pattern)).lines(line + b"\n")) == [line]
 
 
-def test_lines_with_a_backslash_are_always_candidates() -> None:
+@pytest.mark.parametrize("by_literal", [False, True])
+def test_lines_with_a_backslash_are_always_candidates(by_literal: bool) -> None:
     pattern = parse('{ $.level = "ERROR" }')
     assert isinstance(pattern, JsonPattern)
+    (search,) = json_candidate_searches(pattern)
+    assert search.literal == b'"ERROR"'
+    reader = CandidateSearch([search.source], literal=search.literal if by_literal else None)
     block = b'{"level":"INFO"}\r\n{"level":"\\u0045RROR"}\r{"level":"ERROR"}\n{"level":"ERR"}'
-    found = list(CandidateSearch(json_candidate_regexes(pattern)).lines(block))
-    assert found == [b'{"level":"\\u0045RROR"}', b'{"level":"ERROR"}']
+    block += b'\n{"a":"\\\\","b":"\\\\"}\n{"a":1}\n{"level":"ERROR","x":"\\\\"}'
+    assert list(reader.lines(block)) == [
+        b'{"level":"\\u0045RROR"}',
+        b'{"level":"ERROR"}',
+        b'{"a":"\\\\","b":"\\\\"}',
+        b'{"level":"ERROR","x":"\\\\"}',
+    ]
 
 
 def test_selective_searches_come_first_and_the_rest_filter_lines() -> None:
