@@ -10,9 +10,11 @@ Paths timed, in one process, best of ``--rounds`` (interleaved), each reading th
 
 - ``loop``: ``orjson.loads`` per line, a dict check and the comparison with type guards;
 - ``scanner``: ``cwquery.blocks.BlockScanner(pattern).scan(block)``, summing ``matched``;
-- ``candidates``: ``CandidateSearch(json_candidate_regexes(pattern)[:1]).lines(block)``, then
+- ``candidates``: ``CandidateSearch`` over the first of ``json_candidate_searches(pattern)``
+  (by ``bytes.find`` of its literal when it has one, else by its regex over the block), then
   the compiled verdict (``json_judge``) on the candidate lines only;
-- ``cand+and``: the same with every search (the first over the block, the others per line).
+- ``cand+and``: the same with every search (the first over the block, the others per line);
+- ``cand-regex``: the first search by its regex even when it has a literal.
 
 Every path must give the same count; ratios are loop time / path time (> 1: faster than the
 loop). Targets (issue 20): ``{ $.i > 90 }`` >= 1.5x, the conjunction >= 3x.
@@ -36,7 +38,7 @@ import orjson
 from cwquery import compile
 from cwquery.ast import JsonPattern
 from cwquery.blocks import BlockScanner, json_judge
-from cwquery.candidates import CandidateSearch, json_candidate_regexes
+from cwquery.candidates import CandidateSearch, json_candidate_regexes, json_candidate_searches
 
 BLOCK = 1 << 20
 LEVELS = ("INFO",) * 14 + ("WARN",) * 3 + ("ERROR",) * 2 + ("DEBUG",)
@@ -118,18 +120,20 @@ def scanner_count(path: Path, pattern: str) -> int:
     return sum(scan(block).matched for block in blocks(path))
 
 
-def candidate_count(path: Path, pattern: str, searches: int) -> int:
-    """The prototype reader: candidate lines from the block search (and the per-line tests of
-    up to ``searches - 1`` more searches), then the full verdict."""
+def candidate_count(path: Path, pattern: str, searches: int, *, literal: bool = True) -> int:
+    """The prototype reader: candidate lines from the block search (by the first search's
+    literal, when it has one and ``literal`` is set; else by its regex), the per-line tests of
+    up to ``searches - 1`` more searches, then the full verdict."""
     matcher = compile(pattern)
     assert isinstance(matcher.pattern, JsonPattern)
-    sources = json_candidate_regexes(matcher.pattern)[:searches]
+    found = json_candidate_searches(matcher.pattern)[:searches]
+    sources = [search.source for search in found]
     judge = json_judge(matcher)
     if not sources:  # no search: every line is judged
         return sum(
             judge(line) is True for block in blocks(path) for line in block.split(b"\n") if line
         )
-    lines = CandidateSearch(sources).lines
+    lines = CandidateSearch(sources, literal=found[0].literal if literal else None).lines
     count = 0
     for block in blocks(path):
         for line in lines(block):
@@ -170,6 +174,7 @@ def main() -> None:
                 "scanner": lambda p=pattern: scanner_count(path, p),  # type: ignore[misc]
                 "candidates": lambda p=pattern: candidate_count(path, p, 1),  # type: ignore[misc]
                 "cand+and": lambda p=pattern: candidate_count(path, p, 3),  # type: ignore[misc]
+                "cand-regex": lambda p=pattern: candidate_count(path, p, 1, literal=False),  # type: ignore[misc]
             }
             results = best(args.rounds, paths)
             counts = {answer for _, answer in results.values()}
