@@ -220,8 +220,12 @@ def json_candidate_searches(pattern: JsonPattern) -> tuple[CandidateRegex, ...]:
     >>> json_candidate_searches(parse('{ $.x NOT EXISTS || $.y IS NULL }'))
     ()
     """
+    try:
+        required = _requirements(pattern.expr)
+    except RecursionError:  # a tree nested deeper than the stack: no search, which is sound
+        return ()
     found: list[CandidateRegex] = []
-    for search in sorted(_requirements(pattern.expr), key=lambda search: search.rank):
+    for search in sorted(required, key=lambda search: search.rank):
         if all(search.source != kept.source for kept in found) and _fits(search.source):
             found.append(search)
     return tuple(found[:_MAX_SEARCHES])

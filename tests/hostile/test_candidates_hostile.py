@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from cwquery import compile
 from cwquery.ast import (
+    And,
     JsonCompare,
+    JsonExpr,
     JsonIs,
     JsonPattern,
     Key,
     Number,
     Operator,
+    Or,
     Selector,
     String,
     TruthTest,
@@ -62,3 +67,11 @@ def test_a_line_with_several_matches_is_yielded_once() -> None:
     block = b'{"k":1,"k":2,"k":3}\n\n{"k":"x"}\r\n{"k":null}'
     found = list(CandidateSearch(json_candidate_regexes(pattern)).lines(block))
     assert found == [b'{"k":1,"k":2,"k":3}', b'{"k":"x"}']
+
+
+def test_a_tree_nested_deeper_than_the_stack_gives_no_search() -> None:
+    node: JsonExpr = JsonCompare(Selector((Key("a"),)), Operator.EQ, Number("1"))
+    for level in range(sys.getrecursionlimit() * 2):
+        other = JsonCompare(Selector((Key(f"k{level}"),)), Operator.GT, Number("1"))
+        node = And((node, other)) if level % 2 else Or((node, other))
+    assert json_candidate_regexes(JsonPattern(node)) == ()
