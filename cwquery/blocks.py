@@ -29,7 +29,7 @@ from cwquery.lines import count_messages_text as _count_messages_text
 from cwquery.lines import is_blank as _blank
 from cwquery.lines import line_ends as _line_ends
 from cwquery.lines import split_lines
-from cwquery.plan import Plan, plan_for
+from cwquery.plan import BlockSearch, Plan, plan_for
 
 
 class Select(enum.Enum):
@@ -102,7 +102,7 @@ class BlockScanner:
         #: line must be looked at
         self.texts: tuple[str, ...] = ()
         #: the plan's ``find(block, position)`` over UTF-8 lines, when it has one
-        self._search: Callable[[bytes, int], int] | None = None
+        self._search: BlockSearch | None = None
         #: the rest of a line after the needle, when counting lines that hold it is the answer
         self._line_holding: re.Pattern[bytes] | None = None
         self.numbered = numbered
@@ -264,7 +264,7 @@ class BlockScanner:
         """``find(position)`` over a block of bytes: the plan's block search, else one per
         needle."""
         if self._search is not None:
-            return [functools.partial(self._search, block)]
+            return [self._search(block)]
         return [functools.partial(block.find, text.encode()) for text in self.texts]
 
     @staticmethod

@@ -19,7 +19,7 @@ Needles(texts=('ERROR',), decides=True, escape_also=False)
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, AnyStr
 
@@ -32,6 +32,7 @@ from cwquery.ast import (
     RegexPattern,
     TermPattern,
 )
+from cwquery.candidates import candidate_program, json_candidate_searches
 from cwquery.compiler import Matcher, compile, json_predicate
 from cwquery.prefilter import literal_order, required_literals
 from cwquery.regex import RegexProblem, block_program
@@ -40,8 +41,10 @@ from cwquery.semantics import NOT_JSON, load_json_event, term_groups
 if TYPE_CHECKING:
     from cwquery.explanation import Explanation
 
-#: ``find(block, position) -> offset of the next possible hit, or -1``
-BlockSearch = Callable[[bytes, int], int]
+#: ``find(position) -> offset of the next possible hit at or after position, or -1``
+Find = Callable[[int], int]
+#: ``search(block) -> find``: the hits of a block, found by one search over it
+BlockSearch = Callable[[bytes], Find]
 #: ``verdict(message) -> True | False | None`` (None: not JSON)
 Verdict = Callable[[str | bytes], bool | None]
 #: ``verdicts(messages) -> (matched, the messages that are not JSON, in order)``
@@ -112,9 +115,11 @@ class Plan:
         return self.matcher.extract(message)
 
     def block_search(self) -> BlockSearch | None:
-        """For a block of UTF-8 lines: ``find(block, position)``, the offset of the next
-        possible hit at or after ``position`` (-1 when none). A hit names a candidate line that
-        :attr:`verdict` confirms; ``None`` when the plan has no such search."""
+        """For a block of lines (UTF-8 for a regex pattern; any bytes for a JSON pattern):
+        ``search(block)`` gives ``find(position)``, the offset of the next possible hit at or
+        after ``position`` (-1 when none), positions asked in increasing order. A hit names a
+        candidate line that :attr:`verdict` confirms; ``None`` when the plan has no such search
+        (then readers look for :attr:`needles`)."""
         return self._block_search
 
     def explain(self, message: str) -> Explanation:
@@ -283,10 +288,43 @@ def _block_search(tree: Pattern) -> BlockSearch | None:
 
 
 def _json_block_search(tree: JsonPattern | DelimitedPattern) -> BlockSearch | None:
-    """The candidate search over a block for a JSON or space-delimited pattern. None yet:
-    readers find candidates by :class:`Needles`; a search for candidates beyond literals
-    (top-level keys and their values, say) plugs in here."""
-    return None
+    """The candidate search over a block for a JSON pattern whose needles are no value
+    (``{ $.i > 90 }`` has only the key ``"i"``): the most selective of
+    :func:`~cwquery.candidates.json_candidate_searches`, or a backslash (an escape can spell any
+    character), run once over the block. A value needle (``= "ERROR"``) beats any regex: a
+    ``bytes.find`` costs far less than a call into RE2. Space-delimited patterns have none."""
+    if not isinstance(tree, JsonPattern):
+        return None
+    needles = _needles(tree)
+    if needles is not None and not needles.texts[0].startswith('"'):
+        return None  # a value literal: the needle is the better search
+    searches = json_candidate_searches(tree)
+    if not searches or searches[0].rank >= _KEY_ONLY:
+        return None  # no better than the key needle
+    program = candidate_program(f"(?:{searches[0].source})|\\\\")
+    return functools.partial(_hits, program.finditer)
+
+
+#: A candidate search of this rank finds little more than the key (see CandidateRegex.rank).
+_KEY_ONLY = 3
+
+
+def _hits(finditer: Callable[[bytes], Iterator[Any]], block: bytes) -> Find:
+    """``find(position)`` over the matches of one pass of ``finditer`` over ``block``."""
+    matches = finditer(block)
+    last = -1
+
+    def find(position: int) -> int:
+        nonlocal last
+        while last < position:
+            found = next(matches, None)
+            if found is None:
+                last = len(block) + 1
+                return -1
+            last = int(found.start())
+        return last if last <= len(block) else -1
+
+    return find
 
 
 def _regex_block_search(source: str) -> BlockSearch | None:
@@ -298,8 +336,11 @@ def _regex_block_search(source: str) -> BlockSearch | None:
     except RegexProblem:
         return None
 
-    def find(block: bytes, position: int) -> int:
-        found: Any = search(block, position)
-        return -1 if found is None else int(found.start())
+    def finder(block: bytes) -> Find:
+        def find(position: int) -> int:
+            found: Any = search(block, position)
+            return -1 if found is None else int(found.start())
 
-    return find
+        return find
+
+    return finder

@@ -209,7 +209,7 @@ def test_the_block_search_runs_on_the_bounded_program() -> None:
 
     search = plan_for("%^b%").block_search()
     assert search is not None
-    assert search(b"a\nb\n", 0) == 2 and search(b"a\nc\n", 0) == -1
+    assert search(b"a\nb\n")(0) == 2 and search(b"a\nc\n")(0) == -1
     assert regex.block_program("^b").options.max_mem == regex.RE2_MAX_MEM
     with pytest.raises(PatternError):
         plan_for("%[a-z]{1000}%")
