@@ -5,8 +5,11 @@ for the blocks where ``bytes.split()`` would not give D14's tokens.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from random import Random
 
+import pytest
 import reference
 from fastpath_strategies import NUMBER_TEXTS, STRINGS, delimited_message, delimited_patterns
 from fastpath_strategies import literal_words as words_of
@@ -185,3 +188,35 @@ def test_numbers_as_d30_reads_them() -> None:
     assert block_tester("[a, n > 999]")(block) == [0, 1, 5, 6]
     assert block_tester("[a, n = 1000]")(block) == [5, 6]
     assert block_tester("[a, n = 0]")(block) == [4]
+
+
+def _compliance_cases() -> list[tuple[str, list[str], list[int]]]:
+    """Every space-delimited case of the compliance suite: pattern, messages, matches."""
+    found = []
+    for path in sorted((Path(__file__).parent / "compliance").glob("*.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        for group in document.get("groups", []):
+            for case in group["cases"]:
+                if "error" in case or not case["pattern"].lstrip().startswith("["):
+                    continue
+                if isinstance(parse(case["pattern"]), DelimitedPattern):
+                    found.append((case["pattern"], group["messages"], case["matches"]))
+    return found
+
+
+@pytest.mark.parametrize(("pattern", "messages", "matches"), _compliance_cases())
+def test_the_compliance_suite_through_the_block_tester(
+    pattern: str, messages: list[str], matches: list[int]
+) -> None:
+    """Each one-line message alone in a block (a block steps aside as a whole), then all the
+    plain ones in one block."""
+    test = block_tester(pattern)
+    lines = [i for i, m in enumerate(messages) if "\n" not in m and m.strip()]
+    plain = []
+    for index in lines:
+        found = test(messages[index].encode())
+        if found is not None:
+            plain.append(index)
+            assert found == ([0] if index in matches else []), messages[index]
+    together = test("\n".join(messages[i] for i in plain).encode())
+    assert together == [n for n, i in enumerate(plain) if i in matches]
