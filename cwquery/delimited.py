@@ -35,6 +35,8 @@ ByteTest = Callable[[bytes], bool]
 #: A promise about the values passing a slot's test: they contain ``text`` (at their start
 #: when the flag is set).
 Hint = tuple[bytes, bool]
+#: Tested values of a line split by ``bytes.split``: ``(index into the parts, test)``.
+Checks = list[tuple[int, ByteTest]]
 
 
 def token_value(token: str) -> str:
@@ -231,18 +233,19 @@ class FieldLayout:
         >>> test(b"x 5 y\\n\\nx 4\\n z  5\\n"), test(b'x "5"')
         ([0, 3], None)
         """
-        line_passes = self._plain_line_test(tests)
+        checks, most = self._plain_checks(tests)
         needle = self._needle(hints or {})
         if needle is not None and needle[0] and b"\n" not in needle[0] and b"\r" not in needle[0]:
             text, blank_first = needle
+            line_passes = _line_test(checks, most, len(self.slots))
             return _block_test_by_needle(line_passes, text, blank_first)
+        passing = _lines_passing(checks, most, len(self.slots))
 
         def test_block(block: bytes) -> list[int] | None:
             if not is_plain(block):
                 return None
             lines = block.split(b"\n")
-            found = compress(range(len(lines)), map(line_passes, lines))
-            return [index for index in found if _is_message(lines[index])]
+            return [index for index in passing(lines) if _is_message(lines[index])]
 
         return test_block
 
@@ -258,11 +261,12 @@ class FieldLayout:
                 best = candidate
         return best
 
-    def _plain_line_test(self, tests: Mapping[int, ByteTest]) -> ByteTest:
-        """``passes(line)`` for a line of a plain block: whether it has the tokens the layout
-        needs and each tested slot's value passes its test."""
+    def _plain_checks(self, tests: Mapping[int, ByteTest]) -> tuple[Checks, int]:
+        """Where each tested slot's value sits in ``line.split(None, most)`` of a line of a
+        plain block (an index, negative when counted from the end) with its test, and
+        ``most``."""
         wanted, after = len(self.slots), self.ellipsis_at
-        checks: list[tuple[int, ByteTest]] = []
+        checks: Checks = []
         for slot, test in tests.items():
             if after is None and slot == wanted - 1:
                 checks.append((slot, _on_rest(test)))  # D15: the rest of the line
@@ -276,32 +280,7 @@ class FieldLayout:
             most = wanted if wanted - 1 in tests else wanted - 1
         else:
             most = -1
-        if wanted == 0:
-            return lambda line: True
-        split = bytes.split
-        if len(checks) == 1:
-            ((index, test),) = checks
-            return lambda line: (
-                len(parts := split(line, None, most)) >= wanted and test(parts[index])
-            )
-        if len(checks) == 2:  # the common case, without a loop
-            (first, test1), (second, test2) = checks
-            return lambda line: (
-                len(parts := split(line, None, most)) >= wanted
-                and test1(parts[first])
-                and test2(parts[second])
-            )
-
-        def passes(line: bytes) -> bool:
-            parts = split(line, None, most)
-            if len(parts) < wanted:
-                return False
-            for index, test in checks:  # noqa: SIM110 - a loop is faster
-                if not test(parts[index]):
-                    return False
-            return True
-
-        return passes
+        return checks, most
 
     def positions(self, token_count: int) -> list[int]:
         """The 0-based token position of each slot in a message of ``token_count`` tokens."""
@@ -414,6 +393,52 @@ def _is_message(line: bytes) -> bool:
         return False
     first = stripped[0]
     return (0x20 < first < 0x7F) or bool(line.decode("utf-8").strip())
+
+
+def _line_test(checks: Checks, most: int, wanted: int) -> ByteTest:
+    """``passes(line)`` for a line of a plain block: whether ``line.split(None, most)`` has
+    the ``wanted`` tokens and each checked value passes its test."""
+    split = bytes.split
+    if wanted == 0:
+        return lambda line: True
+    if len(checks) == 1:
+        ((index, test),) = checks
+        return lambda line: len(parts := split(line, None, most)) >= wanted and test(parts[index])
+
+    def passes(line: bytes) -> bool:
+        parts = split(line, None, most)
+        if len(parts) < wanted:
+            return False
+        for index, test in checks:  # noqa: SIM110 - a loop is faster
+            if not test(parts[index]):
+                return False
+        return True
+
+    return passes
+
+
+def _lines_passing(checks: Checks, most: int, wanted: int) -> Callable[[list[bytes]], list[int]]:
+    """``passing(lines)``: the indexes of the lines that pass :func:`_line_test`, with the
+    common cases written out in one comprehension each (no call per line but the tests')."""
+    split = bytes.split
+    if len(checks) == 1 and wanted:
+        ((first, test1),) = checks
+        return lambda lines: [
+            index
+            for index, line in enumerate(lines)
+            if len(parts := split(line, None, most)) >= wanted and test1(parts[first])
+        ]
+    if len(checks) == 2:
+        (first, test1), (second, test2) = checks
+        return lambda lines: [
+            index
+            for index, line in enumerate(lines)
+            if len(parts := split(line, None, most)) >= wanted
+            and test1(parts[first])
+            and test2(parts[second])
+        ]
+    passes = _line_test(checks, most, wanted)
+    return lambda lines: list(compress(range(len(lines)), map(passes, lines)))
 
 
 def _on_rest(test: ByteTest) -> ByteTest:
