@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import operator
 import re
 from collections.abc import Callable
@@ -47,10 +48,16 @@ _RELATIONS: Final[dict[Operator, Callable[[float, float], bool]]] = {
 _ON_BYTES, _DECODES = 0, 1
 
 
+@functools.lru_cache(maxsize=64)
 def block_tester(pattern: str | DelimitedPattern) -> Callable[[bytes], list[int] | None]:
     """``test(block)``: the indexes (into ``block.split(b"\\n")``) of the lines of a block of
     UTF-8 lines that are messages matching ``pattern``, or ``None`` when the block is not plain
-    (see :meth:`cwquery.delimited.FieldLayout.plain_block_tester`)."""
+    (see :meth:`cwquery.delimited.FieldLayout.plain_block_tester`). Cached by pattern.
+
+    Raises:
+        PatternError: the text is not a valid pattern.
+        TypeError: the pattern is not space-delimited.
+    """
     tree = parse(pattern) if isinstance(pattern, str) else pattern
     if not isinstance(tree, DelimitedPattern):
         raise TypeError(f"not a space-delimited pattern: {type(tree).__name__}")

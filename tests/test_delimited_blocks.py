@@ -220,3 +220,9 @@ def test_the_compliance_suite_through_the_block_tester(
             assert found == ([0] if index in matches else []), messages[index]
     together = test("\n".join(messages[i] for i in plain).encode())
     assert together == [n for n, i in enumerate(plain) if i in matches]
+
+
+@pytest.mark.parametrize("pattern", ["ERROR", '{ $.a = "x" }', "%5..%"])
+def test_other_kinds_of_pattern_are_refused(pattern: str) -> None:
+    with pytest.raises(TypeError, match="not a space-delimited pattern"):
+        block_tester(pattern)
