@@ -472,7 +472,8 @@ def _block_test_by_needle(
             if end < 0:
                 end = len(block)
             line = block[start:end]
-            if line_passes(line) and _is_message(line):
+            # a passing line holds a token: when it starts with one, it is a message
+            if line_passes(line) and (0x20 < line[0] < 0x7F or _is_message(line)):
                 index += count(b"\n", scanned, at)
                 scanned = at
                 found.append(index)

@@ -68,7 +68,7 @@ def block_tester(pattern: str | DelimitedPattern) -> Callable[[bytes], list[int]
         if field.condition is not None
         for test, hint, cost in [condition_on_bytes(field.condition)]
     ]
-    built.sort(key=lambda entry: entry[0])
+    built.sort(key=lambda entry: (entry[0], entry[3] is None))  # on bytes, hinted slots first
     tests = {index: test for _, index, test, _ in built}
     hints = {index: hint for _, index, _, hint in built if hint is not None}
     return FieldLayout.of(tree).plain_block_tester(tests, hints)
