@@ -218,7 +218,10 @@ class FieldLayout:
         return lambda message: head_passes(message) and tail_passes(message)
 
     def plain_block_tester(
-        self, tests: Mapping[int, ByteTest], hints: Mapping[int, Hint] | None = None
+        self,
+        tests: Mapping[int, ByteTest],
+        hints: Mapping[int, Hint] | None = None,
+        leads: Mapping[int, bytes] | None = None,
     ) -> Callable[[bytes], list[int] | None]:
         """``test(block)``: for a block of lines separated by ``\\n``, the indexes (into
         ``block.split(b"\\n")``) of the messages whose slots pass ``tests`` (by slot index, on
@@ -227,7 +230,9 @@ class FieldLayout:
 
         ``hints`` may promise, by slot, a ``(text, at_start)`` that every value passing the
         slot's test contains (at its start when ``at_start``): then only the lines holding the
-        text are split and tested.
+        text are split and tested. ``leads`` may promise, by slot, a regular expression (on
+        bytes) that the start of every passing value matches: the token after a hinted one
+        must then start so, too.
 
         >>> test = FieldLayout(("a", "b"), 2).plain_block_tester({1: b"5".__eq__})
         >>> test(b"x 5 y\\n\\nx 4\\n z  5\\n"), test(b'x "5"')
@@ -236,9 +241,11 @@ class FieldLayout:
         checks, most = self._plain_checks(tests)
         needle = self._needle(hints or {})
         if needle is not None and needle[0] and b"\n" not in needle[0] and b"\r" not in needle[0]:
-            text, blank_first = needle
+            text, blank_first, slot = needle
+            following = self._next_slot(slot)
+            follow = None if following is None else (leads or {}).get(following)
             line_passes = _line_test(checks, most, len(self.slots))
-            return _block_test_by_needle(line_passes, text, blank_first)
+            return _block_test_by_needle(line_passes, text, blank_first, follow)
         passing = _lines_passing(checks, most, len(self.slots))
 
         def test_block(block: bytes) -> list[int] | None:
@@ -249,17 +256,25 @@ class FieldLayout:
 
         return test_block
 
-    def _needle(self, hints: Mapping[int, Hint]) -> tuple[bytes, bool] | None:
-        """The longest hinted text a line must hold, and whether a blank must come before it
-        (the text starts a value whose token is never a line's first)."""
-        best: tuple[bytes, bool] | None = None
+    def _needle(self, hints: Mapping[int, Hint]) -> tuple[bytes, bool, int] | None:
+        """The longest hinted text a line must hold, whether a blank must come before it (the
+        text starts a value whose token is never a line's first), and its slot."""
+        best: tuple[bytes, bool, int] | None = None
         for slot, (text, at_start) in hints.items():
             after = self.ellipsis_at
             never_first = slot >= 1 if after is None or slot < after else after >= 1
-            candidate = (text, at_start and never_first)
+            candidate = (text, at_start and never_first, slot)
             if best is None or len(text) + candidate[1] > len(best[0]) + best[1]:
                 best = candidate
         return best
+
+    def _next_slot(self, slot: int) -> int | None:
+        """The slot whose token always follows ``slot``'s own (its value one token), if any."""
+        after, wanted = self.ellipsis_at, len(self.slots)
+        following = slot + 1
+        if following >= wanted or (after is not None and slot < after <= following):
+            return None
+        return following
 
     def _plain_checks(self, tests: Mapping[int, ByteTest]) -> tuple[Checks, int]:
         """Where each tested slot's value sits in ``line.split(None, most)`` of a line of a
@@ -447,13 +462,15 @@ def _on_rest(test: ByteTest) -> ByteTest:
 
 
 def _block_test_by_needle(
-    line_passes: ByteTest, text: bytes, blank_first: bool
+    line_passes: ByteTest, text: bytes, blank_first: bool, follow: bytes | None
 ) -> Callable[[bytes], list[int] | None]:
     """A block test that splits and tests only the lines holding ``text`` (with a blank before
-    it when ``blank_first``), counting line ends to give each line's index. ``text`` holds no
-    line end."""
-    bare = re.compile(re.escape(text)).finditer
-    spaced = re.compile(re.escape(b" " + text)).finditer if blank_first else bare
+    it when ``blank_first``; then, when ``follow`` is given, the rest of the token, blanks and
+    a start of the next token that matches ``follow``), counting line ends to give each
+    line's index. ``text`` holds no line end."""
+    found_after = b"" if follow is None else rb"[^ \t\r\n]*[ \t\r]+(?:" + follow + b")"
+    bare = re.compile(re.escape(text) + found_after).finditer
+    spaced = re.compile(re.escape(b" " + text) + found_after).finditer if blank_first else bare
 
     def test_block(block: bytes) -> list[int] | None:
         if not is_plain(block):

@@ -17,7 +17,7 @@ import functools
 import operator
 import re
 from collections.abc import Callable
-from typing import Final
+from typing import Final, NamedTuple
 
 from cwquery.ast import (
     And,
@@ -44,6 +44,8 @@ _RELATIONS: Final[dict[Operator, Callable[[float, float], bool]]] = {
     Operator.LE: operator.le,
     Operator.GE: operator.ge,
 }
+#: The first character of a token that spells a number (D22).
+_NUMBER_LEAD: Final = rb"[-+0-9]"
 #: How costly a test is: tests on bytes run before those that decode the token.
 _ON_BYTES, _DECODES = 0, 1
 
@@ -62,29 +64,42 @@ def block_tester(pattern: str | DelimitedPattern) -> Callable[[bytes], list[int]
     if not isinstance(tree, DelimitedPattern):
         raise TypeError(f"not a space-delimited pattern: {type(tree).__name__}")
     slots = [field for field in tree.fields if not isinstance(field, EllipsisField)]
-    built = [
-        (cost, index, test, hint)
+    built = {
+        index: condition_on_bytes(field.condition)
         for index, field in enumerate(slots)
         if field.condition is not None
-        for test, hint, cost in [condition_on_bytes(field.condition)]
-    ]
-    built.sort(key=lambda entry: (entry[0], entry[3] is None))  # on bytes, hinted slots first
-    tests = {index: test for _, index, test, _ in built}
-    hints = {index: hint for _, index, _, hint in built if hint is not None}
-    return FieldLayout.of(tree).plain_block_tester(tests, hints)
+    }
+    order = sorted(built, key=lambda index: (built[index].cost, built[index].hint is None))
+    return FieldLayout.of(tree).plain_block_tester(
+        {index: built[index].test for index in order},  # on bytes and hinted slots first
+        {index: on.hint for index, on in built.items() if on.hint is not None},
+        {index: on.lead for index, on in built.items() if on.lead is not None},
+    )
 
 
-def condition_on_bytes(node: Node) -> tuple[ByteTest, Hint | None, int]:
-    """A field condition (D27) as a test on a plain token's bytes, with what every passing
-    value contains (or ``None``) and how costly the test is."""
+class OnBytes(NamedTuple):
+    """A field condition as a test on a plain token's bytes, with what every passing value
+    holds: ``hint`` (see :data:`cwquery.delimited.Hint`) and ``lead``, a regular expression
+    (on bytes) its first characters match, or ``None``; ``cost`` orders the tests."""
+
+    test: ByteTest
+    hint: Hint | None
+    lead: bytes | None
+    cost: int
+
+
+def condition_on_bytes(node: Node) -> OnBytes:
+    """A field condition (D27) on a plain token's bytes."""
     if isinstance(node, And | Or):
         parts = [condition_on_bytes(operand) for operand in node.operands]
-        tests = [test for test, _, _ in parts]
-        cost = max(cost for _, _, cost in parts)
+        tests = [part.test for part in parts]
+        cost = max(part.cost for part in parts)
         if isinstance(node, Or):
-            return _any_passes(tests), None, cost
-        hints = [hint for _, hint, _ in parts if hint is not None]
-        return _all_pass(tests), max(hints, key=lambda h: len(h[0]), default=None), cost
+            return OnBytes(_any_passes(tests), None, None, cost)
+        hints = [part.hint for part in parts if part.hint is not None]
+        hint = max(hints, key=lambda h: len(h[0]), default=None)
+        lead = next((part.lead for part in parts if part.lead is not None), None)
+        return OnBytes(_all_pass(tests), hint, lead, cost)
     if not isinstance(node, FieldCompare):
         raise TypeError(f"not a field condition: {type(node).__name__}")
     literal = node.value
@@ -92,20 +107,21 @@ def condition_on_bytes(node: Node) -> tuple[ByteTest, Hint | None, int]:
         return _string_test(node.op is Operator.EQ, literal.text)
     if isinstance(literal, Number) and node.op.is_relational:
         relation = _relation(_RELATIONS[node.op], float(number_value(literal.text)))
-        return relation, None, _ON_BYTES
+        return OnBytes(relation, None, _NUMBER_LEAD, _ON_BYTES)
     on_text = token_test(node.op, literal)
-    return (lambda token: on_text(token.decode())), None, _DECODES
+    return OnBytes(lambda token: on_text(token.decode()), None, None, _DECODES)
 
 
-def _string_test(wanted: bool, pattern: str) -> tuple[ByteTest, Hint | None, int]:
+def _string_test(wanted: bool, pattern: str) -> OnBytes:
     """D25 on UTF-8 bytes: equality, prefix, suffix and containment of valid UTF-8 agree with
     those of the text it spells."""
     if pattern == WILDCARD:
-        return (lambda token: wanted), None, _ON_BYTES
+        return OnBytes(lambda token: wanted, None, None, _ON_BYTES)
     leading, trailing = pattern.startswith(WILDCARD), pattern.endswith(WILDCARD)
     core = pattern[1 if leading else 0 : len(pattern) - 1 if trailing else len(pattern)].encode()
     hint = (core, not leading) if wanted and core else None
-    return _wildcard_test(core, leading, trailing, wanted), hint, _ON_BYTES
+    lead = re.escape(core) if hint is not None and not leading else None
+    return OnBytes(_wildcard_test(core, leading, trailing, wanted), hint, lead, _ON_BYTES)
 
 
 def _wildcard_test(core: bytes, leading: bool, trailing: bool, wanted: bool) -> ByteTest:

@@ -226,3 +226,31 @@ def test_the_compliance_suite_through_the_block_tester(
 def test_other_kinds_of_pattern_are_refused(pattern: str) -> None:
     with pytest.raises(TypeError, match="not a space-delimited pattern"):
         block_tester(pattern)
+
+
+_FOCUSED_TOKENS = ["5", "5x", "-5", "+3", "50", "x5", "x", "1e3", "-1e3", "5e", "é5", "\u00a05"]
+
+
+@st.composite
+def focused_patterns(draw: st.DrawFn) -> str:
+    """Patterns where hinted and numeric slots sit next to each other, around ``...``."""
+    fields = draw(
+        st.lists(
+            st.sampled_from(["f", "f = 5*", "f = 5", "f = *5", "f > 0", "f < 0", "f = x*"]),
+            min_size=1,
+            max_size=5,
+        )
+    )
+    if draw(st.booleans()):
+        fields.insert(draw(st.integers(0, len(fields))), "...")
+    return "[" + ", ".join(fields) + "]"
+
+
+@settings(max_examples=1500, deadline=None)
+@given(focused_patterns(), st.lists(st.lists(st.sampled_from(_FOCUSED_TOKENS), max_size=7)))
+@example("[f = 5*, ..., f > 0]", [["5", "x", "3"]])
+@example("[f = x*, f > 0]", [["x", "+3"]])
+def test_hinted_slots_next_to_numeric_ones(pattern: str, rows: list[list[str]]) -> None:
+    blank = " \t" if len(rows) % 3 == 0 else " "
+    block = "\n".join(blank.join(row) for row in rows).encode()
+    assert block_tester(pattern)(block) == _expected(pattern, block), (pattern, block)
