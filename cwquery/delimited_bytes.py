@@ -1,8 +1,9 @@
 """Space-delimited patterns over whole blocks of lines, on bytes: for blocks where
 ``bytes.split()`` gives each line's tokens (:func:`cwquery.delimited.is_plain`), only the slots
-that carry a condition are tested, on the token's bytes where that is exact (strings, numbers)
-and on the decoded token otherwise. The per-message matcher stays the reference: every answer
-here is the one it gives.
+that carry a condition are tested, and only on lines holding what a match must hold. A token
+of ASCII digits is compared on its bytes; any other is decoded and given to the compiler's
+test (:func:`cwquery.compiler.token_test`), so no rule of the language is stated twice. The
+per-message matcher stays the reference: every answer here is the one it gives.
 
 >>> test = block_tester("[ts, ip, level, method, path, status = 5*, bytes > 1000, ...]")
 >>> test(b"t 1.2.3.4 WARN GET / 503 1500 ok\\nt 1.2.3.4 INFO GET / 200 1500 ok\\n")
@@ -17,7 +18,7 @@ import functools
 import operator
 import re
 from collections.abc import Callable
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from cwquery.ast import (
     And,
@@ -32,12 +33,10 @@ from cwquery.ast import (
 )
 from cwquery.compiler import token_test
 from cwquery.delimited import ByteTest, FieldLayout, Hint
-from cwquery.numbers import NUMBER_SYNTAX, number_value
+from cwquery.numbers import number_value
 from cwquery.parser import parse
 from cwquery.semantics import WILDCARD
 
-#: D22's number syntax on bytes: ASCII only, so a token's bytes match it exactly when its text does.
-_NUMBER_BYTES: Final = re.compile(NUMBER_SYNTAX.pattern.encode())
 _RELATIONS: Final[dict[Operator, Callable[[float, float], bool]]] = {
     Operator.LT: operator.lt,
     Operator.GT: operator.gt,
@@ -69,9 +68,9 @@ def block_tester(pattern: str | DelimitedPattern) -> Callable[[bytes], list[int]
         for index, field in enumerate(slots)
         if field.condition is not None
     }
-    order = sorted(built, key=lambda index: (built[index].cost, built[index].hint is None))
+    order = sorted(built, key=lambda index: (built[index].hint is None, built[index].cost))
     return FieldLayout.of(tree).plain_block_tester(
-        {index: built[index].test for index in order},  # on bytes and hinted slots first
+        {index: built[index].test for index in order},  # hinted slots first, then on bytes
         {index: on.hint for index, on in built.items() if on.hint is not None},
         {index: on.lead for index, on in built.items() if on.lead is not None},
     )
@@ -102,51 +101,37 @@ def condition_on_bytes(node: Node) -> OnBytes:
         return OnBytes(_all_pass(tests), hint, lead, cost)
     if not isinstance(node, FieldCompare):
         raise TypeError(f"not a field condition: {type(node).__name__}")
-    literal = node.value
-    if isinstance(literal, String):
-        return _string_test(node.op is Operator.EQ, literal.text)
+    on_text = token_test(node.op, literal := node.value)  # the compiler's one rule (D25, D27)
+    decoded = OnBytes(lambda token: on_text(token.decode()), None, None, _DECODES)
+    if isinstance(literal, String) and node.op is Operator.EQ:
+        return decoded._replace(**_string_promises(literal.text))
     if isinstance(literal, Number) and node.op.is_relational:
-        relation = _relation(_RELATIONS[node.op], float(number_value(literal.text)))
-        return OnBytes(relation, None, _NUMBER_LEAD, _ON_BYTES)
-    on_text = token_test(node.op, literal)
-    return OnBytes(lambda token: on_text(token.decode()), None, None, _DECODES)
+        number = float(number_value(literal.text))
+        return OnBytes(_relation(_RELATIONS[node.op], number, on_text), None, _NUMBER_LEAD, 0)
+    return decoded
 
 
-def _string_test(wanted: bool, pattern: str) -> OnBytes:
-    """D25 on UTF-8 bytes: equality, prefix, suffix and containment of valid UTF-8 agree with
-    those of the text it spells."""
-    if pattern == WILDCARD:
-        return OnBytes(lambda token: wanted, None, None, _ON_BYTES)
-    leading, trailing = pattern.startswith(WILDCARD), pattern.endswith(WILDCARD)
-    core = pattern[1 if leading else 0 : len(pattern) - 1 if trailing else len(pattern)].encode()
-    hint = (core, not leading) if wanted and core else None
-    lead = re.escape(core) if hint is not None and not leading else None
-    return OnBytes(_wildcard_test(core, leading, trailing, wanted), hint, lead, _ON_BYTES)
+def _string_promises(pattern: str) -> dict[str, Any]:
+    """What every token equal to ``pattern`` holds (D25): the text without its wildcards, at
+    its start unless a wildcard leads (then also the start it matches)."""
+    leading = pattern.startswith(WILDCARD)
+    core = pattern.strip(WILDCARD) if pattern != WILDCARD else ""
+    if not core:
+        return {}
+    text = core.encode()
+    return {"hint": (text, not leading), "lead": None if leading else re.escape(text)}
 
 
-def _wildcard_test(core: bytes, leading: bool, trailing: bool, wanted: bool) -> ByteTest:
-    if leading and trailing:
-        return lambda token: (core in token) is wanted
-    if leading:
-        if wanted:
-            return lambda token: token.endswith(core)
-        return lambda token: not token.endswith(core)
-    if trailing:
-        if wanted:
-            return lambda token: token.startswith(core)
-        return lambda token: not token.startswith(core)
-    return core.__eq__ if wanted else core.__ne__
-
-
-def _relation(compare: Callable[[float, float], bool], number: float) -> ByteTest:
-    """D27, D30: a relational condition holds for a token that spells a number, read as a
-    double; ASCII digits alone always spell one."""
-    fullmatch = _NUMBER_BYTES.fullmatch
+def _relation(
+    compare: Callable[[float, float], bool], number: float, on_text: Callable[[str], bool]
+) -> ByteTest:
+    """D27, D30: ASCII digits alone always spell a number, read as a double; any other token
+    goes to the compiler's test."""
 
     def relation(token: bytes) -> bool:
         if token.isdigit():
             return compare(float(token), number)
-        return fullmatch(token) is not None and compare(float(token), number)
+        return on_text(token.decode())
 
     return relation
 
