@@ -107,6 +107,9 @@ class BlockScanner:
         self._line_holding: re.Pattern[bytes] | None = None
         self.numbered = numbered
         every_line = select is Select.OTHERS or (count_not_json and self.is_json)
+        #: the plan's test of a whole block (space-delimited patterns), when the lines it
+        #: finds are all that is wanted
+        self._tester = None if every_line or numbered else plan.block_tester
         if every_line:
             return
         self._search = plan.block_search()
@@ -121,6 +124,10 @@ class BlockScanner:
         """Read, matched and not-JSON counts and the selected messages of one block."""
         if b"\r" in block:
             block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        if self._tester is not None:
+            found = self._tester(block)
+            if found is not None:
+                return self._tested(block, found)
         if self.is_json:
             if self.texts or self._search is not None:
                 return self._json_candidates(block)
@@ -229,6 +236,19 @@ class BlockScanner:
         return result
 
     # ------------------------------------------------------------------ candidate lines
+
+    def _tested(self, block: bytes, found: list[int]) -> BlockResult:
+        """The result of a block whose matching lines the plan's block tester found."""
+        result = _started(*_count_messages_bytes(block))
+        result.matched = len(found)
+        if self.select is Select.MATCHES:
+            lines = block.split(b"\n")
+            texts = [lines[index].decode("utf-8") for index in found]
+            result.selected = [(-1, text) for text in texts]
+            if self.values:
+                extract = self.plan.extract
+                result.values = [extract(text) or {} for text in texts]
+        return result
 
     def _text_candidates(self, block: str | bytes) -> BlockResult:
         """Only the lines that hold a needle (or a block search's hit) are decoded and

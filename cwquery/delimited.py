@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import compress
 from typing import Final
 
 from cwquery.ast import DelimitedPattern, EllipsisField
@@ -28,6 +29,14 @@ BLANKS: Final = " \t\r\n"
 #: another. :func:`token_value` removes the grouping characters.
 TOKEN: Final = re.compile(r'"[^"]*(?:"|\Z)|\[[^\]]*(?:\]|\Z)|[^ \t\r\n]+')
 _CLOSING = {'"': '"', "[": "]"}
+
+#: A test on a token's bytes (in a plain block, a token's value is its text).
+ByteTest = Callable[[bytes], bool]
+#: A promise about the values passing a slot's test: they contain ``text`` (at their start
+#: when the flag is set).
+Hint = tuple[bytes, bool]
+#: Tested values of a line split by ``bytes.split``: ``(index into the parts, test)``.
+Checks = list[tuple[int, ByteTest]]
 
 
 def token_value(token: str) -> str:
@@ -208,6 +217,86 @@ class FieldLayout:
         tail_passes = _all_pass(self.reader(tail), [tests[slot] for slot in tail])
         return lambda message: head_passes(message) and tail_passes(message)
 
+    def plain_block_tester(
+        self,
+        tests: Mapping[int, ByteTest],
+        hints: Mapping[int, Hint] | None = None,
+        leads: Mapping[int, bytes] | None = None,
+    ) -> Callable[[bytes], list[int] | None]:
+        """``test(block)``: for a block of lines separated by ``\\n``, the indexes (into
+        ``block.split(b"\\n")``) of the messages whose slots pass ``tests`` (by slot index, on
+        the token's bytes), or ``None`` when the block is not :func:`is_plain`. Lines that are
+        only whitespace are no messages and never listed.
+
+        ``hints`` may promise, by slot, a ``(text, at_start)`` that every value passing the
+        slot's test contains (at its start when ``at_start``): then only the lines holding the
+        text are split and tested. ``leads`` may promise, by slot, a regular expression (on
+        bytes) that the start of every passing value matches: the token after a hinted one
+        must then start so, too.
+
+        >>> test = FieldLayout(("a", "b"), 2).plain_block_tester({1: b"5".__eq__})
+        >>> test(b"x 5 y\\n\\nx 4\\n z  5\\n"), test(b'x "5"')
+        ([0, 3], None)
+        """
+        checks, most = self._plain_checks(tests)
+        needle = self._needle(hints or {})
+        if needle is not None and needle[0] and b"\n" not in needle[0] and b"\r" not in needle[0]:
+            text, blank_first, slot = needle
+            following = self._next_slot(slot)
+            follow = None if following is None else (leads or {}).get(following)
+            line_passes = _line_test(checks, most, len(self.slots))
+            return _block_test_by_needle(line_passes, text, blank_first, follow)
+        passing = _lines_passing(checks, most, len(self.slots))
+
+        def test_block(block: bytes) -> list[int] | None:
+            if not is_plain(block):
+                return None
+            lines = block.split(b"\n")
+            return [index for index in passing(lines) if _is_message(lines[index])]
+
+        return test_block
+
+    def _needle(self, hints: Mapping[int, Hint]) -> tuple[bytes, bool, int] | None:
+        """The longest hinted text a line must hold, whether a blank must come before it (the
+        text starts a value whose token is never a line's first), and its slot."""
+        best: tuple[bytes, bool, int] | None = None
+        for slot, (text, at_start) in hints.items():
+            after = self.ellipsis_at
+            never_first = slot >= 1 if after is None or slot < after else after >= 1
+            candidate = (text, at_start and never_first, slot)
+            if best is None or len(text) + candidate[1] > len(best[0]) + best[1]:
+                best = candidate
+        return best
+
+    def _next_slot(self, slot: int) -> int | None:
+        """The slot whose token always follows ``slot``'s own (its value one token), if any."""
+        after, wanted = self.ellipsis_at, len(self.slots)
+        following = slot + 1
+        if following >= wanted or (after is not None and slot < after <= following):
+            return None
+        return following
+
+    def _plain_checks(self, tests: Mapping[int, ByteTest]) -> tuple[Checks, int]:
+        """Where each tested slot's value sits in ``line.split(None, most)`` of a line of a
+        plain block (an index, negative when counted from the end) with its test, and
+        ``most``."""
+        wanted, after = len(self.slots), self.ellipsis_at
+        checks: Checks = []
+        for slot, test in tests.items():
+            if after is None and slot == wanted - 1:
+                checks.append((slot, _on_rest(test)))  # D15: the rest of the line
+            elif after is not None and slot >= after:
+                checks.append((slot - wanted, test))  # counted from the end
+            else:
+                checks.append((slot, test))
+        if after is None:
+            most = wanted - 1
+        elif after == wanted:
+            most = wanted if wanted - 1 in tests else wanted - 1
+        else:
+            most = -1
+        return checks, most
+
     def positions(self, token_count: int) -> list[int]:
         """The 0-based token position of each slot in a message of ``token_count`` tokens."""
         if self.ellipsis_at is None:
@@ -270,3 +359,141 @@ def _all_pass(
         return True
 
     return test
+
+
+# --------------------------------------------------------------------------- plain blocks
+
+#: Bytes that make a block not "plain": ``bytes.split()`` also splits on vertical tab and form
+#: feed, which are no blanks here (D14). ``"`` and ``[`` only matter at a token's start.
+_SPLIT_ONLY: Final = (b"\x0b", b"\x0c")
+_GROUP_OPENERS: Final = tuple(
+    before + opener for before in (b" ", b"\t", b"\r", b"\n") for opener in (b'"', b"[")
+)
+_BLANK_BYTES: Final = BLANKS.encode()
+
+
+def is_plain(block: bytes) -> bool:
+    """Whether ``bytes.split()`` splits each line of ``block`` into the tokens of D14: the block
+    is UTF-8, holds no vertical tab or form feed, and no token starts with ``"`` or ``[`` (so
+    every token's value is its text).
+
+    >>> is_plain(b'a b\\tc\\n  d  e'), is_plain(b'a="x" [y'), is_plain(b'x "a b"')
+    (True, False, False)
+    >>> is_plain(b"\\xff"), is_plain(b"a\\x0bb")
+    (False, False)
+    >>> is_plain(b'key="v" n[0]=1')
+    True
+    """
+    if not block.isascii():
+        try:
+            block.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+    for byte in _SPLIT_ONLY:
+        if byte in block:
+            return False
+    if b'"' in block or b"[" in block:
+        if block[:1] in (b'"', b"["):
+            return False
+        for opener in _GROUP_OPENERS:
+            if opener in block:
+                return False
+    return True
+
+
+def _is_message(line: bytes) -> bool:
+    """Whether a line of a UTF-8 block is a message: not only whitespace once decoded."""
+    stripped = line.strip()
+    if not stripped:
+        return False
+    first = stripped[0]
+    return (0x20 < first < 0x7F) or bool(line.decode("utf-8").strip())
+
+
+def _line_test(checks: Checks, most: int, wanted: int) -> ByteTest:
+    """``passes(line)`` for a line of a plain block: whether ``line.split(None, most)`` has
+    the ``wanted`` tokens and each checked value passes its test."""
+    split = bytes.split
+    if wanted == 0:
+        return lambda line: True
+    if len(checks) == 1:
+        ((index, test),) = checks
+        return lambda line: len(parts := split(line, None, most)) >= wanted and test(parts[index])
+
+    def passes(line: bytes) -> bool:
+        parts = split(line, None, most)
+        if len(parts) < wanted:
+            return False
+        for index, test in checks:  # noqa: SIM110 - a loop is faster
+            if not test(parts[index]):
+                return False
+        return True
+
+    return passes
+
+
+def _lines_passing(checks: Checks, most: int, wanted: int) -> Callable[[list[bytes]], list[int]]:
+    """``passing(lines)``: the indexes of the lines that pass :func:`_line_test`, with the
+    common cases written out in one comprehension each (no call per line but the tests')."""
+    split = bytes.split
+    if len(checks) == 1 and wanted:
+        ((first, test1),) = checks
+        return lambda lines: [
+            index
+            for index, line in enumerate(lines)
+            if len(parts := split(line, None, most)) >= wanted and test1(parts[first])
+        ]
+    if len(checks) == 2:
+        (first, test1), (second, test2) = checks
+        return lambda lines: [
+            index
+            for index, line in enumerate(lines)
+            if len(parts := split(line, None, most)) >= wanted
+            and test1(parts[first])
+            and test2(parts[second])
+        ]
+    passes = _line_test(checks, most, wanted)
+    return lambda lines: list(compress(range(len(lines)), map(passes, lines)))
+
+
+def _on_rest(test: ByteTest) -> ByteTest:
+    """``test`` on the rest of a line as a slot takes it (D15): without trailing blanks."""
+    return lambda rest: test(rest.rstrip(_BLANK_BYTES))
+
+
+def _block_test_by_needle(
+    line_passes: ByteTest, text: bytes, blank_first: bool, follow: bytes | None
+) -> Callable[[bytes], list[int] | None]:
+    """A block test that splits and tests only the lines holding ``text`` (with a blank before
+    it when ``blank_first``; then, when ``follow`` is given, the rest of the token, blanks and
+    a start of the next token that matches ``follow``), counting line ends to give each
+    line's index. ``text`` holds no line end."""
+    found_after = b"" if follow is None else rb"[^ \t\r\n]*[ \t\r]+(?:" + follow + b")"
+    bare = re.compile(re.escape(text) + found_after).finditer
+    spaced = re.compile(re.escape(b" " + text) + found_after).finditer if blank_first else bare
+
+    def test_block(block: bytes) -> list[int] | None:
+        if not is_plain(block):
+            return None
+        finditer = spaced if b"\t" not in block and b"\r" not in block else bare
+        find, count, rfind = block.find, block.count, block.rfind
+        found: list[int] = []
+        index = scanned = 0
+        end = -1
+        for hit in finditer(block):
+            at = hit.start()
+            if at < end:
+                continue  # the line was tested already
+            start = rfind(b"\n", 0, at) + 1
+            end = find(b"\n", at)
+            if end < 0:
+                end = len(block)
+            line = block[start:end]
+            # a passing line holds a token: when it starts with one, it is a message
+            if line_passes(line) and (0x20 < line[0] < 0x7F or _is_message(line)):
+                index += count(b"\n", scanned, at)
+                scanned = at
+                found.append(index)
+        return found
+
+    return test_block

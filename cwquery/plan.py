@@ -34,6 +34,7 @@ from cwquery.ast import (
 )
 from cwquery.candidates import candidate_program, json_candidate_searches
 from cwquery.compiler import Matcher, compile, json_predicate
+from cwquery.delimited_bytes import block_tester
 from cwquery.prefilter import literal_order, required_literals
 from cwquery.regex import RegexProblem, block_program
 from cwquery.semantics import NOT_JSON, load_json_event, term_groups
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
 Find = Callable[[int], int]
 #: ``search(block) -> find``: the hits of a block, found by one search over it
 BlockSearch = Callable[[bytes], Find]
+#: ``test(block) -> the indexes of its matching lines, or None`` (a block it does not read)
+BlockTester = Callable[[bytes], "list[int] | None"]
 #: ``verdict(message) -> True | False | None`` (None: not JSON)
 Verdict = Callable[[str | bytes], bool | None]
 #: ``verdicts(messages) -> (matched, the messages that are not JSON, in order)``
@@ -80,10 +83,15 @@ class Plan:
         verdicts: ``verdicts(messages) -> (matched, the messages that are not JSON)``: the
             verdict of many messages in one loop (a count's whole cost).
         matches: ``matches(message: str) -> bool``.
+        block_tester: for a space-delimited pattern, ``test(block)``: the indexes (into
+            ``block.split(b"\\n")``) of the lines of a block of ``\\n``-separated lines that
+            are matching messages, or ``None`` when the block is not one the tester reads
+            (:func:`~cwquery.delimited_bytes.block_tester`); ``None`` for other patterns.
     """
 
     __slots__ = (
         "_block_search",
+        "block_tester",
         "is_json",
         "matcher",
         "matches",
@@ -103,6 +111,9 @@ class Plan:
         self.is_json = isinstance(tree, JsonPattern)
         self.needles = _needles(tree)
         self._block_search = _block_search(tree)
+        self.block_tester: BlockTester | None = (
+            block_tester(tree) if isinstance(tree, DelimitedPattern) else None
+        )
         if isinstance(tree, JsonPattern):
             self.verdict, self.verdicts = _json_verdict(tree)
         else:
