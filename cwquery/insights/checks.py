@@ -47,6 +47,9 @@ class _Checker:
         self.defined: dict[str, t.Span] = {}
         #: names a ``parse`` defined (re-listing them in ``fields`` redefines them, §2.3)
         self.parsed: set[str] = set()
+        #: whether the command being checked follows a stats (an aggregate call then names the
+        #: column it made: ``stats count(*) by x | sort count(*) desc``)
+        self.after_stats = False
 
     def fail(
         self, kind: type[QueryError], message: str, span: t.Span, **extra: str | None
@@ -65,6 +68,7 @@ class _Checker:
                 hint="the limit of two stats cannot be raised (I41)",
             )
         for index, command in enumerate(commands):
+            self.after_stats = bool(stats) and index > stats[0]
             self.command(command)
             if isinstance(command, t.Dedup):
                 for later in commands[index + 1 :]:
@@ -276,7 +280,7 @@ class _Checker:
                 f"{call.name}() takes {wanted} argument{'' if wanted == '1' else 's'}, not {count}",
                 call.span,
             )
-        if function.kind == AGGREGATE and not inside_stats:
+        if function.kind == AGGREGATE and not inside_stats and not self.after_stats:
             raise self.fail(
                 QuerySyntaxError,
                 f"{call.name}() is an aggregate function; it is only valid in stats",

@@ -49,6 +49,11 @@ _WORDS = {
     "CMP": "a comparison",
     "_PIPE": "'|'",
     "$END": "the end of the query",
+    "COMMA": "','",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "LSQB": "'['",
+    "RSQB": "']'",
 }
 
 
@@ -113,8 +118,10 @@ def _syntax_error(query: str, err: Any) -> QuerySyntaxError:
                 hint=_EMPTY_HINT,
                 service_message=mismatched("<EOF>", COMMAND_EXPECTED),
             )
+        at_command = bool(expected & _COMMAND_TERMINALS)
+        wanted = "a command" if at_command else _expected(expected, plain=True)
         return QuerySyntaxError(
-            "the query ends too early",
+            f"the query ends too early; expected {wanted}",
             query,
             offset,
             hint="a command or an expression is missing at the end",
@@ -150,8 +157,9 @@ def _syntax_error(query: str, err: Any) -> QuerySyntaxError:
             service_message=mismatched(text, COMMAND_EXPECTED),
         )
     hint = None
-    if text == "=" and "CMP" not in expected:
-        hint = None
+    previous = query[offset - 1 : offset]
+    if text[:1] in "eE" and text[1:2].isdigit() and previous.isdigit():
+        hint = "numbers have no exponent: write 1000, not 1e3 (I5)"
     return QuerySyntaxError(
         f"unexpected {text!r}; expected {_expected(expected, plain=True)}",
         query,
@@ -203,11 +211,40 @@ def _character_hint(char: str) -> str | None:
     return None
 
 
+_OPERATORS = frozenset(
+    {
+        "CMP",
+        "MATCH",
+        "PLUS",
+        "MINUS",
+        "STAR",
+        "SLASH",
+        "PERCENT",
+        "CARET",
+        "AND",
+        "OR",
+        "LIKE",
+        "IN",
+    }
+)
+#: terminals not worth naming after an operand (member access and the like)
+_QUIET = frozenset({"DOT", "LSQB", "QNAME", "NOT"})
+
+
 def _expected(expected: set[str], *, plain: bool = False) -> str:
-    words = sorted({_WORDS.get(name, name.strip("_").lower()) for name in expected})
-    if plain:
-        return ", ".join(words[:8]) + (", …" if len(words) > 8 else "")
-    return "{" + ", ".join(words) + "}"
+    """The expected terminals in words: all of them for the service's shape, or a short list
+    (operators summed up) for cwquery's own message."""
+    if not plain:
+        return "{" + ", ".join(sorted(_WORDS.get(n, n.strip("_").lower()) for n in expected)) + "}"
+    names = set(expected)
+    if "NAME" not in names:
+        names -= _QUIET
+    words = []
+    if names & _OPERATORS:
+        words.append("an operator")
+        names -= _OPERATORS
+    words += sorted(_WORDS.get(n, repr(n.strip("_").lower())) for n in names)
+    return ", ".join(words[:7]) + (", …" if len(words) > 7 else "")
 
 
 class _Build:

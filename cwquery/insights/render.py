@@ -103,7 +103,8 @@ def _command(node: t.Node) -> str | None:
     if isinstance(node, t.Unnest):
         return f"unnest {_expr(node.expr)} into {name(node.into)}"
     if isinstance(node, t.Opaque):
-        return f"{node.name} {node.text}".rstrip()
+        blank = "" if node.text.startswith("(") or not node.text else " "
+        return f"{node.name}{blank}{node.text}"
     return None
 
 
