@@ -417,19 +417,26 @@ class _Build:
         raise AssertionError(f"unknown grammar node {kind}")  # pragma: no cover
 
     def member(self, node: Any) -> t.Expr:
+        """``target.key`` (a dotted bare key is a chain of members), or a backticked key right
+        after a name ending in '.' (``m.`user.id```)."""
         parts = node.children
         target, key = parts[0], parts[-1]
-        name = self.name(key)
-        if len(parts) == 2:  # a backticked key right after a name ending in '.': m.`user.id`
-            inner = self.expr(target)
-            if (
-                not (isinstance(inner, t.Field) and inner.name.endswith("."))
-                or str(self.query[self.span(target)[1] - 1]) != "."
-            ):
+        span = self.span(node)
+        inner = self.expr(target)
+        if len(parts) == 2:
+            follows_dot = self.query[self.span(key)[0] - 1] == "."
+            if isinstance(inner, t.Field) and inner.name.endswith(".") and follows_dot:
+                inner = t.Field(inner.name[:-1], span=inner.span)
+            elif not (isinstance(inner, t.Access) and follows_dot):
                 raise self.error("a `field name` cannot follow an expression here", key)
-            inner = t.Field(inner.name[:-1], span=inner.span)
-            return t.Access(inner, name, span=self.span(node))
-        return t.Access(self.expr(target), name, span=self.span(node))
+            return t.Access(inner, self.name(key), span=span)
+        token = key.children[0]
+        if token.type == "QNAME":
+            return t.Access(inner, self.name(key), span=span)
+        for member in str(token).split("."):
+            if member:
+                inner = t.Access(inner, member, span=span)
+        return inner
 
     def call(self, node: Any) -> t.Call:
         token, arguments = node.children

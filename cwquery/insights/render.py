@@ -152,11 +152,14 @@ def _expr(node: t.Expr) -> str:
         return f"{node.name}({', '.join(_expr(arg) for arg in node.args)})"
     if isinstance(node, t.Access):
         target = _at(node.target, _ATOM)
+        if isinstance(node.target, (t.Boolean, t.Number)):  # `false.a` would read as one name
+            target = f"({target})"
         if isinstance(node.key, int):
             return f"{target}[{node.key}]"
-        if isinstance(node.target, t.Field):  # `a.b` would read as the one field "a.b"
-            return f"{target}.`{node.key.replace('`', '``')}`"
-        return f"{target}.{name(node.key)}"
+        key = name(node.key)
+        if isinstance(node.target, t.Field) or "." in key:  # `a.b` reads as the field "a.b"
+            key = "`" + node.key.replace("`", "``") + "`"
+        return f"{target}.{key}"
     if isinstance(node, t.Negate):
         return "-" + _at(node.operand, _NEGATE)
     if isinstance(node, t.Not):
