@@ -128,7 +128,8 @@ def _syntax_error(query: str, err: Any) -> QuerySyntaxError:
             service_message=mismatched("<EOF>", _expected(expected)),
         )
     offset, text = token.start_pos, str(token)
-    if expected & _COMMAND_TERMINALS:  # the root lexer may have read more than one word
+    if expected & _COMMAND_TERMINALS or token.type == "OPAQUE_TEXT":
+        # the root lexer may have read more than one word as an opaque command's text
         text = re.match(r"[A-Za-z0-9_@.]+|\S", text).group()  # type: ignore[union-attr]
     length = max(1, len(text))
     if expected & _COMMAND_TERMINALS:
@@ -160,6 +161,11 @@ def _syntax_error(query: str, err: Any) -> QuerySyntaxError:
     previous = query[offset - 1 : offset]
     if text[:1] in "eE" and text[1:2].isdigit() and previous.isdigit():
         hint = "numbers have no exponent: write 1000, not 1e3 (I5)"
+    else:
+        import difflib
+
+        close = difflib.get_close_matches(text.lower(), _OPERATOR_WORDS, n=1, cutoff=0.75)
+        hint = f"did you mean {close[0]}?" if close else None
     return QuerySyntaxError(
         f"unexpected {text!r}; expected {_expected(expected, plain=True)}",
         query,
@@ -169,6 +175,8 @@ def _syntax_error(query: str, err: Any) -> QuerySyntaxError:
         service_message=mismatched(text, _expected(expected)),
     )
 
+
+_OPERATOR_WORDS = ("like", "and", "not", "in", "as", "by", "desc", "asc", "into", "multi")
 
 _EMPTY_HINT = "a query runs at least one command, e.g. fields @timestamp, @message"
 
