@@ -4,6 +4,9 @@ and the Logs Insights compliance files (tests/compliance/insights) run through t
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -364,3 +367,14 @@ def test_two_stats_may_use_what_the_first_produced() -> None:
     assert error_of("stats count(*) as c by k | stats count(*) by bin(1h)").message.startswith(
         "bin() in the second stats reads @timestamp"
     )
+
+
+def test_the_command_line_starts_without_the_insights_grammar() -> None:
+    code = (
+        "import sys, cwquery.cli, cwquery.iac.scan, cwquery.iac.findings; "
+        "print(sorted(m for m in sys.modules if m.startswith(('cwquery.insights', 'lark'))))"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ
+    )
+    assert shown.stdout.strip() == "[]"

@@ -31,10 +31,14 @@ from cwquery.insights.errors import (
 )
 from cwquery.insights.functions import PERIOD_UNITS, close_names, lookup
 
-__all__ = ["MAX_QUERY_LENGTH", "parse"]
+__all__ = ["MAX_DEPTH", "MAX_QUERY_LENGTH", "parse"]
 
 #: spec §11.1: ``queryString`` is at most 10,000 characters
 MAX_QUERY_LENGTH = 10_000
+
+#: how deep an expression may nest (operators, calls, lists): the tree is built, compared and
+#: rendered by recursion, and real queries stay far below it
+MAX_DEPTH = 200
 
 _COMMAND_TERMINALS = frozenset({"FIELDS", "FILTER", "STATS", "PARSE", "OPAQUE_COMMAND"})
 
@@ -84,11 +88,28 @@ def parse(query: str) -> t.Query:
         parsed = _parser().parse(query)
     except lark.exceptions.UnexpectedInput as err:
         raise _syntax_error(query, err) from None
+    _check_depth(query, parsed)
     result = t.Query(
         tuple(_Build(query).command(child) for child in parsed.children), span=(0, len(query))
     )
     check_query(result, query)
     return result
+
+
+def _check_depth(query: str, parsed: Any) -> None:
+    """Refuse a query nested deeper than :data:`MAX_DEPTH` (counted without a stack)."""
+    pending = [(parsed, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            start = 0 if node.meta.empty else node.meta.start_pos
+            raise QueryLimitError(
+                f"the query nests more than {MAX_DEPTH} levels deep",
+                query,
+                start,
+                hint="split long chains of operators, or use in [...] for many alternatives",
+            )
+        pending += [(child, depth + 1) for child in node.children if hasattr(child, "children")]
 
 
 def _syntax_error(query: str, err: Any) -> QuerySyntaxError:
