@@ -213,6 +213,13 @@ def test_like_in_and_regex_match() -> None:
     assert parse("filter b =~ /y/") == parse("filter b like /y/")
 
 
+def test_division_after_a_backticked_field_is_not_a_regex() -> None:
+    (command,) = parse("fields `a-b` / 2 / `c`").commands
+    assert command == t.Fields(
+        (t.Item(t.Binary("/", t.Binary("/", t.Field("a-b"), t.Number("2")), t.Field("c"))),)
+    )
+
+
 def test_strings_escapes_and_hash_inside_literals() -> None:
     (command,) = parse("filter a = 'it\\'s # \\d\\n' # a comment").commands
     assert command == t.Filter(t.Compare("=", t.Field("a"), t.String("it's # \\d\n")))
@@ -301,6 +308,7 @@ def test_keywords_of_other_places_are_plain_field_names() -> None:
         ('parse "* *" as a', "syntax", "the pattern has 2 '*' but 1 alias follow as"),
         ("parse /(a)(b)/ as x", "syntax", "the regex has 2 capturing groups but 1 alias follow as"),
         ("parse /a/", "syntax", "a regex parse needs named groups (?<name>…) or an as list"),
+        ("fields a = /x/", "syntax", "a /regex/ is only valid after like or =~, and in parse"),
         (
             "fields a as b | fields c as b",
             "redefined",

@@ -85,7 +85,16 @@ class _Checker:
     # ----------------------------------------------------------------------- commands
 
     def command(self, command: t.Command) -> None:
-        for node in t.walk(command):
+        nodes = list(t.walk(command))
+        placed = {id(node.pattern) for node in nodes if isinstance(node, (t.Like, t.Parse))}
+        for node in nodes:
+            if isinstance(node, t.Regex) and id(node) not in placed:
+                raise self.fail(
+                    QuerySyntaxError,
+                    "a /regex/ is only valid after like or =~, and in parse",
+                    node.span,
+                    hint='to compare with text, write a string: "…"',
+                )
             self.node(node, inside_stats=isinstance(command, t.Stats))
         if isinstance(command, t.Stats):
             self.stats(command)

@@ -355,7 +355,7 @@ class _Build:
         multi = False
         for child in node.children[1:]:
             kind = getattr(child, "type", None) or child.data
-            if kind == "field":
+            if kind == "source":
                 source = self.field(child)
             elif kind == "STRING":
                 pattern = t.String(_string(str(child)), span=self.span(child))
