@@ -175,6 +175,13 @@ def test_commands_not_run_locally_are_parsed_and_listed() -> None:
     ]
 
 
+def test_source_within_its_documented_limits() -> None:
+    accounts = ", ".join(f"'{n:012}'" for n in range(20))
+    parse(
+        f"SOURCE logGroups(namePrefix: ['a', 'b', 'c', 'd', 'e'], accountIdentifiers: [{accounts}])"
+    )
+
+
 def test_a_dashboard_source_string_is_a_source_command() -> None:
     query = parse("SOURCE '/aws/lambda/app' | fields @message")
     assert query.unsupported == (t.Opaque("source", "'/aws/lambda/app'"),)
@@ -336,6 +343,11 @@ def test_keywords_of_other_places_are_plain_field_names() -> None:
             "'m' is not a field of the first stats' rows",
         ),
         ("unmask(@message", "syntax", "'(' is not closed"),
+        (
+            "SOURCE logGroups(namePrefix: ['a', 'b', 'c', 'd', 'e', 'f'])",
+            "limit",
+            "SOURCE logGroups() takes at most 5 namePrefix values, not 6",
+        ),
         ("fields ``", "syntax", "a `field name` cannot be empty"),
         (
             "x" * 10_001,

@@ -27,10 +27,14 @@ from cwquery.insights.errors import (
 )
 from cwquery.insights.functions import AGGREGATE, lookup
 
-__all__ = ["LIMIT_MAX", "capturing_groups", "check_query", "re2_pattern"]
+__all__ = ["LIMIT_MAX", "SOURCE_LIMITS", "capturing_groups", "check_query", "re2_pattern"]
 
 #: I10: ``limit`` takes 1..100,000
 LIMIT_MAX = 100_000
+
+#: spec §10: the most values each list of ``SOURCE logGroups(…)`` takes
+SOURCE_LIMITS = {"namePrefix": 5, "accountIdentifiers": 20}
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 
 _SUBNET_FUNCTIONS = ("isIpInSubnet", "isIpv4InSubnet", "isIpv6InSubnet")
 
@@ -115,8 +119,22 @@ class _Checker:
             self.parse(command)
         elif isinstance(command, t.Json):
             self.define(command.alias, command.span)
+        elif isinstance(command, t.Opaque) and command.name == "source":
+            self.source(command)
         elif isinstance(command, t.Unnest):
             self.define(command.into, command.span)
+
+    def source(self, command: t.Opaque) -> None:
+        """Spec §10: ``SOURCE logGroups(…)`` takes at most 5 name prefixes and 20 accounts."""
+        for key, most in SOURCE_LIMITS.items():
+            listed = re.search(rf"\b{key}\s*:\s*\[([^\]]*)\]", command.text)
+            count = len(_QUOTED.findall(listed.group(1))) if listed else 0
+            if count > most:
+                raise self.fail(
+                    QueryLimitError,
+                    f"SOURCE logGroups() takes at most {most} {key} values, not {count}",
+                    command.span,
+                )
 
     def define(self, name: str, span: t.Span, *, by_parse: bool = False) -> None:
         if name in self.defined:

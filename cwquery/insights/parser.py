@@ -166,7 +166,8 @@ def _syntax_error(query: str, err: Any) -> QuerySyntaxError:
             "each part between '|' starts with a command: fields, display, filter, stats, "
             "sort, limit, dedup, parse"
         )
-        if lookup(text) is not None and lookup(text).kind == "aggregate":  # type: ignore[union-attr]
+        function = lookup(text)
+        if function is not None and function.kind == "aggregate":
             hint = f"aggregate functions go inside stats: stats {text}(…)"
         elif close_names_command(text):
             hint = f"did you mean {close_names_command(text)}?"
