@@ -168,3 +168,43 @@ def test_filter_pattern_sites_are_unchanged_by_the_query_scan() -> None:
     )
     (site,) = scan_text(template, "t.yaml").sites
     assert (site.kind, site.language) == ("AWS::Logs::MetricFilter", "filter-pattern")
+
+
+def test_terraform_json_and_plan_query_definitions() -> None:
+    configuration = {
+        "resource": {
+            "aws_cloudwatch_query_definition": {
+                "q": {"name": "q", "query_string": "fields a | limit 0"},
+                "v": {"name": "v", "query_string": "fields ${var.f}"},
+            }
+        }
+    }
+    sites = scan_text(json.dumps(configuration, indent=1), "main.tf.json").sites
+    assert [(s.name, s.text, s.language) for s in sites] == [
+        ("aws_cloudwatch_query_definition.q", "fields a | limit 0", INSIGHTS),
+        ("aws_cloudwatch_query_definition.v", None, INSIGHTS),
+    ]
+    widget = {"type": "log", "properties": {"query": "stats count(*) by level"}}
+    plan = {
+        "format_version": "1.2",
+        "planned_values": {
+            "root_module": {
+                "child_modules": [
+                    {
+                        "resources": [
+                            {
+                                "address": "module.m.aws_cloudwatch_dashboard.d",
+                                "type": "aws_cloudwatch_dashboard",
+                                "values": {"dashboard_body": json.dumps({"widgets": [widget]})},
+                            }
+                        ]
+                    }
+                ]
+            }
+        },
+    }
+    (site,) = scan_text(json.dumps(plan), "plan.json").sites
+    assert (site.name, site.text) == (
+        "module.m.aws_cloudwatch_dashboard.d.widgets[0]",
+        "stats count(*) by level",
+    )

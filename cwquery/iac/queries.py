@@ -1,5 +1,6 @@
 """Logs Insights queries in infrastructure code: ``AWS::Logs::QueryDefinition`` (``QueryString``),
-Terraform ``aws_cloudwatch_query_definition`` (``query_string``), and the ``log`` widgets of
+Terraform ``aws_cloudwatch_query_definition`` (``query_string``, in ``.tf``, ``.tf.json`` and
+plan or state JSON), and the ``log`` widgets of
 dashboard bodies (``AWS::CloudWatch::Dashboard`` ``DashboardBody``, Terraform
 ``aws_cloudwatch_dashboard`` ``dashboard_body``), each a site whose ``language`` is
 :data:`INSIGHTS`. A widget's query is placed inside the body's JSON, through the file's quoting.
@@ -30,6 +31,7 @@ __all__ = [
     "TF_QUERY_DEFINITION",
     "cfn_query_sites",
     "dashboard_sites",
+    "terraform_json_query_sites",
     "terraform_query_sites",
 ]
 
@@ -156,3 +158,61 @@ def terraform_query_sites(source: Source) -> Iterator[PatternSite]:
             yield _site(source, kind, name, located.value, located, None)
         else:
             yield from dashboard_sites(source, kind, name, located.value, located, None)
+
+
+_TF_ATTRIBUTE = {TF_QUERY_DEFINITION: "query_string", TF_DASHBOARD: "dashboard_body"}
+
+
+def terraform_json_query_sites(source: Source, document: DocMap) -> Iterator[PatternSite]:
+    """The queries of a ``.tf.json`` file, or of a plan or state (``planned_values``/``values``,
+    child modules included)."""
+    resource = document.items.get("resource")
+    for block in resource.items if isinstance(resource, DocList) else [resource]:
+        if not isinstance(block, DocMap):
+            continue
+        for kind, named in block.items.items():
+            if kind in _TF_ATTRIBUTE and isinstance(named, DocMap):
+                for label, body in named.items.items():
+                    if isinstance(body, DocMap):
+                        yield from _json_resource(source, kind, f"{kind}.{label}", body)
+    for key in ("planned_values", "values"):
+        values = document.items.get(key)
+        module = values.items.get("root_module") if isinstance(values, DocMap) else None
+        if isinstance(module, DocMap):
+            yield from _plan_module(source, module)
+
+
+def _plan_module(source: Source, module: DocMap) -> Iterator[PatternSite]:
+    resources = module.items.get("resources")
+    for entry in resources.items if isinstance(resources, DocList) else []:
+        if not isinstance(entry, DocMap):
+            continue
+        kind = scalar_text(entry.items.get("type"))
+        body = entry.items.get("values")
+        if kind in _TF_ATTRIBUTE and isinstance(body, DocMap):
+            name = scalar_text(entry.items.get("address")) or str(kind)
+            yield from _json_resource(source, str(kind), name, body)
+    children = module.items.get("child_modules")
+    for child in children.items if isinstance(children, DocList) else []:
+        if isinstance(child, DocMap):
+            yield from _plan_module(source, child)
+
+
+def _json_resource(source: Source, kind: str, name: str, body: DocMap) -> Iterator[PatternSite]:
+    attribute = _TF_ATTRIBUTE[kind]
+    node = body.items.get(attribute)
+    if node is None:
+        return
+    text: str | None = None
+    located = Located("", node.start, node.start)
+    why: str | None = f"{attribute} is not a string (known only after apply, or an expression)"
+    if isinstance(node, DocScalar) and node.kind == "str":
+        located = node.located
+        if "${" in node.value:
+            why = f"{attribute} holds Terraform interpolation ${{…}}"
+        else:
+            text, why = node.value, None
+    if kind == TF_QUERY_DEFINITION:
+        yield _site(source, kind, name, text, located, why)
+    else:
+        yield from dashboard_sites(source, kind, name, text, located, why)

@@ -42,7 +42,7 @@ from pathlib import Path
 from cwquery.iac.cloudformation import template_sites
 from cwquery.iac.documents import is_terraform_json, terraform_json_sites
 from cwquery.iac.locate import Doc, DocMap, DocumentError, Located, SourceText, read_json, read_yaml
-from cwquery.iac.queries import cfn_query_sites, terraform_query_sites
+from cwquery.iac.queries import cfn_query_sites, terraform_json_query_sites, terraform_query_sites
 from cwquery.iac.sites import FileProblem, PatternSite, ScanResult, Source
 from cwquery.iac.terraform import terraform_sites
 
@@ -224,5 +224,8 @@ def _document_sites(source: Source, document: Doc) -> list[PatternSite]:
     if not isinstance(document, DocMap):
         return []
     if is_terraform_json(document):
-        return list(terraform_json_sites(source, document))
+        return [
+            *terraform_json_sites(source, document),
+            *terraform_json_query_sites(source, document),
+        ]
     return template_sites(source, document) + list(cfn_query_sites(source, document))
