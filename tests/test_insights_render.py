@@ -80,6 +80,23 @@ aggregates = st.one_of(
 )
 
 
+def _extractions(new: str, sources: Any) -> Any:
+    """A command that defines the one new name ``new``: a regex, logfmt or csv parse, json or
+    unnest."""
+    return st.one_of(
+        st.builds(
+            lambda s, m: t.Parse("regex", s, t.Regex(f"(?<{new}>[a-z]+)"), multi=m),
+            sources,
+            st.booleans(),
+        ),
+        st.builds(lambda s: t.Parse("regex", s, t.Regex(r"=(\d+)"), (new,)), sources),
+        st.builds(lambda s: t.Parse("logfmt", s, None, (new,)), sources),
+        st.builds(lambda s: t.Parse("csv", s, None, (new,)), sources),
+        st.builds(lambda f, p: t.Json(f, p, new), fields, st.text(max_size=6)),
+        st.builds(lambda e: t.Unnest(e, new), expressions),
+    )
+
+
 @st.composite
 def queries(draw: Any) -> t.Query:
     """A valid query: aliases are new names (no redefinition), at most one stats, and dedup
@@ -97,7 +114,9 @@ def queries(draw: Any) -> t.Query:
     commands: list[t.Command] = []
     for kind in draw(
         st.lists(
-            st.sampled_from(["fields", "display", "filter", "sort", "limit", "parse", "opaque"]),
+            st.sampled_from(
+                ["fields", "display", "filter", "sort", "limit", "parse", "extract", "opaque"]
+            ),
             min_size=1,
             max_size=4,
         )
@@ -125,6 +144,8 @@ def queries(draw: Any) -> t.Query:
             aliases = tuple(f"p_{next(counter)}" for _ in range(stars))
             source = draw(st.one_of(st.none(), fields))
             commands.append(t.Parse("glob", source, t.String(glob), aliases))
+        elif kind == "extract":
+            commands.append(draw(_extractions(f"x_{next(counter)}", st.one_of(st.none(), fields))))
         else:
             commands.append(
                 t.Opaque(draw(st.sampled_from(["unmask", "pattern", "diff"])), "@message")
