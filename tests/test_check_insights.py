@@ -94,7 +94,10 @@ def test_terraform_query_definition_in_a_heredoc(tmp_path: Path) -> None:
         "    6 | | stats count(*) by bin(5m) | limit 0",
         "      |                               ^^^^^^^",
     ]
-    assert "main.tf:12:18: unresolved-pattern (note)" in out
+    assert (
+        "main.tf:12:18: unresolved-pattern (note): Terraform interpolation ${…} is resolved at "
+        "plan time; the query was not checked"
+    ) in out
 
 
 def test_dashboard_log_widget_placed_through_the_body_json(tmp_path: Path) -> None:

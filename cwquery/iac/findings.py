@@ -115,7 +115,8 @@ def check_all(sites: Sequence[PatternSite], problems: Iterable[FileProblem] = ()
 def check_site(site: PatternSite) -> tuple[Pattern | None, list[Finding]]:
     """The parsed pattern of one site (``None`` when there is none) and its findings."""
     if site.text is None:
-        note = Diagnostic("unresolved-pattern", f"{site.unresolved}; the pattern was not checked")
+        what = "query" if site.language == INSIGHTS else "pattern"
+        note = Diagnostic("unresolved-pattern", f"{site.unresolved}; the {what} was not checked")
         return None, [place(site, note, at_start=True)]
     if site.language == INSIGHTS:
         return None, _check_query(site, site.text)[1]
