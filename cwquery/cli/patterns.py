@@ -7,6 +7,7 @@ import os
 import re
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import click
 
@@ -22,6 +23,9 @@ from cwquery.limits import MAX_PATTERN_LENGTH
 from cwquery.normalizer import normalize
 from cwquery.parser import parse
 from cwquery.renderer import render
+
+if TYPE_CHECKING:
+    from cwquery.insights import Query
 
 _FORMAT_OPTION = click.option(
     "--format",
@@ -259,7 +263,7 @@ def _emit(
     summary: report.Summary,
     *,
     failed: bool,
-    parsed: Sequence[Pattern | PatternError | None] | None = None,
+    parsed: Sequence[Pattern | Query | PatternError | None] | None = None,
 ) -> None:
     if output_format == "json":
         click.echo(report.json_report(sites, findings, summary, valid=not failed, parsed=parsed))

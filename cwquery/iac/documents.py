@@ -21,7 +21,13 @@ from cwquery.iac.locate import Doc, DocList, DocMap, DocScalar, DocumentError, L
 from cwquery.iac.sites import Metric, PatternSite, Reference, Source
 from cwquery.iac.terraform import TF_METRIC_FILTER, TF_SUBSCRIPTION_FILTER
 
-__all__ = ["ACCOUNT_POLICY", "account_policy_site", "is_terraform_json", "terraform_json_sites"]
+__all__ = [
+    "ACCOUNT_POLICY",
+    "account_policy_site",
+    "is_terraform_json",
+    "located_inside",
+    "terraform_json_sites",
+]
 
 ACCOUNT_POLICY = "AWS::Logs::AccountPolicy"
 _ATTRIBUTE = {TF_METRIC_FILTER: "pattern", TF_SUBSCRIPTION_FILTER: "filter_pattern"}
@@ -142,13 +148,14 @@ def account_policy_site(source: Source, name: str, properties: DocMap) -> Patter
     if not isinstance(pattern, DocScalar) or pattern.kind != "str":
         reason = "the policy document has no FilterPattern string"
         return PatternSite(source, ACCOUNT_POLICY, name, None, outer, reason)
-    located = _inside(outer, document, pattern)
+    located = located_inside(outer, document, pattern)
     return PatternSite(source, ACCOUNT_POLICY, name, pattern.value, located)
 
 
-def _inside(outer: Located, document: str, pattern: DocScalar) -> Located:
-    """Where the pattern's characters are in the file: through the policy document's JSON
-    string escapes, then through the file's own quoting of the document."""
+def located_inside(outer: Located, document: str, pattern: DocScalar) -> Located:
+    """Where the characters of a string inside a JSON document (a policy, a dashboard body)
+    are in the file: through the document's JSON string escapes, then through the file's own
+    quoting of the document (written at ``outer``)."""
     inner = pattern.located.offsets(document)
 
     def decode(source: str, located: Located) -> tuple[int, ...] | None:

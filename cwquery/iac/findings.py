@@ -1,6 +1,6 @@
 """Findings: each site's pattern checked (parse errors, lint rules, metric transformation
-problems, regex quotas across the filters of a log group) and placed at its line and column
-in the file.
+problems, regex quotas across the filters of a log group), or its Logs Insights query parsed,
+and placed at its line and column in the file.
 
 >>> from cwquery.iac.scan import scan_text
 >>> text = "Resources:\\n  F:\\n    Type: AWS::Logs::SubscriptionFilter\\n    Properties:\\n"
@@ -13,14 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cwquery.ast import Pattern, contains_regex
 from cwquery.errors import PatternError
 from cwquery.iac.lint import RULES, Diagnostic, Severity, lint_metric, lint_pattern
 from cwquery.iac.locate import Located
-from cwquery.iac.sites import FileProblem, PatternSite
+from cwquery.iac.sites import FILTER_PATTERN, INSIGHTS, FileProblem, PatternSite
 from cwquery.limits import regex_filter_quota
 from cwquery.parser import parse
+
+if TYPE_CHECKING:
+    from cwquery.insights import Query, QueryError
 
 __all__ = ["Checked", "Finding", "check_all", "check_site", "check_sites", "place"]
 
@@ -46,6 +50,9 @@ class Finding:
     pattern_offset: int | None = None
     resource: str | None = None
     error: PatternError | None = None
+    #: the language of the text the finding is in (:data:`~cwquery.iac.sites.INSIGHTS` for a
+    #: Logs Insights query)
+    language: str = FILTER_PATTERN
 
     @property
     def severity(self) -> Severity:
@@ -60,7 +67,7 @@ class Checked:
     Reports render these instead of parsing every pattern again."""
 
     findings: list[Finding]
-    parsed: list[Pattern | PatternError | None]
+    parsed: list[Pattern | Query | PatternError | None]
 
 
 def check_sites(
@@ -83,9 +90,14 @@ def check_all(sites: Sequence[PatternSite], problems: Iterable[FileProblem] = ()
     ['syntax']
     """
     findings = [_file_problem(problem) for problem in problems]
-    parsed: list[Pattern | PatternError | None] = []
+    parsed: list[Pattern | Query | PatternError | None] = []
     regex_sites: dict[object, list[PatternSite]] = {}
     for site in sites:
+        if site.language == INSIGHTS and site.text is not None:
+            outcome, site_findings = _check_query(site, site.text)
+            findings += site_findings
+            parsed.append(outcome)
+            continue
         tree, site_findings = check_site(site)
         findings += site_findings
         if tree is None:
@@ -103,8 +115,11 @@ def check_all(sites: Sequence[PatternSite], problems: Iterable[FileProblem] = ()
 def check_site(site: PatternSite) -> tuple[Pattern | None, list[Finding]]:
     """The parsed pattern of one site (``None`` when there is none) and its findings."""
     if site.text is None:
-        note = Diagnostic("unresolved-pattern", f"{site.unresolved}; the pattern was not checked")
+        what = "query" if site.language == INSIGHTS else "pattern"
+        note = Diagnostic("unresolved-pattern", f"{site.unresolved}; the {what} was not checked")
         return None, [place(site, note, at_start=True)]
+    if site.language == INSIGHTS:
+        return None, _check_query(site, site.text)[1]
     try:
         tree = parse(site.text)
     except PatternError as err:
@@ -118,6 +133,17 @@ def check_site(site: PatternSite) -> tuple[Pattern | None, list[Finding]]:
         for diagnostic in lint_metric(tree, value, dimensions, metric.default_value):
             findings.append(place(site, diagnostic, at_start=True))
     return tree, findings
+
+
+def _check_query(site: PatternSite, text: str) -> tuple[Query | QueryError, list[Finding]]:
+    """A Logs Insights query's tree, or the error that rejects it and its finding."""
+    from cwquery.insights import QueryError, parse  # only when a file holds a query
+
+    try:
+        return parse(text), []
+    except QueryError as err:
+        diagnostic = Diagnostic(err.code, err.message, err.offset, err.length, err.hint)
+        return err, [place(site, diagnostic, error=err)]
 
 
 def _regex_quota(sites: list[PatternSite]) -> list[Finding]:
@@ -167,6 +193,7 @@ def place(
         pattern_offset=index,
         resource=f"{site.kind} {site.name}",
         error=error,
+        language=site.language,
     )
 
 

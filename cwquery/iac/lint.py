@@ -79,6 +79,7 @@ _RULE_LIST = [
     Rule(errors.INVALID_REGEX, Severity.ERROR, "A %regex% leaves CloudWatch's regex dialect."),
     Rule(errors.LIMIT, Severity.ERROR, "The pattern breaks a length, regex or wildcard quota."),
     Rule(errors.UNSUPPORTED, Severity.ERROR, "Valid syntax cwquery cannot evaluate exactly."),
+    Rule("redefined", Severity.ERROR, "A Logs Insights query defines the same field twice."),
     Rule(
         "ignored-optional-terms",
         Severity.WARNING,

@@ -9,16 +9,18 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cwquery import __version__
 from cwquery.ast import Pattern
 from cwquery.errors import PatternError, caret_view
 from cwquery.iac.findings import Finding
 from cwquery.iac.lint import RULES, Severity
-from cwquery.iac.sites import PatternSite
+from cwquery.iac.sites import FILTER_PATTERN, INSIGHTS, PatternSite
 from cwquery.parser import parse
-from cwquery.renderer import render
+
+if TYPE_CHECKING:
+    from cwquery.insights import Query
 
 FORMATS = ("text", "json", "github", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -74,7 +76,8 @@ def _text_finding(finding: Finding) -> list[str]:
         lines += [gutter + text, " " * (len(gutter) - 2) + "| " + caret]
         if not finding.exact and finding.pattern is not None and finding.pattern_offset is not None:
             text, caret = caret_view(finding.pattern, finding.pattern_offset, 1)
-            lines += ["  in the pattern:", f"    {text}", f"    {caret}"]
+            what = "query" if finding.language == INSIGHTS else "pattern"
+            lines += [f"  in the {what}:", f"    {text}", f"    {caret}"]
     if finding.hint:
         lines.append(f"hint: {finding.hint}")
     return lines
@@ -113,7 +116,7 @@ def json_report(
     summary: Summary,
     *,
     valid: bool,
-    parsed: Sequence[Pattern | PatternError | None] | None = None,
+    parsed: Sequence[Pattern | Query | PatternError | None] | None = None,
 ) -> str:
     """One JSON document: ``valid``, one entry per pattern, the findings and the counts.
     ``parsed`` is what each site's pattern parsed to (:class:`~cwquery.iac.findings.Checked`);
@@ -138,16 +141,23 @@ def json_report(
     return json.dumps(document, indent=2, ensure_ascii=False)
 
 
-def _parsed(site: PatternSite) -> Pattern | PatternError | None:
+def _parsed(site: PatternSite) -> Pattern | Query | PatternError | None:
     if site.text is None:
         return None
+    if site.language == INSIGHTS:
+        from cwquery.insights import parse as parse_query  # only when a file holds a query
+
+        try:
+            return parse_query(site.text)
+        except PatternError as err:
+            return err
     try:
         return parse(site.text)
     except PatternError as err:
         return err
 
 
-def _json_site(site: PatternSite, parsed: Pattern | PatternError | None) -> dict[str, Any]:
+def _json_site(site: PatternSite, parsed: Pattern | Query | PatternError | None) -> dict[str, Any]:
     """A command-line pattern as ``{pattern, valid, canonical | error}``; a pattern from a file
     also names the file, line, column and resource."""
     entry: dict[str, Any] = {"pattern": site.text}
@@ -156,7 +166,9 @@ def _json_site(site: PatternSite, parsed: Pattern | PatternError | None) -> dict
     elif isinstance(parsed, PatternError):
         entry.update(valid=False, error=parsed.to_dict())
     else:
-        entry.update(valid=True, canonical=render(parsed))
+        entry.update(valid=True, canonical=str(parsed))
+    if site.language != FILTER_PATTERN:
+        entry.update(language=site.language)
     if site.source.path is not None:
         line, column, _ = site.position()
         entry.update(

@@ -10,6 +10,10 @@ CloudFormation YAML/JSON, SAM,    ``AWS::Logs::MetricFilter`` and ``AWS::Logs::S
                                   CloudFormation under ``resources``
 Terraform ``.tf``                 ``aws_cloudwatch_log_metric_filter.pattern``,
                                   ``aws_cloudwatch_log_subscription_filter.filter_pattern``
+CloudFormation, Terraform ``.tf``  Logs Insights queries (:mod:`cwquery.iac.queries`):
+                                  ``AWS::Logs::QueryDefinition`` ``QueryString``,
+                                  ``aws_cloudwatch_query_definition.query_string``, and dashboard
+                                  bodies' ``log`` widgets (``properties.query``)
 ``*.patterns`` (or any file       one pattern per line; blank lines and lines starting with
 named on the command line)        ``#`` are skipped
 ================================  ==============================================================
@@ -38,6 +42,7 @@ from pathlib import Path
 from cwquery.iac.cloudformation import template_sites
 from cwquery.iac.documents import is_terraform_json, terraform_json_sites
 from cwquery.iac.locate import Doc, DocMap, DocumentError, Located, SourceText, read_json, read_yaml
+from cwquery.iac.queries import cfn_query_sites, terraform_json_query_sites, terraform_query_sites
 from cwquery.iac.sites import FileProblem, PatternSite, ScanResult, Source
 from cwquery.iac.terraform import terraform_sites
 
@@ -186,6 +191,7 @@ def _read_sites(source: Source, kind: str, result: ScanResult) -> None:
             result.sites = list(_pattern_lines(source))
         elif kind == "terraform":
             result.sites = list(terraform_sites(source, os.path.dirname(path)))
+            result.sites += terraform_query_sites(source)
         else:
             documents = [read_json(text)] if kind == "json" else read_yaml(text)
             for document in documents:
@@ -218,5 +224,8 @@ def _document_sites(source: Source, document: Doc) -> list[PatternSite]:
     if not isinstance(document, DocMap):
         return []
     if is_terraform_json(document):
-        return list(terraform_json_sites(source, document))
-    return template_sites(source, document)
+        return [
+            *terraform_json_sites(source, document),
+            *terraform_json_query_sites(source, document),
+        ]
+    return template_sites(source, document) + list(cfn_query_sites(source, document))

@@ -1,5 +1,6 @@
-"""What the scanner finds: a filter pattern at its place in a file (:class:`PatternSite`), with
-the metric it publishes and the log group it is on, and the files that could not be read.
+"""What the scanner finds: a filter pattern (or a Logs Insights query) at its place in a file
+(:class:`PatternSite`), with the metric it publishes and the log group it is on, and the files
+that could not be read.
 
 >>> site = argument_site("{ $.a = 1 }", 1)
 >>> site.name, site.text, site.position(2)
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 from cwquery.iac.locate import Located, SourceText
 
 __all__ = [
+    "FILTER_PATTERN",
+    "INSIGHTS",
     "FileProblem",
     "Metric",
     "PatternSite",
@@ -23,6 +26,11 @@ __all__ = [
     "argument_site",
     "metric_number",
 ]
+
+
+#: :attr:`PatternSite.language`: a filter pattern, or a Logs Insights query (docs/insights.md)
+FILTER_PATTERN = "filter-pattern"
+INSIGHTS = "insights"
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,8 @@ class PatternSite:
     #: or one Terraform folder)
     log_group: Hashable | None = None
     log_group_label: str | None = None
+    #: what the text is written in: :data:`FILTER_PATTERN` or :data:`INSIGHTS`
+    language: str = FILTER_PATTERN
 
     def position(
         self, index: int | None = None, located: Located | None = None
