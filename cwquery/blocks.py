@@ -105,6 +105,8 @@ class BlockScanner:
         self._search: BlockSearch | None = None
         #: the rest of a line after the needle, when counting lines that hold it is the answer
         self._line_holding: re.Pattern[bytes] | None = None
+        #: the needle, when the lines holding it are the matches and their texts are wanted
+        self._decided: bytes | None = None
         self.numbered = numbered
         every_line = select is Select.OTHERS or (count_not_json and self.is_json)
         #: the plan's test of a whole block (space-delimited patterns), when the lines it
@@ -119,6 +121,8 @@ class BlockScanner:
             if select is Select.NONE and needles.decides:
                 (needle,) = needles.texts
                 self._line_holding = re.compile(re.escape(needle.encode()) + rb"[^\n]*")
+            elif select is Select.MATCHES and needles.decides and not numbered:
+                self._decided = needles.texts[0].encode()
 
     def scan(self, block: bytes) -> BlockResult:
         """Read, matched and not-JSON counts and the selected messages of one block."""
@@ -136,6 +140,8 @@ class BlockScanner:
             if block.isascii() or _is_utf8(block):
                 if self._line_holding is not None:
                     return self._count_lines_holding(block, self._line_holding)
+                if self._decided is not None:
+                    return self._lines_holding(block, self._decided)
                 return self._text_candidates(block)
             if self.texts:  # not UTF-8: search the text the bytes are read as
                 return self._text_candidates(block.decode("utf-8", "replace"))
@@ -287,6 +293,22 @@ class BlockScanner:
             return [self._search(block)]
         return [functools.partial(block.find, text.encode()) for text in self.texts]
 
+    def _lines_holding(self, block: bytes, needle: bytes) -> BlockResult:
+        """For a needle that decides, with the matches wanted: the lines holding it, unjudged.
+        Where it is on many lines, one split and one filter beat a search per line."""
+        result = _started(*_count_messages_bytes(block))
+        if block.count(needle) * _DENSE_HITS > result.lines:
+            found = [line for line in block.split(b"\n") if needle in line]
+        else:
+            finder = functools.partial(block.find, needle)
+            found = [line for _, line in _lines_found_by(block, b"\n", finder, finder(0))]
+        texts = [line.decode("utf-8") for line in found]  # scan checked that it is UTF-8
+        result.matched = len(texts)
+        result.selected = [(-1, text) for text in texts]
+        if self.values:
+            result.values = [{} for _ in texts]  # a term pattern extracts nothing (D28)
+        return result
+
     @staticmethod
     def _count_lines_holding(block: bytes, rest_of_line: re.Pattern[bytes]) -> BlockResult:
         """For a needle that decides: the lines holding it are the matches, counted where
@@ -308,6 +330,10 @@ class BlockScanner:
                     if values:
                         result.values.append({})  # a JSON pattern extracts nothing (D28)
         return result
+
+
+#: With a needle on more than one line in this many, a block is split rather than searched.
+_DENSE_HITS = 16
 
 
 class _MessagesBefore:
