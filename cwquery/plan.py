@@ -32,9 +32,7 @@ from cwquery.ast import (
     RegexPattern,
     TermPattern,
 )
-from cwquery.candidates import candidate_program, json_candidate_searches
 from cwquery.compiler import Matcher, compile, json_predicate
-from cwquery.delimited_bytes import block_tester
 from cwquery.prefilter import literal_order, required_literals
 from cwquery.regex import RegexProblem, block_program
 from cwquery.semantics import NOT_JSON, load_json_event, term_groups
@@ -111,9 +109,11 @@ class Plan:
         self.is_json = isinstance(tree, JsonPattern)
         self.needles = _needles(tree)
         self._block_search = _block_search(tree)
-        self.block_tester: BlockTester | None = (
-            block_tester(tree) if isinstance(tree, DelimitedPattern) else None
-        )
+        self.block_tester: BlockTester | None = None
+        if isinstance(tree, DelimitedPattern):
+            from cwquery.delimited_bytes import block_tester  # only these patterns need it
+
+            self.block_tester = block_tester(tree)
         if isinstance(tree, JsonPattern):
             self.verdict, self.verdicts = _json_verdict(tree)
         else:
@@ -309,6 +309,8 @@ def _json_block_search(tree: JsonPattern | DelimitedPattern) -> BlockSearch | No
     needles = _needles(tree)
     if needles is not None and not needles.texts[0].startswith('"'):
         return None  # a value literal: the needle is the better search
+    from cwquery.candidates import candidate_program, json_candidate_searches
+
     searches = json_candidate_searches(tree)
     if not searches or searches[0].rank >= _KEY_ONLY:
         return None  # no better than the key needle
