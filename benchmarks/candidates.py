@@ -9,10 +9,10 @@ Paths timed, in one process, best of ``--rounds`` (interleaved), each reading th
 1 MiB blocks of whole lines (the loop reads it line by line, as its users would):
 
 - ``loop``: ``orjson.loads`` per line, a dict check and the comparison with type guards;
-- ``scanner``: ``cwquery.blocks.BlockScanner(pattern).scan(block)``, summing ``matched``;
+- ``scanner``: ``cwquery.logs.blocks.BlockScanner(pattern).scan(block)``, summing ``matched``;
 - ``candidates``: ``CandidateSearch`` over the first of ``json_candidate_searches(pattern)``
   (by ``bytes.find`` of its literal when it has one, else by its regex over the block), then
-  the compiled verdict (``json_judge``) on the candidate lines only;
+  the plan's verdict (``Plan.verdict``) on the candidate lines only;
 - ``cand+and``: the same with every search (the first over the block, the others per line);
 - ``cand-regex``: the first search by its regex even when it has a literal.
 
@@ -37,8 +37,9 @@ import orjson
 
 from cwquery import compile
 from cwquery.ast import JsonPattern
-from cwquery.blocks import BlockScanner, json_judge
 from cwquery.candidates import CandidateSearch, json_candidate_regexes, json_candidate_searches
+from cwquery.logs.blocks import BlockScanner
+from cwquery.plan import plan_for
 
 BLOCK = 1 << 20
 LEVELS = ("INFO",) * 14 + ("WARN",) * 3 + ("ERROR",) * 2 + ("DEBUG",)
@@ -128,7 +129,7 @@ def candidate_count(path: Path, pattern: str, searches: int, *, literal: bool = 
     assert isinstance(matcher.pattern, JsonPattern)
     found = json_candidate_searches(matcher.pattern)[:searches]
     sources = [search.source for search in found]
-    judge = json_judge(matcher)
+    judge = plan_for(matcher.pattern).verdict
     if not sources:  # no search: every line is judged
         return sum(
             judge(line) is True for block in blocks(path) for line in block.split(b"\n") if line

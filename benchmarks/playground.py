@@ -19,9 +19,9 @@ import orjson
 
 import cwquery
 from cwquery.ast import JsonPattern
+from cwquery.logs.sources import read_events
 from cwquery.playground.server import create_app
 from cwquery.semantics import NOT_JSON, load_json_event
-from cwquery.sources import read_events
 
 LOGS = Path(__file__).parent.parent / "examples" / "logs"
 LINES = 10_000

@@ -4,7 +4,7 @@ A :class:`Plan` holds the pattern's verdict on a message (match, no match, or no
 JSON pattern, D10), its values (D28), its explanation, and the facts the fast readers use to
 skip lines: the texts every match contains (:class:`Needles`) and, for a regex pattern, the
 search over a block of lines, on a program built with the bounded RE2 options (D31). Readers
-(:mod:`cwquery.blocks`, the CLI, the emulator, the playground, Spark) only read and count; they
+(:mod:`cwquery.logs.blocks`, the CLI, the emulator, the playground, Spark) only read and count; they
 never re-derive a rule. A plan pickles as its tree, so a worker process rebuilds it once.
 
 >>> plan = plan_for('{ $.level = "ERROR" }')

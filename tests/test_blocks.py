@@ -14,9 +14,10 @@ from strategies import patterns as generated_patterns
 
 from cwquery import compile, render
 from cwquery.ast import JsonPattern
-from cwquery.blocks import BlockResult, BlockScanner, Select, split_lines
+from cwquery.logs.blocks import BlockResult, BlockScanner, Select
+from cwquery.logs.lines import split_lines
+from cwquery.logs.sources import read_events
 from cwquery.semantics import NOT_JSON, load_json_event
-from cwquery.sources import read_events
 
 #: Patterns whose literals the generated lines hold, so that matches and the fast paths happen.
 PATTERNS = [

@@ -98,7 +98,8 @@ def _generated_log(path: Path, count: int) -> list[str]:
 def test_jobs_keep_the_answers_and_their_order(
     tmp_path: Path, pattern: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cwquery import compile, parallel
+    from cwquery import compile
+    from cwquery.logs import parallel
 
     monkeypatch.setattr(parallel, "RANGE_BYTES", 2000)  # many ranges in flight at once
     monkeypatch.setattr(parallel, "BLOCK_BYTES", 3000)

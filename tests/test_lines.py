@@ -1,7 +1,7 @@
-"""One rule for what a message is in a lines file (cwquery.lines): ``\\n``, ``\\r\\n`` and a lone
-``\\r`` end a line, and a line of whitespace (Unicode spaces included) is no message. Every reader
-of lines follows it: blocks of bytes, files and text streams, the backtest's inputs and the
-playground's uploads."""
+"""One rule for what a message is in a lines file (cwquery.logs.lines): ``\\n``, ``\\r\\n``
+and a lone ``\\r`` end a line, and a line of whitespace (Unicode spaces included) is no
+message. Every reader of lines follows it: blocks of bytes, files and text streams, the
+backtest's inputs and the playground's uploads."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cwquery.backtest.inputs import open_bytes, open_source
-from cwquery.blocks import BlockScanner, Select
-from cwquery.lines import (
+from cwquery.logs.blocks import BlockScanner, Select
+from cwquery.logs.lines import (
     count_line_ends,
     is_blank,
     messages,
@@ -27,8 +27,8 @@ from cwquery.lines import (
     stream_messages,
     text_lines,
 )
+from cwquery.logs.sources import MAX_LINE_BYTES, read_events
 from cwquery.playground.api import MAX_SAMPLE_LINES, ApiError, read_sample
-from cwquery.sources import MAX_LINE_BYTES, read_events
 
 
 def expected_messages(text: str) -> list[str]:
@@ -128,7 +128,7 @@ def test_text_cut_anywhere_reads_the_same(data: bytes, cuts: st.DataObject) -> N
 @given(log_bytes, st.integers(1, 12))
 def test_lines_over_the_limit_are_left_out_by_their_size(data: bytes, limit: int) -> None:
     """A line over ``limit`` UTF-8 bytes comes as its size, however the stream cuts it (as
-    :mod:`cwquery.sources` reads: at most ``limit + 1`` characters at a time)."""
+    :mod:`cwquery.logs.sources` reads: at most ``limit + 1`` characters at a time)."""
     text = data.decode("utf-8", "replace")
     lines = re.split(r"\r\n|\r|\n", text)
     if lines[-1] == "":

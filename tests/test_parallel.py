@@ -18,8 +18,8 @@ from test_compliance import suite_files
 
 from cwquery import PatternError, parse, render
 from cwquery.ast import JsonPattern, Pattern
-from cwquery.blocks import Select
-from cwquery.parallel import FileScan, line_ranges, read_blocks
+from cwquery.logs.blocks import Select
+from cwquery.logs.parallel import FileScan, line_ranges, read_blocks
 
 # --------------------------------------------------------------------------- cutting files
 
@@ -49,7 +49,7 @@ def test_over_long_lines_are_left_out_and_said(data: bytes, size: int, limit: in
     and each long one is said at its line; the sizes add up to the input."""
     import io
 
-    from cwquery.blocks import split_lines
+    from cwquery.logs.lines import split_lines
 
     blocks = list(read_blocks(io.BytesIO(data), block_bytes=size, line_bytes=limit))
     limit = max(limit, size)
@@ -206,7 +206,7 @@ def test_ranges_find_the_over_long_lines_a_stream_finds(
     import io
     import tempfile
 
-    from cwquery.parallel import scan_range
+    from cwquery.logs.parallel import scan_range
 
     def numbered(results: list[Any]) -> tuple[int, list[tuple[int, int]]]:
         read, lines, found = 0, 0, []
@@ -240,7 +240,7 @@ def test_every_scan_counts_the_line_ends_of_its_block(
     data: bytes, pattern: str, select: Select, count_not_json: bool
 ) -> None:
     """Over-long lines are numbered from these counts, whichever way a block is scanned."""
-    from cwquery.blocks import BlockScanner
+    from cwquery.logs.blocks import BlockScanner
 
     scanner = BlockScanner(pattern, select=select, count_not_json=count_not_json)
     result = scanner.scan(data)

@@ -351,7 +351,7 @@ def test_every_reader_sees_the_detached_exclusion() -> None:  # D4
     """The matcher, TestMetricFilter, explain, the block scanner and the normal form read the
     tree, so a detached '-' excludes for all of them as the attached one does."""
     from cwquery import compile, explain, normalize
-    from cwquery.blocks import BlockScanner
+    from cwquery.logs.blocks import BlockScanner
 
     messages = ["ERROR disk full", "ERROR Exiting now", "INFO Exiting", "INFO ok"]
     detached, attached = '"ERROR" - "Exiting"', "ERROR -Exiting"

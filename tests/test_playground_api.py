@@ -13,7 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 
 import cwquery
-import cwquery.sources
+import cwquery.logs.sources
 from cwquery.metrics import MetricFilter, MetricTransformation
 from cwquery.playground import api
 from cwquery.playground.server import STATIC, TOKEN_HEADER, create_app
@@ -94,7 +94,7 @@ def test_lint_warnings_and_metric_warnings_come_with_the_check(client: FlaskClie
     ],
 )
 def test_matches_are_the_matchers(client: FlaskClient, pattern: str, log: str) -> None:
-    lines = [event.message for event in cwquery.sources.read_events(LOGS / log)]
+    lines = [event.message for event in cwquery.logs.sources.read_events(LOGS / log)]
     status, answer = post(client, "/api/match", {"pattern": pattern, "lines": lines})
     assert status == 200 and answer["total"] == len(lines)
     matcher = cwquery.compile(pattern)
@@ -181,7 +181,7 @@ def test_samples_read_like_cwquery_test_reads_files(client: FlaskClient) -> None
 
 def test_the_files_given_on_the_command_line_are_the_first_samples(client: FlaskClient) -> None:
     answer = client.get("/api/samples").get_json()
-    expected = [e.message for e in cwquery.sources.read_events(LOGS / "access.log")]
+    expected = [e.message for e in cwquery.logs.sources.read_events(LOGS / "access.log")]
     assert answer["lines"] == expected
     assert answer["sources"] == [{"name": str(LOGS / "access.log"), "count": len(expected)}]
     assert answer["limits"] == {"bytes": api.MAX_SAMPLE_BYTES, "lines": api.MAX_SAMPLE_LINES}

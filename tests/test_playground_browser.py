@@ -101,7 +101,7 @@ def type_pattern(driver: WebDriver, pattern: str) -> None:
 
 
 def open_file(driver: WebDriver, path: Path) -> None:
-    count = sum(1 for _ in cwquery.sources.read_events(path))
+    count = sum(1 for _ in cwquery.logs.sources.read_events(path))
     driver.find_element(By.ID, "upload").send_keys(str(path))
     until(driver, lambda d: evaluated(d)[1] == count and len(rows(d)) == count)
 
@@ -218,7 +218,7 @@ def test_typing_updates_the_highlights_as_the_pattern_grows(page: WebDriver) -> 
 def test_clicking_a_line_shows_its_explanation(page: WebDriver) -> None:
     pattern = "[ip, id, user, timestamp, request, status = 5*, bytes]"
     type_pattern(page, pattern)
-    lines = [e.message for e in cwquery.sources.read_events(LOGS / "access.log")]
+    lines = [e.message for e in cwquery.logs.sources.read_events(LOGS / "access.log")]
     miss = next(i for i, line in enumerate(lines) if not cwquery.matches(pattern, line))
     rows(page)[miss].click()
     detail = page.find_element(By.ID, "detail-body")
@@ -257,7 +257,7 @@ def test_the_keyboard_moves_through_the_lines_and_enter_explains(page: WebDriver
     page.find_element(By.ID, "show").send_keys("matching lines")
     listbox = page.find_element(By.ID, "lines")
     listbox.click()  # explains the first visible line and focuses the list
-    lines = [e.message for e in cwquery.sources.read_events(LOGS / "access.log")]
+    lines = [e.message for e in cwquery.logs.sources.read_events(LOGS / "access.log")]
     posts = [i for i, line in enumerate(lines) if "POST" in line]
     detail = page.find_element(By.ID, "detail-body")
     listbox.send_keys(Keys.HOME, Keys.ARROW_DOWN, Keys.ARROW_DOWN, Keys.ENTER)
@@ -277,7 +277,7 @@ def test_a_metric_shows_the_datapoint_of_a_line(page: WebDriver) -> None:
     page.find_element(By.CSS_SELECTOR, ".dim-name").send_keys("service")
     page.find_element(By.CSS_SELECTOR, ".dim-value").send_keys("$.service")
     until(page, lambda d: "datapoint" in d.find_element(By.ID, "metric-summary").text)
-    lines = [e.message for e in cwquery.sources.read_events(LOGS / "app.jsonl")]
+    lines = [e.message for e in cwquery.logs.sources.read_events(LOGS / "app.jsonl")]
     transformation = cwquery.metrics.MetricTransformation(
         "m", "n", "$.latency", None, {"service": "$.service"}
     )

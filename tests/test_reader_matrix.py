@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 
 from cwquery import PatternError, compiler, parse, render
 from cwquery.ast import Pattern
-from cwquery.blocks import BlockResult, BlockScanner, Select
-from cwquery.parallel import FileScan
+from cwquery.logs.blocks import BlockResult, BlockScanner, Select
+from cwquery.logs.parallel import FileScan
+from cwquery.logs.sources import read_events
 from cwquery.plan import Needles, Plan, _plan_of, plan_for
-from cwquery.sources import read_events
 
 #: Lines that break shortcuts, beside the ones built around the pattern's literals.
 HOSTILE = [

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cwquery.sources import LogEvent, SourceError, read_events, read_messages
+from cwquery.logs.sources import LogEvent, SourceError, read_events, read_messages
 
 
 def test_text_and_json_lines_are_messages_verbatim(tmp_path: Path) -> None:

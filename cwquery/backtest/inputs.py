@@ -30,8 +30,8 @@ from typing import IO, Any
 import orjson
 
 from cwquery.errors import CWQueryError
-from cwquery.lines import stream_messages
-from cwquery.sources import EVENT_KEYS, read_events
+from cwquery.logs.lines import stream_messages
+from cwquery.logs.sources import EVENT_KEYS, read_events
 
 Event = tuple[str, int | None, int | None]
 #: Field names tried, in order, for the time of an application JSON line.
@@ -272,7 +272,7 @@ def _no_time(message: str) -> int | None:
 
 
 def _all_lines(head: str, rest: IO[str], owned: bool) -> Iterator[str]:
-    """The messages of ``head`` followed by the stream (:func:`cwquery.lines.stream_messages`);
+    """The messages of ``head`` followed by the stream (:func:`cwquery.logs.lines.stream_messages`);
     an ``owned`` stream is closed at the end."""
     try:
         yield from stream_messages(rest, head)

@@ -1,7 +1,7 @@
 """The common case of a backtest (:func:`~cwquery.backtest.engine.counts_only`: one filter, a
 literal value, no default) over a file of plain lines, block by block.
 
-Each block of the file goes through a :class:`~cwquery.blocks.BlockScanner` that hands back
+Each block of the file goes through a :class:`~cwquery.logs.blocks.BlockScanner` that hands back
 only the matched lines: lines that cannot match are counted by the block, never decoded, judged
 one by one or timed. Times are read only from the matched lines, all of a block's at once, to
 the minute (:func:`~cwquery.backtest.inputs.prefix_minutes`,
@@ -38,9 +38,9 @@ from cwquery.backtest.inputs import (
     line_source,
     prefix_minutes,
 )
-from cwquery.blocks import BlockResult, BlockScanner, Select
+from cwquery.logs.blocks import BlockResult, BlockScanner, Select
+from cwquery.logs.parallel import BLOCK_BYTES, FileScan, Readable, read_blocks
 from cwquery.metrics import MetricFilter
-from cwquery.parallel import BLOCK_BYTES, FileScan, Readable, read_blocks
 
 _MESSAGE_KEY = b'"message"'
 #: a line end followed by a byte past ASCII
@@ -63,7 +63,7 @@ def collect_file(
     metric value read from the event, a default; gzip, exports, ``strip_time`` text): then read
     the file with :func:`~cwquery.backtest.inputs.open_source`. ``progress(bytes)`` is told of
     each block read. With ``jobs`` > 1, worker processes scan ranges of ``range_bytes``
-    (:class:`~cwquery.parallel.FileScan`), unless the file holds lines that the scanner's
+    (:class:`~cwquery.logs.parallel.FileScan`), unless the file holds lines that the scanner's
     counts would get wrong for the backtest (then one process reads it).
 
     Raises:
@@ -95,7 +95,7 @@ def _collect_ranges(
     progress: Callable[[int], None] | None,
 ) -> Collected:
     """:func:`collect_lines` with the file's byte ranges scanned by ``jobs`` worker processes
-    (:class:`~cwquery.parallel.FileScan`), for a file :func:`_ranges_safe` passed."""
+    (:class:`~cwquery.logs.parallel.FileScan`), for a file :func:`_ranges_safe` passed."""
     tally = CountTally(line_source((), kind, field).time_of)
     json = field if kind == "json-lines" else None
     with FileScan(

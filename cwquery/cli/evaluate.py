@@ -1,7 +1,7 @@
 """``cwquery test``: run a pattern over sample logs, offline, with CloudWatch's answers.
 
 Files of lines are read as bytes, block by block, on every core for big inputs
-(:mod:`cwquery.parallel`); exports and ``--explain`` go message by message. Both ask the
+(:mod:`cwquery.logs.parallel`); exports and ``--explain`` go message by message. Both ask the
 pattern's one plan (:mod:`cwquery.plan`), and both results go into one tally.
 """
 
@@ -20,7 +20,6 @@ from typing import IO, Any
 
 import click
 
-from cwquery.blocks import BlockResult, BlockScanner, Select
 from cwquery.cli.common import (
     EXIT_ERROR,
     EXIT_NO,
@@ -31,10 +30,9 @@ from cwquery.cli.common import (
 )
 from cwquery.errors import PatternError
 from cwquery.hints import prefixed_json
-from cwquery.parallel import FileScan, Readable, default_jobs
-from cwquery.plan import Plan, plan_for
-from cwquery.semantics import EVENT_NUMBER_BASE
-from cwquery.sources import (
+from cwquery.logs.blocks import BlockResult, BlockScanner, Select
+from cwquery.logs.parallel import FileScan, Readable, default_jobs
+from cwquery.logs.sources import (
     INPUT_FORMATS,
     MAX_LINE_BYTES,
     PEEK,
@@ -42,11 +40,13 @@ from cwquery.sources import (
     may_be_export,
     read_events,
 )
-from cwquery.workers import WorkerError
+from cwquery.logs.workers import WorkerError
+from cwquery.plan import Plan, plan_for
+from cwquery.semantics import EVENT_NUMBER_BASE
 
 #: Show a progress bar on a terminal when the input is at least this big.
 _PROGRESS_BYTES = 8 * 1024 * 1024
-#: Bytes read to find a file's first :data:`~cwquery.sources.PEEK` characters.
+#: Bytes read to find a file's first :data:`~cwquery.logs.sources.PEEK` characters.
 _PEEK_BYTES = 4 * PEEK
 #: How every gzip stream begins.
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -371,7 +371,7 @@ class _Run:
         name: str | None = None,
     ) -> None:
         """Messages one by one (an export's may hold line ends), judged in batches by the
-        scanner's :meth:`~cwquery.blocks.BlockScanner.scan_messages` into the one tally."""
+        scanner's :meth:`~cwquery.logs.blocks.BlockScanner.scan_messages` into the one tally."""
         events = read_events(
             source, input_format=input_format, on_long_line=self._long_line, name=name
         )

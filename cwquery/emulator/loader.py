@@ -1,6 +1,6 @@
 """Sample files into the emulator: read log events from a file, write them into a log group.
 
-Files are read by :func:`cwquery.sources.read_events` (plain text, JSON lines, exports, S3
+Files are read by :func:`cwquery.logs.sources.read_events` (plain text, JSON lines, exports, S3
 ``.gz`` exports), with JSON lines shaped like exported events read as those events. Events without
 a timestamp get consecutive milliseconds ending now, in file order.
 
@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from cwquery.emulator.errors import EmulatorError
-from cwquery.sources import LogEvent, SourceError
-from cwquery.sources import read_events as read_source
+from cwquery.logs.sources import LogEvent, SourceError
+from cwquery.logs.sources import read_events as read_source
 
 #: PutLogEvents takes at most 10,000 events per call.
 MAX_BATCH = 10_000
@@ -43,7 +43,7 @@ def read_sample(
     path: str | Path, *, now: int | None = None, input_format: str = "auto"
 ) -> list[LoadedEvent]:
     """Read the events of a sample file (``input_format`` as in
-    :func:`cwquery.sources.read_events`).
+    :func:`cwquery.logs.sources.read_events`).
 
     Raises:
         EmulatorError: the file cannot be read, or an export entry has no message.

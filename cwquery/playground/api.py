@@ -29,11 +29,11 @@ from cwquery.compiler import Matcher
 from cwquery.delimited import FieldLayout, split_tokens
 from cwquery.errors import CWQueryError, caret_view
 from cwquery.iac.lint import Diagnostic, lint_metric, lint_pattern
-from cwquery.lines import count_line_ends
+from cwquery.logs.lines import count_line_ends
+from cwquery.logs.sources import SourceError, read_events
 from cwquery.metrics import MetricFilter, MetricFilterError, MetricTransformation
 from cwquery.plan import plan_for
 from cwquery.semantics import EVENT_NUMBER_BASE
-from cwquery.sources import SourceError, read_events
 
 #: The most sample text one request may carry (lines, or a file to read), in bytes.
 MAX_SAMPLE_BYTES = 8 * 1024 * 1024
@@ -295,7 +295,7 @@ def read_sample(name: str, data: bytes) -> list[str]:
     """The messages of an uploaded or pasted file, read as ``cwquery test`` reads files: text
     or JSON lines, a CloudWatch export (``{"events": [...]}`` or a JSON array), or the gzip
     file of an S3 export (``<time> <message>`` lines), split into lines as files are
-    (:mod:`cwquery.lines`). The limits count bytes and line ends, blank lines included, and a
+    (:mod:`cwquery.logs.lines`). The limits count bytes and line ends, blank lines included, and a
     gzip file is refused as soon as its decompressed text passes them (a small file of blank
     lines can hold gigabytes).
 

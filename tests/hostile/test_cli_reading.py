@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from cwquery.cli import main
-from cwquery.sources import MAX_LINE_BYTES
+from cwquery.logs.sources import MAX_LINE_BYTES
 
 
 def run(*args: str, stdin: str | bytes | None = None) -> tuple[int, str, str]:
@@ -144,7 +144,7 @@ def test_over_long_lines_are_skipped_and_said_message_by_message_too(endless: Pa
 def test_the_library_reader_refuses_an_over_long_line_naming_it() -> None:
     import io
 
-    from cwquery.sources import SourceError, read_events
+    from cwquery.logs.sources import SourceError, read_events
 
     text = "a\n" + "é" * (MAX_LINE_BYTES // 2 + 1) + "\nb\n"  # under the limit in characters
     with pytest.raises(SourceError, match=r"<stream>: line 2: 1,048,578 bytes, longer than"):

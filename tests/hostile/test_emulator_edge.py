@@ -294,7 +294,7 @@ def test_a_slow_match_does_not_block_other_queries_on_the_group(
 
     release = threading.Event()
     entered = threading.Event()
-    real_compile = filtering.compile_pattern  # type: ignore[attr-defined]
+    real_plan_for = filtering.plan_for  # type: ignore[attr-defined]
 
     class Blocking:
         def __init__(self, inner: Any) -> None:
@@ -306,11 +306,11 @@ def test_a_slow_match_does_not_block_other_queries_on_the_group(
             release.wait(30)
             return bool(self.inner.matches(text))
 
-    def compile_blocking(text: str | None, generic: str) -> Any:
-        inner = real_compile(text, generic)
-        return Blocking(inner) if text == "slow" else inner
+    def plan_blocking(pattern: Any) -> Any:
+        inner = real_plan_for(pattern)
+        return Blocking(inner) if inner.text == "slow" else inner
 
-    monkeypatch.setattr(filtering, "compile_pattern", compile_blocking)
+    monkeypatch.setattr(filtering, "plan_for", plan_blocking)
     with mock_logs():
         client = boto3.client("logs", region_name="us-east-1")
         client.create_log_group(logGroupName="/g")

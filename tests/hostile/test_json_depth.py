@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from reference import nesting, read_json
 
 import cwquery
-from cwquery.blocks import BlockScanner
+from cwquery.logs.blocks import BlockScanner
 from cwquery.metrics import MetricFilter, MetricTransformation
 from cwquery.plan import plan_for
 from cwquery.semantics import MAX_JSON_DEPTH, NOT_JSON, json_depth, load_json_event

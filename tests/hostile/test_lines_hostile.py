@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cwquery.blocks import BlockScanner
-from cwquery.lines import count_messages_bytes
+from cwquery.logs.blocks import BlockScanner
+from cwquery.logs.lines import count_messages_bytes
 
 
 @pytest.mark.parametrize("space", ["\u2028", "\u3000", "\u2003", "\u205f", "\u1680"])

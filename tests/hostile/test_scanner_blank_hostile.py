@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from cwquery.blocks import BlockScanner, Select
+from cwquery.logs.blocks import BlockScanner, Select
 
 
 @pytest.mark.parametrize("space", ["\u3000", "\u2028", "\u2003"])

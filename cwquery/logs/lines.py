@@ -1,8 +1,8 @@
 """What a message is in a lines file, the one rule every reader follows: ``\\n``, ``\\r\\n``
 and a lone ``\\r`` end a line, a final line end starts no new line, and a line that is only
 whitespace once decoded (Unicode spaces included) is blank, which is no message. Blocks of
-bytes (:mod:`cwquery.blocks`), text streams (:mod:`cwquery.sources`, the backtest's inputs,
-the playground's uploads) and whole texts are split here, and nowhere else.
+bytes (:mod:`cwquery.logs.blocks`), text streams (:mod:`cwquery.logs.sources`, the backtest's
+inputs, the playground's uploads) and whole texts are split here, and nowhere else.
 
 >>> split_lines(b"a\\r\\nb\\rc\\n\\n")
 [b'a', b'b', b'c', b'']

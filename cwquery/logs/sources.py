@@ -32,7 +32,7 @@ from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from cwquery.errors import CWQueryError
-from cwquery.lines import text_lines
+from cwquery.logs.lines import text_lines
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -88,7 +88,7 @@ def read_events(
     ``{"events": [...]}`` document or a JSON array of events), ``s3-export`` (lines that start
     with an ISO time) or ``auto``: a ``.gz`` file is an S3 export, a document is an export only
     when :func:`detect_format` says so, anything else is lines. Lines end as
-    :mod:`cwquery.lines` says (``\\n``, ``\\r\\n`` or a lone ``\\r``, in a file or a text
+    :mod:`cwquery.logs.lines` says (``\\n``, ``\\r\\n`` or a lone ``\\r``, in a file or a text
     stream alike), and a blank line is no message.
 
     With ``event_lines``, a JSON line whose keys are all event keys (``message``, and maybe

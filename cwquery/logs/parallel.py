@@ -1,15 +1,15 @@
 """Scanning log files for one pattern block by block, on one process or on several.
 
 A file is cut into blocks of whole lines (a block ends just after a ``\\n`` or ``\\r``, and a
-``\\r\\n`` is never cut), and each block is scanned by a :class:`~cwquery.blocks.BlockScanner`.
+``\\r\\n`` is never cut), and each block is scanned by a :class:`~cwquery.logs.blocks.BlockScanner`.
 With more than one job, the blocks of a regular file go to worker processes (see
-:mod:`cwquery.workers`): each gets the pattern's plan (pickled as its tree, built once per
+:mod:`cwquery.logs.workers`): each gets the pattern's plan (pickled as its tree, built once per
 process), reads its byte range from the file itself and sends back one result (with the selected
 lines' values when asked), so only offsets and results cross between processes.
 Results come back in file order, and at most four ranges per worker are scanned ahead of the
 one awaited, so memory stays flat whatever the file's size.
 
-A line longer than :data:`~cwquery.sources.MAX_LINE_BYTES` can be no CloudWatch event: it is
+A line longer than :data:`~cwquery.logs.sources.MAX_LINE_BYTES` can be no CloudWatch event: it is
 left out unread (its line end is kept, so it reads as a blank line, which is no message) and
 reported in the result's ``long_lines``; memory stays flat even on a file without a line end.
 
@@ -32,14 +32,14 @@ from types import TracebackType
 from typing import IO, TYPE_CHECKING, NamedTuple, Protocol
 
 from cwquery.ast import Pattern
-from cwquery.blocks import BlockResult, BlockScanner, Select
+from cwquery.logs.blocks import BlockResult, BlockScanner, Select
+from cwquery.logs.sources import MAX_LINE_BYTES
 from cwquery.plan import Plan, plan_for
-from cwquery.sources import MAX_LINE_BYTES
 
 if TYPE_CHECKING:  # the workers are imported only when they start
     from pathlib import Path
 
-    from cwquery.workers import Pool
+    from cwquery.logs.workers import Pool
 
 #: Bytes read at a time on one process.
 BLOCK_BYTES = 1 << 20
@@ -226,12 +226,12 @@ class FileScan:
 
     ``pattern`` is pattern text, a parsed tree or a plan (workers get the plan, which pickles
     as its tree). The other keyword arguments are those of
-    :class:`~cwquery.blocks.BlockScanner`; the block and range sizes
+    :class:`~cwquery.logs.blocks.BlockScanner`; the block and range sizes
     are the bytes scanned at a time on one process and per worker (:data:`BLOCK_BYTES` and
     :data:`RANGE_BYTES` unless given), ``line_bytes`` the longest line read. Each scan yields
     ``(result, bytes read)`` per block, in order.
 
-    Raises (from the scans): :class:`~cwquery.workers.WorkerError` when a worker dies.
+    Raises (from the scans): :class:`~cwquery.logs.workers.WorkerError` when a worker dies.
     """
 
     def __init__(
@@ -285,7 +285,7 @@ class FileScan:
                 yield from self.stream(stream)
             return
         if self._pool is None:
-            from cwquery.workers import Pool
+            from cwquery.logs.workers import Pool
 
             self._pool = Pool(
                 self.jobs, partial(_scanner, self._options), _scan_task, preload=(__name__,)

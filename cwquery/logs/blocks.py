@@ -2,7 +2,7 @@
 per block, and, where the plan names texts every match contains, only the lines holding one
 looked at.
 
-A block is a run of whole lines of a file (as :func:`cwquery.sources.read_events` reads a plain
+A block is a run of whole lines of a file (as :func:`cwquery.logs.sources.read_events` reads a plain
 file: ``\\n``, ``\\r\\n`` and ``\\r`` end a line, blank lines are not messages, bytes that are not
 UTF-8 read as U+FFFD). This module only reads: it splits, counts and finds candidate lines, and
 asks the pattern's :class:`~cwquery.plan.Plan` for every rule (its verdict, its needles and its
@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from typing import AnyStr
 
 from cwquery.ast import Pattern
-from cwquery.lines import count_messages_bytes as _count_messages_bytes
-from cwquery.lines import count_messages_text as _count_messages_text
-from cwquery.lines import is_blank as _blank
-from cwquery.lines import line_ends as _line_ends
-from cwquery.lines import split_lines
+from cwquery.logs.lines import count_messages_bytes as _count_messages_bytes
+from cwquery.logs.lines import count_messages_text as _count_messages_text
+from cwquery.logs.lines import is_blank as _blank
+from cwquery.logs.lines import line_ends as _line_ends
+from cwquery.logs.lines import split_lines
 from cwquery.plan import BlockSearch, Plan, plan_for
 
 
