@@ -34,6 +34,8 @@ _EXPORTS = {
     "equivalent": "cwquery.normalizer",
     "normalize": "cwquery.normalizer",
     "parse": "cwquery.parser",
+    "Plan": "cwquery.plan",
+    "plan_for": "cwquery.plan",
     "render": "cwquery.renderer",
 }
 
@@ -52,6 +54,7 @@ if TYPE_CHECKING:
     from cwquery.explanation import Explanation, explain
     from cwquery.normalizer import equivalent, normalize
     from cwquery.parser import parse
+    from cwquery.plan import Plan, plan_for
     from cwquery.renderer import render
 
 
@@ -78,6 +81,7 @@ __all__ = [
     "PatternError",
     "PatternLimitError",
     "PatternSyntaxError",
+    "Plan",
     "RegexError",
     "UnsupportedPatternError",
     "__version__",
@@ -88,6 +92,7 @@ __all__ = [
     "matches",
     "normalize",
     "parse",
+    "plan_for",
     "render",
     "test_metric_filter",
 ]
