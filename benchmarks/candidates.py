@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from peers_data import json_lines
 
 from cwquery import compile
 from cwquery.ast import JsonPattern
@@ -42,38 +42,11 @@ from cwquery.logs.blocks import BlockScanner
 from cwquery.plan import plan_for
 
 BLOCK = 1 << 20
-LEVELS = ("INFO",) * 14 + ("WARN",) * 3 + ("ERROR",) * 2 + ("DEBUG",)
 NUMBERS = (int, float)
 
 GT = "{ $.i > 90 }"
 CONJUNCTION = '{ $.level = "ERROR" && $.latency > 500 }'
 SELECTIVE = '{ $.uuidname = "ff" }'
-
-
-def write_data(path: Path, count: int) -> None:
-    """``count`` lines of the peers' layout (seeded)."""
-    rng = random.Random(42)
-    with path.open("wb") as out:
-        batch = []
-        for n in range(count):
-            minute, second = divmod(n, 60)
-            hour, minute = divmod(minute, 60)
-            day, hour = divmod(hour, 24)
-            document = {
-                "timestamp": f"2024-05-{1 + day % 28:02d}T{hour:02d}:{minute:02d}:{second:02d}.000Z",
-                "i": n % 100,
-                "level": rng.choice(LEVELS),
-                "latency": rng.randrange(1000),
-                "nest": {"big": "bird"},
-                "values": [round(rng.uniform(0, 30), 3) for _ in range(3)],
-                "uuidname": f"{rng.randrange(256):02x}",
-            }
-            batch.append(orjson.dumps(document))
-            if len(batch) == 10_000:
-                out.write(b"\n".join(batch) + b"\n")
-                batch = []
-        if batch:
-            out.write(b"\n".join(batch) + b"\n")
 
 
 def blocks(path: Path) -> Iterator[bytes]:
@@ -163,7 +136,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "app.jsonl"
-        write_data(path, args.lines)
+        json_lines(path, args.lines)
         size = os.path.getsize(path)
         print(f"{args.lines} lines, {size / 1e6:.1f} MB, best of {args.rounds}")
         for pattern in (GT, CONJUNCTION, SELECTIVE):

@@ -17,38 +17,17 @@ the loop. Target for the first row: block tester >= 1.0x.
 from __future__ import annotations
 
 import argparse
-import random
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from peers_data import text_log
+
 import cwquery
 from cwquery.delimited_bytes import block_tester
 
 BLOCK_SIZE = 1 << 20
-LEVELS = ["INFO"] * 70 + ["WARN"] * 15 + ["ERROR"] * 10 + ["DEBUG"] * 5
-STATUSES = ["200"] * 60 + ["201"] * 5 + ["301"] * 3 + ["400"] * 5 + ["404"] * 15
-STATUSES += ["500"] * 8 + ["502"] * 2 + ["503"] * 2
-METHODS = ["GET"] * 6 + ["POST"] * 3 + ["PUT"]
-PATHS = ["/api/users", "/api/orders", "/health", "/api/items/42", "/login"]
-
-
-def write_log(path: Path, lines: int, seed: int = 7) -> None:
-    """The peers' text log, ``lines`` lines long."""
-    rng = random.Random(seed)
-    with path.open("w", encoding="utf-8") as out:
-        for number in range(lines):
-            seconds, millis = divmod(number * 997, 1000)
-            minutes, seconds = divmod(seconds, 60)
-            hours, minutes = divmod(minutes, 60)
-            days, hours = divmod(hours, 24)
-            out.write(
-                f"2024-05-{1 + days:02d}T{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}Z "
-                f"10.0.{rng.randrange(256)}.{rng.randrange(256)} {rng.choice(LEVELS)} "
-                f"{rng.choice(METHODS)} {rng.choice(PATHS)} {rng.choice(STATUSES)} "
-                f"{rng.randrange(5000)} request handled in {rng.randrange(1000)} ms\n"
-            )
 
 
 def loop_5xx_large(path: Path) -> int:
@@ -152,7 +131,7 @@ def main() -> None:
     lines = 200_000 if args.quick else args.lines
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "app.log"
-        write_log(path, lines)
+        text_log(path, lines)
         print(f"{lines:,} lines, {path.stat().st_size / 1e6:.1f} MB, best of {args.rounds}")
         print(
             f"{'pattern':<66} {'matches':>8} {'loop µs':>8} {'line µs':>8} {'block µs':>8}"

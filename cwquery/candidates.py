@@ -320,16 +320,11 @@ def _value_start(selector: Selector) -> tuple[str, bool] | None:
 
 
 def _writable(text: str) -> bool:
-    """Whether a JSON string can hold ``text`` without an escape, and bytes can show it: no
-    quote, backslash or control character, no U+FFFD (what undecodable bytes read as), and
-    encodable as UTF-8."""
-    if any(char in '"\\\ufffd' or char < " " for char in text):
+    """Whether a JSON string can hold ``text`` without an escape (no quote, backslash or
+    control character), and raw bytes can show it (:func:`cwquery.semantics.in_raw_bytes`)."""
+    if any(char in '"\\' or char < " " for char in text):
         return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+    return semantics.in_raw_bytes(text)
 
 
 def _escape(text: str) -> str:

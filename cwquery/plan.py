@@ -35,7 +35,7 @@ from cwquery.ast import (
 from cwquery.compiler import Matcher, compile, json_predicate
 from cwquery.prefilter import literal_order, required_literals
 from cwquery.regex import RegexProblem, block_program
-from cwquery.semantics import NOT_JSON, load_json_event, term_groups
+from cwquery.semantics import NOT_JSON, in_raw_bytes, load_json_event, term_groups
 
 if TYPE_CHECKING:
     from cwquery.explanation import Explanation
@@ -242,7 +242,7 @@ def _needles(tree: Pattern) -> Needles | None:
         decides, escape_also = False, isinstance(tree, JsonPattern)
     else:
         return None
-    if not texts or not all(texts) or not all(map(_findable, texts)):
+    if not texts or not all(texts) or not all(map(in_raw_bytes, texts)):
         return None
     return Needles(texts, decides, escape_also)
 
@@ -272,18 +272,6 @@ def _term_needles(tree: TermPattern) -> tuple[tuple[str, ...], bool]:
         and (groups.required == texts or groups.any_of == texts)
     )
     return texts, decides
-
-
-def _findable(text: str) -> bool:
-    """Whether ``text`` can be found in raw UTF-8 bytes: it has bytes (no lone surrogate) and
-    holds no U+FFFD (which bytes that are not UTF-8 become only once decoded)."""
-    if "\ufffd" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 # --------------------------------------------------------------------------- block searches

@@ -210,6 +210,22 @@ class TermGroups(NamedTuple):
     optional_ignored: bool
 
 
+def in_raw_bytes(text: str) -> bool:
+    """Whether ``text`` can be found in a line's raw UTF-8 bytes: it has UTF-8 bytes (no lone
+    surrogate) and holds no U+FFFD, which bytes that are not UTF-8 become only once decoded.
+
+    >>> in_raw_bytes("ERROR"), in_raw_bytes("x\\ufffd"), in_raw_bytes("\\ud800")
+    (True, False, False)
+    """
+    if "\ufffd" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def term_groups(pattern: TermPattern) -> TermGroups:
     """D3: ``?`` terms count only when every item has ``?``; mixed with plain or ``-`` items
     they are ignored and the rest is evaluated.
