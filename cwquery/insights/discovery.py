@@ -137,10 +137,9 @@ def system_fields(event: Any, index: int, log_group: str | None) -> dict[str, An
     """The system fields of an event (§8) other than ``@ptr``."""
     from cwquery.insights.values import Timestamp
 
-    fields: dict[str, Any] = {
-        "@timestamp": Timestamp(event_int(event, "timestamp")),
-        "@message": event.get("message", ""),
-    }
+    fields: dict[str, Any] = {"@message": event.get("message", "")}
+    if event.get("timestamp") is not None:
+        fields["@timestamp"] = Timestamp(event_int(event, "timestamp"))
     if event.get("ingestionTime") is not None:
         fields["@ingestionTime"] = Timestamp(event_int(event, "ingestionTime"))
     if event.get("logStreamName") is not None:

@@ -24,10 +24,11 @@ from typing import Any
 
 from cwquery.insights import tree as t
 from cwquery.insights.discovery import discover, event_int, system_fields
+from cwquery.insights.errors import QueryUnsupportedError
 from cwquery.insights.expressions import Context, evaluate
 from cwquery.insights.parse_command import json_member, parse_rows, unnest_rows
 from cwquery.insights.stats import aggregate, column
-from cwquery.insights.values import sort_key, text, truth, unsupported
+from cwquery.insights.values import sort_key, text, truth
 
 __all__ = ["DEFAULT_COLUMNS", "RESULT_CAP", "STATUS_COMPLETE", "run"]
 
@@ -108,11 +109,31 @@ def run(
     from cwquery.insights.parser import parse
 
     tree = parse(query) if isinstance(query, str) else query
+    source = query if isinstance(query, str) else str(tree)
     if tree.unsupported:
         first = tree.unsupported[0]
-        raise unsupported(
-            f"the {first.name} command is parsed but not run locally (spec §10, I54)"
+        begin, finish = first.span
+        raise QueryUnsupportedError(
+            f"the {first.name} command is parsed but not run locally (spec §10, I54)",
+            source,
+            begin,
+            length=max(1, finish - begin),
         )
+    try:
+        return _run(tree, events, log_group, start, end)
+    except QueryUnsupportedError as err:
+        if err.pattern:
+            raise
+        raise QueryUnsupportedError(err.message, source, 0, length=len(source)) from None
+
+
+def _run(
+    tree: t.Query,
+    events: Iterable[Mapping[str, Any]],
+    log_group: str | None,
+    start: float | None,
+    end: float | None,
+) -> dict[str, Any]:
     low = None if start is None else int(start * 1000)
     high = None if end is None else int(end * 1000) + 999
     context = Context(low, None if end is None else int(end * 1000), int(time.time()))
