@@ -25,7 +25,7 @@ from typing import Any
 from cwquery.insights import tree as t
 from cwquery.insights.discovery import discover, event_int, system_fields
 from cwquery.insights.errors import QueryUnsupportedError
-from cwquery.insights.expressions import Context, evaluate
+from cwquery.insights.expressions import Context, evaluate, lookup_field
 from cwquery.insights.parse_command import json_member, parse_rows, unnest_rows
 from cwquery.insights.stats import aggregate, column
 from cwquery.insights.values import sort_key, text, truth
@@ -144,7 +144,7 @@ def _run(
     for row in rows:
         fields = []
         for name in columns:
-            value = text(row.get(name))
+            value = text(lookup_field(row, name))
             if value is not None:
                 fields.append({"field": name, "value": value})
         if not aggregated and isinstance(row, EventRow):
@@ -215,7 +215,7 @@ def _pipeline(
         elif isinstance(command, t.Sort):
             if not counted:
                 stream, counted = _counting(stream, statistics), True
-            stream = _sort(command, stream, _keep(later), context)
+            stream = _sort(command, stream, _keep(later), context, ordered)
             ordered = True
         else:
             if not counted:
@@ -286,17 +286,20 @@ def _json(command: t.Json, rows: Iterable[Any]) -> Iterator[Any]:
         yield row
 
 
-def _row_key(keys: tuple[t.SortKey, ...], context: Context) -> Any:
-    def key(row: Any) -> tuple[Any, ...]:
-        return tuple(sort_key(evaluate(k.expr, row, context), k.descending) for k in keys)
-
-    return key
-
-
 def _sort(
-    command: t.Sort, rows: Iterable[Any], keep: int | None, context: Context
+    command: t.Sort, rows: Iterable[Any], keep: int | None, context: Context, ordered: bool
 ) -> Iterator[Any]:
-    key = _row_key(command.keys, context)
+    """Stable over the current order; rows with no order yet are in the default order
+    (newest first, I46), which then breaks ties."""
+    keys = command.keys
+
+    def key(row: Any) -> tuple[Any, ...]:
+        found = tuple(sort_key(evaluate(k.expr, row, context), k.descending) for k in keys)
+        if ordered:
+            return found
+        moment, index = getattr(row, "order", (0, 0))
+        return (*found, -moment, -index)
+
     if keep is not None:
         return iter(heapq.nsmallest(keep, rows, key=key))  # = sorted(...)[:keep], stable
     return iter(sorted(rows, key=key))
