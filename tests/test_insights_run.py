@@ -5,7 +5,7 @@ sort."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +18,11 @@ from cwquery.insights import QueryError, QueryUnsupportedError, run
 
 SUITE = Path(__file__).parent / "compliance" / "insights"
 EXAMPLES = json.loads((SUITE / "examples.json").read_text(encoding="utf-8"))
-BASE = 1_709_287_200_000  # 2024-03-01 10:00:00 UTC
+BASE = 1_709_287_200_000  # 2024-03-01 10:00:00 timezone.utc
 
 
 def _millis(text: str) -> int:
-    moment = datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=UTC)
+    moment = datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=timezone.utc)
     return int(moment.timestamp() * 1000)
 
 
@@ -61,9 +61,7 @@ def rows(query: str, source: list[dict[str, Any]], **options: Any) -> list[dict[
 
 
 def _run_cases() -> list[Any]:
-    return [
-        pytest.param(case, id=case["id"]) for case in EXAMPLES["cases"] if "rows" in case
-    ]
+    return [pytest.param(case, id=case["id"]) for case in EXAMPLES["cases"] if "rows" in case]
 
 
 @pytest.mark.parametrize("case", _run_cases())
@@ -95,7 +93,7 @@ def test_rejected_example_is_refused_by_run(case: dict[str, Any]) -> None:
 
 
 def test_statistics_count_scanned_matched_and_bytes() -> None:
-    """§11.3, I55: 3 × (16 + 31) = 141 reproduces the published response."""
+    """§11.3, I55: 3 * (16 + 31) = 141 reproduces the published response."""
     source = events("Test BENCHMARK 1", "Test BENCHMARK 2", "Test BENCHMARK 3")
     result = run("fields @timestamp, @message | filter @message like '3'", source)
     assert result["statistics"] == {
@@ -146,7 +144,11 @@ def test_system_fields_and_log_group() -> None:
     source = [{"timestamp": BASE, "message": "m", "logStreamName": "st", "ingestionTime": BASE + 5}]
     found = rows("fields @log, @logStream, @ingestionTime", source, log_group="/app")
     assert found == [
-        {"@log": "123456789012:/app", "@logStream": "st", "@ingestionTime": "2024-03-01 10:00:00.005"}
+        {
+            "@log": "123456789012:/app",
+            "@logStream": "st",
+            "@ingestionTime": "2024-03-01 10:00:00.005",
+        }
     ]
     source[0]["logGroupName"] = "/own"
     assert rows("fields @log", source, log_group="/app") == [{"@log": "123456789012:/own"}]
@@ -229,7 +231,12 @@ def test_route53_fields() -> None:
     line = "1.0 2017-12-13T08:15:50.235Z Z123412341234 example.com A NOERROR UDP FRA6 192.168.1.1 -"
     found = rows("fields queryName, queryType, responseCode, resolverIp", events(line))
     assert found == [
-        {"queryName": "example.com", "queryType": "A", "responseCode": "NOERROR", "resolverIp": "192.168.1.1"}
+        {
+            "queryName": "example.com",
+            "queryType": "A",
+            "responseCode": "NOERROR",
+            "resolverIp": "192.168.1.1",
+        }
     ]
 
 
@@ -286,7 +293,13 @@ def test_arithmetic_nulls_and_number_text() -> None:
         events("x"),
     )
     assert found == [
-        {"f": "0.30000000000000004", "q": "2.5", "t": "0.3333333333333333", "h": "0.5", "tiny": "0.000001"}
+        {
+            "f": "0.30000000000000004",
+            "q": "2.5",
+            "t": "0.3333333333333333",
+            "h": "0.5",
+            "tiny": "0.000001",
+        }
     ]
 
 
@@ -338,7 +351,7 @@ def test_truthiness_of_values_as_conditions() -> None:
         ("isIpv6InSubnet('10.1.2.3', '::/0')", "0"),
         ("isPrivateIP('10.0.0.1')", "1"),
         ("isPublicIP('8.8.8.8')", "1"),
-        ("jsonStringify(jsonParse('{\"a\": [1, \"é\"]}'))", '{"a":[1,"é"]}'),
+        ('jsonStringify(jsonParse(\'{"a": [1, "é"]}\'))', '{"a":[1,"é"]}'),
         ("jsonParse('[1,2]')[1]", "2"),
         ("round(2.5)", "3"),
         ("round(-2.5)", "-3"),
@@ -388,7 +401,9 @@ def test_period_caps_apply_to_datefloor() -> None:
 
 def test_structure_members_and_logfmt() -> None:
     source = events('level=warn msg="disk \\"full\\"" code=7 flag')
-    found = rows("parse @message logfmt as m | fields m.level, m.msg, m.code + 1 as c, m.flag", source)
+    found = rows(
+        "parse @message logfmt as m | fields m.level, m.msg, m.code + 1 as c, m.flag", source
+    )
     assert found == [{"m.level": "warn", "m.msg": 'disk "full"', "c": "8", "m.flag": ""}]
 
 
@@ -399,7 +414,9 @@ def test_csv_parse_quotes_and_missing_values() -> None:
 
 
 def test_json_command_and_unnest() -> None:
-    source = events('{"body": "{\\"user\\": {\\"name\\": \\"ann\\"}, \\"tags\\": [\\"x\\", \\"y\\"]}"}')
+    source = events(
+        '{"body": "{\\"user\\": {\\"name\\": \\"ann\\"}, \\"tags\\": [\\"x\\", \\"y\\"]}"}'
+    )
     found = rows('json field=body "user.name" as who | display who', source)
     assert found == [{"who": "ann"}]
     found = rows(
@@ -445,7 +462,9 @@ def test_sort_order_of_the_sort_page() -> None:
 
 
 def test_sort_several_keys_and_stability() -> None:
-    source = events('{"a": 1, "b": 1, "i": 1}', '{"a": 0, "b": 2, "i": 2}', '{"a": 1, "b": 2, "i": 3}')
+    source = events(
+        '{"a": 1, "b": 1, "i": 1}', '{"a": 0, "b": 2, "i": 2}', '{"a": 1, "b": 2, "i": 3}'
+    )
     found = rows("sort a desc, b desc | fields i", source)
     assert [row["i"] for row in found] == ["3", "1", "2"]
 
@@ -606,14 +625,16 @@ def test_structure_compared_is_false() -> None:
 def test_binned_counts_sum_to_the_filtered_events(data: list[tuple[int, str]]) -> None:
     source = [{"timestamp": BASE + offset, "message": message} for offset, message in data]
     result = run("filter @message like 'E' | stats count(*) as n by bin(5m)", source)
-    total = sum(int(dict(map(tuple, row))["n"]) for row in pairs(result))  # type: ignore[arg-type]
+    total = sum(int(value) for row in pairs(result) for name, value in row if name == "n")
     assert total == sum(1 for _, message in data if "E" in message)
     assert total == result["statistics"]["recordsMatched"]
 
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.lists(st.one_of(st.integers(-5, 5), st.sampled_from(["a", "b1", "b10", "", "9"])), max_size=30),
+    st.lists(
+        st.one_of(st.integers(-5, 5), st.sampled_from(["a", "b1", "b10", "", "9"])), max_size=30
+    ),
     st.integers(1, 10),
     st.booleans(),
 )

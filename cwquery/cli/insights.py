@@ -144,10 +144,14 @@ def render(result: dict[str, Any], output: str) -> str:
     widths = [max([len(name)] + [len(line[i]) for line in cells]) for i, name in enumerate(columns)]
     lines = ["  ".join(name.ljust(w) for name, w in zip(columns, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in cells]
+    lines += [
+        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in cells
+    ]
     return "\n".join(lines) + "\n" if columns else ""
 
 
 def _cell(value: str) -> str:
     """One table cell on one line: line breaks and tabs shown escaped."""
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    return (
+        value.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    )

@@ -1,5 +1,6 @@
 """CloudWatch Logs Insights queries: the language's grammar, typed tree, parser with the
-service's errors, canonical renderer, and ``run``, the evaluator (docs/insights.md; spec: insights-spec.md).
+service's errors, canonical renderer, and ``run``, the evaluator (docs/insights.md; spec:
+insights-spec.md).
 
 >>> from cwquery.insights import parse, render
 >>> query = parse("filter @message like /ERROR/ | stats count(*) as n by bin(1h)")

@@ -1,9 +1,11 @@
-"""The scalar functions of spec §5 (I14, I23–I28, I64, I68): one Python function per name,
+"""The scalar functions of spec §5 (I14, I23-I28, I64, I68): one Python function per name,
 each taking evaluated arguments (``case``/``if``/``coalesce`` get them all, already evaluated,
 which is the same since evaluation has no side effects).
 
->>> call("substr", ["xyZfooxyZ", 3.0, 3.0]), call("decToHex", [255.0]), call("concat", ["a", None, 2.0])
-('foo', '0xff', 'a2')
+>>> call("substr", ["xyZfooxyZ", 3.0, 3.0]), call("decToHex", [255.0])
+('foo', '0xff')
+>>> call("concat", ["a", None, 2.0])
+'a2'
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import json
 import math
 import urllib.parse
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from cwquery.insights.values import (
@@ -44,7 +46,7 @@ def floor_period(millis: int, count: int, unit: str) -> int:
         size = _MILLIS[unit] * count
         offset = _MONDAY if unit == "w" else 0
         return (millis - offset) // size * size + offset
-    moment = datetime.fromtimestamp(millis // 1000, UTC)
+    moment = datetime.fromtimestamp(millis // 1000, timezone.utc)
     months = {"mo": 1, "q": 3, "y": 12}[unit] * count
     index = (moment.year * 12 + moment.month - 1) // months * months
     return calendar.timegm((index // 12, index % 12 + 1, 1, 0, 0, 0)) * 1000
@@ -58,7 +60,7 @@ def ceil_period(millis: int, count: int, unit: str) -> int:
     count = max(1, min(count, PERIOD_CAPS.get(unit, count)))
     if unit in _MILLIS:
         return start + _MILLIS[unit] * count
-    moment = datetime.fromtimestamp(start // 1000, UTC)
+    moment = datetime.fromtimestamp(start // 1000, timezone.utc)
     index = moment.year * 12 + moment.month - 1 + {"mo": 1, "q": 3, "y": 12}[unit] * count
     return calendar.timegm((index // 12, index % 12 + 1, 1, 0, 0, 0)) * 1000
 
@@ -258,7 +260,7 @@ def _time(value: Any) -> int | None:
 
 def _zone(name: Any) -> Any:
     if name is None:
-        return UTC
+        return timezone.utc
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
@@ -271,7 +273,7 @@ def _format_date(value: Any, pattern: Any, zone: Any = None) -> Any:
     millis, tz = _time(value), _zone(zone)
     if millis is None or pattern is None or tz is None:
         return None
-    moment = datetime.fromtimestamp(0, UTC) + timedelta(milliseconds=millis)
+    moment = datetime.fromtimestamp(0, timezone.utc) + timedelta(milliseconds=millis)
     return moment.astimezone(tz).strftime(str(text(pattern)))
 
 

@@ -1,4 +1,4 @@
-"""Field discovery (spec §8, §9; I47–I53): the system fields of an event and the fields found
+"""Field discovery (spec §8, §9; I47-I53): the system fields of an event and the fields found
 in its message (JSON, embedded JSON, Lambda START/END/REPORT lines, VPC flow logs, Route 53
 query logs).
 
@@ -25,14 +25,34 @@ _EMBEDDED_TRIES = 16
 
 _DECODER = json.JSONDecoder(parse_float=str, parse_int=str, parse_constant=str)
 
-_VPC = (
-    "version accountId interfaceId srcAddr dstAddr srcPort dstPort protocol packets bytes "
-    "startTime endTime action logStatus"
-).split()
-_ROUTE53 = (
-    "version queryTimestamp hostZoneId queryName queryType responseCode protocol edgeLocation "
-    "resolverIp ednsClientSubnet"
-).split()
+_VPC = [
+    "version",
+    "accountId",
+    "interfaceId",
+    "srcAddr",
+    "dstAddr",
+    "srcPort",
+    "dstPort",
+    "protocol",
+    "packets",
+    "bytes",
+    "startTime",
+    "endTime",
+    "action",
+    "logStatus",
+]
+_ROUTE53 = [
+    "version",
+    "queryTimestamp",
+    "hostZoneId",
+    "queryName",
+    "queryType",
+    "responseCode",
+    "protocol",
+    "edgeLocation",
+    "resolverIp",
+    "ednsClientSubnet",
+]
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
 #: §9.4: REPORT segments, name → (field, factor to the unit the field holds)
 _REPORT = {
@@ -59,9 +79,13 @@ def discover(message: str) -> dict[str, Any]:
             return found
     if " " in message:
         tokens = message.split()
-        if len(tokens) == 14 and tokens[0] == "2" and tokens[2].startswith("eni-"):
-            if tokens[12] in ("ACCEPT", "REJECT", "-"):
-                return dict(zip(_VPC, tokens, strict=True))
+        if (
+            len(tokens) == 14
+            and tokens[0] == "2"
+            and tokens[2].startswith("eni-")
+            and tokens[12] in ("ACCEPT", "REJECT", "-")
+        ):
+            return dict(zip(_VPC, tokens, strict=True))
         if (
             len(tokens) >= 9
             and tokens[0] == "1.0"

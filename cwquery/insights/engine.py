@@ -63,13 +63,13 @@ class EventRow(dict[str, Any]):
             self.found = discover(dict.get(self, "@message") or "")
         return self.found[name]
 
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, name: str, default: Any = None) -> Any:
         try:
             return self[name]
         except KeyError:
             return default
 
-    def copy(self) -> EventRow:  # type: ignore[override]
+    def copy(self) -> EventRow:
         twin = EventRow(dict(self), self.order, self.pointer)
         twin.found = self.found
         return twin
@@ -138,8 +138,8 @@ def _run(
     high = None if end is None else int(end * 1000) + 999
     context = Context(low, None if end is None else int(end * 1000), int(time.time()))
     statistics = _Statistics()
-    rows = _events(events, log_group, low, high, statistics)
-    rows, columns, aggregated = _pipeline(tree, rows, context, statistics)
+    scanned = _events(events, log_group, low, high, statistics)
+    rows, columns, aggregated = _pipeline(tree, scanned, context, statistics)
     results = []
     for row in rows:
         fields = []
@@ -309,7 +309,8 @@ def _default_order(rows: Iterable[Any], keep: int | None) -> Iterator[Any]:
     """Newest first; equal times later-ingested first (§7.3, I46)."""
 
     def key(row: Any) -> tuple[int, int]:
-        return getattr(row, "order", (0, 0))  # type: ignore[no-any-return]
+        order: tuple[int, int] = getattr(row, "order", (0, 0))
+        return order
 
     if keep is not None:
         return iter(heapq.nlargest(keep, rows, key=key))

@@ -1,4 +1,4 @@
-"""Evaluating an expression of the tree over one row (spec §3, §4.4, §5; I9, I14–I16, I62, I65).
+"""Evaluating an expression of the tree over one row (spec §3, §4.4, §5; I9, I14-I16, I62, I65).
 
 >>> from cwquery.insights import parse
 >>> expr = parse("fields 2 + 3 * 4 as x").commands[0].items[0].expr
@@ -102,8 +102,8 @@ def evaluate(expr: t.Expr, row: Mapping[str, Any], context: Context) -> Any:
     if kind is t.Binary:
         return _binary(expr, row, context)  # type: ignore[arg-type]
     if kind is t.Not:
-        value = truth(evaluate(expr.operand, row, context))  # type: ignore[union-attr]
-        return None if value is None else not value
+        flag = truth(evaluate(expr.operand, row, context))  # type: ignore[union-attr]
+        return None if flag is None else not flag
     if kind is t.Negate:
         value = number(evaluate(expr.operand, row, context))  # type: ignore[union-attr]
         return None if value is None else -value
@@ -129,7 +129,11 @@ def _compare(expr: t.Compare, row: Mapping[str, Any], context: Context) -> Any:
         return equals(left, right)
     if expr.op == "!=":
         same = equals(left, right)
-        return None if same is None else (False if is_structure(left) or is_structure(right) else not same)
+        return (
+            None
+            if same is None
+            else (False if is_structure(left) or is_structure(right) else not same)
+        )
     if expr.op == "<":
         return less(left, right)
     if expr.op == ">":
@@ -243,6 +247,8 @@ def _call(expr: t.Call, row: Mapping[str, Any], context: Context) -> Any:
         value, pattern, replacement = (evaluate(arg, row, context) for arg in expr.args)
         if value is None or pattern is None or replacement is None or is_structure(value):
             return None
-        return compiled(str(text(pattern))).sub(str(text(replacement)).replace("\\", "\\\\"), str(text(value)))
+        return compiled(str(text(pattern))).sub(
+            str(text(replacement)).replace("\\", "\\\\"), str(text(value))
+        )
     args = [evaluate(arg, row, context) for arg in expr.args]
     return call(name, args)

@@ -1,4 +1,4 @@
-"""``stats`` (spec §6; I30–I40, I42, I65, I73, I74): groups keyed by the ``by`` values, one
+"""``stats`` (spec §6; I30-I40, I42, I65, I73, I74): groups keyed by the ``by`` values, one
 accumulator per aggregate call, rows in ``by`` order. Memory is one accumulator set per group
 (``pct``/``median`` keep the group's numeric values; ``count_distinct`` its distinct texts).
 
@@ -6,7 +6,7 @@ accumulator per aggregate call, rows in ``by`` order. Memory is one accumulator 
 >>> stats = parse("stats count(*) as n, avg(x) by k").commands[0]
 >>> rows = [{"k": "a", "x": "1"}, {"k": "b", "x": "4"}, {"k": "a", "x": "3"}]
 >>> [sorted(row.items()) for row in aggregate(stats, rows, Context())]
-[[('avg(x)', 2.0), ('k', 'a'), ('n', 1 + 1)], [('avg(x)', 4.0), ('k', 'b'), ('n', 1)]]
+[[('avg(x)', 2.0), ('k', 'a'), ('n', 2)], [('avg(x)', 4.0), ('k', 'b'), ('n', 1)]]
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def aggregate_calls(stats: t.Stats) -> list[t.Call]:
 class _Accumulator:
     """The state of one aggregate call in one group."""
 
-    __slots__ = ("call", "count", "values", "best", "total", "mean", "spread", "seen")
+    __slots__ = ("best", "call", "count", "mean", "seen", "spread", "total", "values")
 
     def __init__(self, call: t.Call) -> None:
         self.call = call
@@ -84,11 +84,15 @@ class _Accumulator:
         elif name in ("earliest", "latest"):
             moment = number(row.get("@timestamp"))
             key = (moment if moment is not None else 0.0, index)
-            if self.best is None or (key < self.best[0] if name == "earliest" else key >= self.best[0]):
+            if self.best is None or (
+                key < self.best[0] if name == "earliest" else key >= self.best[0]
+            ):
                 self.best = (key, value)
         elif name in ("sortsFirst", "sortsLast"):
             key = order_key(value)
-            if self.best is None or (key < self.best[0] if name == "sortsFirst" else key >= self.best[0]):
+            if self.best is None or (
+                key < self.best[0] if name == "sortsFirst" else key >= self.best[0]
+            ):
                 self.best = (key, value)
 
     def _extreme(self, value: Any, largest: bool) -> None:
@@ -146,9 +150,7 @@ def aggregate(
             group = groups[identity] = (keys, [_Accumulator(call) for call in calls])
         for accumulator in group[1]:
             accumulator.add(row, context, index)
-    ordered = sorted(
-        groups.values(), key=lambda group: tuple(sort_key(key) for key in group[0])
-    )
+    ordered = sorted(groups.values(), key=lambda group: tuple(sort_key(key) for key in group[0]))
     result = []
     for keys, accumulators in ordered:
         out: dict[str, Any] = {}

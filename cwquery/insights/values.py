@@ -1,4 +1,4 @@
-"""The value model of a running query (spec §3, §4, §7; I9, I14–I22, I43): what a value is,
+"""The value model of a running query (spec §3, §4, §7; I9, I14-I22, I43): what a value is,
 how it reads as a number, how it prints, how two compare, and how values sort.
 
 A value is ``None`` (null: absent), a ``str`` (message text, parsed text, JSON scalars kept as
@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -59,7 +59,7 @@ def timestamp_text(millis: int) -> str:
     """``2024-03-02 08:00:00.000`` for epoch milliseconds (I18)."""
     seconds, rest = divmod(millis, 1000)
     try:
-        moment = datetime.fromtimestamp(seconds, UTC)
+        moment = datetime.fromtimestamp(seconds, timezone.utc)
     except (OverflowError, OSError, ValueError):
         return str(millis)
     return f"{moment:%Y-%m-%d %H:%M:%S}.{rest:03d}"
@@ -145,7 +145,7 @@ def truth(value: Value) -> bool | None:
         return value != 0
     if isinstance(value, dict | list):
         return bool(value)
-    return value != ""
+    return bool(value != "")
 
 
 def _bool_text(value: Value) -> Value:
@@ -201,7 +201,7 @@ def order_key(value: Value) -> tuple[Any, ...]:
     numeric = number(value)
     if numeric is not None:
         return (1, numeric)
-    chunks = []
+    chunks: list[tuple[Any, ...]] = []
     for chunk in _CHUNKS.findall(str(text(value))):
         if chunk[0].isdigit() and chunk.isascii():
             chunks.append((48, 0, len(chunk), chunk))
