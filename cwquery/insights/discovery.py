@@ -14,6 +14,8 @@ import json
 import re
 from typing import Any
 
+from cwquery.insights.values import Timestamp
+
 __all__ = ["ACCOUNT_ID", "MAX_JSON_FIELDS", "discover"]
 
 #: I47: the account id of ``@log`` locally
@@ -116,6 +118,40 @@ def _flatten(document: dict[str, Any]) -> dict[str, Any]:
     """Scalars at their dotted paths, depth first, the first 200 (I49, I51); ``null`` is
     absent; booleans as ``true``/``false``; numbers as their source text (I19)."""
     found: dict[str, Any] = {}
+    try:
+        _walk(document, "", found)
+    except _Full:
+        pass
+    except RecursionError:  # nesting deeper than the stack: walk it with a list instead
+        found.clear()
+        _walk_deep(document, found)
+    return found
+
+
+class _Full(Exception):
+    """The 200th field is found."""
+
+
+def _walk(value: Any, prefix: str, found: dict[str, Any]) -> None:
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        if isinstance(item, str):
+            _add(found, f"{prefix}{key}", item)
+        elif isinstance(item, dict | list):
+            _walk(item, f"{prefix}{key}.", found)
+        elif item is not None:
+            _add(found, f"{prefix}{key}", "true" if item else "false")
+
+
+def _add(found: dict[str, Any], name: str, value: Any) -> None:
+    if name.startswith("@"):
+        name = "@" + name
+    found[name] = value
+    if len(found) >= MAX_JSON_FIELDS:
+        raise _Full
+
+
+def _walk_deep(document: dict[str, Any], found: dict[str, Any]) -> None:
     pending: list[tuple[str, Any]] = [("", document)]
     while pending and len(found) < MAX_JSON_FIELDS:
         prefix, value = pending.pop()
@@ -128,7 +164,6 @@ def _flatten(document: dict[str, Any]) -> dict[str, Any]:
             if name.startswith("@"):
                 name = "@" + name
             found[name] = ("true" if value else "false") if isinstance(value, bool) else value
-    return found
 
 
 def _lambda(message: str) -> dict[str, Any]:
@@ -157,18 +192,20 @@ def _scaled(amount: str, factor: int) -> Any:
     return int(value) if value.is_integer() else value
 
 
-def system_fields(event: Any, index: int, log_group: str | None) -> dict[str, Any]:
+def system_fields(event: Any, log_group: str | None) -> dict[str, Any]:
     """The system fields of an event (§8) other than ``@ptr``."""
-    from cwquery.insights.values import Timestamp
-
-    fields: dict[str, Any] = {"@message": event.get("message", "")}
-    if event.get("timestamp") is not None:
-        fields["@timestamp"] = Timestamp(event_int(event, "timestamp"))
-    if event.get("ingestionTime") is not None:
-        fields["@ingestionTime"] = Timestamp(event_int(event, "ingestionTime"))
-    if event.get("logStreamName") is not None:
-        fields["@logStream"] = event["logStreamName"]
-    group = event.get("logGroupName") or log_group
+    get = event.get
+    fields: dict[str, Any] = {"@message": get("message", "")}
+    moment = get("timestamp")
+    if moment is not None:
+        fields["@timestamp"] = Timestamp(moment)
+    ingested = get("ingestionTime")
+    if ingested is not None:
+        fields["@ingestionTime"] = Timestamp(ingested)
+    stream = get("logStreamName")
+    if stream is not None:
+        fields["@logStream"] = stream
+    group = get("logGroupName") or log_group
     if group:
         fields["@log"] = f"{ACCOUNT_ID}:{group}"
     return fields

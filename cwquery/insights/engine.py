@@ -50,13 +50,19 @@ class EventRow(dict[str, Any]):
     as ``None``, hiding a discovered field), then the discovered fields, found on first need
     (§9). ``order`` is ``(timestamp, ingestion order)``, the default sort key (I46)."""
 
-    __slots__ = ("found", "order", "pointer")
+    __slots__ = ("found", "order")
 
-    def __init__(self, fields: dict[str, Any], order: tuple[int, int], pointer: str) -> None:
+    def __init__(self, fields: dict[str, Any], order: tuple[int, int]) -> None:
         super().__init__(fields)
         self.found: dict[str, Any] | None = None
         self.order = order
-        self.pointer = pointer
+
+    @property
+    def pointer(self) -> str:
+        """``@ptr``: a stable opaque string (the stream and the event's place in the input)."""
+        stream = dict.get(self, "@logStream") or ""
+        raw = f"{stream}:{self.order[1]}".encode()
+        return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
     def __missing__(self, name: str) -> Any:
         if self.found is None:
@@ -70,14 +76,9 @@ class EventRow(dict[str, Any]):
             return default
 
     def copy(self) -> EventRow:
-        twin = EventRow(dict(self), self.order, self.pointer)
+        twin = EventRow(dict(self), self.order)
         twin.found = self.found
         return twin
-
-
-def _pointer(index: int, event: Mapping[str, Any]) -> str:
-    raw = f"{event.get('logStreamName', '')}:{index}".encode()
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
 class _Statistics:
@@ -175,9 +176,7 @@ def _events(
         message = event.get("message", "")
         statistics.scanned += 1
         statistics.bytes += len(message.encode("utf-8")) + EVENT_OVERHEAD_BYTES
-        yield EventRow(
-            system_fields(event, index, log_group), (moment, index), _pointer(index, event)
-        )
+        yield EventRow(system_fields(event, log_group), (moment, index))
 
 
 def _pipeline(

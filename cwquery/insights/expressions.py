@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +53,16 @@ def compiled(pattern: str) -> Any:
     options = re2.Options()
     options.log_errors = False
     return re2.compile(re2_pattern(pattern), options)
+
+
+@functools.lru_cache(maxsize=256)
+def literal(pattern: str) -> str | None:
+    """The text a regex matches when it is plain text (no special character): then a
+    substring test gives the same answer, faster."""
+    return pattern if pattern and not _SPECIAL.search(pattern) else None
+
+
+_SPECIAL = re.compile(r"[\\.^$|?*+()\[\]{}]")
 
 
 def lookup_field(row: Mapping[str, Any], name: str) -> Any:
@@ -188,7 +199,11 @@ def _like(expr: t.Like, row: Mapping[str, Any], context: Context) -> Any:
         return False
     body = str(text(subject))
     if isinstance(expr.pattern, t.Regex):
-        found = compiled(expr.pattern.pattern).search(body) is not None
+        plain = literal(expr.pattern.pattern)
+        if plain is not None:
+            found = plain in body
+        else:
+            found = compiled(expr.pattern.pattern).search(body) is not None
     else:
         found = expr.pattern.value in body
     return found != expr.negated
