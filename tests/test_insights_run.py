@@ -646,3 +646,10 @@ def test_sort_then_limit_equals_full_sort_then_slice(
     whole = pairs(run(f"fields v, i | sort v {way}", source))
     head = pairs(run(f"fields v, i | sort v {way} | limit {count}", source))
     assert head == whole[:count]
+
+
+def test_earliest_and_latest_ties_follow_ingestion_even_after_a_sort() -> None:
+    """I35: same time, first / last ingested, whatever order the rows arrive in."""
+    source = events('{"v": "first"}', '{"v": "second"}', '{"v": "third"}', step=0)
+    query = "sort v desc | stats earliest(v) as e, latest(v) as l"
+    assert rows(query, source) == [{"e": "first", "l": "third"}]

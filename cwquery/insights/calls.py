@@ -328,10 +328,6 @@ def _greatest(pick: Callable[..., float]) -> Callable[..., Any]:
     return choose
 
 
-def _time_unsupported(*_: Any) -> Any:
-    raise unsupported("hashing and time-series functions are not run locally (I68)")
-
-
 _SCALARS: dict[str, Callable[..., Any]] = {
     "abs": _num(abs),
     "ceil": _num(math.ceil),

@@ -156,8 +156,9 @@ def aggregate(
         group = groups.get(identity)
         if group is None:
             group = groups[identity] = (keys, [_Accumulator(call) for call in calls])
+        order = getattr(row, "order", None)  # ingestion order breaks time ties (I35)
         for accumulator in group[1]:
-            accumulator.add(row, context, index)
+            accumulator.add(row, context, index if order is None else order[1])
     ordered = sorted(groups.values(), key=lambda group: tuple(sort_key(key) for key in group[0]))
     result = []
     for keys, accumulators in ordered:
