@@ -107,11 +107,21 @@ def test_gzip_s3_export(tmp_path: Path) -> None:
 
 def test_lines_without_a_time_keep_the_file_order() -> None:
     code, out, _ = run("insights", "--format", "csv", "fields @message, @timestamp", stdin="a\nb\n")
-    assert code == 0 and out.splitlines() == ["@message", "b", "a"]
+    assert code == 0 and out.splitlines() == ["@message,@timestamp", "b,", "a,"]
 
 
 def test_no_rows_exits_1() -> None:
     assert run("insights", "filter @message like 'nothing'", stdin=LINES)[:2] == (1, "")
+    found = run("insights", "--format", "csv", "filter @message like 'no' | fields a", stdin=LINES)
+    assert found[:2] == (1, "a\n")
+
+
+def test_columns_follow_the_query_whatever_the_first_row_holds() -> None:
+    stdin = (
+        '{"timestamp": 2, "message": "{\\"b\\": 1}"}\n{"timestamp": 1, "message": "{\\"a\\": 1}"}\n'
+    )
+    code, out, _ = run("insights", "--format", "csv", "fields a, b", stdin=stdin)
+    assert code == 0 and out.splitlines() == ["a,b", ",1", "1,"]
 
 
 def test_query_error_prints_the_caret_and_exits_2() -> None:

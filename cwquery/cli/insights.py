@@ -114,6 +114,7 @@ def insights_command(
       cwquery insights --format json 'fields @timestamp, @message | limit 20' export.json
     """
     from cwquery.insights import QueryError, parse, run
+    from cwquery.insights.engine import output_columns
     from cwquery.sources import SourceError
 
     try:
@@ -137,20 +138,16 @@ def insights_command(
         fail(str(err))
     except OSError as err:
         fail(f"{err.filename or 'input'}: {err.strerror or err}")
-    click.echo(render(result, output), nl=False)
+    click.echo(render(result, output, output_columns(query)), nl=False)
     sys.exit(EXIT_OK if result["results"] else EXIT_NO)
 
 
-def render(result: dict[str, Any], output: str) -> str:
-    """The result as ``table``, ``csv`` or ``json`` text (``@ptr`` only in json)."""
+def render(result: dict[str, Any], output: str, columns: list[str]) -> str:
+    """The result as ``table`` or ``csv`` text with these ``columns`` (a null is an empty
+    cell), or as ``json`` (the whole response, ``@ptr`` included)."""
     if output == "json":
         return json.dumps(result, indent=2, ensure_ascii=False) + "\n"
-    columns: list[str] = []
-    rows: list[dict[str, str]] = []
-    for fields in result["results"]:
-        row = {item["field"]: item["value"] for item in fields if item["field"] != "@ptr"}
-        columns += [name for name in row if name not in columns]
-        rows.append(row)
+    rows = [{item["field"]: item["value"] for item in fields} for fields in result["results"]]
     if output == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
@@ -164,7 +161,7 @@ def render(result: dict[str, Any], output: str) -> str:
     lines += [
         "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in cells
     ]
-    return "\n".join(lines) + "\n" if columns else ""
+    return "\n".join(lines) + "\n" if rows else ""  # no rows, no table
 
 
 def _cell(value: str) -> str:

@@ -30,7 +30,7 @@ from cwquery.insights.parse_command import json_member, parse_rows, unnest_rows
 from cwquery.insights.stats import aggregate, column
 from cwquery.insights.values import sort_key, text, truth
 
-__all__ = ["DEFAULT_COLUMNS", "RESULT_CAP", "STATUS_COMPLETE", "run"]
+__all__ = ["DEFAULT_COLUMNS", "RESULT_CAP", "STATUS_COMPLETE", "output_columns", "run"]
 
 #: §2.7 (I10): rows a query returns without ``limit`` (StartQuery's default ``limit``)
 RESULT_CAP = 10_000
@@ -184,7 +184,6 @@ def _pipeline(
 ) -> tuple[list[Any], list[str], bool]:
     """The final rows, the output columns and whether the rows are aggregated."""
     commands = list(tree.commands)
-    columns: list[str] = []
     display: t.Display | None = None
     aggregated = False
     ordered = False  # whether the stream has an order yet (else the default applies)
@@ -196,7 +195,6 @@ def _pipeline(
             stream = _filter(command, stream, context)
         elif isinstance(command, t.Fields):
             stream = _fields(command, stream, context)
-            columns += [name for name in map(column, command.items) if name not in columns]
         elif isinstance(command, t.Display):
             display = command
         elif isinstance(command, t.Parse):
@@ -209,7 +207,6 @@ def _pipeline(
             if not counted:
                 stream, counted = _counting(stream, statistics), True
             stream = iter(aggregate(command, stream, context))
-            columns = [column(item) for item in (*command.by, *command.items)]
             aggregated, ordered, display = True, True, None
         elif isinstance(command, t.Sort):
             if not counted:
@@ -231,11 +228,35 @@ def _pipeline(
         stream = _default_order(stream, RESULT_CAP)
     final = list(itertools.islice(stream, RESULT_CAP))
     if display is not None:
-        final = [_fields(display, [row], context).__next__() for row in final]
-        columns = [column(item) for item in display.items]
-    elif not columns:
-        columns = list(DEFAULT_COLUMNS)
-    return final, columns, aggregated
+        final = [next(_fields(display, [row], context)) for row in final]
+    return final, output_columns(tree), aggregated
+
+
+def output_columns(query: str | t.Query) -> list[str]:
+    """The columns a query's rows show, in order, ``@ptr`` left out: those of the last
+    ``display`` (after the last ``stats``), else the last ``stats``'s and the ``fields`` items
+    after it, else every ``fields`` item, else ``@timestamp`` and ``@message`` (§2.2-2.5,
+    I8, I38). They depend on the query only.
+
+    >>> output_columns("fields a, b as c | display c"), output_columns("filter x = 1")
+    (['c'], ['@timestamp', '@message'])
+    """
+    from cwquery.insights.parser import parse
+
+    tree = parse(query) if isinstance(query, str) else query
+    columns: list[str] = []
+    display: t.Display | None = None
+    for command in tree.commands:
+        if isinstance(command, t.Fields):
+            columns += [name for name in map(column, command.items) if name not in columns]
+        elif isinstance(command, t.Display):
+            display = command
+        elif isinstance(command, t.Stats):
+            columns = [column(item) for item in (*command.by, *command.items)]
+            display = None
+    if display is not None:
+        return [column(item) for item in display.items]
+    return columns or list(DEFAULT_COLUMNS)
 
 
 def _counting(rows: Iterable[Any], statistics: _Statistics) -> Iterator[Any]:
