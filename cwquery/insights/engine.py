@@ -100,8 +100,8 @@ def run(
 
     ``events`` are mappings with ``timestamp`` (epoch ms) and ``message``, and optionally
     ``ingestionTime``, ``logStreamName``, ``logGroupName``. ``start``/``end`` are epoch
-    seconds, both inclusive, ``None`` for unbounded; ``log_group`` names the group ``@log``
-    shows for events without ``logGroupName``.
+    seconds, both inclusive (the end second whole), ``None`` for unbounded; ``log_group``
+    names the group ``@log`` shows for events without ``logGroupName``.
 
     Raises:
         QueryError: the query does not parse (see :func:`cwquery.insights.parse`).
