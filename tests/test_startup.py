@@ -46,7 +46,7 @@ def test_test_command_loads_neither_scanner_linter_nor_aws(tmp_path: Path) -> No
     logs.write_text('ERROR a\n{"a": 1}\n', encoding="utf-8")
     modules = imported_by("test", "-q", "ERROR", str(logs))
     assert loaded(modules, "cwquery.compiler")  # the command really ran
-    for name in OTHER_COMMANDS:
+    for name in (*OTHER_COMMANDS, "cwquery.insights", "cwquery.backtest"):
         assert not loaded(modules, name), name
 
 
@@ -70,3 +70,20 @@ def test_help_still_lists_every_command() -> None:
     )
     for command in ("check", "fmt", "equal", "test", "emulator", "filter", "ship"):
         assert f"  {command} " in done.stdout
+
+
+def test_insights_command_loads_no_aws_sdk(tmp_path: Path) -> None:
+    logs = tmp_path / "app.log"
+    logs.write_text("2024-03-01T10:00:00Z ERROR a\n", encoding="utf-8")
+    modules = imported_by("insights", "stats count(*) as n", str(logs))
+    assert loaded(modules, "cwquery.insights.engine")  # the command really ran
+    for name in (
+        "boto3",
+        "botocore",
+        "yaml",
+        "hcl2",
+        "cwquery.iac",
+        "moto",
+        "cwquery.logs.parallel",
+    ):
+        assert not loaded(modules, name), name

@@ -20,6 +20,7 @@ _COMMANDS = {
     "fmt": ("patterns", "fmt"),
     "equal": ("patterns", "equal"),
     "test": ("evaluate", "test_command"),
+    "insights": ("insights", "insights_command"),
     "emulator": ("emulator", "emulator"),
     "filter": ("cloudwatch", "filter_command"),
     "ship": ("cloudwatch", "ship"),

@@ -1,5 +1,6 @@
 """CloudWatch Logs Insights queries: the language's grammar, typed tree, parser with the
-service's errors, and canonical renderer (docs/insights.md; spec: insights-spec.md).
+service's errors, canonical renderer, and ``run``, the evaluator (docs/insights.md; spec:
+insights-spec.md).
 
 >>> from cwquery.insights import parse, render
 >>> query = parse("filter @message like /ERROR/ | stats count(*) as n by bin(1h)")
@@ -11,9 +12,19 @@ service's errors, and canonical renderer (docs/insights.md; spec: insights-spec.
 
 from __future__ import annotations
 
-from cwquery.insights.errors import InsightsQueryError, QueryError
+from cwquery.insights.engine import run
+from cwquery.insights.errors import InsightsQueryError, QueryError, QueryUnsupportedError
 from cwquery.insights.parser import parse
 from cwquery.insights.render import render
 from cwquery.insights.tree import Query, walk
 
-__all__ = ["InsightsQueryError", "Query", "QueryError", "parse", "render", "walk"]
+__all__ = [
+    "InsightsQueryError",
+    "Query",
+    "QueryError",
+    "QueryUnsupportedError",
+    "parse",
+    "render",
+    "run",
+    "walk",
+]
