@@ -276,6 +276,9 @@ def test_prefix_minutes_are_the_minutes_of_prefix_time(lines: list[str]) -> None
             minute = millis - millis % 60_000
             expected[minute] = expected.get(minute, 0) + 1
     assert prefix_minutes(lines) == (expected, untimed)
+    # again, twice over: the minutes read before are taken from what the first call kept
+    doubled = {minute: 2 * count for minute, count in expected.items()}
+    assert prefix_minutes(lines + lines) == (doubled, 2 * untimed)
 
 
 def test_the_time_range_ends_at_whole_minutes() -> None:

@@ -40,13 +40,11 @@ _PREFIX = re.compile(
     r"\[?(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?"
     r"(Z|[+-]\d{2}:?\d{2})?"
 )
-#: :data:`_PREFIX` at each line's start, with seconds 00-59: the minute and the zone captured
+#: :data:`_PREFIX` after each line end: the minute, the seconds when they are not 00-59 (60-99,
+#: digits past ASCII; else empty) and the zone captured. A literal line end first, not ``^``:
+#: the search then skips from line end to line end instead of trying every position
 _PREFIX_MINUTE = re.compile(
-    r"(?m)^(\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}):[0-5][0-9](?:[.,]\d{1,9})?(Z|[+-]\d{2}:?\d{2})?"
-)
-#: :data:`_PREFIX` at each line's start, with other seconds (60-99, digits past ASCII)
-_PREFIX_ODD_SECONDS = re.compile(
-    r"(?m)^(\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}):(?![0-5][0-9])(\d{2})(?:[.,]\d{1,9})?"
+    r"\n(\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}):(?:[0-5][0-9]|(\d{2}))(?:[.,]\d{1,9})?"
     r"(Z|[+-]\d{2}:?\d{2})?"
 )
 _EPOCH_MS_FROM = 100_000_000_000  # numbers from here on are milliseconds, below it seconds
@@ -245,26 +243,37 @@ def prefix_time(text: str) -> int | None:
 def prefix_minutes(lines: Sequence[str]) -> tuple[Counter[int], int]:
     """The times of lines (none holding a line end) as :func:`prefix_time` reads them, down to
     the minute (epoch ms), each with how many lines have it; and how many lines have no time.
-    One search over all the lines, and one :func:`prefix_time` per minute: seconds 00-59 and
-    a fraction leave the minute as it is (a zone moves it by whole minutes).
+    One search over all the lines, and one :func:`prefix_time` per minute and zone seen (kept
+    for the next call): seconds 00-59 and a fraction leave the minute as it is (a zone moves
+    it by whole minutes).
 
     >>> prefix_minutes(["2024-05-01T12:00:05.250Z a", "2024-05-01 12:00:59,9 b", "c"])
     (Counter({1714564800000: 2}), 1)
     """
-    text = "\n".join(lines)
     minutes: Counter[int] = Counter()
     untimed = len(lines)
-    for (minute, zone), count in Counter(_PREFIX_MINUTE.findall(text)).items():
-        millis = prefix_time(f"{minute}:00{zone}")
+    known = _MINUTE_STARTS
+    for found, count in Counter(_PREFIX_MINUTE.findall("\n" + "\n".join(lines))).items():
+        minute, second, zone = found
+        if second:  # the line's own time, without its fraction
+            millis = prefix_time(f"{minute}:{second}{zone}")
+            if millis is not None:
+                millis -= millis % 60_000
+        elif (minute, zone) in known:
+            millis = known[minute, zone]
+        else:
+            millis = prefix_time(f"{minute}:00{zone}")
+            if len(known) > 100_000:
+                known.clear()
+            known[minute, zone] = millis
         if millis is not None:
             minutes[millis] += count
             untimed -= count
-    for minute, second, zone in _PREFIX_ODD_SECONDS.findall(text):
-        millis = prefix_time(f"{minute}:{second}{zone}")  # the line's own, without its fraction
-        if millis is not None:
-            minutes[millis - millis % 60_000] += 1
-            untimed -= 1
     return minutes, untimed
+
+
+#: :func:`prefix_minutes`' minutes already read: (minute text, zone) to the minute's epoch ms
+_MINUTE_STARTS: dict[tuple[str, str], int | None] = {}
 
 
 def _no_time(message: str) -> int | None:
