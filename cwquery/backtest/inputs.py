@@ -347,22 +347,26 @@ def json_minutes(messages: Sequence[str], field: str) -> tuple[Counter[int], int
     >>> json_minutes(['{"ts": "2024-05-01T12:00:05Z"}', '{"ts": 1714564859}', "{}"], "ts")
     (Counter({1714564800000: 2}), 1)
     """
-    path = field.removeprefix("$.").split(".")
+    first, *rest = field.removeprefix("$.").split(".")
     minutes: Counter[int] = Counter()
     untimed = 0
     texts = []  # read by prefix_time, all at once
+    loads, not_json = orjson.loads, orjson.JSONDecodeError
     for message in messages:
         try:
-            value: Any = orjson.loads(message)
-        except orjson.JSONDecodeError:
+            value: Any = loads(message)
+        except not_json:
             texts.append(message)
             continue
-        for key in path:
-            value = value.get(key) if isinstance(value, dict) else None
-        if isinstance(value, str) and not value.strip().isdecimal():
-            # prefix_time reads no further than a line end
-            texts.append(value.strip().partition("\n")[0])
-            continue
+        value = value.get(first) if type(value) is dict else None  # orjson's types are exact
+        for key in rest:
+            value = value.get(key) if type(value) is dict else None
+        if type(value) is str:
+            text = value.strip()
+            if not text.isdecimal():
+                # prefix_time reads no further than a line end
+                texts.append(text.partition("\n")[0] if "\n" in text else text)
+                continue
         millis = parse_time(value)
         if millis is None:
             untimed += 1
