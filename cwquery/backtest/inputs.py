@@ -262,18 +262,46 @@ def prefix_minutes(lines: Sequence[str]) -> tuple[Counter[int], int]:
         elif (minute, zone) in known:
             millis = known[minute, zone]
         else:
-            millis = prefix_time(f"{minute}:00{zone}")
-            if len(known) > 100_000:
-                known.clear()
-            known[minute, zone] = millis
+            millis = known[minute, zone] = _minute_start(minute, zone)
         if millis is not None:
             minutes[millis] += count
             untimed -= count
     return minutes, untimed
 
 
+def _minute_start(minute: str, zone: str) -> int | None:
+    """What :func:`prefix_time` reads from ``f"{minute}:00{zone}"`` (``minute`` as
+    :data:`_PREFIX_MINUTE` captures it), from the day's start (kept) and the digits."""
+    if len(_MINUTE_STARTS) > 100_000:
+        _MINUTE_STARTS.clear()
+        _DAY_STARTS.clear()
+    text = minute[1:] if minute[0] == "[" else minute
+    date = text[:10]
+    if date in _DAY_STARTS:
+        day = _DAY_STARTS[date]
+    else:
+        try:
+            moment = datetime(int(date[:4]), int(date[5:7]), int(date[8:]), tzinfo=timezone.utc)
+        except ValueError:
+            day = None
+        else:
+            day = int(moment.timestamp())
+        _DAY_STARTS[date] = day
+    hour, minutes = int(text[11:13]), int(text[14:16])
+    if day is None or hour > 23 or minutes > 59:
+        return None
+    seconds = day + hour * 3600 + minutes * 60
+    if zone and zone != "Z":
+        sign = -1 if zone[0] == "+" else 1
+        digits = zone[1:].replace(":", "")
+        seconds += sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
+    return seconds * 1000
+
+
 #: :func:`prefix_minutes`' minutes already read: (minute text, zone) to the minute's epoch ms
 _MINUTE_STARTS: dict[tuple[str, str], int | None] = {}
+#: :func:`_minute_start`'s days already read: ``YYYY-MM-DD`` to the day's epoch seconds
+_DAY_STARTS: dict[str, int | None] = {}
 
 
 def _no_time(message: str) -> int | None:
