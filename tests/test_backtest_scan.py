@@ -26,10 +26,11 @@ from cwquery.backtest.inputs import (
     prefix_minutes,
     prefix_time,
 )
-from cwquery.backtest.scan import collect_file, collect_lines
+from cwquery.backtest.scan import _ranges_safe, collect_file, collect_lines
 from cwquery.backtest.series import EARLIEST_MS, LATEST_MS
 from cwquery.cli import main
 from cwquery.metrics import MetricFilter, MetricTransformation
+from cwquery.parallel import BLOCK_BYTES
 
 TIMES = [
     "2024-05-01T12:00:05.250Z",
@@ -472,3 +473,16 @@ def test_json_minutes_are_the_minutes_of_time_of(lines: list[str], field: str) -
         else:
             expected[millis - millis % 60_000] = expected.get(millis - millis % 60_000, 0) + 1
     assert json_minutes(lines, field) == (expected, untimed)
+
+
+def test_a_message_key_cut_between_reads_keeps_the_file_to_one_process(tmp_path: Path) -> None:
+    """Worker processes would count an exported event as a line: a ``"message"`` anywhere in a
+    JSON-lines file, across the seam of two reads too, keeps it to one process."""
+    key = b'"message"'
+    path = tmp_path / "app.jsonl"
+    for cut in range(len(key) + 1):
+        path.write_bytes(b"x" * (BLOCK_BYTES - cut) + key + b"\n")
+        assert not _ranges_safe(path, True)
+        assert _ranges_safe(path, False)  # text lines have no exported events
+    path.write_bytes(b"x" * (BLOCK_BYTES - 4) + b'"messag' + b"\n" + b'e"\n')
+    assert _ranges_safe(path, True)
