@@ -18,11 +18,19 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cwquery.backtest.engine import Collected, PublishOptions, collect, counts_only, datapoints
-from cwquery.backtest.inputs import file_line_kind, open_source, prefix_minutes, prefix_time
-from cwquery.backtest.scan import collect_file, collect_lines
+from cwquery.backtest.inputs import (
+    file_line_kind,
+    json_minutes,
+    line_source,
+    open_source,
+    prefix_minutes,
+    prefix_time,
+)
+from cwquery.backtest.scan import _ranges_safe, collect_file, collect_lines
 from cwquery.backtest.series import EARLIEST_MS, LATEST_MS
 from cwquery.cli import main
 from cwquery.metrics import MetricFilter, MetricTransformation
+from cwquery.parallel import BLOCK_BYTES
 
 TIMES = [
     "2024-05-01T12:00:05.250Z",
@@ -276,6 +284,9 @@ def test_prefix_minutes_are_the_minutes_of_prefix_time(lines: list[str]) -> None
             minute = millis - millis % 60_000
             expected[minute] = expected.get(minute, 0) + 1
     assert prefix_minutes(lines) == (expected, untimed)
+    # again, twice over: the minutes read before are taken from what the first call kept
+    doubled = {minute: 2 * count for minute, count in expected.items()}
+    assert prefix_minutes(lines + lines) == (doubled, 2 * untimed)
 
 
 def test_the_time_range_ends_at_whole_minutes() -> None:
@@ -424,3 +435,54 @@ def test_the_command_takes_jobs(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
         outputs.append(json.loads(result.stdout))
     assert outputs[0] == outputs[1] and outputs[0]["summary"]["events"] == 8
+
+
+JSON_SHAPES = st.sampled_from(
+    [
+        lambda v: {"ts": v},
+        lambda v: {"a": {"ts": v}},
+        lambda v: {"a": v, "ts": 1},
+        lambda v: {"a": [v]},
+        lambda v: [v],
+        lambda v: v,
+    ]
+)
+
+
+@given(
+    lines=st.lists(
+        st.one_of(
+            st.builds(lambda shape, v: orjson.dumps(shape(v)).decode(), JSON_SHAPES, JSON_TIMES),
+            st.sampled_from(TIMES).map(lambda t: f"{t} not JSON"),
+            st.just('{"ts": "2024-05-01T12:00:05Z", broken'),
+        ),
+        max_size=20,
+    ),
+    field=st.sampled_from(["ts", "$.ts", "a.ts", "$.a.ts", "a"]),
+)
+def test_json_minutes_are_the_minutes_of_time_of(lines: list[str], field: str) -> None:
+    """Each line's time as the line-by-line source reads it (``time_of``), nested fields,
+    values of every type and lines that are not JSON included."""
+    time_of = line_source((), "json-lines", field).time_of
+    expected: dict[int, int] = {}
+    untimed = 0
+    for line in lines:
+        millis = time_of(line)
+        if millis is None:
+            untimed += 1
+        else:
+            expected[millis - millis % 60_000] = expected.get(millis - millis % 60_000, 0) + 1
+    assert json_minutes(lines, field) == (expected, untimed)
+
+
+def test_a_message_key_cut_between_reads_keeps_the_file_to_one_process(tmp_path: Path) -> None:
+    """Worker processes would count an exported event as a line: a ``"message"`` anywhere in a
+    JSON-lines file, across the seam of two reads too, keeps it to one process."""
+    key = b'"message"'
+    path = tmp_path / "app.jsonl"
+    for cut in range(len(key) + 1):
+        path.write_bytes(b"x" * (BLOCK_BYTES - cut) + key + b"\n")
+        assert not _ranges_safe(path, True)
+        assert _ranges_safe(path, False)  # text lines have no exported events
+    path.write_bytes(b"x" * (BLOCK_BYTES - 4) + b'"messag' + b"\n" + b'e"\n')
+    assert _ranges_safe(path, True)

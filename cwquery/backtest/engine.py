@@ -15,12 +15,19 @@ the series it returns, so a faster reader (or another engine) only has to fill a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from cwquery.backtest.alarms import Alarm, EvaluationOptions, Transition, replay
-from cwquery.backtest.series import BASIC_STATISTICS, MINUTE_MS, MinuteSeries, in_time_range
+from cwquery.backtest.series import (
+    BASIC_STATISTICS,
+    MINUTE_MS,
+    MinuteSeries,
+    Window,
+    in_time_range,
+)
 from cwquery.errors import CWQueryError
 from cwquery.metrics import NO_DIMENSION, NO_VALUE, Datapoint, MetricFilter
 
@@ -338,11 +345,39 @@ def datapoints(collected: Collected, period: int, extra: Sequence[str] = ()) -> 
     """Every metric's datapoints per period (aligned to the epoch), with the basic statistics
     and the ``extra`` ones (percentiles), ordered by metric then time."""
     names = [*BASIC_STATISTICS, *(s for s in extra if s not in BASIC_STATISTICS)]
+    more = names[len(BASIC_STATISTICS) :]
     rows = []
     for key in sorted(collected.series):
         for start, window in collected.series[key].periods(period):
-            rows.append(Row(key, start, {name: window.stat(name) for name in names}))
+            stats = _same_values_stats(window)
+            if stats is None:
+                stats = {name: window.stat(name) for name in names}
+            else:
+                for name in more:
+                    stats[name] = window.stat(name)
+            rows.append(Row(key, start, stats))
     return rows
+
+
+def _same_values_stats(window: Window) -> dict[str, float | None] | None:
+    """The basic statistics of a window whose samples are one value, not zero, repeated (a
+    count's), without adding them up: ``n * v`` is the sum ``math.fsum`` rounds, and the
+    value is the minimum and the maximum. ``None`` for any other window (NaN or a zero among
+    the samples, a sum past the float range), whose statistics are the window's own."""
+    count = window.count
+    value = window.minimum
+    if not count or not value or window.values.count(value) != count:
+        return None  # ``count`` compares with ==: NaN is never counted, -0.0 is 0.0
+    total = count * value
+    if not math.isfinite(total):
+        return None
+    return {
+        "SampleCount": float(count),
+        "Sum": total,
+        "Average": total / count,
+        "Minimum": value,
+        "Maximum": value,
+    }
 
 
 def alarm_series(collected: Collected, alarm: Alarm) -> MinuteSeries:

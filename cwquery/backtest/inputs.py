@@ -40,13 +40,11 @@ _PREFIX = re.compile(
     r"\[?(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?"
     r"(Z|[+-]\d{2}:?\d{2})?"
 )
-#: :data:`_PREFIX` at each line's start, with seconds 00-59: the minute and the zone captured
+#: :data:`_PREFIX` after each line end: the minute, the seconds when they are not 00-59 (60-99,
+#: digits past ASCII; else empty) and the zone captured. A literal line end first, not ``^``:
+#: the search then skips from line end to line end instead of trying every position
 _PREFIX_MINUTE = re.compile(
-    r"(?m)^(\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}):[0-5][0-9](?:[.,]\d{1,9})?(Z|[+-]\d{2}:?\d{2})?"
-)
-#: :data:`_PREFIX` at each line's start, with other seconds (60-99, digits past ASCII)
-_PREFIX_ODD_SECONDS = re.compile(
-    r"(?m)^(\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}):(?![0-5][0-9])(\d{2})(?:[.,]\d{1,9})?"
+    r"\n(\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}):(?:[0-5][0-9]|(\d{2}))(?:[.,]\d{1,9})?"
     r"(Z|[+-]\d{2}:?\d{2})?"
 )
 _EPOCH_MS_FROM = 100_000_000_000  # numbers from here on are milliseconds, below it seconds
@@ -245,26 +243,65 @@ def prefix_time(text: str) -> int | None:
 def prefix_minutes(lines: Sequence[str]) -> tuple[Counter[int], int]:
     """The times of lines (none holding a line end) as :func:`prefix_time` reads them, down to
     the minute (epoch ms), each with how many lines have it; and how many lines have no time.
-    One search over all the lines, and one :func:`prefix_time` per minute: seconds 00-59 and
-    a fraction leave the minute as it is (a zone moves it by whole minutes).
+    One search over all the lines, and one :func:`prefix_time` per minute and zone seen (kept
+    for the next call): seconds 00-59 and a fraction leave the minute as it is (a zone moves
+    it by whole minutes).
 
     >>> prefix_minutes(["2024-05-01T12:00:05.250Z a", "2024-05-01 12:00:59,9 b", "c"])
     (Counter({1714564800000: 2}), 1)
     """
-    text = "\n".join(lines)
     minutes: Counter[int] = Counter()
     untimed = len(lines)
-    for (minute, zone), count in Counter(_PREFIX_MINUTE.findall(text)).items():
-        millis = prefix_time(f"{minute}:00{zone}")
+    known = _MINUTE_STARTS
+    for found, count in Counter(_PREFIX_MINUTE.findall("\n" + "\n".join(lines))).items():
+        minute, second, zone = found
+        if second:  # the line's own time, without its fraction
+            millis = prefix_time(f"{minute}:{second}{zone}")
+            if millis is not None:
+                millis -= millis % 60_000
+        elif (minute, zone) in known:
+            millis = known[minute, zone]
+        else:
+            millis = known[minute, zone] = _minute_start(minute, zone)
         if millis is not None:
             minutes[millis] += count
             untimed -= count
-    for minute, second, zone in _PREFIX_ODD_SECONDS.findall(text):
-        millis = prefix_time(f"{minute}:{second}{zone}")  # the line's own, without its fraction
-        if millis is not None:
-            minutes[millis - millis % 60_000] += 1
-            untimed -= 1
     return minutes, untimed
+
+
+def _minute_start(minute: str, zone: str) -> int | None:
+    """What :func:`prefix_time` reads from ``f"{minute}:00{zone}"`` (``minute`` as
+    :data:`_PREFIX_MINUTE` captures it), from the day's start (kept) and the digits."""
+    if len(_MINUTE_STARTS) > 100_000:
+        _MINUTE_STARTS.clear()
+        _DAY_STARTS.clear()
+    text = minute[1:] if minute[0] == "[" else minute
+    date = text[:10]
+    if date in _DAY_STARTS:
+        day = _DAY_STARTS[date]
+    else:
+        try:
+            moment = datetime(int(date[:4]), int(date[5:7]), int(date[8:]), tzinfo=timezone.utc)
+        except ValueError:
+            day = None
+        else:
+            day = int(moment.timestamp())
+        _DAY_STARTS[date] = day
+    hour, minutes = int(text[11:13]), int(text[14:16])
+    if day is None or hour > 23 or minutes > 59:
+        return None
+    seconds = day + hour * 3600 + minutes * 60
+    if zone and zone != "Z":
+        sign = -1 if zone[0] == "+" else 1
+        digits = zone[1:].replace(":", "")
+        seconds += sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
+    return seconds * 1000
+
+
+#: :func:`prefix_minutes`' minutes already read: (minute text, zone) to the minute's epoch ms
+_MINUTE_STARTS: dict[tuple[str, str], int | None] = {}
+#: :func:`_minute_start`'s days already read: ``YYYY-MM-DD`` to the day's epoch seconds
+_DAY_STARTS: dict[str, int | None] = {}
 
 
 def _no_time(message: str) -> int | None:
@@ -338,22 +375,26 @@ def json_minutes(messages: Sequence[str], field: str) -> tuple[Counter[int], int
     >>> json_minutes(['{"ts": "2024-05-01T12:00:05Z"}', '{"ts": 1714564859}', "{}"], "ts")
     (Counter({1714564800000: 2}), 1)
     """
-    path = field.removeprefix("$.").split(".")
+    first, *rest = field.removeprefix("$.").split(".")
     minutes: Counter[int] = Counter()
     untimed = 0
     texts = []  # read by prefix_time, all at once
+    loads, not_json = orjson.loads, orjson.JSONDecodeError
     for message in messages:
         try:
-            value: Any = orjson.loads(message)
-        except orjson.JSONDecodeError:
+            value: Any = loads(message)
+        except not_json:
             texts.append(message)
             continue
-        for key in path:
-            value = value.get(key) if isinstance(value, dict) else None
-        if isinstance(value, str) and not value.strip().isdecimal():
-            # prefix_time reads no further than a line end
-            texts.append(value.strip().partition("\n")[0])
-            continue
+        value = value.get(first) if type(value) is dict else None  # orjson's types are exact
+        for key in rest:
+            value = value.get(key) if type(value) is dict else None
+        if type(value) is str:
+            text = value.strip()
+            if not text.isdecimal():
+                # prefix_time reads no further than a line end
+                texts.append(text.partition("\n")[0] if "\n" in text else text)
+                continue
         millis = parse_time(value)
         if millis is None:
             untimed += 1

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from cwquery.backtest.alarms import Alarm, Transition
-from cwquery.backtest.engine import Collected, Row
+from cwquery.backtest.engine import Collected, MetricKey, Row
 
 
 def iso(millis: int) -> str:
@@ -28,9 +28,23 @@ def iso(millis: int) -> str:
     >>> iso(1714564805000), iso(1714564805250)
     ('2024-05-01T12:00:05Z', '2024-05-01T12:00:05.250Z')
     """
-    moment = datetime.fromtimestamp(millis // 1000, tz=timezone.utc)
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    return text + (f".{millis % 1000:03d}Z" if millis % 1000 else "Z")
+    day, into = divmod(millis, _DAY_MS)
+    date = _DATES.get(day)
+    if date is None:
+        date = datetime.fromtimestamp(day * 86_400, tz=timezone.utc).strftime("%Y-%m-%dT")
+        if len(_DATES) > 10_000:
+            _DATES.clear()
+        _DATES[day] = date
+    seconds, fraction = divmod(into, 1000)
+    minutes, second = divmod(seconds, 60)
+    hour, minute = divmod(minutes, 60)
+    text = f"{date}{hour:02d}:{minute:02d}:{second:02d}"
+    return text + (f".{fraction:03d}Z" if fraction else "Z")
+
+
+_DAY_MS = 86_400_000
+#: :func:`iso`'s dates already written: day since the epoch to ``YYYY-MM-DDT``
+_DATES: dict[int, str] = {}
 
 
 def number(value: float | None) -> str:
@@ -47,12 +61,29 @@ def to_csv(rows: Sequence[Row], statistics: Sequence[str]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["namespace", "metric", "dimensions", "unit", "timestamp", *statistics])
+    lines = [out.getvalue()]
+    # a metric's fields as the writer quotes them, once per metric; the timestamp and the
+    # numbers never need quoting
+    heads: dict[MetricKey, str] = {}
     for row in rows:
-        writer.writerow(
-            [row.key.namespace, row.key.name, _dimensions(row), row.key.unit, iso(row.start)]
-            + [number(row.stats.get(name)) for name in statistics]
+        head = heads.get(row.key)
+        if head is None:
+            head = heads[row.key] = _csv_fields(
+                [row.key.namespace, row.key.name, _dimensions(row), row.key.unit]
+            )
+        stats = row.stats
+        lines.append(
+            ",".join([head, iso(row.start), *[number(stats.get(name)) for name in statistics]])
         )
-    return out.getvalue()
+        lines.append("\n")
+    return "".join(lines)
+
+
+def _csv_fields(fields: list[str]) -> str:
+    """Fields as the CSV writer writes them within a line (without the line end)."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(fields)
+    return out.getvalue()[:-1]
 
 
 def to_table(rows: Sequence[Row], statistics: Sequence[str]) -> str:

@@ -115,12 +115,15 @@ def _collect_ranges(
 
 def _ranges_safe(path: str | Path, json: bool) -> bool:
     """Whether the scanner's counts of the file's ranges are the backtest's as they are: no
-    exported event to take out (no ``"message"`` in a JSON-lines file). One read."""
+    exported event to take out (no ``"message"`` in a JSON-lines file). One read of a
+    JSON-lines file; a text file is not read."""
+    if not json:
+        return True
     carried = b""
     with open(path, "rb") as stream:
         while chunk := stream.read(BLOCK_BYTES):
-            joined = carried + chunk  # a key or a line start cut between reads is seen whole
-            if json and _MESSAGE_KEY in joined:
+            # a key cut between reads is seen whole across the seam
+            if _MESSAGE_KEY in chunk or _MESSAGE_KEY in carried + chunk[: len(_MESSAGE_KEY)]:
                 return False
             carried = chunk[-len(_MESSAGE_KEY) :]
     return True

@@ -525,8 +525,9 @@ def _report(result: Result, options: dict[str, Any], note: str = "") -> None:
         Path(options["output"]).write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
-    charts = _charts(result, options)
     show_chart = options["chart"] if options["chart"] is not None else sys.stdout.isatty()
+    # the charts are drawn only where they are shown or written
+    charts = _charts(result, options) if show_chart or options["html_file"] else []
     if show_chart:
         for chart in charts[:4]:
             click.echo(
