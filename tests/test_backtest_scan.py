@@ -29,8 +29,8 @@ from cwquery.backtest.inputs import (
 from cwquery.backtest.scan import _ranges_safe, collect_file, collect_lines
 from cwquery.backtest.series import EARLIEST_MS, LATEST_MS
 from cwquery.cli import main
+from cwquery.logs.parallel import BLOCK_BYTES
 from cwquery.metrics import MetricFilter, MetricTransformation
-from cwquery.parallel import BLOCK_BYTES
 
 TIMES = [
     "2024-05-01T12:00:05.250Z",

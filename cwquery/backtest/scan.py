@@ -25,6 +25,7 @@ out of the block and counted as the events they are.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -104,10 +105,11 @@ def _collect_ranges(
         jobs=jobs,
         range_bytes=range_bytes,
         line_bytes=sys.maxsize,  # every line is read, however long
+        reduce=functools.partial(_minutes_only, json),  # the workers read the times
     ) as scan:
         for result, size in scan.path(path):
             tally.events += result.read
-            tally.add_minutes(*_times(result, json))
+            tally.add_minutes(*result.summary)
             if progress is not None:
                 progress(size)
     return tally.collected(metric_filter)
@@ -156,6 +158,14 @@ def collect_lines(
         if progress is not None:
             progress(block.size)
     return tally.collected(metric_filter)
+
+
+def _minutes_only(json: str | None, result: BlockResult) -> BlockResult:
+    """A worker's reduction of a range's result: the minutes of its matched lines
+    (:func:`_times`) as its ``summary``, and no lines to send back."""
+    result.summary = _times(result, json)
+    result.selected = []
+    return result
 
 
 def _times(result: BlockResult, json: str | None) -> tuple[Counter[int], int]:

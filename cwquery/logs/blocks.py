@@ -21,7 +21,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import AnyStr
+from typing import Any, AnyStr
 
 from cwquery.ast import Pattern
 from cwquery.logs.lines import count_messages_bytes as _count_messages_bytes
@@ -59,6 +59,8 @@ class BlockResult:
     lines: int = 0
     long_lines: list[tuple[int, int]] = field(default_factory=list)
     values: list[dict[str, str]] = field(default_factory=list)
+    #: what a reader's ``reduce`` (:class:`~cwquery.logs.parallel.FileScan`) made of the block
+    summary: Any = None
 
     def add(self, later: BlockResult) -> None:
         """Append the result of the block that follows this one."""
@@ -332,8 +334,9 @@ class BlockScanner:
         return result
 
 
-#: With a needle on more than one line in this many, a block is split rather than searched.
-_DENSE_HITS = 16
+#: With a needle on more than one line in this many, a block is split rather than searched
+#: (measured on 1M lines: a search per hit wins up to about half the lines).
+_DENSE_HITS = 2
 
 
 class _MessagesBefore:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, NamedTuple, Protocol
@@ -228,8 +228,10 @@ class FileScan:
     as its tree). The other keyword arguments are those of
     :class:`~cwquery.logs.blocks.BlockScanner`; the block and range sizes
     are the bytes scanned at a time on one process and per worker (:data:`BLOCK_BYTES` and
-    :data:`RANGE_BYTES` unless given), ``line_bytes`` the longest line read. Each scan yields
-    ``(result, bytes read)`` per block, in order.
+    :data:`RANGE_BYTES` unless given), ``line_bytes`` the longest line read. ``reduce``, when
+    given, is applied to each result where it is made (on the worker, so a reader that wants a
+    summary of the matching lines, such as their minutes, gets the summary instead of the
+    lines). Each scan yields ``(result, bytes read)`` per block, in order.
 
     Raises (from the scans): :class:`~cwquery.logs.workers.WorkerError` when a worker dies.
     """
@@ -246,10 +248,12 @@ class FileScan:
         block_bytes: int | None = None,
         range_bytes: int | None = None,
         line_bytes: int | None = None,
+        reduce: Reduce | None = None,
     ) -> None:
         self.plan = plan_for(pattern)  # built once; workers rebuild it from its tree, once
         self._options: _Options = (self.plan, select, count_not_json, numbered, values)
         self.scanner = _scanner(self._options)
+        self.reduce = reduce
         self.jobs = max(1, jobs)
         self.block_bytes = block_bytes or BLOCK_BYTES
         self.range_bytes = range_bytes or RANGE_BYTES
@@ -275,8 +279,10 @@ class FileScan:
         blocks = read_blocks(
             stream, head=head, block_bytes=self.block_bytes, line_bytes=self.line_bytes
         )
+        reduce = self.reduce
         for block in blocks:
-            yield scan_block(scanner, block), block.size
+            result = scan_block(scanner, block)
+            yield (result if reduce is None else reduce(result)), block.size
 
     def path(self, path: str | Path) -> Iterator[tuple[BlockResult, int]]:
         """Scan a regular file, on the workers when there are several."""
@@ -288,7 +294,10 @@ class FileScan:
             from cwquery.logs.workers import Pool
 
             self._pool = Pool(
-                self.jobs, partial(_scanner, self._options), _scan_task, preload=(__name__,)
+                self.jobs,
+                partial(_worker_state, self._options, self.reduce),
+                _scan_task,
+                preload=(__name__,),
             )
         name, sizes = str(path), (min(self.range_bytes, self.line_bytes), self.line_bytes)
         tasks = ((name, start, end, *sizes) for start, end in line_ranges(path, self.range_bytes))
@@ -299,13 +308,18 @@ class FileScan:
                 pieces.append(task[2] - task[1])
                 yield task
 
-        for result in self._pool.map(sized(tasks), partial(_scan_task, self.scanner)):
+        here = partial(_scan_task, (self.scanner, self.reduce))
+        for result in self._pool.map(sized(tasks), here):
             yield result, pieces.popleft()
 
 
 #: A worker's task: a file, a byte range, and the block and line sizes.
 _Task = tuple[str, int, int, int, int]
 _Options = tuple[Plan, Select, bool, bool, bool]
+#: ``reduce(result) -> result``: what a worker makes of each result before sending it (it must
+#: pickle: a module-level function, or a ``functools.partial`` of one)
+Reduce = Callable[[BlockResult], BlockResult]
+_State = tuple[BlockScanner, "Reduce | None"]
 
 
 def _scanner(options: _Options) -> BlockScanner:
@@ -315,6 +329,12 @@ def _scanner(options: _Options) -> BlockScanner:
     )
 
 
-def _scan_task(scanner: BlockScanner, task: _Task) -> BlockResult:
+def _worker_state(options: _Options, reduce: Reduce | None) -> _State:
+    return _scanner(options), reduce
+
+
+def _scan_task(state: _State, task: _Task) -> BlockResult:
+    scanner, reduce = state
     path, start, end, block_bytes, line_bytes = task
-    return scan_range(scanner, path, start, end, block_bytes=block_bytes, line_bytes=line_bytes)
+    result = scan_range(scanner, path, start, end, block_bytes=block_bytes, line_bytes=line_bytes)
+    return result if reduce is None else reduce(result)
