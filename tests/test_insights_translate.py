@@ -1,0 +1,156 @@
+"""``to_insights``: a filter pattern's Logs Insights translation selects exactly the events the
+pattern matches, and a pattern without one is refused with its reason."""
+
+from __future__ import annotations
+
+import fastpath_strategies
+import pytest
+import strategies
+from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import strategies as st
+
+from cwquery import PatternError, ast, compile, parse, render
+from cwquery.insights import parse as parse_query
+from cwquery.insights import run, to_insights
+from cwquery.insights.translate import MATCH_ALL_QUERY, Translation, regex_literal
+
+
+def selects(query: str, message: str) -> bool:
+    """Whether ``query`` keeps the one event holding ``message``."""
+    return bool(run(query, [{"timestamp": 0, "message": message}])["results"])
+
+
+def agree(pattern: ast.Pattern, messages: list[str]) -> None:
+    try:
+        tree = parse(render(pattern))
+    except PatternError:
+        reject()
+    translation = to_insights(tree)
+    if not translation.exact:
+        assert translation.reason
+        return
+    assert translation.query is not None
+    matcher = compile(tree)
+    for message in messages:
+        assert selects(translation.query, message) == matcher.matches(message), (
+            render(tree),
+            translation.query,
+            message,
+        )
+
+
+_text_patterns = st.one_of(
+    strategies.term_patterns,
+    fastpath_strategies.term_patterns,
+    strategies.regexes.map(ast.RegexPattern),
+    fastpath_strategies.regex_patterns,
+)
+_messages = st.lists(st.text(max_size=20), max_size=3)
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_translation_selects_the_same_events(data: st.DataObject) -> None:
+    pattern = data.draw(st.one_of(_text_patterns, fastpath_strategies.patterns))
+    messages = data.draw(fastpath_strategies.messages_for(pattern)) + data.draw(_messages)
+    agree(pattern, messages)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(_text_patterns, st.data())
+def test_messages_holding_the_literals(pattern: ast.Pattern, data: st.DataObject) -> None:
+    """Messages glued from the pattern's own words, so that matches are common."""
+    words = [*fastpath_strategies.literal_words(pattern), " ", "\n", "\r", "\t", "x", "é"]
+    pieces = st.lists(st.sampled_from(words), max_size=6).map("".join)
+    agree(pattern, data.draw(st.lists(pieces, min_size=1, max_size=4)))
+
+
+@pytest.mark.parametrize(
+    ("pattern", "query"),
+    [
+        ("ERROR", 'filter @message like "ERROR"'),
+        ('"INTERNAL SERVER ERROR"', 'filter @message like "INTERNAL SERVER ERROR"'),
+        ("ERROR ARGUMENTS", 'filter @message like "ERROR" and @message like "ARGUMENTS"'),
+        ("ERROR -ARGUMENTS", 'filter @message like "ERROR" and @message not like "ARGUMENTS"'),
+        ("-DEBUG", 'filter @message not like "DEBUG"'),
+        ("?ERROR ?WARN", 'filter @message like "ERROR" or @message like "WARN"'),
+        # D3: the ? terms next to a plain term are ignored
+        ("?ERROR ?ARGUMENTS REQUEST", 'filter @message like "REQUEST"'),
+        ('"say \\"hi\\"" "C:\\\\dir"', 'filter @message like "say \\"hi\\"" and @message like "C:\\\\dir"'),
+        ("", MATCH_ALL_QUERY),
+        ('" "', MATCH_ALL_QUERY),
+        ("%AUTHORIZED%", "filter @message like /AUTHORIZED/"),
+        ("%a\\sb%", "filter @message like /a[\\t\\n ]b/"),
+        ("%x{,2}/y%", "filter @message like /x{0,2}\\/y/"),
+        ("%x\\/y%", "filter @message like /x\\/y/"),
+    ],
+)
+def test_text_patterns(pattern: str, query: str) -> None:
+    translation = to_insights(pattern)
+    assert translation.query == query
+    assert translation.exact and translation.reason is None
+    parse_query(query)  # a valid query
+
+
+@pytest.mark.parametrize(
+    ("pattern", "selected", "left_out"),
+    [
+        ("ERROR", "Exiting with ERRORCODE: -1", "error"),
+        ("?ERROR ?ARGUMENTS REQUEST", "[INFO] REQUEST FAILED", "[ERROR] ARGUMENTS"),
+        ("ERROR -ARGUMENTS", "[ERROR 400] BAD REQUEST", "[ERROR 420] INVALID ARGUMENTS"),
+        ("%^a\\sb%", "a\nb", "a\rb"),  # D23: \s is tab, space and newline, not CR
+        ("%10.10.0.1%", "10010,051", "10.10.0.2"),
+        ('"a\rb"', "xa\rb", "a\nb"),
+    ],
+)
+def test_selected_events(pattern: str, selected: str, left_out: str) -> None:
+    query = to_insights(pattern).query
+    assert query is not None
+    assert compile(pattern).matches(selected) and selects(query, selected)
+    assert not compile(pattern).matches(left_out) and not selects(query, left_out)
+
+
+def test_a_control_character_is_written_as_a_regex() -> None:
+    assert to_insights('"a\rb"').query == "filter @message like /a\\x{d}b/"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "words"),
+    [
+        ('{ $.level = "ERROR" }', ["D10", "§9.2"]),
+        ("{ $.a IS NULL }", ["D10", "null"]),
+        ("{ $.a[*] = 1 }", ["[*]"]),
+        ("{ $.* = x }", [".*"]),
+        ("{ $.a = 90 }", ["D12"]),
+        ("[ip, user, status = 404, size]", ["D14", "D15"]),
+        ("[]", ["D14"]),
+    ],
+)
+def test_refusals(pattern: str, words: list[str]) -> None:
+    translation = to_insights(pattern)
+    assert translation.query is None and not translation.exact
+    assert translation.reason is not None
+    for word in words:
+        assert word in translation.reason
+    assert translation.as_dict()["reason"] == translation.reason
+
+
+def test_pattern_errors_raise() -> None:
+    with pytest.raises(PatternError):
+        to_insights("{ $.a = }")
+
+
+def test_a_tree_is_accepted() -> None:
+    translation = to_insights(ast.TermPattern((ast.Term("a"),)))
+    assert translation.pattern == "a" and translation.query == 'filter @message like "a"'
+
+
+def test_translation_has_one_outcome() -> None:
+    with pytest.raises(ValueError, match="either"):
+        Translation("a", None, None)
+    with pytest.raises(ValueError, match="either"):
+        Translation("a", "filter x", "why")
+
+
+def test_regex_slashes() -> None:
+    assert regex_literal("a/b[/]") == "/a\\/b[\\/]/"
