@@ -3,13 +3,17 @@ pattern matches, and a pattern without one is refused with its reason."""
 
 from __future__ import annotations
 
+import json
+
 import fastpath_strategies
 import pytest
 import strategies
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from cwquery import PatternError, ast, compile, parse, render
+from cwquery.cli import main
 from cwquery.insights import parse as parse_query
 from cwquery.insights import run, to_insights
 from cwquery.insights.translate import MATCH_ALL_QUERY, Translation, regex_literal
@@ -76,7 +80,10 @@ def test_messages_holding_the_literals(pattern: ast.Pattern, data: st.DataObject
         ("?ERROR ?WARN", 'filter @message like "ERROR" or @message like "WARN"'),
         # D3: the ? terms next to a plain term are ignored
         ("?ERROR ?ARGUMENTS REQUEST", 'filter @message like "REQUEST"'),
-        ('"say \\"hi\\"" "C:\\\\dir"', 'filter @message like "say \\"hi\\"" and @message like "C:\\\\dir"'),
+        (
+            '"say \\"hi\\"" "C:\\\\dir"',
+            'filter @message like "say \\"hi\\"" and @message like "C:\\\\dir"',
+        ),
         ("", MATCH_ALL_QUERY),
         ('" "', MATCH_ALL_QUERY),
         ("%AUTHORIZED%", "filter @message like /AUTHORIZED/"),
@@ -154,3 +161,47 @@ def test_translation_has_one_outcome() -> None:
 
 def test_regex_slashes() -> None:
     assert regex_literal("a/b[/]") == "/a\\/b[\\/]/"
+
+
+# ----------------------------------------------------------------------------- command line
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["to-insights", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_cli_prints_the_query() -> None:
+    code, out, err = cli("ERROR -DEBUG")
+    assert (code, out, err) == (
+        0,
+        'filter @message like "ERROR" and @message not like "DEBUG"\n',
+        "",
+    )
+
+
+def test_cli_without_a_translation_exits_1_with_the_reason() -> None:
+    code, out, err = cli("[ip, status = 404]")
+    assert code == 1 and out == ""
+    assert err.startswith("no exact translation: a space-delimited pattern")
+
+
+def test_cli_pattern_error_exits_2_with_a_caret() -> None:
+    code, out, err = cli("{ $.a = }")
+    assert code == 2 and out == ""
+    assert "syntax:" in err and "\n          ^\n" in err
+
+
+def test_cli_json() -> None:
+    code, out, _ = cli("--format", "json", "%a/b%")
+    assert code == 0
+    assert json.loads(out) == {
+        "pattern": "%a/b%",
+        "exact": True,
+        "query": "filter @message like /a\\/b/",
+        "reason": None,
+    }
+    code, out, _ = cli("--format", "json", "{ $.a = 1 }")
+    shown = json.loads(out)
+    assert code == 1 and shown["exact"] is False and shown["query"] is None
+    assert "D10" in shown["reason"]

@@ -38,7 +38,7 @@ _JSON_REASON = (
     "no filter on discovered fields tells these events apart"
 )
 _DELIMITED_REASON = (
-    "a space-delimited pattern splits the message at runs of blanks and reads a \"…\" or […] "
+    'a space-delimited pattern splits the message at runs of blanks and reads a "…" or […] '
     "group as one token (D14), lets the last field take the rest of the message (D15) and "
     "compares any token that spells a number as a number (D27); Logs Insights' parse globs "
     "match the first occurrence lazily (insights spec §13.1) and its comparisons read numbers "
