@@ -117,6 +117,29 @@ def test_selected_events(pattern: str, selected: str, left_out: str) -> None:
     assert not compile(pattern).matches(left_out) and not selects(query, left_out)
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        '{"@message":"\\u0041"}',
+        'text {"@message":"\\u0041"}',
+        '{"@message":{"a":"\\u0041"}}',
+        '{"message":"\\u0041"}',
+    ],
+)
+def test_a_discovered_field_never_stands_for_the_raw_message(message: str) -> None:
+    """D26 reads the raw text: a JSON member named like @message (shown as @@message) must not
+    replace it, or an escaped letter would match."""
+    assert not compile("A").matches(message)
+    assert not selects('filter @message like "A"', message)
+
+
+def test_terms_are_case_sensitive() -> None:
+    query = to_insights("Error").query
+    assert query is not None
+    assert not selects(query, "ERROR") and not compile("Error").matches("ERROR")
+    assert selects(query, "xErrorx")
+
+
 def test_a_control_character_is_written_as_a_regex() -> None:
     assert to_insights('"a\rb"').query == "filter @message like /a\\x{d}b/"
 
