@@ -8,10 +8,10 @@ import json
 import fastpath_strategies
 import pytest
 import strategies
-from test_reference_dialect import _TEXT_ALPHABET, dialect_regexes
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
+from test_reference_dialect import _TEXT_ALPHABET, dialect_regexes
 
 from cwquery import PatternError, ast, compile, parse, render
 from cwquery.cli import main
