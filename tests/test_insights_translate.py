@@ -88,6 +88,48 @@ def test_regex_patterns_of_the_whole_dialect(body: str, messages: list[str]) -> 
     agree(pattern, [*messages, *_TEXTS])
 
 
+_slots = st.sampled_from([ast.Field("a"), ast.Field(), ast.Field("b_2")])
+
+
+@st.composite
+def counting_patterns(draw: st.DrawFn) -> ast.DelimitedPattern:
+    """Space-delimited patterns without conditions: fields, empty fields, maybe one ``...``."""
+    fields: list[ast.Field | ast.EllipsisField] = draw(st.lists(_slots, max_size=4))
+    if draw(st.booleans()):
+        fields.insert(draw(st.integers(0, len(fields))), ast.EllipsisField())
+    if fields == [ast.Field()]:
+        fields.append(ast.Field())
+    return ast.DelimitedPattern(tuple(fields))
+
+
+#: Pieces of messages that exercise D14: blanks, groups (closed, open, glued to a word).
+_PIECES = [
+    " ",
+    "  ",
+    "\t",
+    "\n",
+    "\r",
+    "\x0c",
+    "a",
+    "b c",
+    '"',
+    '"x y"',
+    "[",
+    "]",
+    "[p q]",
+    "é",
+    "z",
+]
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(counting_patterns(), st.lists(st.lists(st.sampled_from(_PIECES), max_size=7).map("".join)))
+def test_delimited_patterns_without_conditions(
+    pattern: ast.DelimitedPattern, messages: list[str]
+) -> None:
+    agree(pattern, [*messages, *_PIECES, ""])
+
+
 @pytest.mark.parametrize(
     ("pattern", "query"),
     [
@@ -109,6 +151,8 @@ def test_regex_patterns_of_the_whole_dialect(body: str, messages: list[str]) -> 
         ("%a\\sb%", "filter @message like /a[\\t\\n ]b/"),
         ("%x{,2}/y%", "filter @message like /x{0,2}\\/y/"),
         ("%x\\/y%", "filter @message like /x\\/y/"),
+        ("[]", MATCH_ALL_QUERY),
+        ("[...]", MATCH_ALL_QUERY),
     ],
 )
 def test_text_patterns(pattern: str, query: str) -> None:
@@ -172,7 +216,8 @@ def test_a_control_character_is_written_as_a_regex() -> None:
         ("{ $.* = x }", [".*"]),
         ("{ $.a = 90 }", ["D12"]),
         ("[ip, user, status = 404, size]", ["D14", "D15"]),
-        ("[]", ["D14"]),
+        ("[a, b = 1]", ["D14"]),
+        ("[" + ", ".join(f"f{i}" for i in range(101)) + "]", ["101 tokens"]),
     ],
 )
 def test_refusals(pattern: str, words: list[str]) -> None:

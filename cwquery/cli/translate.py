@@ -27,9 +27,10 @@ __all__ = ["to_insights_command"]
 def to_insights_command(pattern: str, output_format: str) -> None:
     """Print the Logs Insights query that selects exactly the events PATTERN matches.
 
-    Term, phrase, ?-term, exclusion, match-all and %regex% patterns have an exact
-    translation; JSON and space-delimited patterns have none (Insights reads those events by
-    other rules), and the reason is printed instead. Exit 0 with a query, 1 without one,
+    Term, phrase, ?-term, exclusion, match-all and %regex% patterns, and space-delimited
+    patterns without conditions, have an exact translation; JSON patterns and space-delimited
+    ones with conditions have none (Insights reads those events by other rules), and the
+    reason is printed instead. Exit 0 with a query, 1 without one,
     2 when PATTERN is not valid.
 
     \b

@@ -4,9 +4,10 @@ none does (docs/insights.md, "From a filter pattern").
 Exact translations exist for the text family: terms and phrases (D26: a case-sensitive substring
 of the raw message, which is what ``@message like "text"`` tests), exclusions, ``?`` terms (D3),
 match-all (D2) and ``%regex%`` patterns (D23: the body's RE2 equivalent, the one the filter
-side runs, searched by ``like /…/``). JSON and space-delimited patterns are refused with a reason:
-Insights reads their events by other rules (spec §9, §13), and an approximate answer is worse
-than none.
+side runs, searched by ``like /…/``), and space-delimited patterns without conditions (a regex
+that counts the message's tokens as D14 splits them). JSON patterns and space-delimited ones with
+conditions are refused with a reason: Insights reads their events by other rules (spec §9, §13),
+and an approximate answer is worse than none.
 
 >>> to_insights('ERROR -DEBUG').query
 'filter @message like "ERROR" and @message not like "DEBUG"'
@@ -26,7 +27,7 @@ from cwquery import ast
 from cwquery.parser import parse
 from cwquery.regex import to_re2
 
-__all__ = ["MATCH_ALL_QUERY", "Translation", "to_insights"]
+__all__ = ["MATCH_ALL_QUERY", "MAX_COUNTED_TOKENS", "Translation", "to_insights"]
 
 #: The query for a pattern that matches every event: no filter, the default columns.
 MATCH_ALL_QUERY = "fields @timestamp, @message"
@@ -38,11 +39,11 @@ _JSON_REASON = (
     "no filter on discovered fields tells these events apart"
 )
 _DELIMITED_REASON = (
-    'a space-delimited pattern splits the message at runs of blanks and reads a "…" or […] '
-    "group as one token (D14), lets the last field take the rest of the message (D15) and "
-    "compares any token that spells a number as a number (D27); Logs Insights' parse globs "
-    "match the first occurrence lazily (insights spec §13.1) and its comparisons read numbers "
-    "by other rules (§3.3), so no query selects the same events"
+    "a space-delimited pattern with conditions tests tokens split at runs of blanks, a "
+    '"…" or […] group being one token (D14), lets the last field take the rest of the message '
+    "(D15) and compares any token that spells a number as a number (D27); Logs Insights' parse "
+    "globs match the first occurrence lazily (insights spec §13.1) and its comparisons read "
+    "numbers by other rules (§3.3), so no query selects the same events"
 )
 #: What a JSON construct adds to the reason (the first one met in the pattern is named).
 _JSON_DETAILS: tuple[tuple[type[ast.Node], str], ...] = (
@@ -117,8 +118,49 @@ def to_insights(pattern: str | ast.Pattern) -> Translation:
     if isinstance(tree, ast.JsonPattern):
         return Translation(text, None, _JSON_REASON + _json_detail(tree))
     if isinstance(tree, ast.DelimitedPattern):
-        return Translation(text, None, _DELIMITED_REASON)
+        return _delimited(text, tree)
     raise TypeError(f"not a filter pattern: {type(tree).__name__}")
+
+
+def _delimited(text: str, tree: ast.DelimitedPattern) -> Translation:
+    """A space-delimited pattern without conditions matches when the message has at least as
+    many tokens as the pattern has fields besides ``...`` (D14, D15): a regex counts them,
+    reading each token as the splitter does (a group when it starts with ``"`` or ``[``, else a
+    run of non-blanks). A pattern with a condition has no translation."""
+    if any(isinstance(f, ast.Field) and f.condition is not None for f in tree.fields):
+        return Translation(text, None, _DELIMITED_REASON)
+    slots = sum(isinstance(f, ast.Field) for f in tree.fields)
+    if slots == 0:
+        return Translation(text, MATCH_ALL_QUERY, None)
+    if slots > MAX_COUNTED_TOKENS:
+        return Translation(
+            text,
+            None,
+            f"the pattern needs {slots} tokens; a query counts at most {MAX_COUNTED_TOKENS} "
+            "in one regex",
+        )
+    return Translation(text, f"filter @message like /{_at_least_tokens(slots)}/", None)
+
+
+#: The most tokens one translated regex counts (RE2 builds one copy of the token per count).
+MAX_COUNTED_TOKENS = 100
+#: D14 in RE2: the blanks, and one token with the blanks after it. A group runs to its closing
+#: character or the end; a plain token is a run of non-blanks that starts with neither grouping
+#: character and ends at a blank or the end, so the regex cannot cut tokens another way.
+_BLANK = "[\\t\\n\\r ]"
+_TOKEN = (
+    f'(?:"[^"]*(?:"|$)|\\[[^\\]]*(?:\\]|$)|[^\\t\\n\\r "\\[][^\\t\\n\\r ]*(?:{_BLANK}+|$)){_BLANK}*'
+)
+
+
+def _at_least_tokens(count: int) -> str:
+    """The regex of a message holding at least ``count`` tokens (D14).
+
+    >>> import re2
+    >>> [bool(re2.search(_at_least_tokens(2), m)) for m in ("a b", '"a b"', '"a"b', "[a b", " a ")]
+    [True, False, True, False, False]
+    """
+    return f"^{_BLANK}*(?:{_TOKEN}){{{count}}}"
 
 
 def _terms(terms: Sequence[ast.Term]) -> str:
