@@ -166,15 +166,38 @@ def _at_least_tokens(count: int) -> str:
 def _terms(terms: Sequence[ast.Term]) -> str:
     """The condition of a term pattern: required and excluded terms joined by ``and``, or,
     when every term is optional, the optional ones joined by ``or`` (D3: ``?`` terms next to
-    other terms are ignored)."""
+    other terms are ignored). A repeated term is written once."""
     kept = [term for term in terms if term.kind is not ast.TermKind.OPTIONAL]
     if not kept:
-        return " or ".join(f"@message like {string_literal(term.text)}" for term in terms)
-    return " and ".join(
+        tests = [f"@message like {string_literal(term.text)}" for term in terms]
+        return _joined("or", list(dict.fromkeys(tests)))
+    tests = [
         f"@message {'not like' if term.kind is ast.TermKind.EXCLUDED else 'like'} "
         f"{string_literal(term.text)}"
         for term in kept
-    )
+    ]
+    return _joined("and", list(dict.fromkeys(tests)))
+
+
+#: A chain of more operands than this is written as a balanced tree of parentheses: the
+#: Insights parser refuses operators nested deeper than its limit, and a long flat chain nests
+#: one level per operand.
+_FLAT_CHAIN = 32
+
+
+def _joined(operator: str, tests: list[str]) -> str:
+    """``tests`` joined by ``operator`` (``and`` and ``or`` are associative), as a balanced tree
+    when the chain is long.
+
+    >>> _joined("or", ["a", "b", "c"])
+    'a or b or c'
+    >>> _joined("or", [str(n) for n in range(40)]).count("(")
+    2
+    """
+    if len(tests) <= _FLAT_CHAIN:
+        return f" {operator} ".join(tests)
+    half = len(tests) // 2
+    return f"({_joined(operator, tests[:half])}) {operator} ({_joined(operator, tests[half:])})"
 
 
 def _json_detail(tree: ast.JsonPattern) -> str:
