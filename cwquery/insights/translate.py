@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cwquery import ast
+from cwquery.insights.parser import MAX_QUERY_LENGTH
 from cwquery.parser import parse
 from cwquery.regex import to_re2
 
@@ -112,7 +113,15 @@ def to_insights(pattern: str | ast.Pattern) -> Translation:
     if isinstance(tree, ast.MatchAll):
         return Translation(text, MATCH_ALL_QUERY, None)
     if isinstance(tree, ast.TermPattern):
-        return Translation(text, f"filter {_terms(tree.terms)}", None)
+        query = f"filter {_terms(tree.terms)}"
+        if len(query) > MAX_QUERY_LENGTH:
+            return Translation(
+                text,
+                None,
+                f"the query would be {len(query)} characters long; Logs Insights accepts at "
+                f"most {MAX_QUERY_LENGTH}",
+            )
+        return Translation(text, query, None)
     if isinstance(tree, ast.RegexPattern):
         return Translation(text, f"filter @message like {regex_literal(tree.regex.source)}", None)
     if isinstance(tree, ast.JsonPattern):
