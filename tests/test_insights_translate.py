@@ -297,6 +297,8 @@ def test_cli_json() -> None:
 def test_a_query_over_the_length_limit_is_refused() -> None:
     """A tree (not held to the pattern length limit) whose query would be too long."""
     words = tuple(ast.Term(f"w{n}", ast.TermKind.EXCLUDED) for n in range(500))
-    translation = to_insights(ast.TermPattern(words))
-    assert translation.query is None
-    assert translation.reason is not None and "at most 10000" in translation.reason
+    regex = ast.RegexPattern(ast.Regex("\\s" * 2000))
+    for tree in (ast.TermPattern(words), regex):
+        translation = to_insights(tree)
+        assert translation.query is None
+        assert translation.reason is not None and "at most 10000" in translation.reason

@@ -113,22 +113,26 @@ def to_insights(pattern: str | ast.Pattern) -> Translation:
     if isinstance(tree, ast.MatchAll):
         return Translation(text, MATCH_ALL_QUERY, None)
     if isinstance(tree, ast.TermPattern):
-        query = f"filter {_terms(tree.terms)}"
-        if len(query) > MAX_QUERY_LENGTH:
-            return Translation(
-                text,
-                None,
-                f"the query would be {len(query)} characters long; Logs Insights accepts at "
-                f"most {MAX_QUERY_LENGTH}",
-            )
-        return Translation(text, query, None)
+        return _checked(text, f"filter {_terms(tree.terms)}")
     if isinstance(tree, ast.RegexPattern):
-        return Translation(text, f"filter @message like {regex_literal(tree.regex.source)}", None)
+        return _checked(text, f"filter @message like {regex_literal(tree.regex.source)}")
     if isinstance(tree, ast.JsonPattern):
         return Translation(text, None, _JSON_REASON + _json_detail(tree))
     if isinstance(tree, ast.DelimitedPattern):
         return _delimited(text, tree)
     raise TypeError(f"not a filter pattern: {type(tree).__name__}")
+
+
+def _checked(text: str, query: str) -> Translation:
+    """The translation to ``query``, or a refusal when the query is too long to send."""
+    if len(query) > MAX_QUERY_LENGTH:
+        return Translation(
+            text,
+            None,
+            f"the query would be {len(query)} characters long; Logs Insights accepts at "
+            f"most {MAX_QUERY_LENGTH}",
+        )
+    return Translation(text, query, None)
 
 
 def _delimited(text: str, tree: ast.DelimitedPattern) -> Translation:
@@ -148,7 +152,7 @@ def _delimited(text: str, tree: ast.DelimitedPattern) -> Translation:
             f"the pattern needs {slots} tokens; a query counts at most {MAX_COUNTED_TOKENS} "
             "in one regex",
         )
-    return Translation(text, f"filter @message like /{_at_least_tokens(slots)}/", None)
+    return _checked(text, f"filter @message like /{_at_least_tokens(slots)}/")
 
 
 #: The most tokens one translated regex counts (RE2 builds one copy of the token per count).
