@@ -87,3 +87,10 @@ def test_insights_command_loads_no_aws_sdk(tmp_path: Path) -> None:
         "cwquery.logs.parallel",
     ):
         assert not loaded(modules, name), name
+
+
+def test_to_insights_loads_neither_the_evaluator_nor_aws() -> None:
+    modules = imported_by("to-insights", "ERROR")
+    assert loaded(modules, "cwquery.insights.translate")  # the command really ran
+    for name in (*OTHER_COMMANDS, "cwquery.compiler", "cwquery.backtest"):
+        assert not loaded(modules, name), name

@@ -21,6 +21,7 @@ _COMMANDS = {
     "equal": ("patterns", "equal"),
     "test": ("evaluate", "test_command"),
     "insights": ("insights", "insights_command"),
+    "to-insights": ("translate", "to_insights_command"),
     "emulator": ("emulator", "emulator"),
     "filter": ("cloudwatch", "filter_command"),
     "ship": ("cloudwatch", "ship"),

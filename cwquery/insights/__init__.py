@@ -16,6 +16,7 @@ from cwquery.insights.engine import run
 from cwquery.insights.errors import InsightsQueryError, QueryError, QueryUnsupportedError
 from cwquery.insights.parser import parse
 from cwquery.insights.render import render
+from cwquery.insights.translate import Translation, to_insights
 from cwquery.insights.tree import Query, walk
 
 __all__ = [
@@ -23,8 +24,10 @@ __all__ = [
     "Query",
     "QueryError",
     "QueryUnsupportedError",
+    "Translation",
     "parse",
     "render",
     "run",
+    "to_insights",
     "walk",
 ]
