@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import pickle
 from pathlib import Path
-from typing import Any
 
 import pytest
 import reference
@@ -167,21 +166,6 @@ def test_one_and_two_jobs_agree_and_bring_back_the_values(
         )
     scanned = BlockScanner(plan, select=select, values=True).scan_messages(messages)
     assert scanned.values == wanted
-
-
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(cases())
-def test_spark_masks_agree_with_the_verdict(case: tuple[Pattern, bytes]) -> None:
-    """Spark's filter finds candidates with Arrow and confirms them with the verdict."""
-    pyarrow = pytest.importorskip("pyarrow")
-    spark = pytest.importorskip("cwquery.spark")
-    pattern, data = case
-    messages: list[Any] = [
-        line.decode("utf-8", "replace") for line in data.replace(b"\r", b"\n").split(b"\n")
-    ]
-    plan = plan_for(pattern)
-    mask = spark.matched_mask(plan, pyarrow.array([*messages, None], pyarrow.string()))
-    assert mask.to_pylist() == [bool(plan.verdict(m)) for m in messages] + [False]
 
 
 # --------------------------------------------------------------------------- the plan itself

@@ -10,9 +10,13 @@ import random
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from test_reader_matrix import cases
 
+from cwquery.ast import Pattern
 from cwquery.aws.timeparse import format_millis
 from cwquery.backtest.alarms import Alarm
 from cwquery.backtest.engine import BacktestError, Collected, PublishOptions, collect, datapoints
@@ -21,6 +25,7 @@ from cwquery.backtest.render import to_csv, transition_json
 from cwquery.backtest.run import finish
 from cwquery.errors import PatternError
 from cwquery.metrics import MetricFilter, MetricTransformation
+from cwquery.plan import plan_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.host]  # pyspark, and Java for its local mode
 
@@ -190,3 +195,21 @@ def test_the_cli_spark_engine(archive: list[str], spark: object, tmp_path: Path)
     remote = CliRunner().invoke(main, [*arguments, "--engine", "spark"])
     assert local.exit_code == remote.exit_code == 0, remote.stderr
     assert remote.stdout == local.stdout and len(local.stdout.splitlines()) > 100
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases())
+def test_spark_masks_agree_with_the_verdict(case: tuple[Pattern, bytes]) -> None:
+    """Spark's filter finds candidates with Arrow and confirms them with the verdict: the same
+    answer as the plan's verdict line by line (the reader matrix's cases)."""
+    import pyarrow
+
+    from cwquery import spark
+
+    pattern, data = case
+    messages: list[Any] = [
+        line.decode("utf-8", "replace") for line in data.replace(b"\r", b"\n").split(b"\n")
+    ]
+    plan = plan_for(pattern)
+    mask = spark.matched_mask(plan, pyarrow.array([*messages, None], pyarrow.string()))
+    assert mask.to_pylist() == [bool(plan.verdict(m)) for m in messages] + [False]
