@@ -162,6 +162,13 @@ def test_limit_and_paging(logs: Any) -> None:
         "InvalidParameterException",
         "The specified nextToken is invalid.",
     )
+    other = logs.start_query(
+        logGroupName=GROUP, startTime=EARLY, endTime=LATE, queryString="fields @message"
+    )["queryId"]
+    assert error_of(logs.get_query_results, queryId=other, nextToken=first["nextToken"]) == (
+        "InvalidParameterException",
+        "The specified nextToken is invalid.",
+    )
     capped = results(logs, logGroupName=GROUP, queryString="fields @message | limit 2", limit=4)
     assert len(capped["results"]) == 2
 

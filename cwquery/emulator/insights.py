@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import contextlib
 import heapq
 import json
@@ -24,6 +25,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from moto.logs.exceptions import LogsClientError
@@ -70,6 +72,7 @@ CANNOT_RUN = "cwquery cannot run this query locally: "
 OTHER_LANGUAGE = "cwquery's emulator runs only the Logs Insights query language (CWLI), not "
 
 _STATE_ATTRIBUTE = "_cwquery_insights"
+_TIMESTAMP = itemgetter(0)
 _LOCK = threading.RLock()
 _phases: tuple[str, ...] = ()
 
@@ -118,8 +121,8 @@ def simulate_phases(*statuses: str) -> Iterator[None]:
     """Queries started inside answer ``statuses`` (each ``Scheduled`` or ``Running``), one per
     ``GetQueryResults``, with no rows, before ``Complete``. Deterministic: no clock involved.
 
-    >>> with simulate_phases("Running"):
-    ...     pass
+    Raises:
+        ValueError: a status other than ``Scheduled`` or ``Running``.
     """
     global _phases
     unknown = [status for status in statuses if status not in PHASES]
@@ -203,7 +206,9 @@ def _events(groups: Sequence[Any], low: int, high: int) -> list[dict[str, Any]]:
         index.sync(group.streams)
         with index.lock:
             entries = index.entries
-        runs.append([(entry, group.name) for entry in entries if low <= entry[0] <= high])
+        first = bisect.bisect_left(entries, low, key=_TIMESTAMP)
+        last = bisect.bisect_right(entries, high, key=_TIMESTAMP)
+        runs.append([(entry, group.name) for entry in entries[first:last]])
     return [
         {
             "timestamp": entry[0],
