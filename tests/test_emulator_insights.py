@@ -6,7 +6,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -440,3 +443,58 @@ def test_query_with_the_aws_cli(server: EmulatorServer) -> None:
     answer = json.loads(answered.stdout)
     assert answer["status"] == "Complete"
     assert pairs(answer) == [[["level", "ERROR"], ["n", "1"]], [["level", "INFO"], ["n", "2"]]]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def test_cli_query_phases() -> None:
+    """``cwquery emulator --query-phase Running``: a query answers Running once, then Complete."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-c",
+        "from cwquery.cli.emulator import emulator; emulator(prog_name='cwquery emulator')",
+        "--port",
+        str(port),
+        "--query-phase",
+        "Scheduled",
+        "--query-phase",
+        "Running",
+    ]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        line = "start"
+        while line and "listening on" not in line:
+            line = process.stdout.readline() if process.stdout else ""
+        assert line, "the emulator did not start"
+        logs = boto3.client(
+            "logs",
+            endpoint_url=f"http://127.0.0.1:{port}",
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        logs.create_log_group(logGroupName=GROUP)
+        query_id = logs.start_query(
+            logGroupName=GROUP, startTime=EARLY, endTime=LATE, queryString="fields @message"
+        )["queryId"]
+        statuses = [logs.get_query_results(queryId=query_id)["status"] for _ in range(3)]
+        assert statuses == ["Scheduled", "Running", "Complete"]
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
