@@ -44,7 +44,7 @@ __all__ = [
     "HANDLERS",
     "MAX_LOG_GROUPS",
     "MAX_PAGE_ROWS",
-    "MalformedQueryException",
+    "malformed_query",
     "simulate_phases",
 ]
 
@@ -77,20 +77,20 @@ _LOCK = threading.RLock()
 _phases: tuple[str, ...] = ()
 
 
-class MalformedQueryException(LogsClientError):
-    """HTTP 400 ``MalformedQueryException`` with ``queryCompileError`` (spec §11.2)."""
-
-    def __init__(self, err: QueryError) -> None:
-        message = err.service_message or err.message
-        super().__init__("MalformedQueryException", message)
-        location = {"startCharOffset": err.offset, "endCharOffset": err.offset + err.length}
-        self.description = json.dumps(
-            {
-                "__type": "MalformedQueryException",
-                "message": message,
-                "queryCompileError": {"location": location, "message": message},
-            }
-        )
+def malformed_query(err: QueryError) -> LogsClientError:
+    """HTTP 400 ``MalformedQueryException`` with the parser's service text and
+    ``queryCompileError.location`` (spec §11.2); moto has no such exception class."""
+    message = err.service_message or err.message
+    refusal = LogsClientError("MalformedQueryException", message)
+    location = {"startCharOffset": err.offset, "endCharOffset": err.offset + err.length}
+    refusal.description = json.dumps(
+        {
+            "__type": "MalformedQueryException",
+            "message": message,
+            "queryCompileError": {"location": location, "message": message},
+        }
+    )
+    return refusal
 
 
 @dataclass
@@ -157,7 +157,7 @@ def start_query(response: Any) -> str:
     try:
         tree = parse(query_string)
     except QueryError as err:
-        raise MalformedQueryException(err) from err
+        raise malformed_query(err) from err
     events = _events(groups, start * 1000, end * 1000 + 999)
     try:
         answer = run(tree, events, start=start, end=end)
