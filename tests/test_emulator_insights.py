@@ -145,6 +145,8 @@ def test_several_groups_and_log_field(logs: Any) -> None:
         [["@log", f"{ACCOUNT}:/b"], ["@message", "from b"]],
         [["@log", f"{ACCOUNT}:/a"], ["@message", "from a"]],
     ]
+    twice = results(logs, logGroupNames=["/a", "/a"], queryString="stats count(*) as n")
+    assert pairs(twice) == [[["n", "1"]]]
     arn = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/a:*"
     answer = results(logs, logGroupIdentifiers=[arn], queryString="fields @message")
     assert pairs(answer) == [[["@message", "from a"]]]

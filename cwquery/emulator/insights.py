@@ -197,11 +197,16 @@ def _query_groups(backend: Any, param: Any, query_string: str) -> list[Any]:
     return []  # SOURCE: the query names its groups; run refuses SOURCE as unsupported (I54)
 
 
-def _events(groups: Sequence[Any], low: int, high: int) -> list[dict[str, Any]]:
+def _events(groups: Sequence[Any], low: int, high: int) -> Iterator[dict[str, Any]]:
     """The events of ``groups`` with timestamps in ``low..high`` (ms, inclusive), in the
-    service's order across groups: timestamp, ingestion time, put order."""
+    service's order across groups (timestamp, ingestion time, put order), one at a time; a group
+    named twice is read once."""
     runs = []
+    seen: set[int] = set()
     for group in groups:
+        if id(group) in seen:
+            continue
+        seen.add(id(group))
         index = index_of(group)
         index.sync(group.streams)
         with index.lock:
@@ -209,16 +214,14 @@ def _events(groups: Sequence[Any], low: int, high: int) -> list[dict[str, Any]]:
         first = bisect.bisect_left(entries, low, key=_TIMESTAMP)
         last = bisect.bisect_right(entries, high, key=_TIMESTAMP)
         runs.append([(entry, group.name) for entry in entries[first:last]])
-    return [
-        {
+    for entry, name in heapq.merge(*runs, key=lambda item: item[0][:3]):
+        yield {
             "timestamp": entry[0],
             "ingestionTime": entry[1],
             "logStreamName": entry[3],
             "message": entry[4].message,
             "logGroupName": name,
         }
-        for entry, name in heapq.merge(*runs, key=lambda item: item[0][:3])
-    ]
 
 
 def get_query_results(response: Any) -> str:
