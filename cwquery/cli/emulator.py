@@ -53,6 +53,14 @@ AWS_CLI_EXAMPLE = (
     help="Log stream for --load (default: the exported logStreamName, else cwquery-load).",
 )
 @click.option(
+    "--query-phase",
+    "query_phases",
+    multiple=True,
+    type=click.Choice(["Scheduled", "Running"]),
+    help="A status every Logs Insights query reports, one per GetQueryResults call, before "
+    "Complete (default: Complete at once). Repeatable, in order.",
+)
+@click.option(
     "--quiet",
     "-q",
     is_flag=True,
@@ -66,15 +74,16 @@ def emulator(
     input_format: str,
     group: str | None,
     stream: str | None,
+    query_phases: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Run moto's AWS server with cwquery's exact filter patterns.
 
     FilterLogEvents, TestMetricFilter, metric filters (published to CloudWatch), subscription
     filters and live tail evaluate patterns exactly; invalid patterns get the service's
-    errors. Point any SDK or the AWS CLI at it (example below). The emulator accepts any
-    credentials, but the AWS CLI and SDKs send no request without some, and need a region (the
-    one --load wrote into).
+    errors; Logs Insights queries run on cwquery's engine. Point any SDK or the AWS CLI at it
+    (example below). The emulator accepts any credentials, but the AWS CLI and SDKs send no
+    request without some, and need a region (the one --load wrote into).
 
     Stops on Ctrl-C or SIGTERM.
     """
@@ -87,6 +96,7 @@ def emulator(
         raise click.UsageError("--group and --stream go with --load")
     try:
         from cwquery.emulator import EmulatorError, read_sample
+        from cwquery.emulator.insights import simulate_phases
         from cwquery.emulator.loader import load_events
         from cwquery.emulator.server import EmulatorServer, logs_backend, serve
     except ImportError as err:
@@ -108,7 +118,8 @@ def emulator(
         click.echo("stop with Ctrl-C or SIGTERM", err=True)
 
     try:
-        serve(EmulatorServer(host, port), on_ready=ready)
+        with simulate_phases(*query_phases):
+            serve(EmulatorServer(host, port), on_ready=ready)
     except EmulatorError as err:
         click.echo(f"error: {err}", err=True)
         raise SystemExit(EXIT_ERROR) from err

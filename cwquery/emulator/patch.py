@@ -19,6 +19,9 @@
 * ``LogsBackend.put_log_events``: a batch over 1,048,576 bytes refused as the service refuses it
   (``Upload too large: ...``), then ``rejectedLogEventsInfo`` with the service's indexes (the
   end of the too-old run exclusive, the start of the too-new run inclusive).
+* ``LogsResponse.start_query``, ``get_query_results``, ``describe_queries`` and (added)
+  ``stop_query`` and the query definition operations: Logs Insights run by cwquery
+  (:mod:`cwquery.emulator.insights`).
 
 Before patching, :func:`check_moto` verifies that every one of them exists with the parameters the
 hooks expect, and :func:`install` refuses (:class:`MotoCompatibilityError`) if moto moved them.
@@ -52,7 +55,7 @@ from moto.logs.responses import LogsResponse
 
 from cwquery.ast import contains_regex
 from cwquery.aws.putlogs import MAX_BATCH_BYTES, event_size
-from cwquery.emulator import handlers, publishing, requests
+from cwquery.emulator import handlers, insights, publishing, requests
 from cwquery.emulator.errors import (
     FILTER,
     METRIC_FILTER,
@@ -388,6 +391,17 @@ _TARGETS = (
         "to_describe_dict",
         _group_describe_dict,
         ("self",),
+    ),
+    *(
+        _Target(
+            f"LogsResponse.{attribute}",
+            LogsResponse,
+            attribute,
+            handler,
+            ("self",) if attribute in insights.MOTO_HANDLERS else None,
+            required=attribute in insights.MOTO_HANDLERS,
+        )
+        for attribute, handler in insights.HANDLERS.items()
     ),
 )
 
