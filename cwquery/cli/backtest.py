@@ -49,6 +49,7 @@ from cwquery.cli.common import (
     echo_pattern_error,
 )
 from cwquery.errors import CWQueryError, PatternError
+from cwquery.logs.parallel import default_jobs
 from cwquery.metrics import MetricFilter, MetricFilterError, MetricTransformation
 
 _PROGRESS_BYTES = 8 * 1024 * 1024
@@ -192,10 +193,10 @@ def _time(value: str | None, name: str) -> int | None:
     "--jobs",
     "-j",
     type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
+    default=None,
     help="Processes scanning files of lines in the common case (one --pattern, a literal "
-    "--metric-value, no --default-value). The parent reads every matched line's time.",
+    "--metric-value, no --default-value), each reading its matched lines' minutes; default: "
+    "every core for files of 8 MiB or more, as cwquery test.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
 @click.option(
@@ -409,7 +410,9 @@ def _blocks(
     how = {
         "time_field": options["time_field"],
         "strip_time": options["strip_time"],
-        "jobs": options["jobs"],
+        "jobs": default_jobs(Path(source).stat().st_size)
+        if options["jobs"] is None
+        else options["jobs"],
     }
     if total < _PROGRESS_BYTES or not sys.stderr.isatty():
         return collect_file(source, filters, publish, **how)
