@@ -58,12 +58,15 @@ class MetricKey:
 class PublishOptions:
     """How samples are published: E1 (``default_value_mode`` ``per-event`` or
     ``per-minute``), E4 (``enforce_cardinality_limit``), E6 (``created``: epoch ms of the
-    filter's creation, faithful mode), E8 (``ingestion_lag_ms``: ingestion-aware visibility)."""
+    filter's creation, faithful mode), E8 (``ingestion_lag_ms``: ingestion-aware visibility).
+    ``detail``: keep what percentile-type statistics need (how many times each distinct value
+    occurred per minute); without it a minute is its count, sum, minimum and maximum."""
 
     default_value_mode: str = "per-event"
     enforce_cardinality_limit: bool = False
     created: int | None = None
     ingestion_lag_ms: int | None = None
+    detail: bool = True
 
 
 @dataclass
@@ -82,6 +85,8 @@ class Collected:
     first: int | None = None
     last: int | None = None
     warnings: list[str] = field(default_factory=list)
+    #: Whether new series keep what percentile-type statistics need (:class:`MinuteSeries`).
+    detail: bool = True
 
     def seen(self, timestamp: int) -> None:
         """Widen the time span of the events read."""
@@ -172,7 +177,7 @@ def _collect_general(
     options: PublishOptions,
     time_of: Callable[[str], int | None] | None,
 ) -> Collected:
-    collected = Collected()
+    collected = Collected(detail=options.detail)
     per_minute = options.default_value_mode == "per-minute"
     guards = [_CardinalityGuard(f, options.enforce_cardinality_limit) for f in filters]
     quiet: list[dict[int, int | None]] = [{} for _ in filters]  # per-minute defaults (E1)
@@ -235,7 +240,7 @@ def _add(
 ) -> None:
     series = collected.series.get(key)
     if series is None:
-        series = collected.series[key] = MinuteSeries()
+        series = collected.series[key] = MinuteSeries(collected.detail)
     series.add(timestamp, value, visible)
 
 
@@ -305,7 +310,7 @@ def datapoints(collected: Collected, period: int, extra: Sequence[str] = ()) -> 
 def alarm_series(collected: Collected, alarm: Alarm) -> MinuteSeries:
     """The samples an alarm reads (spec §6, §14): the metric with exactly the alarm's
     dimensions, every unit unless the alarm names one."""
-    series = MinuteSeries()
+    series = MinuteSeries(collected.detail)
     wanted = tuple(sorted(alarm.dimensions.items()))
     for key, found in collected.series.items():
         if alarm.metric_name is not None and key.name != alarm.metric_name:

@@ -32,12 +32,13 @@ from cwquery.backtest.engine import (
 )
 from cwquery.backtest.inputs import Event, InputError, open_source
 from cwquery.backtest.render import history_text, summary_text, to_csv, to_json, to_table
-from cwquery.backtest.run import Result, finish
+from cwquery.backtest.run import Result, finish, statistics_for
 from cwquery.backtest.series import (
     EARLIEST_MS,
     END_OF_TIME_MS,
     StatisticError,
     check_statistic,
+    parse_statistic,
 )
 from cwquery.cli.common import (
     EXIT_ERROR,
@@ -216,6 +217,9 @@ def backtest_command(files: tuple[str, ...], **options: Any) -> None:
             options["enforce_cardinality_limit"],
             _time(options["created"], "--created"),
             options["ingestion_lag"] * 1000 if options["ingestion_aware"] else None,
+            detail=any(
+                parse_statistic(name).extended for name in statistics_for(alarms, options["extra"])
+            ),
         )
         if options["engine"] == "spark":
             collected = _spark(files, filters, publish, options)

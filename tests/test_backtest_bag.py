@@ -1,0 +1,120 @@
+"""Per-minute bags against the expanded samples: every statistic the same, in memory that
+does not grow with the number of samples."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+from cwquery.backtest.engine import PublishOptions, collect, datapoints
+from cwquery.backtest.series import Bag, MinuteSeries, StatisticError, Window
+from cwquery.backtest.statistics import compute, parse_statistic
+from cwquery.metrics import MetricFilter, MetricTransformation
+
+NAMES = [
+    "SampleCount",
+    "Sum",
+    "Average",
+    "Minimum",
+    "Maximum",
+    "p0",
+    "p50",
+    "p99.9",
+    "tm90",
+    "TM(10%:90%)",
+    "IQM",
+    "wm80",
+    "WM(5:50)",
+    "tc95",
+    "TS(:90%)",
+    "PR(:30)",
+    "TM(3:40)",
+]
+
+
+def expected(values: list[float], name: str) -> float | None:
+    """The statistic over the plain sorted list, as the definitions read it."""
+    if name == "SampleCount":
+        return float(len(values))
+    if name == "Sum":
+        return math.fsum(values)
+    if name == "Average":
+        return math.fsum(values) / len(values)
+    if name == "Minimum":
+        return min(values)
+    if name == "Maximum":
+        return max(values)
+    return compute(parse_statistic(name), sorted(values))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_windows_of_bags_give_the_statistics_of_the_sorted_samples(seed: int) -> None:
+    chance = random.Random(seed)
+    pool = [chance.choice([0.1, 0.2, 0.3, 1e16, 7.0]) for _ in range(5)] + [
+        round(chance.uniform(0, 60), chance.choice([0, 1, 3])) for _ in range(40)
+    ]
+    series = MinuteSeries()
+    values = []
+    for _ in range(chance.randrange(1, 400)):
+        value = chance.choice(pool)
+        values.append(value)
+        series.add(chance.randrange(0, 5 * 60_000), value)
+    window = series.window(0, 5 * 60_000)
+    assert [window.stat(n) for n in NAMES] == [expected(values, n) for n in NAMES]
+
+
+def test_the_exact_sum_does_not_depend_on_the_order_nor_on_repetition() -> None:
+    bag = Bag(detail=False)
+    bag.add(1e16)
+    bag.add(0.1, times=999)
+    bag.add(-1e16)
+    assert Window(bag=bag).sum == math.fsum([1e16, *[0.1] * 999, -1e16]) == 99.9
+    assert Window([0.1] * 999).sum == math.fsum([0.1] * 999)
+
+
+def test_a_bag_without_detail_holds_four_numbers_and_refuses_percentiles() -> None:
+    bag = Bag(detail=False)
+    for n in range(100_000):
+        bag.add(float(n % 977))
+    assert bag.counts is None and len(bag.exact_sum()) <= 2
+    window = Window(bag=bag)
+    assert (window.stat("Minimum"), window.stat("Maximum"), window.stat("SampleCount")) == (
+        0.0,
+        976.0,
+        100_000.0,
+    )
+    with pytest.raises(StatisticError, match="not kept"):
+        window.stat("p99")
+
+
+def test_a_bag_holds_each_distinct_value_once() -> None:
+    bag = Bag()
+    for n in range(100_000):
+        bag.add(float(n % 10))
+    assert bag.counts is not None and len(bag.counts) == 10 and bag.count == 100_000
+    assert Window(bag=bag).stat("p50") == 4.0
+
+
+def test_negative_zero_is_held_as_zero() -> None:
+    window = Window([-0.0, 0.0, -0.0])
+    assert math.copysign(1, window.stat("Minimum") or 0.0) == 1.0
+    assert window.stat("p50") == 0.0 and math.copysign(1, window.sum) == 1.0
+
+
+def test_value_metrics_without_detail_give_the_same_basic_datapoints() -> None:
+    latency = MetricFilter(
+        "{ $.ms = * }", MetricTransformation("Latency", "App", "$.ms", unit="Milliseconds")
+    )
+    chance = random.Random(3)
+    events = [
+        (f'{{"ms": {round(chance.uniform(0, 900), 2)}}}', chance.randrange(0, 3_600_000), None)
+        for _ in range(3000)
+    ]
+    full = collect(events, [latency])
+    lean = collect(events, [latency], PublishOptions(detail=False))
+    assert [(r.start, r.stats) for r in datapoints(full, 300)] == [
+        (r.start, r.stats) for r in datapoints(lean, 300)
+    ]
+    assert all(bag.counts is None for series in lean.series.values() for _, bag in series.bags())
