@@ -186,6 +186,14 @@ def _time(value: str | None, name: str) -> int | None:
 )
 @click.option("--html", "html_file", type=click.Path(dir_okay=False), help="Write an HTML page.")
 @click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True)
+@click.option(
+    "--input-format",
+    type=click.Choice(["auto", "text", "json", "parquet"]),
+    default="auto",
+    show_default=True,
+    help="With --engine spark: FILES are files or folders of text lines, or of JSON or Parquet "
+    "records with a message column (and a timestamp column, or --time-field).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
 @click.option(
     "--endpoint-url", metavar="URL", help="With --log-group: send requests here. " + LOOPBACK_HELP
@@ -358,6 +366,11 @@ def _local(
     publish: PublishOptions,
     options: dict[str, Any],
 ) -> Collected:
+    if options["input_format"] != "auto":
+        raise click.UsageError(
+            f"--input-format {options['input_format']} needs --engine spark (the local engine "
+            "recognises each file's kind)"
+        )
     if options["group"]:
         if files:
             raise click.UsageError("give FILES or --log-group, not both")
@@ -463,10 +476,23 @@ def _spark(
         from cwquery.spark import collect_files
     except ImportError as err:
         raise BacktestError(f"--engine spark needs the [spark] extra: {err}") from None
-    if not files or options["group"]:
-        raise click.UsageError("--engine spark reads FILES (local paths or s3a:// URIs)")
+    if not files or options["group"] or "-" in files:
+        raise click.UsageError(
+            "--engine spark reads FILES or folders (local paths or s3a:// URIs), not "
+            "standard input nor --log-group"
+        )
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # local mode: workers use this Python
-    return collect_files(list(files), filters, publish, time_field=options["time_field"])
+    return _published(
+        collect_files(
+            list(files),
+            filters,
+            publish,
+            time_field=options["time_field"],
+            strip_time=options["strip_time"],
+            input_format=options["input_format"],
+        ),
+        filters,
+    )
 
 
 def _report(result: Result, options: dict[str, Any], note: str = "") -> None:
