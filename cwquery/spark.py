@@ -204,16 +204,19 @@ def samples(
     kind: str = "events",
     time_field: str | None = None,
     strip_time: bool = False,
+    kinds: dict[str, tuple[str, str | None]] | None = None,
 ) -> DataFrame:
     """Per-batch samples of :data:`SAMPLE_SCHEMA` (not yet merged across batches).
 
     ``kind`` says what a row is: ``events`` (``column`` and ``time_column``), ``text`` or
     ``json-lines`` (a ``value`` line of such a file, ``time_field`` its time field) or
-    ``files`` (``path`` and ``content`` of ``binaryFile``). ``strip_time``: text lines' leading
-    time is not part of the message (``--strip-time``)."""
+    ``files`` (``path`` and ``content`` of ``binaryFile``) or ``lines`` (a ``value`` line of
+    the file ``path``, whose kind and time field are ``kinds[path]``). ``strip_time``: text
+    lines' leading time is not part of the message (``--strip-time``)."""
     options = options or PublishOptions()
     _check(options)
     specs = _specs(filters)
+    kinds = kinds or {}
 
     def publish(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         compiled = _rebuild(specs)
@@ -228,6 +231,16 @@ def samples(
                 lines = [line.rstrip("\r") for line in data["value"] if line and line.strip()]
                 source = line_source(lines, kind, time_field, strip_time=strip_time)
                 yield _rows(collect(source.events, compiled, options, source.time_of))
+                continue
+            if kind == "lines":  # lines of files of several kinds: each file's own
+                by_file: dict[str, list[str]] = {}
+                for line, path in zip(data["value"], data["path"], strict=True):
+                    if line and line.strip():
+                        by_file.setdefault(path, []).append(line.rstrip("\r"))
+                for path, lines in by_file.items():
+                    line_kind_, field = kinds[path]
+                    source = line_source(lines, line_kind_, field, strip_time=strip_time)
+                    yield _rows(collect(source.events, compiled, options, source.time_of))
                 continue
             times = data[time_column] if time_column else [None] * len(data[column])
             events: list[Event] = [
@@ -405,6 +418,18 @@ def metric_series(
     return grouped.groupBy(*keys).applyInPandas(statistics_of, schema).orderBy(*keys)
 
 
+def _line_kinds(text: DataFrame, time_field: str | None) -> dict[str, tuple[str, str | None]]:
+    """Each file's kind and time field, from its first non-blank line (as the local engine
+    tells them): one pass over the lines, since a file's splits are read apart."""
+    firsts = (
+        text.filter(F.trim(F.col("value")) != "")
+        .groupBy("path")
+        .agg(F.min_by("value", F.struct("block", "row")).alias("first"))
+        .collect()
+    )
+    return {row["path"]: line_kind(row["first"], time_field) for row in firsts}
+
+
 #: What ``--input-format`` reads with ``--engine spark``.
 INPUT_FORMATS = ("auto", "text", "json", "parquet")
 
@@ -467,11 +492,16 @@ def collect_files(
                 )
             )
         if lines:
-            text = spark.read.text(lines)
-            first = text.filter(F.trim(F.col("value")) != "").first()
-            kind, field = line_kind(first["value"] if first else "", time_field)
+            text = spark.read.text(lines).select(
+                "value",
+                F.col("_metadata.file_path").alias("path"),
+                F.col("_metadata.file_block_start").alias("block"),
+                F.monotonically_increasing_id().alias("row"),
+            )
+            kinds = _line_kinds(text, time_field)
+            text = text.select("value", "path")
             frames.append(
-                samples(text, filters, options, kind=kind, time_field=field, strip_time=strip_time)
+                samples(text, filters, options, kind="lines", kinds=kinds, strip_time=strip_time)
             )
     sampled = frames[0]
     for frame in frames[1:]:
