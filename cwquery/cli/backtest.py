@@ -74,7 +74,7 @@ def _time(value: str | None, name: str) -> int | None:
 
 
 @click.command(name="backtest")
-@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("files", nargs=-1, type=click.Path(allow_dash=True))
 @click.option("--pattern", "-p", help="The metric filter's pattern.")
 @click.option("--metric-value", default="1", show_default=True, help="metricValue.")
 @click.option("--default-value", type=float, help="defaultValue.")
@@ -204,10 +204,10 @@ def backtest_command(files: tuple[str, ...], **options: Any) -> None:
     """What a metric filter would have published over past events in FILES, and when its
     alarm would have fired.
 
-    FILES: JSON lines (exported events, or application logs with a time field), text lines
-    starting with a time, CloudWatch exports, S3-export .gz files, or Firehose-delivered
-    subscription records (.gz). Exit status: 0 when something matched, 1 when nothing did,
-    2 on error.
+    FILES (folders too, with --engine spark): JSON lines (exported events, or application logs
+    with a time field), text lines starting with a time, CloudWatch exports, S3-export .gz
+    files, or Firehose-delivered subscription records (.gz). Exit status: 0 when something
+    matched, 1 when nothing did, 2 on error.
 
     \b
     Examples:
@@ -376,6 +376,9 @@ def _local(
             raise click.UsageError("give FILES or --log-group, not both")
         return _published(collect(_log_group_events(options), filters, publish), filters)
     sources = list(files) or ["-"]
+    folders = [s for s in sources if s != "-" and Path(s).is_dir()]
+    if folders:
+        raise click.UsageError(f"{folders[0]} is a folder: folders need --engine spark")
     total = sum(os.path.getsize(s) for s in sources if s != "-" and Path(s).is_file())
     merged = Collected()
     for source in sources:
