@@ -8,7 +8,7 @@ With ``--spark``, the Spark engine (local mode, ``local[2]``) reads the same fil
 datapoint CSV must be byte-identical to the local engine's.
 
 With ``--spark-memory``, a value-metric backtest (latency in whole milliseconds, ``p99`` alarm
-and ``tm90``) runs on the Spark engine over N and 10·N events spread over the same 24 hours,
+and ``tm90``; ``--statistic Average``: basic statistics only) runs on the Spark engine over N and 10·N events spread over the same 24 hours,
 with the driver's JVM capped (``--driver-memory``, default 1g); the peak resident memory of the
 driver's Python process and of the JVM (local mode: driver and executors in one JVM) is
 sampled from /proc every 0.2 s. Flat driver figures mean only per-minute rows reach it.
@@ -103,20 +103,23 @@ def peak_memory(arguments: list[str], environment: dict[str, str]) -> tuple[floa
     return time.perf_counter() - began, driver, jvm
 
 
-def spark_memory(cli: str, events: int, driver_memory: str) -> None:
+def spark_memory(cli: str, events: int, driver_memory: str, statistic: str) -> None:
     environment = dict(os.environ)
     environment.setdefault("PYSPARK_PYTHON", sys.executable)
     environment["PYSPARK_SUBMIT_ARGS"] = (
         f"--master local[2] --driver-memory {driver_memory} pyspark-shell"
     )
-    print(f"driver memory {driver_memory}, local[2]; value metric, p99 alarm and tm90")
+    extended = statistic not in ("SampleCount", "Sum", "Average", "Minimum", "Maximum")
+    asked = f"{statistic} alarm" + (" and tm90" if extended else "")
+    print(f"driver memory {driver_memory}, local[2]; value metric, {asked}")
     print(f"{'events':>12} {'MB':>8} {'seconds':>8} {'driver RSS MB':>14} {'JVM RSS MB':>11}")
     for count in (events, 10 * events):
         with tempfile.TemporaryDirectory() as folder:
             data = Path(folder) / "latency.log"
             generate_values(data, count)
             arguments = [cli, "backtest", "-p", "[time, level, took, ms, unit]"]
-            arguments += ["--metric-value", "$ms", "--statistics", "tm90", "--statistic", "p99"]
+            arguments += ["--metric-value", "$ms", "--statistic", statistic]
+            arguments += ["--statistics", "tm90"] if extended else []
             arguments += ["--threshold", "500", "--alarm-period", "300", "--evaluation-periods"]
             arguments += ["3", "--format", "csv", "--no-chart", "-q", "--engine", "spark"]
             arguments += ["-o", str(Path(folder) / "out.csv"), str(data)]
@@ -144,10 +147,11 @@ def main() -> None:
         "--spark-memory", action="store_true", help="driver memory over N and 10N events"
     )
     parser.add_argument("--driver-memory", default="1g")
+    parser.add_argument("--statistic", default="p99", help="the alarm's, with --spark-memory")
     options = parser.parse_args()
     cli = str(Path(sys.executable).with_name("cwquery"))
     if options.spark_memory:
-        spark_memory(cli, options.events, options.driver_memory)
+        spark_memory(cli, options.events, options.driver_memory, options.statistic)
         return
     with tempfile.TemporaryDirectory() as folder:
         data = Path(folder) / "app.log"
