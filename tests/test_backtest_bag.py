@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import math
 import random
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from cwquery.backtest.engine import PublishOptions, collect, datapoints
 from cwquery.backtest.series import Bag, MinuteSeries, StatisticError, Window
 from cwquery.backtest.statistics import compute, parse_statistic
+from cwquery.cli import main
 from cwquery.metrics import MetricFilter, MetricTransformation
 
 NAMES = [
@@ -118,3 +121,34 @@ def test_value_metrics_without_detail_give_the_same_basic_datapoints() -> None:
         (r.start, r.stats) for r in datapoints(lean, 300)
     ]
     assert all(bag.counts is None for series in lean.series.values() for _, bag in series.bags())
+
+
+def test_spark_only_inputs_are_refused_by_the_local_engine(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_text("2024-05-01T12:00:05.000Z ERROR a\n")
+    runner = CliRunner()
+    parquet = runner.invoke(
+        main, ["backtest", "-p", "ERROR", "--input-format", "parquet", str(log)]
+    )
+    assert (
+        parquet.exit_code == 2 and "--input-format parquet needs --engine spark" in parquet.stderr
+    )
+    folder = runner.invoke(main, ["backtest", "-p", "ERROR", str(tmp_path)])
+    assert folder.exit_code == 2 and "folders need --engine spark" in folder.stderr
+    standard_input = runner.invoke(main, ["backtest", "-p", "ERROR", "--engine", "spark", "-"])
+    assert standard_input.exit_code == 2 and "not standard input" in standard_input.stderr
+
+
+def test_the_cli_gives_the_same_basic_columns_with_or_without_a_trimmed_mean(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "app.jsonl"
+    log.write_text(
+        "".join(f'{{"time": "2024-05-01T12:00:{n:02d}Z", "ms": {n}}}\n' for n in range(40))
+    )
+    base = ["backtest", "-p", "{ $.ms >= 0 }", "--metric-value", "$.ms", "--format", "csv"]
+    basic = CliRunner().invoke(main, [*base, str(log)])
+    extended = CliRunner().invoke(main, [*base, "--statistics", "tm90", str(log)])
+    assert basic.exit_code == extended.exit_code == 0, basic.output
+    assert basic.stdout.splitlines()[1].endswith(",40.0,780.0,19.5,0.0,39.0")
+    assert extended.stdout.splitlines()[1].endswith(",40.0,780.0,19.5,0.0,39.0,17.5")

@@ -475,15 +475,15 @@ def _spark(
     publish: PublishOptions,
     options: dict[str, Any],
 ) -> Collected:
-    try:
-        from cwquery.spark import collect_files
-    except ImportError as err:
-        raise BacktestError(f"--engine spark needs the [spark] extra: {err}") from None
     if not files or options["group"] or "-" in files:
         raise click.UsageError(
             "--engine spark reads FILES or folders (local paths or s3a:// URIs), not "
             "standard input nor --log-group"
         )
+    try:
+        from cwquery.spark import collect_files
+    except ImportError as err:
+        raise BacktestError(f"--engine spark needs the [spark] extra: {err}") from None
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # local mode: workers use this Python
     return _published(
         collect_files(
