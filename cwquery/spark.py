@@ -1,7 +1,9 @@
 """cwquery on Spark (the ``[spark]`` extra): the same compiled matcher and the same
-event-to-sample code as the local engine run inside ``mapInArrow``; Spark groups the samples
-by metric and minute (and by period for :func:`metric_series`), so the answers are the local
-engine's by construction.
+event-to-sample code as the local engine run inside ``mapInArrow``; each task reduces its
+samples to one :class:`~cwquery.backtest.series.Bag` per metric and minute, and the executors
+merge them per metric and minute (and compute every statistic per period for
+:func:`metric_series`) with the local engine's code, so the answers are the local engine's by
+construction and only per-minute rows reach the driver.
 
 Library use::
 
