@@ -147,7 +147,7 @@ def _check(options: PublishOptions) -> None:
 
 def _bag_row(bag: Bag) -> tuple[Any, ...]:
     """A bag as the columns ``count`` … ``times`` of :data:`SAMPLE_SCHEMA`."""
-    pairs = sorted(bag.counts.items()) if bag.counts is not None else None
+    pairs = sorted(bag.pairs()) if bag.detail else None
     return (
         bag.count,
         bag.minimum,
@@ -162,11 +162,8 @@ def _bag_of(
     count: int, minimum: float, maximum: float, partials: Any, values: Any, times: Any
 ) -> Bag:
     """The bag a row of :data:`SAMPLE_SCHEMA` holds."""
-    if values is not None:
-        bag = Bag()
-        for value, repeated in zip(values, times, strict=True):
-            bag.add(float(value), int(repeated))
-        return bag
+    if values is not None:  # distinct and ascending (:func:`_bag_row`)
+        return Bag.frozen(values, times)
     bag = Bag(detail=False)
     bag.count, bag.minimum, bag.maximum = int(count), float(minimum), float(maximum)
     bag.partials = []
@@ -307,7 +304,7 @@ def to_collected(sampled: DataFrame, detail: bool = True) -> Collected:
         if series is None:
             series = collected.series[key] = MinuteSeries(detail)
         bag = _bag_of(*(row[n] for n in SAMPLE_SCHEMA.names[6:]))
-        series.add_bag(row["minute"], bag)
+        series.add_bag(row["minute"], bag, adopt=True)
     for row in counters.collect():
         if row["kind"] == "first":
             collected.seen(int(row["low"]))

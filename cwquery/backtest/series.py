@@ -17,6 +17,7 @@ import bisect
 import collections
 import itertools
 import math
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import overload
@@ -90,7 +91,7 @@ class Bag:
     an exact sum, and, when ``detail`` (percentile-type statistics), how many times each
     distinct value occurred. A ``-0.0`` sample is held as ``0.0``."""
 
-    __slots__ = ("count", "counts", "maximum", "minimum", "partials")
+    __slots__ = ("_counts", "_frozen", "count", "maximum", "minimum", "partials")
 
     def __init__(self, detail: bool = True) -> None:
         self.count = 0
@@ -98,7 +99,9 @@ class Bag:
         self.maximum = -math.inf
         #: The exact sum; ``None`` while it is to be derived from ``counts``.
         self.partials: list[float] | None = None if detail else []
-        self.counts: dict[float, int] | None = {} if detail else None
+        self._counts: dict[float, int] | None = {} if detail else None
+        #: ``counts`` as two sorted arrays (values, times), while nothing is added.
+        self._frozen: tuple[array[float], array[int]] | None = None
 
     @classmethod
     def of(cls, values: Iterable[float], detail: bool = True) -> Bag:
@@ -108,6 +111,37 @@ class Bag:
             bag.add(value)
         return bag
 
+    @classmethod
+    def frozen(cls, values: Iterable[float], times: Iterable[int]) -> Bag:
+        """A bag of distinct ascending ``values`` occurring ``times`` times each, held in two
+        arrays (16 bytes a value) until something is added to it."""
+        bag = cls()
+        frozen = (array("d", values), array("q", times))
+        if frozen[0]:
+            bag.count = sum(frozen[1])
+            bag.minimum, bag.maximum = frozen[0][0] + 0.0, frozen[0][-1] + 0.0
+        bag._counts, bag._frozen = None, frozen
+        return bag
+
+    @property
+    def detail(self) -> bool:
+        """Whether the bag knows each distinct value's count (percentile-type statistics)."""
+        return self._counts is not None or self._frozen is not None
+
+    @property
+    def counts(self) -> dict[float, int] | None:
+        """How many times each distinct value occurred (``None`` without ``detail``)."""
+        if self._frozen is not None:
+            self._counts = dict(zip(*self._frozen, strict=True))
+            self._frozen = None
+        return self._counts
+
+    def pairs(self) -> Iterator[tuple[float, int]]:
+        """``(value, times)`` for each distinct value (none without ``detail``)."""
+        if self._frozen is not None:
+            return zip(*self._frozen, strict=True)
+        return iter((self._counts or {}).items())
+
     def add(self, value: float, times: int = 1) -> None:
         """Hold ``times`` more samples of ``value``."""
         value += 0.0
@@ -116,46 +150,50 @@ class Bag:
             self.minimum = value
         if value > self.maximum:
             self.maximum = value
-        if self.counts is not None:
-            self.counts[value] = self.counts.get(value, 0) + times
+        counts = self.counts
+        if counts is not None:
+            counts[value] = counts.get(value, 0) + times
             self.partials = None
         else:
             assert self.partials is not None
             _add_times(self.partials, value, times)
 
     def merge(self, other: Bag) -> None:
-        """Hold ``other``'s samples too (a bag without ``counts`` makes this one lose them)."""
+        """Hold ``other``'s samples too (a bag without ``detail`` makes this one lose it)."""
         if not other.count:
             return
         self.count += other.count
         self.minimum = min(self.minimum, other.minimum)
         self.maximum = max(self.maximum, other.maximum)
-        if self.counts is not None and other.counts is not None:
-            for value, times in other.counts.items():
-                self.counts[value] = self.counts.get(value, 0) + times
+        counts = self.counts
+        if counts is not None and other.detail:
+            for value, times in other.pairs():
+                counts[value] = counts.get(value, 0) + times
             self.partials = None
             return
         mine = self.exact_sum()
         for partial in other.exact_sum():
             exact_add(mine, partial)
-        self.partials, self.counts = mine, None
+        self.partials, self._counts, self._frozen = mine, None, None
 
     def exact_sum(self) -> list[float]:
         """Partials whose exact sum is the samples' sum (see :func:`exact_add`)."""
         if self.partials is None:
             partials: list[float] = []
-            for value, times in (self.counts or {}).items():
+            for value, times in self.pairs():
                 _add_times(partials, value, times)
             self.partials = partials
         return self.partials
 
     def ordered(self) -> Ordered:
         """The samples in ascending order, as a sequence that is not materialized."""
-        if self.counts is None:
+        if not self.detail:
             raise StatisticError(
                 "percentile-type statistics need the samples' values, which were not kept"
             )
-        return Ordered(sorted(self.counts.items()))
+        if self._frozen is not None:
+            return Ordered(list(self.pairs()))
+        return Ordered(sorted(self.pairs()))
 
 
 class Ordered(Sequence[float]):
@@ -314,11 +352,9 @@ class MinuteSeries:
         minute = timestamp - timestamp % MINUTE_MS
         bag = self._bag(minute)
         if visible is not None and minute not in self._visible:
-            if bag.count and bag.counts is None:
+            if bag.count and not bag.detail:
                 raise StatisticError("visibility needs the samples' values, which were not kept")
-            self._visible[minute] = [
-                (v, minute) for v, times in (bag.counts or {}).items() for _ in range(times)
-            ]
+            self._visible[minute] = [(v, minute) for v, times in bag.pairs() for _ in range(times)]
         bag.add(value)
         if minute in self._visible:
             self._visible[minute].append((value, minute if visible is None else visible))
@@ -333,8 +369,13 @@ class MinuteSeries:
         for value, times in collections.Counter(values).items():
             bag.add(value, times)
 
-    def add_bag(self, minute: int, bag: Bag) -> None:
-        """Store a minute's samples held in ``bag`` (seen at once)."""
+    def add_bag(self, minute: int, bag: Bag, *, adopt: bool = False) -> None:
+        """Store a minute's samples held in ``bag`` (seen at once); ``adopt``: the series may
+        keep ``bag`` itself, which nothing else will change."""
+        if adopt and minute not in self._minutes:
+            self._minutes[minute] = bag
+            self._sorted = None
+            return
         if minute in self._visible:
             for value, times in bag.ordered().runs(0, bag.count):
                 for _ in range(times):
