@@ -3,6 +3,7 @@ does not grow with the number of samples."""
 
 from __future__ import annotations
 
+import collections
 import math
 import random
 from pathlib import Path
@@ -152,3 +153,23 @@ def test_the_cli_gives_the_same_basic_columns_with_or_without_a_trimmed_mean(
     assert basic.exit_code == extended.exit_code == 0, basic.output
     assert basic.stdout.splitlines()[1].endswith(",40.0,780.0,19.5,0.0,39.0")
     assert extended.stdout.splitlines()[1].endswith(",40.0,780.0,19.5,0.0,39.0,17.5")
+
+
+def test_frozen_bags_answer_windows_without_being_thawed() -> None:
+    chance = random.Random(8)
+    plain, frozen = MinuteSeries(), MinuteSeries()
+    for minute in range(0, 10 * 60_000, 60_000):
+        values = [float(chance.randrange(0, 50)) for _ in range(200)]
+        for value in values:
+            plain.add(minute, value)
+        counts = sorted(collections.Counter(values).items())
+        frozen.add_bag(minute, Bag.frozen(*zip(*counts, strict=True)), adopt=True)
+    for period in (60, 300):
+        assert [(s, [w.stat(n) for n in NAMES]) for s, w in frozen.periods(period)] == [
+            (s, [w.stat(n) for n in NAMES]) for s, w in plain.periods(period)
+        ]
+    assert frozen.window(0, 300_000).stat("p90") == plain.window(0, 300_000).stat("p90")
+    assert all(bag._frozen is not None for _, bag in frozen.bags())
+    first = next(frozen.bags())[1]
+    first.add(1.0)
+    assert first._frozen is None and first.count == 201 and first.counts is not None
