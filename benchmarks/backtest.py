@@ -22,8 +22,16 @@ under the same load, and the two versions' datapoint CSVs must be byte-identical
 with its best CPU time (user + system, its worker processes included): on a shared machine the
 CPU time is the steadier view.
 
+With ``--spark-memory``, a value-metric backtest (latency in whole milliseconds, ``p99`` alarm
+and ``tm90``; ``--statistic Average``: basic statistics only) runs on the Spark engine over N
+and 10·N events spread over the same 24 hours, with the driver's JVM capped
+(``--driver-memory``, default 1g); the peak resident memory of the driver's Python process and
+of the JVM (local mode: driver and executors in one JVM) is sampled from /proc every 0.2 s.
+Flat driver figures mean only per-minute rows reach it.
+
     python benchmarks/backtest.py [--events N] [--rounds R] [--spark] [--before DIR]
                                   [--json FILE --text FILE]
+    python benchmarks/backtest.py --spark-memory [--events N] [--driver-memory 1g]
 """
 
 from __future__ import annotations
@@ -107,6 +115,91 @@ def backtest_command(cli: str, pattern: str, data: Path) -> list[str]:
     return [cli, "backtest", "-p", pattern, "--format", "csv", "--no-chart", "-q", str(data)]
 
 
+def generate_values(path: Path, count: int) -> None:
+    """``count`` text lines over 24 hours with a latency in whole milliseconds (0 to 2999)."""
+    chance = random.Random(21)
+    step = 86_400_000 / count
+    with path.open("w", encoding="utf-8") as out:
+        stamp_of: dict[int, str] = {}
+        for n in range(count):
+            seconds, fraction = divmod(int(n * step), 1000)
+            stamp = stamp_of.get(seconds)
+            if stamp is None:
+                stamp_of.clear()
+                stamp = stamp_of[seconds] = time.strftime(
+                    "%Y-%m-%dT%H:%M:%S", time.gmtime(START + seconds)
+                )
+            out.write(
+                f"{stamp}.{fraction:03d}Z INFO took {int(chance.expovariate(0.01)) % 3000} ms\n"
+            )
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as found:
+            return [int(child) for child in found.read().split()]
+    except OSError:
+        return []
+
+
+def peak_memory(arguments: list[str], environment: dict[str, str]) -> tuple[float, int, int]:
+    """Seconds, and the peak RSS (kB) of the process and of its ``java`` child."""
+    began = time.perf_counter()
+    process = subprocess.Popen(
+        arguments, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    driver = jvm = 0
+    while process.poll() is None:
+        driver = max(driver, _rss_kb(process.pid))
+        for child in _children(process.pid):
+            with open(f"/proc/{child}/comm", encoding="ascii", errors="replace") as name:
+                if name.read().strip() == "java":
+                    jvm = max(jvm, _rss_kb(child))
+        time.sleep(0.2)
+    _, errors = process.communicate()
+    if process.returncode not in (0, 1):
+        sys.exit(f"{' '.join(arguments)} failed: {errors.decode()[-2000:]}")
+    return time.perf_counter() - began, driver, jvm
+
+
+def spark_memory(cli: str, events: int, driver_memory: str, statistic: str) -> None:
+    environment = dict(os.environ)
+    environment.setdefault("PYSPARK_PYTHON", sys.executable)
+    environment["PYSPARK_SUBMIT_ARGS"] = (
+        f"--master local[2] --driver-memory {driver_memory} pyspark-shell"
+    )
+    extended = statistic not in ("SampleCount", "Sum", "Average", "Minimum", "Maximum")
+    asked = f"{statistic} alarm" + (" and tm90" if extended else "")
+    print(f"driver memory {driver_memory}, local[2]; value metric, {asked}")
+    print(f"{'events':>12} {'MB':>8} {'seconds':>8} {'driver RSS MB':>14} {'JVM RSS MB':>11}")
+    for count in (events, 10 * events):
+        with tempfile.TemporaryDirectory() as folder:
+            data = Path(folder) / "latency.log"
+            generate_values(data, count)
+            arguments = [cli, "backtest", "-p", "[time, level, took, ms, unit]"]
+            arguments += ["--metric-value", "$ms", "--statistic", statistic]
+            arguments += ["--statistics", "tm90"] if extended else []
+            arguments += ["--threshold", "500", "--alarm-period", "300", "--evaluation-periods"]
+            arguments += ["3", "--format", "csv", "--no-chart", "-q", "--engine", "spark"]
+            arguments += ["-o", str(Path(folder) / "out.csv"), str(data)]
+            seconds, driver, jvm = peak_memory(arguments, environment)
+            size = data.stat().st_size / 1e6
+            print(
+                f"{count:>12,} {size:>8.0f} {seconds:>8.0f} {driver / 1024:>14.0f} {jvm / 1024:>11.0f}"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -120,10 +213,18 @@ def main() -> None:
     )
     parser.add_argument("--json", type=Path, help="an existing JSON-lines file to time")
     parser.add_argument("--text", type=Path, help="an existing text file to time")
+    parser.add_argument(
+        "--spark-memory", action="store_true", help="driver memory over N and 10N events"
+    )
+    parser.add_argument("--driver-memory", default="1g")
+    parser.add_argument("--statistic", default="p99", help="the alarm's, with --spark-memory")
     options = parser.parse_args()
     if (options.json is None) != (options.text is None):
         parser.error("give --json and --text together")
     cli = str(Path(sys.executable).with_name("cwquery"))
+    if options.spark_memory:
+        spark_memory(cli, options.events, options.driver_memory, options.statistic)
+        return
     with tempfile.TemporaryDirectory() as folder:
         if options.json is not None:
             inputs = {"json": options.json, "text": options.text}

@@ -1,7 +1,9 @@
 """cwquery on Spark (the ``[spark]`` extra): the same compiled matcher and the same
-event-to-sample code as the local engine run inside ``mapInArrow``; Spark groups the samples
-by metric and minute (and by period for :func:`metric_series`), so the answers are the local
-engine's by construction.
+event-to-sample code as the local engine run inside ``mapInArrow``; each task reduces its
+samples to one :class:`~cwquery.backtest.series.Bag` per metric and minute, and the executors
+merge them per metric and minute (and compute every statistic per period for
+:func:`metric_series`) with the local engine's code, so the answers are the local engine's by
+construction and only per-minute rows reach the driver.
 
 Library use::
 
@@ -17,6 +19,7 @@ publishing options depend on all events of a minute or an hour at once and are r
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -36,11 +39,21 @@ from cwquery.backtest.engine import (
     collect,
 )
 from cwquery.backtest.inputs import line_kind, line_source, open_bytes, parse_time
-from cwquery.backtest.series import BASIC_STATISTICS, MinuteSeries, Window, check_statistic
+from cwquery.backtest.series import (
+    BASIC_STATISTICS,
+    Bag,
+    MinuteSeries,
+    Window,
+    check_statistic,
+    exact_add,
+    parse_statistic,
+)
 from cwquery.metrics import MetricFilter, MetricTransformation
 from cwquery.plan import Plan, plan_for
 
-#: One row per (metric, minute) with that minute's values, or one per counter (``kind``).
+#: One row per (metric, minute) with that minute's samples as a bag (count, minimum,
+#: maximum, the partials of its exact sum, and distinct ``values`` with their ``times`` when
+#: percentile-type statistics are asked), or one per counter (``kind``, value in ``count``).
 SAMPLE_SCHEMA = T.StructType(
     [
         T.StructField("kind", T.StringType(), False),
@@ -48,16 +61,23 @@ SAMPLE_SCHEMA = T.StructType(
         T.StructField("metric", T.StringType(), True),
         T.StructField("dimensions", T.StringType(), True),
         T.StructField("unit", T.StringType(), True),
-        T.StructField("minute", T.LongType(), False),
+        T.StructField("minute", T.LongType(), True),
+        T.StructField("count", T.LongType(), True),
+        T.StructField("minimum", T.DoubleType(), True),
+        T.StructField("maximum", T.DoubleType(), True),
+        T.StructField("partials", T.ArrayType(T.DoubleType(), False), True),
         T.StructField("values", T.ArrayType(T.DoubleType(), False), True),
+        T.StructField("times", T.ArrayType(T.LongType(), False), True),
     ]
 )
+_KEYS = ["namespace", "metric", "dimensions", "unit"]
 _COUNTERS = (
     "events",
     "matched",
     "no_value",
     "no_dimension",
     "untimed",
+    "out_of_range",
     "rejected",
     "before_creation",
 )
@@ -69,7 +89,12 @@ _ARROW_SCHEMA = pa.schema(
         ("dimensions", pa.string()),
         ("unit", pa.string()),
         ("minute", pa.int64()),
+        ("count", pa.int64()),
+        ("minimum", pa.float64()),
+        ("maximum", pa.float64()),
+        ("partials", pa.list_(pa.float64())),
         ("values", pa.list_(pa.float64())),
+        ("times", pa.list_(pa.int64())),
     ]
 )
 
@@ -150,16 +175,48 @@ def _check(options: PublishOptions) -> None:
         raise BacktestError("ingestion-aware evaluation needs --engine local")
 
 
+def _bag_row(bag: Bag) -> tuple[Any, ...]:
+    """A bag as the columns ``count`` … ``times`` of :data:`SAMPLE_SCHEMA`."""
+    pairs = sorted(bag.pairs()) if bag.detail else None
+    return (
+        bag.count,
+        bag.minimum,
+        bag.maximum,
+        list(bag.exact_sum()),
+        [value for value, _ in pairs] if pairs is not None else None,
+        [times for _, times in pairs] if pairs is not None else None,
+    )
+
+
+def _bag_of(
+    count: int, minimum: float, maximum: float, partials: Any, values: Any, times: Any
+) -> Bag:
+    """The bag a row of :data:`SAMPLE_SCHEMA` holds."""
+    if values is not None:  # distinct and ascending (:func:`_bag_row`)
+        return Bag.frozen(values, times)
+    bag = Bag(detail=False)
+    bag.count, bag.minimum, bag.maximum = int(count), float(minimum), float(maximum)
+    bag.partials = []
+    for partial in partials:
+        exact_add(bag.partials, float(partial))
+    return bag
+
+
 def _rows(collected: Collected) -> pa.RecordBatch:
-    """A :class:`Collected` as Arrow rows of :data:`SAMPLE_SCHEMA`."""
+    """A :class:`Collected` as Arrow rows of :data:`SAMPLE_SCHEMA`: one per metric and minute,
+    then the counters and the first and last event times."""
     rows: list[tuple[Any, ...]] = []
     for key, series in collected.series.items():
         dimensions = json.dumps(key.dimensions)
-        for minute in series.minutes():
-            values = series.window(minute, minute + 1).values
-            rows.append(("s", key.namespace, key.name, dimensions, key.unit, minute, values))
-    for counter in _COUNTERS:
-        rows.append((counter, None, None, None, None, getattr(collected, counter), None))
+        for minute, bag in series.bags():
+            rows.append(
+                ("s", key.namespace, key.name, dimensions, key.unit, minute, *_bag_row(bag))
+            )
+    counters = [(name, getattr(collected, name)) for name in _COUNTERS]
+    counters += [("first", collected.first), ("last", collected.last)]
+    for name, value in counters:
+        if value is not None:
+            rows.append((name, None, None, None, None, None, value, None, None, None, None, None))
     columns = {
         name: [row[position] for row in rows] for position, name in enumerate(_ARROW_SCHEMA.names)
     }
@@ -175,15 +232,20 @@ def samples(
     time_column: str | None = "timestamp",
     kind: str = "events",
     time_field: str | None = None,
+    strip_time: bool = False,
+    kinds: dict[str, tuple[str, str | None]] | None = None,
 ) -> DataFrame:
     """Per-batch samples of :data:`SAMPLE_SCHEMA` (not yet merged across batches).
 
     ``kind`` says what a row is: ``events`` (``column`` and ``time_column``), ``text`` or
     ``json-lines`` (a ``value`` line of such a file, ``time_field`` its time field) or
-    ``files`` (``path`` and ``content`` of ``binaryFile``)."""
+    ``files`` (``path`` and ``content`` of ``binaryFile``) or ``lines`` (a ``value`` line of
+    the file ``path``, whose kind and time field are ``kinds[path]``). ``strip_time``: text
+    lines' leading time is not part of the message (``--strip-time``)."""
     options = options or PublishOptions()
     _check(options)
     specs = _specs(filters)
+    kinds = kinds or {}
 
     def publish(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         compiled = _rebuild(specs)
@@ -191,13 +253,23 @@ def samples(
             data = batch.to_pydict()
             if kind == "files":
                 for path, content in zip(data["path"], data["content"], strict=True):
-                    source = open_bytes(path, content, time_field=time_field)
+                    source = open_bytes(path, content, time_field=time_field, strip_time=strip_time)
                     yield _rows(collect(source.events, compiled, options, source.time_of))
                 continue
             if kind in ("text", "json-lines"):
                 lines = [line.rstrip("\r") for line in data["value"] if line and line.strip()]
-                source = line_source(lines, kind, time_field)
+                source = line_source(lines, kind, time_field, strip_time=strip_time)
                 yield _rows(collect(source.events, compiled, options, source.time_of))
+                continue
+            if kind == "lines":  # lines of files of several kinds: each file's own
+                by_file: dict[str, list[str]] = {}
+                for line, path in zip(data["value"], data["path"], strict=True):
+                    if line and line.strip():
+                        by_file.setdefault(path, []).append(line.rstrip("\r"))
+                for path, lines in by_file.items():
+                    line_kind_, field = kinds[path]
+                    source = line_source(lines, line_kind_, field, strip_time=strip_time)
+                    yield _rows(collect(source.events, compiled, options, source.time_of))
                 continue
             times = data[time_column] if time_column else [None] * len(data[column])
             events: list[Event] = [
@@ -216,30 +288,60 @@ def samples(
     return df.mapInArrow(publish, SAMPLE_SCHEMA)
 
 
+def _merge_bags(frame: Any) -> Bag:
+    """The bags of a pandas frame of :data:`SAMPLE_SCHEMA` rows, merged into one."""
+    merged = Bag()
+    columns = ("count", "minimum", "maximum", "partials", "values", "times")
+    for parts in zip(*(frame[name] for name in columns), strict=True):
+        merged.merge(_bag_of(*parts))
+    return merged
+
+
 def merged(sampled: DataFrame) -> tuple[DataFrame, DataFrame]:
-    """Samples merged per metric and minute, and the counters summed (both in Spark)."""
-    keys = ["namespace", "metric", "dimensions", "unit", "minute"]
+    """Samples merged per metric and minute on the executors (one bag per row, whatever the
+    number of samples), and the counters summed (both in Spark)."""
+    keys = [*_KEYS, "minute"]
+
+    def merge_minute(frame: Any) -> Any:
+        import pandas as pd
+
+        first = frame.iloc[0]
+        head = (first[name] for name in ("kind", *keys))
+        return pd.DataFrame([(*head, *_bag_row(_merge_bags(frame)))], columns=SAMPLE_SCHEMA.names)
+
     minutes = (
         sampled.filter(F.col("kind") == "s")
         .groupBy(*keys)
-        .agg(F.flatten(F.collect_list("values")).alias("values"))
+        .applyInPandas(merge_minute, SAMPLE_SCHEMA)
     )
-    counters = sampled.filter(F.col("kind") != "s").groupBy("kind").agg(F.sum("minute").alias("n"))
+    counters = (
+        sampled.filter(F.col("kind") != "s")
+        .groupBy("kind")
+        .agg(F.sum("count").alias("n"), F.min("count").alias("low"), F.max("count").alias("high"))
+    )
     return minutes, counters
 
 
-def to_collected(sampled: DataFrame) -> Collected:
-    """Bring merged minutes back to the driver as the local engine's :class:`Collected`."""
+def to_collected(sampled: DataFrame, detail: bool = True) -> Collected:
+    """Bring merged minutes back to the driver as the local engine's :class:`Collected`: one
+    bag per metric and minute reaches it, never the samples one by one."""
     minutes, counters = merged(sampled)
-    collected = Collected()
-    for row in minutes.orderBy("namespace", "metric", "dimensions", "unit", "minute").collect():
+    collected = Collected(detail=detail)
+    for row in minutes.orderBy(*_KEYS, "minute").toLocalIterator():
         dimensions = tuple(tuple(pair) for pair in json.loads(row["dimensions"]))
         key = MetricKey(row["namespace"], row["metric"], dimensions, row["unit"])
-        series = collected.series.setdefault(key, MinuteSeries())
-        series.add_minute(row["minute"], list(row["values"]))
-        collected.seen(row["minute"])
+        series = collected.series.get(key)
+        if series is None:
+            series = collected.series[key] = MinuteSeries(detail)
+        bag = _bag_of(*(row[n] for n in SAMPLE_SCHEMA.names[6:]))
+        series.add_bag(row["minute"], bag, adopt=True)
     for row in counters.collect():
-        setattr(collected, row["kind"], int(row["n"]))
+        if row["kind"] == "first":
+            collected.seen(int(row["low"]))
+        elif row["kind"] == "last":
+            collected.seen(int(row["high"]))
+        else:
+            setattr(collected, row["kind"], int(row["n"]))
     _cardinality_warnings(collected)
     return collected
 
@@ -261,30 +363,74 @@ def _cardinality_warnings(collected: Collected) -> None:
             )
 
 
+def events_frame(
+    df: DataFrame,
+    filters: Sequence[MetricFilter],
+    options: PublishOptions | None = None,
+    *,
+    column: str = "message",
+    time_column: str | None = "timestamp",
+    time_field: str | None = None,
+    strip_time: bool = False,
+) -> DataFrame:
+    """The samples of any DataFrame with a ``column`` of messages: with ``time_column`` each
+    event's time is read from it (epoch ms, ISO 8601 text, a timestamp or a date); without it
+    (``None``, or a column the frame lacks), from the message as from a file's lines (a leading
+    time, or ``time_field`` of JSON messages; ``strip_time``: the leading time is not part of
+    the message)."""
+    if column not in df.columns:
+        raise BacktestError(f"the input has no {column!r} column (it has {', '.join(df.columns)})")
+    if time_column is not None and time_column in df.columns:
+        if strip_time:
+            raise BacktestError(
+                f"--strip-time applies to messages without a time column ({time_column!r})"
+            )
+        return samples(df, filters, options, column=column, time_column=time_column)
+    lines = df.select(F.col(column).alias("value"))
+    first = lines.filter(F.trim(F.col("value")) != "").first()
+    kind, field = line_kind(first["value"] if first else "", time_field)
+    return samples(lines, filters, options, kind=kind, time_field=field, strip_time=strip_time)
+
+
 def metric_series(
     df: DataFrame,
     metric_filter: MetricFilter,
     period: int = 60,
-    time_column: str = "timestamp",
+    time_column: str | None = "timestamp",
     *,
     column: str = "message",
     statistics: Sequence[str] = (),
     options: PublishOptions | None = None,
+    time_field: str | None = None,
+    strip_time: bool = False,
 ) -> DataFrame:
     """The datapoints ``metric_filter`` publishes over ``df``'s events, one row per metric and
     period: ``namespace``, ``metric``, ``dimensions`` (JSON), ``unit``, ``timestamp`` (epoch
-    ms of the period's start) and the statistics (basic ones, then ``statistics``)."""
+    ms of the period's start) and the statistics (basic ones, then ``statistics``). Every
+    statistic is computed on the executors, from one bag per metric and minute; events are
+    read as :func:`events_frame` reads them."""
     names = [
         *BASIC_STATISTICS,
         *(check_statistic(s) for s in statistics if s not in BASIC_STATISTICS),
     ]
-    minutes, _ = merged(
-        samples(df, [metric_filter], options, column=column, time_column=time_column)
+    detail = any(parse_statistic(name).extended for name in names)
+    options = dataclasses.replace(options or PublishOptions(), detail=detail)
+    sampled = events_frame(
+        df,
+        [metric_filter],
+        options,
+        column=column,
+        time_column=time_column,
+        time_field=time_field,
+        strip_time=strip_time,
     )
     period_ms = period * 1000
-    grouped = minutes.withColumn("timestamp", F.col("minute") - F.col("minute") % period_ms)
+    grouped = sampled.filter(F.col("kind") == "s").withColumn(
+        "timestamp", F.col("minute") - F.col("minute") % period_ms
+    )
+    keys = [*_KEYS, "timestamp"]
     schema = T.StructType(
-        [T.StructField(n, T.StringType()) for n in ("namespace", "metric", "dimensions", "unit")]
+        [T.StructField(n, T.StringType()) for n in _KEYS]
         + [T.StructField("timestamp", T.LongType())]
         + [T.StructField(n, T.DoubleType(), True) for n in names]
     )
@@ -292,15 +438,29 @@ def metric_series(
     def statistics_of(frame: Any) -> Any:
         import pandas as pd
 
-        values = [v for chunk in frame["values"] for v in chunk]
-        window = Window(values)
+        window = Window(bag=_merge_bags(frame))
         first = frame.iloc[0]
-        row = {n: first[n] for n in ("namespace", "metric", "dimensions", "unit", "timestamp")}
+        row = {n: first[n] for n in keys}
         row.update({n: window.stat(n) for n in names})
-        return pd.DataFrame([row])
+        return pd.DataFrame([row], columns=schema.names)
 
-    keys = ["namespace", "metric", "dimensions", "unit", "timestamp"]
     return grouped.groupBy(*keys).applyInPandas(statistics_of, schema).orderBy(*keys)
+
+
+def _line_kinds(text: DataFrame, time_field: str | None) -> dict[str, tuple[str, str | None]]:
+    """Each file's kind and time field, from its first non-blank line (as the local engine
+    tells them): one pass over the lines, since a file's splits are read apart."""
+    firsts = (
+        text.filter(F.trim(F.col("value")) != "")
+        .groupBy("path")
+        .agg(F.min_by("value", F.struct("block", "row")).alias("first"))
+        .collect()
+    )
+    return {row["path"]: line_kind(row["first"], time_field) for row in firsts}
+
+
+#: What ``--input-format`` reads with ``--engine spark``.
+INPUT_FORMATS = ("auto", "text", "json", "parquet")
 
 
 def collect_files(
@@ -309,25 +469,70 @@ def collect_files(
     options: PublishOptions | None = None,
     *,
     time_field: str | None = None,
+    strip_time: bool = False,
+    input_format: str = "auto",
     spark: SparkSession | None = None,
 ) -> Collected:
-    """The backtest's collection step over files (local paths or ``s3a://`` URIs): ``.gz``
-    files (S3 exports, Firehose deliveries) are read whole, one task per file; text and JSON
-    lines are split by Spark (the first line of the first file tells which kind they are).
-    ``.json`` files (CloudWatch exports) are read whole too."""
+    """The backtest's collection step over files or folders (local paths or ``s3a://`` URIs).
+
+    ``auto``: ``.gz`` files (S3 exports, Firehose deliveries) and ``.json`` files (CloudWatch
+    exports) are read whole, one task per file; text and JSON lines are split by Spark, many
+    tasks per large file (the first line of the first file tells which kind they are).
+    ``text``: every line is a text event (``.gz`` files decompressed by Spark).
+    ``json`` and ``parquet``: records with a ``message`` column and a ``timestamp`` column
+    (or ``time_field``); without one, the time is read from the message
+    (:func:`events_frame`)."""
+    if input_format not in INPUT_FORMATS:
+        raise BacktestError(f"the input format is one of {', '.join(INPUT_FORMATS)}")
+    options = options or PublishOptions()
     spark = spark or SparkSession.builder.appName("cwquery-backtest").getOrCreate()
-    whole = [p for p in paths if p.endswith((".gz", ".json"))]
-    lines = [p for p in paths if not p.endswith((".gz", ".json"))]
     frames = []
-    if whole:
-        files = spark.read.format("binaryFile").load(whole).select("path", "content")
-        frames.append(samples(files, filters, options, kind="files", time_field=time_field))
-    if lines:
-        text = spark.read.text(lines)
-        first = text.filter(F.trim(F.col("value")) != "").first()
-        kind, field = line_kind(first["value"] if first else "", time_field)
-        frames.append(samples(text, filters, options, kind=kind, time_field=field))
+    if input_format in ("json", "parquet"):
+        records = spark.read.format(input_format).load(paths)
+        time_column = time_field or "timestamp"
+        frames.append(
+            events_frame(
+                records,
+                filters,
+                options,
+                time_column=time_column,
+                time_field=time_field,
+                strip_time=strip_time,
+            )
+        )
+    elif input_format == "text":
+        if time_field:
+            raise BacktestError("--time-field applies to JSON lines only")
+        text = spark.read.text(paths)
+        frames.append(samples(text, filters, options, kind="text", strip_time=strip_time))
+    else:
+        whole = [p for p in paths if p.endswith((".gz", ".json"))]
+        lines = [p for p in paths if not p.endswith((".gz", ".json"))]
+        if whole:
+            files = spark.read.format("binaryFile").load(whole).select("path", "content")
+            frames.append(
+                samples(
+                    files,
+                    filters,
+                    options,
+                    kind="files",
+                    time_field=time_field,
+                    strip_time=strip_time,
+                )
+            )
+        if lines:
+            text = spark.read.text(lines).select(
+                "value",
+                F.col("_metadata.file_path").alias("path"),
+                F.col("_metadata.file_block_start").alias("block"),
+                F.monotonically_increasing_id().alias("row"),
+            )
+            kinds = _line_kinds(text, time_field)
+            text = text.select("value", "path")
+            frames.append(
+                samples(text, filters, options, kind="lines", kinds=kinds, strip_time=strip_time)
+            )
     sampled = frames[0]
     for frame in frames[1:]:
         sampled = sampled.unionByName(frame)
-    return to_collected(sampled)
+    return to_collected(sampled, options.detail)

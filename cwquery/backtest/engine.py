@@ -15,7 +15,6 @@ the series it returns, so a faster reader (or another engine) only has to fill a
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -25,7 +24,6 @@ from cwquery.backtest.series import (
     BASIC_STATISTICS,
     MINUTE_MS,
     MinuteSeries,
-    Window,
     in_time_range,
 )
 from cwquery.errors import CWQueryError
@@ -65,12 +63,15 @@ class MetricKey:
 class PublishOptions:
     """How samples are published: E1 (``default_value_mode`` ``per-event`` or
     ``per-minute``), E4 (``enforce_cardinality_limit``), E6 (``created``: epoch ms of the
-    filter's creation, faithful mode), E8 (``ingestion_lag_ms``: ingestion-aware visibility)."""
+    filter's creation, faithful mode), E8 (``ingestion_lag_ms``: ingestion-aware visibility).
+    ``detail``: keep what percentile-type statistics need (how many times each distinct value
+    occurred per minute); without it a minute is its count, sum, minimum and maximum."""
 
     default_value_mode: str = "per-event"
     enforce_cardinality_limit: bool = False
     created: int | None = None
     ingestion_lag_ms: int | None = None
+    detail: bool = True
 
 
 @dataclass
@@ -89,6 +90,8 @@ class Collected:
     first: int | None = None
     last: int | None = None
     warnings: list[str] = field(default_factory=list)
+    #: Whether new series keep what percentile-type statistics need (:class:`MinuteSeries`).
+    detail: bool = True
 
     def seen(self, timestamp: int) -> None:
         """Widen the time span of the events read."""
@@ -222,7 +225,7 @@ def _collect_general(
     options: PublishOptions,
     time_of: Callable[[str], int | None] | None,
 ) -> Collected:
-    collected = Collected()
+    collected = Collected(detail=options.detail)
     per_minute = options.default_value_mode == "per-minute"
     guards = [_CardinalityGuard(f, options.enforce_cardinality_limit) for f in filters]
     quiet: list[dict[int, int | None]] = [{} for _ in filters]  # per-minute defaults (E1)
@@ -285,7 +288,7 @@ def _add(
 ) -> None:
     series = collected.series.get(key)
     if series is None:
-        series = collected.series[key] = MinuteSeries()
+        series = collected.series[key] = MinuteSeries(collected.detail)
     series.add(timestamp, value, visible)
 
 
@@ -345,45 +348,18 @@ def datapoints(collected: Collected, period: int, extra: Sequence[str] = ()) -> 
     """Every metric's datapoints per period (aligned to the epoch), with the basic statistics
     and the ``extra`` ones (percentiles), ordered by metric then time."""
     names = [*BASIC_STATISTICS, *(s for s in extra if s not in BASIC_STATISTICS)]
-    more = names[len(BASIC_STATISTICS) :]
     rows = []
     for key in sorted(collected.series):
         for start, window in collected.series[key].periods(period):
-            stats = _same_values_stats(window)
-            if stats is None:
-                stats = {name: window.stat(name) for name in names}
-            else:
-                for name in more:
-                    stats[name] = window.stat(name)
-            rows.append(Row(key, start, stats))
+            rows.append(Row(key, start, {name: window.stat(name) for name in names}))
     return rows
 
-
-def _same_values_stats(window: Window) -> dict[str, float | None] | None:
-    """The basic statistics of a window whose samples are one value, not zero, repeated (a
-    count's), without adding them up: ``n * v`` is the sum ``math.fsum`` rounds, and the
-    value is the minimum and the maximum. ``None`` for any other window (NaN or a zero among
-    the samples, a sum past the float range), whose statistics are the window's own."""
-    count = window.count
-    value = window.minimum
-    if not count or not value or window.values.count(value) != count:
-        return None  # ``count`` compares with ==: NaN is never counted, -0.0 is 0.0
-    total = count * value
-    if not math.isfinite(total):
-        return None
-    return {
-        "SampleCount": float(count),
-        "Sum": total,
-        "Average": total / count,
-        "Minimum": value,
-        "Maximum": value,
-    }
 
 
 def alarm_series(collected: Collected, alarm: Alarm) -> MinuteSeries:
     """The samples an alarm reads (spec §6, §14): the metric with exactly the alarm's
     dimensions, every unit unless the alarm names one."""
-    series = MinuteSeries()
+    series = MinuteSeries(collected.detail)
     wanted = tuple(sorted(alarm.dimensions.items()))
     for key, found in collected.series.items():
         if alarm.metric_name is not None and key.name != alarm.metric_name:

@@ -14,9 +14,13 @@ one period (spec §8, E11, E12; the statistics themselves are in
 from __future__ import annotations
 
 import bisect
+import collections
+import itertools
 import math
-from collections.abc import Iterator
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 from cwquery.backtest.statistics import (
     BASIC_STATISTICS,
@@ -47,24 +51,241 @@ def in_time_range(millis: int) -> bool:
     return EARLIEST_MS <= millis <= LATEST_MS
 
 
+def exact_add(partials: list[float], value: float) -> None:
+    """Add ``value`` to ``partials``, non-overlapping floats whose exact sum is the running
+    total (Shewchuk's method): ``math.fsum(partials)`` is then the correctly rounded total,
+    the same as ``math.fsum`` over every value added.
+
+    >>> partials: list[float] = []
+    >>> for value in [1e16, 1.0, -1e16, 0.1]:
+    ...     exact_add(partials, value)
+    >>> math.fsum(partials)
+    1.1
+    """
+    kept = 0
+    for other in partials:
+        if abs(value) < abs(other):
+            value, other = other, value
+        high = value + other
+        low = other - (high - value)
+        if low:
+            partials[kept] = low
+            kept += 1
+        value = high
+    partials[kept:] = [value]
+
+
+def _add_times(partials: list[float], value: float, times: int) -> None:
+    """``exact_add`` of ``value`` repeated ``times`` times: one exact term per set bit."""
+    bit = 0
+    while times:
+        if times & 1:
+            exact_add(partials, math.ldexp(value, bit))
+        times >>= 1
+        bit += 1
+
+
+class Bag:
+    """The samples of one minute (or of a window of minutes), held exactly for the statistics
+    asked and in memory that does not grow with their number: the count, minimum, maximum and
+    an exact sum, and, when ``detail`` (percentile-type statistics), how many times each
+    distinct value occurred. A ``-0.0`` sample is held as ``0.0``."""
+
+    __slots__ = ("_counts", "_frozen", "count", "maximum", "minimum", "partials")
+
+    def __init__(self, detail: bool = True) -> None:
+        self.count = 0
+        self.minimum = math.inf
+        self.maximum = -math.inf
+        #: The exact sum; ``None`` while it is to be derived from ``counts``.
+        self.partials: list[float] | None = None if detail else []
+        self._counts: dict[float, int] | None = {} if detail else None
+        #: ``counts`` as two sorted arrays (values, times), while nothing is added.
+        self._frozen: tuple[array[float], array[int]] | None = None
+
+    @classmethod
+    def of(cls, values: Iterable[float], detail: bool = True) -> Bag:
+        """A bag holding ``values``."""
+        bag = cls(detail)
+        for value in values:
+            bag.add(value)
+        return bag
+
+    @classmethod
+    def frozen(cls, values: Iterable[float], times: Iterable[int]) -> Bag:
+        """A bag of distinct ascending ``values`` occurring ``times`` times each, held in two
+        arrays (16 bytes a value) until something is added to it."""
+        bag = cls()
+        frozen = (array("d", values), array("q", times))
+        if frozen[0]:
+            bag.count = sum(frozen[1])
+            bag.minimum, bag.maximum = frozen[0][0] + 0.0, frozen[0][-1] + 0.0
+        bag._counts, bag._frozen = None, frozen
+        return bag
+
+    @property
+    def detail(self) -> bool:
+        """Whether the bag knows each distinct value's count (percentile-type statistics)."""
+        return self._counts is not None or self._frozen is not None
+
+    @property
+    def counts(self) -> dict[float, int] | None:
+        """How many times each distinct value occurred (``None`` without ``detail``)."""
+        if self._frozen is not None:
+            self._counts = dict(zip(*self._frozen, strict=True))
+            self._frozen = None
+        return self._counts
+
+    def pairs(self) -> Iterator[tuple[float, int]]:
+        """``(value, times)`` for each distinct value (none without ``detail``)."""
+        if self._frozen is not None:
+            return zip(*self._frozen, strict=True)
+        return iter((self._counts or {}).items())
+
+    def add(self, value: float, times: int = 1) -> None:
+        """Hold ``times`` more samples of ``value``."""
+        value += 0.0
+        self.count += times
+        if value < self.minimum:
+            self.minimum = value
+        if value > self.maximum:
+            self.maximum = value
+        counts = self.counts
+        if counts is not None:
+            counts[value] = counts.get(value, 0) + times
+            self.partials = None
+        else:
+            assert self.partials is not None
+            _add_times(self.partials, value, times)
+
+    def merge(self, other: Bag) -> None:
+        """Hold ``other``'s samples too (a bag without ``detail`` makes this one lose it)."""
+        if not other.count:
+            return
+        self.count += other.count
+        self.minimum = min(self.minimum, other.minimum)
+        self.maximum = max(self.maximum, other.maximum)
+        counts = self.counts
+        if counts is not None and other.detail:
+            for value, times in other.pairs():
+                counts[value] = counts.get(value, 0) + times
+            self.partials = None
+            return
+        mine = self.exact_sum()
+        for partial in other.exact_sum():
+            exact_add(mine, partial)
+        self.partials, self._counts, self._frozen = mine, None, None
+
+    def exact_sum(self) -> list[float]:
+        """Partials whose exact sum is the samples' sum (see :func:`exact_add`)."""
+        if self.partials is None:
+            partials: list[float] = []
+            for value, times in self.pairs():
+                _add_times(partials, value, times)
+            self.partials = partials
+        return self.partials
+
+    def ordered(self) -> Ordered:
+        """The samples in ascending order, as a sequence that is not materialized."""
+        if not self.detail:
+            raise StatisticError(
+                "percentile-type statistics need the samples' values, which were not kept"
+            )
+        if self._frozen is not None:
+            return Ordered(list(self.pairs()))
+        return Ordered(sorted(self.pairs()))
+
+
+class Ordered(Sequence[float]):
+    """Ascending samples stored as ``(value, times)`` pairs; indexing, slicing and iteration
+    behave as on the expanded list, so :func:`~cwquery.backtest.statistics.compute` reads
+    it unchanged."""
+
+    def __init__(self, pairs: list[tuple[float, int]]) -> None:
+        self._values = [value for value, _ in pairs]
+        self._ends = list(itertools.accumulate(times for _, times in pairs))
+
+    def __len__(self) -> int:
+        return self._ends[-1] if self._ends else 0
+
+    @overload
+    def __getitem__(self, index: int) -> float: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[float]: ...
+    def __getitem__(self, index: int | slice) -> float | Sequence[float]:
+        if isinstance(index, slice):
+            first, last, step = index.indices(len(self))
+            if step != 1:
+                raise ValueError("only contiguous slices")
+            return _Slice(self, first, max(first, last))
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self._values[bisect.bisect_right(self._ends, index)]
+
+    def runs(self, first: int, last: int) -> Iterator[tuple[float, int]]:
+        """``(value, times)`` for the samples at ranks ``[first, last)``."""
+        position = bisect.bisect_right(self._ends, first)
+        while first < last:
+            end = min(self._ends[position], last)
+            yield self._values[position], end - first
+            first = end
+            position += 1
+
+    def __iter__(self) -> Iterator[float]:
+        return self.iterate(0, len(self))
+
+    def iterate(self, first: int, last: int) -> Iterator[float]:
+        for value, times in self.runs(first, last):
+            yield from itertools.repeat(value, times)
+
+
+class _Slice(Sequence[float]):
+    """A contiguous slice of :class:`Ordered`, iterated without being expanded."""
+
+    def __init__(self, ordered: Ordered, first: int, last: int) -> None:
+        self._ordered, self._first, self._last = ordered, first, last
+
+    def __len__(self) -> int:
+        return self._last - self._first
+
+    @overload
+    def __getitem__(self, index: int) -> float: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[float]: ...
+    def __getitem__(self, index: int | slice) -> float | Sequence[float]:
+        if isinstance(index, slice):
+            first, last, _ = index.indices(len(self))
+            return _Slice(self._ordered, self._first + first, self._first + max(first, last))
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self._ordered[self._first + index]
+
+    def __iter__(self) -> Iterator[float]:
+        return self._ordered.iterate(self._first, self._last)
+
+
 class Window:
     """The samples of one period (or any span of minutes), with their statistics."""
 
-    __slots__ = ("_exact", "_ordered", "_sum", "count", "maximum", "minimum", "values")
+    __slots__ = ("_ordered", "_sum", "bag", "count", "maximum", "minimum")
 
-    def __init__(self, values: list[float]) -> None:
-        self.values = values
-        self.count = len(values)
-        self.minimum = min(values) if values else math.nan
-        self.maximum = max(values) if values else math.nan
+    def __init__(self, values: Iterable[float] = (), *, bag: Bag | None = None) -> None:
+        self.bag = bag if bag is not None else Bag.of(values)
+        self.count = self.bag.count
+        self.minimum = self.bag.minimum if self.count else math.nan
+        self.maximum = self.bag.maximum if self.count else math.nan
         self._sum: float | None = None
-        self._ordered: list[float] | None = None
+        self._ordered: Ordered | None = None
 
     @property
     def sum(self) -> float:
         """The correctly rounded sum (``math.fsum``): the same whatever the samples' order."""
         if self._sum is None:
-            self._sum = math.fsum(self.values)
+            self._sum = math.fsum(self.bag.exact_sum())
         return self._sum
 
     def stat(self, name: str) -> float | None:
@@ -93,7 +314,7 @@ class Window:
         if self.minimum < 0:  # E12: percentile-type statistics need non-negative samples
             return None
         if self._ordered is None:
-            self._ordered = sorted(self.values)
+            self._ordered = self.bag.ordered()
         return compute(statistic, self._ordered)
 
 
@@ -109,45 +330,73 @@ class Sample:
 
 class MinuteSeries:
     """One metric's samples stored at one-minute granularity (E5): a sample's time is floored
-    to its minute, and all samples of a minute sit at its ``:00`` instant (E14)."""
+    to its minute, and all samples of a minute sit at its ``:00`` instant (E14). Each minute
+    is a :class:`Bag` (``detail``: keep what percentile-type statistics need); samples given
+    a ``visible`` instant are also kept one by one (E8 studies)."""
 
-    def __init__(self) -> None:
-        self._minutes: dict[int, list[float]] = {}
-        self._visible: dict[int, list[int]] = {}
+    def __init__(self, detail: bool = True) -> None:
+        self.detail = detail
+        self._minutes: dict[int, Bag] = {}
+        self._visible: dict[int, list[tuple[float, int]]] = {}
         self._sorted: list[int] | None = None
+
+    def _bag(self, minute: int) -> Bag:
+        bag = self._minutes.get(minute)
+        if bag is None:
+            bag = self._minutes[minute] = Bag(self.detail)
+            self._sorted = None
+        return bag
 
     def add(self, timestamp: int, value: float, visible: int | None = None) -> None:
         """Store one sample; ``visible`` is when an alarm can first see it (E8)."""
         minute = timestamp - timestamp % MINUTE_MS
-        values = self._minutes.get(minute)
-        if values is None:
-            values = self._minutes[minute] = []
-            self._sorted = None
-        values.append(value)
-        if visible is not None or minute in self._visible:
-            seen = self._visible.setdefault(minute, [minute] * (len(values) - 1))
-            seen.append(minute if visible is None else visible)
+        bag = self._bag(minute)
+        if visible is not None and minute not in self._visible:
+            if bag.count and not bag.detail:
+                raise StatisticError("visibility needs the samples' values, which were not kept")
+            self._visible[minute] = [(v, minute) for v, times in bag.pairs() for _ in range(times)]
+        bag.add(value)
+        if minute in self._visible:
+            self._visible[minute].append((value, minute if visible is None else visible))
 
-    def add_minute(self, minute: int, values: list[float]) -> None:
+    def add_minute(self, minute: int, values: Iterable[float]) -> None:
         """Store many samples of one minute at once (``minute`` is a multiple of 60 000)."""
-        stored = self._minutes.get(minute)
-        if stored is None:
-            self._minutes[minute] = list(values)
+        if minute in self._visible:
+            for value in values:
+                self.add(minute, value)
+            return
+        bag = self._bag(minute)
+        for value, times in collections.Counter(values).items():
+            bag.add(value, times)
+
+    def add_bag(self, minute: int, bag: Bag, *, adopt: bool = False) -> None:
+        """Store a minute's samples held in ``bag`` (seen at once); ``adopt``: the series may
+        keep ``bag`` itself, which nothing else will change."""
+        if adopt and minute not in self._minutes:
+            self._minutes[minute] = bag
             self._sorted = None
-        else:
-            stored.extend(values)
-            if minute in self._visible:
-                self._visible[minute].extend([minute] * len(values))
+            return
+        if minute in self._visible:
+            for value, times in bag.ordered().runs(0, bag.count):
+                for _ in range(times):
+                    self.add(minute, value)
+            return
+        self._bag(minute).merge(bag)
+
+    def bags(self) -> Iterator[tuple[int, Bag]]:
+        """``(minute, bag)`` in time order."""
+        for minute in self.minutes():
+            yield minute, self._minutes[minute]
 
     def merge(self, other: MinuteSeries) -> None:
         """Add another series' samples (two filters publishing one metric, spec §6)."""
-        for minute, values in other._minutes.items():
+        for minute, bag in other._minutes.items():
             seen = other._visible.get(minute)
-            if seen is None and minute not in self._visible:
-                self.add_minute(minute, values)
+            if seen is None:
+                self.add_bag(minute, bag)
             else:
-                for position, value in enumerate(values):
-                    self.add(minute, value, seen[position] if seen else None)
+                for value, visible in seen:
+                    self.add(minute, value, visible)
 
     def __bool__(self) -> bool:
         return bool(self._minutes)
@@ -171,7 +420,7 @@ class MinuteSeries:
         first = bisect.bisect_left(minutes, start)
         last = bisect.bisect_left(minutes, end)
         for minute in minutes[first:last]:
-            for visible in self._visible.get(minute, ()):
+            for _, visible in self._visible.get(minute, ()):
                 if visible > instant:
                     yield minute, visible
 
@@ -181,15 +430,16 @@ class MinuteSeries:
         minutes = self.minutes()
         first = bisect.bisect_left(minutes, start)
         last = bisect.bisect_left(minutes, end)
-        values: list[float] = []
+        bag = Bag(self.detail)
         for minute in minutes[first:last]:
-            stored = self._minutes[minute]
             seen = self._visible.get(minute)
             if seen is None or seen_at is None:
-                values.extend(stored)
+                bag.merge(self._minutes[minute])
             else:
-                values.extend(v for v, t in zip(stored, seen, strict=True) if t <= seen_at)
-        return Window(values)
+                for value, visible in seen:
+                    if visible <= seen_at:
+                        bag.add(value)
+        return Window(bag=bag)
 
     def periods(self, period_s: int) -> Iterator[tuple[int, Window]]:
         """``(start, window)`` for every period holding samples; periods are aligned to
@@ -200,11 +450,11 @@ class MinuteSeries:
         while position < len(minutes):
             start = minutes[position] - minutes[position] % period
             end = start + period
-            values: list[float] = []
+            bag = Bag(self.detail)
             while position < len(minutes) and minutes[position] < end:
-                values.extend(self._minutes[minutes[position]])
+                bag.merge(self._minutes[minutes[position]])
                 position += 1
-            yield start, Window(values)
+            yield start, Window(bag=bag)
 
 
 __all__ = [
@@ -213,12 +463,16 @@ __all__ = [
     "END_OF_TIME_MS",
     "LATEST_MS",
     "MINUTE_MS",
+    "Bag",
     "MinuteSeries",
+    "Ordered",
     "Sample",
     "StatisticError",
     "Window",
     "check_statistic",
+    "exact_add",
     "in_time_range",
     "nearest_rank",
+    "parse_statistic",
     "percentile_of",
 ]

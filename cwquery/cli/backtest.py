@@ -32,13 +32,14 @@ from cwquery.backtest.engine import (
 )
 from cwquery.backtest.inputs import Event, InputError, open_source
 from cwquery.backtest.render import history_text, summary_text, to_csv, to_json, to_table
-from cwquery.backtest.run import Result, finish
+from cwquery.backtest.run import Result, finish, statistics_for
 from cwquery.backtest.scan import collect_file
 from cwquery.backtest.series import (
     EARLIEST_MS,
     END_OF_TIME_MS,
     StatisticError,
     check_statistic,
+    parse_statistic,
 )
 from cwquery.cli.common import (
     EXIT_ERROR,
@@ -77,7 +78,7 @@ def _time(value: str | None, name: str) -> int | None:
 
 
 @click.command(name="backtest")
-@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("files", nargs=-1, type=click.Path(allow_dash=True))
 @click.option("--pattern", "-p", help="The metric filter's pattern.")
 @click.option("--metric-value", default="1", show_default=True, help="metricValue.")
 @click.option("--default-value", type=float, help="defaultValue.")
@@ -198,6 +199,14 @@ def _time(value: str | None, name: str) -> int | None:
     "--metric-value, no --default-value), each reading its matched lines' minutes; default: "
     "every core for files of 8 MiB or more, as cwquery test.",
 )
+@click.option(
+    "--input-format",
+    type=click.Choice(["auto", "text", "json", "parquet"]),
+    default="auto",
+    show_default=True,
+    help="With --engine spark: FILES are files or folders of text lines, or of JSON or Parquet "
+    "records with a message column (and a timestamp column, or --time-field).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
 @click.option(
     "--endpoint-url", metavar="URL", help="With --log-group: send requests here. " + LOOPBACK_HELP
@@ -208,10 +217,10 @@ def backtest_command(files: tuple[str, ...], **options: Any) -> None:
     """What a metric filter would have published over past events in FILES, and when its
     alarm would have fired.
 
-    FILES: JSON lines (exported events, or application logs with a time field), text lines
-    starting with a time, CloudWatch exports, S3-export .gz files, or Firehose-delivered
-    subscription records (.gz); standard input when none is given, or for -. Exit status: 0
-    when something matched, 1 when nothing did, 2 on error.
+    FILES (folders too, with --engine spark): JSON lines (exported events, or application logs
+    with a time field), text lines starting with a time, CloudWatch exports, S3-export .gz
+    files, or Firehose-delivered subscription records (.gz); standard input when none is given,
+    or for -. Exit status: 0 when something matched, 1 when nothing did, 2 on error.
 
     \b
     Examples:
@@ -229,6 +238,9 @@ def backtest_command(files: tuple[str, ...], **options: Any) -> None:
             options["enforce_cardinality_limit"],
             _time(options["created"], "--created"),
             options["ingestion_lag"] * 1000 if options["ingestion_aware"] else None,
+            detail=any(
+                parse_statistic(name).extended for name in statistics_for(alarms, options["extra"])
+            ),
         )
         if options["engine"] == "spark":
             collected = _spark(files, filters, publish, options)
@@ -367,11 +379,19 @@ def _local(
     publish: PublishOptions,
     options: dict[str, Any],
 ) -> Collected:
+    if options["input_format"] != "auto":
+        raise click.UsageError(
+            f"--input-format {options['input_format']} needs --engine spark (the local engine "
+            "recognises each file's kind)"
+        )
     if options["group"]:
         if files:
             raise click.UsageError("give FILES or --log-group, not both")
         return _published(collect(_log_group_events(options), filters, publish), filters)
     sources = list(files) or ["-"]
+    folders = [s for s in sources if s != "-" and Path(s).is_dir()]
+    if folders:
+        raise click.UsageError(f"{folders[0]} is a folder: folders need --engine spark")
     total = sum(os.path.getsize(s) for s in sources if s != "-" and Path(s).is_file())
     merged = Collected()
     for source in sources:
@@ -503,14 +523,27 @@ def _spark(
     publish: PublishOptions,
     options: dict[str, Any],
 ) -> Collected:
+    if not files or options["group"] or "-" in files:
+        raise click.UsageError(
+            "--engine spark reads FILES or folders (local paths or s3a:// URIs), not "
+            "standard input nor --log-group"
+        )
     try:
         from cwquery.spark import collect_files
     except ImportError as err:
         raise BacktestError(f"--engine spark needs the [spark] extra: {err}") from None
-    if not files or options["group"]:
-        raise click.UsageError("--engine spark reads FILES (local paths or s3a:// URIs)")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # local mode: workers use this Python
-    return collect_files(list(files), filters, publish, time_field=options["time_field"])
+    return _published(
+        collect_files(
+            list(files),
+            filters,
+            publish,
+            time_field=options["time_field"],
+            strip_time=options["strip_time"],
+            input_format=options["input_format"],
+        ),
+        filters,
+    )
 
 
 def _report(result: Result, options: dict[str, Any], note: str = "") -> None:
