@@ -1,0 +1,250 @@
+"""The values a coverage decision tries for one JSON selector or one delimited slot.
+
+The conditions on one selector (or slot) split its values into finitely many regions where
+every condition has one answer. :func:`json_domain` and :func:`token_domain` return one value
+per region (a *representative*), and say whether the list is known to be exhaustive
+(``exact``): only then may :mod:`cwquery.coverage` answer "covers". String regions come from
+the points (``= "x"``), prefixes, suffixes and infixes (D25) of the conditions, joined by a
+character no literal holds; number regions from the constants of the comparisons (D12, D27,
+D30). Regexes, and text wildcards that a number's text could satisfy, make a list inexact.
+
+>>> from cwquery import parse
+>>> sorted(map(repr, json_domain(list(parse('{ $.a = "x*" }').children()), "~").values))[:4]
+["'x~'", "'~'", '0', '0.0']
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Final, NamedTuple
+
+from cwquery.ast import (
+    AnyIndex,
+    AnyKey,
+    FieldCompare,
+    Index,
+    JsonCompare,
+    Key,
+    Node,
+    Number,
+    Regex,
+    Selector,
+    String,
+)
+from cwquery.numbers import NUMBER_SYNTAX, number_value, token_number
+from cwquery.semantics import MISSING, WILDCARD, json_text
+
+#: A value that is an object (or array) with nothing a condition can compare.
+CONTAINER: Final = type("Container", (), {"__repr__": lambda self: "CONTAINER"})()
+#: Characters tried, in order, as the filler no literal of either pattern contains.
+FILLERS: Final = ("~", "\u00a7", "#", "\u2603", "\u00b6")
+#: At most this many infixes are combined (2**n candidates).
+_MAX_INFIXES: Final = 6
+_NUMBER_CHARS: Final = frozenset("0123456789.eE+-")
+_INT64: Final = 2**63
+_EXACT_FLOAT: Final = 2**53
+
+
+class Domain(NamedTuple):
+    """The representatives of one selector or slot, and whether they cover every region."""
+
+    values: list[Any]
+    exact: bool
+
+
+def filler_for(texts: Iterable[str]) -> str | None:
+    """A character that none of ``texts`` contains (``None`` when all of :data:`FILLERS` do)."""
+    joined = "".join(texts)
+    return next((char for char in FILLERS if char not in joined), None)
+
+
+def literal_texts(nodes: Iterable[Node]) -> list[str]:
+    """The texts of the string, number and regex literals among ``nodes``."""
+    texts = []
+    for node in nodes:
+        if isinstance(node, String | Number):
+            texts.append(node.text)
+        elif isinstance(node, Regex):
+            texts.append(node.source)
+    return texts
+
+
+def _numberish(text: str) -> bool:
+    return bool(text) and all(char in _NUMBER_CHARS for char in text)
+
+
+def _strings(values: Sequence[Any], filler: str) -> tuple[list[str], bool]:
+    """Representatives of the string regions of these literal values, and exactness."""
+    points: list[str] = []
+    prefixes, suffixes, infixes = [""], [""], []
+    exact = True
+    for value in values:
+        if isinstance(value, Regex):
+            exact = False
+            plain = "".join(ch for ch in value.source if ch.isalnum() or ch in " _-:/")
+            points.append(plain)
+            continue
+        text = value.text
+        if isinstance(value, Number) or text == WILDCARD:
+            points.append(text)
+            continue
+        leading, trailing = text.startswith(WILDCARD), text.endswith(WILDCARD)
+        core = text[1 if leading else 0 : len(text) - 1 if trailing else len(text)]
+        if leading and trailing:
+            infixes.append(core)
+        elif leading:
+            suffixes.append(core)
+        elif trailing:
+            prefixes.append(core)
+        else:
+            points.append(text)
+    if len(infixes) > _MAX_INFIXES:
+        infixes, exact = infixes[:_MAX_INFIXES], False
+    found = set(points)
+    for prefix, suffix in itertools.product(prefixes, suffixes):
+        for count in range(len(infixes) + 1):
+            for chosen in itertools.combinations(infixes, count):
+                found.add(filler.join([prefix, *chosen, suffix]))
+    return sorted(found), exact
+
+
+def _cells(constants: Iterable[float]) -> tuple[list[float], bool]:
+    """One number inside each open interval between (and beyond) the sorted constants."""
+    ordered = sorted({c for c in constants if math.isfinite(c)})
+    if not ordered:
+        return [0.0], True
+    cells, exact = [ordered[0] - 1.0, ordered[-1] + 1.0], True
+    for low, high in itertools.pairwise(ordered):
+        middle = low + (high - low) / 2
+        if low < middle < high:
+            cells.append(middle)
+        else:
+            exact = False  # adjacent doubles: big integers between them are not tried
+    if not all(math.isfinite(c) for c in cells):
+        exact = False
+    return [c for c in cells if math.isfinite(c)], exact
+
+
+def json_domain(atoms: Sequence[Node], filler: str) -> Domain:
+    """Representatives for the JSON values one selector can hold, given the conditions
+    ``atoms`` on it (:class:`~cwquery.ast.JsonCompare`, ``IS``, ``NOT EXISTS``)."""
+    literals = [atom.value for atom in atoms if isinstance(atom, JsonCompare)]
+    strings, exact = _strings(literals, filler)
+    numbers: list[int | float] = []
+    constants = []
+    for literal in literals:
+        if isinstance(literal, Number):
+            constants.append(float(number_value(literal.text)))
+            numbers.append(number_value(literal.text))
+        elif isinstance(literal, String):
+            core = literal.text.strip(WILDCARD)
+            exact_text = core == literal.text
+            if NUMBER_SYNTAX.fullmatch(core):
+                value = number_value(core)
+                if math.isfinite(value) and (not exact_text or json_text(value) == core):
+                    numbers.append(value)
+            if not exact_text and _numberish(core):
+                exact = False  # "5*" matches the texts of numbers: no finite regions
+    cells, cells_exact = _cells(constants + [float(n) for n in numbers])
+    exact = exact and cells_exact
+    values: list[Any] = [MISSING, None, True, False, CONTAINER, *strings]
+    for value in [*numbers, *cells]:
+        if not math.isfinite(value):
+            continue
+        spellings: list[int | float] = [float(value)]
+        if float(value).is_integer() and abs(value) < _INT64:
+            spellings.append(int(value))
+        if type(value) is int:
+            spellings.append(value)
+        if type(value) is int and abs(value) > _EXACT_FLOAT:
+            exact = False  # the regions were cut at this integer rounded to a double
+        for number in spellings:
+            if not any(
+                type(v) is type(number) and json_text(v) == json_text(number) for v in values
+            ):
+                values.append(number)
+    return Domain(values, exact)
+
+
+def token_domain(compares: Sequence[FieldCompare], filler: str) -> Domain:
+    """Representatives for the values of one delimited slot (token texts), given the
+    comparisons on it (D27: numeric when the token spells a number)."""
+    literals = [compare.value for compare in compares]
+    strings, exact = _strings(literals, filler)
+    numeric = [value for value in literals if isinstance(value, Number)]
+    texts: set[str] = set(strings)
+    if numeric:
+        if any(
+            isinstance(value, String) and _numberish(value.text.strip(WILDCARD))
+            for value in literals
+        ):
+            exact = False
+        constants = [float(number_value(value.text)) for value in numeric]
+        cells, cells_exact = _cells(constants)
+        exact = exact and cells_exact
+        texts.update(repr(value) for value in [*constants, *cells] if math.isfinite(value))
+        for value in numeric:  # other spellings of the same number (D27 compares values)
+            unsigned = value.text.lstrip("+-")
+            texts.update((value.text, "+" + unsigned, "0" + unsigned, unsigned + "e0"))
+    texts.add(filler)
+    ordered = [*sorted(texts, key=lambda text: (token_number(text) is None, text)), ""]
+    return Domain(ordered, exact)
+
+
+# --------------------------------------------------------------------------- JSON documents
+
+
+def place(document: dict[str, Any], selector: Selector, value: Any) -> bool:
+    """Put ``value`` where ``selector`` reads it in ``document`` (arrays padded with null,
+    ``[*]`` and ``.*`` read as the first element or a key ``"k"``); ``False`` when the
+    document already holds something else on the way."""
+    node: Any = document
+    steps = selector.steps
+    for position, step in enumerate(steps):
+        last = position == len(steps) - 1
+        if isinstance(step, Key | AnyKey):
+            name = step.name if isinstance(step, Key) else "k"
+            if type(node) is not dict:
+                return False
+            if last:
+                if name in node:
+                    return _same(node[name], value)
+                node[name] = _fresh(value)
+                return True
+            node = node.setdefault(name, _container_for(steps[position + 1]))
+        else:
+            index = step.index if isinstance(step, Index) else 0
+            if type(node) is not list:
+                return False
+            while len(node) <= index:
+                node.append(None)
+            if last:
+                if node[index] is not None:
+                    return _same(node[index], value)
+                node[index] = _fresh(value)
+                return True
+            if node[index] is None:
+                node[index] = _container_for(steps[position + 1])
+            node = node[index]
+    return False
+
+
+def _container_for(step: Node) -> Any:
+    return [] if isinstance(step, Index | AnyIndex) else {}
+
+
+def _fresh(value: Any) -> Any:
+    return {} if value is CONTAINER else value
+
+
+def _same(held: Any, value: Any) -> bool:
+    if value is CONTAINER:
+        return type(held) in (dict, list)
+    return type(held) is type(value) and held == value
+
+
+def assignments(domains: Sequence[Sequence[Any]], limit: int) -> Iterator[tuple[Any, ...]]:
+    """At most ``limit`` combinations of one value per domain."""
+    return itertools.islice(itertools.product(*domains), limit)
