@@ -1,0 +1,171 @@
+"""covers(a, b): proofs, counter-examples and soundness against generated events."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastpath_strategies import (
+    delimited_patterns,
+    json_patterns,
+    messages_for,
+    regex_patterns,
+    term_patterns,
+)
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import cwquery
+from cwquery import ast, limits
+from cwquery.coverage import Coverage, covers
+from cwquery.errors import PatternError
+from cwquery.normalizer import equivalent
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("ERROR", "ERROR timeout"),
+        ("ERR", "ERROR"),
+        ("?ERROR ?WARN", "WARN -DEBUG"),
+        ("ERR -DEBUG", "ERROR -DEB"),
+        ("x", "-x x"),  # B matches nothing
+        ('{ $.a = 1 || $.b = "x" }', "{ $.a = 1 && $.c NOT EXISTS }"),
+        ("{ $.a > 3 }", "{ $.a >= 4 }"),
+        ("{ $.a != 5 }", '{ $.a = "x" }'),  # D12: != also matches a string
+        ('{ $.a = "x*" }', '{ $.a = "xy*" }'),
+        ("{ $.a = * }", '{ $.a = 1 || $.a = "y" || $.a IS TRUE }'),
+        ("{ $.a.b = 1 }", "{ $.a.b = 1 && $.a.c = 2 }"),
+        ("{ $.a = 1 }", "{ $.a = 1 && $.a = 2 }"),
+        (
+            '{ $.e = "*Unauthorized*" || $.e = "AccessDenied*" }',
+            '{ $.e = "AccessDenied*" && $.s != "x" }',
+        ),
+        ("[a, b > 3]", "[x, y >= 4]"),
+        ("[a, b = x*, ...]", "[a, b = xyz, ...]"),
+        ("", "%anything%"),
+    ],
+)
+def test_covers_holds(a: str, b: str) -> None:
+    result = covers(a, b)
+    assert result.holds is True, result
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("ERROR timeout", "ERROR"),
+        ("-DEBUG", ""),
+        ("ERROR -x", "ERROR"),
+        ("{ $.a > 4 }", "{ $.a > 3 }"),
+        ("{ $.a != 5 }", "{ $.a IS NULL }"),  # D9
+        ('{ $.a = "xy*" }', '{ $.a = "x*" }'),
+        ("{ $.a >= 4 || $.a < 4 }", "{ $.a = * }"),  # D25: * also matches true
+        ("{ $.a = 404 }", '{ $.a = "404" || $.a = 404.0 }'),
+        ("[a, b = 4*]", "[x, y = 404]"),  # D27: +404 is 404 and does not start with 4
+        ("[a, b = 404]", "[x, y = 4*]"),
+        ("ERROR", '{ $.level = "ERROR" }'),  # D26: an escaped value is not the raw term
+        ('{ $.level = "ERROR" }', "ERROR"),  # D10: text is not a JSON event
+        ("ERROR", "%ERR%"),
+        ("{ $.a[*] = 1 }", "{ $.a[0] = 2 }"),
+        ("[a, b, c]", "[a, b, ...]"),
+    ],
+)
+def test_covers_fails_with_a_verified_counterexample(a: str, b: str) -> None:
+    result = covers(a, b)
+    assert result.holds is False, result
+    assert result.counterexample is not None
+    assert cwquery.compile(b).matches(result.counterexample)
+    assert not cwquery.compile(a).matches(result.counterexample)
+
+
+def test_escaped_json_value_is_found_against_a_term() -> None:
+    result = covers("ERROR", '{ $.level = "ERROR" }')
+    assert result.counterexample is not None
+    assert json.loads(result.counterexample) == {"level": "ERROR"}
+    assert "ERROR" not in result.counterexample
+
+
+def test_undecided_answers_none_with_a_reason() -> None:
+    result = covers("%ERR%", "ERROR")
+    assert result == Coverage(None, None, result.reason) and result.reason
+
+
+def test_exported_from_the_package() -> None:
+    assert cwquery.covers is covers and cwquery.Coverage is Coverage
+
+
+def test_pattern_errors_raise() -> None:
+    with pytest.raises(PatternError):
+        covers("{ $.a = }", "x")
+
+
+# --------------------------------------------------------------------------- properties
+
+
+def _limited(pattern: ast.Pattern) -> bool:
+    try:
+        limits.check_pattern(str(pattern), pattern)
+    except PatternError:
+        return False
+    return True
+
+
+_same_kind_pairs = st.one_of(
+    st.tuples(term_patterns, term_patterns),
+    st.tuples(json_patterns, json_patterns),
+    st.tuples(delimited_patterns(), delimited_patterns()),
+).filter(lambda pair: all(map(_limited, pair)))
+
+_any_pairs = st.tuples(
+    st.one_of(term_patterns, json_patterns, delimited_patterns(), regex_patterns),
+    st.one_of(term_patterns, json_patterns, delimited_patterns(), regex_patterns),
+).filter(lambda pair: all(map(_limited, pair)))
+
+_SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+def _check(a: ast.Pattern, b: ast.Pattern, events: list[str]) -> None:
+    result = covers(a, b)
+    match_a, match_b = cwquery.compile(a).matches, cwquery.compile(b).matches
+    if result.holds is True:
+        for event in events:
+            assert not match_b(event) or match_a(event), (str(a), str(b), event)
+    elif result.holds is False:
+        assert result.counterexample is not None
+        assert match_b(result.counterexample) and not match_a(result.counterexample)
+    else:
+        assert result.counterexample is None
+
+
+@_SETTINGS
+@given(_same_kind_pairs, st.data())
+def test_true_is_never_contradicted_same_kind(
+    pair: tuple[ast.Pattern, ast.Pattern], data: st.DataObject
+) -> None:
+    a, b = pair
+    events = data.draw(messages_for(b)) + data.draw(messages_for(a))
+    _check(a, b, events)
+
+
+@_SETTINGS
+@given(_any_pairs, st.data())
+def test_true_is_never_contradicted_any_kind(
+    pair: tuple[ast.Pattern, ast.Pattern], data: st.DataObject
+) -> None:
+    a, b = pair
+    _check(a, b, data.draw(messages_for(b)))
+
+
+@_SETTINGS
+@given(st.one_of(term_patterns, json_patterns, delimited_patterns()).filter(_limited))
+def test_a_pattern_covers_itself(pattern: ast.Pattern) -> None:
+    assert covers(pattern, pattern).holds is True
+
+
+@_SETTINGS
+@given(json_patterns.filter(_limited))
+def test_equivalent_patterns_cover_each_other(pattern: ast.Pattern) -> None:
+    normal = cwquery.normalize(pattern)
+    assert equivalent(pattern, normal)
+    assert covers(normal, pattern).holds is True and covers(pattern, normal).holds is True
