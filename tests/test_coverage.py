@@ -169,3 +169,43 @@ def test_equivalent_patterns_cover_each_other(pattern: ast.Pattern) -> None:
     normal = cwquery.normalize(pattern)
     assert equivalent(pattern, normal)
     assert covers(normal, pattern).holds is True and covers(pattern, normal).holds is True
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    from click.testing import CliRunner
+
+    from cwquery.cli import main
+
+    result = CliRunner().invoke(main, ["covers", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_cli_covers_exits_0() -> None:
+    code, out, _ = _run("ERROR", "ERROR timeout")
+    assert code == 0 and out.startswith("covers:")
+
+
+def test_cli_prints_the_counterexample_and_the_broken_conditions() -> None:
+    code, out, _ = _run("ERROR timeout", "ERROR")
+    assert code == 1
+    assert '"ERROR"' in out and "timeout: not found → false" in out
+
+
+def test_cli_cannot_decide_exits_3() -> None:
+    code, out, _ = _run("%ERR%", "ERROR")
+    assert code == 3 and out.startswith("cannot decide:")
+
+
+def test_cli_pattern_error_exits_2_with_a_caret() -> None:
+    code, _, err = _run("{ $.a = ", "x")
+    assert code == 2 and "pattern A" in err and "^" in err
+
+
+def test_cli_json_format() -> None:
+    code, out, _ = _run("--format", "json", "ERROR", '{ $.level = "ERROR" }')
+    data = json.loads(out)
+    assert code == 1 and data["holds"] is False and data["reason"]
+    assert json.loads(data["counterexample"]) == {"level": "ERROR"}

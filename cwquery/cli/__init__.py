@@ -19,6 +19,7 @@ _COMMANDS = {
     "check": ("patterns", "check"),
     "fmt": ("patterns", "fmt"),
     "equal": ("patterns", "equal"),
+    "covers": ("coverage", "covers_command"),
     "test": ("evaluate", "test_command"),
     "emulator": ("emulator", "emulator"),
     "filter": ("cloudwatch", "filter_command"),
