@@ -209,3 +209,71 @@ def test_cli_json_format() -> None:
     data = json.loads(out)
     assert code == 1 and data["holds"] is False and data["reason"]
     assert json.loads(data["counterexample"]) == {"level": "ERROR"}
+
+
+# A small vocabulary, so that random pairs are often related and "covers" is often True.
+_SMALL_SELECTORS = st.sampled_from(["a", "b", "a.b"]).map(
+    lambda path: ast.Selector(tuple(ast.Key(name) for name in path.split(".")))
+)
+_SMALL_VALUES = st.one_of(
+    st.sampled_from(["1", "5", "5.0", "-0", "1e2", "100"]).map(ast.Number),
+    st.sampled_from(["x", "x*", "*x", "xy", "*", "5", "100.0", "**", "", "*y*"]).map(ast.String),
+)
+
+
+@st.composite
+def _small_atoms(draw: st.DrawFn) -> ast.JsonExpr:
+    selector = draw(_SMALL_SELECTORS)
+    kind = draw(st.integers(0, 5))
+    if kind == 0:
+        return ast.JsonIs(selector, draw(st.sampled_from(ast.TruthTest)))
+    if kind == 1:
+        return ast.JsonNotExists(selector)
+    value = draw(_SMALL_VALUES)
+    ops = (
+        list(ast.Operator) if isinstance(value, ast.Number) else [ast.Operator.EQ, ast.Operator.NE]
+    )
+    return ast.JsonCompare(selector, draw(st.sampled_from(ops)), value)
+
+
+_small_exprs = st.recursive(
+    _small_atoms(),
+    lambda inner: st.one_of(
+        st.lists(inner, min_size=2, max_size=3).map(lambda ops: ast.combine(ast.And, ops)),
+        st.lists(inner, min_size=2, max_size=3).map(lambda ops: ast.combine(ast.Or, ops)),
+    ),
+    max_leaves=5,
+)
+
+
+@st.composite
+def _related_pairs(draw: st.DrawFn) -> tuple[ast.Pattern, ast.Pattern]:
+    first, second = draw(_small_exprs), draw(_small_exprs)
+    a, b = draw(
+        st.sampled_from(
+            [
+                (first, second),
+                (ast.combine(ast.Or, [first, second]), first),
+                (first, ast.combine(ast.And, [first, second])),
+            ]
+        )
+    )
+    return ast.JsonPattern(a), ast.JsonPattern(b)
+
+
+@_SETTINGS
+@given(_related_pairs(), st.data())
+def test_true_is_never_contradicted_related_json(
+    pair: tuple[ast.Pattern, ast.Pattern], data: st.DataObject
+) -> None:
+    a, b = pair
+    _check(a, b, data.draw(messages_for(b)) + data.draw(messages_for(a)))
+
+
+@_SETTINGS
+@given(_small_exprs, _small_exprs)
+def test_weakening_and_strengthening_are_proved(first: ast.JsonExpr, second: ast.JsonExpr) -> None:
+    either = ast.JsonPattern(ast.combine(ast.Or, [first, second]))
+    both = ast.JsonPattern(ast.combine(ast.And, [first, second]))
+    assert covers(either, ast.JsonPattern(first)).holds is not False
+    assert covers(ast.JsonPattern(first), both).holds is not False
