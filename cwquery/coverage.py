@@ -37,8 +37,6 @@ import orjson
 
 from cwquery.ast import (
     And,
-    AnyIndex,
-    AnyKey,
     DelimitedPattern,
     EllipsisField,
     Field,
@@ -60,11 +58,14 @@ from cwquery.compiler import compile, compile_field_condition, compile_json
 from cwquery.coverage_values import (
     CONTAINER,
     Domain,
+    Elements,
     filler_for,
     json_domain,
     literal_texts,
     place,
+    place_elements,
     token_domain,
+    wildcard_at,
 )
 from cwquery.delimited import FieldLayout, split_tokens
 from cwquery.normalizer import normalize
@@ -78,6 +79,8 @@ __all__ = ["Coverage", "covers"]
 MAX_MODELS: Final = 20_000
 #: Disjuncts of ``b``'s normal form beyond which no proof is attempted.
 MAX_DISJUNCTS: Final = 256
+#: Regions of a wildcard selector's values beyond which its sets are not all tried (2**n).
+MAX_REGIONS: Final = 8
 #: Models of ``b`` the counter-example search writes out in several spellings.
 _SEARCHED_MODELS: Final = 200
 
@@ -233,8 +236,26 @@ def _alone(atom: Atom, value: Any) -> bool:
     """``atom`` on a document where its selector reads ``value`` and nothing else is set."""
     document: dict[str, Any] = {}
     if value is not MISSING:
-        place(document, atom.selector, value)
+        _place(document, atom.selector, value)
     return bool(compile_json(atom)(document))
+
+
+def _place(document: dict[str, Any], selector: Selector, value: Any) -> bool:
+    if isinstance(value, Elements):
+        return place_elements(document, selector, value)
+    return place(document, selector, value)
+
+
+def _separate_wildcard(selector: Selector, selectors: Sequence[Selector]) -> bool:
+    """Whether a wildcard selector reads a part of the event no other selector reads: one
+    wildcard after at least one key, keys only, and a first key of its own."""
+    at = wildcard_at(selector)
+    if at is None or at == 0:
+        return False
+    if not all(isinstance(step, Key) for i, step in enumerate(selector.steps) if i != at):
+        return False
+    first = selector.steps[0]
+    return all(other == selector or other.steps[0] != first for other in selectors)
 
 
 def _reads(document: dict[str, Any], selector: Selector, value: Any) -> bool:
@@ -255,22 +276,26 @@ class _Models:
         self.selectors = list(dict.fromkeys(atom.selector for atom in atoms_a + atoms_b))
         keys = [s.name for sel in self.selectors for s in sel.steps if isinstance(s, Key)]
         filler = filler_for(literal_texts(walk(a)) + literal_texts(walk(b)) + keys)
-        self.exact = filler is not None and not any(map(has_wildcard_step, self.selectors))
-        self.key_only = all(
-            isinstance(step, Key | AnyKey | AnyIndex)
-            for sel in self.selectors
-            for step in sel.steps
+        self.exact = filler is not None
+        plain = [sel for sel in self.selectors if not has_wildcard_step(sel)]
+        self.key_only = all(isinstance(step, Key) for sel in plain for step in sel.steps)
+        self.key_only = self.key_only and all(
+            _separate_wildcard(sel, self.selectors) for sel in self.selectors if sel not in plain
         )
-        paths = [sel.steps for sel in self.selectors]
+        paths = [sel.steps for sel in plain]
         self.independent = self.key_only and not any(
             p != q and q[: len(p)] == p for p in paths for q in paths
         )
+        self.exact = self.exact and self.key_only
         self.on: dict[Selector, list[Atom]] = {sel: [] for sel in self.selectors}
         for atom in atoms_a + atoms_b:
             self.on[atom.selector].append(atom)
-        self.domains: dict[Selector, Domain] = {
-            sel: json_domain(self.on[sel], filler or "~") for sel in self.selectors
-        }
+        self.domains: dict[Selector, Domain] = {}
+        for sel in self.selectors:
+            domain = json_domain(self.on[sel], filler or "~")
+            if sel not in plain:
+                domain = self._subsets(sel, domain)
+            self.domains[sel] = domain
         self.exact = self.exact and all(d.exact for d in self.domains.values())
         disjuncts = _dnf(b.expr)
         if disjuncts is None:
@@ -293,6 +318,23 @@ class _Models:
                 else:
                     self.exact = False
 
+    def _subsets(self, selector: Selector, domain: Domain) -> Domain:
+        """D8: the conditions on a wildcard selector see which regions its values fall in; one
+        value per region, and every set of regions."""
+        classes: dict[tuple[bool, ...], Any] = {}
+        for value in domain.values:
+            if value is not MISSING:
+                alone = Elements((value,))
+                signature = tuple(_alone(atom, alone) for atom in self.on[selector])
+                classes.setdefault(signature, value)
+        chosen = list(classes.values())[:MAX_REGIONS]
+        sets = [
+            Elements(subset)
+            for count in range(len(chosen) + 1)
+            for subset in itertools.combinations(chosen, count)
+        ]
+        return Domain(sets, domain.exact and len(classes) <= MAX_REGIONS)
+
     def _choices(self, selector: Selector, disjunct: list[Atom]) -> list[Any]:
         wanted = [atom for atom in disjunct if atom.selector == selector]
         values = [
@@ -308,7 +350,7 @@ class _Models:
     def _document(self, combination: Sequence[Any]) -> dict[str, Any] | None:
         document: dict[str, Any] = {}
         chosen = list(zip(self.selectors, combination, strict=True))
-        placed = all(place(document, sel, v) for sel, v in chosen if v is not MISSING)
+        placed = all(_place(document, sel, v) for sel, v in chosen if v is not MISSING)
         if placed and all(
             _reads(document, sel, v) for sel, v in chosen if not has_wildcard_step(sel)
         ):

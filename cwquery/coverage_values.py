@@ -248,3 +248,47 @@ def _same(held: Any, value: Any) -> bool:
 def assignments(domains: Sequence[Sequence[Any]], limit: int) -> Iterator[tuple[Any, ...]]:
     """At most ``limit`` combinations of one value per domain."""
     return itertools.islice(itertools.product(*domains), limit)
+
+
+class Elements(tuple):  # type: ignore[type-arg]
+    """The values a wildcard selector (``[*]``, ``.*``) selects, one per region (D8)."""
+
+    __slots__ = ()
+
+
+def wildcard_at(selector: Selector) -> int | None:
+    """The position of the one wildcard step of a selector, or ``None``."""
+    found = [i for i, step in enumerate(selector.steps) if isinstance(step, AnyKey | AnyIndex)]
+    return found[0] if len(found) == 1 else None
+
+
+def place_elements(document: dict[str, Any], selector: Selector, elements: Elements) -> bool:
+    """Put ``elements`` where the wildcard selector reads them: under its prefix, an array (or
+    an object with keys ``k0``, ``k1``…) whose items hold each element at the suffix. Nothing
+    is put for no elements (the selector then selects nothing)."""
+    if not elements:
+        return True
+    steps, at = selector.steps, wildcard_at(selector)
+    if at is None:
+        return False
+    suffix = Selector(steps[at + 1 :]) if at + 1 < len(steps) else None
+    items = []
+    for element in elements:
+        if suffix is None:
+            items.append(_fresh(element))
+            continue
+        item = _container_for(suffix.steps[0])
+        if not place(item, suffix, element):
+            return False
+        items.append(item)
+    wildcard = steps[at]
+    if isinstance(wildcard, AnyIndex):
+        container: Any = items
+    else:
+        container = {f"k{i}": item for i, item in enumerate(items)}
+    if at == 0:
+        if type(container) is not dict or any(key in document for key in container):
+            return False
+        document.update(container)
+        return True
+    return place(document, Selector(steps[:at]), container)

@@ -212,8 +212,14 @@ def test_cli_json_format() -> None:
 
 
 # A small vocabulary, so that random pairs are often related and "covers" is often True.
-_SMALL_SELECTORS = st.sampled_from(["a", "b", "a.b"]).map(
-    lambda path: ast.Selector(tuple(ast.Key(name) for name in path.split(".")))
+_SMALL_SELECTORS = st.sampled_from(
+    [
+        ast.Selector((ast.Key("a"),)),
+        ast.Selector((ast.Key("b"),)),
+        ast.Selector((ast.Key("a"), ast.Key("b"))),
+        ast.Selector((ast.Key("w"), ast.AnyIndex())),  # D8: wildcards
+        ast.Selector((ast.Key("v"), ast.AnyKey(), ast.Key("b"))),
+    ]
 )
 _SMALL_VALUES = st.one_of(
     st.sampled_from(["1", "5", "5.0", "-0", "1e2", "100"]).map(ast.Number),
