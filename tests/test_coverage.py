@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import random
 
 import pytest
 from fastpath_strategies import (
@@ -283,3 +285,79 @@ def test_weakening_and_strengthening_are_proved(first: ast.JsonExpr, second: ast
     both = ast.JsonPattern(ast.combine(ast.And, [first, second]))
     assert covers(either, ast.JsonPattern(first)).holds is not False
     assert covers(ast.JsonPattern(first), both).holds is not False
+
+
+# Term patterns over a two-letter alphabet: every message up to six characters is tried, so a
+# wrong "covers" or a missed counter-example cannot hide.
+_TINY_WORDS = st.sampled_from(["a", "b", "ab", "ba", "aa", "a b", "bab"])
+_tiny_terms = st.builds(
+    lambda text, kind: ast.Term(text, kind, quoted=True), _TINY_WORDS, st.sampled_from(ast.TermKind)
+)
+_tiny_term_patterns = st.lists(_tiny_terms, min_size=1, max_size=3).map(
+    lambda terms: ast.TermPattern(tuple(terms))
+)
+_EVERY_SHORT_MESSAGE = [
+    "".join(chars) for size in range(7) for chars in itertools.product("ab ", repeat=size)
+]
+
+
+@_SETTINGS
+@given(_tiny_term_patterns, _tiny_term_patterns)
+def test_term_patterns_are_decided_exactly(a: ast.Pattern, b: ast.Pattern) -> None:
+    result = covers(a, b)
+    match_a, match_b = cwquery.compile(a).matches, cwquery.compile(b).matches
+    missed = [m for m in _EVERY_SHORT_MESSAGE if match_b(m) and not match_a(m)]
+    assert result.holds is (not missed), (str(a), str(b), missed[:3])
+
+
+_TOKEN_VALUES = st.one_of(
+    st.sampled_from(["1", "5", "5.0", "-0", "1e2", "100", "4"]).map(ast.Number),
+    st.sampled_from(["x", "x*", "*x", "xy", "*", "5", "**", "", "*y*", "4*", "x y"]).map(
+        ast.String
+    ),
+)
+
+
+@st.composite
+def _token_compares(draw: st.DrawFn) -> ast.FieldCompare:
+    value = draw(_TOKEN_VALUES)
+    ops = (
+        list(ast.Operator) if isinstance(value, ast.Number) else [ast.Operator.EQ, ast.Operator.NE]
+    )
+    return ast.FieldCompare(draw(st.sampled_from(ops)), value)
+
+
+_slot_conditions = st.lists(
+    st.lists(_token_compares(), min_size=1, max_size=2).map(lambda c: ast.combine(ast.And, c)),
+    min_size=1,
+    max_size=2,
+).map(lambda c: ast.combine(ast.Or, c))
+_slots = st.one_of(st.just(ast.Field("f")), _slot_conditions.map(lambda c: ast.Field("f", c)))
+
+
+@st.composite
+def _delimited_pairs(draw: st.DrawFn) -> tuple[ast.Pattern, ast.Pattern]:
+    size = draw(st.integers(1, 3))
+    ellipsis = draw(st.sampled_from([None, 0, size]))
+
+    def one() -> ast.DelimitedPattern:
+        fields: list[ast.Field | ast.EllipsisField] = [draw(_slots) for _ in range(size)]
+        if ellipsis is not None:
+            fields.insert(ellipsis, ast.EllipsisField())
+        return ast.DelimitedPattern(tuple(fields))
+
+    return one(), one()
+
+
+_TOKENS = ["1", "5", "5.0", "-0", "1e2", "100", "4", "+5", "05", "4x", "x", "xy", "x~", '""']
+_TOKENS += ["y", "zxyz", "*", "yx", '"x y"', "0", "6", "3", "101", "5e0", "40", "x*y", "-1"]
+
+
+@_SETTINGS
+@given(_delimited_pairs(), st.randoms(use_true_random=False))
+def test_delimited_true_is_never_contradicted(
+    pair: tuple[ast.Pattern, ast.Pattern], rng: random.Random
+) -> None:
+    a, b = pair
+    messages = [" ".join(rng.choices(_TOKENS, k=rng.randrange(1, 6))) for _ in range(300)]
+    _check(a, b, messages)
