@@ -361,3 +361,50 @@ def test_delimited_true_is_never_contradicted(
     a, b = pair
     messages = [" ".join(rng.choices(_TOKENS, k=rng.randrange(1, 6))) for _ in range(300)]
     _check(a, b, messages)
+
+
+# The CIS CloudWatch.1/.2/.4 style filters: the same filter written differently covers it; a
+# filter missing a condition of the reference is covered by it but does not cover it (D9: a
+# missing field fails !=).
+_UNAUTHORIZED = (
+    '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") && '
+    '($.sourceIPAddress != "delivery.logs.amazonaws.com") && ($.eventName != "HeadBucket") }'
+)
+_ROOT = (
+    '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && '
+    '$.eventType != "AwsServiceEvent" }'
+)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "holds"),
+    [
+        (_UNAUTHORIZED, _UNAUTHORIZED.replace(" ", "").replace('"', ""), True),
+        (_UNAUTHORIZED.replace(" ", ""), _UNAUTHORIZED, True),
+        (
+            _UNAUTHORIZED,
+            '{ $.errorCode = "*UnauthorizedOperation" || $.errorCode = "AccessDenied*" }',
+            False,
+        ),
+        (
+            '{ $.errorCode = "*UnauthorizedOperation" || $.errorCode = "AccessDenied*" }',
+            _UNAUTHORIZED,
+            True,
+        ),
+        (_ROOT, '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS }', False),
+        ('{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS }', _ROOT, True),
+        (
+            "{ $.eventName = PutRolePolicy || $.eventName = CreatePolicy }",
+            "{ $.eventSource = iam.amazonaws.com && "
+            "($.eventName = CreatePolicy || $.eventName = PutRolePolicy) }",
+            True,
+        ),
+    ],
+)
+def test_cis_style_filters(a: str, b: str, holds: bool) -> None:
+    result = covers(a, b)
+    assert result.holds is holds, result
+    if not holds:
+        assert result.counterexample is not None and cwquery.compile(b).matches(
+            result.counterexample
+        )
