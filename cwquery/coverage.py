@@ -27,6 +27,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -76,10 +77,11 @@ from cwquery.semantics import MISSING, term_groups
 
 __all__ = ["Coverage", "covers"]
 
-#: Documents (or messages) tried per disjunct of ``b`` before the answer becomes ``None``.
+#: Documents tried for one question, over all disjuncts of ``b``, before the answer becomes
+#: ``None``.
 MAX_MODELS: Final = 20_000
 #: Disjuncts of ``b``'s normal form beyond which no proof is attempted.
-MAX_DISJUNCTS: Final = 256
+MAX_DISJUNCTS: Final = 1024
 #: Regions of a wildcard selector's values beyond which its sets are not all tried (2**n).
 MAX_REGIONS: Final = 8
 #: Models of ``b`` the counter-example search writes out in several spellings.
@@ -211,12 +213,13 @@ def _atoms(node: Node) -> list[Atom]:
     return [n for n in walk(node) if isinstance(n, JsonCompare | JsonIs | JsonNotExists)]
 
 
-def _dnf(node: Node) -> list[list[Atom]] | None:
-    """Disjuncts (lists of atoms) of a JSON expression, or ``None`` beyond the bound."""
+def _dnf(node: Node, possible: Callable[[list[Atom]], bool]) -> list[list[Atom]] | None:
+    """Disjuncts (lists of atoms) of a JSON expression, without those ``possible`` rules out,
+    or ``None`` beyond the bound."""
     if isinstance(node, Or):
         disjuncts: list[list[Atom]] = []
         for operand in node.operands:
-            part = _dnf(operand)
+            part = _dnf(operand, possible)
             if part is None:
                 return None
             disjuncts += part
@@ -224,10 +227,13 @@ def _dnf(node: Node) -> list[list[Atom]] | None:
     if isinstance(node, And):
         product: list[list[Atom]] = [[]]
         for operand in node.operands:
-            part = _dnf(operand)
-            if part is None or len(product) * len(part) > MAX_DISJUNCTS:
+            part = _dnf(operand, possible)
+            if part is None or len(product) * len(part) > 16 * MAX_DISJUNCTS:
                 return None
-            product = [left + right for left in product for right in part]
+            joined = (list(dict.fromkeys(left + right)) for left in product for right in part)
+            product = [disjunct for disjunct in joined if possible(disjunct)]
+            if len(product) > MAX_DISJUNCTS:
+                return None
         return product
     assert isinstance(node, JsonCompare | JsonIs | JsonNotExists)
     return [[node]]
@@ -235,10 +241,22 @@ def _dnf(node: Node) -> list[list[Atom]] | None:
 
 def _alone(atom: Atom, value: Any) -> bool:
     """``atom`` on a document where its selector reads ``value`` and nothing else is set."""
+    return _alone_cached(atom, type(value).__name__, repr(value), value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _alone_cached(atom: Atom, kind: str, text: str, value: Any) -> bool:
+    """:func:`_alone`, remembered by the value's type and ``repr`` (``5``, ``5.0``, ``True``,
+    ``0.0`` and ``-0.0`` are equal in Python and different in a JSON event)."""
     document: dict[str, Any] = {}
     if value is not MISSING:
         _place(document, atom.selector, value)
-    return bool(compile_json(atom)(document))
+    return bool(_predicate(atom)(document))
+
+
+@functools.lru_cache(maxsize=1024)
+def _predicate(atom: Atom) -> Callable[[Any], bool]:
+    return compile_json(atom)
 
 
 def _place(document: dict[str, Any], selector: Selector, value: Any) -> bool:
@@ -298,18 +316,25 @@ class _Models:
                 domain = self._subsets(sel, domain)
             self.domains[sel] = domain
         self.exact = self.exact and all(d.exact for d in self.domains.values())
-        disjuncts = _dnf(b.expr)
+        disjuncts = _dnf(b.expr, self._possible)
         if disjuncts is None:
             self.exact, disjuncts = False, [[]]
         self.disjuncts = disjuncts
         self.match_b = match_b
 
     def __iter__(self) -> Iterator[tuple[dict[str, Any], str]]:
+        budget = MAX_MODELS
         for disjunct in self.disjuncts:
-            choices = [self._choices(sel, disjunct) for sel in self.selectors]
-            if math.prod(map(len, choices)) > MAX_MODELS:
+            if budget <= 0:
                 self.exact = False
-            for combination in itertools.islice(itertools.product(*choices), MAX_MODELS):
+                return
+            choices = [self._choices(sel, disjunct) for sel in self.selectors]
+            size = math.prod(map(len, choices))
+            if size > budget:
+                self.exact = False
+            taken = min(size, budget)
+            budget -= taken
+            for combination in itertools.islice(itertools.product(*choices), taken):
                 document = self._document(combination)
                 if document is None:
                     continue
@@ -336,12 +361,19 @@ class _Models:
         ]
         return Domain(sets, domain.exact and len(classes) <= MAX_REGIONS)
 
-    def _choices(self, selector: Selector, disjunct: list[Atom]) -> list[Any]:
+    def _possible(self, disjunct: list[Atom]) -> bool:
+        """Whether every selector of ``disjunct`` has a tried value passing its atoms there
+        (a disjunct dropped wrongly can only happen with inexact regions, and then no proof
+        is claimed)."""
+        selectors = dict.fromkeys(atom.selector for atom in disjunct)
+        return all(self._choices(sel, disjunct, unique=False) for sel in selectors)
+
+    def _choices(self, selector: Selector, disjunct: list[Atom], unique: bool = True) -> list[Any]:
         wanted = [atom for atom in disjunct if atom.selector == selector]
         values = [
             v for v in self.domains[selector].values if all(_alone(atom, v) for atom in wanted)
         ]
-        if not self.independent:
+        if not (unique and self.independent):
             return values
         seen: dict[tuple[bool, ...], Any] = {}
         for value in values:  # values every condition treats alike need one try
