@@ -27,10 +27,8 @@ True
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
-import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -38,50 +36,35 @@ from typing import Any, Final
 import orjson
 
 from cwquery.ast import (
-    And,
     DelimitedPattern,
     EllipsisField,
     Field,
     FieldCompare,
-    JsonCompare,
-    JsonIs,
-    JsonNotExists,
     JsonPattern,
-    Key,
     MatchAll,
-    Node,
-    Or,
     Pattern,
-    Selector,
     TermPattern,
     walk,
 )
-from cwquery.compiler import compile, compile_field_condition, compile_json
+from cwquery.compiler import compile, compile_field_condition
+from cwquery.coverage_json import Models
 from cwquery.coverage_values import (
-    CONTAINER,
-    Domain,
-    Elements,
     filler_for,
-    json_domain,
     literal_texts,
-    place,
-    place_elements,
     token_domain,
-    wildcard_at,
 )
 from cwquery.delimited import FieldLayout, split_tokens
 from cwquery.normalizer import normalize
 from cwquery.parser import parse
-from cwquery.selectors import has_wildcard_step, selector_function
-from cwquery.semantics import MISSING, term_groups
+from cwquery.semantics import term_groups
 
 __all__ = ["Coverage", "covers"]
 
 #: Documents tried for one question, over all disjuncts of ``b``, before the answer becomes
 #: ``None``.
 MAX_MODELS: Final = 20_000
-#: Disjuncts of ``b``'s normal form beyond which no proof is attempted.
-MAX_DISJUNCTS: Final = 1024
+#: Partial disjuncts of ``b``'s normal form looked at before the answer becomes ``None``.
+MAX_STEPS: Final = 50_000
 #: Regions of a wildcard selector's values beyond which its sets are not all tried (2**n).
 MAX_REGIONS: Final = 8
 #: Models of ``b`` the counter-example search writes out in several spellings.
@@ -178,8 +161,6 @@ def _terms(a: MatchAll | TermPattern, b: MatchAll | TermPattern) -> _Outcome:
     clauses_a, clauses_b = _clauses(a), _clauses(b)
     texts = [t for required, excluded in clauses_a + clauses_b for t in required + excluded]
     filler = filler_for(texts)
-    if filler is None:
-        return _Outcome(None, "Every separator character occurs in the terms.")
     for required, excluded in clauses_b:
         if any(e in r for e in excluded for r in required):
             continue  # this clause of B matches nothing
@@ -206,211 +187,19 @@ def _clause_covers(clause: Clause, required: Sequence[str], excluded: Sequence[s
 
 # --------------------------------------------------------------------------- JSON patterns
 
-Atom = JsonCompare | JsonIs | JsonNotExists
-
-
-def _atoms(node: Node) -> list[Atom]:
-    return [n for n in walk(node) if isinstance(n, JsonCompare | JsonIs | JsonNotExists)]
-
-
-def _dnf(node: Node, possible: Callable[[list[Atom]], bool]) -> list[list[Atom]] | None:
-    """Disjuncts (lists of atoms) of a JSON expression, without those ``possible`` rules out,
-    or ``None`` beyond the bound."""
-    if isinstance(node, Or):
-        disjuncts: list[list[Atom]] = []
-        for operand in node.operands:
-            part = _dnf(operand, possible)
-            if part is None:
-                return None
-            disjuncts += part
-        return disjuncts if len(disjuncts) <= MAX_DISJUNCTS else None
-    if isinstance(node, And):
-        product: list[list[Atom]] = [[]]
-        for operand in node.operands:
-            part = _dnf(operand, possible)
-            if part is None or len(product) * len(part) > 16 * MAX_DISJUNCTS:
-                return None
-            joined = (list(dict.fromkeys(left + right)) for left in product for right in part)
-            product = [disjunct for disjunct in joined if possible(disjunct)]
-            if len(product) > MAX_DISJUNCTS:
-                return None
-        return product
-    assert isinstance(node, JsonCompare | JsonIs | JsonNotExists)
-    return [[node]]
-
-
-def _alone(atom: Atom, value: Any) -> bool:
-    """``atom`` on a document where its selector reads ``value`` and nothing else is set."""
-    return _alone_cached(atom, type(value).__name__, repr(value), value)
-
-
-@functools.lru_cache(maxsize=65536)
-def _alone_cached(atom: Atom, kind: str, text: str, value: Any) -> bool:
-    """:func:`_alone`, remembered by the value's type and ``repr`` (``5``, ``5.0``, ``True``,
-    ``0.0`` and ``-0.0`` are equal in Python and different in a JSON event)."""
-    document: dict[str, Any] = {}
-    if value is not MISSING:
-        _place(document, atom.selector, value)
-    return bool(_predicate(atom)(document))
-
-
-@functools.lru_cache(maxsize=1024)
-def _predicate(atom: Atom) -> Callable[[Any], bool]:
-    return compile_json(atom)
-
-
-def _place(document: dict[str, Any], selector: Selector, value: Any) -> bool:
-    if isinstance(value, Elements):
-        return place_elements(document, selector, value)
-    return place(document, selector, value)
-
-
-def _separate_wildcard(selector: Selector, selectors: Sequence[Selector]) -> bool:
-    """Whether a wildcard selector reads a part of the event no other selector reads: one
-    wildcard after at least one key, keys only, and a first key of its own."""
-    at = wildcard_at(selector)
-    if at is None or at == 0:
-        return False
-    if not all(isinstance(step, Key) for i, step in enumerate(selector.steps) if i != at):
-        return False
-    first = selector.steps[0]
-    return all(other == selector or other.steps[0] != first for other in selectors)
-
-
-def _reads(document: dict[str, Any], selector: Selector, value: Any) -> bool:
-    held = selector_function(selector)(document)
-    if value is CONTAINER:
-        return type(held) in (dict, list)
-    if value is MISSING:
-        return held is MISSING
-    return type(held) is type(value) and bool(held == value)
-
-
-class _Models:
-    """Documents ``b`` matches, one per combination of regions, and whether they were all
-    tried (``exact``)."""
-
-    def __init__(self, a: JsonPattern, b: JsonPattern, match_b: Matches) -> None:
-        atoms_a, atoms_b = _atoms(a.expr), _atoms(b.expr)
-        self.selectors = list(dict.fromkeys(atom.selector for atom in atoms_a + atoms_b))
-        keys = [s.name for sel in self.selectors for s in sel.steps if isinstance(s, Key)]
-        filler = filler_for(literal_texts(walk(a)) + literal_texts(walk(b)) + keys)
-        self.exact = filler is not None
-        plain = [sel for sel in self.selectors if not has_wildcard_step(sel)]
-        self.key_only = all(isinstance(step, Key) for sel in plain for step in sel.steps)
-        self.key_only = self.key_only and all(
-            _separate_wildcard(sel, self.selectors) for sel in self.selectors if sel not in plain
-        )
-        paths = [sel.steps for sel in plain]
-        self.independent = self.key_only and not any(
-            p != q and q[: len(p)] == p for p in paths for q in paths
-        )
-        self.exact = self.exact and self.key_only
-        self.on: dict[Selector, list[Atom]] = {sel: [] for sel in self.selectors}
-        for atom in atoms_a + atoms_b:
-            self.on[atom.selector].append(atom)
-        self.domains: dict[Selector, Domain] = {}
-        for sel in self.selectors:
-            domain = json_domain(self.on[sel], filler or "~")
-            if sel not in plain:
-                domain = self._subsets(sel, domain)
-            self.domains[sel] = domain
-        self.exact = self.exact and all(d.exact for d in self.domains.values())
-        disjuncts = _dnf(b.expr, self._possible)
-        if disjuncts is None:
-            self.exact, disjuncts = False, [[]]
-        self.disjuncts = disjuncts
-        self.match_b = match_b
-
-    def __iter__(self) -> Iterator[tuple[dict[str, Any], str]]:
-        budget = MAX_MODELS
-        for disjunct in self.disjuncts:
-            if budget <= 0:
-                self.exact = False
-                return
-            choices = [self._choices(sel, disjunct) for sel in self.selectors]
-            size = math.prod(map(len, choices))
-            if size > budget:
-                self.exact = False
-            taken = min(size, budget)
-            budget -= taken
-            for combination in itertools.islice(itertools.product(*choices), taken):
-                document = self._document(combination)
-                if document is None:
-                    continue
-                message = orjson.dumps(document).decode()
-                if self.match_b(message):
-                    yield document, message
-                else:
-                    self.exact = False
-
-    def _subsets(self, selector: Selector, domain: Domain) -> Domain:
-        """D8: the conditions on a wildcard selector see which regions its values fall in; one
-        value per region, and every set of regions."""
-        classes: dict[tuple[bool, ...], Any] = {}
-        for value in domain.values:
-            if value is not MISSING:
-                alone = Elements((value,))
-                signature = tuple(_alone(atom, alone) for atom in self.on[selector])
-                classes.setdefault(signature, value)
-        chosen = list(classes.values())[:MAX_REGIONS]
-        sets = [
-            Elements(subset)
-            for count in range(len(chosen) + 1)
-            for subset in itertools.combinations(chosen, count)
-        ]
-        return Domain(sets, domain.exact and len(classes) <= MAX_REGIONS)
-
-    def _possible(self, disjunct: list[Atom]) -> bool:
-        """Whether every selector of ``disjunct`` has a tried value passing its atoms there
-        (a disjunct dropped wrongly can only happen with inexact regions, and then no proof
-        is claimed)."""
-        selectors = dict.fromkeys(atom.selector for atom in disjunct)
-        return all(self._choices(sel, disjunct, unique=False) for sel in selectors)
-
-    def _choices(self, selector: Selector, disjunct: list[Atom], unique: bool = True) -> list[Any]:
-        wanted = [atom for atom in disjunct if atom.selector == selector]
-        values = [
-            v for v in self.domains[selector].values if all(_alone(atom, v) for atom in wanted)
-        ]
-        if not (unique and self.independent):
-            return values
-        seen: dict[tuple[bool, ...], Any] = {}
-        for value in values:  # values every condition treats alike need one try
-            seen.setdefault(tuple(_alone(atom, value) for atom in self.on[selector]), value)
-        return list(seen.values())
-
-    def _document(self, combination: Sequence[Any]) -> dict[str, Any] | None:
-        document: dict[str, Any] = {}
-        chosen = list(zip(self.selectors, combination, strict=True))
-        placed = all(_place(document, sel, v) for sel, v in chosen if v is not MISSING)
-        if placed and all(
-            _reads(document, sel, v) for sel, v in chosen if not has_wildcard_step(sel)
-        ):
-            return document
-        if not self.key_only:
-            self.exact = False  # with array steps, a failed layout may not be impossible
-        return None  # plain keys: a value under a key another selector holds as a scalar
-
 
 def _json(a: JsonPattern, b: JsonPattern, match_a: Matches, match_b: Matches) -> _Outcome:
-    models = _Models(a, b, match_b)
+    models = Models(a, b, match_b)
     for _document, message in models:
         if not match_a(message):
             return _Outcome(False, "B matches this event and A does not.", message)
     if models.exact:
         return _Outcome(True, "Every kind of event B matches, A matches too.")
-    return _Outcome(None, _json_undecided(models))
-
-
-def _json_undecided(models: _Models) -> str:
-    if any(map(has_wildcard_step, models.selectors)):
-        return "Wildcard selectors are only searched for counter-examples; none was found."
-    return "Regexes, number-like wildcards or the size of B leave some values untried."
+    return _Outcome(None, models.undecided())
 
 
 def _is_empty(b: JsonPattern, match_b: Matches) -> bool:
-    models = _Models(b, b, match_b)
+    models = Models(b, b, match_b)
     return next(iter(models), None) is None and models.exact
 
 
@@ -428,8 +217,6 @@ def _delimited(
     slots_a = [f for f in a.fields if isinstance(f, Field)]
     slots_b = [f for f in b.fields if isinstance(f, Field)]
     filler = filler_for(literal_texts(walk(a)) + literal_texts(walk(b)) + [" ", '"', "]"])
-    if filler is None:
-        return _Outcome(None, "Every separator character occurs in the values.")
     exact = True
     chosen: list[list[str]] = []
     for field_a, field_b in zip(slots_a, slots_b, strict=True):
@@ -504,7 +291,7 @@ def _candidates(a: Pattern, b: Pattern, extras: list[str]) -> Iterator[str]:
             bases += [" ".join(required), "\n".join(required), "".join(required)]
     elif isinstance(b, JsonPattern):
         other = a if isinstance(a, JsonPattern) else b
-        for document, message in itertools.islice(_Models(other, b, compile(b).matches), 200):
+        for document, message in itertools.islice(Models(other, b, compile(b).matches), 200):
             bases += [message, _escaped(document), json.dumps(document, indent=1)]
     elif isinstance(b, DelimitedPattern):
         bases += _delimited_bases(b)
@@ -518,7 +305,7 @@ def _candidates(a: Pattern, b: Pattern, extras: list[str]) -> Iterator[str]:
 
 def _delimited_bases(b: DelimitedPattern) -> list[str]:
     slots = [f for f in b.fields if isinstance(f, Field)]
-    filler = filler_for([*literal_texts(walk(b)), " "]) or "~"
+    filler = filler_for([*literal_texts(walk(b)), " "])
     options: list[list[str]] = []
     for slot in slots:
         compares = [n for n in walk(slot) if isinstance(n, FieldCompare)]

@@ -40,6 +40,8 @@ from cwquery.semantics import MISSING, WILDCARD, json_text
 CONTAINER: Final = type("Container", (), {"__repr__": lambda self: "CONTAINER"})()
 #: Characters tried, in order, as the filler no literal of either pattern contains.
 FILLERS: Final = ("~", "\u00a7", "#", "\u2603", "\u00b6")
+#: Where characters are looked for when every one of :data:`FILLERS` is taken.
+_SPARE_FROM: Final = 0x4E00
 #: At most this many infixes are combined (2**n candidates).
 _MAX_INFIXES: Final = 6
 _NUMBER_CHARS: Final = frozenset("0123456789.eE+-")
@@ -54,10 +56,12 @@ class Domain(NamedTuple):
     exact: bool
 
 
-def filler_for(texts: Iterable[str]) -> str | None:
-    """A character that none of ``texts`` contains (``None`` when all of :data:`FILLERS` do)."""
+def filler_for(texts: Iterable[str]) -> str:
+    """A character that none of ``texts`` contains: one of :data:`FILLERS`, else the first
+    CJK ideograph none holds (there are more of them than characters in the texts)."""
     joined = "".join(texts)
-    return next((char for char in FILLERS if char not in joined), None)
+    spare = (chr(code) for code in itertools.count(_SPARE_FROM))
+    return next(char for char in itertools.chain(FILLERS, spare) if char not in joined)
 
 
 def literal_texts(nodes: Iterable[Node]) -> list[str]:
