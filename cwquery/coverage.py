@@ -43,6 +43,7 @@ from cwquery.ast import (
     JsonPattern,
     MatchAll,
     Pattern,
+    Regex,
     TermPattern,
     walk,
 )
@@ -51,6 +52,7 @@ from cwquery.coverage_json import Models
 from cwquery.coverage_values import (
     filler_for,
     literal_texts,
+    regex_samples,
     token_domain,
 )
 from cwquery.delimited import FieldLayout, split_tokens
@@ -60,13 +62,6 @@ from cwquery.semantics import term_groups
 
 __all__ = ["Coverage", "covers"]
 
-#: Documents tried for one question, over all disjuncts of ``b``, before the answer becomes
-#: ``None``.
-MAX_MODELS: Final = 20_000
-#: Partial disjuncts of ``b``'s normal form looked at before the answer becomes ``None``.
-MAX_STEPS: Final = 50_000
-#: Regions of a wildcard selector's values beyond which its sets are not all tried (2**n).
-MAX_REGIONS: Final = 8
 #: Models of ``b`` the counter-example search writes out in several spellings.
 _SEARCHED_MODELS: Final = 200
 
@@ -291,10 +286,15 @@ def _candidates(a: Pattern, b: Pattern, extras: list[str]) -> Iterator[str]:
             bases += [" ".join(required), "\n".join(required), "".join(required)]
     elif isinstance(b, JsonPattern):
         other = a if isinstance(a, JsonPattern) else b
-        for document, message in itertools.islice(Models(other, b, compile(b).matches), 200):
+        for document, message in itertools.islice(
+            Models(other, b, compile(b).matches), _SEARCHED_MODELS
+        ):
             bases += [message, _escaped(document), json.dumps(document, indent=1)]
     elif isinstance(b, DelimitedPattern):
         bases += _delimited_bases(b)
+    for node in walk(b):
+        if isinstance(node, Regex):
+            bases += regex_samples(node.source)
     bases += [*extras, *literal_texts(walk(b)), "", "x"]
     for base in dict.fromkeys(bases):
         yield base

@@ -87,8 +87,8 @@ def _strings(values: Sequence[Any], filler: str) -> tuple[list[str], bool]:
     for value in values:
         if isinstance(value, Regex):
             exact = False
-            plain = "".join(ch for ch in value.source if ch.isalnum() or ch in " _-:/")
-            points.append(plain)
+            for sample in regex_samples(value.source):
+                points += [sample, filler + sample, sample + filler]
             continue
         text = value.text
         if isinstance(value, Number) or text == WILDCARD:
@@ -296,3 +296,96 @@ def place_elements(document: dict[str, Any], selector: Selector, elements: Eleme
         document.update(container)
         return True
     return place(document, Selector(steps[:at]), container)
+
+
+# --------------------------------------------------------------------------- regex samples
+
+#: A text each class escape (D19) accepts.
+_CLASS_SAMPLES: Final = {"d": "0", "D": "x", "s": " ", "S": "x", "w": "a", "W": "-"}
+_QUANTIFIERS: Final = frozenset("*+?{")
+
+
+def regex_samples(source: str) -> list[str]:
+    """Texts that the regex probably matches, one or two per ``|`` branch (a guess, made from
+    the dialect's pieces, D19: every use checks it with the matcher)."""
+    samples: list[str] = []
+    for branch in _branches(source):
+        short, long = [], []
+        for piece, low in _pieces(branch):
+            short.append(piece * low)
+            long.append(piece * max(low, 1))
+        samples += ["".join(short), "".join(long)]
+    return list(dict.fromkeys(samples))
+
+
+def _branches(source: str) -> list[str]:
+    branches, current, in_class, index = [], "", False, 0
+    while index < len(source):
+        char = source[index]
+        if char == "\\":
+            current += source[index : index + 2]
+            index += 2
+            continue
+        if char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        if char == "|" and not in_class:
+            branches.append(current)
+            current = ""
+        else:
+            current += char
+        index += 1
+    return [*branches, current]
+
+
+def _pieces(branch: str) -> Iterator[tuple[str, int]]:
+    """(a text one repetition of the atom matches, the fewest repetitions) per atom."""
+    index = 0
+    while index < len(branch):
+        char = branch[index]
+        if char in "^$":
+            index += 1
+            continue
+        if char == "\\":
+            escape = branch[index + 1 : index + 2]
+            if escape == "x":
+                piece = chr(int(branch[index + 2 : index + 4] or "78", 16))
+                index += 4
+            else:
+                piece = _CLASS_SAMPLES.get(escape, escape)
+                index += 2
+        elif char == "[":
+            end = branch.find("]", index + 2)
+            end = len(branch) - 1 if end < 0 else end
+            members = branch[index + 1 : end]
+            piece = _class_sample(members)
+            index = end + 1
+        else:
+            piece = "x" if char == "." else char
+            index += 1
+        low, index = _repeats(branch, index)
+        yield piece, low
+
+
+def _class_sample(members: str) -> str:
+    if members.startswith("^"):
+        excluded = set(members[1:])
+        return next(c for c in "x0 ~Q" if c not in excluded)
+    if members.startswith("\\"):
+        return _CLASS_SAMPLES.get(members[1:2], members[1:2])
+    return members[:1] or "x"
+
+
+def _repeats(branch: str, index: int) -> tuple[int, int]:
+    """The fewest repetitions the quantifier at ``index`` allows, and the index after it."""
+    if index >= len(branch) or branch[index] not in _QUANTIFIERS:
+        return 1, index
+    char = branch[index]
+    if char == "{":
+        end = branch.find("}", index)
+        if end < 0:
+            return 1, index + 1
+        low = branch[index + 1 : end].split(",")[0]
+        return (int(low) if low.isdigit() else 0), end + 1
+    return (1 if char == "+" else 0), index + 1

@@ -69,6 +69,9 @@ def test_covers_holds(a: str, b: str) -> None:
         ("ERROR", '{ $.level = "ERROR" }'),  # D26: an escaped value is not the raw term
         ('{ $.level = "ERROR" }', "ERROR"),  # D10: text is not a JSON event
         ("ERROR", "%ERR%"),
+        ("ERR", "%ERR|WARN%"),  # a sample of the regex's second branch
+        ("{ $.a = %xy% }", "{ $.a = %x% }"),
+        ("[a = %^4%]", "[a = 404]"),  # D27: +404
         ("{ $.a[*] = 1 }", "{ $.a[0] = 2 }"),
         ("[a, b, c]", "[a, b, ...]"),
     ],
