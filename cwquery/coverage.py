@@ -10,11 +10,11 @@ message ``b`` matches and ``a`` does not, checked by both matchers before it is 
   character no term holds (plus the offending excluded term of ``a``) are a counter-example;
 * JSON patterns: ``b`` in disjunctive normal form; for each disjunct, one value per region of
   every selector (:mod:`cwquery.coverage_values`) is tried in a document, so when the regions
-  are exact and the selectors keys (or wildcards over a part of the event no other selector
-  reads, D8: every set of regions is tried), no counter-example means none exists;
+  are exact and the selectors keys and indexes (or wildcards over a part of the event no other
+  selector reads, D8: every set of regions is tried), no counter-example means none exists;
 * delimited patterns with the same fields and ``...``: slot by slot, on token values.
 
-Everything else (regexes, array indexes, mixed kinds) is searched for a counter-example
+Everything else (regexes, shared wildcard selectors, mixed kinds) is searched for a counter-example
 from both patterns' literals and ``b``'s models (a JSON value written with ``\\u`` escapes
 matches a JSON condition and not the term): ``False`` when one verifies, else ``None``.
 

@@ -116,14 +116,13 @@ class Models:
         keys = [s.name for sel in self.selectors for s in sel.steps if isinstance(s, Key)]
         filler = filler_for(literal_texts(walk(a)) + literal_texts(walk(b)) + keys)
         plain = [sel for sel in self.selectors if not has_wildcard_step(sel)]
-        self.key_only = all(isinstance(step, Key) for sel in plain for step in sel.steps)
-        self.key_only = self.key_only and all(
+        self.laid_out = all(
             _separate_wildcard(sel, self.selectors) for sel in self.selectors if sel not in plain
         )
         paths = [sel.steps for sel in plain]
-        self.independent = self.key_only and not any(
+        self.independent = all(isinstance(s, Key) for p in paths for s in p) and not any(
             p != q and q[: len(p)] == p for p in paths for q in paths
-        )
+        )  # with [N] steps, $.a[1] present needs $.a[0] present: no value stands for another
         position = {sel: i for i, sel in enumerate(self.selectors)}
         on: list[list[Atom]] = [[] for _ in self.selectors]
         for atom in atoms_a + atoms_b:
@@ -132,7 +131,7 @@ class Models:
         for sel, atoms in zip(self.selectors, on, strict=True):
             domain = json_domain(atoms, filler)
             self.domains.append(_subsets(atoms, domain) if sel not in plain else domain)
-        self.exact = self.key_only and all(d.exact for d in self.domains)
+        self.exact = self.laid_out and all(d.exact for d in self.domains)
         # per atom (by identity: the trees keep them alive), the bit set of values passing it
         self.where = {id(atom): position[atom.selector] for atom in atoms_a + atoms_b}
         self.masks = {
@@ -209,19 +208,21 @@ class Models:
     def _document(self, combination: Sequence[Any]) -> dict[str, Any] | None:
         document: dict[str, Any] = {}
         chosen = list(zip(self.selectors, combination, strict=True))
-        placed = all(put(document, sel, v) for sel, v in chosen if v is not MISSING)
+        # longest first, so a container is made the kind (object or array) its steps need
+        ordered = sorted(chosen, key=lambda pair: -len(pair[0].steps))
+        placed = all(put(document, sel, v) for sel, v in ordered if v is not MISSING)
         if placed and all(
             _reads(document, sel, v) for sel, v in chosen if not has_wildcard_step(sel)
         ):
             return document
-        if not self.key_only:
-            self.exact = False  # with array steps, a failed layout may not be impossible
-        return None  # plain keys: a value under a key another selector holds as a scalar
+        # no event has these values: one under a key or index another selector holds as a
+        # scalar, or as missing, or under an index after a missing one (arrays have no holes)
+        return None
 
     def undecided(self) -> str:
         """Why no proof was possible, in one sentence."""
-        if not self.key_only:
-            return "Array indexes and shared wildcard selectors are only searched."
+        if not self.laid_out:
+            return "Wildcard selectors that share a key with another are only searched."
         return "Regexes, number-like wildcards or the size of B leave some values untried."
 
 

@@ -46,6 +46,8 @@ from cwquery.normalizer import equivalent
         ("[a, b > 3]", "[x, y >= 4]"),
         ("[a, b = x*, ...]", "[a, b = xyz, ...]"),
         ("", "%anything%"),
+        ("{ $.z = 1 }", "{ $.a[1] = 1 && $.a[0] NOT EXISTS }"),  # arrays have no holes
+        ("{ $.a[0][0] NOT EXISTS }", "{ $.a[0].b = 1 }"),
     ],
 )
 def test_covers_holds(a: str, b: str) -> None:
@@ -73,6 +75,8 @@ def test_covers_holds(a: str, b: str) -> None:
         ("{ $.a = %xy% }", "{ $.a = %x% }"),
         ("[a = %^4%]", "[a = 404]"),  # D27: +404
         ("{ $.a[*] = 1 }", "{ $.a[0] = 2 }"),
+        ("{ $.a[0] = * || $.a[0] IS NULL }", "{ $.a[1] = 1 }"),  # $.a[0] may be an object
+        ("{ $.a[0] IS NULL || $.a[0] = 1 }", "{ $.a[1] = 2 && $.a[0] NOT EXISTS || $.a[1] = 3 }"),
         ("[a, b, c]", "[a, b, ...]"),
     ],
 )
@@ -222,6 +226,9 @@ _SMALL_SELECTORS = st.sampled_from(
         ast.Selector((ast.Key("a"),)),
         ast.Selector((ast.Key("b"),)),
         ast.Selector((ast.Key("a"), ast.Key("b"))),
+        ast.Selector((ast.Key("c"), ast.Index(0))),  # arrays have no holes
+        ast.Selector((ast.Key("c"), ast.Index(1))),
+        ast.Selector((ast.Key("c"), ast.Index(0), ast.Key("b"))),
         ast.Selector((ast.Key("w"), ast.AnyIndex())),  # D8: wildcards
         ast.Selector((ast.Key("v"), ast.AnyKey(), ast.Key("b"))),
     ]
