@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Final
 
@@ -147,6 +148,10 @@ class Models:
                 classes.setdefault(signature, index)
             self.firsts.append(sum(1 << index for index in classes.values()))
         self.expr = b.expr
+        # how many conditions of b read each selector, and which selectors a reads
+        self.read_by_b = Counter(self.where[id(atom)] for atom in atoms_b)
+        self.read_by_a = {self.where[id(atom)] for atom in atoms_a}
+        self.detached: dict[int, bool] = {}
         self.steps = 0
         self.match_b = match_b
 
@@ -197,6 +202,23 @@ class Models:
                 joined[selector] = joined.get(selector, -1) & mask
             if all(joined[selector] for selector in part):
                 yield from self._extend(operands, index + 1, joined)
+                if self._detached(operands[index]):
+                    return  # one way to pass it is as good as any other
+
+    def _detached(self, operand: Node) -> bool:
+        """Whether an operand of ``&&`` reads selectors that nothing else reads: not ``a``, no
+        other condition of ``b``, and no other selector through a shared key or index. Then
+        which of its disjuncts an event passes changes nothing else, and one is enough."""
+        if not self.independent:
+            return False
+        known = self.detached.get(id(operand))
+        if known is None:
+            inside = Counter(self.where[id(atom)] for atom in atoms_of(operand))
+            known = self.detached[id(operand)] = all(
+                selector not in self.read_by_a and self.read_by_b[selector] == count
+                for selector, count in inside.items()
+            )
+        return known
 
     def _choices(self, selector: int, masks: Masks) -> list[Any]:
         mask = masks.get(selector, -1)
