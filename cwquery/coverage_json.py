@@ -139,13 +139,18 @@ class Models:
             id(atom): _mask(self.domains[self.where[id(atom)]].values, atom)
             for atom in atoms_a + atoms_b
         }
-        # per selector, the first value of each class of values every condition treats alike
+        # per selector, the first value of each class of values that every condition treats
+        # alike and that take the same place in a document's layout (missing, an object or
+        # array, or a value that has nothing below it)
         self.firsts: list[int] = []
         for atoms, domain in zip(on, self.domains, strict=True):
-            classes: dict[tuple[bool, ...], int] = {}
-            for index in range(len(domain.values)):
+            classes: dict[tuple[object, ...], int] = {}
+            for index, value in enumerate(domain.values):
+                layout = (
+                    "missing" if value is MISSING else "container" if value is CONTAINER else ""
+                )
                 signature = tuple(bool(self.masks[id(atom)] >> index & 1) for atom in atoms)
-                classes.setdefault(signature, index)
+                classes.setdefault((layout, *signature), index)
             self.firsts.append(sum(1 << index for index in classes.values()))
         self.expr = b.expr
         # how many conditions of b read each selector, and which selectors a reads
@@ -221,9 +226,7 @@ class Models:
         return known
 
     def _choices(self, selector: int, masks: Masks) -> list[Any]:
-        mask = masks.get(selector, -1)
-        if self.independent:
-            mask &= self.firsts[selector]  # one value per class is enough
+        mask = masks.get(selector, -1) & self.firsts[selector]  # one value per class
         values = self.domains[selector].values
         return [value for index, value in enumerate(values) if mask >> index & 1]
 

@@ -293,8 +293,9 @@ def test_true_is_never_contradicted_related_json(
 def test_weakening_and_strengthening_are_proved(first: ast.JsonExpr, second: ast.JsonExpr) -> None:
     either = ast.JsonPattern(ast.combine(ast.Or, [first, second]))
     both = ast.JsonPattern(ast.combine(ast.And, [first, second]))
-    assert covers(either, ast.JsonPattern(first)).holds is not False
-    assert covers(ast.JsonPattern(first), both).holds is not False
+    # the small vocabulary has no regex and no wildcard a number could spell: always decided
+    assert covers(either, ast.JsonPattern(first)).holds is True
+    assert covers(ast.JsonPattern(first), both).holds is True
 
 
 # Term patterns over a two-letter alphabet: every message up to six characters is tried, so a
