@@ -37,7 +37,6 @@ import orjson
 
 from cwquery.ast import (
     DelimitedPattern,
-    EllipsisField,
     Field,
     FieldCompare,
     JsonPattern,
@@ -204,10 +203,9 @@ def _is_empty(b: JsonPattern, match_b: Matches) -> bool:
 def _delimited(
     a: DelimitedPattern, b: DelimitedPattern, match_a: Matches, match_b: Matches
 ) -> _Outcome:
-    layout = FieldLayout.of(a)
-    if layout.slots.__len__() != len(FieldLayout.of(b).slots) or (
-        layout.ellipsis_at != FieldLayout.of(b).ellipsis_at
-    ):
+    layout_a, layout_b = FieldLayout.of(a), FieldLayout.of(b)
+    shape_a = (len(layout_a.slots), layout_a.ellipsis_at)
+    if shape_a != (len(layout_b.slots), layout_b.ellipsis_at):  # names change nothing
         return _Outcome(None, "The patterns have different fields or '...'; only searched.")
     slots_a = [f for f in a.fields if isinstance(f, Field)]
     slots_b = [f for f in b.fields if isinstance(f, Field)]
@@ -231,7 +229,7 @@ def _delimited(
             if not test_a(value):
                 picked = [values[0] for values in chosen]
                 picked[index] = value
-                message = _message(picked, layout.ellipsis_at)
+                message = _message(picked)
                 if message is not None and match_b(message) and not match_a(message):
                     return _Outcome(False, "B matches this event and A does not.", message)
                 exact = False
@@ -254,7 +252,8 @@ def _token(value: str) -> str | None:
     return None
 
 
-def _message(values: Sequence[str], ellipsis_at: int | None) -> str | None:
+def _message(values: Sequence[str]) -> str | None:
+    """A message whose tokens are ``values``, one per slot (``...`` takes none of them)."""
     tokens = [_token(value) for value in values]
     if any(token is None for token in tokens):
         return None
@@ -311,10 +310,9 @@ def _delimited_bases(b: DelimitedPattern) -> list[str]:
         compares = [n for n in walk(slot) if isinstance(n, FieldCompare)]
         test = _slot_test(slot)
         options.append([v for v in token_domain(compares, filler).values if test(v)][:3] or ["x"])
-    ellipsis = next((i for i, f in enumerate(b.fields) if isinstance(f, EllipsisField)), None)
     found = []
     for values in itertools.islice(itertools.product(*options), _SEARCHED_MODELS):
-        message = _message(values, ellipsis)
+        message = _message(values)
         if message is not None:
             found.append(message)
     return found
