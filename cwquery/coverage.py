@@ -218,6 +218,8 @@ def _delimited(
         exact = exact and domain.exact
         test_b = _slot_test(field_b)
         values = [v for v in domain.values if test_b(v) and _token(v) is not None]
+        if any(_token(v) is None for v in domain.values):
+            exact = False  # a value no single token holds (the last field's rest may)
         if not values:
             if exact:
                 return _Outcome(True, "B matches no event.")

@@ -74,6 +74,8 @@ def test_covers_holds(a: str, b: str) -> None:
         ("ERR", "%ERR|WARN%"),  # a sample of the regex's second branch
         ("{ $.a = %xy% }", "{ $.a = %x% }"),
         ("[a = %^4%]", "[a = 404]"),  # D27: +404
+        # D15: no single token holds x"y z], the rest of the message after the first does
+        ("[a, b = q]", '[a, b = "x\\"y z]" || b = q]'),
         ("{ $.a[*] = 1 }", "{ $.a[0] = 2 }"),
         ("{ $.a[0] = * || $.a[0] IS NULL }", "{ $.a[1] = 1 }"),  # $.a[0] may be an object
         ("{ $.a[0] IS NULL || $.a[0] = 1 }", "{ $.a[1] = 2 && $.a[0] NOT EXISTS || $.a[1] = 3 }"),
