@@ -119,16 +119,22 @@ def _cells(constants: Iterable[float]) -> tuple[list[float], bool]:
     ordered = sorted({c for c in constants if math.isfinite(c)})
     if not ordered:
         return [0.0], True
-    cells, exact = [ordered[0] - 1.0, ordered[-1] + 1.0], True
+    cells, exact = [_beyond(ordered[0], -1.0), _beyond(ordered[-1], 1.0)], True
     for low, high in itertools.pairwise(ordered):
-        middle = low + (high - low) / 2
+        middle = low / 2 + high / 2
         if low < middle < high:
             cells.append(middle)
         else:
             exact = False  # adjacent doubles: big integers between them are not tried
-    if not all(math.isfinite(c) for c in cells):
-        exact = False
+    # no finite double lies beyond the largest one: no JSON number either (D30); tokens
+    # spelling a number beyond it are infinite, which token_domain tries
     return [c for c in cells if math.isfinite(c)], exact
+
+
+def _beyond(value: float, direction: float) -> float:
+    """A double past ``value`` in ``direction`` (1 or -1), infinite past the largest."""
+    step = value + direction
+    return step if step != value else math.nextafter(value, direction * math.inf)
 
 
 def json_domain(atoms: Sequence[Node], filler: str) -> Domain:
@@ -192,6 +198,7 @@ def token_domain(compares: Sequence[FieldCompare], filler: str) -> Domain:
         for value in numeric:  # other spellings of the same number (D27 compares values)
             unsigned = value.text.lstrip("+-")
             texts.update((value.text, "+" + unsigned, "0" + unsigned, unsigned + "e0"))
+        texts.update(("1e999", "-1e999"))  # D30: tokens beyond the doubles are infinite
     texts.add(filler)
     ordered = [*sorted(texts, key=lambda text: (token_number(text) is None, text)), ""]
     return Domain(ordered, exact)

@@ -74,6 +74,8 @@ def test_covers_holds(a: str, b: str) -> None:
         ("ERR", "%ERR|WARN%"),  # a sample of the regex's second branch
         ("{ $.a = %xy% }", "{ $.a = %x% }"),
         ("[a = %^4%]", "[a = 404]"),  # D27: +404
+        ("{ $.a IS NULL }", "{ $.a > 1e308 }"),  # doubles go past 1e308 + 1
+        ("[a < 1e999]", "[a > 1e308]"),  # D30: a token past the doubles is infinite
         # D15: no single token holds x"y z], the rest of the message after the first does
         ("[a, b = q]", '[a, b = "x\\"y z]" || b = q]'),
         ("{ $.a[*] = 1 }", "{ $.a[0] = 2 }"),
