@@ -204,7 +204,7 @@ def test_cli_covers_exits_0() -> None:
 def test_cli_prints_the_counterexample_and_the_broken_conditions() -> None:
     code, out, _ = _run("ERROR timeout", "ERROR")
     assert code == 1
-    assert '"ERROR"' in out and "timeout: not found → false" in out
+    assert "\n  ERROR\n" in out and "timeout: not found → false" in out
 
 
 def test_cli_cannot_decide_exits_3() -> None:

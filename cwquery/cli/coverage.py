@@ -56,10 +56,18 @@ def covers_command(first: str, second: str, output_format: str) -> None:
         click.echo(f"covers: {result.reason}")
     elif result.holds is False and result.counterexample is not None:
         click.echo("does not cover: B matches this message and A does not:")
-        click.echo(f"  {json.dumps(result.counterexample, ensure_ascii=False)}")
+        click.echo(f"  {_shown(result.counterexample)}")
         click.echo(str(explain(tree_a, result.counterexample)))
     else:
         click.echo(f"cannot decide: {result.reason}")
     if result.holds is None:
         sys.exit(EXIT_UNDECIDED)
     sys.exit(EXIT_OK if result.holds else EXIT_NO)
+
+
+def _shown(message: str) -> str:
+    """The message as it is, or as a JSON string when blanks at its ends or control
+    characters would not show."""
+    if message.isprintable() and message.strip() == message and message:
+        return message
+    return json.dumps(message, ensure_ascii=False)
