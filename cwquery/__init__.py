@@ -27,6 +27,8 @@ _EXPORTS = {
     "Pattern": "cwquery.ast",
     "Matcher": "cwquery.compiler",
     "compile": "cwquery.compiler",
+    "Coverage": "cwquery.coverage",
+    "covers": "cwquery.coverage",
     "matches": "cwquery.compiler",
     "test_metric_filter": "cwquery.compiler",
     "Explanation": "cwquery.explanation",
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
     from cwquery import ast
     from cwquery.ast import Pattern
     from cwquery.compiler import Matcher, compile, matches, test_metric_filter
+    from cwquery.coverage import Coverage, covers
     from cwquery.errors import (
         CWQueryError,
         PatternError,
@@ -75,6 +78,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "CWQueryError",
+    "Coverage",
     "Explanation",
     "Matcher",
     "Pattern",
@@ -87,6 +91,7 @@ __all__ = [
     "__version__",
     "ast",
     "compile",
+    "covers",
     "equivalent",
     "explain",
     "matches",

@@ -19,6 +19,7 @@ _COMMANDS = {
     "check": ("patterns", "check"),
     "fmt": ("patterns", "fmt"),
     "equal": ("patterns", "equal"),
+    "covers": ("coverage", "covers_command"),
     "test": ("evaluate", "test_command"),
     "insights": ("insights", "insights_command"),
     "to-insights": ("translate", "to_insights_command"),
