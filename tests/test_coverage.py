@@ -294,12 +294,14 @@ def test_true_is_never_contradicted_related_json(
 
 @_SETTINGS
 @given(_small_exprs, _small_exprs)
-def test_weakening_and_strengthening_are_proved(first: ast.JsonExpr, second: ast.JsonExpr) -> None:
+def test_weakening_and_strengthening_are_never_refuted(first: ast.JsonExpr, second: ast.JsonExpr) -> None:
     either = ast.JsonPattern(ast.combine(ast.Or, [first, second]))
     both = ast.JsonPattern(ast.combine(ast.And, [first, second]))
-    # the small vocabulary has no regex and no wildcard a number could spell: always decided
-    assert covers(either, ast.JsonPattern(first)).holds is True
-    assert covers(ast.JsonPattern(first), both).holds is True
+    # never refuted; proved unless a value the procedure leaves untried takes part (a string
+    # such as "100.0" that a number's text can equal, or the walk's bounds), and then it says so
+    for found in (covers(either, ast.JsonPattern(first)), covers(ast.JsonPattern(first), both)):
+        assert found.holds is not False, found
+        assert found.holds is True or "untried" in found.reason, found
 
 
 # Term patterns over a two-letter alphabet: every message up to six characters is tried, so a

@@ -355,7 +355,6 @@ def datapoints(collected: Collected, period: int, extra: Sequence[str] = ()) -> 
     return rows
 
 
-
 def alarm_series(collected: Collected, alarm: Alarm) -> MinuteSeries:
     """The samples an alarm reads (spec §6, §14): the metric with exactly the alarm's
     dimensions, every unit unless the alarm names one."""
