@@ -294,7 +294,9 @@ def test_true_is_never_contradicted_related_json(
 
 @_SETTINGS
 @given(_small_exprs, _small_exprs)
-def test_weakening_and_strengthening_are_never_refuted(first: ast.JsonExpr, second: ast.JsonExpr) -> None:
+def test_weakening_and_strengthening_are_never_refuted(
+    first: ast.JsonExpr, second: ast.JsonExpr
+) -> None:
     either = ast.JsonPattern(ast.combine(ast.Or, [first, second]))
     both = ast.JsonPattern(ast.combine(ast.And, [first, second]))
     # never refuted; proved unless a value the procedure leaves untried takes part (a string
