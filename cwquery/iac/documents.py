@@ -14,7 +14,7 @@ subscription filter policy inside ``AWS::Logs::AccountPolicy``.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 
 from cwquery.iac.intrinsics import resolve_string
 from cwquery.iac.locate import Doc, DocList, DocMap, DocScalar, DocumentError, Located, read_json
@@ -26,6 +26,7 @@ __all__ = [
     "account_policy_site",
     "is_terraform_json",
     "located_inside",
+    "terraform_json_resources",
     "terraform_json_sites",
 ]
 
@@ -41,35 +42,49 @@ def is_terraform_json(document: DocMap) -> bool:
 def terraform_json_sites(source: Source, document: DocMap) -> Iterator[PatternSite]:
     """The filter resources of a ``.tf.json`` file, or of a plan or state."""
     folder = os.path.dirname(source.path or "")
+    for kind, name, body, planned in terraform_json_resources(document, _ATTRIBUTE):
+        scope = ("plan", source.path) if planned else ("expr", folder)
+        yield _site(source, kind, name, body, scope)
+
+
+def terraform_json_resources(
+    document: DocMap, kinds: Container[str]
+) -> Iterator[tuple[str, str, DocMap, bool]]:
+    """``(kind, name, body, planned)`` for each resource of one of ``kinds``: in a ``.tf.json``
+    configuration (``kind.label``, ``planned`` false), or in a plan or state's
+    ``planned_values``/``values`` modules, child modules included (its address, ``planned``
+    true)."""
     resource = document.items.get("resource")
     for block in resource.items if isinstance(resource, DocList) else [resource]:
         if not isinstance(block, DocMap):
             continue
         for kind, named in block.items.items():
-            if kind in _ATTRIBUTE and isinstance(named, DocMap):
-                for name, body in named.items.items():
+            if kind in kinds and isinstance(named, DocMap):
+                for label, body in named.items.items():
                     if isinstance(body, DocMap):
-                        yield _site(source, kind, f"{kind}.{name}", body, ("expr", folder))
+                        yield kind, f"{kind}.{label}", body, False
     for key in ("planned_values", "values"):
         values = document.items.get(key)
         module = values.items.get("root_module") if isinstance(values, DocMap) else None
         if isinstance(module, DocMap):
-            yield from _module(source, module)
+            yield from _module_resources(module, kinds)
 
 
-def _module(source: Source, module: DocMap) -> Iterator[PatternSite]:
+def _module_resources(
+    module: DocMap, kinds: Container[str]
+) -> Iterator[tuple[str, str, DocMap, bool]]:
     resources = module.items.get("resources")
     for entry in resources.items if isinstance(resources, DocList) else []:
         if not isinstance(entry, DocMap):
             continue
         kind, address = _text(entry.items.get("type")), _text(entry.items.get("address"))
         body = entry.items.get("values")
-        if kind in _ATTRIBUTE and isinstance(body, DocMap):
-            yield _site(source, kind, address or kind or "", body, ("plan", source.path))
+        if kind is not None and kind in kinds and isinstance(body, DocMap):
+            yield kind, address or kind, body, True
     children = module.items.get("child_modules")
     for child in children.items if isinstance(children, DocList) else []:
         if isinstance(child, DocMap):
-            yield from _module(source, child)
+            yield from _module_resources(child, kinds)
 
 
 def _site(

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from cwquery.iac.documents import located_inside
+from cwquery.iac.documents import located_inside, terraform_json_resources
 from cwquery.iac.hcl import hcl_interpolates, hcl_string_at, read_hcl_blocks
 from cwquery.iac.intrinsics import resolve_string, scalar_text
 from cwquery.iac.locate import Doc, DocList, DocMap, DocScalar, DocumentError, Located, read_json
@@ -166,36 +166,8 @@ _TF_ATTRIBUTE = {TF_QUERY_DEFINITION: "query_string", TF_DASHBOARD: "dashboard_b
 def terraform_json_query_sites(source: Source, document: DocMap) -> Iterator[PatternSite]:
     """The queries of a ``.tf.json`` file, or of a plan or state (``planned_values``/``values``,
     child modules included)."""
-    resource = document.items.get("resource")
-    for block in resource.items if isinstance(resource, DocList) else [resource]:
-        if not isinstance(block, DocMap):
-            continue
-        for kind, named in block.items.items():
-            if kind in _TF_ATTRIBUTE and isinstance(named, DocMap):
-                for label, body in named.items.items():
-                    if isinstance(body, DocMap):
-                        yield from _json_resource(source, kind, f"{kind}.{label}", body)
-    for key in ("planned_values", "values"):
-        values = document.items.get(key)
-        module = values.items.get("root_module") if isinstance(values, DocMap) else None
-        if isinstance(module, DocMap):
-            yield from _plan_module(source, module)
-
-
-def _plan_module(source: Source, module: DocMap) -> Iterator[PatternSite]:
-    resources = module.items.get("resources")
-    for entry in resources.items if isinstance(resources, DocList) else []:
-        if not isinstance(entry, DocMap):
-            continue
-        kind = scalar_text(entry.items.get("type"))
-        body = entry.items.get("values")
-        if kind in _TF_ATTRIBUTE and isinstance(body, DocMap):
-            name = scalar_text(entry.items.get("address")) or str(kind)
-            yield from _json_resource(source, str(kind), name, body)
-    children = module.items.get("child_modules")
-    for child in children.items if isinstance(children, DocList) else []:
-        if isinstance(child, DocMap):
-            yield from _plan_module(source, child)
+    for kind, name, body, _ in terraform_json_resources(document, _TF_ATTRIBUTE):
+        yield from _json_resource(source, kind, name, body)
 
 
 def _json_resource(source: Source, kind: str, name: str, body: DocMap) -> Iterator[PatternSite]:
