@@ -108,7 +108,7 @@ class Plan:
         self.matches = matcher.matches
         self.is_json = isinstance(tree, JsonPattern)
         self.needles = _needles(tree)
-        self._block_search = _block_search(tree)
+        self._block_search = _block_search(tree, self.needles)
         self.block_tester: BlockTester | None = None
         if isinstance(tree, DelimitedPattern):
             from cwquery.delimited_bytes import block_tester  # only these patterns need it
@@ -277,16 +277,18 @@ def _term_needles(tree: TermPattern) -> tuple[tuple[str, ...], bool]:
 # --------------------------------------------------------------------------- block searches
 
 
-def _block_search(tree: Pattern) -> BlockSearch | None:
+def _block_search(tree: Pattern, needles: Needles | None) -> BlockSearch | None:
     """The block-level search of a pattern, chosen here and only here."""
     if isinstance(tree, RegexPattern):
         return _regex_block_search(tree.regex.source)
     if isinstance(tree, JsonPattern | DelimitedPattern):
-        return _json_block_search(tree)
+        return _json_block_search(tree, needles)
     return None
 
 
-def _json_block_search(tree: JsonPattern | DelimitedPattern) -> BlockSearch | None:
+def _json_block_search(
+    tree: JsonPattern | DelimitedPattern, needles: Needles | None
+) -> BlockSearch | None:
     """The candidate search over a block for a JSON pattern whose needles are no value
     (``{ $.i > 90 }`` has only the key ``"i"``): the most selective of
     :func:`~cwquery.candidates.json_candidate_searches`, or a backslash (an escape can spell any
@@ -294,7 +296,6 @@ def _json_block_search(tree: JsonPattern | DelimitedPattern) -> BlockSearch | No
     ``bytes.find`` costs far less than a call into RE2. Space-delimited patterns have none."""
     if not isinstance(tree, JsonPattern):
         return None
-    needles = _needles(tree)
     if needles is not None and not needles.texts[0].startswith('"'):
         return None  # a value literal: the needle is the better search
     from cwquery.candidates import candidate_program, json_candidate_searches
