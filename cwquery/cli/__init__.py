@@ -19,6 +19,7 @@ _COMMANDS = {
     "check": ("patterns", "check"),
     "fmt": ("patterns", "fmt"),
     "equal": ("patterns", "equal"),
+    "quote": ("quote", "quote_command"),
     "covers": ("coverage", "covers_command"),
     "test": ("evaluate", "test_command"),
     "insights": ("insights", "insights_command"),
