@@ -50,8 +50,18 @@ _PATTERN_OPTION = click.option(
 @_PATTERN_OPTION
 @_FORMAT_OPTION
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Rewrite in place, where the fix is certain, patterns not in canonical form and YAML "
+    "patterns that need quotes; then check the files as they are.",
+)
 def check(
-    targets: tuple[str, ...], extra_patterns: tuple[str, ...], output_format: str, strict: bool
+    targets: tuple[str, ...],
+    extra_patterns: tuple[str, ...],
+    output_format: str,
+    strict: bool,
+    fix: bool,
 ) -> None:
     """Check patterns, and the patterns in infrastructure files; exit 1 on errors.
 
@@ -69,10 +79,18 @@ def check(
     Examples:
       cwquery check '{ $.latency > 1000 }' '?ERROR ?WARN'
       cwquery check --format github infra/ cdk.out/
+      cwquery check --fix infra/
     """
     sites, scanned = _collect(targets, extra_patterns)
+    fixed: list[Finding] = []
+    if fix:
+        from cwquery.iac import fix as fixer
+
+        paths = [site.source.path for site in sites if site.source.path not in (None, "<stdin>")]
+        fixes = fixer.fix_files(path for path in paths if path is not None)
+        sites, fixed = fixer.refreshed(sites, fixes), fixer.fix_findings(fixes)
     checked = check_all(sites, scanned.problems)
-    findings = checked.findings
+    findings = sorted([*checked.findings, *fixed], key=_finding_order)
     summary = report.Summary(
         patterns=sum(site.text is not None for site in sites),
         skipped=sum(site.text is None for site in sites),
@@ -247,6 +265,12 @@ def _canonical_findings(site: PatternSite) -> list[Finding]:
     shown = canonical if canonical else '"" (the empty pattern)'
     diagnostic = Diagnostic("not-canonical", f"not in canonical form; write: {shown}")
     return [*kept, place(site, diagnostic)]
+
+
+def _finding_order(finding: Finding) -> tuple[bool, str, int, int]:
+    if finding.path is None:
+        return False, "", 0, 0
+    return True, finding.path, finding.line, finding.column
 
 
 def _too_long(canonical: str) -> str:

@@ -26,7 +26,27 @@ from cwquery.parser import parse
 if TYPE_CHECKING:
     from cwquery.insights import Query, QueryError
 
-__all__ = ["Checked", "Finding", "check_all", "check_site", "check_sites", "place"]
+__all__ = [
+    "Checked",
+    "Finding",
+    "Replacement",
+    "check_all",
+    "check_site",
+    "check_sites",
+    "place",
+]
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """Text that replaced a region of a file (``cwquery check --fix``): 1-based lines and
+    columns of the file as it was read, the end exclusive."""
+
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+    text: str
 
 
 @dataclass(frozen=True)
@@ -53,6 +73,8 @@ class Finding:
     #: the language of the text the finding is in (:data:`~cwquery.iac.sites.INSIGHTS` for a
     #: Logs Insights query)
     language: str = FILTER_PATTERN
+    #: the edit that fixed it, when ``check --fix`` did
+    replacement: Replacement | None = None
 
     @property
     def severity(self) -> Severity:

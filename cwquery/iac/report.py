@@ -3,6 +3,7 @@ annotations and SARIF 2.1.0."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from cwquery import __version__
 from cwquery.ast import Pattern
 from cwquery.errors import PatternError, caret_view
-from cwquery.iac.findings import Finding
+from cwquery.iac.findings import Finding, Replacement
 from cwquery.iac.lint import RULES, Severity
 from cwquery.iac.sites import FILTER_PATTERN, INSIGHTS, PatternSite
 from cwquery.parser import parse
@@ -178,7 +179,7 @@ def _json_site(site: PatternSite, parsed: Pattern | Query | PatternError | None)
 
 
 def _json_finding(finding: Finding) -> dict[str, Any]:
-    return {
+    entry: dict[str, Any] = {
         "file": finding.path,
         "line": finding.line,
         "column": finding.column,
@@ -189,6 +190,9 @@ def _json_finding(finding: Finding) -> dict[str, Any]:
         "resource": finding.resource,
         "pattern": finding.pattern,
     }
+    if finding.replacement is not None:  # check --fix: the text written, and where
+        entry["fix"] = dataclasses.asdict(finding.replacement)
+    return entry
 
 
 # --------------------------------------------------------------------------- GitHub
@@ -257,6 +261,8 @@ def sarif_report(findings: Sequence[Finding]) -> str:
         }
         if finding.resource:
             result["properties"] = {"resource": finding.resource}
+        if finding.replacement is not None and finding.path is not None:
+            result["fixes"] = [_sarif_fix(finding.path, finding.replacement)]
         results.append(result)
     driver = {
         "name": "cwquery",
@@ -291,6 +297,24 @@ def _sarif_location(finding: Finding) -> dict[str, Any]:
     else:
         artifact = {"uri": _uri(finding.path)}
     return {"physicalLocation": {"artifactLocation": artifact, "region": region}}
+
+
+def _sarif_fix(path: str, replacement: Replacement) -> dict[str, Any]:
+    """The edit ``check --fix`` made, against the file as it was read."""
+    region = {
+        "startLine": replacement.start_line,
+        "startColumn": replacement.start_column,
+        "endLine": replacement.end_line,
+        "endColumn": replacement.end_column,
+    }
+    change = {
+        "artifactLocation": {"uri": _uri(path)},
+        "replacements": [{"deletedRegion": region, "insertedContent": {"text": replacement.text}}],
+    }
+    return {
+        "description": {"text": "rewritten by cwquery check --fix"},
+        "artifactChanges": [change],
+    }
 
 
 def _fingerprint(finding: Finding) -> str:
