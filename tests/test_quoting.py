@@ -14,6 +14,7 @@ import yaml
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import patterns
 
 from cwquery.cli import main
 from cwquery.iac.hcl import hcl_string_at
@@ -29,7 +30,6 @@ from cwquery.quoting import (
     yaml_plain_safe,
 )
 from cwquery.renderer import render
-from tests.strategies import patterns
 
 #: Generated patterns (valid ones, in canonical form) and arbitrary text, which also covers
 #: patterns as users write them.

@@ -104,11 +104,16 @@ def plan_edits(text: str, path: str, kind: str | None = None) -> list[Edit]:
         if edit is None:
             continue
         key = (edit.start, edit.end)
-        if key in edits and edits[key] != edit:
+        if key in edits and _differ(edits[key], edit):
             edits[key] = None  # two sites read one literal two ways: not certain
         elif key not in edits:
             edits[key] = edit
     return sorted((e for e in edits.values() if e is not None), key=lambda e: e.start)
+
+
+def _differ(first: Edit | None, second: Edit) -> bool:
+    """Whether two sites (a YAML alias and its anchor) would edit one literal differently."""
+    return first is None or (first.new, first.canonical) != (second.new, second.canonical)
 
 
 def _site_edit(text: str, source: SourceText, site: PatternSite, kind: str) -> Edit | None:
@@ -370,6 +375,8 @@ def _write(path: str, text: str) -> None:
     target = os.path.realpath(path)
     folder = os.path.dirname(target) or "."
     mode = os.stat(target).st_mode & 0o7777
+    if not os.access(target, os.W_OK):
+        raise PermissionError(13, "permission denied", path)
     handle, temporary = tempfile.mkstemp(prefix=".cwquery-fix-", dir=folder)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
