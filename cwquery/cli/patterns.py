@@ -108,7 +108,7 @@ def check(
     "check_only",
     is_flag=True,
     help="Report patterns (given or found in files) that are not in canonical form; exit 1 if "
-    "there are any. Files are never rewritten.",
+    "there are any. Files are not rewritten (cwquery check --fix does that).",
 )
 @_PATTERN_OPTION
 @_FORMAT_OPTION
@@ -135,7 +135,7 @@ def fmt(
             if os.path.exists(target):
                 raise click.UsageError(
                     f"{target} is a file or folder: use 'cwquery fmt --check {target}' to report "
-                    "patterns that are not canonical (cwquery never rewrites files), or "
+                    "patterns that are not canonical (or cwquery check --fix to rewrite them), or "
                     f"-e '{target}' to format it as a pattern"
                 )
         for pattern in (*targets, *extra_patterns):
