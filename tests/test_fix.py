@@ -229,3 +229,12 @@ def test_fix_files_skips_files_without_edits(tmp_path: Path) -> None:
     stamp = path.stat().st_mtime_ns
     assert fix_files([str(path)]) == []
     assert path.stat().st_mtime_ns == stamp
+
+
+def test_check_fix_exits_1_on_what_it_cannot_fix(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(cfn_yaml("'{($.a=1)}'", "'{ $.b == 2 }'"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--fix", str(path)])
+    assert result.exit_code == 1
+    assert ": syntax: " in result.stderr and ": fixed (note): " in result.stderr
+    assert path.read_text() == cfn_yaml("'{ $.a = 1 }'", "'{ $.b == 2 }'")
