@@ -238,3 +238,21 @@ def test_check_fix_exits_1_on_what_it_cannot_fix(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert ": syntax: " in result.stderr and ": fixed (note): " in result.stderr
     assert path.read_text() == cfn_yaml("'{ $.a = 1 }'", "'{ $.b == 2 }'")
+
+
+def test_check_reports_a_pattern_yaml_reads_as_a_mapping(infra: Path) -> None:
+    path = str(infra / "t.yaml")
+    result = CliRunner().invoke(main, ["check", path])
+    assert result.exit_code == 1
+    assert f"{path}:11:22: needs-quotes: YAML reads this pattern as a mapping" in result.stderr
+    assert "unresolved-pattern" not in result.stderr
+    sarif = CliRunner().invoke(main, ["check", "--format", "sarif", path])
+    (entry,) = [r for r in json.loads(sarif.stdout)["runs"][0]["results"] if r["fixes"]]
+    (change,) = entry["fixes"][0]["artifactChanges"]
+    assert change["replacements"] == [
+        {
+            "deletedRegion": {"startLine": 11, "startColumn": 22, "endLine": 11, "endColumn": 33},
+            "insertedContent": {"text": "'{ $.b = 2 }'"},
+        }
+    ]
+    assert (infra / "t.yaml").read_text() == cfn_yaml("'{($.a=1)}'", "{ $.b = 2 }")

@@ -14,6 +14,7 @@ import click
 from cwquery.ast import MatchAll, Pattern
 from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, echo_pattern_error
 from cwquery.errors import PatternError
+from cwquery.iac import fix as fixer
 from cwquery.iac import report
 from cwquery.iac.findings import Finding, check_all, check_site, check_sites, place
 from cwquery.iac.lint import Diagnostic, Severity
@@ -84,16 +85,16 @@ def check(
     sites, scanned = _collect(targets, extra_patterns)
     fixed: list[Finding] = []
     if fix:
-        from cwquery.iac import fix as fixer
-
         paths = [site.source.path for site in sites if site.source.path not in (None, "<stdin>")]
         fixes = fixer.fix_files(path for path in paths if path is not None)
         sites, fixed = fixer.refreshed(sites, fixes), fixer.fix_findings(fixes)
     checked = check_all(sites, scanned.problems)
-    findings = sorted([*checked.findings, *fixed], key=_finding_order)
+    found = checked.findings if fix else fixer.with_needs_quotes(checked.findings, sites)
+    findings = sorted([*found, *fixed], key=_finding_order)
+    unquoted = sum(finding.code == "needs-quotes" for finding in findings)  # not deploy-time
     summary = report.Summary(
         patterns=sum(site.text is not None for site in sites),
-        skipped=sum(site.text is None for site in sites),
+        skipped=sum(site.text is None for site in sites) - unquoted,
         files=scanned.files,
     )
     failed = report.failed(findings, strict=strict)

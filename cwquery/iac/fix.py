@@ -21,6 +21,7 @@ are kept byte for byte.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import tempfile
@@ -60,6 +61,7 @@ __all__ = [
     "fix_text",
     "plan_edits",
     "refreshed",
+    "with_needs_quotes",
 ]
 
 #: What an edit fixes.
@@ -168,10 +170,17 @@ def _quoting_edit(text: str, source: SourceText, site: PatternSite, kind: str) -
 
 def _flow_node_end(text: str, start: int) -> int | None:
     """The end of the untagged flow mapping or sequence that starts at ``start``."""
+    return _flow_nodes(text).get(start)
+
+
+@functools.lru_cache(maxsize=4)
+def _flow_nodes(text: str) -> dict[int, int]:
+    """Start -> end of every untagged flow mapping and sequence of a YAML stream."""
     try:
         documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except (yaml.YAMLError, RecursionError):
-        return None
+        return {}
+    found: dict[int, int] = {}
     stack: list[Any] = [node for node in documents if node is not None]
     seen: set[int] = set()
     while stack:
@@ -179,14 +188,15 @@ def _flow_node_end(text: str, start: int) -> int | None:
         if id(node) in seen:
             continue
         seen.add(id(node))
-        if node.start_mark.index == start and isinstance(node, yaml.CollectionNode):
-            plain_tag = not text.startswith(("!", "&", "*"), start)
-            return int(node.end_mark.index) if node.flow_style and plain_tag else None
+        start = int(node.start_mark.index)
+        flow = isinstance(node, yaml.CollectionNode) and node.flow_style
+        if flow and not text.startswith(("!", "&", "*"), start):
+            found[start] = int(node.end_mark.index)
         if isinstance(node, yaml.MappingNode):
             stack += [item for pair in node.value for item in pair]
         elif isinstance(node, yaml.SequenceNode):
             stack += node.value
-    return None
+    return found
 
 
 def _edit(
@@ -430,6 +440,49 @@ def refreshed(sites: Sequence[PatternSite], fixes: Sequence[FileFix]) -> list[Pa
             result += fresh[path] or []
             fresh[path] = None  # the file's sites are in, once
     return result
+
+
+def with_needs_quotes(findings: Sequence[Finding], sites: Sequence[PatternSite]) -> list[Finding]:
+    """``findings`` with a ``needs-quotes`` error, its quoting proposed as the fix, in place of
+    the ``unresolved-pattern`` note of each YAML pattern written unquoted as ``{ … }`` or
+    ``[ … ]`` whose text is a valid pattern."""
+    extra = []
+    for site in sites:
+        path, why = site.source.path, site.unresolved or ""
+        if site.text is not None or path is None or not why.endswith("is not a string"):
+            continue
+        text = site.source.text.text
+        edit = _quoting_edit(text, site.source.text, site, _resolved_kind(text, path, None))
+        if edit is not None:
+            extra.append(_needs_quotes(edit, site.source.text))
+    if not extra:
+        return list(findings)
+    places = {(finding.path, finding.line, finding.column) for finding in extra}
+    kept = [
+        finding
+        for finding in findings
+        if finding.code != "unresolved-pattern"
+        or (finding.path, finding.line, finding.column) not in places
+    ]
+    return kept + extra
+
+
+def _needs_quotes(edit: Edit, source: SourceText) -> Finding:
+    what = _collection(edit.old)
+    return Finding(
+        code="needs-quotes",
+        message=f"YAML reads this pattern as a {what}, not a string, so the service gets no "
+        f"pattern; quote it: {edit.new}",
+        path=edit.path,
+        line=edit.line,
+        column=edit.column,
+        length=max(1, edit.end_column - edit.column),
+        hint="cwquery check --fix quotes it",
+        source_line=source.line(edit.line),
+        pattern=edit.pattern,
+        resource=edit.site,
+        replacement=Replacement(edit.line, edit.column, edit.line, edit.end_column, edit.new),
+    )
 
 
 def fix_findings(fixes: Sequence[FileFix]) -> list[Finding]:

@@ -138,6 +138,7 @@ _RULE_LIST = [
     ),
     Rule("unreadable-file", Severity.ERROR, "A file that should hold patterns cannot be read."),
     Rule("not-canonical", Severity.ERROR, "The pattern is not written in canonical form."),
+    Rule("needs-quotes", Severity.ERROR, "A YAML pattern unquoted as { … } or [ … ] is no string."),
     Rule("fixed", Severity.NOTE, "check --fix rewrote the pattern in place (docs/ci.md)."),
 ]
 #: Every code cwquery reports, with its severity.
