@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from cwquery.cli.common import EXIT_ERROR, echo_pattern_error
+from cwquery.cli.common import EXIT_ERROR, echo_pattern_error, fail
 from cwquery.errors import PatternError
 from cwquery.parser import parse
 from cwquery.quoting import TARGETS, quote_for
@@ -42,6 +42,10 @@ def quote_command(pattern: str, target: str, canonical: bool) -> None:
     if pattern == "-":
         pattern = sys.stdin.read()
         pattern = pattern[:-2] if pattern.endswith("\r\n") else pattern.removesuffix("\n")
+    try:
+        pattern.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8, kept as lone surrogates
+        fail("the pattern is not UTF-8 text")
     try:
         tree = parse(pattern)
     except PatternError as err:

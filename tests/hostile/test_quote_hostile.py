@@ -4,6 +4,8 @@ character class a reader treats specially, bytes that are not UTF-8, over-long p
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -60,11 +62,17 @@ def test_yaml_literal_is_one_line() -> None:
         assert yaml.safe_load(f"- {literal}\n- after\n") == [text, "after"]
 
 
-def test_stdin_that_is_not_utf8_is_an_invalid_pattern() -> None:
-    result = CliRunner().invoke(main, ["quote", "-", "--for", "json"], input=b"\xff\xfe ERROR")
-    assert result.exit_code == 2
-    assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert result.stdout == ""
+@pytest.mark.parametrize("data", [b"\xff\xfe ERROR", b'"\xff"', b'{ $.a = "\xc3" }'])
+def test_stdin_that_is_not_utf8_is_refused(data: bytes) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "cwquery", "quote", "-", "--for", "yaml"],
+        input=data,
+        capture_output=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stdout == b""
+    assert result.stderr.startswith(b"error: ") or result.stderr.startswith(b"syntax: ")
 
 
 def test_over_long_pattern_is_refused() -> None:
