@@ -14,7 +14,7 @@ W9101    the pattern does not do what it seems to                        ignored
                                                                          unquoted-punctuation,
                                                                          detached-prefix,
                                                                          unanchored-regex-
-                                                                         wildcard
+                                                                         wildcard, regex-cost
 W9102    the metric value or a dimension is not in the pattern           metric-value-not-in-
                                                                          pattern, dimension-not-
                                                                          in-pattern
@@ -96,6 +96,7 @@ _MISLEADING = frozenset(
         "unquoted-punctuation",
         "detached-prefix",
         "unanchored-regex-wildcard",
+        "regex-cost",
     )
 )
 

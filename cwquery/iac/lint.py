@@ -136,6 +136,12 @@ _RULE_LIST = [
         Severity.NOTE,
         "The pattern is computed at deploy time and was not checked.",
     ),
+    Rule(
+        "regex-cost",
+        Severity.WARNING,
+        "A %regex% whose cost score (program size, unbounded wildcards, alternatives) risks "
+        "CloudWatch's evaluation time limit.",
+    ),
     Rule("unreadable-file", Severity.ERROR, "A file that should hold patterns cannot be read."),
     Rule("not-canonical", Severity.ERROR, "The pattern is not written in canonical form."),
 ]
@@ -176,7 +182,10 @@ def lint_pattern(pattern: str | Pattern) -> list[Diagnostic]:
     text = pattern if isinstance(pattern, str) else render(pattern)
     tree = parse(text)
     if not isinstance(tree, TermPattern):
-        return sorted(_unanchored_regex_wildcards(tree), key=lambda d: d.offset)
+        from cwquery.iac.rules_regex import regex_cost  # the rule builds on this module
+
+        found = _unanchored_regex_wildcards(tree) + regex_cost(tree)
+        return sorted(found, key=lambda d: d.offset)
     found = _ignored_optional_terms(tree)
     found += _unquoted_punctuation(text, tree)
     found += _detached_prefixes(text, tree)
