@@ -142,6 +142,16 @@ _RULE_LIST = [
         "A %regex% whose cost score (program size, unbounded wildcards, alternatives) risks "
         "CloudWatch's evaluation time limit.",
     ),
+    Rule(
+        "filter-on-infrequent-access",
+        Severity.ERROR,
+        "A metric or subscription filter on a log group of the INFREQUENT_ACCESS class.",
+    ),
+    Rule(
+        "positional-pattern-on-json-logs",
+        Severity.WARNING,
+        "A space-delimited pattern on the log group of a Lambda function that logs in JSON.",
+    ),
     Rule("unreadable-file", Severity.ERROR, "A file that should hold patterns cannot be read."),
     Rule("not-canonical", Severity.ERROR, "The pattern is not written in canonical form."),
 ]
