@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from cwquery import errors
@@ -416,6 +416,18 @@ def lint_metric(
 
 
 def _reference(pattern: Pattern, written: str, what: str, target: str) -> list[Diagnostic]:
+    """The problems of one reference, each unresolvable one with the rewrite that fixes it."""
+    from cwquery.iac.rules_metric_value import metric_value_fix
+
+    return [
+        replace(d, hint=metric_value_fix(pattern, written))
+        if d.code == "unresolvable-reference"
+        else d
+        for d in _reference_form(pattern, written, what, target)
+    ]
+
+
+def _reference_form(pattern: Pattern, written: str, what: str, target: str) -> list[Diagnostic]:
     text = written.strip()
     if NUMBER_SYNTAX.fullmatch(text):
         return []  # a constant, as metrics.MetricFilter reads it
@@ -444,8 +456,13 @@ def _reference(pattern: Pattern, written: str, what: str, target: str) -> list[D
         return []
     if isinstance(pattern, DelimitedPattern) and field:
         names = [f.name for f in pattern.fields if not isinstance(f, EllipsisField) and f.name]
-        if field.group(1) in names or field.group(1).isdigit():
+        if field.group(1) in names:
             return []
+        if field.group(1).isdigit():
+            from cwquery.iac.rules_metric_value import positional_problem
+
+            problem = positional_problem(pattern, int(field.group(1)))
+            return [] if problem is None else [_unresolvable(problem, target)]
         return [
             _unresolvable(
                 f"{written!r} names no field of the pattern (fields: {', '.join(names) or 'none'})",
