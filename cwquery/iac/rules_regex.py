@@ -87,7 +87,7 @@ def regex_cost(tree: Pattern) -> list[Diagnostic]:
                 f"%{node.source}% scores {figures.score:.1f} on the regex cost scale (warning "
                 f"from {THRESHOLD:g}): {_reasons(figures)}; CloudWatch refuses a filter whose "
                 "regex takes too long to evaluate ('Regular expression evaluation time "
-                "exceeded allowed limit'), at deploy time and not every time",
+                "exceeded allowed limit'), at deploy time and not on every deployment",
                 start,
                 max(1, len(node.source)),
                 hint=_fix(tree, figures),
