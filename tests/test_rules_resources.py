@@ -3,6 +3,7 @@ the service) and positional patterns on Lambda functions that log in JSON."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -187,3 +188,54 @@ def test_terraform_lambda_with_json_logging_config(tmp_path: Path) -> None:
 def test_the_rules_are_registered() -> None:
     assert RULES["filter-on-infrequent-access"].severity is Severity.ERROR
     assert RULES["positional-pattern-on-json-logs"].severity is Severity.WARNING
+
+
+def test_terraform_plan_links_resolved_names() -> None:
+    def resource(kind: str, address: str, values: dict[str, object]) -> dict[str, object]:
+        return {"address": address, "type": kind, "values": values}
+
+    plan = {
+        "format_version": "1.2",
+        "planned_values": {
+            "root_module": {
+                "child_modules": [
+                    {
+                        "resources": [
+                            resource(
+                                "aws_cloudwatch_log_group",
+                                "module.logs.aws_cloudwatch_log_group.archive",
+                                {"name": "/app/archive", "log_group_class": "INFREQUENT_ACCESS"},
+                            ),
+                            resource(
+                                "aws_lambda_function",
+                                "module.logs.aws_lambda_function.api",
+                                {
+                                    "function_name": "api",
+                                    "runtime": "nodejs22.x",
+                                    "logging_config": [{"log_format": "JSON"}],
+                                },
+                            ),
+                            resource(
+                                "aws_cloudwatch_log_subscription_filter",
+                                "module.logs.aws_cloudwatch_log_subscription_filter.s",
+                                {"log_group_name": "/app/archive", "filter_pattern": "ERROR"},
+                            ),
+                            resource(
+                                "aws_cloudwatch_log_metric_filter",
+                                "module.logs.aws_cloudwatch_log_metric_filter.m",
+                                {"log_group_name": "/aws/lambda/api", "pattern": "[a, b, c=ERROR]"},
+                            ),
+                        ]
+                    }
+                ]
+            }
+        },
+    }
+    found = check(json.dumps(plan), "plan.json")
+    assert sorted(codes(found)) == [
+        "filter-on-infrequent-access",
+        "positional-pattern-on-json-logs",
+    ]
+    (positional,) = [f for f in found if f.code == "positional-pattern-on-json-logs"]
+    assert positional.hint is not None
+    assert positional.hint.startswith('match the JSON lines instead: { $.level = "ERROR" }')

@@ -30,7 +30,7 @@ from cwquery.iac.lambda_json import json_equivalent
 from cwquery.iac.lint import Diagnostic
 from cwquery.iac.locate import Doc, DocList, DocMap, DocScalar, DocumentError, read_json, read_yaml
 from cwquery.iac.sites import PatternSite
-from cwquery.iac.tf_resources import tf_resources
+from cwquery.iac.tf_resources import tf_json_resources, tf_resources
 
 __all__ = ["resource_findings"]
 
@@ -280,7 +280,9 @@ def _folder_texts(site: PatternSite) -> Iterator[tuple[str, str]]:
 
 
 def _terraform_facts(path: str, text: str, scope: str, facts: _Facts) -> None:
-    for resource in tf_resources(text, ("aws_cloudwatch_log_group", "aws_lambda_function")):
+    kinds = ("aws_cloudwatch_log_group", "aws_lambda_function")
+    read = tf_json_resources if path.endswith(".json") else tf_resources
+    for resource in read(text, kinds):
         where = f"{resource.kind}.{resource.name} ({os.path.basename(path)})"
         if resource.kind == "aws_cloudwatch_log_group":
             aliases: set[Hashable] = {("tf-group", scope, resource.name)}

@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Container
 from dataclasses import dataclass, field
 
+from cwquery.iac.documents import terraform_json_resources
 from cwquery.iac.hcl import HclBlock, hcl_string_at, read_hcl_blocks
-from cwquery.iac.locate import DocumentError
+from cwquery.iac.locate import DocList, DocMap, DocScalar, DocumentError, read_json
 
-__all__ = ["TfResource", "tf_resources"]
+__all__ = ["TfResource", "tf_json_resources", "tf_resources"]
 
 
 @dataclass(frozen=True)
@@ -54,3 +55,37 @@ def _values(text: str, block: HclBlock, prefix: str) -> dict[str, str]:
         literal = hcl_string_at(text, place.start, place.end)
         values[prefix + name] = literal.value if literal else text[place.start : place.end]
     return values
+
+
+def tf_json_resources(text: str, kinds: Container[str]) -> list[TfResource]:
+    """The same for a ``.tf.json`` configuration or a plan or state (values resolved there).
+
+    >>> plan = ('{"format_version": "1.2", "values": {"root_module": {"resources": [{"address":'
+    ...         ' "module.m.aws_cloudwatch_log_group.g", "type": "aws_cloudwatch_log_group",'
+    ...         ' "values": {"name": "/a", "log_group_class": "INFREQUENT_ACCESS"}}]}}}')
+    >>> [(r.name, r.values) for r in tf_json_resources(plan, ("aws_cloudwatch_log_group",))]
+    [('g', {'name': '/a', 'log_group_class': 'INFREQUENT_ACCESS'})]
+    """
+    try:
+        document = read_json(text)
+    except DocumentError:
+        return []
+    if not isinstance(document, DocMap):
+        return []
+    found = []
+    for kind, name, body, _ in terraform_json_resources(document, kinds):
+        values = _json_values(body, "")
+        for key, nested in body.items.items():
+            first = nested.items[0] if isinstance(nested, DocList) and nested.items else nested
+            if isinstance(first, DocMap):
+                values.update(_json_values(first, key + "."))
+        found.append(TfResource(kind, name.rpartition(kind + ".")[2], values))
+    return found
+
+
+def _json_values(body: DocMap, prefix: str) -> dict[str, str]:
+    return {
+        prefix + key: node.value
+        for key, node in body.items.items()
+        if isinstance(node, DocScalar) and node.kind == "str"
+    }
