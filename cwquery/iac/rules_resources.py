@@ -272,7 +272,8 @@ def _folder_texts(site: PatternSite) -> Iterator[tuple[str, str]]:
     if not path.endswith(".tf") or not folder.is_dir():
         return
     for other in sorted(folder.glob("*.tf")):
-        if os.path.realpath(other) != os.path.realpath(path):
+        # a FIFO or device would block the read: only regular files
+        if other.is_file() and os.path.realpath(other) != os.path.realpath(path):
             try:
                 yield str(other), other.read_text(encoding="utf-8-sig", errors="replace")
             except OSError:
