@@ -24,7 +24,8 @@ W9103    more regex filters on one log group than CloudWatch allows      too-man
 Metric and subscription filters, log anomaly detectors, and SAM functions' ``CloudWatchLogs``
 events are checked (cfn-lint validates SAM templates untransformed). A pattern computed at
 deploy time (``!Ref``, ``!Sub`` with ``${…}``) is skipped; ``!Sub`` without substitutions and
-``!Join`` of strings are read. Each message ends with the cwquery code in brackets, as ``cwquery check`` reports it.
+``!Join`` of strings are read. Each message ends with the cwquery code in brackets, as
+``cwquery check`` reports it.
 """
 
 from __future__ import annotations
