@@ -239,3 +239,35 @@ def test_terraform_plan_links_resolved_names() -> None:
     (positional,) = [f for f in found if f.code == "positional-pattern-on-json-logs"]
     assert positional.hint is not None
     assert positional.hint.startswith('match the JSON lines instead: { $.level = "ERROR" }')
+
+
+SAM_GLOBALS = """\
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+    LoggingConfig:
+      LogFormat: JSON
+Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      CodeUri: src/
+  Errors:
+    Type: AWS::Logs::MetricFilter
+    Properties:
+      LogGroupName: !Sub /aws/lambda/${Worker}
+      FilterPattern: '[level = "[ERROR]", ...]'
+      MetricTransformations: [{MetricName: E, MetricNamespace: App, MetricValue: "1"}]
+"""
+
+
+def test_sam_functions_inherit_the_log_format_and_runtime_from_globals() -> None:
+    (found,) = [f for f in check(SAM_GLOBALS, "template.yaml") if f.code.startswith("positional")]
+    assert found.hint is not None
+    assert found.hint.startswith('match the JSON lines instead: { $.level = "ERROR" }')
+    own = SAM_GLOBALS.replace(
+        "      CodeUri: src/\n", "      CodeUri: src/\n      LoggingConfig: {LogFormat: Text}\n"
+    )
+    assert [f.code for f in check(own, "template.yaml")] == []

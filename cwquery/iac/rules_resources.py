@@ -191,13 +191,23 @@ def _facts(site: PatternSite, terraform: bool) -> _Facts:
     except DocumentError:
         return facts
     for document in documents:
-        resources = document.items.get("Resources") if isinstance(document, DocMap) else None
+        if not isinstance(document, DocMap):
+            continue
+        resources = document.items.get("Resources")
         if isinstance(resources, DocMap):
-            _cfn_facts(site.source.path or "", resources, facts)
+            shared = _sam_globals(document)
+            _cfn_facts(site.source.path or "", resources, facts, shared)
     return facts
 
 
-def _cfn_facts(path: str, resources: DocMap, facts: _Facts) -> None:
+def _sam_globals(document: DocMap) -> DocMap | None:
+    """``Globals.Function`` of a SAM template: what its functions inherit."""
+    shared = document.items.get("Globals")
+    function = shared.items.get("Function") if isinstance(shared, DocMap) else None
+    return function if isinstance(function, DocMap) else None
+
+
+def _cfn_facts(path: str, resources: DocMap, facts: _Facts, shared: DocMap | None) -> None:
     for logical_id, resource in resources.items.items():
         if not isinstance(resource, DocMap):
             continue
@@ -213,21 +223,32 @@ def _cfn_facts(path: str, resources: DocMap, facts: _Facts) -> None:
             log_class = _cfn_text(properties.items.get("LogGroupClass"))
             facts.groups.append(_Group(frozenset(aliases), log_class, where))
         elif kind in ("AWS::Lambda::Function", "AWS::Serverless::Function"):
-            config = properties.items.get("LoggingConfig")
-            if not isinstance(config, DocMap):
-                continue
-            log_format = _cfn_text(config.items.get("LogFormat"))
+            inherited = shared if kind == "AWS::Serverless::Function" else None
+            config = _merged(properties, inherited, "LoggingConfig")
+            log_format = _cfn_text(config.get("LogFormat"))
             if log_format is None:
                 continue
-            if "LogGroup" in config.items:
-                aliases = _cfn_name_aliases(path, config.items["LogGroup"])
+            if "LogGroup" in config:
+                aliases = _cfn_name_aliases(path, config["LogGroup"])
             else:
                 aliases = {("cfn-lambda", path, logical_id)}
                 name = _cfn_text(properties.items.get("FunctionName"))
                 if name is not None:
                     aliases.add(("name", _LAMBDA_PREFIX + name))
             runtime = _cfn_text(properties.items.get("Runtime"))
+            if runtime is None and inherited is not None:
+                runtime = _cfn_text(inherited.items.get("Runtime"))
             facts.functions.append(_Function(frozenset(aliases), log_format, runtime, where))
+
+
+def _merged(properties: DocMap, inherited: DocMap | None, key: str) -> dict[str, Doc]:
+    """A map property, over the one SAM's ``Globals`` give (SAM merges maps key by key)."""
+    merged: dict[str, Doc] = {}
+    for source in (inherited, properties):
+        node = source.items.get(key) if source is not None else None
+        if isinstance(node, DocMap):
+            merged.update(node.items)
+    return merged
 
 
 def _cfn_text(node: Doc | None) -> str | None:
