@@ -14,17 +14,18 @@ W9101    the pattern does not do what it seems to                        ignored
                                                                          unquoted-punctuation,
                                                                          detached-prefix,
                                                                          unanchored-regex-
-                                                                         wildcard
+                                                                         wildcard, regex-cost
 W9102    the metric value or a dimension is not in the pattern           metric-value-not-in-
                                                                          pattern, dimension-not-
                                                                          in-pattern
 W9103    more regex filters on one log group than CloudWatch allows      too-many-regex-filters
 =======  ==============================================================  ======================
 
-Metric and subscription filters are checked, and SAM functions' ``CloudWatchLogs`` events
-(cfn-lint validates SAM templates untransformed). A pattern computed at deploy time (``!Ref``,
-``!Sub`` with ``${…}``) is skipped; ``!Sub`` without substitutions and ``!Join`` of strings are
-read. Each message ends with the cwquery code in brackets, as ``cwquery check`` reports it.
+Metric and subscription filters, log anomaly detectors, and SAM functions' ``CloudWatchLogs``
+events are checked (cfn-lint validates SAM templates untransformed). A pattern computed at
+deploy time (``!Ref``, ``!Sub`` with ``${…}``) is skipped; ``!Sub`` without substitutions and
+``!Join`` of strings are read. Each message ends with the cwquery code in brackets, as
+``cwquery check`` reports it.
 """
 
 from __future__ import annotations
@@ -51,7 +52,11 @@ __all__ = [
     "filter_pattern_text",
 ]
 
-_FILTERS = ["AWS::Logs::MetricFilter", "AWS::Logs::SubscriptionFilter"]
+_FILTERS = [
+    "AWS::Logs::MetricFilter",
+    "AWS::Logs::SubscriptionFilter",
+    "AWS::Logs::LogAnomalyDetector",
+]
 _SAM_FUNCTION = "AWS::Serverless::Function"
 _PATTERN_ERRORS = ("syntax", "invalid-regex", "limit", "unsupported")
 _SOURCE = HOME_URL
@@ -96,6 +101,7 @@ _MISLEADING = frozenset(
         "unquoted-punctuation",
         "detached-prefix",
         "unanchored-regex-wildcard",
+        "regex-cost",
     )
 )
 

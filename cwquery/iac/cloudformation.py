@@ -1,6 +1,7 @@
 """Filter patterns in CloudFormation and SAM templates (YAML or JSON, ``cdk.out`` included) and
 in ``serverless.yml``: metric and subscription filters, SAM functions' ``CloudWatchLogs``
-events, subscription filter account policies, and serverless ``cloudwatchLog`` events.
+events, subscription filter account policies, log anomaly detectors, and serverless
+``cloudwatchLog`` events.
 
 >>> from cwquery.iac.locate import SourceText, read_yaml
 >>> text = ("Resources:\\n  F:\\n    Type: AWS::Logs::MetricFilter\\n    Properties:\\n"
@@ -19,11 +20,18 @@ from cwquery.iac.intrinsics import resolve_string, scalar_text
 from cwquery.iac.locate import Doc, DocList, DocMap, DocScalar
 from cwquery.iac.sites import Metric, PatternSite, Reference, Source, metric_number
 
-__all__ = ["METRIC_FILTER", "SAM_FUNCTION", "SUBSCRIPTION_FILTER", "template_sites"]
+__all__ = [
+    "ANOMALY_DETECTOR",
+    "METRIC_FILTER",
+    "SAM_FUNCTION",
+    "SUBSCRIPTION_FILTER",
+    "template_sites",
+]
 
 METRIC_FILTER = "AWS::Logs::MetricFilter"
 SUBSCRIPTION_FILTER = "AWS::Logs::SubscriptionFilter"
 SAM_FUNCTION = "AWS::Serverless::Function"
+ANOMALY_DETECTOR = "AWS::Logs::LogAnomalyDetector"
 
 
 def template_sites(source: Source, document: DocMap) -> list[PatternSite]:
@@ -50,7 +58,7 @@ def _resources(source: Source, resources: DocMap) -> Iterator[PatternSite]:
         properties = resource.items.get("Properties")
         if not isinstance(properties, DocMap):
             continue
-        if kind in (METRIC_FILTER, SUBSCRIPTION_FILTER):
+        if kind in (METRIC_FILTER, SUBSCRIPTION_FILTER, ANOMALY_DETECTOR):
             metric = _cfn_metric(properties) if kind == METRIC_FILTER else None
             site = _cfn_site(source, kind, logical_id, properties, metric)
             if site:

@@ -19,7 +19,7 @@ from collections.abc import Container, Iterator
 from cwquery.iac.intrinsics import resolve_string
 from cwquery.iac.locate import Doc, DocList, DocMap, DocScalar, DocumentError, Located, read_json
 from cwquery.iac.sites import Metric, PatternSite, Reference, Source
-from cwquery.iac.terraform import TF_METRIC_FILTER, TF_SUBSCRIPTION_FILTER
+from cwquery.iac.terraform import TF_ANOMALY_DETECTOR, TF_METRIC_FILTER, TF_SUBSCRIPTION_FILTER
 
 __all__ = [
     "ACCOUNT_POLICY",
@@ -31,7 +31,11 @@ __all__ = [
 ]
 
 ACCOUNT_POLICY = "AWS::Logs::AccountPolicy"
-_ATTRIBUTE = {TF_METRIC_FILTER: "pattern", TF_SUBSCRIPTION_FILTER: "filter_pattern"}
+_ATTRIBUTE = {
+    TF_METRIC_FILTER: "pattern",
+    TF_SUBSCRIPTION_FILTER: "filter_pattern",
+    TF_ANOMALY_DETECTOR: "filter_pattern",
+}
 
 
 def is_terraform_json(document: DocMap) -> bool:

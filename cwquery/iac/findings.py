@@ -131,6 +131,9 @@ def check_all(sites: Sequence[PatternSite], problems: Iterable[FileProblem] = ()
             regex_sites.setdefault(site.log_group, []).append(site)
     for group_sites in regex_sites.values():
         findings += _regex_quota(group_sites)
+    from cwquery.iac.rules_resources import resource_findings  # the rules build on this module
+
+    findings += resource_findings(sites, parsed)
     return Checked(sorted(findings, key=_order), parsed)
 
 

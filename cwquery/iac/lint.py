@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from cwquery import errors
@@ -136,6 +136,22 @@ _RULE_LIST = [
         Severity.NOTE,
         "The pattern is computed at deploy time and was not checked.",
     ),
+    Rule(
+        "regex-cost",
+        Severity.WARNING,
+        "A %regex% whose cost score (program size, unbounded wildcards, alternatives) risks "
+        "CloudWatch's evaluation time limit.",
+    ),
+    Rule(
+        "filter-on-infrequent-access",
+        Severity.ERROR,
+        "A metric or subscription filter on a log group of the INFREQUENT_ACCESS class.",
+    ),
+    Rule(
+        "positional-pattern-on-json-logs",
+        Severity.WARNING,
+        "A space-delimited pattern on the log group of a Lambda function that logs in JSON.",
+    ),
     Rule("unreadable-file", Severity.ERROR, "A file that should hold patterns cannot be read."),
     Rule("not-canonical", Severity.ERROR, "The pattern is not written in canonical form."),
     Rule("needs-quotes", Severity.ERROR, "A YAML pattern unquoted as { … } or [ … ] is no string."),
@@ -178,7 +194,10 @@ def lint_pattern(pattern: str | Pattern) -> list[Diagnostic]:
     text = pattern if isinstance(pattern, str) else render(pattern)
     tree = parse(text)
     if not isinstance(tree, TermPattern):
-        return sorted(_unanchored_regex_wildcards(tree), key=lambda d: d.offset)
+        from cwquery.iac.rules_regex import regex_cost  # the rule builds on this module
+
+        found = _unanchored_regex_wildcards(tree) + regex_cost(tree)
+        return sorted(found, key=lambda d: d.offset)
     found = _ignored_optional_terms(tree)
     found += _unquoted_punctuation(text, tree)
     found += _detached_prefixes(text, tree)
@@ -399,6 +418,18 @@ def lint_metric(
 
 
 def _reference(pattern: Pattern, written: str, what: str, target: str) -> list[Diagnostic]:
+    """The problems of one reference, each unresolvable one with the rewrite that fixes it."""
+    from cwquery.iac.rules_metric_value import metric_value_fix
+
+    return [
+        replace(d, hint=metric_value_fix(pattern, written))
+        if d.code == "unresolvable-reference"
+        else d
+        for d in _reference_form(pattern, written, what, target)
+    ]
+
+
+def _reference_form(pattern: Pattern, written: str, what: str, target: str) -> list[Diagnostic]:
     text = written.strip()
     if NUMBER_SYNTAX.fullmatch(text):
         return []  # a constant, as metrics.MetricFilter reads it
@@ -427,8 +458,13 @@ def _reference(pattern: Pattern, written: str, what: str, target: str) -> list[D
         return []
     if isinstance(pattern, DelimitedPattern) and field:
         names = [f.name for f in pattern.fields if not isinstance(f, EllipsisField) and f.name]
-        if field.group(1) in names or field.group(1).isdigit():
+        if field.group(1) in names:
             return []
+        if field.group(1).isdigit():
+            from cwquery.iac.rules_metric_value import positional_problem
+
+            problem = positional_problem(pattern, int(field.group(1)))
+            return [] if problem is None else [_unresolvable(problem, target)]
         return [
             _unresolvable(
                 f"{written!r} names no field of the pattern (fields: {', '.join(names) or 'none'})",

@@ -9,7 +9,9 @@ CloudFormation YAML/JSON, SAM,    ``AWS::Logs::MetricFilter`` and ``AWS::Logs::S
 ``serverless.yml``                ``functions.*.events[].cloudwatchLog.filter``, and the
                                   CloudFormation under ``resources``
 Terraform ``.tf``                 ``aws_cloudwatch_log_metric_filter.pattern``,
-                                  ``aws_cloudwatch_log_subscription_filter.filter_pattern``
+                                  ``aws_cloudwatch_log_subscription_filter.filter_pattern``,
+                                  ``aws_cloudwatch_log_anomaly_detector.filter_pattern``, and
+                                  ``aws_cloudwatch_log_account_policy`` documents
 CloudFormation, Terraform ``.tf``  Logs Insights queries (:mod:`cwquery.iac.queries`):
                                   ``AWS::Logs::QueryDefinition`` ``QueryString``,
                                   ``aws_cloudwatch_query_definition.query_string``, and dashboard
@@ -45,6 +47,7 @@ from cwquery.iac.locate import Doc, DocMap, DocumentError, Located, SourceText, 
 from cwquery.iac.queries import cfn_query_sites, terraform_json_query_sites, terraform_query_sites
 from cwquery.iac.sites import FileProblem, PatternSite, ScanResult, Source
 from cwquery.iac.terraform import terraform_sites
+from cwquery.iac.tf_policies import terraform_json_policy_sites, terraform_policy_sites
 
 __all__ = ["format_of", "scan_paths", "scan_text"]
 
@@ -192,6 +195,7 @@ def _read_sites(source: Source, kind: str, result: ScanResult) -> None:
         elif kind == "terraform":
             result.sites = list(terraform_sites(source, os.path.dirname(path)))
             result.sites += terraform_query_sites(source)
+            result.sites += terraform_policy_sites(source)
         else:
             documents = [read_json(text)] if kind == "json" else read_yaml(text)
             for document in documents:
@@ -227,5 +231,6 @@ def _document_sites(source: Source, document: Doc) -> list[PatternSite]:
         return [
             *terraform_json_sites(source, document),
             *terraform_json_query_sites(source, document),
+            *terraform_json_policy_sites(source, document),
         ]
     return template_sites(source, document) + list(cfn_query_sites(source, document))

@@ -1,7 +1,8 @@
 """Filter patterns in Terraform files: ``aws_cloudwatch_log_metric_filter.pattern`` and
-``aws_cloudwatch_log_subscription_filter.filter_pattern``, with the metric transformation and
-the log group. Literal values are read by the project's block reader (:mod:`cwquery.iac.hcl`),
-which also places them; python-hcl2 reads the files where that reader cannot.
+``aws_cloudwatch_log_subscription_filter.filter_pattern`` (and an anomaly detector's), with the
+metric transformation and the log group. Literal values are read by the project's block reader
+(:mod:`cwquery.iac.hcl`), which also places them; python-hcl2 reads the files where that reader
+cannot.
 
 >>> from cwquery.iac.locate import SourceText
 >>> text = 'resource "aws_cloudwatch_log_subscription_filter" "s" {\\n  filter_pattern = "E"\\n}\\n'
@@ -26,11 +27,22 @@ from cwquery.iac.hcl import (
 from cwquery.iac.locate import DocumentError, Located, SourceText
 from cwquery.iac.sites import Metric, PatternSite, Reference, Source, metric_number
 
-__all__ = ["TF_METRIC_FILTER", "TF_SUBSCRIPTION_FILTER", "hcl_load", "terraform_sites"]
+__all__ = [
+    "TF_ANOMALY_DETECTOR",
+    "TF_METRIC_FILTER",
+    "TF_SUBSCRIPTION_FILTER",
+    "hcl_load",
+    "terraform_sites",
+]
 
 TF_METRIC_FILTER = "aws_cloudwatch_log_metric_filter"
 TF_SUBSCRIPTION_FILTER = "aws_cloudwatch_log_subscription_filter"
-_TF_PATTERN_ATTRIBUTE = {TF_METRIC_FILTER: "pattern", TF_SUBSCRIPTION_FILTER: "filter_pattern"}
+TF_ANOMALY_DETECTOR = "aws_cloudwatch_log_anomaly_detector"
+_TF_PATTERN_ATTRIBUTE = {
+    TF_METRIC_FILTER: "pattern",
+    TF_SUBSCRIPTION_FILTER: "filter_pattern",
+    TF_ANOMALY_DETECTOR: "filter_pattern",
+}
 
 
 def terraform_sites(source: Source, folder: str) -> Iterator[PatternSite]:
