@@ -255,8 +255,7 @@ def test_sarif_log() -> None:
         }
     ]
     assert first["properties"] == {
-        "resource": "aws_cloudwatch_log_metric_filter aws_cloudwatch_log_metric_filter."
-        "status_and_bytes"
+        "resource": "aws_cloudwatch_log_metric_filter.status_and_bytes"
     }
     assert [r["ruleId"] for r in run_["results"]] == [
         "syntax",

@@ -191,7 +191,7 @@ def place(
         source_line=site.source.text.line(line),
         pattern=site.text,
         pattern_offset=index,
-        resource=f"{site.kind} {site.name}",
+        resource=site.resource,
         error=error,
         language=site.language,
     )

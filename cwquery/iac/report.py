@@ -172,7 +172,7 @@ def _json_site(site: PatternSite, parsed: Pattern | Query | PatternError | None)
     if site.source.path is not None:
         line, column, _ = site.position()
         entry.update(
-            file=site.source.path, line=line, column=column, resource=f"{site.kind} {site.name}"
+            file=site.source.path, line=line, column=column, resource=site.resource
         )
     return entry
 
