@@ -311,7 +311,8 @@ def test_terraform_expressions_and_invalid_files() -> None:
     (site,) = scan_text(text, "x.tf").sites
     assert (
         site.text is None
-        and site.unresolved == "filter_pattern is an expression resolved at plan time"
+        and site.unresolved
+        == "filter_pattern is computed at deploy time: var.pattern is not declared"
     )
     assert site.position() == (2, 20, True)
     broken = scan_text('resource "aws_cloudwatch_log_metric_filter" "x" {\n  pattern = \n', "b.tf")

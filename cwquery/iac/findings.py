@@ -116,16 +116,18 @@ def check_site(site: PatternSite) -> tuple[Pattern | None, list[Finding]]:
     """The parsed pattern of one site (``None`` when there is none) and its findings."""
     if site.text is None:
         what = "query" if site.language == INSIGHTS else "pattern"
-        note = Diagnostic("unresolved-pattern", f"{site.unresolved}; the {what} was not checked")
-        return None, [place(site, note, at_start=True)]
+        when = f" ({'; '.join(site.notes)})" if site.notes else ""
+        message = f"{site.unresolved}{when}; the {what} was not checked"
+        return None, [place(site, Diagnostic("unresolved-pattern", message), at_start=True)]
+    notes = [place(site, Diagnostic("resolved-value", n), at_start=True) for n in site.notes]
     if site.language == INSIGHTS:
-        return None, _check_query(site, site.text)[1]
+        return None, notes + _check_query(site, site.text)[1]
     try:
         tree = parse(site.text)
     except PatternError as err:
         diagnostic = Diagnostic(err.code, err.message, err.offset, err.length, err.hint)
-        return None, [place(site, diagnostic, error=err)]
-    findings = [place(site, diagnostic) for diagnostic in lint_pattern(site.text)]
+        return None, [*notes, place(site, diagnostic, error=err)]
+    findings = notes + [place(site, diagnostic) for diagnostic in lint_pattern(site.text)]
     if site.metric is not None:
         metric = site.metric
         dimensions = [(name, reference.text) for name, reference in metric.dimensions]

@@ -136,6 +136,7 @@ _RULE_LIST = [
         Severity.NOTE,
         "The pattern is computed at deploy time and was not checked.",
     ),
+    Rule("resolved-value", Severity.NOTE, "The pattern was checked with a default or a branch."),
     Rule("unreadable-file", Severity.ERROR, "A file that should hold patterns cannot be read."),
     Rule("not-canonical", Severity.ERROR, "The pattern is not written in canonical form."),
 ]
