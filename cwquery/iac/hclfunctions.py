@@ -129,7 +129,7 @@ def _decode(scope: Scope, text: Any, reader: Callable[[str], list[Doc]]) -> Any:
     if isinstance(text, Text) and text.located.start == 0 and text == text.source.text.text:
         source = text.source  # a file read whole: its strings keep their place there
     try:
-        documents = reader(text)
+        documents = reader(str(text))
     except DocumentError as err:
         raise EvalError(f"cannot be decoded: {err.message}") from None
     if len(documents) != 1:

@@ -147,7 +147,7 @@ class ModuleScope(Scope):
         self._locals: dict[str, tuple[Any, frozenset[str]] | None] = {}
 
     def base_folder(self) -> str | None:
-        return self.root_folder
+        return self.root_folder or "."
 
     def fresh(self, source: Source | None) -> ModuleScope:
         """This module's scope for an expression in ``source``: no ``for`` names, no
@@ -169,10 +169,10 @@ class ModuleScope(Scope):
             return self.each[0] if attribute == "key" else self.each[1]
         if root == "count" and attribute == "index" and self.count is not None:
             return self.count
-        if root == "path" and attribute == "module":
-            return self.module.folder or "."
+        if root == "path" and attribute == "module":  # as Terraform gives it: from the root
+            return os.path.relpath(self.module.folder or ".", self.root_folder or ".")
         if root == "path" and attribute == "root":
-            return self.root_folder or "."
+            return "."
         return Unknown(f"{root}.{attribute} is known only after apply")
 
     def _variable(self, name: str) -> Any:
@@ -286,7 +286,7 @@ def block_instances(file: TfFile, block: HclBlock, scope: ModuleScope) -> Iterat
             inner.assumed |= assumed
             if meta == "count":
                 inner.count = key
-                suffix = f"[{key}]"
+                suffix = f"[{key}]" if len(keys) > 1 else ""  # one instance: named once
             else:
                 inner.each = (key, item)
                 suffix = f"[{json.dumps(key, ensure_ascii=False)}]"
@@ -317,15 +317,15 @@ def alternatives(node: Node, scope: Scope) -> list[tuple[Any, tuple[str, ...], f
                 if (scope.source)
                 else "the condition"
             )
-            found = []
+            found, empty = [], []
             for branch, truth in ((node.yes, "true"), (node.no, "false")):
                 for value, notes, assumed in alternatives(branch, scope):
-                    if value in ({}, []):
-                        continue
                     note = f"when {' '.join(condition.split())} is {truth}"
-                    found.append((value, (note, *notes), assumed))
-            if found:
-                return found
+                    if isinstance(value, dict | list) and not value:
+                        empty.append((value, notes, assumed))
+                    else:
+                        found.append((value, (note, *notes), assumed))
+            return found or [({}, (), frozenset().union(*(a for _, _, a in empty)))]
     value = _value(node, scope)
     return [(value, (), frozenset(scope.assumed))]
 
@@ -354,16 +354,17 @@ def local_module_calls(
 ) -> Iterator[tuple[str, TfModule, ModuleScope]]:
     """``(name, callee, callee's scope)`` for each ``module`` block of ``module`` whose
     ``source`` is a folder of the same repository (``./…`` or ``../…``), its inputs evaluated
-    in the caller; a block with ``count`` or ``for_each`` is not followed."""
+    in the caller (and the defaults that decide its ``count`` of 1 as their own); a block with
+    ``for_each``, or a ``count`` other than 1, is not followed."""
     if scope.depth >= MAX_MODULE_DEPTH:
         return
     for file in module.files if files is None else files:
         for block in file.root.blocks:
             if block.type != "module" or len(block.labels) != 1:
                 continue
-            if "count" in block.attributes or "for_each" in block.attributes:
-                continue
             caller = scope.fresh(file.source)
+            if "for_each" in block.attributes or not _made(file, block, caller):
+                continue
             source = (
                 _evaluated(file, block.attributes["source"], caller)
                 if ("source" in block.attributes)
@@ -375,11 +376,13 @@ def local_module_calls(
             if not os.path.isdir(folder):
                 continue
             inputs: dict[str, tuple[Any, frozenset[str]]] = {}
+            made = frozenset(caller.assumed)
             for name, place in block.attributes.items():
                 if name in _META:
                     continue
                 inner = scope.fresh(file.source)
-                inputs[name] = (_evaluated(file, place, inner), frozenset(inner.assumed))
+                value = _evaluated(file, place, inner)
+                inputs[name] = (value, frozenset(inner.assumed) | made)
             callee = load_module(folder)
             callee.sources = module.sources
             address = f"{scope.address}module.{block.labels[0]}."
@@ -391,3 +394,11 @@ def local_module_calls(
                 depth=scope.depth + 1,
             )
             yield block.labels[0], callee, callee_scope
+
+
+def _made(file: TfFile, block: HclBlock, scope: ModuleScope) -> bool:
+    """Whether a ``module`` block makes its module once: no ``count``, or a ``count`` of 1
+    (with the defaults it uses recorded in ``scope``)."""
+    place = block.attributes.get("count")
+    count = None if place is None else _evaluated(file, place, scope)
+    return place is None or (count == 1 and not isinstance(count, bool))
