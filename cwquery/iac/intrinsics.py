@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cwquery.iac.locate import Doc, DocList, DocMap, DocScalar, Located
 
@@ -87,6 +87,8 @@ class TemplateContext:
 
     parameters: dict[str, Doc]
     mappings: Doc | None = None
+    #: calls left while resolving one property (YAML aliases can make a small file a huge tree)
+    budget: list[int] = field(default_factory=lambda: [0], compare=False)
 
     @classmethod
     def of(cls, document: DocMap) -> TemplateContext:
@@ -99,6 +101,10 @@ class TemplateContext:
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 #: A value nested deeper than this is not resolved (a hostile template cannot recurse forever).
 _MAX_DEPTH = 32
+#: Intrinsic functions resolved for one property, at most.
+_MAX_CALLS = 1000
+#: Values one property can take (branches of ``Fn::If``), at most.
+_MAX_BRANCHES = 16
 
 
 def resolve_values(
@@ -115,8 +121,11 @@ def resolve_values(
     [('x', ('when condition C is true', 'checked with the default value of parameter P')), \
 ('y', ('when condition C is false',))]
     """
+    if depth == 0:
+        context.budget[0] = _MAX_CALLS
+    context.budget[0] -= 1
     function = _intrinsic(node)
-    if function is None or depth > _MAX_DEPTH:
+    if function is None or depth > _MAX_DEPTH or context.budget[0] < 0:
         return [Resolved(*resolve_string(node, what))]
     name, argument = function
     if name == "Fn::If" and isinstance(argument, DocList) and len(argument.items) == 3:
@@ -130,6 +139,9 @@ def resolve_values(
                 found.append(
                     Resolved(value.text, value.located, value.unresolved, (note, *value.notes))
                 )
+        if len(found) > _MAX_BRANCHES:
+            reason = f"Fn::If with more than {_MAX_BRANCHES} branches is resolved at deploy time"
+            return [_unresolved(node, reason)]
         return found
     if name == "Ref":
         return [_parameter(argument, what, node, context)]

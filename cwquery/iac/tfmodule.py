@@ -44,6 +44,8 @@ __all__ = [
 _META = frozenset(("source", "version", "providers", "depends_on", "count", "for_each"))
 #: Modules calling modules are followed this deep.
 MAX_MODULE_DEPTH = 4
+#: Values one expression can take (branches of conditionals not known here), at most.
+MAX_BRANCHES = 16
 
 
 @dataclass
@@ -325,6 +327,9 @@ def alternatives(node: Node, scope: Scope) -> list[tuple[Any, tuple[str, ...], f
                         empty.append((value, notes, assumed))
                     else:
                         found.append((value, (note, *notes), assumed))
+            if len(found) > MAX_BRANCHES:
+                reason = f"a conditional with more than {MAX_BRANCHES} branches is not followed"
+                return [(Unknown(reason), (), frozenset(scope.assumed))]
             return found or [({}, (), frozenset().union(*(a for _, _, a in empty)))]
     value = _value(node, scope)
     return [(value, (), frozenset(scope.assumed))]
