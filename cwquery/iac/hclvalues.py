@@ -13,6 +13,7 @@ import os
 import stat
 from typing import Any
 
+from cwquery.errors import CWQueryError
 from cwquery.iac.hclexpr import Node
 from cwquery.iac.locate import Located, SourceText
 from cwquery.iac.sites import Source
@@ -43,7 +44,7 @@ class Unknown:
         return f"Unknown({self.reason!r})"
 
 
-class EvalError(Exception):
+class EvalError(CWQueryError):
     """An expression Terraform would reject (a missing key, a wrong type): ``try`` catches it."""
 
 
