@@ -395,3 +395,19 @@ def test_cloudformation_ref_to_a_default_is_placed_at_the_default() -> None:
     (site,) = scan_text(text, "t.yaml").sites
     errors = [f for f in check_sites([site]) if f.code == "syntax"]
     assert [(f.line, f.exact) for f in errors] == [(3, True)]
+
+
+def test_branches_of_one_filter_count_once_toward_the_regex_quota() -> None:
+    def template(count: int) -> str:
+        resources = "".join(
+            f"  F{n}:\n    Type: AWS::Logs::SubscriptionFilter\n    Properties:\n"
+            f"      LogGroupName: /app\n      FilterPattern: !If [C, '%a{n}%', '%b{n}%']\n"
+            for n in range(count)
+        )
+        return "Resources:\n" + resources
+
+    three = scan_text(template(3), "t.yaml").sites
+    assert len(three) == 6
+    assert "too-many-regex-filters" not in {f.code for f in check_sites(three)}
+    six = scan_text(template(6), "t.yaml").sites
+    assert "too-many-regex-filters" in {f.code for f in check_sites(six)}

@@ -106,7 +106,9 @@ def check_all(sites: Sequence[PatternSite], problems: Iterable[FileProblem] = ()
             continue
         parsed.append(tree)
         if site.log_group is not None and contains_regex(tree):
-            regex_sites.setdefault(site.log_group, []).append(site)
+            group = regex_sites.setdefault(site.log_group, [])
+            if not any(_same_filter(site, other) for other in group):  # Fn::If branches: one
+                group.append(site)
     for group_sites in regex_sites.values():
         findings += _regex_quota(group_sites)
     return Checked(sorted(findings, key=_order), parsed)
@@ -146,6 +148,11 @@ def _check_query(site: PatternSite, text: str) -> tuple[Query | QueryError, list
     except QueryError as err:
         diagnostic = Diagnostic(err.code, err.message, err.offset, err.length, err.hint)
         return err, [place(site, diagnostic, error=err)]
+
+
+def _same_filter(site: PatternSite, other: PatternSite) -> bool:
+    """Two values of one filter (branches of a condition), not two filters."""
+    return site.name == other.name and site.kind == other.kind and site.source is other.source
 
 
 def _regex_quota(sites: list[PatternSite]) -> list[Finding]:
