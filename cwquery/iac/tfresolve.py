@@ -167,6 +167,7 @@ def _signature(site: PatternSite, name: str | None = None) -> tuple[object, ...]
 
 
 def module_of(file: TfFile, folder: str) -> tuple[TfModule, ModuleScope]:
-    """The module a scanned file belongs to, the file as given, and its scope."""
-    module = load_module(folder, file) if folder else load_module("", file)
+    """The module a scanned file belongs to (``folder`` ``""``: the file alone), and its
+    scope."""
+    module = load_module(folder, file)
     return module, ModuleScope(module)
