@@ -219,8 +219,9 @@ def test_cloudformation_yaml_sites() -> None:
     assert timeouts is not None and timeouts.default_value == 0
     assert sites["Timeouts"].text == '?"Task timed out" ?"Invoke Error"'  # !Sub, no ${}
     assert char_at(sites["RootLogins"], 0) == "{"  # a folded block scalar on one line
-    assert sites["ErrorsToFirehose"].text is None
-    assert sites["ErrorsToFirehose"].unresolved == "Fn::Sub with ${…} is resolved at deploy time"
+    firehose = sites["ErrorsToFirehose"]  # !Sub with a parameter that has a default
+    assert firehose.text == '{ $.env = "prod" && $.level = ERROR }'
+    assert firehose.notes == ("checked with the default value of parameter Environment",)
     assert sites["EverythingToArchive"].text == ""
     assert sites["EverythingToArchive"].metric is None
 
@@ -252,7 +253,8 @@ def test_long_form_intrinsics() -> None:
     sites = scan_text(text, "t.json").sites
     assert [(s.name, s.text, s.unresolved) for s in sites] == [
         ("F", "{ $.a = 1 }", None),
-        ("G", None, "Fn::If is resolved at deploy time"),
+        ("G", "a", None),  # both branches of Fn::If are literals: both are checked
+        ("G", "b", None),
         ("H", None, "FilterPattern is not a string"),
         ("I", None, "FilterPattern has no value"),
     ]
@@ -311,7 +313,8 @@ def test_terraform_expressions_and_invalid_files() -> None:
     (site,) = scan_text(text, "x.tf").sites
     assert (
         site.text is None
-        and site.unresolved == "filter_pattern is an expression resolved at plan time"
+        and site.unresolved
+        == "filter_pattern is computed at deploy time: var.pattern is not declared"
     )
     assert site.position() == (2, 20, True)
     broken = scan_text('resource "aws_cloudwatch_log_metric_filter" "x" {\n  pattern = \n', "b.tf")

@@ -253,7 +253,7 @@ def _canonical_findings(site: PatternSite) -> list[Finding]:
     tree, findings = check_site(site)
     kept = [f for f in findings if f.severity is Severity.ERROR and f.error is not None]
     kept += [f for f in findings if f.code == "unresolved-pattern"]
-    if tree is None or site.text is None:
+    if tree is None or site.text is None or _substituted(site):
         return kept
     canonical = render(tree)
     if site.text.strip() == canonical:
@@ -272,6 +272,12 @@ def _finding_order(finding: Finding) -> tuple[bool, str, int, int]:
     if finding.path is None:
         return False, "", 0, 0
     return True, finding.path, finding.line, finding.column
+
+
+def _substituted(site: PatternSite) -> bool:
+    """A pattern resolved through substitution (a default put into a template): it is not
+    written as it reads, so there is nothing to rewrite."""
+    return bool(site.notes) and (site.located is None or site.located.decode is None)
 
 
 def _too_long(canonical: str) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterator
 
 from cwquery.iac.documents import ACCOUNT_POLICY, account_policy_site
-from cwquery.iac.intrinsics import resolve_string, scalar_text
+from cwquery.iac.intrinsics import TemplateContext, resolve_string, resolve_values, scalar_text
 from cwquery.iac.locate import Doc, DocList, DocMap, DocScalar
 from cwquery.iac.sites import Metric, PatternSite, Reference, Source, metric_number
 
@@ -39,18 +39,21 @@ def template_sites(source: Source, document: DocMap) -> list[PatternSite]:
     and the CloudFormation under ``resources``)."""
     sites: list[PatternSite] = []
     resources = document.items.get("Resources")
+    context = TemplateContext.of(document)
     if isinstance(resources, DocMap):
-        sites += _resources(source, resources)
+        sites += _resources(source, resources, context)
     functions = document.items.get("functions")
     if "service" in document.items and isinstance(functions, DocMap):
         sites += _serverless(source, functions)
         extra = document.items.get("resources")
         if isinstance(extra, DocMap) and isinstance(extra.items.get("Resources"), DocMap):
-            sites += _resources(source, extra.items["Resources"])  # type: ignore[arg-type]
+            sites += _resources(source, extra.items["Resources"], context)  # type: ignore[arg-type]
     return sites
 
 
-def _resources(source: Source, resources: DocMap) -> Iterator[PatternSite]:
+def _resources(
+    source: Source, resources: DocMap, context: TemplateContext
+) -> Iterator[PatternSite]:
     for logical_id, resource in resources.items.items():
         if not isinstance(resource, DocMap):
             continue
@@ -60,18 +63,18 @@ def _resources(source: Source, resources: DocMap) -> Iterator[PatternSite]:
             continue
         if kind in (METRIC_FILTER, SUBSCRIPTION_FILTER, ANOMALY_DETECTOR):
             metric = _cfn_metric(properties) if kind == METRIC_FILTER else None
-            site = _cfn_site(source, kind, logical_id, properties, metric)
-            if site:
-                yield site
+            yield from _cfn_sites(source, kind, logical_id, properties, metric, context)
         elif kind == SAM_FUNCTION:
-            yield from _sam_events(source, logical_id, properties)
+            yield from _sam_events(source, logical_id, properties, context)
         elif kind == ACCOUNT_POLICY:
             policy = account_policy_site(source, logical_id, properties)
             if policy:
                 yield policy
 
 
-def _sam_events(source: Source, function: str, properties: DocMap) -> Iterator[PatternSite]:
+def _sam_events(
+    source: Source, function: str, properties: DocMap, context: TemplateContext
+) -> Iterator[PatternSite]:
     events = properties.items.get("Events")
     if not isinstance(events, DocMap):
         return
@@ -84,20 +87,29 @@ def _sam_events(source: Source, function: str, properties: DocMap) -> Iterator[P
         event_properties = event.items.get("Properties")
         if isinstance(event_properties, DocMap):
             kind = f"{SAM_FUNCTION} CloudWatchLogs event"
-            site = _cfn_site(source, kind, f"{function}.Events.{name}", event_properties, None)
-            if site:
-                yield site
+            name = f"{function}.Events.{name}"
+            yield from _cfn_sites(source, kind, name, event_properties, None, context)
 
 
-def _cfn_site(
-    source: Source, kind: str, name: str, properties: DocMap, metric: Metric | None
-) -> PatternSite | None:
+def _cfn_sites(
+    source: Source,
+    kind: str,
+    name: str,
+    properties: DocMap,
+    metric: Metric | None,
+    context: TemplateContext,
+) -> Iterator[PatternSite]:
+    """The pattern of a filter: one site per value it can take (each literal branch of
+    ``Fn::If``), with what it was resolved with as notes."""
     node = properties.items.get("FilterPattern")
     if node is None:
-        return None
-    text, located, unresolved = resolve_string(node, "FilterPattern")
+        return
     group, label = _log_group(source, properties.items.get("LogGroupName"))
-    return PatternSite(source, kind, name, text, located, unresolved, metric, group, label)
+    for value in resolve_values(node, "FilterPattern", context):
+        yield PatternSite(
+            source, kind, name, value.text, value.located, value.unresolved, metric, group,
+            label, notes=value.notes,
+        )  # fmt: skip
 
 
 def _cfn_metric(properties: DocMap) -> Metric | None:

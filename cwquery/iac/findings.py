@@ -128,7 +128,9 @@ def check_all(sites: Sequence[PatternSite], problems: Iterable[FileProblem] = ()
             continue
         parsed.append(tree)
         if site.log_group is not None and contains_regex(tree):
-            regex_sites.setdefault(site.log_group, []).append(site)
+            group = regex_sites.setdefault(site.log_group, [])
+            if not any(_same_filter(site, other) for other in group):  # Fn::If branches: one
+                group.append(site)
     for group_sites in regex_sites.values():
         findings += _regex_quota(group_sites)
     from cwquery.iac.rules_resources import resource_findings  # the rules build on this module
@@ -141,16 +143,18 @@ def check_site(site: PatternSite) -> tuple[Pattern | None, list[Finding]]:
     """The parsed pattern of one site (``None`` when there is none) and its findings."""
     if site.text is None:
         what = "query" if site.language == INSIGHTS else "pattern"
-        note = Diagnostic("unresolved-pattern", f"{site.unresolved}; the {what} was not checked")
-        return None, [place(site, note, at_start=True)]
+        when = f" ({'; '.join(site.notes)})" if site.notes else ""
+        message = f"{site.unresolved}{when}; the {what} was not checked"
+        return None, [place(site, Diagnostic("unresolved-pattern", message), at_start=True)]
+    notes = [place(site, Diagnostic("resolved-value", n), at_start=True) for n in site.notes]
     if site.language == INSIGHTS:
-        return None, _check_query(site, site.text)[1]
+        return None, notes + _check_query(site, site.text)[1]
     try:
         tree = parse(site.text)
     except PatternError as err:
         diagnostic = Diagnostic(err.code, err.message, err.offset, err.length, err.hint)
-        return None, [place(site, diagnostic, error=err)]
-    findings = [place(site, diagnostic) for diagnostic in lint_pattern(site.text)]
+        return None, [*notes, place(site, diagnostic, error=err)]
+    findings = notes + [place(site, diagnostic) for diagnostic in lint_pattern(site.text)]
     if site.metric is not None:
         metric = site.metric
         dimensions = [(name, reference.text) for name, reference in metric.dimensions]
@@ -169,6 +173,11 @@ def _check_query(site: PatternSite, text: str) -> tuple[Query | QueryError, list
     except QueryError as err:
         diagnostic = Diagnostic(err.code, err.message, err.offset, err.length, err.hint)
         return err, [place(site, diagnostic, error=err)]
+
+
+def _same_filter(site: PatternSite, other: PatternSite) -> bool:
+    """Two values of one filter (branches of a condition), not two filters."""
+    return site.name == other.name and site.kind == other.kind and site.source is other.source
 
 
 def _regex_quota(sites: list[PatternSite]) -> list[Finding]:
@@ -216,7 +225,7 @@ def place(
         source_line=site.source.text.line(line),
         pattern=site.text,
         pattern_offset=index,
-        resource=f"{site.kind} {site.name}",
+        resource=site.resource,
         error=error,
         language=site.language,
     )

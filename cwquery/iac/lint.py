@@ -152,6 +152,7 @@ _RULE_LIST = [
         Severity.WARNING,
         "A space-delimited pattern on the log group of a Lambda function that logs in JSON.",
     ),
+    Rule("resolved-value", Severity.NOTE, "The pattern was checked with a default or a branch."),
     Rule("unreadable-file", Severity.ERROR, "A file that should hold patterns cannot be read."),
     Rule("not-canonical", Severity.ERROR, "The pattern is not written in canonical form."),
     Rule("needs-quotes", Severity.ERROR, "A YAML pattern unquoted as { … } or [ … ] is no string."),

@@ -170,11 +170,11 @@ def _json_site(site: PatternSite, parsed: Pattern | Query | PatternError | None)
         entry.update(valid=True, canonical=str(parsed))
     if site.language != FILTER_PATTERN:
         entry.update(language=site.language)
+    if site.notes:
+        entry.update(notes=list(site.notes))
     if site.source.path is not None:
         line, column, _ = site.position()
-        entry.update(
-            file=site.source.path, line=line, column=column, resource=f"{site.kind} {site.name}"
-        )
+        entry.update(file=site.source.path, line=line, column=column, resource=site.resource)
     return entry
 
 

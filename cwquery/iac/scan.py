@@ -48,6 +48,7 @@ from cwquery.iac.queries import cfn_query_sites, terraform_json_query_sites, ter
 from cwquery.iac.sites import FileProblem, PatternSite, ScanResult, Source
 from cwquery.iac.terraform import terraform_sites
 from cwquery.iac.tf_policies import terraform_json_policy_sites, terraform_policy_sites
+from cwquery.iac.tfresolve import without_repeats
 
 __all__ = ["format_of", "scan_paths", "scan_text"]
 
@@ -102,6 +103,7 @@ def scan_paths(paths: Iterable[str]) -> ScanResult:
             if real not in seen:
                 seen.add(real)
                 result.extend(_scan_file(file, explicit=file == path))
+    result.sites = without_repeats(result.sites)
     return result
 
 

@@ -77,6 +77,19 @@ class PatternSite:
     log_group_label: str | None = None
     #: what the text is written in: :data:`FILTER_PATTERN` or :data:`INSIGHTS`
     language: str = FILTER_PATTERN
+    #: what the text was resolved with (``checked with the default value of var.x``,
+    #: ``when condition IsProd is true``): reported as notes
+    notes: tuple[str, ...] = ()
+
+    @property
+    def resource(self) -> str:
+        """The resource as reports name it: a Terraform address alone
+        (``aws_cloudwatch_log_metric_filter.x["k"]``), else the kind and the name.
+
+        >>> argument_site("ERROR", 2).resource
+        'argument pattern 2'
+        """
+        return self.name if f"{self.kind}." in self.name else f"{self.kind} {self.name}"
 
     def position(
         self, index: int | None = None, located: Located | None = None

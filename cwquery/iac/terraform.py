@@ -13,6 +13,7 @@ cannot.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Hashable, Iterator
 from typing import Any
@@ -26,6 +27,8 @@ from cwquery.iac.hcl import (
 )
 from cwquery.iac.locate import DocumentError, Located, SourceText
 from cwquery.iac.sites import Metric, PatternSite, Reference, Source, metric_number
+from cwquery.iac.tfmodule import TfFile
+from cwquery.iac.tfresolve import module_call_sites, module_of, resolved_sites
 
 __all__ = [
     "TF_ANOMALY_DETECTOR",
@@ -48,32 +51,82 @@ _TF_PATTERN_ATTRIBUTE = {
 def terraform_sites(source: Source, folder: str) -> Iterator[PatternSite]:
     """Filter resources placed by the block reader, their values read from the text where they
     are literals, and by python-hcl2 (slower, and then for the whole file) where they are not
-    or where the block reader cannot follow the file."""
+    or where the block reader cannot follow the file. A pattern that is an expression, and the
+    filters of modules the file calls from the same repository, are evaluated
+    (:mod:`cwquery.iac.tfresolve`)."""
     text = source.text.text
-    if not any(kind in text for kind in _TF_PATTERN_ATTRIBUTE):
+    calls = "module" in text and "source" in text
+    if not calls and not any(kind in text for kind in _TF_PATTERN_ATTRIBUTE):
         return
     try:
-        blocks = {
-            (b.labels[0], b.labels[1]): b
-            for b in read_hcl_blocks(text).blocks
-            if b.type == "resource" and len(b.labels) == 2
-        }
+        root: HclBlock | None = read_hcl_blocks(text)
     except DocumentError:
-        blocks = {}
-    values = _literal_values(text, blocks) if blocks else None
+        root = None
+    blocks = {
+        (b.labels[0], b.labels[1]): b
+        for b in (root.blocks if root else [])
+        if b.type == "resource" and len(b.labels) == 2
+    }
+    computed = {key for key, block in blocks.items() if _computed(text, block)}
+    literal = {key: block for key, block in blocks.items() if key not in computed}
+    filters = any(kind in text for kind in _TF_PATTERN_ATTRIBUTE)
+    values = _literal_values(text, literal) if root is not None else None
     if values is None:
-        values = _hcl_values(text)
+        values = _hcl_values(text) if filters else {}
+    found: list[tuple[int, list[PatternSite]]] = []
     for (kind, name), body in values.items():
         attribute = _TF_PATTERN_ATTRIBUTE.get(kind)
-        if attribute is None or attribute not in body:
+        if attribute is None or attribute not in body or (kind, name) in computed:
             continue
         block = blocks.get((kind, name)) or _header(text, kind, name)
         pattern, located, unresolved = _tf_string(text, block, attribute, body.get(attribute))
         metric = _tf_metric(text, block, body) if kind == TF_METRIC_FILTER else None
         group, label = _tf_log_group(folder, body.get("log_group_name"))
-        yield PatternSite(
+        site = PatternSite(
             source, kind, f"{kind}.{name}", pattern, located, unresolved, metric, group, label
         )
+        found.append((block.start, [site]))
+    if root is not None and (computed or calls):
+        found += _evaluated_sites(source, folder, root, computed, blocks)
+    for _, sites in sorted(found, key=lambda pair: pair[0]):
+        yield from sites
+
+
+def _computed(text: str, block: HclBlock) -> bool:
+    """A filter resource whose pattern is an expression or a template with ``${…}``."""
+    attribute = _TF_PATTERN_ATTRIBUTE.get(block.labels[0])
+    place = block.attributes.get(attribute) if attribute else None
+    if place is None:
+        return False
+    literal = hcl_string_at(text, place.start, place.end)
+    return literal is None or hcl_interpolates(text, literal)
+
+
+def _evaluated_sites(
+    source: Source,
+    folder: str,
+    root: HclBlock,
+    computed: set[tuple[str, str]],
+    blocks: dict[tuple[str, str], HclBlock],
+) -> list[tuple[int, list[PatternSite]]]:
+    """The sites of the filters whose pattern is an expression, and of the filters of the
+    modules this file calls, each with the offset of its block in this file."""
+    on_disk = bool(source.path) and os.path.isfile(source.path or "")
+    file = TfFile(source, root)
+    module, scope = module_of(file, (folder or ".") if on_disk else "")
+    found = []
+    for key in computed:
+        block = blocks[key]
+        attribute = _TF_PATTERN_ATTRIBUTE[key[0]]
+        metric = key[0] == TF_METRIC_FILTER
+        found.append((block.start, list(resolved_sites(file, block, attribute, scope, metric))))
+    found.append(
+        (
+            len(source.text.text),
+            list(module_call_sites(module, scope, [file], _TF_PATTERN_ATTRIBUTE)),
+        )
+    )
+    return found
 
 
 #: A number literal whose value python-hcl2 would give as it is written.
