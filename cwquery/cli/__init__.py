@@ -20,6 +20,7 @@ _COMMANDS = {
     "fmt": ("patterns", "fmt"),
     "equal": ("patterns", "equal"),
     "covers": ("coverage", "covers_command"),
+    "cis": ("cis", "cis_command"),
     "test": ("evaluate", "test_command"),
     "insights": ("insights", "insights_command"),
     "to-insights": ("translate", "to_insights_command"),

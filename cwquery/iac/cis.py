@@ -1,0 +1,570 @@
+"""The CIS AWS Foundations Benchmark / AWS Security Hub CloudWatch.1-CloudWatch.14 controls,
+checked against the metric filters and alarms written in infrastructure code.
+
+The reference patterns are written as Security Hub's "Amazon CloudWatch controls" page gives
+them (:data:`SECURITY_HUB_PAGE`), each with the CIS AWS Foundations Benchmark recommendations it
+lists as related (v1.2.0 section 3, v1.4.0 section 4; CIS v3.0.0 keeps the recommendations in
+its section 4). A control is *covered* by a metric filter that matches every event the
+reference matches (``covers(filter, reference).holds is True``): a filter written differently
+but meaning the same covers it, a filter narrowed by one condition does not (the event it
+misses is given). ``None`` from :func:`~cwquery.coverage.covers` is never taken as covered.
+
+>>> found = filters_from_sites([])
+>>> [(r.control.id, r.status) for r in check_controls(found.filters)][:2]
+[('CloudWatch.1', 'not-covered'), ('CloudWatch.2', 'not-covered')]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cwquery import __version__
+from cwquery.ast import JsonCompare, JsonIs, JsonNotExists, Pattern, walk
+from cwquery.coverage import covers
+from cwquery.errors import CWQueryError, PatternError
+from cwquery.iac import alarms
+from cwquery.iac.cloudformation import METRIC_FILTER
+from cwquery.iac.report import COMMAND_LINE_URI, HOME_URL, SARIF_SCHEMA
+from cwquery.iac.scan import folder_files, scan_paths
+from cwquery.iac.sites import FILTER_PATTERN, FileProblem, PatternSite
+from cwquery.iac.terraform import TF_METRIC_FILTER
+from cwquery.parser import parse
+
+__all__ = [
+    "CONTROLS",
+    "COVERED",
+    "NOT_COVERED",
+    "NO_ALARM",
+    "SECURITY_HUB_PAGE",
+    "CandidateFilter",
+    "CisScanError",
+    "Control",
+    "ControlResult",
+    "Found",
+    "check_controls",
+    "filters_from_paths",
+    "filters_from_sites",
+    "json_report",
+    "passed",
+    "sarif_report",
+    "text_report",
+]
+
+#: Where the reference patterns are written (the English page; each control has an anchor
+#: ``#cloudwatch-N``).
+SECURITY_HUB_PAGE = (
+    "https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html"
+)
+
+COVERED = "covered"
+NO_ALARM = "no-alarm"
+NOT_COVERED = "not-covered"
+
+
+@dataclass(frozen=True)
+class Control:
+    """One Security Hub control: its id, title, reference pattern and CIS recommendations."""
+
+    id: str
+    title: str
+    pattern: str
+    cis: tuple[str, ...]
+
+    @property
+    def url(self) -> str:
+        """The control's section of the Security Hub page."""
+        return f"{SECURITY_HUB_PAGE}#{self.id.lower().replace('.', '-')}"
+
+
+def _control(number: int, title: str, pattern: str, *cis: str) -> Control:
+    return Control(f"CloudWatch.{number}", title, pattern, cis)
+
+
+#: Security Hub CloudWatch.1-CloudWatch.14, patterns as :data:`SECURITY_HUB_PAGE` gives them.
+CONTROLS: tuple[Control, ...] = (
+    _control(
+        1,
+        'A log metric filter and alarm should exist for usage of the "root" user',
+        '{$.userIdentity.type="Root" && $.userIdentity.invokedBy NOT EXISTS && '
+        '$.eventType !="AwsServiceEvent"}',
+        "CIS v1.2.0 1.1",
+        "CIS v1.2.0 3.3",
+        "CIS v1.4.0 1.7",
+        "CIS v1.4.0 4.3",
+    ),
+    _control(
+        2,
+        "Ensure a log metric filter and alarm exist for unauthorized API calls",
+        '{($.errorCode="*UnauthorizedOperation") || ($.errorCode="AccessDenied*")}',
+        "CIS v1.2.0 3.1",
+    ),
+    _control(
+        3,
+        "Ensure a log metric filter and alarm exist for Management Console sign-in without MFA",
+        '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && '
+        '($.userIdentity.type = "IAMUser") && ($.responseElements.ConsoleLogin = "Success") }',
+        "CIS v1.2.0 3.2",
+    ),
+    _control(
+        4,
+        "Ensure a log metric filter and alarm exist for IAM policy changes",
+        "{($.eventName=DeleteGroupPolicy) || ($.eventName=DeleteRolePolicy) || "
+        "($.eventName=DeleteUserPolicy) || ($.eventName=PutGroupPolicy) || "
+        "($.eventName=PutRolePolicy) || ($.eventName=PutUserPolicy) || "
+        "($.eventName=CreatePolicy) || ($.eventName=DeletePolicy) || "
+        "($.eventName=CreatePolicyVersion) || ($.eventName=DeletePolicyVersion) || "
+        "($.eventName=AttachRolePolicy) || ($.eventName=DetachRolePolicy) || "
+        "($.eventName=AttachUserPolicy) || ($.eventName=DetachUserPolicy) || "
+        "($.eventName=AttachGroupPolicy) || ($.eventName=DetachGroupPolicy)}",
+        "CIS v1.2.0 3.4",
+        "CIS v1.4.0 4.4",
+    ),
+    _control(
+        5,
+        "Ensure a log metric filter and alarm exist for CloudTrail AWS Configuration changes",
+        "{($.eventName=CreateTrail) || ($.eventName=UpdateTrail) || ($.eventName=DeleteTrail) || "
+        "($.eventName=StartLogging) || ($.eventName=StopLogging)}",
+        "CIS v1.2.0 3.5",
+        "CIS v1.4.0 4.5",
+    ),
+    _control(
+        6,
+        "Ensure a log metric filter and alarm exist for AWS Management Console authentication "
+        "failures",
+        '{($.eventName=ConsoleLogin) && ($.errorMessage="Failed authentication")}',
+        "CIS v1.2.0 3.6",
+        "CIS v1.4.0 4.6",
+    ),
+    _control(
+        7,
+        "Ensure a log metric filter and alarm exist for disabling or scheduled deletion of "
+        "customer managed keys",
+        "{($.eventSource=kms.amazonaws.com) && (($.eventName=DisableKey) || "
+        "($.eventName=ScheduleKeyDeletion))}",
+        "CIS v1.2.0 3.7",
+        "CIS v1.4.0 4.7",
+    ),
+    _control(
+        8,
+        "Ensure a log metric filter and alarm exist for S3 bucket policy changes",
+        "{($.eventSource=s3.amazonaws.com) && (($.eventName=PutBucketAcl) || "
+        "($.eventName=PutBucketPolicy) || ($.eventName=PutBucketCors) || "
+        "($.eventName=PutBucketLifecycle) || ($.eventName=PutBucketReplication) || "
+        "($.eventName=DeleteBucketPolicy) || ($.eventName=DeleteBucketCors) || "
+        "($.eventName=DeleteBucketLifecycle) || ($.eventName=DeleteBucketReplication))}",
+        "CIS v1.2.0 3.8",
+        "CIS v1.4.0 4.8",
+    ),
+    _control(
+        9,
+        "Ensure a log metric filter and alarm exist for AWS Config configuration changes",
+        "{($.eventSource=config.amazonaws.com) && (($.eventName=StopConfigurationRecorder) || "
+        "($.eventName=DeleteDeliveryChannel) || ($.eventName=PutDeliveryChannel) || "
+        "($.eventName=PutConfigurationRecorder))}",
+        "CIS v1.2.0 3.9",
+        "CIS v1.4.0 4.9",
+    ),
+    _control(
+        10,
+        "Ensure a log metric filter and alarm exist for security group changes",
+        "{($.eventName=AuthorizeSecurityGroupIngress) || "
+        "($.eventName=AuthorizeSecurityGroupEgress) || ($.eventName=RevokeSecurityGroupIngress) "
+        "|| ($.eventName=RevokeSecurityGroupEgress) || ($.eventName=CreateSecurityGroup) || "
+        "($.eventName=DeleteSecurityGroup)}",
+        "CIS v1.2.0 3.10",
+        "CIS v1.4.0 4.10",
+    ),
+    _control(
+        11,
+        "Ensure a log metric filter and alarm exist for changes to Network Access Control Lists "
+        "(NACL)",
+        "{($.eventName=CreateNetworkAcl) || ($.eventName=CreateNetworkAclEntry) || "
+        "($.eventName=DeleteNetworkAcl) || ($.eventName=DeleteNetworkAclEntry) || "
+        "($.eventName=ReplaceNetworkAclEntry) || ($.eventName=ReplaceNetworkAclAssociation)}",
+        "CIS v1.2.0 3.11",
+        "CIS v1.4.0 4.11",
+    ),
+    _control(
+        12,
+        "Ensure a log metric filter and alarm exist for changes to network gateways",
+        "{($.eventName=CreateCustomerGateway) || ($.eventName=DeleteCustomerGateway) || "
+        "($.eventName=AttachInternetGateway) || ($.eventName=CreateInternetGateway) || "
+        "($.eventName=DeleteInternetGateway) || ($.eventName=DetachInternetGateway)}",
+        "CIS v1.2.0 3.12",
+        "CIS v1.4.0 4.12",
+    ),
+    _control(
+        13,
+        "Ensure a log metric filter and alarm exist for route table changes",
+        "{($.eventName=CreateRoute) || ($.eventName=CreateRouteTable) || "
+        "($.eventName=ReplaceRoute) || ($.eventName=ReplaceRouteTableAssociation) || "
+        "($.eventName=DeleteRouteTable) || ($.eventName=DeleteRoute) || "
+        "($.eventName=DisassociateRouteTable)}",
+        "CIS v1.2.0 3.13",
+        "CIS v1.4.0 4.13",
+    ),
+    _control(
+        14,
+        "Ensure a log metric filter and alarm exist for VPC changes",
+        "{($.eventName=CreateVpc) || ($.eventName=DeleteVpc) || ($.eventName=ModifyVpcAttribute) "
+        "|| ($.eventName=AcceptVpcPeeringConnection) || ($.eventName=CreateVpcPeeringConnection) "
+        "|| ($.eventName=DeleteVpcPeeringConnection) || ($.eventName=RejectVpcPeeringConnection) "
+        "|| ($.eventName=AttachClassicLinkVpc) || ($.eventName=DetachClassicLinkVpc) || "
+        "($.eventName=DisableVpcClassicLink) || ($.eventName=EnableVpcClassicLink)}",
+        "CIS v1.2.0 3.14",
+        "CIS v1.4.0 4.14",
+    ),
+)
+
+_METRIC_FILTER_KINDS = (METRIC_FILTER, TF_METRIC_FILTER)
+
+
+class CisScanError(CWQueryError):
+    """A path that cannot be scanned (the command exits 2)."""
+
+
+@dataclass(frozen=True)
+class CandidateFilter:
+    """A metric filter found in a file: its pattern (parsed), place, metric and alarms.
+
+    ``metric`` is ``(namespace, name)``, or ``None`` when the scan could not read it (computed
+    at deploy time, or a file the alarm scan does not read); ``alarms`` names the alarms on it.
+    """
+
+    path: str
+    line: int
+    resource: str
+    pattern: str
+    tree: Pattern
+    metric: tuple[str, str] | None = None
+    alarms: tuple[str, ...] = ()
+
+
+@dataclass
+class Found:
+    """The metric filters that can be checked, and what was passed over, with why."""
+
+    filters: list[CandidateFilter] = field(default_factory=list)
+    #: ``(file, resource, reason)`` of metric filters that could not be checked
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+    #: the files read, in order
+    read: list[str] = field(default_factory=list)
+
+    @property
+    def files(self) -> int:
+        """How many files were read."""
+        return len(self.read)
+
+
+@dataclass(frozen=True)
+class ControlResult:
+    """A control's status, the filter it rests on (or the closest one) and, for a filter that
+    does not cover the reference, the message that proves it (checked by the matcher)."""
+
+    control: Control
+    status: str
+    filter: CandidateFilter | None
+    counterexample: str | None
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--format json`` entry."""
+        chosen = self.filter
+        return {
+            "control": self.control.id,
+            "title": self.control.title,
+            "status": self.status,
+            "filter": None
+            if chosen is None
+            else {"file": chosen.path, "line": chosen.line, "pattern": chosen.pattern},
+            "counterexample": self.counterexample,
+        }
+
+
+# --------------------------------------------------------------------------- scanning
+
+
+def filters_from_paths(paths: Sequence[str]) -> Found:
+    """The metric filters of these files and folders (read as ``cwquery check`` reads them),
+    each with its metric and the alarms on it."""
+    files = _regular_files(paths)
+    scanned = scan_paths(files)
+    try:
+        linked = alarms.scan_paths(files)
+    except OSError as err:  # the file changed under the scan
+        raise CisScanError(f"{err.filename}: {err.strerror}") from None
+    found = filters_from_sites(scanned.sites, linked)
+    found.problems, found.read = scanned.problems, files
+    return found
+
+
+def _regular_files(paths: Iterable[str]) -> list[str]:
+    """Every file to read, once each; a path that is missing or not a regular file is an
+    error (both scanners read the same list)."""
+    files: list[str] = []
+    seen: set[str] = set()
+    for path in paths:
+        if not os.path.exists(path):
+            raise CisScanError(f"{path}: no such file or folder")
+        found = folder_files(path) if os.path.isdir(path) else [path]
+        for file in found:
+            if not stat.S_ISREG(os.stat(file).st_mode):
+                raise CisScanError(f"{file}: not a regular file")
+            real = os.path.realpath(file)
+            if real not in seen:
+                seen.add(real)
+                files.append(file)
+    return files
+
+
+def filters_from_sites(sites: Iterable[PatternSite], linked: alarms.Found | None = None) -> Found:
+    """The metric filter sites whose pattern can be checked, joined with the metric and alarms
+    the alarm scan (:mod:`cwquery.iac.alarms`) found for the same file and resource."""
+    metrics: dict[tuple[str, str], alarms.FoundFilter] = {}
+    for found_filter in linked.filters if linked else []:
+        metrics[(os.path.realpath(found_filter.path), found_filter.name)] = found_filter
+    found = Found()
+    for site in sites:
+        if site.kind not in _METRIC_FILTER_KINDS or site.language != FILTER_PATTERN:
+            continue
+        path = site.source.path or ""
+        if site.text is None:
+            found.skipped.append((path, site.name, site.unresolved or "computed at deploy time"))
+            continue
+        try:
+            tree = parse(site.text)
+        except PatternError as err:
+            found.skipped.append((path, site.name, f"not a valid pattern: {err.message}"))
+            continue
+        line = site.position()[0]
+        partner = metrics.get((os.path.realpath(path), site.name))
+        metric, names = None, ()
+        if partner is not None:
+            transformation = partner.transformation
+            metric = (transformation.metric_namespace, transformation.metric_name)
+            names = tuple(alarm.name for alarm in partner.alarms)
+        found.filters.append(CandidateFilter(path, line, site.name, site.text, tree, metric, names))
+    return found
+
+
+# --------------------------------------------------------------------------- checking
+
+
+def check_controls(
+    filters: Sequence[CandidateFilter], controls: Sequence[Control] = CONTROLS
+) -> list[ControlResult]:
+    """Each control's result, in the order of ``controls``."""
+    return [_check(control, parse(control.pattern), filters) for control in controls]
+
+
+def _check(
+    control: Control, reference: Pattern, filters: Sequence[CandidateFilter]
+) -> ControlResult:
+    covering: list[CandidateFilter] = []
+    near: tuple[float, CandidateFilter, str | None, str] | None = None
+    wanted = _conditions(reference)
+    for candidate in filters:
+        answer = covers(candidate.tree, reference)
+        if answer.holds is True:
+            if candidate.alarms:
+                alarm = ", ".join(candidate.alarms)
+                reason = f"{candidate.resource} covers the reference; alarm: {alarm}"
+                return ControlResult(control, COVERED, candidate, None, reason)
+            covering.append(candidate)
+            continue
+        score = _closeness(wanted, candidate.tree)
+        eligible = answer.holds is None or score >= CLOSE
+        if eligible and (near is None or score > near[0]):
+            near = (score, candidate, answer.counterexample, answer.reason)
+    if covering:
+        chosen = covering[0]
+        if chosen.metric is None:
+            why = "its metric is computed at deploy time or was not read, so no alarm is linked"
+        else:
+            namespace, name = chosen.metric
+            why = f"no alarm watches the metric {namespace}/{name}"
+        reason = f"{chosen.resource} covers the reference, but {why}"
+        return ControlResult(control, NO_ALARM, chosen, None, reason)
+    if near is None:
+        reason = "no metric filter matches every event the reference matches"
+        return ControlResult(control, NOT_COVERED, None, None, reason)
+    _, candidate, counterexample, why = near
+    if counterexample is None:  # covers() answered None: never taken as covered
+        reason = f"cannot tell whether {candidate.resource} covers the reference: {why}"
+    else:
+        reason = f"{candidate.resource} misses an event the reference matches"
+    return ControlResult(control, NOT_COVERED, candidate, counterexample, reason)
+
+
+#: How close a filter that does not cover a control must be to be named as the one that falls
+#: short: at least half of the comparisons the two patterns write, shared.
+CLOSE = 0.5
+
+
+def _conditions(tree: Pattern) -> frozenset[str]:
+    """The comparisons of a JSON pattern, as canonical text (``$.eventName = "DeleteTrail"``)."""
+    return frozenset(
+        str(node) for node in walk(tree) if isinstance(node, JsonCompare | JsonIs | JsonNotExists)
+    )
+
+
+def _closeness(wanted: frozenset[str], tree: Pattern) -> float:
+    """The share of the comparisons of the reference and the filter that both make (a
+    reference narrowed by one condition of three: 3/4).
+
+    >>> _closeness(_conditions(parse("{ $.a = 1 && $.b = 2 }")), parse("{ $.a = 1 }"))
+    0.5
+    """
+    written = _conditions(tree)
+    union = wanted | written
+    return len(wanted & written) / len(union) if union else 0.0
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def passed(results: Iterable[ControlResult]) -> bool:
+    """Every control covered by a filter with an alarm."""
+    return all(result.status == COVERED for result in results)
+
+
+def json_report(results: Sequence[ControlResult]) -> str:
+    """``{"controls": [{"control", "title", "status", "filter", "counterexample"}]}``."""
+    return json.dumps({"controls": [r.to_dict() for r in results]}, indent=2, ensure_ascii=False)
+
+
+def text_report(results: Sequence[ControlResult], found: Found) -> str:
+    """One line per control, the pattern and counter-example under a control a filter falls
+    short of, then a summary line."""
+    width = max(len(result.control.id) for result in results) if results else 0
+    lines = []
+    for result in results:
+        chosen = result.filter
+        where = "" if chosen is None else f"{chosen.path}:{chosen.line}: "
+        lines.append(f"{result.control.id:<{width}}  {result.status:<11}  {where}{result.reason}")
+        if result.status == NOT_COVERED:
+            lines.append(f"{'':<{width}}  reference: {result.control.pattern}")
+            if chosen is not None:
+                lines.append(f"{'':<{width}}  filter:    {chosen.pattern}")
+            if result.counterexample is not None:
+                lines.append(f"{'':<{width}}  missed:    {result.counterexample}")
+    counts = {status: 0 for status in (COVERED, NO_ALARM, NOT_COVERED)}
+    for result in results:
+        counts[result.status] += 1
+    summary = (
+        f"{counts[COVERED]} of {len(results)} controls covered with an alarm, "
+        f"{counts[NO_ALARM]} without an alarm, {counts[NOT_COVERED]} not covered "
+        f"({_plural(len(found.filters), 'metric filter')} in {_plural(found.files, 'file')}"
+    )
+    if found.skipped:
+        summary += f"; {len(found.skipped)} not checked"
+    lines.append(summary + ")")
+    return "\n".join(lines)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def sarif_report(results: Sequence[ControlResult], anchor: str | None) -> str:
+    """A SARIF 2.1.0 log, shaped as ``cwquery check``'s: one rule per control, one result per
+    control that is not covered with an alarm (``error`` when no filter covers it, ``warning``
+    when the filter has no alarm). A control without a filter is placed at line 1 of
+    ``anchor`` (the first file read), or of the artifact ``command-line`` when none was."""
+    ids = [result.control.id for result in results]
+    rules = [
+        {
+            "id": result.control.id,
+            "name": result.control.id.replace(".", ""),
+            "shortDescription": {"text": result.control.title},
+            "fullDescription": {"text": f"Reference pattern: {result.control.pattern}"},
+            "help": {
+                "text": f"{result.control.title} ({', '.join(result.control.cis)}). Reference "
+                f"pattern: {result.control.pattern} See docs/cis.md in the cwquery package."
+            },
+            "helpUri": result.control.url,
+            "defaultConfiguration": {"level": "error"},
+        }
+        for result in results
+    ]
+    findings = []
+    for result in results:
+        if result.status == COVERED:
+            continue
+        text = f"{result.control.id} {result.status}: {result.reason}"
+        if result.counterexample is not None:
+            text += f" (missed event: {result.counterexample})"
+        properties: dict[str, Any] = {"status": result.status}
+        if result.filter is not None:
+            properties["resource"] = result.filter.resource
+        if result.counterexample is not None:
+            properties["counterexample"] = result.counterexample
+        findings.append(
+            {
+                "ruleId": result.control.id,
+                "ruleIndex": ids.index(result.control.id),
+                "level": "error" if result.status == NOT_COVERED else "warning",
+                "message": {"text": text},
+                "locations": [_sarif_location(result, anchor)],
+                "partialFingerprints": {"cwquery/v1": _fingerprint(result)},
+                "properties": properties,
+            }
+        )
+    driver = {"name": "cwquery", "version": __version__, "informationUri": HOME_URL}
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {**driver, "rules": rules}},
+                "columnKind": "unicodeCodePoints",
+                "results": findings,
+            }
+        ],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False)
+
+
+def _sarif_location(result: ControlResult, anchor: str | None) -> dict[str, Any]:
+    chosen = result.filter
+    region: dict[str, Any] = {"startLine": chosen.line if chosen else 1}
+    if chosen is not None:
+        region["snippet"] = {"text": chosen.pattern}
+        artifact: dict[str, Any] = {"uri": _uri(chosen.path)}
+    elif anchor is not None:
+        artifact = {"uri": _uri(anchor)}
+    else:
+        artifact = {
+            "uri": COMMAND_LINE_URI,
+            "description": {"text": "no file was read"},
+        }
+    return {"physicalLocation": {"artifactLocation": artifact, "region": region}}
+
+
+def _fingerprint(result: ControlResult) -> str:
+    """The same control, status and filter resource, wherever the filter's line moves to."""
+    chosen = result.filter
+    parts = [
+        result.control.id,
+        result.status,
+        "" if chosen is None else _uri(chosen.path),
+        "" if chosen is None else chosen.resource,
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def _uri(path: str) -> str:
+    """A path relative to the working folder, or a ``file:`` URI outside it."""
+    absolute = Path(path).resolve()
+    try:
+        return absolute.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return absolute.as_uri()
