@@ -346,7 +346,8 @@ def filters_from_sites(sites: Iterable[PatternSite], linked: alarms.Found | None
             continue
         line = site.position()[0]
         partner = metrics.get((os.path.realpath(path), site.name))
-        metric, names = None, ()
+        metric: tuple[str, str] | None = None
+        names: tuple[str, ...] = ()
         if partner is not None:
             transformation = partner.transformation
             metric = (transformation.metric_namespace, transformation.metric_name)
