@@ -294,30 +294,36 @@ class ControlResult:
 
 def filters_from_paths(paths: Sequence[str]) -> Found:
     """The metric filters of these files and folders (read as ``cwquery check`` reads them),
-    each with its metric and the alarms on it."""
-    files = _regular_files(paths)
+    each with its metric and the alarms on it. A file in a folder that cannot be read is a
+    problem reported in ``problems``; a path given that is missing, or is neither a folder
+    nor a regular file, is a :class:`CisScanError`."""
+    files = _files(paths)
     scanned = scan_paths(files)
+    unreadable = {os.path.realpath(p.source.path or "") for p in scanned.problems}
+    readable = [file for file in files if os.path.realpath(file) not in unreadable]
     try:
-        linked = alarms.scan_paths(files)
-    except OSError as err:  # the file changed under the scan
+        linked = alarms.scan_paths(readable)
+    except OSError as err:  # the file changed between the two reads
         raise CisScanError(f"{err.filename}: {err.strerror}") from None
     found = filters_from_sites(scanned.sites, linked)
     found.problems, found.read = scanned.problems, files
     return found
 
 
-def _regular_files(paths: Iterable[str]) -> list[str]:
-    """Every file to read, once each; a path that is missing or not a regular file is an
-    error (both scanners read the same list)."""
+def _files(paths: Iterable[str]) -> list[str]:
+    """Every file to read, once each, for both scanners to read the same list."""
     files: list[str] = []
     seen: set[str] = set()
     for path in paths:
         if not os.path.exists(path):
             raise CisScanError(f"{path}: no such file or folder")
-        found = folder_files(path) if os.path.isdir(path) else [path]
+        if os.path.isdir(path):
+            found: Iterable[str] = folder_files(path)
+        elif stat.S_ISREG(os.stat(path).st_mode):
+            found = [path]
+        else:
+            raise CisScanError(f"{path}: not a regular file or a folder")
         for file in found:
-            if not stat.S_ISREG(os.stat(file).st_mode):
-                raise CisScanError(f"{file}: not a regular file")
             real = os.path.realpath(file)
             if real not in seen:
                 seen.add(real)
