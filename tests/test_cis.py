@@ -67,6 +67,8 @@ def test_the_fourteen_controls_in_order_each_matching_only_its_own_events() -> N
     for control in CONTROLS:
         assert control.cis and all(ref.startswith("CIS v1.") for ref in control.cis)
         assert control.url.endswith(f"#cloudwatch-{control.id.split('.')[1]}")
+        # the shortcut is sound only if the reference matches its sample event
+        assert compile(parse(control.pattern)).matches(control.sample), control.id
         for other in CONTROLS:
             assert (covers(other.pattern, control.pattern).holds is True) is (other is control)
 
