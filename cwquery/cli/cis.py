@@ -8,7 +8,7 @@ import sys
 import click
 
 from cwquery.cli.common import EXIT_NO, EXIT_OK, fail
-from cwquery.iac import cis
+from cwquery.iac import cis, cis_report
 
 
 @click.command("cis")
@@ -47,9 +47,9 @@ def cis_command(paths: tuple[str, ...], output_format: str) -> None:
         click.echo(f"note: {path}: {resource} not checked: {reason}", err=True)
     results = cis.check_controls(found.filters)
     if output_format == "json":
-        click.echo(cis.json_report(results))
+        click.echo(cis_report.json_report(results))
     elif output_format == "sarif":
-        click.echo(cis.sarif_report(results, found.read[0] if found.read else None))
+        click.echo(cis_report.sarif_report(results, found.read[0] if found.read else None))
     else:
-        click.echo(cis.text_report(results, found))
-    sys.exit(EXIT_OK if cis.passed(results) else EXIT_NO)
+        click.echo(cis_report.text_report(results, found))
+    sys.exit(EXIT_OK if cis_report.passed(results) else EXIT_NO)
