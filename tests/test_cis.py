@@ -211,6 +211,26 @@ def test_filters_and_alarms_in_different_files_are_joined(tmp_path: Path) -> Non
     assert {e["status"] for e in found.values()} == {"covered"}
 
 
+def test_terraform_alarms_in_another_file_of_the_module_reference_the_filters(
+    tmp_path: Path,
+) -> None:
+    text = TF.read_text()
+    start = text.index('resource "aws_cloudwatch_metric_alarm"')
+    (tmp_path / "filters.tf").write_text(text[:start])
+    (tmp_path / "alarms.tf").write_text(text[start:])
+    assert "aws_cloudwatch_log_metric_filter.root_usage.metric_transformation" in text[start:]
+    code, found = controls(str(tmp_path))
+    assert code == 0
+    assert {e["status"] for e in found.values()} == {"covered"}
+    # the same references do not reach a filter of another module (folder)
+    (tmp_path / "other").mkdir()
+    (tmp_path / "alarms.tf").rename(tmp_path / "other" / "alarms.tf")
+    code, found = controls(str(tmp_path))
+    assert code == 1
+    assert found["CloudWatch.1"]["status"] == "no-alarm"  # referenced: not resolved
+    assert found["CloudWatch.2"]["status"] == "covered"  # literal metric name and namespace
+
+
 # --------------------------------------------------------------------------- outputs
 
 
