@@ -225,9 +225,11 @@ def test_terraform_alarms_in_another_file_of_the_module_reference_the_filters(
     # the same references do not reach a filter of another module (folder)
     (tmp_path / "other").mkdir()
     (tmp_path / "alarms.tf").rename(tmp_path / "other" / "alarms.tf")
-    code, found = controls(str(tmp_path))
+    code, out, err = run("--format", "json", str(tmp_path))
+    found = {entry["control"]: entry for entry in json.loads(out)["controls"]}
     assert code == 1
     assert found["CloudWatch.1"]["status"] == "no-alarm"  # referenced: not resolved
+    assert "aws_cloudwatch_metric_alarm.root_usage not read by the alarm scan" in err
     assert found["CloudWatch.2"]["status"] == "covered"  # literal metric name and namespace
 
 

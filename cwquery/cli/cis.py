@@ -45,6 +45,8 @@ def cis_command(paths: tuple[str, ...], output_format: str) -> None:
         click.echo(f"warning: {problem.source.path}:{line}: {problem.message}", err=True)
     for path, resource, reason in found.skipped:
         click.echo(f"note: {path}: {resource} not checked: {reason}", err=True)
+    for path, resource, reason in found.unlinked:
+        click.echo(f"note: {path}: {resource} not read by the alarm scan: {reason}", err=True)
     results = cis.check_controls(found.filters)
     if output_format == "json":
         click.echo(cis_report.json_report(results))

@@ -267,6 +267,9 @@ class Found:
     problems: list[FileProblem] = field(default_factory=list)
     #: the files read, in order
     read: list[str] = field(default_factory=list)
+    #: ``(file, resource, reason)`` of alarms, and of filters' metrics, the alarm scan could not
+    #: read: a filter whose alarm is among them is reported ``no-alarm``
+    unlinked: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def files(self) -> int:
@@ -369,6 +372,10 @@ def filters_from_sites(sites: Iterable[PatternSite], linked: alarms.Found | None
             metric = (transformation.metric_namespace, transformation.metric_name)
             names = tuple(alarm.name for alarm in partner.alarms)
         found.filters.append(CandidateFilter(path, line, site.name, site.text, tree, metric, names))
+    noted = {(os.path.realpath(path), resource) for path, resource, _ in found.skipped}
+    for path, resource, reason in linked.skipped if linked else []:
+        if (os.path.realpath(path), resource) not in noted:
+            found.unlinked.append((path, resource, reason))
     return found
 
 
