@@ -233,6 +233,47 @@ def test_terraform_alarms_in_another_file_of_the_module_reference_the_filters(
     assert found["CloudWatch.2"]["status"] == "covered"  # literal metric name and namespace
 
 
+def test_a_cdk_out_json_template(tmp_path: Path) -> None:
+    pattern = (
+        '{ ($.eventName = "StopLogging") || ($.eventName = "StartLogging") '
+        '|| ($.eventName = "DeleteTrail") || ($.eventName = "UpdateTrail") '
+        '|| ($.eventName = "CreateTrail") }'
+    )
+    template = {
+        "Resources": {
+            "TrailChangesFilter1A2B3C": {
+                "Type": "AWS::Logs::MetricFilter",
+                "Properties": {
+                    "FilterPattern": pattern,
+                    "LogGroupName": {"Ref": "TrailLogGroup"},
+                    "MetricTransformations": [
+                        {"MetricName": "TrailChanges", "MetricNamespace": "CIS", "MetricValue": "1"}
+                    ],
+                },
+            },
+            "TrailChangesAlarm4D5E6F": {
+                "Type": "AWS::CloudWatch::Alarm",
+                "Properties": {
+                    "MetricName": "TrailChanges",
+                    "Namespace": "CIS",
+                    "Statistic": "Sum",
+                    "Period": 300,
+                    "EvaluationPeriods": 1,
+                    "Threshold": 1,
+                    "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                },
+            },
+        }
+    }
+    (tmp_path / "cdk.out").mkdir()
+    (tmp_path / "cdk.out" / "App.template.json").write_text(json.dumps(template, indent=1))
+    code, found = controls(str(tmp_path))
+    assert code == 1
+    covered = [k for k, e in found.items() if e["status"] == "covered"]
+    assert covered == ["CloudWatch.5"]
+    assert found["CloudWatch.5"]["filter"]["pattern"] == pattern
+
+
 # --------------------------------------------------------------------------- outputs
 
 
