@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from cwquery.cli import main
 from cwquery.compiler import compile
 from cwquery.coverage import covers
+from cwquery.iac import cis
 from cwquery.iac.cis import (
     CONTROLS,
     NOT_COVERED,
@@ -167,6 +168,46 @@ def test_undecided_is_never_covered() -> None:
     assert result.filter is candidate
     assert result.counterexample is None
     assert result.reason.startswith("cannot tell whether trail covers the reference")
+
+
+def _naive(control_index: int, filters: list[CandidateFilter]) -> tuple[str, object, object]:
+    """The status, filter and counter-example with ``covers`` asked for every filter."""
+    control = CONTROLS[control_index]
+    wanted = cis._conditions(parse(control.pattern))
+    covering, near = [], None
+    for candidate in filters:
+        answer = covers(candidate.tree, control.pattern)
+        if answer.holds is True:
+            if candidate.alarms:
+                return "covered", candidate, None
+            covering.append(candidate)
+            continue
+        score = cis._closeness(wanted, cis._conditions(candidate.tree))
+        if (answer.holds is None or score >= cis.CLOSE) and (near is None or score > near[0]):
+            near = (score, candidate, answer.counterexample)
+    if covering:
+        return "no-alarm", covering[0], None
+    return ("not-covered", None, None) if near is None else ("not-covered", *near[1:])
+
+
+def test_the_sample_shortcut_changes_no_answer() -> None:
+    found = filters_from_paths([str(CIS), str(ROOT / "examples" / "infra" / "good")])
+    extra = [
+        "{ $.eventName = ConsoleLogin }",
+        '{ $.eventSource = "kms.amazonaws.com" && $.eventName = DisableKey }',
+        "{ $.eventName = Create* || $.eventName = Delete* }",
+        "{ $.errorCode = %Denied% }",
+        "ConsoleLogin",
+        "{ $.userIdentity.type = Root && $.eventType != AwsServiceEvent }",
+    ]
+    unalarmed = [
+        CandidateFilter("x.tf", n, f"f{n}", text, parse(text)) for n, text in enumerate(extra)
+    ]
+    for filters in (found.filters, unalarmed, unalarmed + found.filters[::-1]):
+        results = check_controls(filters)
+        for index, result in enumerate(results):
+            expected = _naive(index, filters)
+            assert (result.status, result.filter, result.counterexample) == expected, result
 
 
 # --------------------------------------------------------------------------- alarms
