@@ -30,7 +30,7 @@ from cwquery.iac.cis import (
 from cwquery.parser import parse
 
 ROOT = Path(__file__).resolve().parent.parent
-CIS = ROOT / "examples" / "infra" / "cis"
+CIS = ROOT / "examples" / "cis"
 CFN = CIS / "cloudformation" / "template.yaml"
 TF = CIS / "terraform" / "main.tf"
 REFERENCE = {control.id: control.pattern for control in CONTROLS}

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from cwquery.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-CFN = ROOT / "examples" / "infra" / "cis" / "cloudformation" / "template.yaml"
+CFN = ROOT / "examples" / "cis" / "cloudformation" / "template.yaml"
 
 
 def run(*args: str) -> tuple[int, str, str]:
