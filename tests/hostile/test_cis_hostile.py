@@ -7,7 +7,6 @@ import json
 import os
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from cwquery.cli import main
@@ -21,7 +20,6 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
 def test_a_fifo_given_is_an_error_and_one_in_a_folder_a_warning(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe.yaml")
     code, out, err = run(str(tmp_path / "pipe.yaml"))
