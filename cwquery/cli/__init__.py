@@ -21,6 +21,7 @@ _COMMANDS = {
     "equal": ("patterns", "equal"),
     "quote": ("quote", "quote_command"),
     "covers": ("coverage", "covers_command"),
+    "cis": ("cis", "cis_command"),
     "test": ("evaluate", "test_command"),
     "insights": ("insights", "insights_command"),
     "to-insights": ("translate", "to_insights_command"),

@@ -71,6 +71,11 @@ class Found:
 
     filters: list[FoundFilter] = field(default_factory=list)
     skipped: list[tuple[str, str, str]] = field(default_factory=list)
+    #: Terraform alarms read but not yet resolved, as ``(path, name, body)``: a reference to a
+    #: filter's metric may name a filter in another file of the same folder (module)
+    pending: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list, repr=False)
+    #: Terraform metric filters by ``(folder, label)``, for those references
+    tf_filters: dict[tuple[str, str], FoundFilter] = field(default_factory=dict, repr=False)
 
 
 def scan_paths(paths: list[str]) -> Found:
@@ -97,6 +102,11 @@ def scan_text(text: str, path: str) -> Found:
 
 
 def _attach(found: Found, alarms: list[tuple[str, Alarm]]) -> None:
+    for path, name, body in found.pending:
+        folder = os.path.dirname(os.path.abspath(path))
+        properties = _tf_alarm_properties(name, body, folder, found.tf_filters)
+        _alarm(path, f"{TF_ALARM}.{name}", properties, found, alarms)
+    found.pending.clear()
     for _, alarm in alarms:
         for metric_filter in found.filters:
             transformation = metric_filter.transformation
@@ -225,21 +235,17 @@ def _terraform(text: str, path: str, found: Found, alarms: list[tuple[str, Alarm
         data = hcl_load(text)
     except Exception:  # python-hcl2 raises Lark's errors; cwquery check reports the file
         return
-    filters: dict[str, FoundFilter] = {}
-    tf_alarms: list[tuple[str, dict[str, Any]]] = []
+    folder = os.path.dirname(os.path.abspath(path))
     for entry in data.get("resource", []):
         for kind, resources in entry.items():
             for name, body in resources.items():
                 if kind == TF_METRIC_FILTER:
                     made = _tf_filter(path, name, body, found)
                     if made:
-                        filters[name] = made
+                        found.tf_filters[(folder, name)] = made
                         found.filters.append(made)
                 elif kind == TF_ALARM:
-                    tf_alarms.append((name, body))
-    for name, body in tf_alarms:
-        properties = _tf_alarm_properties(name, body, filters)
-        _alarm(path, f"{TF_ALARM}.{name}", properties, found, alarms)
+                    found.pending.append((path, name, body))
 
 
 def _first(value: Any) -> Any:
@@ -291,15 +297,15 @@ _TF_ALARM_KEYS = {
 
 
 def _tf_alarm_properties(
-    name: str, body: dict[str, Any], filters: dict[str, FoundFilter]
+    name: str, body: dict[str, Any], folder: str, filters: dict[tuple[str, str], FoundFilter]
 ) -> dict[str, Any]:
     properties: dict[str, Any] = {"AlarmName": name}
     for key, value in body.items():
         if key not in _TF_ALARM_KEYS:
             continue
         reference = _TF_REFERENCE.match(value) if isinstance(value, str) else None
-        if reference and reference.group(1) in filters:
-            transformation = filters[reference.group(1)].transformation
+        if reference and (folder, reference.group(1)) in filters:
+            transformation = filters[(folder, reference.group(1))].transformation
             value = {
                 "name": transformation.metric_name,
                 "namespace": transformation.metric_namespace,
