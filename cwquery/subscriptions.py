@@ -24,8 +24,10 @@ from __future__ import annotations
 import base64
 import binascii
 import gzip
+import hashlib
 import io
 import json
+import uuid
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -217,9 +219,8 @@ def decode_all(wire: Mapping[str, Any] | bytes | str) -> list[dict[str, Any]]:
     """Every envelope in ``wire``: an S3 object that Firehose filled holds gzip members back to
     back, with no separator (example 39)."""
     if isinstance(wire, Mapping):
-        data = (
-            wire.get("awslogs", {}).get("data") if isinstance(wire.get("awslogs"), dict) else None
-        )
+        awslogs = wire.get("awslogs")
+        data = awslogs.get("data") if isinstance(awslogs, dict) else None
         if not isinstance(data, str):
             raise SubscriptionError('a Lambda event is {"awslogs": {"data": "<base64>"}}')
         wire = data
@@ -231,6 +232,90 @@ def decode_all(wire: Mapping[str, Any] | bytes | str) -> list[dict[str, Any]]:
     if not isinstance(wire, bytes | bytearray | memoryview):
         raise SubscriptionError("wire data is a Lambda event, bytes or base64 text")
     return _members(bytes(wire))
+
+
+def consumer_events(
+    envelopes: Iterable[Mapping[str, Any]],
+    destination_kind: str,
+    *,
+    destination_name: str = "test",
+    region: str = "us-east-1",
+    owner: str = "123456789012",
+) -> list[dict[str, Any]]:
+    """The events a Lambda function receives from the deliveries ``envelopes``:
+
+    * ``lambda``: the subscription's own invocation, ``{"awslogs": {"data": ...}}``, one per
+      delivery;
+    * ``kinesis``: one Kinesis event-source event whose ``Records`` hold one record per delivery
+      (``kinesis.data`` is base64 of the gzip bytes, the partition key the log stream, T26);
+    * ``firehose``: one Firehose data-transformation event with one record per delivery.
+
+    ``destination_name`` names the function, stream or delivery stream in ARNs. Kinesis and
+    Firehose give an empty list when there is no delivery. Ids and arrival times derive from the
+    deliveries, so the same input gives the same events.
+    """
+    kind = _kind(destination_kind)
+    listed = list(envelopes)
+    if kind == "lambda":
+        return [_lambda_event(envelope) for envelope in listed]
+    if not listed:
+        return []
+    records: list[dict[str, Any]] = []
+    for number, envelope in enumerate(listed, 1):
+        data = base64.b64encode(_record(envelope)).decode("ascii")
+        arrival = max(
+            (int(e.get("timestamp", 0)) for e in envelope.get("logEvents", [])), default=0
+        )
+        sequence = str(number).zfill(56)
+        if kind == "kinesis":
+            records.append(
+                {
+                    "kinesis": {
+                        "kinesisSchemaVersion": "1.0",
+                        "partitionKey": str(envelope.get("logStream", "")),
+                        "sequenceNumber": sequence,
+                        "data": data,
+                        "approximateArrivalTimestamp": arrival / 1000,
+                    },
+                    "eventSource": "aws:kinesis",
+                    "eventVersion": "1.0",
+                    "eventID": f"shardId-000000000000:{sequence}",
+                    "eventName": "aws:kinesis:record",
+                    "invokeIdentityArn": f"arn:aws:iam::{owner}:role/{destination_name}-consumer",
+                    "awsRegion": region,
+                    "eventSourceARN": f"arn:aws:kinesis:{region}:{owner}:stream/{destination_name}",
+                }
+            )
+        else:
+            records.append(
+                {"recordId": sequence, "approximateArrivalTimestamp": arrival, "data": data}
+            )
+    if kind == "kinesis":
+        return [{"Records": records}]
+    joined = "".join(str(record["data"]) for record in records)
+    digest = hashlib.sha256(joined.encode("ascii")).hexdigest()
+    return [
+        {
+            "invocationId": str(uuid.UUID(digest[:32], version=4)),
+            "deliveryStreamArn": (
+                f"arn:aws:firehose:{region}:{owner}:deliverystream/{destination_name}"
+            ),
+            "region": region,
+            "records": records,
+        }
+    ]
+
+
+def _lambda_event(envelope: Mapping[str, Any]) -> dict[str, Any]:
+    event = encode(envelope, "lambda")
+    assert isinstance(event, dict)
+    return event
+
+
+def _record(envelope: Mapping[str, Any]) -> bytes:
+    record = encode(envelope, "kinesis")
+    assert isinstance(record, bytes)
+    return record
 
 
 def _members(data: bytes) -> list[dict[str, Any]]:
