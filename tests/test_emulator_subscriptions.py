@@ -16,11 +16,13 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from emulator_support import now_ms
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cwquery.emulator import mock_logs
 from cwquery.emulator import policies as account_policies
 from cwquery.emulator.subscriptions import deliveries, on_lambda
-from cwquery.subscriptions import decode, decode_all
+from cwquery.subscriptions import decode, decode_all, payload
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -462,3 +464,39 @@ def test_metric_filter_emits_system_field_dimensions(aws: Account) -> None:
         emitSystemFieldDimensions=["@source.log"],
     )
     assert code == "InvalidParameterException"
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.sampled_from(["ERROR a", "WARN b", "INFO c", '{"level":"ERROR"}']), max_size=6),
+    st.sampled_from(["ERROR", "?WARN ?INFO", '{ $.level = "ERROR" }', ""]),
+)
+def test_the_emulator_delivers_what_payload_says(
+    aws: Account, messages: list[str], pattern: str
+) -> None:
+    """Each batch's Lambda delivery is :func:`cwquery.subscriptions.payload` of that batch."""
+    arn, received = aws.function(f"p{len(deliveries())}")
+    group = f"/p/{len(deliveries())}"
+    aws.group(group)
+    aws.logs.put_subscription_filter(
+        logGroupName=group, filterName="f", filterPattern=pattern, destinationArn=arn
+    )
+    before = len(received)
+    if messages:
+        times = aws.put(group, *messages)
+        batch = [{"timestamp": t, "message": m} for t, m in zip(times, messages, strict=True)]
+    else:
+        batch = []
+    expected = payload(pattern, batch, log_group=group, log_stream="web-1")
+    got = [decode(event) for event in received[before:]]
+    if expected is None:
+        assert got == []
+        return
+    (envelope,) = got
+    for event in envelope["logEvents"]:
+        assert int(event["id"]) >> 144 == event["timestamp"]
+    strip = [{k: v for k, v in e.items() if k != "id"} for e in envelope["logEvents"]]
+    assert strip == [{k: v for k, v in e.items() if k != "id"} for e in expected["logEvents"]]
+    assert {**envelope, "logEvents": []} == {**expected, "logEvents": []}
