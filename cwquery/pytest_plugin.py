@@ -5,7 +5,9 @@ Fixtures:
 * ``cwlogs``: a boto3 CloudWatch Logs client inside :func:`cwquery.emulator.mock_logs`;
 * ``cwmetrics``: a boto3 CloudWatch client in the same mock (metric filters publish there);
 * ``cwlogs_region``: the Region both use (``us-east-1``; override the fixture to change it);
-* ``assert_matches``: the function below, for tests that prefer fixtures to imports.
+* ``assert_matches``: the function below, for tests that prefer fixtures to imports;
+* ``subscription_event``: :func:`subscription_event`, the event a subscription's consumer
+  receives (docs/subscriptions.md).
 
 :func:`assert_matches` and :func:`assert_no_match` check one message against a pattern and, on
 failure, show why: the text of :func:`cwquery.explain`.
@@ -19,7 +21,7 @@ runs that do not use it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -102,6 +104,63 @@ def assert_no_match(pattern: str, message: str) -> None:
 @pytest.fixture(name="assert_matches")
 def _assert_matches_fixture() -> Callable[[str, str], None]:
     return assert_matches
+
+
+#: The time given to messages passed as plain strings (2023-11-14T22:13:20Z): fixed, so a test
+#: gets the same event every day.
+DEFAULT_TIMESTAMP = 1_700_000_000_000
+
+
+def subscription_event(
+    pattern: str,
+    events: Sequence[str | Mapping[str, Any]],
+    *,
+    destination: str = "lambda",
+    log_group: str = "/test/group",
+    log_stream: str = "test-stream",
+    timestamp: int = DEFAULT_TIMESTAMP,
+    destination_name: str = "test",
+    **options: Any,
+) -> dict[str, Any] | None:
+    """The event a Lambda function consuming a subscription filter with ``pattern`` receives
+    when ``events`` (messages, or ``{"timestamp", "message"}`` mappings, in put order) are put
+    in one batch; ``None`` when nothing is delivered.
+
+    ``destination``: ``lambda`` (the function is the filter's destination), ``kinesis`` or
+    ``firehose`` (the function reads the stream, or transforms the delivery stream's records).
+    Other keywords go to :func:`cwquery.subscriptions.payload` (``owner``, ``region``,
+    ``filter_name``, ``field_selection_criteria``, ``emit_system_fields``...).
+
+    >>> event = subscription_event("ERROR", ["INFO ok", "ERROR boom"])
+    >>> from cwquery.subscriptions import decode
+    >>> [e["message"] for e in decode(event)["logEvents"]]
+    ['ERROR boom']
+    >>> subscription_event("ERROR", ["INFO ok"]) is None
+    True
+    """
+    from cwquery.subscriptions import consumer_events, payload
+
+    batch = [
+        {"timestamp": timestamp, "message": event} if isinstance(event, str) else dict(event)
+        for event in events
+    ]
+    envelope = payload(pattern, batch, log_group=log_group, log_stream=log_stream, **options)
+    if envelope is None:
+        return None
+    (event,) = consumer_events(
+        [envelope],
+        destination,
+        destination_name=destination_name,
+        region=options.get("region", "us-east-1"),
+        owner=options.get("owner", "123456789012"),
+    )
+    return event
+
+
+@pytest.fixture(name="subscription_event")
+def _subscription_event_fixture() -> Callable[..., dict[str, Any] | None]:
+    """:func:`subscription_event`, for tests that prefer fixtures to imports."""
+    return subscription_event
 
 
 def _failure(pattern: str, message: str, verdict: str) -> str:

@@ -31,6 +31,7 @@ _COMMANDS = {
     "playground": ("playground", "playground"),
     "backtest": ("backtest", "backtest_command"),
     "conformance": ("conformance", "conformance"),
+    "payload": ("payload", "payload_command"),
 }
 
 

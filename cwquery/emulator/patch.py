@@ -11,7 +11,10 @@
   same name is replaced instead of stored twice;
 * ``LogsBackend.put_subscription_filter``: pattern and regex-quota checks first;
 * ``LogStream.put_log_events``: moto's, then the group's metric filters publish;
-* ``LogStream._send_log_events``: forwards only the matching events;
+* ``LogStream._send_log_events``: the exact deliveries of :mod:`cwquery.emulator.subscriptions`
+  (which also hooks ``LogsResponse.put_subscription_filter``, ``LogGroup.put_subscription_filter``
+  and ``SubscriptionFilter.to_json``); account policies: :mod:`cwquery.emulator.policies`;
+  ``LogsResponse.put_metric_filter``: :mod:`cwquery.emulator.metric_options`;
 * ``LogStream.get_log_events``: ``endTime`` exclusive (D20);
 * ``LogGroup.to_describe_dict``: the real ``metricFilterCount``.
 * ``LogsResponse._dispatch``: every request checked at the edge first
@@ -50,12 +53,27 @@ from moto.logs import models as logs_models
 from moto.logs import utils as logs_utils
 from moto.logs.exceptions import LogsClientError
 from moto.logs.metric_filters import MetricFilters
-from moto.logs.models import LogEvent, LogGroup, LogsBackend, LogStream, logs_backends
+from moto.logs.models import (
+    LogEvent,
+    LogGroup,
+    LogsBackend,
+    LogStream,
+    SubscriptionFilter,
+    logs_backends,
+)
 from moto.logs.responses import LogsResponse
 
 from cwquery.ast import contains_regex
 from cwquery.aws.putlogs import MAX_BATCH_BYTES, event_size
-from cwquery.emulator import handlers, insights, publishing, requests
+from cwquery.emulator import (
+    handlers,
+    insights,
+    metric_options,
+    policies,
+    publishing,
+    requests,
+    subscriptions,
+)
 from cwquery.emulator.errors import (
     FILTER,
     METRIC_FILTER,
@@ -195,23 +213,8 @@ def _stream_put_log_events(self: LogStream, log_events: list[dict[str, Any]]) ->
             self.log_group.name,
             added,
         )
+        policies.deliver_account_policies(self, added)
     return token
-
-
-def _send_log_events(
-    self: LogStream,
-    service: str,
-    destination_arn: str,
-    filter_name: str,
-    log_events: list[dict[str, Any]],
-) -> None:
-    subscription = self.log_group.subscription_filters.get(filter_name)
-    if subscription is not None:
-        log_events = publishing.matching_events(subscription.filter_pattern, log_events)
-    if log_events:
-        _ORIGINALS["LogStream._send_log_events"](
-            self, service, destination_arn, filter_name, log_events
-        )
 
 
 def _get_log_events(
@@ -375,7 +378,7 @@ _TARGETS = (
         "LogStream._send_log_events",
         LogStream,
         "_send_log_events",
-        _send_log_events,
+        subscriptions.send_log_events,
         ("self", "service", "destination_arn", "filter_name", "log_events"),
     ),
     _Target(
@@ -391,6 +394,38 @@ _TARGETS = (
         "to_describe_dict",
         _group_describe_dict,
         ("self",),
+    ),
+    _Target(
+        "LogsResponse.put_subscription_filter",
+        LogsResponse,
+        "put_subscription_filter",
+        subscriptions.put_subscription_filter,
+        ("self",),
+    ),
+    _Target(
+        "LogGroup.put_subscription_filter",
+        LogGroup,
+        "put_subscription_filter",
+        subscriptions.group_put_subscription_filter,
+        ("self", "filter_name", "filter_pattern", "destination_arn", "role_arn"),
+    ),
+    _Target(
+        "SubscriptionFilter.to_json",
+        SubscriptionFilter,
+        "to_json",
+        subscriptions.subscription_to_json,
+        ("self",),
+    ),
+    _Target(
+        "LogsResponse.put_metric_filter",
+        LogsResponse,
+        "put_metric_filter",
+        metric_options.put_metric_filter,
+        ("self",),
+    ),
+    *(
+        _Target(f"LogsResponse.{name}", LogsResponse, name, getattr(policies, name), None, False)
+        for name in ("put_account_policy", "describe_account_policies", "delete_account_policy")
     ),
     *(
         _Target(

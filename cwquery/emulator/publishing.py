@@ -30,6 +30,7 @@ from cwquery.ast import contains_regex
 from cwquery.compiler import Matcher, compile
 from cwquery.errors import PatternError
 from cwquery.metrics import MetricFilter, MetricFilterError, MetricTransformation
+from cwquery.subscriptions import metric_dimensions
 
 #: Metric filters per log group (spec §6.1).
 MAX_METRIC_FILTERS_PER_LOG_GROUP = 100
@@ -122,8 +123,25 @@ def publish_metrics(
     ]
     for stored in stored_filters:
         compiled = metric_filter(stored)
-        if compiled is not None:
-            _publish_one(logs_backend, cloudwatch_backend, group_name, stored, compiled, events)
+        extra = _system_dimensions(logs_backend, stored)
+        if compiled is not None and extra is not None:
+            _publish_one(
+                logs_backend, cloudwatch_backend, group_name, stored, compiled, events, extra
+            )
+
+
+def _system_dimensions(logs_backend: Any, stored: Mapping[str, Any]) -> dict[str, str] | None:
+    """The filter's emitted system-field dimensions, or ``None`` when its
+    ``fieldSelectionCriteria`` leaves the group's events out (§3.3)."""
+    try:
+        return metric_dimensions(
+            stored.get("fieldSelectionCriteria"),
+            stored.get("emitSystemFieldDimensions") or [],
+            owner=logs_backend.account_id,
+            region=logs_backend.region_name,
+        )
+    except ValueError:  # stored before install without the checks: it processes nothing
+        return None
 
 
 def _publish_one(
@@ -133,6 +151,7 @@ def _publish_one(
     stored: Mapping[str, Any],
     compiled: MetricFilter,
     events: Sequence[Any],
+    extra: Mapping[str, str],
 ) -> None:
     transformation = compiled.transformation
     tracks_default = transformation.default_value is not None
@@ -148,7 +167,8 @@ def _publish_one(
             matched_minutes.add(minute)
         point = compiled.datapoint(event.message)
         if point is not None:
-            data.append(_datum(transformation, point.value, point.dimensions, event.timestamp))
+            dimensions = {**point.dimensions, **extra}
+            data.append(_datum(transformation, point.value, dimensions, event.timestamp))
     if data:
         cloudwatch_backend.put_metric_data(transformation.metric_namespace, data)
     if tracks_default:
