@@ -27,6 +27,7 @@ _COMMANDS = {
     "filter": ("cloudwatch", "filter_command"),
     "ship": ("cloudwatch", "ship"),
     "playground": ("playground", "playground"),
+    "transform": ("transform", "transform_command"),
     "backtest": ("backtest", "backtest_command"),
     "conformance": ("conformance", "conformance"),
 }

@@ -88,6 +88,10 @@ class Transformer:
         """``transformedEventMessage`` for one message."""
         return self.event(message).rendered()
 
+    def seen(self, message: str) -> str:
+        """What a filter with ``applyOnTransformedLogs`` matches (T18, T19)."""
+        return self.transform(message)
+
     def fields(self, message: str) -> dict[str, Any] | None:
         """The transformed event as an object, or ``None`` when it stayed unstructured (T19)."""
         event = self.event(message)
