@@ -28,6 +28,7 @@ from typing import Any
 
 from cwquery.ast import contains_regex
 from cwquery.compiler import Matcher, compile
+from cwquery.emulator.transformers import as_seen
 from cwquery.errors import PatternError
 from cwquery.metrics import MetricFilter, MetricFilterError, MetricTransformation
 
@@ -120,10 +121,12 @@ def publish_metrics(
         for stored in logs_backend.filters.metric_filters
         if stored.get("logGroupName") == group_name
     ]
+    group = logs_backend.groups.get(group_name)
     for stored in stored_filters:
         compiled = metric_filter(stored)
         if compiled is not None:
-            _publish_one(logs_backend, cloudwatch_backend, group_name, stored, compiled, events)
+            seen = as_seen(group, stored, events)  # applyOnTransformedLogs (spec §1.2)
+            _publish_one(logs_backend, cloudwatch_backend, group_name, stored, compiled, seen)
 
 
 def _publish_one(
