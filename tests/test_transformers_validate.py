@@ -101,6 +101,11 @@ def rejected(config: Any) -> TransformerError:
             1,
         ),
         (
+            [PJ, _entries("substituteString", 1, source="s", **{"from": "\\p{Alpha}", "to": "x"})],
+            "syntax",
+            1,
+        ),
+        (
             [PJ, _entries("substituteString", 1, source="s", **{"from": "(a)", "to": "$1$1$1"})],
             "limit",
             1,
