@@ -15,7 +15,14 @@ from cwquery.ast import MatchAll, Pattern
 from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, echo_pattern_error
 from cwquery.errors import PatternError
 from cwquery.iac import report
-from cwquery.iac.findings import Finding, check_all, check_site, check_sites, place
+from cwquery.iac.findings import (
+    Finding,
+    check_all,
+    check_site,
+    check_sites,
+    finding_order,
+    place,
+)
 from cwquery.iac.lint import Diagnostic, Severity
 from cwquery.iac.scan import format_of, scan_paths
 from cwquery.iac.sites import PatternSite, ScanResult, argument_site
@@ -73,6 +80,10 @@ def check(
     sites, scanned = _collect(targets, extra_patterns)
     checked = check_all(sites, scanned.problems)
     findings = checked.findings
+    if scanned.transformers:  # AWS::Logs::Transformer and ApplyOnTransformedLogs
+        from cwquery.iac.transformers import transformer_findings
+
+        findings = sorted(findings + transformer_findings(scanned.transformers), key=finding_order)
     summary = report.Summary(
         patterns=sum(site.text is not None for site in sites),
         skipped=sum(site.text is None for site in sites),

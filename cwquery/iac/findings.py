@@ -109,7 +109,7 @@ def check_all(sites: Sequence[PatternSite], problems: Iterable[FileProblem] = ()
             regex_sites.setdefault(site.log_group, []).append(site)
     for group_sites in regex_sites.values():
         findings += _regex_quota(group_sites)
-    return Checked(sorted(findings, key=_order), parsed)
+    return Checked(sorted(findings, key=finding_order), parsed)
 
 
 def check_site(site: PatternSite) -> tuple[Pattern | None, list[Finding]]:
@@ -224,7 +224,8 @@ def _file_problem(problem: FileProblem) -> Finding:
     )
 
 
-def _order(finding: Finding) -> tuple[bool, str, int, int, str]:
+def finding_order(finding: Finding) -> tuple[bool, str, int, int, str]:
+    """The order findings are reported in: by file and position, command-line patterns first."""
     if finding.path is None:  # command-line patterns keep their order (the sort is stable)
         return False, "", 0, 0, ""
     return True, finding.path, finding.line, finding.column, finding.code

@@ -136,6 +136,16 @@ _RULE_LIST = [
         Severity.NOTE,
         "The pattern is computed at deploy time and was not checked.",
     ),
+    Rule(
+        "invalid-transformer",
+        Severity.ERROR,
+        "A log transformer configuration PutTransformer would refuse (docs/transformers.md).",
+    ),
+    Rule(
+        "no-transformer",
+        Severity.WARNING,
+        "A filter reads transformed logs of a log group no transformer of the template applies to.",
+    ),
     Rule("unreadable-file", Severity.ERROR, "A file that should hold patterns cannot be read."),
     Rule("not-canonical", Severity.ERROR, "The pattern is not written in canonical form."),
 ]

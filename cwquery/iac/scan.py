@@ -45,6 +45,7 @@ from cwquery.iac.locate import Doc, DocMap, DocumentError, Located, SourceText, 
 from cwquery.iac.queries import cfn_query_sites, terraform_json_query_sites, terraform_query_sites
 from cwquery.iac.sites import FileProblem, PatternSite, ScanResult, Source
 from cwquery.iac.terraform import terraform_sites
+from cwquery.iac.transformers import transformer_sites
 
 __all__ = ["format_of", "scan_paths", "scan_text"]
 
@@ -196,6 +197,8 @@ def _read_sites(source: Source, kind: str, result: ScanResult) -> None:
             documents = [read_json(text)] if kind == "json" else read_yaml(text)
             for document in documents:
                 result.sites += _document_sites(source, document)
+                if isinstance(document, DocMap) and not is_terraform_json(document):
+                    result.transformers += transformer_sites(source, document)
     except DocumentError as err:
         if any(marker in text for marker in _TEMPLATE_MARKERS):
             result.problems.append(FileProblem(source, err.offset, err.message))
