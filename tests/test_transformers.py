@@ -394,6 +394,13 @@ def test_date_time_converter(
     assert run([PJ, {"dateTimeConverter": body}], json.dumps({"t": text}))["o"] == expected
 
 
+def test_date_time_converter_reads_ascii_digits_only() -> None:
+    body = {"source": "t", "target": "o", "matchPatterns": ["yyyy-MM-dd"]}
+    assert run([PJ, {"dateTimeConverter": body}], '{"t": "\u0662025-01-05"}') == {
+        "t": "\u0662025-01-05"
+    }
+
+
 def test_date_time_converter_no_pattern_reads_changes_nothing() -> None:
     body = {"source": "t", "target": "o", "matchPatterns": ["yyyy"]}
     assert run([PJ, {"dateTimeConverter": body}], '{"t": "soon"}') == {"t": "soon"}

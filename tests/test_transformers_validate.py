@@ -200,10 +200,17 @@ def test_rejected(config: Any, code: str, processor: int | None) -> None:
             }
         ],
         [PJ, {"listToMap": {"source": "a", "key": "k", "flatten": False}}],
+        [{"csv": {"columns": []}}],
+        [{"grok": None, "parseJSON": {}}],
     ],
 )
 def test_accepted(config: list[dict[str, Any]]) -> None:
     validate(config)
+
+
+def test_a_bad_expression_in_the_match_is_said_plainly() -> None:
+    message = rejected([{"grok": {"match": "%{WORD:x} (unclosed"}}]).message
+    assert message == "grok: the match is not a valid expression: missing )"
 
 
 def test_message_names_the_processor_and_rule() -> None:

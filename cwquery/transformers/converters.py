@@ -147,24 +147,24 @@ def _piece(token: Token) -> str:
     if not letter:
         return re.escape(token.literal)
     if letter in "yu":
-        return r"(?P<year2>\d{2})" if width == 2 else r"(?P<year>[+-]?\d{4,9})"
+        return r"(?P<year2>[0-9]{2})" if width == 2 else r"(?P<year>[+-]?[0-9]{4,9})"
     if letter in "ML":
         if width >= 3:
             return r"(?P<monthname>[A-Za-z]+)"
-        return r"(?P<month>\d{2})" if width == 2 else r"(?P<month>\d{1,2})"
+        return r"(?P<month>[0-9]{2})" if width == 2 else r"(?P<month>[0-9]{1,2})"
     digits = {"d": "day", "H": "hour", "k": "hour", "h": "hour12", "K": "hour12"}
     digits.update({"m": "minute", "s": "second"})
     if letter in digits:
-        size = r"\d{2}" if width == 2 else r"\d{1,2}"
+        size = r"[0-9]{2}" if width == 2 else r"[0-9]{1,2}"
         return f"(?P<{digits[letter]}>{size})"
     if letter == "S":
-        return rf"(?P<fraction>\d{{{width}}})"
+        return rf"(?P<fraction>[0-9]{{{width}}})"
     if letter == "a":
         return r"(?P<ampm>[AaPp][Mm])"
     if letter == "E":
         return r"[A-Za-z]+"
     if letter in "XxZ":
-        return r"(?P<offset>Z|[+-]\d{2}(?::?\d{2})?)"
+        return r"(?P<offset>Z|[+-][0-9]{2}(?::?[0-9]{2})?)"
     return r"(?P<zone>[A-Za-z][A-Za-z0-9_/+-]*)"  # z
 
 

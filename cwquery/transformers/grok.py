@@ -242,8 +242,12 @@ def compile_match(match: str) -> Grok:
     try:
         grok.program = re2.compile("".join(parts), options)
     except re2.error as err:
+        reason = err.args[0] if err.args else err
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        reason = str(reason).partition(": ")[0]  # the rest spells cwquery's expansion
         raise TransformerError(
-            SYNTAX, f"grok: the match is not a valid expression: {err}"
+            SYNTAX, f"grok: the match is not a valid expression: {reason}"
         ) from None
     return grok
 

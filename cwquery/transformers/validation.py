@@ -67,7 +67,7 @@ SCHEMA: Final[dict[str, dict[str, Member]]] = {
         "destination": _PATH,
         "delimiter": _s(2),
         "quoteCharacter": _s(1),
-        "columns": Member("list", max_items=100, item=_s()),
+        "columns": Member("list", max_items=100, min_items=0, item=_s()),
     },
     "parseKeyValue": {
         "source": _PATH,
@@ -291,20 +291,21 @@ def validate(config: Any) -> None:
             LIMIT, f"a transformer holds 1 to {MAX_PROCESSORS} processors, not {len(config)}"
         )
     kinds: list[str] = []
+    bodies: list[dict[str, Any]] = []
     for index, element in enumerate(config):
         kind, body = _kind(element, index)
         _check_object(kind, SCHEMA[kind], body, index)
         _check_specific(kind, body, index)
         kinds.append(kind)
-    _check_order(kinds, config)
+        bodies.append(body)
+    _check_order(kinds, bodies)
 
 
-def _check_order(kinds: list[str], config: list[Any]) -> None:
+def _check_order(kinds: list[str], bodies: list[dict[str, Any]]) -> None:
     """The transformer-wide rules: parser first, parser and single-use counts, vended first."""
     if kinds[0] not in PARSERS:
         raise TransformerError(ORDER, f"the first processor must be a parser, not {kinds[0]}", 0)
-    first_source = next(iter(config[0].values())).get("source", "@message")
-    if kinds[0] == "parseJSON" and first_source != "@message":
+    if kinds[0] == "parseJSON" and bodies[0].get("source", "@message") != "@message":
         raise TransformerError(ORDER, "the first parseJSON must read @message", 0)
     parsers = [n for n, kind in enumerate(kinds) if kind in PARSERS]
     if len(parsers) > MAX_PARSERS:
