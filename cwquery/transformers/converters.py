@@ -16,6 +16,8 @@ from cwquery.transformers import paths
 from cwquery.transformers.event import Event
 
 DEFAULT_TARGET_FORMAT: Final = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"
+#: Longer text is no date: it is not read (the patterns' letter runs could backtrack over it).
+MAX_DATE_LENGTH: Final = 256
 #: Pattern letters cwquery reads and writes; other Java letters are refused at validation.
 SUPPORTED_LETTERS: Final = frozenset("yuMLdHhkKmsSaEXxZz")
 _MONTHS: Final = [
@@ -284,7 +286,7 @@ def render(moment: _dt.datetime, pattern: str) -> str:
 def date_time_converter(config: dict[str, Any], event: Event) -> None:
     """dateTimeConverter: the first pattern that reads the source wins; none -> unchanged."""
     text = paths.lookup(event.fields, config["source"])
-    if not isinstance(text, str):
+    if not isinstance(text, str) or len(text) > MAX_DATE_LENGTH:
         return
     try:
         source_zone = _zone(config.get("sourceTimezone", "UTC"))

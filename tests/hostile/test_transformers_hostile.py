@@ -47,3 +47,13 @@ def test_huge_key_value_line() -> None:
     message = "&".join(f"k{n}=v" for n in range(10_000))
     fields = Transformer([{"parseKeyValue": {}}]).fields(message)
     assert fields is not None and len(fields) == 10_000
+
+
+def test_a_long_value_is_not_read_as_a_date() -> None:
+    """Text over 256 characters is not tried: letter runs (E, MMM) could backtrack over it."""
+    body = {"source": "t", "target": "o", "matchPatterns": ["yyyy-MM-dd EEE"]}
+    config = [{"parseJSON": {}}, {"dateTimeConverter": body}]
+    short = Transformer(config).fields(json.dumps({"t": "2025-01-05 Sunday"}))
+    assert short is not None and short["o"] == "2025-01-05T00:00:00.000Z"
+    fields = Transformer(config).fields(json.dumps({"t": "2025-01-05 " + "a" * 100_000}))
+    assert fields is not None and "o" not in fields
