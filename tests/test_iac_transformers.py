@@ -119,3 +119,91 @@ def test_check_command_reports_and_fails(tmp_path: Path) -> None:
     good = tmp_path / "good.yaml"
     good.write_text(TEMPLATE.split("  Bad:")[0])
     assert CliRunner().invoke(main, ["check", str(good)]).exit_code == 0
+
+
+TERRAFORM = """\
+resource "aws_cloudwatch_log_group" "app" {
+  name = "/app/api"
+}
+
+resource "aws_cloudwatch_log_transformer" "good" {
+  log_group_arn = aws_cloudwatch_log_group.app.arn
+  transformer_config {
+    parse_json {}
+  }
+  transformer_config {
+    add_keys {
+      entry {
+        key                 = "team"
+        value               = "pay"
+        overwrite_if_exists = true
+      }
+    }
+  }
+  transformer_config {
+    delete_keys {
+      with_keys = [
+        "a",
+        "b.c",
+      ]
+    }
+  }
+}
+
+resource "aws_cloudwatch_log_transformer" "bad" {
+  log_group_arn = "arn:aws:logs:us-east-1:123456789012:log-group:/app/other:*"
+  transformer_config {
+    parse_json {}
+  }
+  transformer_config {
+    rename_keys {
+      entry {
+        key    = "a"
+        target = "b"
+      }
+    }
+  }
+}
+
+resource "aws_cloudwatch_log_transformer" "computed" {
+  log_group_arn = "/x"
+  transformer_config {
+    grok { match = var.match }
+  }
+}
+
+resource "aws_cloudwatch_log_metric_filter" "ok" {
+  name                      = "ok"
+  log_group_name            = "/app/api"
+  pattern                   = "{ $.team = \\"pay\\" }"
+  apply_on_transformed_logs = true
+  metric_transformation {
+    name      = "m"
+    namespace = "n"
+    value     = "1"
+  }
+}
+
+resource "aws_cloudwatch_log_subscription_filter" "orphan" {
+  name                      = "orphan"
+  log_group_name            = aws_cloudwatch_log_group.lonely.name
+  filter_pattern            = ""
+  destination_arn           = "arn:aws:lambda:us-east-1:123456789012:function:f"
+  apply_on_transformed_logs = true
+}
+"""
+
+
+def test_terraform_transformers_and_flags() -> None:
+    assert findings(TERRAFORM, "main.tf") == [
+        ("invalid-transformer", 35, 5),  # rename_keys: renameTo missing (T20)
+        ("unresolved-pattern", 46, 3),  # grok's match is a variable
+        ("no-transformer", 68, 31),  # a group no transformer of the file applies to
+    ]
+    site = scan_text(TERRAFORM, "main.tf").transformers[0]
+    assert site.config == [
+        {"parseJSON": {}},
+        {"addKeys": {"entries": [{"key": "team", "value": "pay", "overwriteIfExists": True}]}},
+        {"deleteKeys": {"withKeys": ["a", "b.c"]}},
+    ]
+    assert site.log_group == "/app/api"

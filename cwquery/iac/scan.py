@@ -45,6 +45,7 @@ from cwquery.iac.locate import Doc, DocMap, DocumentError, Located, SourceText, 
 from cwquery.iac.queries import cfn_query_sites, terraform_json_query_sites, terraform_query_sites
 from cwquery.iac.sites import FileProblem, PatternSite, ScanResult, Source
 from cwquery.iac.terraform import terraform_sites
+from cwquery.iac.tf_transformers import terraform_transformer_sites
 from cwquery.iac.transformers import transformer_sites
 
 __all__ = ["format_of", "scan_paths", "scan_text"]
@@ -193,6 +194,7 @@ def _read_sites(source: Source, kind: str, result: ScanResult) -> None:
         elif kind == "terraform":
             result.sites = list(terraform_sites(source, os.path.dirname(path)))
             result.sites += terraform_query_sites(source)
+            result.transformers += terraform_transformer_sites(source)
         else:
             documents = [read_json(text)] if kind == "json" else read_yaml(text)
             for document in documents:

@@ -24,7 +24,13 @@ from cwquery.iac.intrinsics import resolve_string, scalar_text
 from cwquery.iac.locate import Doc, DocList, DocMap, DocScalar
 from cwquery.iac.sites import Source
 
-__all__ = ["CFN_TRANSFORMER", "TransformerSite", "transformer_findings", "transformer_sites"]
+__all__ = [
+    "CFN_TRANSFORMER",
+    "TransformerSite",
+    "group_of_arn",
+    "transformer_findings",
+    "transformer_sites",
+]
 
 CFN_TRANSFORMER = "AWS::Logs::Transformer"
 _FILTERS = ("AWS::Logs::MetricFilter", "AWS::Logs::SubscriptionFilter")
@@ -147,10 +153,17 @@ def _group(node: Doc | None, names: dict[str, str]) -> Hashable | None:
     if reference is not None:
         return names.get(reference, ("ref", reference))
     text = resolve_string(node, "LogGroupName")[0]
-    if text is None:
-        return None
+    return None if text is None else group_of_arn(text)
+
+
+def group_of_arn(text: str) -> str:
+    """A log group's name from its ARN (with or without ``:*``); a name stays as it is.
+
+    >>> group_of_arn("arn:aws:logs:us-east-1:123456789012:log-group:/app:*")
+    '/app'
+    """
     if text.startswith("arn:") and _ARN_GROUP in text:
-        text = text.split(_ARN_GROUP, 1)[1].removesuffix(":*")
+        return text.split(_ARN_GROUP, 1)[1].removesuffix(":*")
     return text
 
 
