@@ -52,7 +52,7 @@ def test_huge_key_value_line() -> None:
 def test_a_long_value_is_not_read_as_a_date() -> None:
     """Text over 256 characters is not tried: letter runs (E, MMM) could backtrack over it."""
     body = {"source": "t", "target": "o", "matchPatterns": ["yyyy-MM-dd EEE"]}
-    config = [{"parseJSON": {}}, {"dateTimeConverter": body}]
+    config: list[dict[str, Any]] = [{"parseJSON": {}}, {"dateTimeConverter": body}]
     short = Transformer(config).fields(json.dumps({"t": "2025-01-05 Sunday"}))
     assert short is not None and short["o"] == "2025-01-05T00:00:00.000Z"
     fields = Transformer(config).fields(json.dumps({"t": "2025-01-05 " + "a" * 100_000}))
