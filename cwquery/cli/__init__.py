@@ -29,6 +29,7 @@ _COMMANDS = {
     "filter": ("cloudwatch", "filter_command"),
     "ship": ("cloudwatch", "ship"),
     "playground": ("playground", "playground"),
+    "transform": ("transform", "transform_command"),
     "backtest": ("backtest", "backtest_command"),
     "conformance": ("conformance", "conformance"),
     "payload": ("payload", "payload_command"),

@@ -49,6 +49,7 @@ from cwquery.cli.common import (
     aws_client,
     echo_pattern_error,
 )
+from cwquery.cli.transform import load_transformer, transformed, transformer_option
 from cwquery.errors import CWQueryError, PatternError
 from cwquery.logs.parallel import default_jobs
 from cwquery.metrics import MetricFilter, MetricFilterError, MetricTransformation
@@ -213,6 +214,7 @@ def _time(value: str | None, name: str) -> int | None:
 )
 @click.option("--region", envvar="AWS_REGION", help="With --log-group: AWS Region.")
 @click.option("--profile", envvar="AWS_PROFILE", help="With --log-group: AWS profile.")
+@transformer_option
 def backtest_command(files: tuple[str, ...], **options: Any) -> None:
     """What a metric filter would have published over past events in FILES, and when its
     alarm would have fired.
@@ -384,10 +386,13 @@ def _local(
             f"--input-format {options['input_format']} needs --engine spark (the local engine "
             "recognises each file's kind)"
         )
+    transformer = options["transformer_file"] and load_transformer(options["transformer_file"])
     if options["group"]:
         if files:
             raise click.UsageError("give FILES or --log-group, not both")
-        return _published(collect(_log_group_events(options), filters, publish), filters)
+        events = _log_group_events(options)
+        events = transformed(events, transformer) if transformer else events
+        return _published(collect(events, filters, publish), filters)
     sources = list(files) or ["-"]
     folders = [s for s in sources if s != "-" and Path(s).is_dir()]
     if folders:
@@ -395,7 +400,7 @@ def _local(
     total = sum(os.path.getsize(s) for s in sources if s != "-" and Path(s).is_file())
     merged = Collected()
     for source in sources:
-        found = _blocks(source, filters, publish, options, total)
+        found = None if transformer else _blocks(source, filters, publish, options, total)
         if found is not None:
             _merge(merged, found)
             continue
@@ -405,6 +410,8 @@ def _local(
             strip_time=options["strip_time"],
         )
         events = opened.events
+        if transformer:  # what a filter with applyOnTransformedLogs matches
+            events = transformed(events, transformer, opened.time_of)
         if total >= _PROGRESS_BYTES and sys.stderr.isatty() and opened.kind == "text":
             events = _with_progress(events, total)
         _merge(merged, collect(events, filters, publish, opened.time_of))
@@ -528,6 +535,8 @@ def _spark(
             "--engine spark reads FILES or folders (local paths or s3a:// URIs), not "
             "standard input nor --log-group"
         )
+    if options["transformer_file"]:
+        raise click.UsageError("--transformer needs the local engine")
     try:
         from cwquery.spark import collect_files
     except ImportError as err:

@@ -28,6 +28,7 @@ from cwquery.cli.common import (
     exit_on_sigterm,
     fail,
 )
+from cwquery.cli.transform import load_transformer, transformer_option
 from cwquery.errors import PatternError
 from cwquery.hints import prefixed_json
 from cwquery.logs.blocks import BlockResult, BlockScanner, Select
@@ -86,6 +87,7 @@ _LIMIT = f"{MAX_LINE_BYTES >> 20} MiB"
     help="Processes scanning files of lines (default: every core for inputs of 8 MiB or "
     "more, else 1). The output keeps the input's order.",
 )
+@transformer_option
 def test_command(
     pattern: str,
     files: tuple[str, ...],
@@ -96,6 +98,7 @@ def test_command(
     quiet: bool,
     input_format: str,
     jobs: int | None,
+    transformer_file: str | None,
 ) -> None:
     """Match PATTERN against the messages in FILES (standard input when none).
 
@@ -123,6 +126,8 @@ def test_command(
         _hint_pattern_first(pattern)
         sys.exit(EXIT_ERROR)
     run = _Run(plan, count, as_json, show_explanation, invert, quiet)
+    if transformer_file:  # each message as applyOnTransformedLogs shows it, one by one
+        run.transformer = load_transformer(transformer_file)
     try:
         run.sources(list(files) or ["-"], input_format, jobs)
     except (SourceError, WorkerError) as err:
@@ -198,6 +203,8 @@ class _Run:
     invert: bool
     quiet: bool
     tally: _Tally = field(init=False)
+    #: a cwquery.transformers.Transformer from --transformer, or None
+    transformer: Any = None
     found: list[dict[str, object]] = field(default_factory=list)
     out: _Stdout = field(init=False, default_factory=lambda: _Stdout())
     #: judges exports' messages one by one, with the files' options
@@ -205,6 +212,10 @@ class _Run:
 
     def __post_init__(self) -> None:
         self.tally = _Tally(self.plan.is_json, self.invert)
+
+    @property
+    def _by_message(self) -> bool:
+        return self.show_explanation or self.transformer is not None
 
     def sources(self, sources: list[str], input_format: str, jobs: int | None) -> None:
         """Read every source in turn and print what was asked for."""
@@ -249,7 +260,7 @@ class _Run:
             else:
                 self._stream(stdin, "<stdin>", input_format, scan, advance)
             return
-        if self.show_explanation or input_format in ("export", "s3-export"):
+        if self._by_message or input_format in ("export", "s3-export"):
             self._messages(source, input_format, advance)
             return
         if os.path.splitext(source)[1] == ".gz":
@@ -301,7 +312,7 @@ class _Run:
     ) -> None:
         """A stream read once (``head`` already read from it): message by message for
         ``--explain`` and exports, a whole-file export when ``auto`` finds one, else lines."""
-        if self.show_explanation or input_format in ("export", "s3-export"):
+        if self._by_message or input_format in ("export", "s3-export"):
             joined = io.BufferedReader(_Joined(head, stream))
             text = io.TextIOWrapper(joined, encoding="utf-8", errors="replace")
             self._messages(text, input_format, advance, name)
@@ -377,7 +388,8 @@ class _Run:
         )
         batch: list[str] = []
         for event in events:
-            batch.append(event.message)
+            message = event.message
+            batch.append(message if self.transformer is None else self.transformer.seen(message))
             if len(batch) >= (1 if self.show_explanation else _MESSAGE_BATCH):
                 self._batch(batch, advance)
                 batch = []

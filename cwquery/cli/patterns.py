@@ -16,7 +16,14 @@ from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, echo_pattern_error
 from cwquery.errors import PatternError
 from cwquery.iac import fix as fixer
 from cwquery.iac import report
-from cwquery.iac.findings import Finding, check_all, check_site, check_sites, place
+from cwquery.iac.findings import (
+    Finding,
+    check_all,
+    check_site,
+    check_sites,
+    finding_order,
+    place,
+)
 from cwquery.iac.lint import Diagnostic, Severity
 from cwquery.iac.scan import format_of, scan_paths
 from cwquery.iac.sites import PatternSite, ScanResult, argument_site
@@ -90,7 +97,11 @@ def check(
         sites, fixed = fixer.refreshed(sites, fixes), fixer.fix_findings(fixes)
     checked = check_all(sites, scanned.problems)
     found = checked.findings if fix else fixer.with_needs_quotes(checked.findings, sites)
-    findings = sorted([*found, *fixed], key=_finding_order)
+    if scanned.transformers:  # AWS::Logs::Transformer and ApplyOnTransformedLogs
+        from cwquery.iac.transformers import transformer_findings
+
+        found = [*found, *transformer_findings(scanned.transformers)]
+    findings = sorted([*found, *fixed], key=finding_order)
     unquoted = sum(finding.code == "needs-quotes" for finding in findings)  # not deploy-time
     summary = report.Summary(
         patterns=sum(site.text is not None for site in sites),
@@ -266,12 +277,6 @@ def _canonical_findings(site: PatternSite) -> list[Finding]:
     shown = canonical if canonical else '"" (the empty pattern)'
     diagnostic = Diagnostic("not-canonical", f"not in canonical form; write: {shown}")
     return [*kept, place(site, diagnostic)]
-
-
-def _finding_order(finding: Finding) -> tuple[bool, str, int, int]:
-    if finding.path is None:
-        return False, "", 0, 0
-    return True, finding.path, finding.line, finding.column
 
 
 def _substituted(site: PatternSite) -> bool:

@@ -25,6 +25,9 @@
 * ``LogsResponse.start_query``, ``get_query_results``, ``describe_queries`` and (added)
   ``stop_query`` and the query definition operations: Logs Insights run by cwquery
   (:mod:`cwquery.emulator.insights`).
+* ``LogsResponse.put_transformer``, ``get_transformer``, ``delete_transformer`` and
+  ``test_transformer`` (added), and ``create_log_group`` (wrapped):
+  log transformers (:mod:`cwquery.emulator.transformers`).
 
 Before patching, :func:`check_moto` verifies that every one of them exists with the parameters the
 hooks expect, and :func:`install` refuses (:class:`MotoCompatibilityError`) if moto moved them.
@@ -73,6 +76,7 @@ from cwquery.emulator import (
     publishing,
     requests,
     subscriptions,
+    transformers,
 )
 from cwquery.emulator.errors import (
     FILTER,
@@ -437,6 +441,14 @@ _TARGETS = (
             required=attribute in insights.MOTO_HANDLERS,
         )
         for attribute, handler in insights.HANDLERS.items()
+    ),
+    *(  # log transformers (cwquery.emulator.transformers)
+        _Target(f"LogsResponse.{name}", LogsResponse, name, handler, None, required=False)
+        for name, handler in transformers.HANDLERS.items()
+    ),
+    *(
+        _Target(f"LogsResponse.{name}", LogsResponse, name, handler, ("self",))
+        for name, handler in transformers.WRAPPED.items()
     ),
 )
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from cwquery.ast import contains_regex
 from cwquery.compiler import Matcher, compile
+from cwquery.emulator.transformers import as_seen
 from cwquery.errors import PatternError
 from cwquery.metrics import MetricFilter, MetricFilterError, MetricTransformation
 from cwquery.subscriptions import metric_dimensions
@@ -121,12 +122,14 @@ def publish_metrics(
         for stored in logs_backend.filters.metric_filters
         if stored.get("logGroupName") == group_name
     ]
+    group = logs_backend.groups.get(group_name)
     for stored in stored_filters:
         compiled = metric_filter(stored)
         extra = _system_dimensions(logs_backend, stored)
         if compiled is not None and extra is not None:
+            seen = as_seen(group, stored, events)  # applyOnTransformedLogs (spec §1.2)
             _publish_one(
-                logs_backend, cloudwatch_backend, group_name, stored, compiled, events, extra
+                logs_backend, cloudwatch_backend, group_name, stored, compiled, seen, extra
             )
 
 

@@ -35,6 +35,7 @@ from typing import Any
 
 from cwquery.emulator.errors import InvalidParameterException, limit_exceeded
 from cwquery.emulator.handlers import request_reader
+from cwquery.emulator.transformers import transformer_in_force
 from cwquery.selection import FIELD_SELECTION, SelectionError, parse_criteria
 from cwquery.subscriptions import (
     EMITTABLE_FIELDS,
@@ -220,6 +221,10 @@ def deliver_batch(
         }
         for e in log_events
     ]
+    transformer = transformer_in_force(group) if options.apply_on_transformed_logs else None
+    if transformer is not None:  # T18: the filter matches and delivers the transformed event
+        for event in events:
+            event["transformed"] = transformer.transform(event["message"])
     try:
         envelope = payload(
             pattern or "",
@@ -232,6 +237,7 @@ def deliver_batch(
             field_selection_criteria=options.field_selection_criteria,
             emit_system_fields=options.emit_system_fields,
             policy_level=policy_level,
+            apply_on_transformed_logs=transformer is not None,
         )
     except ValueError:  # a filter stored before install that the service would have refused
         return

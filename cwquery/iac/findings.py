@@ -136,7 +136,7 @@ def check_all(sites: Sequence[PatternSite], problems: Iterable[FileProblem] = ()
     from cwquery.iac.rules_resources import resource_findings  # the rules build on this module
 
     findings += resource_findings(sites, parsed)
-    return Checked(sorted(findings, key=_order), parsed)
+    return Checked(sorted(findings, key=finding_order), parsed)
 
 
 def check_site(site: PatternSite) -> tuple[Pattern | None, list[Finding]]:
@@ -258,7 +258,8 @@ def _file_problem(problem: FileProblem) -> Finding:
     )
 
 
-def _order(finding: Finding) -> tuple[bool, str, int, int, str]:
+def finding_order(finding: Finding) -> tuple[bool, str, int, int, str]:
+    """The order findings are reported in: by file and position, command-line patterns first."""
     if finding.path is None:  # command-line patterns keep their order (the sort is stable)
         return False, "", 0, 0, ""
     return True, finding.path, finding.line, finding.column, finding.code

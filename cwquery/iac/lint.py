@@ -153,6 +153,16 @@ _RULE_LIST = [
         "A space-delimited pattern on the log group of a Lambda function that logs in JSON.",
     ),
     Rule("resolved-value", Severity.NOTE, "The pattern was checked with a default or a branch."),
+    Rule(
+        "invalid-transformer",
+        Severity.ERROR,
+        "A log transformer configuration PutTransformer would refuse (docs/transformers.md).",
+    ),
+    Rule(
+        "no-transformer",
+        Severity.WARNING,
+        "A filter reads transformed logs of a log group no transformer of the template applies to.",
+    ),
     Rule("unreadable-file", Severity.ERROR, "A file that should hold patterns cannot be read."),
     Rule("not-canonical", Severity.ERROR, "The pattern is not written in canonical form."),
     Rule("needs-quotes", Severity.ERROR, "A YAML pattern unquoted as { … } or [ … ] is no string."),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from typing import Any
 
 from cwquery.iac.locate import Located, SourceText
 
@@ -124,12 +125,15 @@ class ScanResult:
     sites: list[PatternSite] = field(default_factory=list)
     problems: list[FileProblem] = field(default_factory=list)
     files: int = 0
+    #: log transformers and filters reading transformed logs (cwquery.iac.transformers)
+    transformers: list[Any] = field(default_factory=list)
 
     def extend(self, other: ScanResult) -> None:
         """Add another result to this one."""
         self.sites += other.sites
         self.problems += other.problems
         self.files += other.files
+        self.transformers += other.transformers
 
 
 def argument_site(text: str, number: int) -> PatternSite:

@@ -1,0 +1,176 @@
+"""Log transformers in Terraform ``.tf`` files: ``aws_cloudwatch_log_transformer`` blocks read
+into the API's shape for :mod:`cwquery.iac.transformers`, and the metric and subscription
+filters with ``apply_on_transformed_logs = true``.
+
+Blocks and attributes are snake case (``transformer_config { parse_json {} }``,
+``overwrite_if_exists``); an ``entry`` or ``entries`` block is one item of the processor's
+``entries``. Values that are not literals (references, functions, interpolation) leave the
+transformer unchecked.
+
+>>> from cwquery.iac.locate import SourceText
+>>> text = ('resource "aws_cloudwatch_log_transformer" "t" {\\n  log_group_arn = "/a"\\n'
+...         '  transformer_config {\\n    trim_string { with_keys = ["k"] }\\n  }\\n}\\n')
+>>> site, = terraform_transformer_sites(Source("main.tf", SourceText(text)))
+>>> site.config, site.log_group
+([{'trimString': {'withKeys': ['k']}}], '/a')
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Hashable, Iterator
+from typing import Any
+
+from cwquery.iac.hcl import HclBlock, hcl_interpolates, hcl_string_at, read_hcl_blocks
+from cwquery.iac.locate import DocumentError
+from cwquery.iac.sites import Source
+from cwquery.iac.transformers import TransformerSite, group_of_arn
+
+__all__ = ["TF_TRANSFORMER", "terraform_transformer_sites"]
+
+TF_TRANSFORMER = "aws_cloudwatch_log_transformer"
+_TF_FILTERS = {
+    "aws_cloudwatch_log_metric_filter": "log_group_name",
+    "aws_cloudwatch_log_subscription_filter": "log_group_name",
+}
+#: Processor names whose API spelling is not the plain camel case of the block name.
+_SPELLED = {
+    "parse_json": "parseJSON",
+    "parse_vpc": "parseVPC",
+    "parse_waf": "parseWAF",
+    "parse_to_ocsf": "parseToOCSF",
+}
+_REFERENCE = re.compile(r"(aws_cloudwatch_log_group\.[A-Za-z_][A-Za-z0-9_-]*)\.(?:name|arn|id)")
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_TRAILING_COMMA = re.compile(r",\s*\]$")
+
+
+class _NotLiteral(Exception):
+    """A value Terraform computes."""
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def terraform_transformer_sites(source: Source) -> Iterator[TransformerSite]:
+    """The transformers of one ``.tf`` file, and its filters with
+    ``apply_on_transformed_logs = true``."""
+    text = source.text.text
+    if TF_TRANSFORMER not in text and "apply_on_transformed_logs" not in text:
+        return
+    try:
+        blocks = read_hcl_blocks(text).blocks
+    except DocumentError:
+        return  # the filter-pattern scan of the same file reports it
+    names = _group_names(text, blocks)
+    for block in blocks:
+        if block.type != "resource" or len(block.labels) != 2:
+            continue
+        kind, label = block.labels
+        if kind == TF_TRANSFORMER:
+            yield _transformer(source, block, label, names)
+        elif kind in _TF_FILTERS and "apply_on_transformed_logs" in block.attributes:
+            flag = block.attributes["apply_on_transformed_logs"]
+            if text[flag.start : flag.end].strip() == "true":
+                group = _group(text, block, _TF_FILTERS[kind], names)
+                yield TransformerSite(source, kind, label, flag.start, group, flag=True)
+
+
+def _transformer(
+    source: Source, block: HclBlock, label: str, names: dict[str, str]
+) -> TransformerSite:
+    text = source.text.text
+    attribute = "log_group_arn" if "log_group_arn" in block.attributes else "log_group_identifier"
+    group = _group(text, block, attribute, names)
+    configs = [child for child in block.blocks if child.type == "transformer_config"]
+    start = configs[0].start if configs else block.start
+    if not configs:
+        return TransformerSite(
+            source, TF_TRANSFORMER, label, start, group, unresolved="no transformer_config block"
+        )
+    try:
+        config = [_processor(text, child) for child in configs]
+    except _NotLiteral as why:
+        return TransformerSite(source, TF_TRANSFORMER, label, start, group, unresolved=str(why))
+    starts = tuple(child.blocks[0].start if child.blocks else child.start for child in configs)
+    return TransformerSite(
+        source, TF_TRANSFORMER, label, start, group, config=config, processors=starts
+    )
+
+
+def _processor(text: str, config: HclBlock) -> dict[str, Any]:
+    """One ``transformer_config`` block: ``{processorName: {members}}`` (several processor
+    blocks in one config stay several keys, which validation refuses)."""
+    out: dict[str, Any] = {}
+    for child in config.blocks:
+        out[_SPELLED.get(child.type, _camel(child.type))] = _body(text, child)
+    return out
+
+
+def _body(text: str, block: HclBlock) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        _camel(name): _literal(text, place.start, place.end)
+        for name, place in block.attributes.items()
+    }
+    for child in block.blocks:
+        if child.type in ("entry", "entries"):
+            body.setdefault("entries", []).append(_body(text, child))
+        else:
+            body[_camel(child.type)] = _body(text, child)
+    return body
+
+
+def _literal(text: str, start: int, end: int) -> Any:
+    """A literal string, number, boolean or list of literals; else :class:`_NotLiteral`."""
+    written = text[start:end].strip()
+    if written in ("true", "false"):
+        return written == "true"
+    if _NUMBER.fullmatch(written):
+        return json.loads(written)
+    if written.startswith("["):
+        try:
+            items = json.loads(_TRAILING_COMMA.sub("]", written))
+        except ValueError:
+            raise _NotLiteral("a list in transformer_config is not a literal") from None
+        if isinstance(items, list) and all(isinstance(item, str) for item in items):
+            if any("${" in item for item in items):
+                raise _NotLiteral("transformer_config holds Terraform interpolation ${…}")
+            return items
+        raise _NotLiteral("a list in transformer_config is not a list of strings")
+    located = hcl_string_at(text, start, end)
+    if located is None:
+        raise _NotLiteral("a transformer_config value is an expression resolved at plan time")
+    if hcl_interpolates(text, located):
+        raise _NotLiteral("transformer_config holds Terraform interpolation ${…}")
+    return located.value
+
+
+def _group_names(text: str, blocks: list[HclBlock]) -> dict[str, str]:
+    """``aws_cloudwatch_log_group.<label>`` -> its literal ``name``."""
+    names: dict[str, str] = {}
+    for block in blocks:
+        if block.type == "resource" and block.labels[:1] == ("aws_cloudwatch_log_group",):
+            place = block.attributes.get("name")
+            located = hcl_string_at(text, place.start, place.end) if place else None
+            if located is not None and not hcl_interpolates(text, located):
+                names[f"aws_cloudwatch_log_group.{block.labels[1]}"] = located.value
+    return names
+
+
+def _group(text: str, block: HclBlock, attribute: str, names: dict[str, str]) -> Hashable | None:
+    """The log group an attribute names: a literal name or ARN, or a reference to a log group
+    resource of the file; ``None`` when it cannot be told."""
+    place = block.attributes.get(attribute)
+    if place is None:
+        return None
+    written = text[place.start : place.end].strip()
+    reference = _REFERENCE.fullmatch(written)
+    if reference is not None:
+        return names.get(reference.group(1), ("ref", reference.group(1)))
+    located = hcl_string_at(text, place.start, place.end)
+    if located is None or hcl_interpolates(text, located):
+        return None
+    return group_of_arn(located.value)

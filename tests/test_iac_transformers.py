@@ -1,0 +1,209 @@
+"""``cwquery check`` on ``AWS::Logs::Transformer`` and ``ApplyOnTransformedLogs``
+(cwquery/iac/transformers.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cwquery.cli import main
+from cwquery.iac.scan import scan_text
+from cwquery.iac.transformers import transformer_findings
+
+TEMPLATE = """\
+Resources:
+  Group:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: /app/api
+  Good:
+    Type: AWS::Logs::Transformer
+    Properties:
+      LogGroupIdentifier: !Ref Group
+      TransformerConfig:
+        - ParseJSON: {}
+        - AddKeys:
+            Entries:
+              - Key: team
+                Value: pay
+                OverwriteIfExists: true
+        - Grok:
+            Source: msg
+            Match: "%{WORD:verb} %{INT:code}"
+  Bad:
+    Type: AWS::Logs::Transformer
+    Properties:
+      LogGroupIdentifier: /app/other
+      TransformerConfig:
+        - ParseJSON: {}
+        - ParseVPC: {}
+  OnTransformed:
+    Type: AWS::Logs::MetricFilter
+    Properties:
+      LogGroupName: /app/api
+      FilterPattern: '{ $.team = "pay" }'
+      ApplyOnTransformedLogs: true
+      MetricTransformations:
+        - {MetricName: m, MetricNamespace: n, MetricValue: "1"}
+  Orphan:
+    Type: AWS::Logs::SubscriptionFilter
+    Properties:
+      LogGroupName: /app/lonely
+      FilterPattern: ERROR
+      DestinationArn: arn:aws:lambda:us-east-1:123456789012:function:f
+      ApplyOnTransformedLogs: true
+"""
+
+
+def findings(text: str, path: str = "t.yaml") -> list[tuple[str, int, int]]:
+    scanned = scan_text(text, path)
+    return [(f.code, f.line, f.column) for f in transformer_findings(scanned.transformers)]
+
+
+def test_invalid_processor_and_flag_without_transformer() -> None:
+    assert findings(TEMPLATE) == [
+        ("invalid-transformer", 26, 11),  # the ParseVPC element
+        ("no-transformer", 41, 31),  # the flag of the filter on /app/lonely
+    ]
+
+
+def test_the_json_form_and_getatt_arn() -> None:
+    template = {
+        "Resources": {
+            "G": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "/g"}},
+            "T": {
+                "Type": "AWS::Logs::Transformer",
+                "Properties": {
+                    "LogGroupIdentifier": {"Fn::GetAtt": ["G", "Arn"]},
+                    "TransformerConfig": [{"Csv": {"Delimiter": ";;"}}],
+                },
+            },
+            "F": {
+                "Type": "AWS::Logs::MetricFilter",
+                "Properties": {
+                    "LogGroupName": {"Ref": "G"},
+                    "FilterPattern": "x",
+                    "ApplyOnTransformedLogs": True,
+                    "MetricTransformations": [
+                        {"MetricName": "m", "MetricNamespace": "n", "MetricValue": "1"}
+                    ],
+                },
+            },
+        }
+    }
+    assert [code for code, _, _ in findings(json.dumps(template, indent=1), "t.json")] == [
+        "invalid-transformer"
+    ]
+
+
+def test_a_computed_configuration_is_a_note() -> None:
+    text = (
+        "Resources:\n  T:\n    Type: AWS::Logs::Transformer\n    Properties:\n"
+        "      LogGroupIdentifier: /a\n      TransformerConfig:\n"
+        "        - AddKeys: {Entries: [{Key: k, Value: !Ref Param}]}\n"
+    )
+    assert findings(text) == [("unresolved-pattern", 7, 9)]
+
+
+def test_check_command_reports_and_fails(tmp_path: Path) -> None:
+    path = tmp_path / "template.yaml"
+    path.write_text(TEMPLATE)
+    result = CliRunner().invoke(main, ["check", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:26:11: invalid-transformer: processor 1: parseVPC must be the first" in (
+        result.stderr
+    )
+    assert f"{path}:41:31: no-transformer" in result.stderr
+    good = tmp_path / "good.yaml"
+    good.write_text(TEMPLATE.split("  Bad:")[0])
+    assert CliRunner().invoke(main, ["check", str(good)]).exit_code == 0
+
+
+TERRAFORM = """\
+resource "aws_cloudwatch_log_group" "app" {
+  name = "/app/api"
+}
+
+resource "aws_cloudwatch_log_transformer" "good" {
+  log_group_arn = aws_cloudwatch_log_group.app.arn
+  transformer_config {
+    parse_json {}
+  }
+  transformer_config {
+    add_keys {
+      entry {
+        key                 = "team"
+        value               = "pay"
+        overwrite_if_exists = true
+      }
+    }
+  }
+  transformer_config {
+    delete_keys {
+      with_keys = [
+        "a",
+        "b.c",
+      ]
+    }
+  }
+}
+
+resource "aws_cloudwatch_log_transformer" "bad" {
+  log_group_arn = "arn:aws:logs:us-east-1:123456789012:log-group:/app/other:*"
+  transformer_config {
+    parse_json {}
+  }
+  transformer_config {
+    rename_keys {
+      entry {
+        key    = "a"
+        target = "b"
+      }
+    }
+  }
+}
+
+resource "aws_cloudwatch_log_transformer" "computed" {
+  log_group_arn = "/x"
+  transformer_config {
+    grok { match = var.match }
+  }
+}
+
+resource "aws_cloudwatch_log_metric_filter" "ok" {
+  name                      = "ok"
+  log_group_name            = "/app/api"
+  pattern                   = "{ $.team = \\"pay\\" }"
+  apply_on_transformed_logs = true
+  metric_transformation {
+    name      = "m"
+    namespace = "n"
+    value     = "1"
+  }
+}
+
+resource "aws_cloudwatch_log_subscription_filter" "orphan" {
+  name                      = "orphan"
+  log_group_name            = aws_cloudwatch_log_group.lonely.name
+  filter_pattern            = ""
+  destination_arn           = "arn:aws:lambda:us-east-1:123456789012:function:f"
+  apply_on_transformed_logs = true
+}
+"""
+
+
+def test_terraform_transformers_and_flags() -> None:
+    assert findings(TERRAFORM, "main.tf") == [
+        ("invalid-transformer", 35, 5),  # rename_keys: renameTo missing (T20)
+        ("unresolved-pattern", 46, 3),  # grok's match is a variable
+        ("no-transformer", 68, 31),  # a group no transformer of the file applies to
+    ]
+    site = scan_text(TERRAFORM, "main.tf").transformers[0]
+    assert site.config == [
+        {"parseJSON": {}},
+        {"addKeys": {"entries": [{"key": "team", "value": "pay", "overwriteIfExists": True}]}},
+        {"deleteKeys": {"withKeys": ["a", "b.c"]}},
+    ]
+    assert site.log_group == "/app/api"
