@@ -500,3 +500,68 @@ def test_the_emulator_delivers_what_payload_says(
     strip = [{k: v for k, v in e.items() if k != "id"} for e in envelope["logEvents"]]
     assert strip == [{k: v for k, v in e.items() if k != "id"} for e in expected["logEvents"]]
     assert {**envelope, "logEvents": []} == {**expected, "logEvents": []}
+
+
+def test_a_subscription_on_transformed_logs_delivers_the_transformed_event(aws: Account) -> None:
+    """T18: with ``applyOnTransformedLogs`` the filter matches, and delivers, the event as the
+    group's transformer wrote it; without the flag, the original message."""
+    arn, received = aws.function("transformed")
+    aws.group("/app/t")
+    aws.logs.put_transformer(
+        logGroupIdentifier="/app/t",
+        transformerConfig=[
+            {"parseJSON": {}},
+            {"addKeys": {"entries": [{"key": "team", "value": "pay"}]}},
+        ],
+    )
+    aws.logs.put_subscription_filter(
+        logGroupName="/app/t",
+        filterName="on-transformed",
+        filterPattern='{ $.team = "pay" }',
+        destinationArn=arn,
+        applyOnTransformedLogs=True,
+    )
+    aws.put("/app/t", '{"level": "ERROR"}')
+    (envelope,) = data_messages(received)
+    (event,) = envelope["logEvents"]
+    assert json.loads(event["message"]) == {"level": "ERROR", "team": "pay"}
+
+
+def test_an_account_transformer_policy_feeds_filters_on_transformed_logs(aws: Account) -> None:
+    """§1.2 with §4: a group without its own transformer is transformed by the account
+    transformer policy that selects it; the group's own transformer wins over the policy."""
+    arn, received = aws.function("by-policy")
+    aws.logs.put_account_policy(
+        policyName="app",
+        policyType="TRANSFORMER_POLICY",
+        policyDocument=json.dumps(
+            {
+                "transformerConfig": [
+                    {"parseJSON": {}},
+                    {"addKeys": {"entries": [{"key": "source", "value": "policy"}]}},
+                ]
+            }
+        ),
+        selectionCriteria='LogGroupNamePrefix IN ["/app/"]',
+    )
+    aws.group("/app/policy")
+    aws.logs.put_subscription_filter(
+        logGroupName="/app/policy",
+        filterName="f",
+        filterPattern='{ $.source = "policy" }',
+        destinationArn=arn,
+        applyOnTransformedLogs=True,
+    )
+    aws.put("/app/policy", '{"n": 1}')
+    assert [json.loads(e["message"]) for m in data_messages(received) for e in m["logEvents"]] == [
+        {"n": 1, "source": "policy"}
+    ]
+    aws.logs.put_transformer(
+        logGroupIdentifier="/app/policy",
+        transformerConfig=[
+            {"parseJSON": {}},
+            {"addKeys": {"entries": [{"key": "source", "value": "own"}]}},
+        ],
+    )
+    aws.put("/app/policy", '{"n": 2}')  # the group's transformer now: no match, no delivery
+    assert len(data_messages(received)) == 1
