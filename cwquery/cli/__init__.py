@@ -26,6 +26,7 @@ _COMMANDS = {
     "to-insights": ("translate", "to_insights_command"),
     "emulator": ("emulator", "emulator"),
     "filter": ("cloudwatch", "filter_command"),
+    "tail": ("tail", "tail_command"),
     "ship": ("cloudwatch", "ship"),
     "playground": ("playground", "playground"),
     "backtest": ("backtest", "backtest_command"),
