@@ -11,7 +11,8 @@ and ``NOT EXISTS`` colour nothing.
   it selected); under ``||`` only the branches that held;
 - space-delimited: the tokens whose field conditions held.
 
-Spans are ``(start, end)`` character offsets into the message, sorted and merged.
+Spans are ``(start, end)`` character offsets into the message, sorted and merged; a message
+the pattern does not match has none.
 
 >>> match_spans("ERROR", "ERROR at 1, ERROR at 2")
 [(0, 5), (12, 17)]
@@ -59,9 +60,12 @@ _MAX_DEPTH = 200
 
 def match_spans(pattern: str | Pattern, message: str) -> list[Span]:
     """The spans of ``message`` that the conditions of ``pattern`` which hold point at (see
-    the module text), sorted and merged; ``[]`` when none hold or the pattern matches every
-    event."""
-    tree = compile(pattern).pattern
+    the module text), sorted and merged; ``[]`` when the pattern does not match the message
+    or matches every event."""
+    matcher = compile(pattern)
+    tree = matcher.pattern
+    if not matcher.matches(message):
+        return []
     found: list[Span]
     if isinstance(tree, TermPattern):
         groups = term_groups(tree)

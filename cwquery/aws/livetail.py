@@ -246,6 +246,8 @@ class LiveTail:
         from cwquery.plan import plan_for
 
         self.text = filter_pattern_text(self.pattern)
+        if len(self.text) > MAX_PATTERN_LENGTH and self.pattern is not None:
+            self.text = self.pattern  # the canonical spacing made it longer: send it as given
         self.plan = plan_for(self.text) if self.text else None
         check_request(list(self.groups), self.stream_names, self.stream_prefixes, self.text)
         self._stream: Any = None

@@ -179,13 +179,21 @@ def tail_command(
       cwquery tail -g /myapp/prod --log-stream-name-prefixes web --format short
     """
     from cwquery.aws.events import filter_pattern_text
-    from cwquery.aws.livetail import LiveTail, check_request, log_group_arns
+    from cwquery.aws.livetail import (
+        MAX_PATTERN_LENGTH,
+        LiveTail,
+        check_request,
+        log_group_arns,
+    )
     from cwquery.plan import plan_for
 
     if pattern is not None and filter_pattern is not None:
         raise click.UsageError("give the pattern once: as an argument or with --filter-pattern")
     try:
-        text = filter_pattern_text(pattern if filter_pattern is None else filter_pattern)
+        given = pattern if filter_pattern is None else filter_pattern
+        text = filter_pattern_text(given)
+        if len(text) > MAX_PATTERN_LENGTH and given is not None:
+            text = given  # the canonical spacing made it longer: send it as written
     except PatternError as err:
         echo_pattern_error(err)
         sys.exit(EXIT_ERROR)
@@ -197,9 +205,9 @@ def tail_command(
     with contextlib.suppress(ValueError):  # SIGTERM ends like Ctrl-C
         previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        given = [group.removesuffix(":*") for group in groups]
-        if not any("*" in group for group in given):  # before any call; wildcards: after
-            check_request(given, names, prefixes, text)
+        listed = [group.removesuffix(":*") for group in groups]
+        if not any("*" in group for group in listed):  # before any call; wildcards: after
+            check_request(listed, names, prefixes, text)
         client = aws_client(region, profile, endpoint_url)
         arns = log_group_arns(groups, client=client)
         out.show_group = len(arns) > 1
