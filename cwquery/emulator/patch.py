@@ -67,6 +67,7 @@ from cwquery.emulator.errors import (
     ResourceNotFoundException,
     compile_pattern,
     limit_exceeded,
+    validation_error,
 )
 from cwquery.emulator.filtering import MAX_LIMIT, FilterQuery, filter_page
 from cwquery.limits import regex_filter_quota
@@ -187,6 +188,12 @@ def _check_regex_quota(
 
 
 def _live_tail_group(self: LogsBackend, log_group_identifier: str) -> LogGroup:
+    if not re.fullmatch(r"[\w#+=/:,.@-]*", log_group_identifier):  # the model's (no "*")
+        raise validation_error(
+            "logGroupIdentifier",
+            log_group_identifier,
+            "Member must satisfy regular expression pattern: [\\w#+=/:,.@-]*",
+        )
     group: LogGroup = handlers.find_group(self, None, log_group_identifier)
     return group
 
