@@ -272,6 +272,7 @@ class LiveTail:
                 self._stream = call_aws(client, "start_live_tail", self.request())["responseStream"]
                 self.stats.sessions += 1
                 timed_out = yield from self._session()
+                self.close()
                 if not timed_out:
                     self.stats.ended = self.stats.ended or "closed"
                     return
