@@ -19,8 +19,8 @@ from botocore.exceptions import EventStreamError
 from click.testing import CliRunner
 
 from cwquery.aws.livetail import LiveTail, LiveTailError, SessionStart, TailUpdate
-from cwquery.cli import tail as tail_cli
 from cwquery.cli import main
+from cwquery.cli import tail as tail_cli
 
 ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/app"
 
@@ -46,7 +46,7 @@ def stream_error(code: str) -> EventStreamError:
 class StubStream:
     """What botocore's EventStream yields, then an optional exception event."""
 
-    def __init__(self, items: list[dict[str, Any]], end: Exception | None) -> None:
+    def __init__(self, items: list[dict[str, Any]], end: BaseException | None) -> None:
         self.items, self.end, self.closed = items, end, False
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
