@@ -88,7 +88,7 @@ def _occurrences(message: str, texts: Iterable[str]) -> Iterable[Span]:
         at = message.find(text)
         while at >= 0:
             yield at, at + len(text)
-            at = message.find(text, at + len(text))
+            at = message.find(text, at + 1)  # overlapping ones too: "aa" in "aaa"
 
 
 def _regex_spans(source: str, message: str) -> list[Span]:
