@@ -29,7 +29,13 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cwquery.aws.client import AwsQueryError, RequestError, call_aws, client_or_default
+from cwquery.aws.client import (
+    AwsQueryError,
+    RequestError,
+    call_aws,
+    client_or_default,
+    is_loopback,
+)
 from cwquery.aws.groups import has_wildcard
 from cwquery.errors import CWQueryError
 
@@ -225,6 +231,9 @@ class LiveTail:
     pattern. Iterate :meth:`items` for session starts and updates, or :meth:`events` for the
     events alone; :meth:`close` ends the session.
 
+    A client of an endpoint on this machine (an emulator) is set not to put the ``stream-``
+    host prefix in front of it.
+
     ``restart``: start a new session when one times out (after three hours).
     ``spans``: compute each event's spans (:meth:`cwquery.plan.Plan.spans`).
     ``skip``: called on each event; an event it returns True for is left out (a caller that
@@ -267,6 +276,8 @@ class LiveTail:
         """Session starts and updates, in order, until the service ends the stream, a session
         times out without ``restart``, or :meth:`close`."""
         client = client_or_default(self.client)
+        if is_loopback(getattr(client.meta, "endpoint_url", None)):
+            client.meta.config.inject_host_prefix = False  # an emulator: no "stream-" host
         try:
             while True:
                 self._stream = call_aws(client, "start_live_tail", self.request())["responseStream"]
