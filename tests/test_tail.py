@@ -306,3 +306,12 @@ def test_the_local_filter_is_exact_behind_an_inexact_service(client: Any) -> Non
     assert tail.stats.refused == tail.stats.received - 1 > 0
     code, out, _ = run("-g", "/loose", pattern, "--format", "message")
     assert (code, out) == (0, '{"level": "ERROR"}\n')
+
+
+def test_a_caller_that_stops_ends_the_session(base: int, logs: Any) -> None:
+    tail = LiveTail([arn("/app/api")], client=logs, spans=True)
+    events = tail.events()
+    first = next(events)
+    assert (first.group_name, first.stream, first.spans) == ("/app/api", "web-1", ())
+    events.close()
+    assert (tail.stats.ended, tail.stats.sessions) == ("stopped", 1)

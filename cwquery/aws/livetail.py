@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cwquery.aws.client import (
-    AwsQueryError,
     RequestError,
     call_aws,
     client_or_default,
@@ -207,7 +206,8 @@ class SessionStart:
 class TailStats:
     """What the tail saw: sessions, updates, heartbeats, sampled updates, events received and
     kept, left out by ``skip``, and why it ended (``closed``: the service ended
-    the stream; ``timeout``: a session ran out and no new one was started; ``stopped``)."""
+    the stream; ``timeout``: a session ran out and no new one was started; ``stopped``: the
+    caller stopped iterating, or the session failed)."""
 
     sessions: int = 0
     updates: int = 0
@@ -285,13 +285,14 @@ class LiveTail:
                 timed_out = yield from self._session()
                 self.close()
                 if not timed_out:
-                    self.stats.ended = self.stats.ended or "closed"
+                    self.stats.ended = "closed"
                     return
                 self.stats.timeouts += 1
                 if not self.restart:
                     self.stats.ended = "timeout"
                     return
         finally:
+            self.stats.ended = self.stats.ended or "stopped"  # closed by the caller, or failed
             self.close()
 
     def events(self) -> Iterator[TailEvent]:
@@ -327,8 +328,6 @@ class LiveTail:
                 f"the Live Tail session failed: {error.get('Code', 'error')}: "
                 f"{error.get('Message', err)}"
             ) from None
-        except AwsQueryError:
-            raise
         return False
 
     def _update(self, update: dict[str, Any]) -> TailUpdate:
