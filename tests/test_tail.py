@@ -213,7 +213,7 @@ def test_limit_stops_the_tail(base: int) -> None:
             "give log stream names or log stream name prefixes, not both",
         ),
         (
-            ["-g", "/app/api", "--log-stream-names", " ".join(f"s{n}" for n in range(101))],
+            ["-g", "/app/api", *[a for n in range(101) for a in ("--log-stream-names", f"s{n}")]],
             "Live Tail takes at most 100 log stream names; 101 given",
         ),
         (["-g", "/nope"], "no log group named '/nope'"),

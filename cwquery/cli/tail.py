@@ -81,12 +81,6 @@ class _Printer:
         return "".join(pieces) + message[at:]
 
 
-def _names(values: tuple[str, ...]) -> list[str]:
-    """Repeated options, each of which may also hold several values separated by spaces or
-    commas (as ``aws logs start-live-tail --log-stream-names a b`` is written)."""
-    return [part for value in values for part in value.replace(",", " ").split() if part]
-
-
 @click.command("tail")
 @click.argument("pattern", required=False)
 @click.option(
@@ -197,7 +191,7 @@ def tail_command(
     except PatternError as err:
         echo_pattern_error(err)
         sys.exit(EXIT_ERROR)
-    names, prefixes = _names(stream_names), _names(stream_prefixes)
+    names, prefixes = list(stream_names), list(stream_prefixes)
     start = _time_option(since, "--since")
     plan = plan_for(text) if text else None
     out = _Printer(style, False, _COLOR[color], plan)
