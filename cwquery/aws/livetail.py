@@ -272,7 +272,7 @@ class LiveTail:
             request["logEventFilterPattern"] = self.text
         return request
 
-    def items(self) -> Iterator[SessionStart | TailUpdate]:
+    def items(self) -> Generator[SessionStart | TailUpdate, None, None]:
         """Session starts and updates, in order, until the service ends the stream, a session
         times out without ``restart``, or :meth:`close`."""
         client = client_or_default(self.client)
@@ -295,7 +295,7 @@ class LiveTail:
             self.stats.ended = self.stats.ended or "stopped"  # closed by the caller, or failed
             self.close()
 
-    def events(self) -> Iterator[TailEvent]:
+    def events(self) -> Generator[TailEvent, None, None]:
         """The events alone."""
         for item in self.items():
             if isinstance(item, TailUpdate):
