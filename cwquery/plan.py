@@ -139,6 +139,13 @@ class Plan:
 
         return explain(self.pattern, message)
 
+    def spans(self, message: str) -> list[tuple[int, int]]:
+        """Where the conditions that hold on ``message`` point, as a tail colours them
+        (:func:`cwquery.spans.match_spans`)."""
+        from cwquery.spans import match_spans  # only colouring needs it
+
+        return match_spans(self.pattern, message)
+
     def __reduce__(self) -> tuple[Callable[[Pattern], Plan], tuple[Pattern]]:
         """A plan pickles as its tree: a worker process builds it again, once."""
         return plan_for, (self.pattern,)

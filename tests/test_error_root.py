@@ -140,11 +140,12 @@ def test_arguments_the_aws_layer_refuses_stay_plain_errors() -> None:
     assert result.stderr.strip() == "error: start is after end"
 
 
-@pytest.mark.parametrize("command", ["filter", "backtest", "conformance"])
+@pytest.mark.parametrize("command", ["filter", "tail", "backtest", "conformance"])
 def test_a_malformed_endpoint_is_an_input_error(command: str) -> None:
     """botocore refuses it with a plain ``ValueError``; the commands show it as bad input."""
     arguments = {
         "filter": ["filter", "ERROR", "-g", "app"],
+        "tail": ["tail", "ERROR", "-g", "app"],
         "backtest": ["backtest", "--log-group", "app", "-p", "ERROR"],
         "conformance": ["conformance"],
     }[command]

@@ -107,7 +107,8 @@ def make_client(
 
     An endpoint on this machine (``endpoint_url`` or ``AWS_ENDPOINT_URL`` naming 127.0.0.1,
     localhost or ::1: an emulator) needs no AWS configuration: without configured credentials
-    the client signs with dummy ones, and without a Region it uses us-east-1.
+    the client signs with dummy ones, and without a Region it uses us-east-1, and no host
+    prefix is put in front of it.
     """
     import boto3
     from botocore.config import Config
@@ -118,9 +119,15 @@ def make_client(
     if session is None:
         session = boto3.session.Session(profile_name=profile, region_name=region)
     retries = configured_retries(session) or {"mode": "standard", "total_max_attempts": 1}
-    config = Config(retries=retries, user_agent_extra=f"cwquery/{__version__}")
+    loopback = is_loopback(endpoint_url or _configured_endpoint())
+    config = Config(
+        retries=retries,
+        user_agent_extra=f"cwquery/{__version__}",
+        # no "stream-" host prefix (StartLiveTail): stream-127.0.0.1 names no host
+        inject_host_prefix=not loopback,
+    )
     local: dict[str, str] = {}
-    if is_loopback(endpoint_url or _configured_endpoint()):
+    if loopback:
         local = _loopback_defaults(session, region, own_session)
     return session.client(
         "logs",

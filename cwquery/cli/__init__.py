@@ -27,6 +27,7 @@ _COMMANDS = {
     "to-insights": ("translate", "to_insights_command"),
     "emulator": ("emulator", "emulator"),
     "filter": ("cloudwatch", "filter_command"),
+    "tail": ("tail", "tail_command"),
     "ship": ("cloudwatch", "ship"),
     "playground": ("playground", "playground"),
     "transform": ("transform", "transform_command"),

@@ -17,6 +17,8 @@
   ``LogsResponse.put_metric_filter``: :mod:`cwquery.emulator.metric_options`;
 * ``LogStream.get_log_events``: ``endTime`` exclusive (D20);
 * ``LogGroup.to_describe_dict``: the real ``metricFilterCount``.
+* ``LogsBackend._find_live_tail_log_group``: StartLiveTail finds each group it names (moto's
+  search kept the last group of the Region, whatever the ARN).
 * ``LogsResponse._dispatch``: every request checked at the edge first
   (:mod:`cwquery.emulator.requests`), so a malformed one gets the service's 400, not a 500;
 * ``LogsBackend.put_log_events``: a batch over 1,048,576 bytes refused as the service refuses it
@@ -87,6 +89,7 @@ from cwquery.emulator.errors import (
     ResourceNotFoundException,
     compile_pattern,
     limit_exceeded,
+    validation_error,
 )
 from cwquery.emulator.filtering import MAX_LIMIT, FilterQuery, filter_page
 from cwquery.limits import regex_filter_quota
@@ -204,6 +207,17 @@ def _check_regex_quota(
     refused, message = regex_filter_quota([*others, replacing], group.name)
     if refused:
         raise limit_exceeded(message)
+
+
+def _live_tail_group(self: LogsBackend, log_group_identifier: str) -> LogGroup:
+    if not re.fullmatch(r"[\w#+=/:,.@-]*", log_group_identifier):  # the model's (no "*")
+        raise validation_error(
+            "logGroupIdentifier",
+            log_group_identifier,
+            "Member must satisfy regular expression pattern: [\\w#+=/:,.@-]*",
+        )
+    group: LogGroup = handlers.find_group(self, None, log_group_identifier)
+    return group
 
 
 def _stream_put_log_events(self: LogStream, log_events: list[dict[str, Any]]) -> str:
@@ -391,6 +405,13 @@ _TARGETS = (
         "get_log_events",
         _get_log_events,
         ("self", "start_time", "end_time", "limit", "next_token", "start_from_head"),
+    ),
+    _Target(
+        "LogsBackend._find_live_tail_log_group",
+        LogsBackend,
+        "_find_live_tail_log_group",
+        _live_tail_group,
+        ("self", "log_group_identifier"),
     ),
     _Target(
         "LogGroup.to_describe_dict",
