@@ -28,7 +28,7 @@ from cwquery.insights.errors import QueryUnsupportedError
 from cwquery.insights.expressions import Context, evaluate, lookup_field
 from cwquery.insights.parse_command import json_member, parse_rows, unnest_rows
 from cwquery.insights.stats import aggregate, column
-from cwquery.insights.values import sort_key, text, truth
+from cwquery.insights.values import sort_key, text, truth, utf8_size
 
 __all__ = ["DEFAULT_COLUMNS", "RESULT_CAP", "STATUS_COMPLETE", "output_columns", "run"]
 
@@ -61,7 +61,7 @@ class EventRow(dict[str, Any]):
     def pointer(self) -> str:
         """``@ptr``: a stable opaque string (the stream and the event's place in the input)."""
         stream = dict.get(self, "@logStream") or ""
-        raw = f"{stream}:{self.order[1]}".encode()
+        raw = f"{stream}:{self.order[1]}".encode("utf-8", "surrogatepass")
         return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
     def __missing__(self, name: str) -> Any:
@@ -175,7 +175,7 @@ def _events(
             continue
         message = event.get("message", "")
         statistics.scanned += 1
-        statistics.bytes += len(message.encode("utf-8")) + EVENT_OVERHEAD_BYTES
+        statistics.bytes += utf8_size(message) + EVENT_OVERHEAD_BYTES
         yield EventRow(system_fields(event, log_group), (moment, index))
 
 
