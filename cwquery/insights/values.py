@@ -60,7 +60,7 @@ def utf8_size(value: str) -> int:
     """The UTF-8 size of a text in bytes; a lone surrogate (which only a Python caller can
     pass) counts as the three bytes its code point takes, as PutLogEvents sizes count it.
 
-    >>> utf8_size("héllo"), utf8_size("a\ud800")
+    >>> utf8_size("héllo"), utf8_size("a" + chr(0xD800))
     (6, 4)
     """
     return len(value.encode("utf-8", "surrogatepass"))
