@@ -57,6 +57,10 @@ def events_of(
             found: dict[str, Any] = {"message": event.message, "timestamp": moment}
             name = event.stream or stream or ("stdin" if path == "-" else path)
             found["logStreamName"] = name
+            if event.ingestion is not None:
+                found["ingestionTime"] = event.ingestion
+            if event.group is not None:
+                found["logGroupName"] = event.group
             yield found
 
 
