@@ -111,11 +111,11 @@ def run(
 
     tree = parse(query) if isinstance(query, str) else query
     source = query if isinstance(query, str) else str(tree)
-    if tree.unsupported:
-        first = tree.unsupported[0]
-        begin, finish = first.span
+    refused = tree.refused()
+    if refused:
+        what, (begin, finish) = refused[0]
         raise QueryUnsupportedError(
-            f"the {first.name} command is parsed but not run locally (spec §10, I54)",
+            f"{what} is parsed but not run locally (spec §5, §10; I54, I68)",
             source,
             begin,
             length=max(1, finish - begin),

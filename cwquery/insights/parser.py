@@ -440,6 +440,11 @@ class _Build:
             values = self.expr(parts[-1])
             assert isinstance(values, t.ListLiteral)
             return t.In(self.expr(parts[0]), values, negated, span=span)
+        if kind == "in_query":
+            negated = len(parts) == 4
+            inner = parts[-1]
+            query = t.Query(tuple(map(self.command, inner.children)), span=self.span(inner))
+            return t.In(self.expr(parts[0]), query, negated, span=span)
         if kind == "index":
             return t.Access(self.expr(parts[0]), _index(self, parts[1]), span=span)
         if kind == "member":

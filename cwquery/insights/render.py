@@ -176,5 +176,7 @@ def _expr(node: t.Expr) -> str:
         return f"{_at(node.subject, _SUM)} {keyword} {_expr(node.pattern)}"
     if isinstance(node, t.In):
         keyword = "not in" if node.negated else "in"
+        if isinstance(node.values, t.Query):
+            return f"{_at(node.subject, _SUM)} {keyword} ({render(node.values)})"
         return f"{_at(node.subject, _SUM)} {keyword} {_expr(node.values)}"
     raise TypeError(f"not a query node: {node!r}")

@@ -81,13 +81,16 @@ class Node:
         return tuple(below)
 
 
-def walk(node: Node) -> Iterator[Node]:
-    """``node`` and every node below it, depth first, in source order (with a stack)."""
+def walk(node: Node, *, subqueries: bool = True) -> Iterator[Node]:
+    """``node`` and every node below it, depth first, in source order (with a stack); without
+    ``subqueries``, a :class:`Query` below ``node`` is yielded but not entered."""
     pending = [node]
+    root = node
     while pending:
         node = pending.pop()
         yield node
-        pending += reversed(node.children())
+        if subqueries or node is root or not isinstance(node, Query):
+            pending += reversed(node.children())
 
 
 # --------------------------------------------------------------------------- expressions
@@ -220,10 +223,11 @@ class Like(Node):
 
 @dataclass(frozen=True)
 class In(Node):
-    """``subject [not] in [a, b, …]``."""
+    """``subject [not] in [a, b, …]``, or ``subject [not] in (subquery)`` when ``values`` is a
+    :class:`Query` (the subqueries page; parsed, not run locally, spec §10)."""
 
     subject: Expr
-    values: ListLiteral
+    values: ListLiteral | Query
     negated: bool = False
 
 
@@ -380,3 +384,19 @@ class Query(Node):
     def unsupported(self) -> tuple[Opaque, ...]:
         """The commands ``run`` refuses (spec §10)."""
         return tuple(command for command in self.commands if isinstance(command, Opaque))
+
+    def refused(self) -> list[tuple[str, Span]]:
+        """What ``run`` refuses before reading an event, in source order, each as a phrase
+        and where it is written: the commands of spec §10, subqueries, and the hashing and
+        time-series functions (I54, I68)."""
+        from cwquery.insights.functions import NOT_RUN
+
+        found: list[tuple[str, Span]] = []
+        for node in walk(self, subqueries=False):
+            if isinstance(node, Opaque):
+                found.append((f"the {node.name} command", node.span))
+            elif isinstance(node, In) and isinstance(node.values, Query):
+                found.append(("a subquery", node.values.span))
+            elif isinstance(node, Call) and node.name.lower() in NOT_RUN:
+                found.append((f"the function {node.name}()", node.span))
+        return sorted(found, key=lambda item: item[1])
