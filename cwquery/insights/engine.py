@@ -30,7 +30,14 @@ from cwquery.insights.parse_command import json_member, parse_rows, unnest_rows
 from cwquery.insights.stats import aggregate, column
 from cwquery.insights.values import sort_key, text, truth, utf8_size
 
-__all__ = ["DEFAULT_COLUMNS", "RESULT_CAP", "STATUS_COMPLETE", "output_columns", "run"]
+__all__ = [
+    "DEFAULT_COLUMNS",
+    "RESULT_CAP",
+    "STATUS_COMPLETE",
+    "output_columns",
+    "pointer",
+    "run",
+]
 
 #: §2.7 (I10): rows a query returns without ``limit`` (StartQuery's default ``limit``)
 RESULT_CAP = 10_000
@@ -60,9 +67,7 @@ class EventRow(dict[str, Any]):
     @property
     def pointer(self) -> str:
         """``@ptr``: a stable opaque string (the stream and the event's place in the input)."""
-        stream = dict.get(self, "@logStream") or ""
-        raw = f"{stream}:{self.order[1]}".encode("utf-8", "surrogatepass")
-        return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+        return pointer(dict.get(self, "@logStream") or "", self.order[1])
 
     def __missing__(self, name: str) -> Any:
         if self.found is None:
@@ -79,6 +84,17 @@ class EventRow(dict[str, Any]):
         twin = EventRow(dict(self), self.order)
         twin.found = self.found
         return twin
+
+
+def pointer(stream: str, index: int) -> str:
+    """The ``@ptr`` of the ``index``-th event given to ``run`` (0-based), in stream ``stream``
+    (``""`` for an event without one).
+
+    >>> pointer("app", 0)
+    'YXBwOjA'
+    """
+    raw = f"{stream}:{index}".encode("utf-8", "surrogatepass")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
 class _Statistics:
