@@ -35,6 +35,7 @@ from cwquery.insights.engine import (
     counted_rows,
     event_rows,
     finish_after_stats,
+    refusal,
     row_stream,
     window,
 )
@@ -104,15 +105,9 @@ def insights(
 
 def _first_stats(tree: t.Query, source: str) -> int:
     """The position of the first ``stats``, or the error that refuses the query on Spark."""
-    refused = tree.refused()
-    if refused:
-        what, (begin, finish_at) = refused[0]
-        raise QueryUnsupportedError(
-            f"{what} is parsed but not run locally (spec §5, §10; I54, I68)",
-            source,
-            begin,
-            length=max(1, finish_at - begin),
-        )
+    refused = refusal(source)
+    if refused is not None:
+        raise refused
     if not any(isinstance(command, t.Stats) for command in tree.commands):
         raise QueryUnsupportedError(
             "on Spark, a query must aggregate with stats (run it with cwquery.insights.run)",

@@ -566,3 +566,15 @@ def test_earliest_and_latest_ties_follow_ingestion_even_after_a_sort() -> None:
     source = events('{"v": "first"}', '{"v": "second"}', '{"v": "third"}', step=0)
     query = "sort v desc | stats earliest(v) as e, latest(v) as l"
     assert rows(query, source) == [{"e": "first", "l": "third"}]
+
+
+def test_a_refused_tree_puts_the_caret_in_its_canonical_text() -> None:
+    """A tree does not keep the text it was parsed from: the error shows the canonical text,
+    with the caret under what is refused there."""
+    from cwquery.insights import parse
+
+    tree = parse("FIELDS   @message   |   anomaly")
+    with pytest.raises(QueryUnsupportedError) as caught:
+        run(tree, [])
+    assert caught.value.pattern == "fields @message | anomaly"
+    assert caught.value.column == len("fields @message | ") + 1

@@ -41,6 +41,7 @@ __all__ = [
     "finish_after_stats",
     "output_columns",
     "pointer",
+    "refusal",
     "row_stream",
     "run",
     "window",
@@ -158,15 +159,9 @@ def run(
 
     tree = parse(query) if isinstance(query, str) else query
     source = query if isinstance(query, str) else str(tree)
-    refused = tree.refused()
-    if refused:
-        what, (begin, finish) = refused[0]
-        raise QueryUnsupportedError(
-            f"{what} is parsed but not run locally (spec §5, §10; I54, I68)",
-            source,
-            begin,
-            length=max(1, finish - begin),
-        )
+    refused = refusal(query)
+    if refused is not None:
+        raise refused
     try:
         return _run(tree, events, log_group, start, end)
     except QueryUnsupportedError as err:
@@ -187,6 +182,27 @@ def _run(
     scanned = event_rows(enumerate(events), log_group, low, high, statistics)
     rows, columns, aggregated = _pipeline(tree, scanned, context, statistics)
     return _response(rows, columns, aggregated, statistics)
+
+
+def refusal(query: str | t.Query) -> QueryUnsupportedError | None:
+    """The error that refuses the query before any event is read (spec §5, §10; I54, I68),
+    its caret under the first thing refused: in the text given, or in a tree's canonical text
+    (a tree's spans point into the text it was parsed from, which it does not keep)."""
+    from cwquery.insights.parser import parse
+
+    tree = parse(query) if isinstance(query, str) else query
+    if not tree.refused():
+        return None
+    if not isinstance(query, str):
+        query = str(tree)
+        tree = parse(query)
+    what, (begin, finish) = tree.refused()[0]
+    return QueryUnsupportedError(
+        f"{what} is parsed but not run locally (spec §5, §10; I54, I68)",
+        query,
+        begin,
+        length=max(1, finish - begin),
+    )
 
 
 def window(start: float | None, end: float | None) -> tuple[Context, int | None, int | None]:
