@@ -404,7 +404,7 @@ def test_clicking_an_event_row_finds_its_line(page: WebDriver) -> None:
     open_insights(page)
     type_query(page, 'filter level = "ERROR" | fields @message | limit 1')
     row = page.find_element(By.CSS_SELECTOR, "#query-results tr[data-line]")
-    index = int(row.get_attribute("data-line"))
+    index = int(row.get_attribute("data-line") or "-1")
     row.click()
     active = until(page, lambda d: d.find_element(By.CSS_SELECTOR, "#lines .line.active"))
     assert active.get_attribute("data-index") == str(index)

@@ -27,7 +27,15 @@ def client() -> FlaskClient:
 
 
 def lines_of(name: str) -> list[str]:
-    return api.read_files([str(LOGS / name)])[0]["lines"]
+    lines: list[str] = api.read_files([str(LOGS / name)])[0]["lines"]
+    return lines
+
+
+def answer_of(client: FlaskClient, body: dict[str, Any]) -> Any:
+    """The JSON answer of ``/api/insights`` (status 200)."""
+    response = client.post("/api/insights", json=body)
+    assert response.status_code == 200
+    return response.json
 
 
 def cli_rows(query: str, lines: list[str]) -> list[dict[str, str]]:
@@ -65,9 +73,7 @@ def cli_rows(query: str, lines: list[str]) -> list[dict[str, str]]:
 )
 def test_rows_agree_with_cwquery_insights(client: FlaskClient, query: str, log: str) -> None:
     lines = lines_of(log)
-    response = client.post("/api/insights", json={"query": query, "lines": lines})
-    assert response.status_code == 200
-    answer = response.json
+    answer = answer_of(client, {"query": query, "lines": lines})
     assert answer["query"] == {"valid": True, "canonical": str(parse(query))}
     expected = cli_rows(query, lines)
     assert expected, "the case should return rows"
@@ -110,7 +116,7 @@ def test_an_invalid_query_comes_back_with_its_caret(client: FlaskClient) -> None
     query = "fields @timestamp, custom_field | count()"
     with pytest.raises(QueryError) as raised:
         parse(query)
-    answer = client.post("/api/insights", json={"query": query, "lines": ["a"]}).json
+    answer = answer_of(client, {"query": query, "lines": ["a"]})
     error = answer["query"]["error"]
     assert answer["query"]["valid"] is False and "rows" not in answer
     assert (error["code"], error["line"], error["column"]) == ("syntax", 1, raised.value.column)
@@ -152,5 +158,5 @@ def test_only_json_bodies_are_taken(client: FlaskClient) -> None:
 
 def test_the_log_group_names_at_log(client: FlaskClient) -> None:
     body = {"query": "fields @log", "lines": ["a"], "logGroup": "/app"}
-    answer = client.post("/api/insights", json=body).json
+    answer = answer_of(client, body)
     assert answer["rows"][0]["cells"] == {"@log": "123456789012:/app"}
