@@ -9,6 +9,7 @@ readers above the query engine (``cwquery insights``, the playground's Insights 
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -35,8 +36,29 @@ def line_time(message: str) -> int | None:
 
 
 def events_of_lines(lines: Iterable[str], stream: str) -> list[dict[str, Any]]:
-    """One event per line, in stream ``stream``, timed by :func:`line_time` (``None`` when
-    the line has no time: such an event has no ``@timestamp``)."""
-    return [
-        {"message": line, "timestamp": line_time(line), "logStreamName": stream} for line in lines
-    ]
+    """One event per line, as ``cwquery insights`` reads a line: a JSON line whose keys are
+    all event keys (``timestamp``, ``message``, ``logStreamName``, ``ingestionTime``,
+    ``eventId``) is that event; any other line is an event of stream ``stream`` whose message
+    is the line. An event without a ``timestamp`` is timed by :func:`line_time` over its
+    message (``None`` when there is no time: such an event has no ``@timestamp``).
+
+    >>> events_of_lines(['{"timestamp": 5, "message": "x", "ingestionTime": 7}'], "s")
+    [{'message': 'x', 'timestamp': 5, 'logStreamName': 's', 'ingestionTime': 7}]
+    """
+    from cwquery.logs.sources import read_events
+
+    events = []
+    for line in lines:
+        found: dict[str, Any] = {"message": line, "timestamp": None, "logStreamName": stream}
+        if line.lstrip().startswith("{"):
+            read = next(read_events(io.StringIO(line), event_lines=True), None)
+            if read is not None and read.message != line:
+                found["message"] = read.message
+                found["timestamp"] = read.timestamp
+                found["logStreamName"] = read.stream or stream
+                if read.ingestion is not None:
+                    found["ingestionTime"] = read.ingestion
+        if found["timestamp"] is None:
+            found["timestamp"] = line_time(found["message"])
+        events.append(found)
+    return events

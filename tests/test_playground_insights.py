@@ -160,3 +160,22 @@ def test_the_log_group_names_at_log(client: FlaskClient) -> None:
     body = {"query": "fields @log", "lines": ["a"], "logGroup": "/app"}
     answer = answer_of(client, body)
     assert answer["rows"][0]["cells"] == {"@log": "123456789012:/app"}
+
+
+def test_json_event_lines_are_their_events_as_cwquery_insights_reads_them() -> None:
+    """A line as ``jq -c '.events[]'`` prints an exported event is that event (its time,
+    stream and ingestion time), in the tab as on the command line."""
+    lines = [
+        json.dumps({"timestamp": 1709287200000, "message": "ERROR a", "logStreamName": "s1"}),
+        json.dumps({"timestamp": 1709287201000, "message": "ok", "ingestionTime": 1709287201500}),
+        '{"level": "INFO", "ts": 1709287202000}',
+    ]
+    query = "fields @timestamp, @message, @logStream, @ingestionTime | sort @timestamp asc"
+    found = [row["cells"] for row in query_lines(query, lines)["rows"]]
+    expected = cli_rows(query, lines)
+    for row in expected:  # the command line names a stream-less stdin line's stream "stdin"
+        if row.get("@logStream") == "stdin":
+            row["@logStream"] = "sample"
+    assert found == expected
+    assert [row.get("@message") for row in found] == ["ERROR a", "ok", lines[2]]
+    assert found[1]["@ingestionTime"] == "2024-03-01 10:00:01.500"

@@ -2,8 +2,9 @@
 answered as a plain dictionary (the web server only turns requests into calls of
 :func:`query_lines`).
 
-Each sample line is one event of the stream ``sample``, timed as ``cwquery insights`` times a
-line (:func:`cwquery.insights_events.line_time`), so the tab shows what the command prints.
+Each sample line is one event, read as ``cwquery insights`` reads a line
+(:func:`cwquery.insights_events.events_of_lines`; a line that is no exported event is an event
+of stream ``sample``), so the tab shows what the command prints.
 
 >>> answer = query_lines("filter @message like /ERROR/ | stats count(*) as n", ["ERROR a", "b"])
 >>> answer["query"]["valid"], answer["columns"], answer["rows"]
