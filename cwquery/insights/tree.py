@@ -16,6 +16,8 @@ import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from cwquery.insights.functions import NOT_RUN
+
 __all__ = [
     "Access",
     "Binary",
@@ -389,8 +391,6 @@ class Query(Node):
         """What ``run`` refuses before reading an event, in source order, each as a phrase
         and where it is written: the commands of spec §10, subqueries, and the hashing and
         time-series functions (I54, I68)."""
-        from cwquery.insights.functions import NOT_RUN
-
         found: list[tuple[str, Span]] = []
         for node in walk(self, subqueries=False):
             if isinstance(node, Opaque):
