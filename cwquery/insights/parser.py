@@ -307,8 +307,12 @@ class _Build:
             return t.Filter(self.expr(parts[1]), index, span=span)
         if kind == "stats":
             groups = parts[2].children if len(parts) > 2 else []
+            offset = _period(str(parts[4]), self.span(parts[4])) if len(parts) > 4 else None
             return t.Stats(
-                tuple(map(self.item, parts[1].children)), tuple(map(self.item, groups)), span=span
+                tuple(map(self.item, parts[1].children)),
+                tuple(map(self.item, groups)),
+                offset,
+                span=span,
             )
         if kind == "sort":
             return t.Sort(tuple(self.sort_key(child) for child in parts[1:]), span=span)

@@ -81,7 +81,8 @@ def _command(node: t.Node) -> str | None:
         return f"{'filterIndex' if node.index else 'filter'} {_expr(node.condition)}"
     if isinstance(node, t.Stats):
         by = f" by {_items(node.by)}" if node.by else ""
-        return f"stats {_items(node.items)}{by}"
+        offset = f" offset {_expr(node.offset)}" if node.offset is not None else ""
+        return f"stats {_items(node.items)}{by}{offset}"
     if isinstance(node, t.Sort):
         return "sort " + ", ".join(render(key) for key in node.keys)
     if isinstance(node, t.Limit):

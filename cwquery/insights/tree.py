@@ -295,10 +295,12 @@ class Filter(Node):
 
 @dataclass(frozen=True)
 class Stats(Node):
-    """``stats item, … [by item, …]``."""
+    """``stats item, … [by item, … [offset period]]`` (``offset``: the time-series page's
+    shift of the bins, parsed, not run locally)."""
 
     items: tuple[Item, ...]
     by: tuple[Item, ...] = ()
+    offset: Period | None = None
 
 
 @dataclass(frozen=True)
@@ -399,4 +401,6 @@ class Query(Node):
                 found.append(("a subquery", node.values.span))
             elif isinstance(node, Call) and node.name.lower() in NOT_RUN:
                 found.append((f"the function {node.name}()", node.span))
+            elif isinstance(node, Stats) and node.offset is not None:
+                found.append(("a stats offset", node.offset.span))
         return sorted(found, key=lambda item: item[1])
