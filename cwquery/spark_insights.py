@@ -73,6 +73,9 @@ def insights(
     """
     source = query if isinstance(query, str) else str(query)
     tree = parse(query) if isinstance(query, str) else query
+    refused = refusal(query, tree)
+    if refused is not None:
+        raise refused
     position = _first_stats(tree, source)
     present = [name for name in EVENT_COLUMNS if name in df.columns]
     if "message" not in present:
@@ -105,9 +108,6 @@ def insights(
 
 def _first_stats(tree: t.Query, source: str) -> int:
     """The position of the first ``stats``, or the error that refuses the query on Spark."""
-    refused = refusal(source)
-    if refused is not None:
-        raise refused
     if not any(isinstance(command, t.Stats) for command in tree.commands):
         raise QueryUnsupportedError(
             "on Spark, a query must aggregate with stats (run it with cwquery.insights.run)",

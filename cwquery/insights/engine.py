@@ -159,7 +159,7 @@ def run(
 
     tree = parse(query) if isinstance(query, str) else query
     source = query if isinstance(query, str) else str(tree)
-    refused = refusal(query)
+    refused = refusal(query, tree)
     if refused is not None:
         raise refused
     try:
@@ -184,13 +184,15 @@ def _run(
     return _response(rows, columns, aggregated, statistics)
 
 
-def refusal(query: str | t.Query) -> QueryUnsupportedError | None:
+def refusal(query: str | t.Query, tree: t.Query | None = None) -> QueryUnsupportedError | None:
     """The error that refuses the query before any event is read (spec §5, §10; I54, I68),
     its caret under the first thing refused: in the text given, or in a tree's canonical text
-    (a tree's spans point into the text it was parsed from, which it does not keep)."""
+    (a tree's spans point into the text it was parsed from, which it does not keep). ``tree``
+    is the query's tree when the caller has parsed it already."""
     from cwquery.insights.parser import parse
 
-    tree = parse(query) if isinstance(query, str) else query
+    if tree is None:
+        tree = parse(query) if isinstance(query, str) else query
     if not tree.refused():
         return None
     if not isinstance(query, str):
