@@ -43,6 +43,8 @@ class Needs:
 NEEDS = {
     "tests/test_spark.py": Needs(("slow", "host"), ("pyspark", "pyarrow", "pandas"), ("java",)),
     "cwquery/spark.py": Needs(("slow",), ("pyspark", "pyarrow")),
+    "tests/test_spark_insights.py": Needs(("slow", "host"), ("pyspark",), ("java",)),
+    "cwquery/spark_insights.py": Needs(("slow",), ("pyspark",)),
     "tests/test_cdk.py": Needs(("slow", "host"), ("aws_cdk", "constructs"), ("node", "cdk")),
     "cwquery/cdk.py": Needs(("slow", "host"), ("aws_cdk", "constructs"), ("node",)),
     "tests/test_playground_browser.py": Needs(

@@ -10,6 +10,7 @@ Library use::
     from cwquery.spark import match, metric_series
     errors = match(spark.read.json("s3a://bucket/logs/"), "ERROR", column="message")
     series = metric_series(df, metric_filter, period=300, time_column="timestamp")
+    result = insights(df, "stats count(*) by bin(1h)")  # cwquery.spark_insights
 
 Each executor runs :func:`cwquery.backtest.engine.collect` on its share of the events. Two
 publishing options depend on all events of a minute or an hour at once and are refused here:
@@ -50,6 +51,7 @@ from cwquery.backtest.series import (
 )
 from cwquery.metrics import MetricFilter, MetricTransformation
 from cwquery.plan import Plan, plan_for
+from cwquery.spark_insights import insights as insights  # Logs Insights stats queries
 
 #: One row per (metric, minute) with that minute's samples as a bag (count, minimum,
 #: maximum, the partials of its exact sum, and distinct ``values`` with their ``times`` when

@@ -146,3 +146,35 @@ def test_table_cells_stay_on_one_line() -> None:
     line = json.dumps({"timestamp": 1709287200000, "message": "a\tb"})
     code, out, _ = run("insights", "fields @message", stdin=line)
     assert code == 0 and out.splitlines()[2] == "a\\tb"
+
+
+def test_exports_keep_ingestion_time_and_log_group(tmp_path: Path) -> None:
+    """§8: @ingestionTime and @log come from an export's ingestionTime and logGroupName
+    (@log as account:group, I47); an event without them leaves the fields out (I22)."""
+    export = tmp_path / "export.json"
+    first = {
+        "timestamp": 1709287200000,
+        "ingestionTime": 1709287200750,
+        "message": "a",
+        "logStreamName": "s1",
+        "logGroupName": "/app/web",
+    }
+    export.write_text(
+        json.dumps({"events": [first, {"timestamp": 1709287201000, "message": "b"}]}),
+        encoding="utf-8",
+    )
+    query = "fields @message, @ingestionTime, @log | sort @timestamp asc"
+    code, out, _ = run("insights", "--format", "csv", query, str(export))
+    assert code == 0
+    assert out.splitlines() == [
+        "@message,@ingestionTime,@log",
+        "a,2024-03-01 10:00:00.750,123456789012:/app/web",
+        "b,,",
+    ]
+    line = json.dumps({k: first[k] for k in ("timestamp", "ingestionTime", "message")})
+    code, out, _ = run("insights", "--format", "csv", "fields @ingestionTime", stdin=line)
+    assert out.splitlines() == ["@ingestionTime", "2024-03-01 10:00:00.750"]
+    code, out, _ = run(
+        "insights", "--format", "csv", "--log-group", "g", "fields @log", str(export)
+    )
+    assert out.splitlines() == ["@log", "123456789012:g", "123456789012:/app/web"]

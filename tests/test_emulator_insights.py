@@ -292,6 +292,17 @@ def test_request_errors(logs: Any) -> None:
     )
     assert code == "InvalidParameterException"
     assert message.startswith("cwquery cannot run this query locally: the anomaly command")
+    for query, what in [
+        ("filter x in (fields x) | fields x", "a subquery"),
+        ("fields sha256(@message) as h", "the function sha256()"),
+    ]:
+        code, message = error_of(
+            start, logGroupName=GROUP, startTime=EARLY, endTime=LATE, queryString=query
+        )
+        assert (code, message.startswith(f"cwquery cannot run this query locally: {what}")) == (
+            "InvalidParameterException",
+            True,
+        )
     code, message = error_of(start, logGroupName=GROUP, queryLanguage="SQL", **common)
     assert (code, message) == (
         "InvalidParameterException",

@@ -92,6 +92,23 @@ def rows(query: str, source: list[dict[str, Any]]) -> list[dict[str, str]]:
         ("formatDate(@timestamp, '%Y/%m/%d %H')", "2024/03/01 10"),
         ("parseDate('2024-03-01T10:00:00', \"yyyy-MM-dd'T'HH:mm:ss\")", str(BASE)),
         ("toupper(jsonParse('{\"a\":1}'))", None),
+        # §5 functions without a case until now
+        ("isValidIpV4('192.0.2.1')", "1"),
+        ("isValidIpV4('::1')", "0"),
+        ("toDouble('12.50')", "12.5"),
+        ("toDouble('1e3')", None),  # I5: no exponent in §3.2 numbers
+        ("strftime(@timestamp, '%H:%M')", "10:00"),  # an alias of formatDate
+        ("formatDate(@timestamp, '%H:%M', 'Asia/Tokyo')", "19:00"),
+        ("isReservedIP('240.0.0.1')", "1"),
+        ("isReservedIP('8.8.8.8')", "0"),
+        ("isReservedIP('not an ip')", "0"),  # I27
+        ("log(-1)", None),  # I14
+        ("sqrt(-4)", None),
+        ("sqrt(16)", "4"),
+        ("isempty('')", "1"),
+        ("isempty(nope)", "1"),
+        ("isempty(' ')", "0"),
+        ("coalesce(nope, other)", None),
     ],
 )
 def test_function(expr: str, expected: str | None) -> None:
@@ -132,3 +149,19 @@ def test_json_command_and_unnest() -> None:
         source,
     )
     assert found == [{"tag": "x"}, {"tag": "y"}]
+
+
+def test_now_and_the_query_window() -> None:
+    """§5: now() is the query's start in epoch seconds; queryStartTime/EndTime/TimeRange are
+    the window in epoch ms, null where ``run`` is unbounded (I68)."""
+    from cwquery.insights import run
+
+    query = (
+        "fields now() as n, queryStartTime() as s, queryEndTime() as e, "
+        "queryTimeRange() as r | display n, s, e, r"
+    )
+    bounded = run(query, events("x"), start=BASE // 1000, end=BASE // 1000 + 60)
+    row = {item["field"]: item["value"] for item in bounded["results"][0]}
+    assert (row["s"], row["e"], row["r"]) == (str(BASE), str(BASE + 60_000), "60000")
+    assert row["n"].isdigit() and len(row["n"]) == 10  # seconds, not milliseconds
+    assert rows(query.replace("now() as n, ", "").replace("n, ", ""), events("x")) == [{}]

@@ -89,6 +89,27 @@ def test_rejected_example_is_refused_by_run(case: dict[str, Any]) -> None:
     assert caught.value.code == case["error"]
 
 
+PARSING = json.loads((SUITE / "parsing.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    "case",
+    [c for c in PARSING["cases"] if "runError" in c],
+    ids=lambda c: c["comment"][:40],
+)
+def test_parsed_but_not_run_is_refused_before_any_event(case: dict[str, Any]) -> None:
+    """Spec §5, §10 (I54, I68): subqueries, hashing and time-series functions parse, and
+    ``run`` refuses them before it reads an event."""
+
+    def never() -> Any:
+        raise AssertionError("run read an event")
+        yield  # pragma: no cover
+
+    with pytest.raises(QueryUnsupportedError) as caught:
+        run(case["query"], never())
+    assert caught.value.code == case["runError"]
+
+
 # --------------------------------------------------------------------------- statistics
 
 
@@ -545,3 +566,15 @@ def test_earliest_and_latest_ties_follow_ingestion_even_after_a_sort() -> None:
     source = events('{"v": "first"}', '{"v": "second"}', '{"v": "third"}', step=0)
     query = "sort v desc | stats earliest(v) as e, latest(v) as l"
     assert rows(query, source) == [{"e": "first", "l": "third"}]
+
+
+def test_a_refused_tree_puts_the_caret_in_its_canonical_text() -> None:
+    """A tree does not keep the text it was parsed from: the error shows the canonical text,
+    with the caret under what is refused there."""
+    from cwquery.insights import parse
+
+    tree = parse("FIELDS   @message   |   anomaly")
+    with pytest.raises(QueryUnsupportedError) as caught:
+        run(tree, [])
+    assert caught.value.pattern == "fields @message | anomaly"
+    assert caught.value.column == len("fields @message | ") + 1

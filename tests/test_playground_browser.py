@@ -317,3 +317,120 @@ def test_the_share_link_restores_pattern_samples_and_metric(page: WebDriver) -> 
     assert highlighted(page) == ['{"ms": 40, "op": "put"}']
     assert page.find_element(By.ID, "metric-value").get_attribute("value") == "$.ms"
     until(page, lambda d: "1 datapoint, sum 40" in d.find_element(By.ID, "metric-summary").text)
+
+
+# --------------------------------------------------------------------------- the Insights tab
+
+
+def queried(driver: WebDriver) -> tuple[str | None, int | None]:
+    """The query and line count of the Insights tab's last answered run."""
+    data = driver.execute_script(
+        "return [document.body.dataset.queried, document.body.dataset.queriedLines]"
+    )
+    return data[0], None if data[1] is None else int(data[1])
+
+
+def type_query(driver: WebDriver, query: str) -> None:
+    editor = driver.find_element(By.ID, "query")
+    editor.send_keys(Keys.CONTROL, "a")
+    editor.send_keys(Keys.DELETE)
+    editor.send_keys(query)
+    until(driver, lambda d: queried(d)[0] == query)
+
+
+def result_table(driver: WebDriver) -> list[list[str]]:
+    """The results table as text: the header row, then each row's cells."""
+    found: list[list[str]] = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#query-results tr'),"
+        " r => Array.from(r.children, c => c.textContent))"
+    )
+    return found
+
+
+def open_insights(driver: WebDriver) -> None:
+    driver.find_element(By.ID, "tab-insights").click()
+    until(driver, lambda d: queried(d)[0] == "")
+
+
+def test_the_insights_tab_shows_the_rows_cwquery_insights_prints(page: WebDriver) -> None:
+    open_file(page, LOGS / "vpc-flow.log")
+    open_insights(page)
+    assert not page.find_element(By.ID, "pattern").is_displayed()
+    assert page.find_element(By.ID, "tab-insights").get_attribute("aria-selected") == "true"
+    query = 'filter action = "REJECT" | stats count(*) as rejected by srcAddr | sort rejected desc'
+    type_query(page, query)
+    lines = [r.find_element(By.CSS_SELECTOR, ".msg").text for r in rows(page)]
+    expected = api_rows(query, lines)
+    assert expected["rows"], "the case should return rows"
+    table = result_table(page)
+    assert table[0] == expected["columns"]
+    assert table[1:] == [
+        [row["cells"].get(name, "") for name in expected["columns"]] for row in expected["rows"]
+    ]
+    stats = page.find_element(By.ID, "query-stats").text
+    assert stats.startswith(f"{len(expected['rows'])} row")
+    assert f"of {len(lines)} records scanned" in stats
+    assert page.find_element(By.ID, "query-status").text == "✔ Valid query"
+
+
+def api_rows(query: str, lines: list[str]) -> dict[str, Any]:
+    from cwquery.playground.insights import query_lines
+
+    return query_lines(query, lines)
+
+
+def test_an_invalid_query_puts_the_caret_under_the_offending_text(page: WebDriver) -> None:
+    from cwquery.insights import QueryError, parse
+
+    open_insights(page)
+    query = "fields @timestamp, custom_field | count()"
+    with pytest.raises(QueryError) as raised:
+        parse(query)
+    type_query(page, query)
+    error = page.find_element(By.ID, "query-error")
+    assert error.is_displayed()
+    assert error.get_attribute("data-column") == str(raised.value.column)
+    text_line, caret_line = page.find_element(By.ID, "query-error-caret").text.split("\n")
+    assert text_line == query
+    assert caret_line.index("^") == raised.value.column - 1
+    assert page.find_element(By.ID, "query").get_attribute("aria-invalid") == "true"
+    assert result_table(page) == []
+    type_query(page, "fields @message | anomaly")
+    assert "Not run locally (unsupported)" in page.find_element(By.ID, "query-status").text
+
+
+def test_clicking_an_event_row_finds_its_line(page: WebDriver) -> None:
+    open_file(page, LOGS / "app.jsonl")
+    open_insights(page)
+    type_query(page, 'filter level = "ERROR" | fields @message | limit 1')
+    row = page.find_element(By.CSS_SELECTOR, "#query-results tr[data-line]")
+    index = int(row.get_attribute("data-line") or "-1")
+    row.click()
+    active = until(page, lambda d: d.find_element(By.CSS_SELECTOR, "#lines .line.active"))
+    assert active.get_attribute("data-index") == str(index)
+    assert active.find_element(By.CSS_SELECTOR, ".msg").text == row.text
+
+
+def test_the_share_link_restores_the_query_and_the_tab(page: WebDriver) -> None:
+    page.find_element(By.ID, "paste-toggle").click()
+    pasted = "2024-03-01T10:00:00Z ERROR a\n2024-03-01T10:00:05Z ok\n2024-03-01T10:00:09Z ERROR b"
+    page.find_element(By.ID, "paste-text").send_keys(pasted)
+    page.find_element(By.ID, "paste-use").click()
+    until(page, lambda d: evaluated(d)[1] == 3)
+    open_insights(page)
+    query = "filter @message like /ERROR/ | stats count(*) as n by bin(1h)"
+    type_query(page, query)
+    page.find_element(By.ID, "share").click()
+    until(page, lambda d: "#z=" in d.current_url)
+    link = page.current_url
+
+    page.get("about:blank")
+    page.get(link)
+    until(page, lambda d: queried(d) == (query, 3))
+    assert page.find_element(By.ID, "query").get_attribute("value") == query
+    assert page.find_element(By.ID, "results").is_displayed()
+    assert result_table(page) == [["bin(1h)", "n"], ["2024-03-01 10:00:00.000", "2"]]
+    page.find_element(By.ID, "tab-insights").send_keys(Keys.ARROW_LEFT)  # arrows move tabs
+    until(page, lambda d: d.find_element(By.ID, "pattern").is_displayed())
+    assert page.switch_to.active_element.get_attribute("id") == "tab-pattern"
+    assert not page.find_element(By.ID, "results").is_displayed()

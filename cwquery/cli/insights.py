@@ -3,10 +3,11 @@
 Inputs are read as ``cwquery test`` reads them (:func:`cwquery.logs.sources.read_events`): files,
 standard input, ``{"events": [...]}`` exports, S3-export ``.gz`` files, and JSON lines with
 ``timestamp``/``message`` keys (each such line is that event). Any other line is an event whose
-message is the line; its time is read as ``backtest`` reads it (:func:`line_time`: a JSON
-line's ``timestamp``/``time``/``ts``/… member, else an ISO 8601 or ``YYYY-MM-DD HH:MM:SS,mmm``
-time the line starts with), and a line without one has no ``@timestamp`` and keeps its place
-in the input (the default order, newest first, then shows such lines last-read first).
+message is the line; its time is read as ``backtest`` reads it
+(:func:`cwquery.insights_events.line_time`: a JSON line's ``timestamp``/``time``/``ts``/…
+member, else an ISO 8601 or ``YYYY-MM-DD HH:MM:SS,mmm`` time the line starts with), and a line
+without one has no ``@timestamp`` and keeps its place in the input (the default order, newest
+first, then shows such lines last-read first).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def events_of(
 ) -> Iterator[dict[str, Any]]:
     """The events of the inputs, in input order, inside ``[since, until]`` (epoch ms; a bound
     leaves out events without a time)."""
+    from cwquery.insights_events import line_time
     from cwquery.logs.sources import read_events
 
     for path in files:
@@ -57,25 +59,11 @@ def events_of(
             found: dict[str, Any] = {"message": event.message, "timestamp": moment}
             name = event.stream or stream or ("stdin" if path == "-" else path)
             found["logStreamName"] = name
+            if event.ingestion is not None:
+                found["ingestionTime"] = event.ingestion
+            if event.group is not None:
+                found["logGroupName"] = event.group
             yield found
-
-
-def line_time(message: str) -> int | None:
-    """The time of a line as ``backtest`` reads it: the first of its time fields
-    (``timestamp``, ``@timestamp``, ``time``, ``ts``, ``datetime``, ``date``) in a JSON
-    object, else an ISO 8601 time the line starts with; ``None`` when there is none."""
-    from cwquery.backtest.inputs import TIME_FIELDS, parse_time, prefix_time
-
-    if message.startswith("{"):
-        try:
-            document = json.loads(message)
-        except (ValueError, RecursionError):
-            document = None
-        if isinstance(document, dict):
-            for name in TIME_FIELDS:
-                if name in document:
-                    return parse_time(document[name])
-    return prefix_time(message)
 
 
 @click.command(name="insights")

@@ -28,6 +28,7 @@ from cwquery.insights.values import (
     text,
     truth,
     unsupported,
+    utf8_size,
 )
 
 __all__ = ["PERIOD_CAPS", "call", "ceil_period", "floor_period"]
@@ -385,7 +386,7 @@ _SCALARS: dict[str, Callable[..., Any]] = {
     "case": _case,
     "if": lambda condition, yes, no: yes if truth(condition) else no,
     "isNumeric": lambda value: None if value is None else number(value) is not None,
-    "messageSize": _str(lambda value: len(value.encode("utf-8"))),
+    "messageSize": _str(utf8_size),
     "jsonArraySize": lambda value: None if _json_array(value) is None else len(_json_array(value)),  # type: ignore[arg-type]
     "jsonArrayContains": _json_contains,
     "ipv4ToNumber": _str(_ipv4_number),

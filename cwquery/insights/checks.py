@@ -89,9 +89,12 @@ class _Checker:
     # ----------------------------------------------------------------------- commands
 
     def command(self, command: t.Command) -> None:
-        nodes = list(t.walk(command))
+        nodes = list(t.walk(command, subqueries=False))
         placed = {id(node.pattern) for node in nodes if isinstance(node, (t.Like, t.Parse))}
         for node in nodes:
+            if isinstance(node, t.Query):  # a subquery: a query of its own, with its own names
+                _Checker(self.text).run(node)
+                continue
             if isinstance(node, t.Regex) and id(node) not in placed:
                 raise self.fail(
                     QuerySyntaxError,
@@ -248,7 +251,7 @@ class _Checker:
                         + ", ".join(sorted(known)),
                     )
             if command is commands[second]:
-                for below in t.walk(command):
+                for below in t.walk(command, subqueries=False):
                     if (
                         isinstance(below, t.Call)
                         and below.name == "bin"
@@ -370,7 +373,7 @@ def _kind(call: t.Call) -> str:
 
 def _references(command: t.Command) -> Iterator[t.Field]:
     """The fields a command reads (not those it only names as aliases)."""
-    for node in t.walk(command):
+    for node in t.walk(command, subqueries=False):
         if isinstance(node, t.Field):
             yield node
 

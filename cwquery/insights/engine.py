@@ -28,9 +28,24 @@ from cwquery.insights.errors import QueryUnsupportedError
 from cwquery.insights.expressions import Context, evaluate, lookup_field
 from cwquery.insights.parse_command import json_member, parse_rows, unnest_rows
 from cwquery.insights.stats import aggregate, column
-from cwquery.insights.values import sort_key, text, truth
+from cwquery.insights.values import sort_key, text, truth, utf8_size
 
-__all__ = ["DEFAULT_COLUMNS", "RESULT_CAP", "STATUS_COMPLETE", "output_columns", "run"]
+__all__ = [
+    "DEFAULT_COLUMNS",
+    "RESULT_CAP",
+    "ROW_COMMANDS",
+    "STATUS_COMPLETE",
+    "Statistics",
+    "counted_rows",
+    "event_rows",
+    "finish_after_stats",
+    "output_columns",
+    "pointer",
+    "refusal",
+    "row_stream",
+    "run",
+    "window",
+]
 
 #: §2.7 (I10): rows a query returns without ``limit`` (StartQuery's default ``limit``)
 RESULT_CAP = 10_000
@@ -60,9 +75,7 @@ class EventRow(dict[str, Any]):
     @property
     def pointer(self) -> str:
         """``@ptr``: a stable opaque string (the stream and the event's place in the input)."""
-        stream = dict.get(self, "@logStream") or ""
-        raw = f"{stream}:{self.order[1]}".encode()
-        return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+        return pointer(dict.get(self, "@logStream") or "", self.order[1])
 
     def __missing__(self, name: str) -> Any:
         if self.found is None:
@@ -81,11 +94,46 @@ class EventRow(dict[str, Any]):
         return twin
 
 
-class _Statistics:
+def pointer(stream: str, index: int) -> str:
+    """The ``@ptr`` of the ``index``-th event given to ``run`` (0-based), in stream ``stream``
+    (``""`` for an event without one).
+
+    >>> pointer("app", 0)
+    'YXBwOjA'
+    """
+    raw = f"{stream}:{index}".encode("utf-8", "surrogatepass")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+class Statistics:
+    """What ``GetQueryResults`` counts (§11.3): events scanned, their bytes (I55), and the
+    events that reached the first ``stats`` or the end (I42)."""
+
+    __slots__ = ("bytes", "matched", "scanned")
+
     def __init__(self) -> None:
         self.scanned = 0
         self.bytes = 0
         self.matched = 0
+
+    def merge(self, other: Statistics) -> Statistics:
+        """Add the counts of another part of the events."""
+        self.scanned += other.scanned
+        self.bytes += other.bytes
+        self.matched += other.matched
+        return self
+
+    def response(self) -> dict[str, float]:
+        return {
+            "recordsMatched": float(self.matched),
+            "recordsScanned": float(self.scanned),
+            "bytesScanned": float(self.bytes),
+        }
+
+
+#: the commands that look at one row at a time (a run can be split before the first ``stats``
+#: when only these come before it)
+ROW_COMMANDS = (t.Filter, t.Fields, t.Display, t.Parse, t.Json, t.Unnest)
 
 
 def run(
@@ -111,15 +159,9 @@ def run(
 
     tree = parse(query) if isinstance(query, str) else query
     source = query if isinstance(query, str) else str(tree)
-    if tree.unsupported:
-        first = tree.unsupported[0]
-        begin, finish = first.span
-        raise QueryUnsupportedError(
-            f"the {first.name} command is parsed but not run locally (spec §10, I54)",
-            source,
-            begin,
-            length=max(1, finish - begin),
-        )
+    refused = refusal(query, tree)
+    if refused is not None:
+        raise refused
     try:
         return _run(tree, events, log_group, start, end)
     except QueryUnsupportedError as err:
@@ -135,12 +177,84 @@ def _run(
     start: float | None,
     end: float | None,
 ) -> dict[str, Any]:
+    context, low, high = window(start, end)
+    statistics = Statistics()
+    scanned = event_rows(enumerate(events), log_group, low, high, statistics)
+    rows, columns, aggregated = _pipeline(tree, scanned, context, statistics)
+    return _response(rows, columns, aggregated, statistics)
+
+
+def refusal(query: str | t.Query, tree: t.Query | None = None) -> QueryUnsupportedError | None:
+    """The error that refuses the query before any event is read (spec §5, §10; I54, I68),
+    its caret under the first thing refused: in the text given, or in a tree's canonical text
+    (a tree's spans point into the text it was parsed from, which it does not keep). ``tree``
+    is the query's tree when the caller has parsed it already."""
+    from cwquery.insights.parser import parse
+
+    if tree is None:
+        tree = parse(query) if isinstance(query, str) else query
+    if not tree.refused():
+        return None
+    if not isinstance(query, str):
+        query = str(tree)
+        tree = parse(query)
+    what, (begin, finish) = tree.refused()[0]
+    return QueryUnsupportedError(
+        f"{what} is parsed but not run locally (spec §5, §10; I54, I68)",
+        query,
+        begin,
+        length=max(1, finish - begin),
+    )
+
+
+def window(start: float | None, end: float | None) -> tuple[Context, int | None, int | None]:
+    """The evaluation context of a run between ``start`` and ``end`` (epoch seconds, both
+    inclusive, ``None`` unbounded) and the first and last event time (epoch ms) it reads."""
     low = None if start is None else int(start * 1000)
     high = None if end is None else int(end * 1000) + 999
-    context = Context(low, None if end is None else int(end * 1000), int(time.time()))
-    statistics = _Statistics()
-    scanned = _events(events, log_group, low, high, statistics)
-    rows, columns, aggregated = _pipeline(tree, scanned, context, statistics)
+    return Context(low, None if end is None else int(end * 1000), int(time.time())), low, high
+
+
+def finish_after_stats(
+    tree: t.Query, position: int, rows: list[dict[str, Any]], context: Context, counts: Statistics
+) -> dict[str, Any]:
+    """The response of ``tree`` given the rows of its first ``stats`` (the command at
+    ``position``) computed elsewhere, and the counts of the events read there: the commands
+    after that ``stats`` run here, as :func:`run` runs them."""
+    rest = t.Query(tree.commands[position + 1 :])
+    final, _, _ = _pipeline(rest, iter(rows), context, counts, counted=True, ordered=True)
+    return _response(final, output_columns(tree), True, counts)
+
+
+def row_stream(
+    commands: Iterable[t.Command], rows: Iterable[Any], context: Context
+) -> Iterator[Any]:
+    """``rows`` through commands of :data:`ROW_COMMANDS` (``display`` only names columns)."""
+    stream: Iterable[Any] = rows
+    for command in commands:
+        stream = _row_step(command, stream, context)
+    return iter(stream)
+
+
+def _row_step(command: t.Command, stream: Iterable[Any], context: Context) -> Iterable[Any]:
+    if isinstance(command, t.Filter):
+        return _filter(command, stream, context)
+    if isinstance(command, t.Fields):
+        return _fields(command, stream, context)
+    if isinstance(command, t.Parse):
+        return parse_rows(command, stream)
+    if isinstance(command, t.Json):
+        return _json(command, stream)
+    if isinstance(command, t.Unnest):
+        return unnest_rows(command, stream, context)
+    if isinstance(command, t.Display):
+        return stream
+    raise TypeError(f"{type(command).__name__} is not a row command")
+
+
+def _response(
+    rows: list[Any], columns: list[str], aggregated: bool, statistics: Statistics
+) -> dict[str, Any]:
     results = []
     for row in rows:
         fields = []
@@ -151,71 +265,63 @@ def _run(
         if not aggregated and isinstance(row, EventRow):
             fields.append({"field": "@ptr", "value": row.pointer})
         results.append(fields)
-    return {
-        "results": results,
-        "statistics": {
-            "recordsMatched": float(statistics.matched),
-            "recordsScanned": float(statistics.scanned),
-            "bytesScanned": float(statistics.bytes),
-        },
-        "status": STATUS_COMPLETE,
-    }
+    return {"results": results, "statistics": statistics.response(), "status": STATUS_COMPLETE}
 
 
-def _events(
-    events: Iterable[Mapping[str, Any]],
+def event_rows(
+    events: Iterable[tuple[int, Mapping[str, Any]]],
     log_group: str | None,
     low: int | None,
     high: int | None,
-    statistics: _Statistics,
+    statistics: Statistics,
 ) -> Iterator[EventRow]:
-    for index, event in enumerate(events):
+    """The rows of events given with their input index, those inside ``[low, high]`` (epoch
+    ms, ``None`` unbounded), counted as scanned."""
+    for index, event in events:
         moment = event_int(event, "timestamp")
         if (low is not None and moment < low) or (high is not None and moment > high):
             continue
         message = event.get("message", "")
         statistics.scanned += 1
-        statistics.bytes += len(message.encode("utf-8")) + EVENT_OVERHEAD_BYTES
+        statistics.bytes += utf8_size(message) + EVENT_OVERHEAD_BYTES
         yield EventRow(system_fields(event, log_group), (moment, index))
 
 
 def _pipeline(
-    tree: t.Query, rows: Iterator[Any], context: Context, statistics: _Statistics
+    tree: t.Query,
+    rows: Iterator[Any],
+    context: Context,
+    statistics: Statistics,
+    *,
+    counted: bool = False,
+    ordered: bool = False,
 ) -> tuple[list[Any], list[str], bool]:
-    """The final rows, the output columns and whether the rows are aggregated."""
+    """The final rows, the output columns and whether the rows are aggregated. ``counted``:
+    recordsMatched is already counted (I42); ``ordered``: the rows already have their order
+    (else the default applies)."""
     commands = list(tree.commands)
     display: t.Display | None = None
     aggregated = False
-    ordered = False  # whether the stream has an order yet (else the default applies)
-    counted = False  # whether recordsMatched has been counted (I42)
     stream: Iterable[Any] = rows
     for position, command in enumerate(commands):
         later = commands[position + 1 :]
-        if isinstance(command, t.Filter):
-            stream = _filter(command, stream, context)
-        elif isinstance(command, t.Fields):
-            stream = _fields(command, stream, context)
-        elif isinstance(command, t.Display):
+        if isinstance(command, t.Display):
             display = command
-        elif isinstance(command, t.Parse):
-            stream = parse_rows(command, stream)
-        elif isinstance(command, t.Json):
-            stream = _json(command, stream)
-        elif isinstance(command, t.Unnest):
-            stream = unnest_rows(command, stream, context)
+        elif isinstance(command, ROW_COMMANDS):
+            stream = _row_step(command, stream, context)
         elif isinstance(command, t.Stats):
             if not counted:
-                stream, counted = _counting(stream, statistics), True
+                stream, counted = counted_rows(stream, statistics), True
             stream = iter(aggregate(command, stream, context))
             aggregated, ordered, display = True, True, None
         elif isinstance(command, t.Sort):
             if not counted:
-                stream, counted = _counting(stream, statistics), True
+                stream, counted = counted_rows(stream, statistics), True
             stream = _sort(command, stream, _keep(later), context, ordered)
             ordered = True
         else:
             if not counted:
-                stream, counted = _counting(stream, statistics), True
+                stream, counted = counted_rows(stream, statistics), True
             if not ordered:
                 stream, ordered = _default_order(stream, _keep(commands[position:])), True
             if isinstance(command, t.Limit):
@@ -223,7 +329,7 @@ def _pipeline(
             elif isinstance(command, t.Dedup):
                 stream = _dedup(command, stream, context)
     if not counted:
-        stream = _counting(stream, statistics)
+        stream = counted_rows(stream, statistics)
     if not ordered:
         stream = _default_order(stream, RESULT_CAP)
     final = list(itertools.islice(stream, RESULT_CAP))
@@ -259,7 +365,7 @@ def output_columns(query: str | t.Query) -> list[str]:
     return columns or list(DEFAULT_COLUMNS)
 
 
-def _counting(rows: Iterable[Any], statistics: _Statistics) -> Iterator[Any]:
+def counted_rows(rows: Iterable[Any], statistics: Statistics) -> Iterator[Any]:
     """Counts the events whose rows reach this point (recordsMatched, §11.3, I42); the rows
     one event makes (``parse … multi``, ``unnest``) come one after another here."""
     last: Any = None

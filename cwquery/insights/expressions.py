@@ -210,6 +210,8 @@ def _like(expr: t.Like, row: Mapping[str, Any], context: Context) -> Any:
 
 
 def _in(expr: t.In, row: Mapping[str, Any], context: Context) -> Any:
+    if isinstance(expr.values, t.Query):  # run refuses subqueries before any row (I54)
+        raise unsupported("a subquery is parsed but not run locally")
     subject = evaluate(expr.subject, row, context)
     if subject is None:
         return None

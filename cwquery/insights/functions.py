@@ -12,7 +12,16 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-__all__ = ["AGGREGATE", "FUNCTIONS", "PERIOD_UNITS", "SCALAR", "Function", "close_names", "lookup"]
+__all__ = [
+    "AGGREGATE",
+    "FUNCTIONS",
+    "NOT_RUN",
+    "PERIOD_UNITS",
+    "SCALAR",
+    "Function",
+    "close_names",
+    "lookup",
+]
 
 SCALAR = "scalar"
 AGGREGATE = "aggregate"
@@ -66,6 +75,11 @@ def _table() -> dict[str, Function]:
     add("isPrivateIP isPublicIP isReservedIP", 1, 1)
     add("regexReplace", 3, 3)
     add("urlencode urldecode base64encode base64decode hexToAscii hexToDec decToHex", 1, 1)
+    # §5's last paragraph (I68): the hashing and time-series pages' names, known, not run
+    add("md5 sha256", 1, 1)
+    add("count_over_time sum_over_time", 1, 1, AGGREGATE)
+    add("rate", 2, 2, AGGREGATE, periods=(1,))
+    add("histogram", 2, 2, AGGREGATE)
     # §6.1 and I73
     add("count", 0, 1, AGGREGATE)
     add("count_distinct sum avg stddev min max earliest latest", 1, 1, AGGREGATE)
@@ -75,6 +89,10 @@ def _table() -> dict[str, Function]:
 
 
 FUNCTIONS: dict[str, Function] = _table()
+
+#: I68: names the parser knows and ``run`` refuses, in lower case (the hashing and
+#: time-series functions of the current pages)
+NOT_RUN = frozenset({"md5", "sha256", "count_over_time", "sum_over_time", "rate", "histogram"})
 
 #: §6.3 period units: every spelling → the canonical unit
 PERIOD_UNITS: dict[str, str] = {

@@ -307,8 +307,12 @@ class _Build:
             return t.Filter(self.expr(parts[1]), index, span=span)
         if kind == "stats":
             groups = parts[2].children if len(parts) > 2 else []
+            offset = _period(str(parts[4]), self.span(parts[4])) if len(parts) > 4 else None
             return t.Stats(
-                tuple(map(self.item, parts[1].children)), tuple(map(self.item, groups)), span=span
+                tuple(map(self.item, parts[1].children)),
+                tuple(map(self.item, groups)),
+                offset,
+                span=span,
             )
         if kind == "sort":
             return t.Sort(tuple(self.sort_key(child) for child in parts[1:]), span=span)
@@ -440,6 +444,11 @@ class _Build:
             values = self.expr(parts[-1])
             assert isinstance(values, t.ListLiteral)
             return t.In(self.expr(parts[0]), values, negated, span=span)
+        if kind == "in_query":
+            negated = len(parts) == 4
+            inner = parts[-1]
+            query = t.Query(tuple(map(self.command, inner.children)), span=self.span(inner))
+            return t.In(self.expr(parts[0]), query, negated, span=span)
         if kind == "index":
             return t.Access(self.expr(parts[0]), _index(self, parts[1]), span=span)
         if kind == "member":

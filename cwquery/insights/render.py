@@ -81,7 +81,8 @@ def _command(node: t.Node) -> str | None:
         return f"{'filterIndex' if node.index else 'filter'} {_expr(node.condition)}"
     if isinstance(node, t.Stats):
         by = f" by {_items(node.by)}" if node.by else ""
-        return f"stats {_items(node.items)}{by}"
+        offset = f" offset {_expr(node.offset)}" if node.offset is not None else ""
+        return f"stats {_items(node.items)}{by}{offset}"
     if isinstance(node, t.Sort):
         return "sort " + ", ".join(render(key) for key in node.keys)
     if isinstance(node, t.Limit):
@@ -176,5 +177,7 @@ def _expr(node: t.Expr) -> str:
         return f"{_at(node.subject, _SUM)} {keyword} {_expr(node.pattern)}"
     if isinstance(node, t.In):
         keyword = "not in" if node.negated else "in"
+        if isinstance(node.values, t.Query):
+            return f"{_at(node.subject, _SUM)} {keyword} ({render(node.values)})"
         return f"{_at(node.subject, _SUM)} {keyword} {_expr(node.values)}"
     raise TypeError(f"not a query node: {node!r}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from fractions import Fraction
 from typing import Any
 
 from cwquery.insights import tree as t
@@ -27,7 +28,15 @@ from cwquery.insights.values import (
     unsupported,
 )
 
-__all__ = ["aggregate", "aggregate_calls"]
+__all__ = [
+    "Groups",
+    "accumulate",
+    "aggregate",
+    "aggregate_calls",
+    "exact_add",
+    "finish",
+    "merge_groups",
+]
 
 
 def aggregate_calls(stats: t.Stats) -> list[t.Call]:
@@ -47,19 +56,65 @@ def aggregate_calls(stats: t.Stats) -> list[t.Call]:
     return found
 
 
-class _Accumulator:
-    """The state of one aggregate call in one group."""
+def exact_add(partials: list[float], value: float) -> None:
+    """Add ``value`` to ``partials``, non-overlapping floats whose exact sum is the running
+    total (Shewchuk's method), so ``math.fsum(partials)`` is the correctly rounded sum, whatever
+    order the values came in. A total past the float range stays ``[inf]`` (a null result).
 
-    __slots__ = ("best", "call", "count", "mean", "seen", "spread", "total", "values")
+    >>> partials: list[float] = []
+    >>> for value in [1e16, 1.0, -1e16, 0.1]:
+    ...     exact_add(partials, value)
+    >>> math.fsum(partials)
+    1.1
+    """
+    if partials and math.isinf(partials[-1]):
+        return
+    kept = 0
+    for other in partials:
+        if abs(value) < abs(other):
+            value, other = other, value
+        high = value + other
+        if math.isinf(high):
+            partials[:] = [math.inf]
+            return
+        low = other - (high - value)
+        if low:
+            partials[kept] = low
+            kept += 1
+        value = high
+    partials[kept:] = [value]
+
+
+def _square(value: float) -> tuple[float, float]:
+    """``value * value`` exactly, as a rounded product and its error (Dekker's product)."""
+    product = value * value
+    cut = 134217729.0 * value  # Veltkamp split: 2 ** 27 + 1
+    high = cut - (cut - value)
+    low = value - high
+    return product, ((high * high - product) + 2 * high * low) + low * low
+
+
+def _exact(partials: list[float]) -> Fraction | None:
+    if partials and not math.isfinite(partials[-1]):
+        return None
+    return sum((Fraction(part) for part in partials), Fraction(0))
+
+
+class _Accumulator:
+    """The state of one aggregate call in one group. Every state merges with another of the
+    same call (:meth:`merge`) and gives the same result whatever order the rows came in, ties
+    broken by the rows' input index: sums are exact (:func:`exact_add`), so a run split over
+    many workers (``cwquery.spark_insights``) answers as one run over every event does."""
+
+    __slots__ = ("best", "call", "count", "seen", "squares", "total", "values")
 
     def __init__(self, call: t.Call) -> None:
         self.call = call
         self.count = 0
         self.values: list[float] = []
         self.best: Any = None
-        self.total = 0.0
-        self.mean = 0.0
-        self.spread = 0.0
+        self.total: list[float] = []
+        self.squares: list[float] = []
         self.seen: set[str] = set()
 
     def add(self, row: Mapping[str, Any], context: Context, index: int) -> None:
@@ -81,42 +136,56 @@ class _Accumulator:
             if numeric is None:
                 return
             self.count += 1
-            self.total += numeric
-            delta = numeric - self.mean  # Welford, for stddev
-            self.mean += delta / self.count
-            self.spread += delta * (numeric - self.mean)
             if name in ("pct", "percentile", "median"):
                 self.values.append(numeric)
+                return
+            exact_add(self.total, numeric)
+            if name == "stddev":
+                for part in _square(numeric):
+                    exact_add(self.squares, part)
         elif name in ("min", "max"):
-            self._extreme(value, name == "max")
+            # I33: numeric order when any value is numeric (numbers beat every other value,
+            # so non-numeric ones count only where there is no number)
+            numeric = number(value)
+            largest = name == "max"
+            if numeric is not None:
+                rank: tuple[Any, ...] = (int(largest), numeric)
+            else:
+                rank = (int(not largest), order_key(value))
+            self._keep(rank, index, value)
         elif name in ("earliest", "latest"):
             moment = number(row.get("@timestamp"))
-            key = (moment if moment is not None else 0.0, index)
-            if self.best is None or (
-                key < self.best[0] if name == "earliest" else key >= self.best[0]
-            ):
-                self.best = (key, value)
+            self._keep(moment if moment is not None else 0.0, index, value)
         elif name in ("sortsFirst", "sortsLast"):
-            key = order_key(value)
-            if self.best is None or (
-                key < self.best[0] if name == "sortsFirst" else key >= self.best[0]
-            ):
-                self.best = (key, value)
+            self._keep(order_key(value), index, value)
 
-    def _extreme(self, value: Any, largest: bool) -> None:
-        # I33: numeric order when any value is numeric (then non-numeric ones are ignored)
-        numeric = number(value)
-        rank = (1, numeric) if numeric is not None else (0, order_key(value))
-        if self.best is None:
-            self.best = (rank, value)
-            return
-        held = self.best[0]
-        if rank[0] != held[0]:
-            if rank[0] == 1:
-                self.best = (rank, value)
-            return
-        if (rank[1] > held[1]) if largest else (rank[1] < held[1]):
-            self.best = (rank, value)
+    def _better(self, key: Any, index: int) -> bool:
+        """Whether a value of ``key`` at row ``index`` beats the one held: the smallest key
+        (``min``, ``earliest``, ``sortsFirst``) or the largest; among equal keys the first row,
+        but the last for ``latest`` (I35) and ``sortsLast``."""
+        held_key, held_index, _ = self.best
+        name = self.call.name
+        if name in ("min", "earliest", "sortsFirst"):
+            return bool((key, index) < (held_key, held_index))
+        if name == "max":
+            return bool((key, -index) > (held_key, -held_index))
+        return bool((key, index) > (held_key, held_index))
+
+    def _keep(self, key: Any, index: int, value: Any) -> None:
+        if self.best is None or self._better(key, index):
+            self.best = (key, index, value)
+
+    def merge(self, other: _Accumulator) -> None:
+        """Fold in the state of the same call over other rows."""
+        self.count += other.count
+        self.values += other.values
+        for part in other.total:
+            exact_add(self.total, part)
+        for part in other.squares:
+            exact_add(self.squares, part)
+        self.seen |= other.seen
+        if other.best is not None:
+            self._keep(*other.best)
 
     def result(self) -> Any:
         name = self.call.name
@@ -125,11 +194,16 @@ class _Accumulator:
         if name == "count_distinct":
             return len(self.seen)
         if name in ("sum", "avg"):
-            if not self.count:
-                return None  # I31
-            return self.total if name == "sum" else self.total / self.count
+            if not self.count or (self.total and math.isinf(self.total[-1])):
+                return None  # I31; beyond the float range (I14)
+            total = math.fsum(self.total)
+            return total if name == "sum" else total / self.count
         if name == "stddev":
-            return math.sqrt(self.spread / (self.count - 1)) if self.count > 1 else None
+            first, second = _exact(self.total), _exact(self.squares)
+            if self.count < 2 or first is None or second is None:
+                return None
+            spread = (second - first * first / self.count) / (self.count - 1)
+            return math.sqrt(max(0.0, float(spread)))
         if name in ("pct", "percentile", "median"):
             if not self.values:
                 return None
@@ -137,7 +211,12 @@ class _Accumulator:
             ordered = sorted(self.values)
             position = max(1, math.ceil(rank / 100 * len(ordered)))  # I34: nearest rank
             return ordered[min(position, len(ordered)) - 1]
-        return None if self.best is None else self.best[1]
+        return None if self.best is None else self.best[2]
+
+
+#: The groups of one ``stats`` while rows arrive: group identity → (the first row's ``by``
+#: values, one accumulator per aggregate call of :func:`aggregate_calls`).
+Groups = dict[tuple[Any, ...], tuple[list[Any], list[_Accumulator]]]
 
 
 def aggregate(
@@ -145,8 +224,19 @@ def aggregate(
 ) -> list[dict[str, Any]]:
     """The rows of a ``stats`` over ``rows``: ``by`` columns first, then the items (I38), in
     ascending ``by`` order (I39); no rows over no input (I40)."""
+    return finish(stats, accumulate(stats, rows, context), context)
+
+
+def accumulate(
+    stats: t.Stats,
+    rows: Iterable[Mapping[str, Any]],
+    context: Context,
+    groups: Groups | None = None,
+) -> Groups:
+    """Add ``rows`` to the groups of ``stats`` (new ones unless ``groups`` are given). A row's
+    input index (``row.order[1]``, else its place in ``rows``) breaks ties (I33, I35)."""
     calls = aggregate_calls(stats)
-    groups: dict[tuple[Any, ...], tuple[list[Any], list[_Accumulator]]] = {}
+    groups = {} if groups is None else groups
     for index, row in enumerate(rows):
         keys = [evaluate(item.expr, row, context) for item in stats.by]
         for key in keys:
@@ -159,13 +249,33 @@ def aggregate(
         order = getattr(row, "order", None)  # ingestion order breaks time ties (I35)
         for accumulator in group[1]:
             accumulator.add(row, context, index if order is None else order[1])
+    return groups
+
+
+def merge_groups(groups: Groups, other: Groups) -> Groups:
+    """Fold the groups of the same ``stats`` over other rows into ``groups`` (a group's ``by``
+    values are kept from ``groups``: every row of a group prints them alike)."""
+    for identity, (keys, accumulators) in other.items():
+        held = groups.get(identity)
+        if held is None:
+            groups[identity] = (keys, accumulators)
+            continue
+        for mine, theirs in zip(held[1], accumulators, strict=True):
+            mine.merge(theirs)
+    return groups
+
+
+def finish(stats: t.Stats, groups: Groups, context: Context) -> list[dict[str, Any]]:
+    """The rows of the groups, in ascending ``by`` order (I39)."""
+    calls = aggregate_calls(stats)
     ordered = sorted(groups.values(), key=lambda group: tuple(sort_key(key) for key in group[0]))
     result = []
     for keys, accumulators in ordered:
         out: dict[str, Any] = {}
         for item, key in zip(stats.by, keys, strict=True):
             out[column(item)] = key
-        values = {id(acc.call): acc.result() for acc in accumulators}
+        # by position: the accumulators may have been built from another copy of the tree
+        values = {id(call): acc.result() for call, acc in zip(calls, accumulators, strict=True)}
         inner = Context(context.start, context.end, context.now, values)
         for item in stats.items:
             out[column(item)] = evaluate(item.expr, out, inner)

@@ -16,6 +16,8 @@ import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from cwquery.insights.functions import NOT_RUN
+
 __all__ = [
     "Access",
     "Binary",
@@ -81,13 +83,16 @@ class Node:
         return tuple(below)
 
 
-def walk(node: Node) -> Iterator[Node]:
-    """``node`` and every node below it, depth first, in source order (with a stack)."""
+def walk(node: Node, *, subqueries: bool = True) -> Iterator[Node]:
+    """``node`` and every node below it, depth first, in source order (with a stack); without
+    ``subqueries``, a :class:`Query` below ``node`` is yielded but not entered."""
     pending = [node]
+    root = node
     while pending:
         node = pending.pop()
         yield node
-        pending += reversed(node.children())
+        if subqueries or node is root or not isinstance(node, Query):
+            pending += reversed(node.children())
 
 
 # --------------------------------------------------------------------------- expressions
@@ -220,10 +225,11 @@ class Like(Node):
 
 @dataclass(frozen=True)
 class In(Node):
-    """``subject [not] in [a, b, …]``."""
+    """``subject [not] in [a, b, …]``, or ``subject [not] in (subquery)`` when ``values`` is a
+    :class:`Query` (the subqueries page; parsed, not run locally, spec §10)."""
 
     subject: Expr
-    values: ListLiteral
+    values: ListLiteral | Query
     negated: bool = False
 
 
@@ -289,10 +295,12 @@ class Filter(Node):
 
 @dataclass(frozen=True)
 class Stats(Node):
-    """``stats item, … [by item, …]``."""
+    """``stats item, … [by item, … [offset period]]`` (``offset``: the time-series page's
+    shift of the bins, parsed, not run locally)."""
 
     items: tuple[Item, ...]
     by: tuple[Item, ...] = ()
+    offset: Period | None = None
 
 
 @dataclass(frozen=True)
@@ -380,3 +388,19 @@ class Query(Node):
     def unsupported(self) -> tuple[Opaque, ...]:
         """The commands ``run`` refuses (spec §10)."""
         return tuple(command for command in self.commands if isinstance(command, Opaque))
+
+    def refused(self) -> list[tuple[str, Span]]:
+        """What ``run`` refuses before reading an event, in source order, each as a phrase
+        and where it is written: the commands of spec §10, subqueries, and the hashing and
+        time-series functions (I54, I68)."""
+        found: list[tuple[str, Span]] = []
+        for node in walk(self, subqueries=False):
+            if isinstance(node, Opaque):
+                found.append((f"the {node.name} command", node.span))
+            elif isinstance(node, In) and isinstance(node.values, Query):
+                found.append(("a subquery", node.values.span))
+            elif isinstance(node, Call) and node.name.lower() in NOT_RUN:
+                found.append((f"the function {node.name}()", node.span))
+            elif isinstance(node, Stats) and node.offset is not None:
+                found.append(("a stats offset", node.offset.span))
+        return sorted(found, key=lambda item: item[1])

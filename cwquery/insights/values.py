@@ -34,6 +34,7 @@ __all__ = [
     "text",
     "truth",
     "unsupported",
+    "utf8_size",
 ]
 
 Value = Any
@@ -53,6 +54,16 @@ class Timestamp(int):
         return timestamp_text(int(self))
 
     __repr__ = __str__
+
+
+def utf8_size(value: str) -> int:
+    """The UTF-8 size of a text in bytes; a lone surrogate (which only a Python caller can
+    pass) counts as the three bytes its code point takes, as PutLogEvents sizes count it.
+
+    >>> utf8_size("héllo"), utf8_size("a" + chr(0xD800))
+    (6, 4)
+    """
+    return len(value.encode("utf-8", "surrogatepass"))
 
 
 def timestamp_text(millis: int) -> str:

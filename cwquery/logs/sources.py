@@ -27,7 +27,7 @@ import re
 import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
@@ -57,11 +57,14 @@ class SourceError(CWQueryError, ValueError):
 
 @dataclass(frozen=True, slots=True)
 class LogEvent:
-    """A message and, when the source gives them, its time (epoch ms) and stream."""
+    """A message and, when the source gives them, its time (epoch ms), stream, ingestion
+    time (epoch ms) and log group (an export's ``ingestionTime`` and ``logGroupName``)."""
 
     message: str
     timestamp: int | None = None
     stream: str | None = None
+    ingestion: int | None = field(default=None, repr=False)
+    group: str | None = field(default=None, repr=False)
 
 
 #: The formats a source can be read as; ``auto`` decides per file (see :func:`detect_format`).
@@ -256,10 +259,13 @@ def _exported_events(document: Any, name: str) -> list[LogEvent]:
 
 def _event(item: dict[str, Any]) -> LogEvent:
     timestamp, stream = item.get("timestamp"), item.get("logStreamName")
+    ingestion, group = item.get("ingestionTime"), item.get("logGroupName")
     return LogEvent(
         item["message"],
         timestamp if type(timestamp) is int else None,
         stream if isinstance(stream, str) else None,
+        ingestion if type(ingestion) is int else None,
+        group if isinstance(group, str) else None,
     )
 
 

@@ -1,20 +1,22 @@
 """The playground's web server: a Flask application serving the page and a small JSON API.
 
-===============  ====  ==========================================================
-``/``            GET   the page (``static/index.html``; assets under ``/static/``)
-``/api/samples`` GET   the lines of the files given on the command line, the limits, the token
-``/api/match``   POST  ``{pattern, lines, metric?}``: the pattern's check and the matches
-``/api/explain`` POST  ``{pattern, line, number?, metric?}``: one line explained
-``/api/read``    POST  a file's bytes (``?name=``): its messages, as ``cwquery test`` reads it
-===============  ====  ==========================================================
+=================  ====  ==========================================================
+``/``              GET   the page (``static/index.html``; assets under ``/static/``)
+``/api/samples``   GET   the lines of the files given on the command line, the limits, the token
+``/api/match``     POST  ``{pattern, lines, metric?}``: the pattern's check and the matches
+``/api/explain``   POST  ``{pattern, line, number?, metric?}``: one line explained
+``/api/read``      POST  a file's bytes (``?name=``): its messages, as ``cwquery test`` reads it
+``/api/insights``  POST  ``{query, lines, logGroup?}``: a Logs Insights query run over the lines
+=================  ====  ==========================================================
 
 Bad requests get a 4xx answer ``{"error": "..."}``. When the server listens on a loopback
 address it answers only requests addressed to a loopback name, so a web page elsewhere cannot
 reach the samples through a DNS name pointed at 127.0.0.1. No POST can come from a page
-elsewhere: ``/api/match`` and ``/api/explain`` take only ``application/json`` bodies (415
-otherwise), and ``/api/read``, whose body is a file, needs the server's token in the
-``X-CWQuery-Token`` header (403 otherwise); a browser sends neither across sites without a
-preflight this server never answers, and only a page of this server can read the token.
+elsewhere: ``/api/match``, ``/api/explain`` and ``/api/insights`` take only
+``application/json`` bodies (415 otherwise), and ``/api/read``, whose body is a file, needs the
+server's token in the ``X-CWQuery-Token`` header (403 otherwise); a browser sends neither across
+sites without a preflight this server never answers, and only a page of this server can read
+the token.
 
 >>> client = create_app().test_client()
 >>> client.post("/api/match", json={"pattern": "ERROR", "lines": ["ERROR a", "b"]}).json["matched"]
@@ -130,6 +132,15 @@ def create_app(
             raise api.ApiError("'number' must be a whole number from 1")
         metric = api.MetricSpec.from_json(body.get("metric"))
         return _json(api.explain_line(pattern, line, number, metric))
+
+    @app.post("/api/insights")
+    def insights() -> Response:
+        from cwquery.playground.insights import query_lines
+
+        body = _body()
+        query = api.text_field(body, "query")
+        group = api.text_field(body, "logGroup", required=False) or None
+        return _json(query_lines(query, api.lines_field(body), group))
 
     @app.post("/api/read")
     def read() -> Response:

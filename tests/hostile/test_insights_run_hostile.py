@@ -62,3 +62,14 @@ def test_glob_with_many_stars_over_a_long_line() -> None:
     message = "x," * 20_000
     found = _rows(f'parse @message "{glob}" as {aliases} | display a0, a29', message)
     assert found == [{"a0": "x", "a29": "x"}]
+
+
+def test_lone_surrogates_are_counted_not_raised() -> None:
+    """Only a Python caller can pass a lone surrogate: bytesScanned, messageSize and @ptr
+    count it as the three bytes of its code point (I55), as PutLogEvents sizes do."""
+    events = [{"timestamp": 1_000, "message": "a\ud800b", "logStreamName": "s\udcff"}]
+    result = run("fields messageSize(@message) as n, strlen(@message) as c", events)
+    assert result["statistics"]["bytesScanned"] == 5 + 31
+    row = {item["field"]: item["value"] for item in result["results"][0]}
+    assert (row["n"], row["c"]) == ("5", "3")
+    assert row["@ptr"]

@@ -1,5 +1,5 @@
-// cwquery playground: the page asks the local JSON API about everything the pattern means;
-// nothing here parses or evaluates patterns.
+// cwquery playground: the page asks the local JSON API about everything the pattern or the
+// Logs Insights query means; nothing here parses or evaluates patterns or queries.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -14,11 +14,14 @@ const state = {
   chosen: -1, // the row being explained
   limits: { bytes: 8 * 1024 * 1024, lines: 50000 },
   token: "", // the server's token, sent with every request (/api/read needs it)
+  tab: "pattern", // "pattern" or "insights"
 };
 const inflight = {};
 let evaluateTimer = 0;
 let evaluateSeq = 0;
 let explainSeq = 0;
+let queryTimer = 0;
+let querySeq = 0;
 
 // ------------------------------------------------------------------ talking to the server
 
@@ -209,6 +212,7 @@ function setLines(lines) {
   renderLines();
   renderDetailEmpty();
   evaluate();
+  if (state.tab === "insights") runQuery();
 }
 
 function renderLines() {
@@ -468,6 +472,120 @@ function renderFields(fields) {
   return [title, table];
 }
 
+// ------------------------------------------------------------------ the Insights tab
+
+function setTab(tab) {
+  state.tab = tab;
+  const insights = tab === "insights";
+  $("pattern-pane").hidden = insights;
+  $("detail").hidden = insights;
+  $("insights-pane").hidden = !insights;
+  $("results").hidden = !insights;
+  for (const [id, on] of [["tab-pattern", !insights], ["tab-insights", insights]]) {
+    $(id).setAttribute("aria-selected", String(on));
+    $(id).tabIndex = on ? 0 : -1;
+  }
+  document.body.dataset.tab = tab;
+  if (insights) runQuery();
+}
+
+function onTabKey(event) {
+  if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+  event.preventDefault();
+  const next = state.tab === "pattern" ? "insights" : "pattern";
+  setTab(next);
+  $(`tab-${next}`).focus();
+}
+
+function scheduleQuery() {
+  clearTimeout(queryTimer);
+  queryTimer = setTimeout(runQuery, DEBOUNCE_MS);
+}
+
+async function runQuery() {
+  clearTimeout(queryTimer);
+  const seq = ++querySeq;
+  const body = { query: $("query").value, lines: state.lines };
+  let answer;
+  try {
+    answer = await post("/api/insights", body, "insights");
+  } catch (err) {
+    if (aborted(err)) return;
+    showQueryStatus(`✖ Cannot run the query: ${err.message}`, "bad");
+    return;
+  }
+  if (seq !== querySeq) return;
+  renderQuery(answer);
+  document.body.dataset.queried = body.query;
+  document.body.dataset.queriedLines = String(answer.total);
+}
+
+function showQueryStatus(text, kind) {
+  const status = $("query-status");
+  status.textContent = text;
+  status.className = `status ${kind || ""}`;
+}
+
+function renderQuery(answer) {
+  const editor = $("query");
+  const check = answer.query;
+  const errorBox = $("query-error");
+  editor.classList.toggle("invalid", !check.valid);
+  editor.setAttribute("aria-invalid", String(!check.valid));
+  const canonical = $("query-canonical");
+  if (check.canonical !== undefined) {
+    $("query-canonical-text").textContent = check.canonical;
+    $("use-query-canonical").disabled = check.canonical === editor.value;
+    canonical.hidden = false;
+  } else {
+    canonical.hidden = true;
+  }
+  if (!check.valid) {
+    const err = check.error;
+    const what = err.code === "unsupported" ? "Not run locally" : "Invalid query";
+    showQueryStatus(`✖ ${what} (${err.code}) at line ${err.line}, column ${err.column}`, "bad");
+    $("query-error-message").textContent = `${err.message} (line ${err.line}, column ${err.column})`;
+    fillCaret($("query-error-caret"), err.caret);
+    errorBox.dataset.column = String(err.column);
+    errorBox.dataset.line = String(err.line);
+    $("query-error-hint").textContent = err.hint ? `Hint: ${err.hint}` : "";
+    errorBox.hidden = false;
+    editor.setAttribute("aria-describedby", "query-error");
+    renderResults([], []);
+    $("query-stats").textContent = "";
+    return;
+  }
+  errorBox.hidden = true;
+  editor.removeAttribute("aria-describedby");
+  showQueryStatus("✔ Valid query", "ok");
+  renderResults(answer.columns, answer.rows);
+  const stats = answer.statistics;
+  $("query-stats").textContent =
+    `${plural(answer.rows.length, "row")}; ${plural(stats.recordsMatched, "record")} matched ` +
+    `of ${plural(stats.recordsScanned, "record")} scanned, ${plural(stats.bytesScanned, "byte")} scanned`;
+}
+
+function renderResults(columns, rows) {
+  const table = $("query-results");
+  table.textContent = "";
+  if (!rows.length) return;
+  const head = element("tr");
+  for (const name of columns) head.append(element("th", name));
+  table.append(head);
+  for (const row of rows) {
+    const line = element("tr");
+    for (const name of columns) {
+      const value = row.cells[name];
+      line.append(element("td", value === undefined ? "" : value));
+    }
+    if (row.line !== null) {
+      line.dataset.line = String(row.line);
+      line.title = `line ${row.line + 1}`;
+    }
+    table.append(line);
+  }
+}
+
 // ------------------------------------------------------------------ share links
 
 function toBase64Url(bytes) {
@@ -494,6 +612,8 @@ function snapshot() {
   return {
     v: 1,
     pattern: $("pattern").value,
+    query: $("query").value,
+    tab: state.tab,
     lines: state.lines,
     metric: {
       value: $("metric-value").value,
@@ -553,6 +673,8 @@ async function restore(fragment) {
     rows[i].querySelector(".dim-value").value = value || "";
   });
   if (metric.value) $("metric").open = true;
+  $("query").value = typeof data.query === "string" ? data.query : "";
+  setTab(data.tab === "insights" ? "insights" : "pattern");
   setLines(data.lines.filter((line) => typeof line === "string"));
   return true;
 }
@@ -567,6 +689,18 @@ async function start() {
     evaluate();
   });
   $("share").addEventListener("click", shareLink);
+  $("tab-pattern").addEventListener("click", () => setTab("pattern"));
+  $("tab-insights").addEventListener("click", () => setTab("insights"));
+  for (const id of ["tab-pattern", "tab-insights"]) $(id).addEventListener("keydown", onTabKey);
+  $("query").addEventListener("input", scheduleQuery);
+  $("use-query-canonical").addEventListener("click", () => {
+    $("query").value = $("query-canonical-text").textContent;
+    runQuery();
+  });
+  $("query-results").addEventListener("click", (event) => {
+    const row = event.target.closest("tr[data-line]");
+    if (row) markActive(Number(row.dataset.line));
+  });
   $("lines").addEventListener("click", (event) => {
     const row = event.target.closest(".line");
     if (row) choose(Number(row.dataset.index));
