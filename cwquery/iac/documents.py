@@ -133,7 +133,14 @@ def _metric(body: DocMap) -> Metric | None:
             dimensions.append((key, Reference(text, located)))
     default = values.items.get("default_value")
     number = default.value if isinstance(default, DocScalar) and default.kind == "number" else None
-    return Metric(value, tuple(dimensions), None if number is None else float(number))
+    names = []
+    for attribute in ("name", "namespace"):
+        node = values.items.get(attribute)
+        text, located, _ = _string(node, attribute, values.start)
+        names.append(None if node is None else Reference(text, located if text else None))
+    return Metric(
+        value, tuple(dimensions), None if number is None else float(number), names[0], names[1]
+    )
 
 
 def _text(node: Doc | None) -> str | None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Hashable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from cwquery.iac.hcl import (
@@ -27,8 +28,8 @@ from cwquery.iac.hcl import (
 )
 from cwquery.iac.locate import DocumentError, Located, SourceText
 from cwquery.iac.sites import Metric, PatternSite, Reference, Source, metric_number
-from cwquery.iac.tfmodule import TfFile
-from cwquery.iac.tfresolve import module_call_sites, module_of, resolved_sites
+from cwquery.iac.tfmodule import ModuleScope, TfFile, TfModule, block_instances
+from cwquery.iac.tfresolve import metric_names, module_call_sites, module_of, resolved_sites
 
 __all__ = [
     "TF_ANOMALY_DETECTOR",
@@ -74,6 +75,7 @@ def terraform_sites(source: Source, folder: str) -> Iterator[PatternSite]:
     if values is None:
         values = _hcl_values(text) if filters else {}
     found: list[tuple[int, list[PatternSite]]] = []
+    names = _TfMetricNames(source, folder, root)
     for (kind, name), body in values.items():
         attribute = _TF_PATTERN_ATTRIBUTE.get(kind)
         if attribute is None or attribute not in body or (kind, name) in computed:
@@ -81,6 +83,8 @@ def terraform_sites(source: Source, folder: str) -> Iterator[PatternSite]:
         block = blocks.get((kind, name)) or _header(text, kind, name)
         pattern, located, unresolved = _tf_string(text, block, attribute, body.get(attribute))
         metric = _tf_metric(text, block, body) if kind == TF_METRIC_FILTER else None
+        if metric is not None:
+            metric = replace(metric, **names.of(block, body))
         group, label = _tf_log_group(folder, body.get("log_group_name"))
         site = PatternSite(
             source, kind, f"{kind}.{name}", pattern, located, unresolved, metric, group, label
@@ -273,6 +277,58 @@ def _tf_metric(text: str, block: HclBlock, body: dict[str, Any]) -> Metric | Non
     return Metric(
         value, tuple(dimensions), metric_number(None if default is None else str(default))
     )
+
+
+class _TfMetricNames:
+    """The ``name`` and ``namespace`` of a metric filter read by the literal path: read from
+    the text where they are literals, else evaluated in the file's module (variable defaults,
+    locals) when every instance of the resource gives the same string."""
+
+    def __init__(self, source: Source, folder: str, root: HclBlock | None) -> None:
+        self.source, self.folder, self.root = source, folder, root
+        self._module: tuple[TfFile, TfModule, ModuleScope] | None = None
+
+    def of(self, block: HclBlock, body: dict[str, Any]) -> dict[str, Reference | None]:
+        text = self.source.text.text
+        transformations = [b for b in block.blocks if b.type == "metric_transformation"]
+        listed = body.get("metric_transformation")
+        values = listed[0] if isinstance(listed, list) and listed else listed
+        found: dict[str, Reference | None] = {}
+        for attribute in ("name", "namespace"):
+            place = transformations[0].attributes.get(attribute) if transformations else None
+            if place is None:
+                written = values.get(attribute) if isinstance(values, dict) else None
+                plain = isinstance(written, str) and "${" not in written
+                found[attribute] = (
+                    None if written is None else Reference(written if plain else None, None)
+                )
+                continue
+            literal = hcl_string_at(text, place.start, place.end)
+            if literal is not None and not hcl_interpolates(text, literal):
+                found[attribute] = Reference(literal.value, literal)
+            else:
+                found[attribute] = self._evaluated(block, transformations[0], attribute)
+        return found
+
+    def _evaluated(self, block: HclBlock, transformation: HclBlock, attribute: str) -> Reference:
+        if self.root is None:
+            return Reference(None, None)
+        if self._module is None:
+            on_disk = bool(self.source.path) and os.path.isfile(self.source.path or "")
+            file = TfFile(self.source, self.root)
+            module, scope = module_of(file, (self.folder or ".") if on_disk else "")
+            self._module = (file, module, scope)
+        file, _, scope = self._module
+        known: set[str | None] = set()
+        for instance in block_instances(file, block, scope):
+            if instance.unresolved is not None:
+                return Reference(None, None)
+            name, namespace = metric_names(instance, transformation)
+            reference = name if attribute == "name" else namespace
+            known.add(None if reference is None else reference.text)
+        if len(known) != 1 or None in known:
+            return Reference(None, None)
+        return Reference(known.pop(), None)
 
 
 def _tf_entry(text: str, start: int, end: int, key: str) -> Located | None:
