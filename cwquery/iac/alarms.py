@@ -30,26 +30,26 @@ reported in ``skipped`` with the reason; so is an alarm the backtest cannot repl
 
 from __future__ import annotations
 
-import json
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cwquery.backtest.alarms import Alarm, AlarmError
-from cwquery.iac.locate import Doc, DocList, DocMap, DocumentError, read_yaml
+from cwquery.iac.hcl import read_hcl_blocks
+from cwquery.iac.intrinsics import TemplateContext, resolve_values
+from cwquery.iac.locate import Doc, DocList, DocMap, DocumentError, SourceText, read_json, read_yaml
 from cwquery.iac.scan import folder_files, format_of
+from cwquery.iac.sites import Source
 from cwquery.iac.terraform import hcl_load
+from cwquery.iac.tfalarms import TfAlarm, folder_alarms, without_repeats
+from cwquery.iac.tfmodule import TfFile
 from cwquery.metrics import MetricTransformation
 
 CFN_ALARM = "AWS::CloudWatch::Alarm"
 CFN_METRIC_FILTER = "AWS::Logs::MetricFilter"
 TF_ALARM = "aws_cloudwatch_metric_alarm"
 TF_METRIC_FILTER = "aws_cloudwatch_log_metric_filter"
-_TF_REFERENCE = re.compile(
-    r"^\$\{aws_cloudwatch_log_metric_filter\.([\w-]+)\.metric_transformation\[0\]\.(\w+)\}$"
-)
 _UNRESOLVED = object()
 
 
@@ -71,11 +71,13 @@ class Found:
 
     filters: list[FoundFilter] = field(default_factory=list)
     skipped: list[tuple[str, str, str]] = field(default_factory=list)
-    #: Terraform alarms read but not yet resolved, as ``(path, name, body)``: a reference to a
-    #: filter's metric may name a filter in another file of the same folder (module)
-    pending: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list, repr=False)
-    #: Terraform metric filters by ``(folder, label)``, for those references
-    tf_filters: dict[tuple[str, str], FoundFilter] = field(default_factory=dict, repr=False)
+    #: every alarm read, with its file, whether or not a filter found here publishes its metric
+    alarms: list[tuple[str, Alarm]] = field(default_factory=list)
+    #: ``(path, alarm, reason)`` of the alarms that could not be read (also in ``skipped``)
+    unread: list[tuple[str, str, str]] = field(default_factory=list)
+    #: Terraform folders (modules) whose alarms are read once every file is scanned, each with
+    #: the file already read when the text was given rather than read from the disk
+    pending: dict[str, TfFile | None] = field(default_factory=dict, repr=False)
 
 
 def scan_paths(paths: list[str]) -> Found:
@@ -102,11 +104,16 @@ def scan_text(text: str, path: str) -> Found:
 
 
 def _attach(found: Found, alarms: list[tuple[str, Alarm]]) -> None:
-    for path, name, body in found.pending:
-        folder = os.path.dirname(os.path.abspath(path))
-        properties = _tf_alarm_properties(name, body, folder, found.tf_filters)
-        _alarm(path, f"{TF_ALARM}.{name}", properties, found, alarms)
+    resolved: list[TfAlarm] = []
+    for folder, given in found.pending.items():
+        resolved += folder_alarms("" if given else folder, given)
     found.pending.clear()
+    for alarm in without_repeats(resolved):
+        if alarm.properties is None:
+            _skip(found, alarm.path, alarm.address, alarm.unresolved or "not known")
+        else:
+            _alarm(alarm.path, alarm.address, alarm.properties, found, alarms)
+    found.alarms += alarms
     for _, alarm in alarms:
         for metric_filter in found.filters:
             transformation = metric_filter.transformation
@@ -117,27 +124,75 @@ def _attach(found: Found, alarms: list[tuple[str, Alarm]]) -> None:
                 metric_filter.alarms.append(alarm)
 
 
+def _skip(found: Found, path: str, name: str, reason: str) -> None:
+    """An alarm that cannot be read, with why."""
+    found.skipped.append((path, name, reason))
+    found.unread.append((path, name, reason))
+
+
 def _scan(text: str, path: str, found: Found, alarms: list[tuple[str, Alarm]]) -> None:
     kind = format_of(path)
     if kind == "terraform":
-        if TF_METRIC_FILTER in text or TF_ALARM in text:
-            _terraform(text, path, found, alarms)
+        if TF_METRIC_FILTER in text:
+            _terraform(text, path, found)
+        if TF_ALARM in text or "module" in text:
+            _pending(text, path, found)
         return
     if kind not in ("yaml", "json", "template") or "AWS::" not in text:
         return
     try:
-        documents = (
-            [json.loads(text)]
-            if text.lstrip().startswith("{")
-            else [_plain(doc) for doc in read_yaml(text)]
-        )
-    except (ValueError, DocumentError):
+        documents = [read_json(text)] if text.lstrip().startswith("{") else read_yaml(text)
+    except DocumentError:
         return  # the pattern checker (cwquery check) reports unreadable templates
     for document in documents:
-        resources = document.get("Resources") if isinstance(document, dict) else None
-        for name, resource in (resources or {}).items():
-            if isinstance(resource, dict) and isinstance(resource.get("Properties"), dict):
-                _cfn_resource(path, name, resource, found, alarms)
+        if not isinstance(document, DocMap):
+            continue
+        context = TemplateContext.of(document)
+        resources = document.items.get("Resources")
+        for name, resource in (resources.items if isinstance(resources, DocMap) else {}).items():
+            plain = _plain(resource)
+            if isinstance(plain, dict) and isinstance(plain.get("Properties"), dict):
+                _names(resource, plain["Properties"], context)
+                _cfn_resource(path, name, plain, found, alarms)
+
+
+def _pending(text: str, path: str, found: Found) -> None:
+    """Note the folder of a Terraform file for its alarms to be read with the module's other
+    files (a file not on the disk is read alone)."""
+    if os.path.isfile(path):
+        found.pending.setdefault(os.path.dirname(os.path.abspath(path)), None)
+        return
+    try:
+        root = read_hcl_blocks(text)
+    except DocumentError:
+        return
+    found.pending[f"\0{path}"] = TfFile(Source(path, SourceText(text)), root)
+
+
+#: Properties holding a metric's name and namespace, resolved as filter patterns are.
+_NAMES = ("MetricName", "Namespace", "MetricNamespace")
+
+
+def _names(resource: Doc, properties: dict[str, Any], context: TemplateContext) -> None:
+    """The metric name and namespace of an alarm or of a filter's first transformation, when
+    written with ``Ref`` to a parameter default, ``Fn::Sub``, ``Fn::Join`` or
+    ``Fn::FindInMap`` that resolve to one value: replaced by that value."""
+    written = resource.items.get("Properties") if isinstance(resource, DocMap) else None
+    places: list[tuple[DocMap, dict[str, Any]]] = []
+    if isinstance(written, DocMap):
+        places.append((written, properties))
+        listed = written.items.get("MetricTransformations")
+        plain = properties.get("MetricTransformations")
+        if isinstance(listed, DocList) and listed.items and isinstance(plain, list) and plain:
+            first = listed.items[0]
+            if isinstance(first, DocMap) and isinstance(plain[0], dict):
+                places.append((first, plain[0]))
+    for node, values in places:
+        for key in _NAMES:
+            if key in node.items and _unresolved(values.get(key)):
+                resolved = resolve_values(node.items[key], key, context)
+                if len(resolved) == 1 and resolved[0].text is not None:
+                    values[key] = resolved[0].text
 
 
 def _plain(doc: Doc) -> Any:
@@ -214,14 +269,14 @@ def _alarm(
             if k not in ("AlarmActions", "OKActions", "InsufficientDataActions", "AlarmDescription")
         }
     ):
-        found.skipped.append((path, name, "a value is resolved at deploy time"))
+        _skip(found, path, name, "a value is resolved at deploy time")
         return
     if not properties.get("MetricName") and not properties.get("Metrics"):
         return
     try:
         alarms.append((path, Alarm.from_api(properties)))
     except AlarmError as err:
-        found.skipped.append((path, name, str(err)))
+        _skip(found, path, name, str(err))
 
 
 def _text(value: Any) -> str:
@@ -230,22 +285,19 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _terraform(text: str, path: str, found: Found, alarms: list[tuple[str, Alarm]]) -> None:
+def _terraform(text: str, path: str, found: Found) -> None:
+    """Metric filters whose values python-hcl2 reads as literals (for the backtest)."""
     try:
         data = hcl_load(text)
     except Exception:  # python-hcl2 raises Lark's errors; cwquery check reports the file
         return
-    folder = os.path.dirname(os.path.abspath(path))
     for entry in data.get("resource", []):
         for kind, resources in entry.items():
             for name, body in resources.items():
                 if kind == TF_METRIC_FILTER:
                     made = _tf_filter(path, name, body, found)
                     if made:
-                        found.tf_filters[(folder, name)] = made
                         found.filters.append(made)
-                elif kind == TF_ALARM:
-                    found.pending.append((path, name, body))
 
 
 def _first(value: Any) -> Any:
@@ -275,45 +327,3 @@ def _tf_filter(path: str, name: str, body: dict[str, Any], found: Found) -> Foun
         transformation,
         group if isinstance(group, str) and "${" not in group else None,
     )
-
-
-_TF_ALARM_KEYS = {
-    "alarm_name": "AlarmName",
-    "metric_name": "MetricName",
-    "namespace": "Namespace",
-    "statistic": "Statistic",
-    "extended_statistic": "ExtendedStatistic",
-    "period": "Period",
-    "evaluation_periods": "EvaluationPeriods",
-    "datapoints_to_alarm": "DatapointsToAlarm",
-    "threshold": "Threshold",
-    "comparison_operator": "ComparisonOperator",
-    "treat_missing_data": "TreatMissingData",
-    "unit": "Unit",
-    "evaluate_low_sample_count_percentiles": "EvaluateLowSampleCountPercentile",
-    "threshold_metric_id": "ThresholdMetricId",
-    "metric_query": "Metrics",
-}
-
-
-def _tf_alarm_properties(
-    name: str, body: dict[str, Any], folder: str, filters: dict[tuple[str, str], FoundFilter]
-) -> dict[str, Any]:
-    properties: dict[str, Any] = {"AlarmName": name}
-    for key, value in body.items():
-        if key not in _TF_ALARM_KEYS:
-            continue
-        reference = _TF_REFERENCE.match(value) if isinstance(value, str) else None
-        if reference and (folder, reference.group(1)) in filters:
-            transformation = filters[(folder, reference.group(1))].transformation
-            value = {
-                "name": transformation.metric_name,
-                "namespace": transformation.metric_namespace,
-            }.get(reference.group(2), value)
-        properties[_TF_ALARM_KEYS[key]] = value
-    dimensions = body.get("dimensions")
-    if isinstance(dimensions, dict):
-        properties["Dimensions"] = [
-            {"Name": k, "Value": v} for k, v in dimensions.items() if not k.startswith("__")
-        ]
-    return properties
