@@ -31,18 +31,20 @@ reported in ``skipped`` with the reason; so is an alarm the backtest cannot repl
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cwquery.backtest.alarms import Alarm, AlarmError
+from cwquery.iac.documents import is_terraform_json, terraform_json_resources
 from cwquery.iac.hcl import read_hcl_blocks
 from cwquery.iac.intrinsics import TemplateContext, resolve_values
 from cwquery.iac.locate import Doc, DocList, DocMap, DocumentError, SourceText, read_json, read_yaml
 from cwquery.iac.scan import folder_files, format_of
 from cwquery.iac.sites import Source
 from cwquery.iac.terraform import hcl_load
-from cwquery.iac.tfalarms import TfAlarm, folder_alarms, without_repeats
+from cwquery.iac.tfalarms import ALARM_ARGUMENTS, TfAlarm, folder_alarms, without_repeats
 from cwquery.iac.tfmodule import TfFile
 from cwquery.metrics import MetricTransformation
 
@@ -108,11 +110,11 @@ def _attach(found: Found, alarms: list[tuple[str, Alarm]]) -> None:
     for folder, given in found.pending.items():
         resolved += folder_alarms("" if given else folder, given)
     found.pending.clear()
-    for alarm in without_repeats(resolved):
-        if alarm.properties is None:
-            _skip(found, alarm.path, alarm.address, alarm.unresolved or "not known")
+    for tf_alarm in without_repeats(resolved):
+        if tf_alarm.properties is None:
+            _skip(found, tf_alarm.path, tf_alarm.address, tf_alarm.unresolved or "not known")
         else:
-            _alarm(alarm.path, alarm.address, alarm.properties, found, alarms)
+            _alarm(tf_alarm.path, tf_alarm.address, tf_alarm.properties, found, alarms)
     found.alarms += alarms
     for _, alarm in alarms:
         for metric_filter in found.filters:
@@ -138,7 +140,7 @@ def _scan(text: str, path: str, found: Found, alarms: list[tuple[str, Alarm]]) -
         if TF_ALARM in text or "module" in text:
             _pending(text, path, found)
         return
-    if kind not in ("yaml", "json", "template") or "AWS::" not in text:
+    if kind not in ("yaml", "json", "template") or ("AWS::" not in text and TF_ALARM not in text):
         return
     try:
         documents = [read_json(text)] if text.lstrip().startswith("{") else read_yaml(text)
@@ -146,6 +148,9 @@ def _scan(text: str, path: str, found: Found, alarms: list[tuple[str, Alarm]]) -
         return  # the pattern checker (cwquery check) reports unreadable templates
     for document in documents:
         if not isinstance(document, DocMap):
+            continue
+        if is_terraform_json(document):
+            _terraform_json(document, path, found, alarms)
             continue
         context = TemplateContext.of(document)
         resources = document.items.get("Resources")
@@ -327,3 +332,63 @@ def _tf_filter(path: str, name: str, body: dict[str, Any], found: Found) -> Foun
         transformation,
         group if isinstance(group, str) and "${" not in group else None,
     )
+
+
+#: A ``.tf.json`` value naming a metric filter of the same file: ``${KIND.NAME.id}``,
+#: ``${KIND.NAME.name}`` or ``${KIND.NAME.metric_transformation[0].name|namespace}``.
+_JSON_REFERENCE = re.compile(
+    r"^\$\{aws_cloudwatch_log_metric_filter\.([\w-]+)\."
+    r"(id|name|metric_transformation\[0\]\.(?:name|namespace))\}$"
+)
+
+
+def _terraform_json(
+    document: DocMap, path: str, found: Found, alarms: list[tuple[str, Alarm]]
+) -> None:
+    """The alarms of a ``.tf.json`` configuration (literal values, and references to a metric
+    filter of the same file whose values are literal) or of a plan or state (values as
+    planned; a value known only after apply leaves the alarm unread)."""
+    filters: dict[str, Any] = {}
+    for _, name, body, planned in terraform_json_resources(document, {TF_METRIC_FILTER}):
+        if not planned:
+            filters[name.split(".", 1)[1]] = _plain(body)
+    for _, name, body, _planned in terraform_json_resources(document, {TF_ALARM}):
+        values = _plain(body)
+        if not isinstance(values, dict):
+            continue
+        properties: dict[str, Any] = {"AlarmName": name}
+        reason = None
+        for key, api in ALARM_ARGUMENTS.items():
+            value = values.get(key)
+            if key in ("metric_name", "namespace") and key in values and value is None:
+                reason = f"{key} is known only after apply"
+            if isinstance(value, str):
+                value = _json_reference(value, filters)
+            if value is None:
+                continue
+            properties[api] = value
+        queries = values.get("metric_query")
+        if queries:
+            properties["Metrics"] = queries if isinstance(queries, list) else [queries]
+        dimensions = values.get("dimensions")
+        if isinstance(dimensions, dict):
+            properties["Dimensions"] = [{"Name": k, "Value": v} for k, v in dimensions.items()]
+        if reason is not None:
+            _skip(found, path, name, reason)
+            continue
+        _alarm(path, name, properties, found, alarms)
+
+
+def _json_reference(value: str, filters: dict[str, Any]) -> Any:
+    """A reference to a metric filter of the same file, replaced by its literal value."""
+    match = _JSON_REFERENCE.match(value)
+    body = filters.get(match.group(1)) if match else None
+    if match is None or not isinstance(body, dict):
+        return value
+    what = match.group(2)
+    if what in ("id", "name"):
+        found = body.get("name")
+    else:
+        found = _first(body.get("metric_transformation"))
+        found = found.get(what.rsplit(".", 1)[1]) if isinstance(found, dict) else None
+    return found if isinstance(found, str) and "${" not in found else value

@@ -133,11 +133,11 @@ def _metric(body: DocMap) -> Metric | None:
             dimensions.append((key, Reference(text, located)))
     default = values.items.get("default_value")
     number = default.value if isinstance(default, DocScalar) and default.kind == "number" else None
-    names = []
+    names: list[Reference | None] = []
     for attribute in ("name", "namespace"):
-        node = values.items.get(attribute)
-        text, located, _ = _string(node, attribute, values.start)
-        names.append(None if node is None else Reference(text, located if text else None))
+        written = values.items.get(attribute)
+        text, located, _ = _string(written, attribute, values.start)
+        names.append(None if written is None else Reference(text, located if text else None))
     return Metric(
         value, tuple(dimensions), None if number is None else float(number), names[0], names[1]
     )

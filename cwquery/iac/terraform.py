@@ -84,7 +84,8 @@ def terraform_sites(source: Source, folder: str) -> Iterator[PatternSite]:
         pattern, located, unresolved = _tf_string(text, block, attribute, body.get(attribute))
         metric = _tf_metric(text, block, body) if kind == TF_METRIC_FILTER else None
         if metric is not None:
-            metric = replace(metric, **names.of(block, body))
+            metric_name, namespace = names.of(block, body)
+            metric = replace(metric, name=metric_name, namespace=namespace)
         group, label = _tf_log_group(folder, body.get("log_group_name"))
         site = PatternSite(
             source, kind, f"{kind}.{name}", pattern, located, unresolved, metric, group, label
@@ -288,7 +289,9 @@ class _TfMetricNames:
         self.source, self.folder, self.root = source, folder, root
         self._module: tuple[TfFile, TfModule, ModuleScope] | None = None
 
-    def of(self, block: HclBlock, body: dict[str, Any]) -> dict[str, Reference | None]:
+    def of(
+        self, block: HclBlock, body: dict[str, Any]
+    ) -> tuple[Reference | None, Reference | None]:
         text = self.source.text.text
         transformations = [b for b in block.blocks if b.type == "metric_transformation"]
         listed = body.get("metric_transformation")
@@ -308,7 +311,7 @@ class _TfMetricNames:
                 found[attribute] = Reference(literal.value, literal)
             else:
                 found[attribute] = self._evaluated(block, transformations[0], attribute)
-        return found
+        return found["name"], found["namespace"]
 
     def _evaluated(self, block: HclBlock, transformation: HclBlock, attribute: str) -> Reference:
         if self.root is None:

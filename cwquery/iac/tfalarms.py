@@ -44,13 +44,20 @@ from cwquery.iac.tfmodule import (
     local_module_calls,
 )
 
-__all__ = ["TF_ALARM", "TfAlarm", "folder_alarms", "module_alarms", "without_repeats"]
+__all__ = [
+    "ALARM_ARGUMENTS",
+    "TF_ALARM",
+    "TfAlarm",
+    "folder_alarms",
+    "module_alarms",
+    "without_repeats",
+]
 
 TF_ALARM = "aws_cloudwatch_metric_alarm"
 _TF_METRIC_FILTER = "aws_cloudwatch_log_metric_filter"
 
 #: Terraform arguments and the ``PutMetricAlarm`` properties they set.
-_KEYS = {
+ALARM_ARGUMENTS = _KEYS = {
     "alarm_name": "AlarmName",
     "metric_name": "MetricName",
     "namespace": "Namespace",
@@ -87,6 +94,12 @@ class _AlarmScope(ModuleScope):
     """A module's scope in which ``aws_cloudwatch_log_metric_filter.NAME`` is the filter's
     values as written (``name``, ``id`` and ``metric_transformation``), per instance."""
 
+    def __init__(self, module: TfModule, **options: Any) -> None:
+        super().__init__(module, **options)
+        #: filters being read (shared by the scopes made from this one): a filter whose
+        #: values refer back to itself is unknown
+        self.reading: set[str] = set()
+
     def reference(self, root: str, attribute: str, node: Node) -> Any:
         if root != _TF_METRIC_FILTER:
             return super().reference(root, attribute, node)
@@ -97,8 +110,14 @@ class _AlarmScope(ModuleScope):
         ]
         if len(found) != 1:
             return Unknown(f"{root}.{attribute} is not a resource of this module")
+        if attribute in self.reading:
+            return Unknown(f"{root}.{attribute} refers to itself")
         file, block = found[0]
-        return _filter_value(file, block, self)
+        self.reading.add(attribute)
+        try:
+            return _filter_value(file, block, self)
+        finally:
+            self.reading.discard(attribute)
 
 
 def _filter_value(file: TfFile, block: HclBlock, scope: ModuleScope) -> Any:
