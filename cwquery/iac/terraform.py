@@ -28,6 +28,7 @@ from cwquery.iac.hcl import (
 )
 from cwquery.iac.locate import DocumentError, Located, SourceText
 from cwquery.iac.sites import Metric, PatternSite, Reference, Source, metric_number
+from cwquery.iac.tfalarms import too_many
 from cwquery.iac.tfmodule import ModuleScope, TfFile, TfModule, block_instances
 from cwquery.iac.tfresolve import metric_names, module_call_sites, module_of, resolved_sites
 
@@ -322,6 +323,8 @@ class _TfMetricNames:
             module, scope = module_of(file, (self.folder or ".") if on_disk else "")
             self._module = (file, module, scope)
         file, _, scope = self._module
+        if too_many(file, block, scope) is not None:
+            return Reference(None, None)
         known: set[str | None] = set()
         for instance in block_instances(file, block, scope):
             if instance.unresolved is not None:

@@ -30,8 +30,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from cwquery.iac.hcl import HclBlock
-from cwquery.iac.hcleval import Unknown
-from cwquery.iac.hclexpr import Node
+from cwquery.iac.hcleval import EvalError, Unknown, evaluate
+from cwquery.iac.hclexpr import Node, parse_expression
+from cwquery.iac.locate import DocumentError
 from cwquery.iac.tfmodule import (
     Instance,
     ModuleScope,
@@ -50,6 +51,7 @@ __all__ = [
     "TfAlarm",
     "folder_alarms",
     "module_alarms",
+    "too_many",
     "without_repeats",
 ]
 
@@ -73,6 +75,8 @@ ALARM_ARGUMENTS = _KEYS = {
     "evaluate_low_sample_count_percentiles": "EvaluateLowSampleCountPercentile",
     "threshold_metric_id": "ThresholdMetricId",
 }
+#: A ``count`` above this is not expanded (the resource stays unresolved).
+MAX_COUNT = 10_000
 _MODULE_PREFIX = re.compile(r"^(?:module\.[^.\[]+(?:\[[^\]]*\])?\.)+")
 
 
@@ -120,9 +124,27 @@ class _AlarmScope(ModuleScope):
             self.reading.discard(attribute)
 
 
+def too_many(file: TfFile, block: HclBlock, scope: ModuleScope) -> str | None:
+    """Why a resource's instances are not expanded: a ``count`` above :data:`MAX_COUNT`."""
+    place = block.attributes.get("count")
+    if place is None or "for_each" in block.attributes:
+        return None
+    try:
+        node = parse_expression(file.source.text.text, place.start, place.end)
+        value = evaluate(node, scope.fresh(file.source))
+    except (DocumentError, EvalError, RecursionError):
+        return None  # block_instances says why
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > MAX_COUNT:
+        return f"count is above {MAX_COUNT}: its instances are not expanded"
+    return None
+
+
 def _filter_value(file: TfFile, block: HclBlock, scope: ModuleScope) -> Any:
     """The filter resource as references see it: one object, a list (``count``) or a map
     (``for_each``) of objects."""
+    reason = too_many(file, block, scope)
+    if reason is not None:
+        return Unknown(f"{block.labels[0]}.{block.labels[1]}: {reason}")
     meta = "for_each" if "for_each" in block.attributes else None
     meta = meta or ("count" if "count" in block.attributes else None)
     by_key: dict[Any, dict[str, Any]] = {}
@@ -201,6 +223,12 @@ def module_alarms(module: TfModule, scope: ModuleScope) -> Iterator[TfAlarm]:
     )
     for file, block in module.resources():
         if block.labels[0] == TF_ALARM:
+            reason = too_many(file, block, alarm_scope)
+            if reason is not None:
+                address = f"{alarm_scope.address}{TF_ALARM}.{block.labels[1]}"
+                path = file.source.path or ""
+                yield TfAlarm(path, address, None, reason, (), block.start)
+                continue
             for instance in block_instances(file, block, alarm_scope):
                 if instance.unresolved is not None:
                     path = file.source.path or ""
