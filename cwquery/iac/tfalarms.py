@@ -103,6 +103,9 @@ class _AlarmScope(ModuleScope):
         #: filters being read (shared by the scopes made from this one): a filter whose
         #: values refer back to itself is unknown
         self.reading: set[str] = set()
+        #: filters read, by name, with the variables whose defaults they used (one read per
+        #: module, however many alarms refer to them)
+        self.read: dict[str, tuple[Any, frozenset[str]]] = {}
 
     def reference(self, root: str, attribute: str, node: Node) -> Any:
         if root != _TF_METRIC_FILTER:
@@ -114,14 +117,23 @@ class _AlarmScope(ModuleScope):
         ]
         if len(found) != 1:
             return Unknown(f"{root}.{attribute} is not a resource of this module")
+        if attribute in self.read:
+            value, assumed = self.read[attribute]
+            self.assumed |= assumed
+            return value
         if attribute in self.reading:
             return Unknown(f"{root}.{attribute} refers to itself")
         file, block = found[0]
         self.reading.add(attribute)
+        outer, self.assumed = self.assumed, set()
         try:
-            return _filter_value(file, block, self)
+            value = _filter_value(file, block, self)
         finally:
             self.reading.discard(attribute)
+            assumed, self.assumed = frozenset(self.assumed), outer | self.assumed
+        if not self.reading:  # a value read inside a cycle is not kept
+            self.read[attribute] = (value, assumed)
+        return value
 
 
 def too_many(file: TfFile, block: HclBlock, scope: ModuleScope) -> str | None:
