@@ -380,3 +380,24 @@ def test_the_backtest_scan_attaches_a_counted_alarm(tmp_path: Path) -> None:
     ]
     edit(tmp_path / "main.tf", "default = true", "default = false")
     assert [f.alarms for f in alarm_scan([str(tmp_path)]).filters] == [[]]
+
+
+def test_backtest_iac_replays_the_for_each_filters_and_their_alarms(tmp_path: Path) -> None:
+    log = tmp_path / "trail.jsonl"
+    log.write_text(
+        '{"time": "2024-05-01T12:00:01Z", "eventName": "CreateVpc"}\n'
+        '{"time": "2024-05-01T12:00:02Z", "userIdentity": {"type": "Root"}, '
+        '"eventType": "AwsApiCall"}\n'
+    )
+    result = CliRunner().invoke(
+        main,
+        ["backtest", "--iac", str(SHAPES / "cis_alarms"), "--format", "json", str(log)],
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    sums = {row["metric"]: row["Sum"] for row in document["datapoints"]}
+    assert len(sums) == 15
+    assert {name for name, total in sums.items() if total} == {"VPCChanges", "RootUsage"}
+    states = {a["name"]: [t["to"] for t in a["transitions"]] for a in document["alarms"]}
+    assert "ALARM" in states["VPCChanges"]
+    assert states["IAMChanges"] == ["OK"]

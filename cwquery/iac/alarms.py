@@ -42,10 +42,11 @@ from cwquery.iac.hcl import read_hcl_blocks
 from cwquery.iac.intrinsics import TemplateContext, resolve_values
 from cwquery.iac.locate import Doc, DocList, DocMap, DocumentError, SourceText, read_json, read_yaml
 from cwquery.iac.scan import folder_files, format_of
-from cwquery.iac.sites import Source
-from cwquery.iac.terraform import hcl_load
+from cwquery.iac.scan import scan_text as scan_sites
+from cwquery.iac.sites import PatternSite, Source
 from cwquery.iac.tfalarms import ALARM_ARGUMENTS, TfAlarm, folder_alarms, without_repeats
 from cwquery.iac.tfmodule import TfFile
+from cwquery.iac.tfresolve import without_repeats as without_repeated_sites
 from cwquery.metrics import MetricTransformation
 
 CFN_ALARM = "AWS::CloudWatch::Alarm"
@@ -80,6 +81,8 @@ class Found:
     #: Terraform folders (modules) whose alarms are read once every file is scanned, each with
     #: the file already read when the text was given rather than read from the disk
     pending: dict[str, TfFile | None] = field(default_factory=dict, repr=False)
+    #: Terraform metric filter sites, read once every file is scanned
+    tf_sites: list[PatternSite] = field(default_factory=list, repr=False)
 
 
 def scan_paths(paths: list[str]) -> Found:
@@ -106,6 +109,9 @@ def scan_text(text: str, path: str) -> Found:
 
 
 def _attach(found: Found, alarms: list[tuple[str, Alarm]]) -> None:
+    for site in without_repeated_sites(found.tf_sites):
+        _site_filter(site, found)
+    found.tf_sites.clear()
     resolved: list[TfAlarm] = []
     for folder, given in found.pending.items():
         resolved += folder_alarms("" if given else folder, given)
@@ -135,7 +141,7 @@ def _skip(found: Found, path: str, name: str, reason: str) -> None:
 def _scan(text: str, path: str, found: Found, alarms: list[tuple[str, Alarm]]) -> None:
     kind = format_of(path)
     if kind == "terraform":
-        if TF_METRIC_FILTER in text:
+        if TF_METRIC_FILTER in text or "module" in text:
             _terraform(text, path, found)
         if TF_ALARM in text or "module" in text:
             _pending(text, path, found)
@@ -291,47 +297,44 @@ def _text(value: Any) -> str:
 
 
 def _terraform(text: str, path: str, found: Found) -> None:
-    """Metric filters whose values python-hcl2 reads as literals (for the backtest)."""
-    try:
-        data = hcl_load(text)
-    except Exception:  # python-hcl2 raises Lark's errors; cwquery check reports the file
+    """The metric filters of a Terraform file as ``cwquery check`` reads them: one per
+    ``for_each`` key or ``count`` index, and those of the local modules it calls (kept until
+    every file is read, for the module's own to be kept once)."""
+    for site in scan_sites(text, path, "terraform").sites:
+        if site.kind == TF_METRIC_FILTER:
+            found.tf_sites.append(site)
+
+
+def _site_filter(site: PatternSite, found: Found) -> None:
+    """A filter to replay, when its pattern and every value of its metric are known."""
+    path, metric = site.source.path or "", site.metric
+    if site.text is None:
+        found.skipped.append((path, site.name, site.unresolved or "computed at deploy time"))
         return
-    for entry in data.get("resource", []):
-        for kind, resources in entry.items():
-            for name, body in resources.items():
-                if kind == TF_METRIC_FILTER:
-                    made = _tf_filter(path, name, body, found)
-                    if made:
-                        found.filters.append(made)
+    if metric is None or metric.key is None:
+        what = "no metric transformation" if metric is None else "its metric name or namespace"
+        found.skipped.append((path, site.name, f"{what} is computed at deploy time"))
+        return
+    references = [metric.value, metric.unit, *(ref for _, ref in metric.dimensions)]
+    if metric.value is None or any(r is not None and r.text is None for r in references):
+        found.skipped.append((path, site.name, "a metric value is computed at deploy time"))
+        return
+    namespace, name = metric.key
+    transformation = MetricTransformation(
+        name,
+        namespace,
+        metric.value.text or "",
+        metric.default_value,
+        {key: ref.text or "" for key, ref in metric.dimensions},
+        metric.unit.text if metric.unit else None,
+    )
+    group = site.log_group
+    log_group = group[1] if isinstance(group, tuple) and group[0] == "name" else None
+    found.filters.append(FoundFilter(path, site.name, site.text, transformation, log_group))
 
 
 def _first(value: Any) -> Any:
     return value[0] if isinstance(value, list) and value else value
-
-
-def _tf_filter(path: str, name: str, body: dict[str, Any], found: Found) -> FoundFilter | None:
-    values = _first(body.get("metric_transformation"))
-    pattern = body.get("pattern")
-    if not isinstance(values, dict) or _unresolved([pattern, values]):
-        found.skipped.append((path, f"{TF_METRIC_FILTER}.{name}", "values resolved at plan time"))
-        return None
-    default = values.get("default_value")
-    transformation = MetricTransformation(
-        str(values.get("name")),
-        str(values.get("namespace")),
-        _text(values.get("value")),
-        None if default in (None, "") else float(default),
-        {k: str(v) for k, v in (values.get("dimensions") or {}).items() if not k.startswith("__")},
-        values.get("unit"),
-    )
-    group = body.get("log_group_name")
-    return FoundFilter(
-        path,
-        f"{TF_METRIC_FILTER}.{name}",
-        str(pattern or ""),
-        transformation,
-        group if isinstance(group, str) and "${" not in group else None,
-    )
 
 
 #: A ``.tf.json`` value naming a metric filter of the same file: ``${KIND.NAME.id}``,

@@ -134,6 +134,7 @@ def _cfn_metric(properties: DocMap, context: TemplateContext) -> Metric | None:
         metric_number(scalar_text(first.items.get("DefaultValue"))),
         _name(first.items.get("MetricName"), "MetricName", context),
         _name(first.items.get("MetricNamespace"), "MetricNamespace", context),
+        _name(first.items.get("Unit"), "Unit", context),
     )
 
 

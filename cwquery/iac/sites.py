@@ -53,8 +53,8 @@ class Reference:
 @dataclass(frozen=True)
 class Metric:
     """What a metric filter publishes (``metricTransformations[0]``): its value, dimensions
-    and default, and the metric's ``name`` and ``namespace`` (``None`` when not written; a
-    :class:`Reference` with ``text`` ``None`` when computed at deploy time).
+    and default, and the metric's ``name``, ``namespace`` and ``unit`` (``None`` when not
+    written; a :class:`Reference` with ``text`` ``None`` when computed at deploy time).
 
     >>> Metric(None, name=Reference("Errors", None), namespace=Reference("App", None)).key
     ('App', 'Errors')
@@ -65,6 +65,7 @@ class Metric:
     default_value: float | None = None
     name: Reference | None = None
     namespace: Reference | None = None
+    unit: Reference | None = None
 
     @property
     def key(self) -> tuple[str, str] | None:

@@ -85,8 +85,8 @@ def terraform_sites(source: Source, folder: str) -> Iterator[PatternSite]:
         pattern, located, unresolved = _tf_string(text, block, attribute, body.get(attribute))
         metric = _tf_metric(text, block, body) if kind == TF_METRIC_FILTER else None
         if metric is not None:
-            metric_name, namespace = names.of(block, body)
-            metric = replace(metric, name=metric_name, namespace=namespace)
+            metric_name, namespace, unit = names.of(block, body)
+            metric = replace(metric, name=metric_name, namespace=namespace, unit=unit)
         group, label = _tf_log_group(folder, body.get("log_group_name"))
         site = PatternSite(
             source, kind, f"{kind}.{name}", pattern, located, unresolved, metric, group, label
@@ -262,7 +262,10 @@ def _tf_metric(text: str, block: HclBlock, body: dict[str, Any]) -> Metric | Non
     transformations = [b for b in block.blocks if b.type == "metric_transformation"]
     place = transformations[0] if transformations else block
     value = None
-    if "value" in values:
+    written = values.get("value")
+    if isinstance(written, int | float) and not isinstance(written, bool):
+        value = Reference(_number_text(written), None)  # value = 1: a number, not a string
+    elif "value" in values:
         metric_value, located, _ = _tf_string(text, place, "value", values["value"])
         value = Reference(metric_value, located)
     dimensions = []
@@ -282,9 +285,9 @@ def _tf_metric(text: str, block: HclBlock, body: dict[str, Any]) -> Metric | Non
 
 
 class _TfMetricNames:
-    """The ``name`` and ``namespace`` of a metric filter read by the literal path: read from
-    the text where they are literals, else evaluated in the file's module (variable defaults,
-    locals) when every instance of the resource gives the same string."""
+    """The ``name``, ``namespace`` and ``unit`` of a metric filter read by the literal path:
+    read from the text where they are literals, else evaluated in the file's module (variable
+    defaults, locals) when every instance of the resource gives the same string."""
 
     def __init__(self, source: Source, folder: str, root: HclBlock | None) -> None:
         self.source, self.folder, self.root = source, folder, root
@@ -292,13 +295,13 @@ class _TfMetricNames:
 
     def of(
         self, block: HclBlock, body: dict[str, Any]
-    ) -> tuple[Reference | None, Reference | None]:
+    ) -> tuple[Reference | None, Reference | None, Reference | None]:
         text = self.source.text.text
         transformations = [b for b in block.blocks if b.type == "metric_transformation"]
         listed = body.get("metric_transformation")
         values = listed[0] if isinstance(listed, list) and listed else listed
         found: dict[str, Reference | None] = {}
-        for attribute in ("name", "namespace"):
+        for attribute in ("name", "namespace", "unit"):
             place = transformations[0].attributes.get(attribute) if transformations else None
             if place is None:
                 written = values.get(attribute) if isinstance(values, dict) else None
@@ -312,7 +315,7 @@ class _TfMetricNames:
                 found[attribute] = Reference(literal.value, literal)
             else:
                 found[attribute] = self._evaluated(block, transformations[0], attribute)
-        return found["name"], found["namespace"]
+        return found["name"], found["namespace"], found["unit"]
 
     def _evaluated(self, block: HclBlock, transformation: HclBlock, attribute: str) -> Reference:
         if self.root is None:
@@ -329,12 +332,19 @@ class _TfMetricNames:
         for instance in block_instances(file, block, scope):
             if instance.unresolved is not None:
                 return Reference(None, None)
-            name, namespace = metric_names(instance, transformation)
-            reference = name if attribute == "name" else namespace
+            (reference,) = metric_names(instance, transformation, (attribute,))
             known.add(None if reference is None else reference.text)
         if len(known) != 1 or None in known:
             return Reference(None, None)
         return Reference(known.pop(), None)
+
+
+def _number_text(value: float) -> str:
+    """
+    >>> _number_text(1), _number_text(2.5), _number_text(3.0)
+    ('1', '2.5', '3')
+    """
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _tf_entry(text: str, start: int, end: int, key: str) -> Located | None:
