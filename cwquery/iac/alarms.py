@@ -1,8 +1,14 @@
 """Metric filters and the alarms on their metrics, found in infrastructure code: CloudFormation
-and SAM templates (YAML or JSON, ``cdk.out/*.template.json`` included) and Terraform.
+and SAM templates (YAML or JSON, ``cdk.out/*.template.json`` included), Terraform ``.tf``
+(filters as :mod:`cwquery.iac.scan` resolves them, alarms by :mod:`cwquery.iac.tfalarms`: per
+``for_each``/``count`` instance, through local modules), Terraform JSON and plans. Metric
+names and namespaces written with ``Ref``/``Fn::Sub``/``Fn::Join``/``Fn::FindInMap`` are
+resolved as filter patterns are (parameter defaults).
 
-A filter or alarm whose needed values are computed at deploy time (``!Ref``, ``${…}``) is
-reported in ``skipped`` with the reason; so is an alarm the backtest cannot replay (E16).
+A filter or alarm whose needed values are computed at deploy time (``!GetAtt``, a resource's
+attribute, a data source) is reported in ``skipped`` with the reason, and an alarm also in
+``unread``; so is an alarm the backtest cannot replay (E16). Nothing is guessed: an alarm is on
+a filter when both name the same namespace and metric name.
 
 >>> found = scan_text('''
 ... Resources:
