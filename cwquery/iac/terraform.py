@@ -264,7 +264,9 @@ def _tf_metric(text: str, block: HclBlock, body: dict[str, Any]) -> Metric | Non
     value = None
     written = values.get("value")
     if isinstance(written, int | float) and not isinstance(written, bool):
-        value = Reference(_number_text(written), None)  # value = 1: a number, not a string
+        at = place.attributes.get("value")  # value = 1: a number, not a string
+        start = at.start if at else place.start
+        value = Reference(_number_text(written), Located("", start, start))
     elif "value" in values:
         metric_value, located, _ = _tf_string(text, place, "value", values["value"])
         value = Reference(metric_value, located)
