@@ -87,14 +87,18 @@ class Found:
     #: Terraform folders (modules) whose alarms are read once every file is scanned, each with
     #: the file already read when the text was given rather than read from the disk
     pending: dict[str, TfFile | None] = field(default_factory=dict, repr=False)
+    #: whether Terraform metric filters are read
+    terraform_filters: bool = field(default=True, repr=False)
     #: Terraform metric filter sites, read once every file is scanned
     tf_sites: list[PatternSite] = field(default_factory=list, repr=False)
 
 
-def scan_paths(paths: list[str]) -> Found:
+def scan_paths(paths: list[str], *, terraform_filters: bool = True) -> Found:
     """Scan files and folders (recursively) for metric filters and alarms; alarms are attached
-    to the filters of their namespace and metric name."""
-    found = Found()
+    to the filters of their namespace and metric name. ``terraform_filters=False`` leaves out
+    the Terraform filters (for a caller that has the sites already: ``found.alarms`` holds
+    every alarm)."""
+    found = Found(terraform_filters=terraform_filters)
     alarms: list[tuple[str, Alarm]] = []
     for path in paths:
         files = folder_files(path) if os.path.isdir(path) else [path]
@@ -147,7 +151,7 @@ def _skip(found: Found, path: str, name: str, reason: str) -> None:
 def _scan(text: str, path: str, found: Found, alarms: list[tuple[str, Alarm]]) -> None:
     kind = format_of(path)
     if kind == "terraform":
-        if TF_METRIC_FILTER in text or "module" in text:
+        if found.terraform_filters and (TF_METRIC_FILTER in text or "module" in text):
             _terraform(text, path, found)
         if TF_ALARM in text or "module" in text:
             _pending(text, path, found)

@@ -315,7 +315,7 @@ def filters_from_paths(paths: Sequence[str]) -> Found:
     unreadable = {os.path.realpath(p.source.path or "") for p in scanned.problems}
     readable = [file for file in files if os.path.realpath(file) not in unreadable]
     try:
-        linked = alarms.scan_paths(readable)
+        linked = alarms.scan_paths(readable, terraform_filters=False)
     except OSError as err:  # the file changed between the two reads
         raise CisScanError(f"{err.filename}: {err.strerror}") from None
     found = filters_from_sites(scanned.sites, linked)
