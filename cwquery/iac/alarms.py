@@ -1,8 +1,14 @@
 """Metric filters and the alarms on their metrics, found in infrastructure code: CloudFormation
-and SAM templates (YAML or JSON, ``cdk.out/*.template.json`` included) and Terraform.
+and SAM templates (YAML or JSON, ``cdk.out/*.template.json`` included), Terraform ``.tf``
+(filters as :mod:`cwquery.iac.scan` resolves them, alarms by :mod:`cwquery.iac.tfalarms`: per
+``for_each``/``count`` instance, through local modules), Terraform JSON and plans. Metric
+names and namespaces written with ``Ref``/``Fn::Sub``/``Fn::Join``/``Fn::FindInMap`` are
+resolved as filter patterns are (parameter defaults).
 
-A filter or alarm whose needed values are computed at deploy time (``!Ref``, ``${…}``) is
-reported in ``skipped`` with the reason; so is an alarm the backtest cannot replay (E16).
+A filter or alarm whose needed values are computed at deploy time (``!GetAtt``, a resource's
+attribute, a data source) is reported in ``skipped`` with the reason, and an alarm also in
+``unread``; so is an alarm the backtest cannot replay (E16). Nothing is guessed: an alarm is on
+a filter when both name the same namespace and metric name.
 
 >>> found = scan_text('''
 ... Resources:
@@ -30,7 +36,6 @@ reported in ``skipped`` with the reason; so is an alarm the backtest cannot repl
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -38,18 +43,22 @@ from pathlib import Path
 from typing import Any
 
 from cwquery.backtest.alarms import Alarm, AlarmError
-from cwquery.iac.locate import Doc, DocList, DocMap, DocumentError, read_yaml
+from cwquery.iac.documents import is_terraform_json, terraform_json_resources
+from cwquery.iac.hcl import read_hcl_blocks
+from cwquery.iac.intrinsics import TemplateContext, resolve_values
+from cwquery.iac.locate import Doc, DocList, DocMap, DocumentError, SourceText, read_json, read_yaml
 from cwquery.iac.scan import folder_files, format_of
-from cwquery.iac.terraform import hcl_load
+from cwquery.iac.scan import scan_text as scan_sites
+from cwquery.iac.sites import PatternSite, Source
+from cwquery.iac.tfalarms import ALARM_ARGUMENTS, TfAlarm, folder_alarms, without_repeats
+from cwquery.iac.tfmodule import TfFile
+from cwquery.iac.tfresolve import without_repeats as without_repeated_sites
 from cwquery.metrics import MetricTransformation
 
 CFN_ALARM = "AWS::CloudWatch::Alarm"
 CFN_METRIC_FILTER = "AWS::Logs::MetricFilter"
 TF_ALARM = "aws_cloudwatch_metric_alarm"
 TF_METRIC_FILTER = "aws_cloudwatch_log_metric_filter"
-_TF_REFERENCE = re.compile(
-    r"^\$\{aws_cloudwatch_log_metric_filter\.([\w-]+)\.metric_transformation\[0\]\.(\w+)\}$"
-)
 _UNRESOLVED = object()
 
 
@@ -71,17 +80,25 @@ class Found:
 
     filters: list[FoundFilter] = field(default_factory=list)
     skipped: list[tuple[str, str, str]] = field(default_factory=list)
-    #: Terraform alarms read but not yet resolved, as ``(path, name, body)``: a reference to a
-    #: filter's metric may name a filter in another file of the same folder (module)
-    pending: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list, repr=False)
-    #: Terraform metric filters by ``(folder, label)``, for those references
-    tf_filters: dict[tuple[str, str], FoundFilter] = field(default_factory=dict, repr=False)
+    #: every alarm read, with its file, whether or not a filter found here publishes its metric
+    alarms: list[tuple[str, Alarm]] = field(default_factory=list)
+    #: ``(path, alarm, reason)`` of the alarms that could not be read (also in ``skipped``)
+    unread: list[tuple[str, str, str]] = field(default_factory=list)
+    #: Terraform folders (modules) whose alarms are read once every file is scanned, each with
+    #: the file already read when the text was given rather than read from the disk
+    pending: dict[str, TfFile | None] = field(default_factory=dict, repr=False)
+    #: whether Terraform metric filters are read
+    terraform_filters: bool = field(default=True, repr=False)
+    #: Terraform metric filter sites, read once every file is scanned
+    tf_sites: list[PatternSite] = field(default_factory=list, repr=False)
 
 
-def scan_paths(paths: list[str]) -> Found:
+def scan_paths(paths: list[str], *, terraform_filters: bool = True) -> Found:
     """Scan files and folders (recursively) for metric filters and alarms; alarms are attached
-    to the filters of their namespace and metric name."""
-    found = Found()
+    to the filters of their namespace and metric name. ``terraform_filters=False`` leaves out
+    the Terraform filters (for a caller that has the sites already: ``found.alarms`` holds
+    every alarm)."""
+    found = Found(terraform_filters=terraform_filters)
     alarms: list[tuple[str, Alarm]] = []
     for path in paths:
         files = folder_files(path) if os.path.isdir(path) else [path]
@@ -102,11 +119,19 @@ def scan_text(text: str, path: str) -> Found:
 
 
 def _attach(found: Found, alarms: list[tuple[str, Alarm]]) -> None:
-    for path, name, body in found.pending:
-        folder = os.path.dirname(os.path.abspath(path))
-        properties = _tf_alarm_properties(name, body, folder, found.tf_filters)
-        _alarm(path, f"{TF_ALARM}.{name}", properties, found, alarms)
+    for site in without_repeated_sites(found.tf_sites):
+        _site_filter(site, found)
+    found.tf_sites.clear()
+    resolved: list[TfAlarm] = []
+    for folder, given in found.pending.items():
+        resolved += folder_alarms("" if given else folder, given)
     found.pending.clear()
+    for tf_alarm in without_repeats(resolved):
+        if tf_alarm.properties is None:
+            _skip(found, tf_alarm.path, tf_alarm.address, tf_alarm.unresolved or "not known")
+        else:
+            _alarm(tf_alarm.path, tf_alarm.address, tf_alarm.properties, found, alarms)
+    found.alarms += alarms
     for _, alarm in alarms:
         for metric_filter in found.filters:
             transformation = metric_filter.transformation
@@ -117,27 +142,78 @@ def _attach(found: Found, alarms: list[tuple[str, Alarm]]) -> None:
                 metric_filter.alarms.append(alarm)
 
 
+def _skip(found: Found, path: str, name: str, reason: str) -> None:
+    """An alarm that cannot be read, with why."""
+    found.skipped.append((path, name, reason))
+    found.unread.append((path, name, reason))
+
+
 def _scan(text: str, path: str, found: Found, alarms: list[tuple[str, Alarm]]) -> None:
     kind = format_of(path)
     if kind == "terraform":
-        if TF_METRIC_FILTER in text or TF_ALARM in text:
-            _terraform(text, path, found, alarms)
+        if found.terraform_filters and (TF_METRIC_FILTER in text or "module" in text):
+            _terraform(text, path, found)
+        if TF_ALARM in text or "module" in text:
+            _pending(text, path, found)
         return
-    if kind not in ("yaml", "json", "template") or "AWS::" not in text:
+    if kind not in ("yaml", "json", "template") or ("AWS::" not in text and TF_ALARM not in text):
         return
     try:
-        documents = (
-            [json.loads(text)]
-            if text.lstrip().startswith("{")
-            else [_plain(doc) for doc in read_yaml(text)]
-        )
-    except (ValueError, DocumentError):
+        documents = [read_json(text)] if text.lstrip().startswith("{") else read_yaml(text)
+    except DocumentError:
         return  # the pattern checker (cwquery check) reports unreadable templates
     for document in documents:
-        resources = document.get("Resources") if isinstance(document, dict) else None
-        for name, resource in (resources or {}).items():
-            if isinstance(resource, dict) and isinstance(resource.get("Properties"), dict):
-                _cfn_resource(path, name, resource, found, alarms)
+        if not isinstance(document, DocMap):
+            continue
+        if is_terraform_json(document):
+            _terraform_json(document, path, found, alarms)
+            continue
+        context = TemplateContext.of(document)
+        resources = document.items.get("Resources")
+        for name, resource in (resources.items if isinstance(resources, DocMap) else {}).items():
+            plain = _plain(resource)
+            if isinstance(plain, dict) and isinstance(plain.get("Properties"), dict):
+                _names(resource, plain["Properties"], context)
+                _cfn_resource(path, name, plain, found, alarms)
+
+
+def _pending(text: str, path: str, found: Found) -> None:
+    """Note the folder of a Terraform file for its alarms to be read with the module's other
+    files (a file not on the disk is read alone)."""
+    if os.path.isfile(path):
+        found.pending.setdefault(os.path.dirname(os.path.abspath(path)), None)
+        return
+    try:
+        root = read_hcl_blocks(text)
+    except DocumentError:
+        return
+    found.pending[f"\0{path}"] = TfFile(Source(path, SourceText(text)), root)
+
+
+#: Properties holding a metric's name and namespace, resolved as filter patterns are.
+_NAMES = ("MetricName", "Namespace", "MetricNamespace")
+
+
+def _names(resource: Doc, properties: dict[str, Any], context: TemplateContext) -> None:
+    """The metric name and namespace of an alarm or of a filter's first transformation, when
+    written with ``Ref`` to a parameter default, ``Fn::Sub``, ``Fn::Join`` or
+    ``Fn::FindInMap`` that resolve to one value: replaced by that value."""
+    written = resource.items.get("Properties") if isinstance(resource, DocMap) else None
+    places: list[tuple[DocMap, dict[str, Any]]] = []
+    if isinstance(written, DocMap):
+        places.append((written, properties))
+        listed = written.items.get("MetricTransformations")
+        plain = properties.get("MetricTransformations")
+        if isinstance(listed, DocList) and listed.items and isinstance(plain, list) and plain:
+            first = listed.items[0]
+            if isinstance(first, DocMap) and isinstance(plain[0], dict):
+                places.append((first, plain[0]))
+    for node, values in places:
+        for key in _NAMES:
+            if key in node.items and _unresolved(values.get(key)):
+                resolved = resolve_values(node.items[key], key, context)
+                if len(resolved) == 1 and resolved[0].text is not None:
+                    values[key] = resolved[0].text
 
 
 def _plain(doc: Doc) -> Any:
@@ -214,14 +290,14 @@ def _alarm(
             if k not in ("AlarmActions", "OKActions", "InsufficientDataActions", "AlarmDescription")
         }
     ):
-        found.skipped.append((path, name, "a value is resolved at deploy time"))
+        _skip(found, path, name, "a value is resolved at deploy time")
         return
     if not properties.get("MetricName") and not properties.get("Metrics"):
         return
     try:
         alarms.append((path, Alarm.from_api(properties)))
     except AlarmError as err:
-        found.skipped.append((path, name, str(err)))
+        _skip(found, path, name, str(err))
 
 
 def _text(value: Any) -> str:
@@ -230,90 +306,102 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _terraform(text: str, path: str, found: Found, alarms: list[tuple[str, Alarm]]) -> None:
-    try:
-        data = hcl_load(text)
-    except Exception:  # python-hcl2 raises Lark's errors; cwquery check reports the file
+def _terraform(text: str, path: str, found: Found) -> None:
+    """The metric filters of a Terraform file as ``cwquery check`` reads them: one per
+    ``for_each`` key or ``count`` index, and those of the local modules it calls (kept until
+    every file is read, for the module's own to be kept once)."""
+    for site in scan_sites(text, path, "terraform").sites:
+        if site.kind == TF_METRIC_FILTER:
+            found.tf_sites.append(site)
+
+
+def _site_filter(site: PatternSite, found: Found) -> None:
+    """A filter to replay, when its pattern and every value of its metric are known."""
+    path, metric = site.source.path or "", site.metric
+    if site.text is None:
+        found.skipped.append((path, site.name, site.unresolved or "computed at deploy time"))
         return
-    folder = os.path.dirname(os.path.abspath(path))
-    for entry in data.get("resource", []):
-        for kind, resources in entry.items():
-            for name, body in resources.items():
-                if kind == TF_METRIC_FILTER:
-                    made = _tf_filter(path, name, body, found)
-                    if made:
-                        found.tf_filters[(folder, name)] = made
-                        found.filters.append(made)
-                elif kind == TF_ALARM:
-                    found.pending.append((path, name, body))
+    if metric is None or metric.key is None:
+        what = "no metric transformation" if metric is None else "its metric name or namespace"
+        found.skipped.append((path, site.name, f"{what} is computed at deploy time"))
+        return
+    references = [metric.value, metric.unit, *(ref for _, ref in metric.dimensions)]
+    if metric.value is None or any(r is not None and r.text is None for r in references):
+        found.skipped.append((path, site.name, "a metric value is computed at deploy time"))
+        return
+    namespace, name = metric.key
+    transformation = MetricTransformation(
+        name,
+        namespace,
+        metric.value.text or "",
+        metric.default_value,
+        {key: ref.text or "" for key, ref in metric.dimensions},
+        metric.unit.text if metric.unit else None,
+    )
+    group = site.log_group
+    log_group = group[1] if isinstance(group, tuple) and group[0] == "name" else None
+    found.filters.append(FoundFilter(path, site.name, site.text, transformation, log_group))
 
 
 def _first(value: Any) -> Any:
     return value[0] if isinstance(value, list) and value else value
 
 
-def _tf_filter(path: str, name: str, body: dict[str, Any], found: Found) -> FoundFilter | None:
-    values = _first(body.get("metric_transformation"))
-    pattern = body.get("pattern")
-    if not isinstance(values, dict) or _unresolved([pattern, values]):
-        found.skipped.append((path, f"{TF_METRIC_FILTER}.{name}", "values resolved at plan time"))
-        return None
-    default = values.get("default_value")
-    transformation = MetricTransformation(
-        str(values.get("name")),
-        str(values.get("namespace")),
-        _text(values.get("value")),
-        None if default in (None, "") else float(default),
-        {k: str(v) for k, v in (values.get("dimensions") or {}).items() if not k.startswith("__")},
-        values.get("unit"),
-    )
-    group = body.get("log_group_name")
-    return FoundFilter(
-        path,
-        f"{TF_METRIC_FILTER}.{name}",
-        str(pattern or ""),
-        transformation,
-        group if isinstance(group, str) and "${" not in group else None,
-    )
+#: A ``.tf.json`` value naming a metric filter of the same file: ``${KIND.NAME.id}``,
+#: ``${KIND.NAME.name}`` or ``${KIND.NAME.metric_transformation[0].name|namespace}``.
+_JSON_REFERENCE = re.compile(
+    r"^\$\{aws_cloudwatch_log_metric_filter\.([\w-]+)\."
+    r"(id|name|metric_transformation\[0\]\.(?:name|namespace))\}$"
+)
 
 
-_TF_ALARM_KEYS = {
-    "alarm_name": "AlarmName",
-    "metric_name": "MetricName",
-    "namespace": "Namespace",
-    "statistic": "Statistic",
-    "extended_statistic": "ExtendedStatistic",
-    "period": "Period",
-    "evaluation_periods": "EvaluationPeriods",
-    "datapoints_to_alarm": "DatapointsToAlarm",
-    "threshold": "Threshold",
-    "comparison_operator": "ComparisonOperator",
-    "treat_missing_data": "TreatMissingData",
-    "unit": "Unit",
-    "evaluate_low_sample_count_percentiles": "EvaluateLowSampleCountPercentile",
-    "threshold_metric_id": "ThresholdMetricId",
-    "metric_query": "Metrics",
-}
-
-
-def _tf_alarm_properties(
-    name: str, body: dict[str, Any], folder: str, filters: dict[tuple[str, str], FoundFilter]
-) -> dict[str, Any]:
-    properties: dict[str, Any] = {"AlarmName": name}
-    for key, value in body.items():
-        if key not in _TF_ALARM_KEYS:
+def _terraform_json(
+    document: DocMap, path: str, found: Found, alarms: list[tuple[str, Alarm]]
+) -> None:
+    """The alarms of a ``.tf.json`` configuration (literal values, and references to a metric
+    filter of the same file whose values are literal) or of a plan or state (values as
+    planned; a value known only after apply leaves the alarm unread)."""
+    filters: dict[str, Any] = {}
+    for _, name, body, planned in terraform_json_resources(document, {TF_METRIC_FILTER}):
+        if not planned:
+            filters[name.split(".", 1)[1]] = _plain(body)
+    for _, name, body, _planned in terraform_json_resources(document, {TF_ALARM}):
+        values = _plain(body)
+        if not isinstance(values, dict):
             continue
-        reference = _TF_REFERENCE.match(value) if isinstance(value, str) else None
-        if reference and (folder, reference.group(1)) in filters:
-            transformation = filters[(folder, reference.group(1))].transformation
-            value = {
-                "name": transformation.metric_name,
-                "namespace": transformation.metric_namespace,
-            }.get(reference.group(2), value)
-        properties[_TF_ALARM_KEYS[key]] = value
-    dimensions = body.get("dimensions")
-    if isinstance(dimensions, dict):
-        properties["Dimensions"] = [
-            {"Name": k, "Value": v} for k, v in dimensions.items() if not k.startswith("__")
-        ]
-    return properties
+        properties: dict[str, Any] = {"AlarmName": name}
+        reason = None
+        for key, api in ALARM_ARGUMENTS.items():
+            value = values.get(key)
+            if key in ("metric_name", "namespace") and key in values and value is None:
+                reason = f"{key} is known only after apply"
+            if isinstance(value, str):
+                value = _json_reference(value, filters)
+            if value is None:
+                continue
+            properties[api] = value
+        queries = values.get("metric_query")
+        if queries:
+            properties["Metrics"] = queries if isinstance(queries, list) else [queries]
+        dimensions = values.get("dimensions")
+        if isinstance(dimensions, dict):
+            properties["Dimensions"] = [{"Name": k, "Value": v} for k, v in dimensions.items()]
+        if reason is not None:
+            _skip(found, path, name, reason)
+            continue
+        _alarm(path, name, properties, found, alarms)
+
+
+def _json_reference(value: str, filters: dict[str, Any]) -> Any:
+    """A reference to a metric filter of the same file, replaced by its literal value."""
+    match = _JSON_REFERENCE.match(value)
+    body = filters.get(match.group(1)) if match else None
+    if match is None or not isinstance(body, dict):
+        return value
+    what = match.group(2)
+    if what in ("id", "name"):
+        found = body.get("name")
+    else:
+        found = _first(body.get("metric_transformation"))
+        found = found.get(what.rsplit(".", 1)[1]) if isinstance(found, dict) else None
+    return found if isinstance(found, str) and "${" not in found else value

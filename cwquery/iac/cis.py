@@ -315,7 +315,7 @@ def filters_from_paths(paths: Sequence[str]) -> Found:
     unreadable = {os.path.realpath(p.source.path or "") for p in scanned.problems}
     readable = [file for file in files if os.path.realpath(file) not in unreadable]
     try:
-        linked = alarms.scan_paths(readable)
+        linked = alarms.scan_paths(readable, terraform_filters=False)
     except OSError as err:  # the file changed between the two reads
         raise CisScanError(f"{err.filename}: {err.strerror}") from None
     found = filters_from_sites(scanned.sites, linked)
@@ -345,11 +345,12 @@ def _files(paths: Iterable[str]) -> list[str]:
 
 
 def filters_from_sites(sites: Iterable[PatternSite], linked: alarms.Found | None = None) -> Found:
-    """The metric filter sites whose pattern can be checked, joined with the metric and alarms
-    the alarm scan (:mod:`cwquery.iac.alarms`) found for the same file and resource."""
-    metrics: dict[tuple[str, str], alarms.FoundFilter] = {}
-    for found_filter in linked.filters if linked else []:
-        metrics[(os.path.realpath(found_filter.path), found_filter.name)] = found_filter
+    """The metric filter sites whose pattern can be checked, each with its metric (the name
+    and namespace the readers resolved) and the alarms the alarm scan
+    (:mod:`cwquery.iac.alarms`) found on that metric."""
+    watching: dict[tuple[str | None, str | None], list[str]] = {}
+    for _, alarm in linked.alarms if linked else []:
+        watching.setdefault((alarm.namespace, alarm.metric_name), []).append(alarm.name)
     found = Found()
     for site in sites:
         if site.kind not in _METRIC_FILTER_KINDS or site.language != FILTER_PATTERN:
@@ -364,18 +365,10 @@ def filters_from_sites(sites: Iterable[PatternSite], linked: alarms.Found | None
             found.skipped.append((path, site.name, f"not a valid pattern: {err.message}"))
             continue
         line = site.position()[0]
-        partner = metrics.get((os.path.realpath(path), site.name))
-        metric: tuple[str, str] | None = None
-        names: tuple[str, ...] = ()
-        if partner is not None:
-            transformation = partner.transformation
-            metric = (transformation.metric_namespace, transformation.metric_name)
-            names = tuple(alarm.name for alarm in partner.alarms)
+        metric = site.metric.key if site.metric else None
+        names = tuple(dict.fromkeys(watching.get(metric, []))) if metric else ()
         found.filters.append(CandidateFilter(path, line, site.name, site.text, tree, metric, names))
-    noted = {(os.path.realpath(path), resource) for path, resource, _ in found.skipped}
-    for path, resource, reason in linked.skipped if linked else []:
-        if (os.path.realpath(path), resource) not in noted:
-            found.unlinked.append((path, resource, reason))
+    found.unlinked += linked.unread if linked else []
     return found
 
 

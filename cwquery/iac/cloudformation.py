@@ -62,7 +62,7 @@ def _resources(
         if not isinstance(properties, DocMap):
             continue
         if kind in (METRIC_FILTER, SUBSCRIPTION_FILTER, ANOMALY_DETECTOR):
-            metric = _cfn_metric(properties) if kind == METRIC_FILTER else None
+            metric = _cfn_metric(properties, context) if kind == METRIC_FILTER else None
             yield from _cfn_sites(source, kind, logical_id, properties, metric, context)
         elif kind == SAM_FUNCTION:
             yield from _sam_events(source, logical_id, properties, context)
@@ -112,7 +112,7 @@ def _cfn_sites(
         )  # fmt: skip
 
 
-def _cfn_metric(properties: DocMap) -> Metric | None:
+def _cfn_metric(properties: DocMap, context: TemplateContext) -> Metric | None:
     transformations = properties.items.get("MetricTransformations")
     if not isinstance(transformations, DocList) or not transformations.items:
         return None
@@ -132,7 +132,22 @@ def _cfn_metric(properties: DocMap) -> Metric | None:
         _reference(value) if value is not None else None,
         tuple(dimensions),
         metric_number(scalar_text(first.items.get("DefaultValue"))),
+        _name(first.items.get("MetricName"), "MetricName", context),
+        _name(first.items.get("MetricNamespace"), "MetricNamespace", context),
+        _name(first.items.get("Unit"), "Unit", context),
     )
+
+
+def _name(node: Doc | None, what: str, context: TemplateContext) -> Reference | None:
+    """A metric's name or namespace: a literal, or one value resolved as a pattern is (``Ref``
+    to a parameter's default, ``Fn::Sub``, ``Fn::Join``, ``Fn::FindInMap``); a property that
+    can take several values (``Fn::If``) or is known only at deploy time has no text."""
+    if node is None:
+        return None
+    values = resolve_values(node, what, context)
+    if len(values) != 1 or values[0].text is None:
+        return Reference(None, None)
+    return Reference(values[0].text, values[0].located)
 
 
 def _reference(node: Doc) -> Reference:

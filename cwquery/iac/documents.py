@@ -133,7 +133,12 @@ def _metric(body: DocMap) -> Metric | None:
             dimensions.append((key, Reference(text, located)))
     default = values.items.get("default_value")
     number = default.value if isinstance(default, DocScalar) and default.kind == "number" else None
-    return Metric(value, tuple(dimensions), None if number is None else float(number))
+    names: list[Reference | None] = []
+    for attribute in ("name", "namespace", "unit"):
+        written = values.items.get(attribute)
+        text, located, _ = _string(written, attribute, values.start)
+        names.append(None if written is None else Reference(text, located if text else None))
+    return Metric(value, tuple(dimensions), None if number is None else float(number), *names)
 
 
 def _text(node: Doc | None) -> str | None:

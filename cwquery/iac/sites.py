@@ -53,11 +53,29 @@ class Reference:
 
 @dataclass(frozen=True)
 class Metric:
-    """What a metric filter publishes (``metricTransformations[0]``)."""
+    """What a metric filter publishes (``metricTransformations[0]``): its value, dimensions
+    and default, and the metric's ``name``, ``namespace`` and ``unit`` (``None`` when not
+    written; a :class:`Reference` with ``text`` ``None`` when computed at deploy time).
+
+    >>> Metric(None, name=Reference("Errors", None), namespace=Reference("App", None)).key
+    ('App', 'Errors')
+    """
 
     value: Reference | None
     dimensions: tuple[tuple[str, Reference], ...] = ()
     default_value: float | None = None
+    name: Reference | None = None
+    namespace: Reference | None = None
+    unit: Reference | None = None
+
+    @property
+    def key(self) -> tuple[str, str] | None:
+        """``(namespace, name)`` when both are known without deploying, else ``None``."""
+        if self.name is None or self.namespace is None:
+            return None
+        if self.name.text is None or self.namespace.text is None:
+            return None
+        return self.namespace.text, self.name.text
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Hashable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from cwquery.iac.hcl import (
@@ -27,8 +28,9 @@ from cwquery.iac.hcl import (
 )
 from cwquery.iac.locate import DocumentError, Located, SourceText
 from cwquery.iac.sites import Metric, PatternSite, Reference, Source, metric_number
-from cwquery.iac.tfmodule import TfFile
-from cwquery.iac.tfresolve import module_call_sites, module_of, resolved_sites
+from cwquery.iac.tfalarms import too_many
+from cwquery.iac.tfmodule import ModuleScope, TfFile, TfModule, block_instances
+from cwquery.iac.tfresolve import metric_names, module_call_sites, module_of, resolved_sites
 
 __all__ = [
     "TF_ANOMALY_DETECTOR",
@@ -74,6 +76,7 @@ def terraform_sites(source: Source, folder: str) -> Iterator[PatternSite]:
     if values is None:
         values = _hcl_values(text) if filters else {}
     found: list[tuple[int, list[PatternSite]]] = []
+    names = _TfMetricNames(source, folder, root)
     for (kind, name), body in values.items():
         attribute = _TF_PATTERN_ATTRIBUTE.get(kind)
         if attribute is None or attribute not in body or (kind, name) in computed:
@@ -81,6 +84,9 @@ def terraform_sites(source: Source, folder: str) -> Iterator[PatternSite]:
         block = blocks.get((kind, name)) or _header(text, kind, name)
         pattern, located, unresolved = _tf_string(text, block, attribute, body.get(attribute))
         metric = _tf_metric(text, block, body) if kind == TF_METRIC_FILTER else None
+        if metric is not None:
+            metric_name, namespace, unit = names.of(block, body)
+            metric = replace(metric, name=metric_name, namespace=namespace, unit=unit)
         group, label = _tf_log_group(folder, body.get("log_group_name"))
         site = PatternSite(
             source, kind, f"{kind}.{name}", pattern, located, unresolved, metric, group, label
@@ -256,7 +262,12 @@ def _tf_metric(text: str, block: HclBlock, body: dict[str, Any]) -> Metric | Non
     transformations = [b for b in block.blocks if b.type == "metric_transformation"]
     place = transformations[0] if transformations else block
     value = None
-    if "value" in values:
+    written = values.get("value")
+    if isinstance(written, int | float) and not isinstance(written, bool):
+        at = place.attributes.get("value")  # value = 1: a number, not a string
+        start = at.start if at else place.start
+        value = Reference(_number_text(written), Located("", start, start))
+    elif "value" in values:
         metric_value, located, _ = _tf_string(text, place, "value", values["value"])
         value = Reference(metric_value, located)
     dimensions = []
@@ -273,6 +284,69 @@ def _tf_metric(text: str, block: HclBlock, body: dict[str, Any]) -> Metric | Non
     return Metric(
         value, tuple(dimensions), metric_number(None if default is None else str(default))
     )
+
+
+class _TfMetricNames:
+    """The ``name``, ``namespace`` and ``unit`` of a metric filter read by the literal path:
+    read from the text where they are literals, else evaluated in the file's module (variable
+    defaults, locals) when every instance of the resource gives the same string."""
+
+    def __init__(self, source: Source, folder: str, root: HclBlock | None) -> None:
+        self.source, self.folder, self.root = source, folder, root
+        self._module: tuple[TfFile, TfModule, ModuleScope] | None = None
+
+    def of(
+        self, block: HclBlock, body: dict[str, Any]
+    ) -> tuple[Reference | None, Reference | None, Reference | None]:
+        text = self.source.text.text
+        transformations = [b for b in block.blocks if b.type == "metric_transformation"]
+        listed = body.get("metric_transformation")
+        values = listed[0] if isinstance(listed, list) and listed else listed
+        found: dict[str, Reference | None] = {}
+        for attribute in ("name", "namespace", "unit"):
+            place = transformations[0].attributes.get(attribute) if transformations else None
+            if place is None:
+                written = values.get(attribute) if isinstance(values, dict) else None
+                plain = isinstance(written, str) and "${" not in written
+                found[attribute] = (
+                    None if written is None else Reference(written if plain else None, None)
+                )
+                continue
+            literal = hcl_string_at(text, place.start, place.end)
+            if literal is not None and not hcl_interpolates(text, literal):
+                found[attribute] = Reference(literal.value, literal)
+            else:
+                found[attribute] = self._evaluated(block, transformations[0], attribute)
+        return found["name"], found["namespace"], found["unit"]
+
+    def _evaluated(self, block: HclBlock, transformation: HclBlock, attribute: str) -> Reference:
+        if self.root is None:
+            return Reference(None, None)
+        if self._module is None:
+            on_disk = bool(self.source.path) and os.path.isfile(self.source.path or "")
+            file = TfFile(self.source, self.root)
+            module, scope = module_of(file, (self.folder or ".") if on_disk else "")
+            self._module = (file, module, scope)
+        file, _, scope = self._module
+        if too_many(file, block, scope) is not None:
+            return Reference(None, None)
+        known: set[str | None] = set()
+        for instance in block_instances(file, block, scope):
+            if instance.unresolved is not None:
+                return Reference(None, None)
+            (reference,) = metric_names(instance, transformation, (attribute,))
+            known.add(None if reference is None else reference.text)
+        if len(known) != 1 or None in known:
+            return Reference(None, None)
+        return Reference(known.pop(), None)
+
+
+def _number_text(value: float) -> str:
+    """
+    >>> _number_text(1), _number_text(2.5), _number_text(3.0)
+    ('1', '2.5', '3')
+    """
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _tf_entry(text: str, start: int, end: int, key: str) -> Located | None:

@@ -34,7 +34,7 @@ from cwquery.iac.tfmodule import (
     local_module_calls,
 )
 
-__all__ = ["module_call_sites", "resolved_sites", "without_repeats"]
+__all__ = ["metric_names", "module_call_sites", "resolved_sites", "without_repeats"]
 
 
 def resolved_sites(
@@ -97,11 +97,33 @@ def _metric(instance: Instance) -> Metric | None:
     if isinstance(dimensions, dict):
         pairs = [(str(key), _reference(item, instance)) for key, item in dimensions.items()]
     number = None if not isinstance(default, int | float | str) else str(default)
+    name, namespace, unit = metric_names(instance, blocks[0], ("name", "namespace", "unit"))
     return Metric(
         _reference(value, instance) if value is not None else None,
         tuple(pairs),
         metric_number(None if isinstance(default, bool) else number),
+        name,
+        namespace,
+        unit,
     )
+
+
+def metric_names(
+    instance: Instance, block: HclBlock, attributes: tuple[str, ...] = ("name", "namespace")
+) -> list[Reference | None]:
+    """String attributes (``name``, ``namespace``, ``unit``) of a ``metric_transformation``
+    block of the instance, evaluated as the pattern is (a value that is not a string stays
+    unknown); ``None`` for one not written."""
+    found: list[Reference | None] = []
+    for attribute in attributes:
+        value, _ = evaluate_attribute(instance, attribute, block)
+        if value is None:
+            found.append(None)
+        elif isinstance(value, str):
+            found.append(_reference(value, instance))
+        else:
+            found.append(Reference(None, None))
+    return found
 
 
 def _reference(value: Any, instance: Instance) -> Reference:
