@@ -34,6 +34,7 @@ from cwquery.iac.hcleval import EvalError, Unknown, evaluate
 from cwquery.iac.hclexpr import Node, parse_expression
 from cwquery.iac.locate import DocumentError
 from cwquery.iac.tfmodule import (
+    MAX_COUNT,
     Instance,
     ModuleScope,
     TfFile,
@@ -75,8 +76,6 @@ ALARM_ARGUMENTS = _KEYS = {
     "evaluate_low_sample_count_percentiles": "EvaluateLowSampleCountPercentile",
     "threshold_metric_id": "ThresholdMetricId",
 }
-#: A ``count`` above this is not expanded (the resource stays unresolved).
-MAX_COUNT = 10_000
 _MODULE_PREFIX = re.compile(r"^(?:module\.[^.\[]+(?:\[[^\]]*\])?\.)+")
 
 

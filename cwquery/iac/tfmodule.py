@@ -295,9 +295,17 @@ def block_instances(file: TfFile, block: HclBlock, scope: ModuleScope) -> Iterat
             yield Instance(base + suffix, file, block, inner, notes)
 
 
+#: A ``count`` above this is not expanded (the resource stays unresolved).
+MAX_COUNT = 10_000
+
+
 def _keys(meta: str, value: Any) -> list[tuple[Any, Any]] | str:
     if meta == "count":
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+            return "count is not a whole number"  # ``not >=`` also refuses NaN
+        if value > MAX_COUNT:
+            return f"count is above {MAX_COUNT}: its instances are not expanded"
+        if value != int(value):
             return "count is not a whole number"
         return [(index, index) for index in range(int(value))]
     if isinstance(value, dict):
