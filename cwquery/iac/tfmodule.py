@@ -1,6 +1,7 @@
 """A Terraform module (the ``.tf`` files of one folder) as far as it can be evaluated without
 deploying: its ``locals``, its variables' defaults (or the literal inputs a calling ``module``
-block gives them), and each resource's ``for_each`` or ``count`` instances
+block gives them; for the root module, the values of its variable files override the
+defaults: :mod:`cwquery.iac.tfvars`), and each resource's ``for_each`` or ``count`` instances
 (:func:`resource_instances`, with ``each.key``/``each.value`` or ``count.index`` bound).
 
 >>> import tempfile, pathlib
@@ -26,6 +27,7 @@ from cwquery.iac.hcleval import EvalError, Scope, Unknown, evaluate, read_text_f
 from cwquery.iac.hclexpr import Conditional, Node, parse_expression
 from cwquery.iac.locate import DocumentError
 from cwquery.iac.sites import Source
+from cwquery.iac.tfvars import Given, root_values
 
 __all__ = [
     "Instance",
@@ -66,6 +68,8 @@ class TfModule:
     locals: dict[str, tuple[TfFile, HclAttribute]] = field(default_factory=dict)
     #: files read by ``file()`` while evaluating, by path
     sources: dict[str, Source] = field(default_factory=dict)
+    #: values of its variable files when it is the root module (read when first needed)
+    given: dict[str, Given] | Given | None = None
 
     def resources(self) -> Iterator[tuple[TfFile, HclBlock]]:
         """``resource`` blocks, file by file."""
@@ -125,7 +129,8 @@ def _read_file(path: str) -> TfFile | None:
 
 
 class ModuleScope(Scope):
-    """Names in a module: ``var`` (inputs, else defaults), ``local``, ``each``,
+    """Names in a module: ``var`` (inputs, else the root module's variable files, else
+    defaults), ``local``, ``each``,
     ``count.index``, ``path.module`` and ``path.root``."""
 
     def __init__(
@@ -185,6 +190,12 @@ class ModuleScope(Scope):
         found = self.module.variables.get(name)
         if found is None:
             return Unknown(f"var.{name} is not declared")
+        if self.depth == 0:  # the root module: its variable files set values
+            given = self._given(name)
+            if given is not None:
+                if not isinstance(given.value, Unknown):
+                    self.assumed.add(f"var.{name} from {given.file}")
+                return given.value
         file, block = found
         place = block.attributes.get("default")
         if place is None:
@@ -193,6 +204,13 @@ class ModuleScope(Scope):
         if not isinstance(value, Unknown):
             self.assumed.add(f"var.{name}")
         return value
+
+    def _given(self, name: str) -> Given | None:
+        if self.module.given is None:
+            folder = self.module.folder
+            self.module.given = root_values(folder) if folder and os.path.isdir(folder) else {}
+        given = self.module.given
+        return given if isinstance(given, Given) else given.get(name)
 
     def _local(self, name: str) -> Any:
         if name in self._locals:
@@ -356,10 +374,13 @@ def evaluate_attribute(instance: Instance, name: str, block: HclBlock | None = N
 
 
 def assumed_note(assumed: frozenset[str] | set[str]) -> str:
-    """``checked with the default value(s) of var.a, var.b``."""
-    names = sorted(assumed)
+    """``checked with the default value(s) of var.a, var.b`` (and ``var.c from
+    terraform.tfvars`` for a value of a variable file)."""
+    names = sorted(n for n in assumed if " from " not in n)
     plural = "s" if len(names) > 1 else ""
-    return f"checked with the default value{plural} of {', '.join(names)}"
+    parts = [f"the default value{plural} of {', '.join(names)}"] if names else []
+    parts += sorted(n for n in assumed if " from " in n)
+    return f"checked with {', '.join(parts)}"
 
 
 def local_module_calls(
