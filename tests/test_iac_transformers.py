@@ -207,3 +207,130 @@ def test_terraform_transformers_and_flags() -> None:
         {"deleteKeys": {"withKeys": ["a", "b.c"]}},
     ]
     assert site.log_group == "/app/api"
+
+
+TERRAFORM_JSON = """\
+{
+  "resource": {
+    "aws_cloudwatch_log_group": {"app": {"name": "/app/api"}},
+    "aws_cloudwatch_log_transformer": {
+      "good": {
+        "log_group_arn": "${aws_cloudwatch_log_group.app.arn}",
+        "transformer_config": [
+          {"parse_json": {}},
+          {"add_keys": {"entry": [{"key": "team", "value": "pay", "overwrite_if_exists": true}]}},
+          {"delete_keys": {"with_keys": ["a", "b.c"]}}
+        ]
+      },
+      "bad": {
+        "log_group_arn": "arn:aws:logs:us-east-1:123456789012:log-group:/app/other:*",
+        "transformer_config": [
+          {"parse_json": [{}]},
+          {"rename_keys": [{"entry": {"key": "a", "target": "b"}}]}
+        ]
+      },
+      "computed": {
+        "log_group_arn": "/x",
+        "transformer_config": {"grok": {"match": "${var.match}"}}
+      }
+    },
+    "aws_cloudwatch_log_metric_filter": {
+      "ok": {
+        "name": "ok",
+        "log_group_name": "/app/api",
+        "pattern": "{ $.team = \\"pay\\" }",
+        "apply_on_transformed_logs": true,
+        "metric_transformation": {"name": "m", "namespace": "n", "value": "1"}
+      }
+    },
+    "aws_cloudwatch_log_subscription_filter": {
+      "orphan": {
+        "name": "orphan",
+        "log_group_name": "${aws_cloudwatch_log_group.lonely.name}",
+        "filter_pattern": "",
+        "destination_arn": "arn:aws:lambda:us-east-1:123456789012:function:f",
+        "apply_on_transformed_logs": true
+      }
+    }
+  }
+}
+"""
+
+
+def test_terraform_json_transformers_and_flags() -> None:
+    assert findings(TERRAFORM_JSON, "main.tf.json") == [
+        ("invalid-transformer", 17, 11),  # rename_keys: renameTo missing (T20)
+        ("unresolved-pattern", 22, 31),  # grok's match interpolates a variable
+        ("no-transformer", 40, 38),  # a group no transformer of the file applies to
+    ]
+    site = scan_text(TERRAFORM_JSON, "main.tf.json").transformers[0]
+    assert site.name == "good" and site.log_group == "/app/api"
+    assert site.config == [
+        {"parseJSON": {}},
+        {"addKeys": {"entries": [{"key": "team", "value": "pay", "overwriteIfExists": True}]}},
+        {"deleteKeys": {"withKeys": ["a", "b.c"]}},
+    ]
+
+
+def _planned(address: str, kind: str, values: dict[str, object]) -> dict[str, object]:
+    return {"address": address, "mode": "managed", "type": kind, "name": address.split(".")[-1],
+            "values": values}  # fmt: skip
+
+
+def _plan_config(**processors: object) -> dict[str, object]:
+    """One ``transformer_config`` item as a plan writes it: every processor block, ``[]``
+    where absent."""
+    names = ("add_keys", "copy_value", "csv", "delete_keys", "grok", "parse_json",
+             "parse_key_value", "rename_keys", "trim_string")  # fmt: skip
+    return {name: processors.get(name, []) for name in names}
+
+
+FILTER = "aws_cloudwatch_log_metric_filter"
+
+
+def test_terraform_plan_transformers() -> None:
+    bad = [{"entry": [{"key": "a", "overwrite_if_exists": False, "rename_to": None}]}]
+    resources = [
+        _planned("aws_cloudwatch_log_transformer.bad", "aws_cloudwatch_log_transformer", {
+            "log_group_arn": "arn:aws:logs:us-east-1:123456789012:log-group:/app/api",
+            "transformer_config": [
+                _plan_config(parse_json=[{"source": None}]), _plan_config(rename_keys=bad),
+            ],
+        }),
+        _planned("aws_cloudwatch_log_transformer.later", "aws_cloudwatch_log_transformer", {
+            "log_group_arn": "/app/later",
+            "transformer_config": [_plan_config(grok=[{"match": None, "source": None}])],
+        }),
+        _planned(f"module.m.{FILTER}.f", FILTER, {
+            "log_group_name": "/app/api", "pattern": "", "apply_on_transformed_logs": True,
+        }),
+    ]  # fmt: skip
+    later = {"transformer_config": [{"grok": [{"match": True}]}]}
+    plan = {
+        "format_version": "1.2",
+        "planned_values": {"root_module": {"resources": resources}},
+        "resource_changes": [
+            {"address": "aws_cloudwatch_log_transformer.later", "change": {"after_unknown": later}}
+        ],
+    }
+    text = json.dumps(plan, indent=1)
+    sites = scan_text(text, "plan.json").transformers
+    assert [(s.name, s.log_group, s.flag) for s in sites] == [
+        ("aws_cloudwatch_log_transformer.bad", "/app/api", False),
+        ("aws_cloudwatch_log_transformer.later", "/app/later", False),
+        ("module.m.aws_cloudwatch_log_metric_filter.f", "/app/api", True),
+    ]
+    assert sites[0].config == [
+        {"parseJSON": {}},
+        {"renameKeys": {"entries": [{"key": "a", "overwriteIfExists": False}]}},
+    ]
+    assert sites[1].unresolved == "transformer_config is known only after apply"
+    found = transformer_findings(sites)
+    assert [(f.code, f.message.split(":")[0]) for f in found] == [
+        ("invalid-transformer", "processor 1"),
+        ("unresolved-pattern", f"{sites[1].unresolved}; the transformer was not checked"),
+    ]
+    line = text.splitlines()[found[0].line - 1]
+    assert line.strip() == "{"  # the second item of transformer_config
+    item = text.splitlines()[found[0].line : found[0].line + 12]
+    assert any('"rename_keys": [' in written for written in item)

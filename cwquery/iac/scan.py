@@ -48,7 +48,10 @@ from cwquery.iac.queries import cfn_query_sites, terraform_json_query_sites, ter
 from cwquery.iac.sites import FileProblem, PatternSite, ScanResult, Source
 from cwquery.iac.terraform import terraform_sites
 from cwquery.iac.tf_policies import terraform_json_policy_sites, terraform_policy_sites
-from cwquery.iac.tf_transformers import terraform_transformer_sites
+from cwquery.iac.tf_transformers import (
+    terraform_json_transformer_sites,
+    terraform_transformer_sites,
+)
 from cwquery.iac.tfresolve import without_repeats
 from cwquery.iac.transformers import transformer_sites
 
@@ -207,6 +210,8 @@ def _read_sites(source: Source, kind: str, result: ScanResult) -> None:
                 result.sites += _document_sites(source, document)
                 if isinstance(document, DocMap) and not is_terraform_json(document):
                     result.transformers += transformer_sites(source, document)
+                elif isinstance(document, DocMap):
+                    result.transformers += terraform_json_transformer_sites(source, document)
     except DocumentError as err:
         if any(marker in text for marker in _TEMPLATE_MARKERS):
             result.problems.append(FileProblem(source, err.offset, err.message))

@@ -1,6 +1,7 @@
-"""Log transformers in Terraform ``.tf`` files: ``aws_cloudwatch_log_transformer`` blocks read
-into the API's shape for :mod:`cwquery.iac.transformers`, and the metric and subscription
-filters with ``apply_on_transformed_logs = true``.
+"""Log transformers in Terraform ``.tf`` files, ``.tf.json`` files and plans:
+``aws_cloudwatch_log_transformer`` blocks read into the API's shape for
+:mod:`cwquery.iac.transformers`, and the metric and subscription filters with
+``apply_on_transformed_logs = true``.
 
 Blocks and attributes are snake case (``transformer_config { parse_json {} }``,
 ``overwrite_if_exists``); an ``entry`` or ``entries`` block is one item of the processor's
@@ -20,14 +21,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Hashable, Iterator
+from dataclasses import replace
 from typing import Any
 
+from cwquery.iac.documents import terraform_json_resources
 from cwquery.iac.hcl import HclBlock, hcl_interpolates, hcl_string_at, read_hcl_blocks
-from cwquery.iac.locate import DocumentError
+from cwquery.iac.locate import Doc, DocList, DocMap, DocScalar, DocumentError
 from cwquery.iac.sites import Source
 from cwquery.iac.transformers import TransformerSite, group_of_arn
 
-__all__ = ["TF_TRANSFORMER", "terraform_transformer_sites"]
+__all__ = ["TF_TRANSFORMER", "terraform_json_transformer_sites", "terraform_transformer_sites"]
 
 TF_TRANSFORMER = "aws_cloudwatch_log_transformer"
 _TF_FILTERS = {
@@ -174,3 +177,138 @@ def _group(text: str, block: HclBlock, attribute: str, names: dict[str, str]) ->
     if located is None or hcl_interpolates(text, located):
         return None
     return group_of_arn(located.value)
+
+
+# --------------------------------------------------------------------------- Terraform JSON
+
+
+def terraform_json_transformer_sites(source: Source, document: DocMap) -> Iterator[TransformerSite]:
+    """The transformers of a Terraform JSON configuration (``.tf.json``: a block is an object
+    or a list of objects, strings may interpolate) or of a plan or state (``terraform show
+    -json``: values resolved, absent blocks ``[]`` and absent attributes ``null``), and their
+    filters with ``apply_on_transformed_logs`` true."""
+    kinds = (TF_TRANSFORMER, *_TF_FILTERS)
+    found = list(terraform_json_resources(document, kinds))
+    names: dict[str, str] = {}
+    for _, name, body, _ in terraform_json_resources(document, ("aws_cloudwatch_log_group",)):
+        written = body.items.get("name")
+        if isinstance(written, DocScalar) and written.kind == "str" and "${" not in written.value:
+            names[name] = written.value
+    unknown = _unknown_after_apply(document)
+    for kind, name, body, planned in found:
+        label = name if planned else name.split(".", 1)[1]
+        if kind == TF_TRANSFORMER:
+            group = _json_group(body, ("log_group_arn", "log_group_identifier"), names, planned)
+            yield _json_transformer(source, label, body, group, planned, name in unknown)
+            continue
+        flag = body.items.get("apply_on_transformed_logs")
+        if isinstance(flag, DocScalar) and flag.kind == "bool" and flag.value == "true":
+            group = _json_group(body, (_TF_FILTERS[kind],), names, planned)
+            yield TransformerSite(source, kind, label, flag.start, group, flag=True)
+
+
+def _json_transformer(
+    source: Source, label: str, body: DocMap, group: Hashable | None, planned: bool, unknown: bool
+) -> TransformerSite:
+    node = body.items.get("transformer_config")
+    configs = _blocks(node)
+    start = node.start if node is not None else body.start
+    site = TransformerSite(source, TF_TRANSFORMER, label, start, group)
+    if unknown:
+        return replace(site, unresolved="transformer_config is known only after apply")
+    if not configs:
+        return replace(site, unresolved="no transformer_config block")
+    config, starts = [], []
+    try:
+        for item in configs:
+            processors = [(k, v) for k, v in item.items.items() if not _absent(v)]
+            config.append({_api_name(k): _json_body(_blocks(v), planned) for k, v in processors})
+            starts.append(item.start)
+    except _NotLiteral as why:
+        return replace(site, unresolved=str(why))
+    return replace(site, config=config, processors=tuple(starts))
+
+
+def _api_name(block: str) -> str:
+    return _SPELLED.get(block, _camel(block))
+
+
+def _blocks(node: Doc | None) -> list[DocMap]:
+    """A nested block in JSON: one object, or a list of objects."""
+    items = node.items if isinstance(node, DocList) else [node]
+    return [item for item in items if isinstance(item, DocMap)]
+
+
+def _absent(node: Doc) -> bool:
+    """An attribute or block a plan writes although it is not set (``null``, ``[]``)."""
+    return (isinstance(node, DocScalar) and node.kind == "null") or (
+        isinstance(node, DocList) and not node.items
+    )
+
+
+def _json_body(blocks: list[DocMap], planned: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    for block in blocks[-1:]:  # as in HCL, a processor written twice keeps its last block
+        for name, node in block.items.items():
+            if _absent(node):
+                continue
+            nested = _blocks(node)
+            whole = isinstance(node, DocList) and len(nested) == len(node.items)
+            if nested and (isinstance(node, DocMap) or whole):
+                if name in ("entry", "entries"):
+                    body["entries"] = [_json_body([item], planned) for item in nested]
+                else:
+                    body[_camel(name)] = _json_body(nested, planned)
+            else:
+                body[_camel(name)] = _json_literal(node, planned)
+    return body
+
+
+def _json_literal(node: Doc, planned: bool) -> Any:
+    if isinstance(node, DocList):
+        return [_json_literal(item, planned) for item in node.items]
+    if not isinstance(node, DocScalar):
+        raise _NotLiteral("a transformer_config value is not a literal")
+    if node.kind == "str":
+        if not planned and "${" in node.value:
+            raise _NotLiteral("transformer_config holds Terraform interpolation ${…}")
+        return node.value
+    return json.loads(node.value)  # a number, true or false
+
+
+def _json_group(
+    body: DocMap, attributes: tuple[str, ...], names: dict[str, str], planned: bool
+) -> Hashable | None:
+    node = next((body.items[a] for a in attributes if a in body.items), None)
+    if not isinstance(node, DocScalar) or node.kind != "str":
+        return None
+    if planned:
+        return group_of_arn(node.value)
+    reference = _REFERENCE.fullmatch(node.value.removeprefix("${").removesuffix("}"))
+    if node.value.startswith("${") and reference is not None:
+        group = reference.group(1)
+        return names.get(group, ("ref", group))
+    return None if "${" in node.value else group_of_arn(node.value)
+
+
+def _unknown_after_apply(document: DocMap) -> set[str]:
+    """Addresses of a plan's transformers whose ``transformer_config`` holds a value known
+    only after apply (a plan writes it ``null``, like an absent one)."""
+    unknown: set[str] = set()
+    changes = document.items.get("resource_changes")
+    for change in changes.items if isinstance(changes, DocList) else []:
+        if not isinstance(change, DocMap):
+            continue
+        address, after = change.items.get("address"), change.items.get("change")
+        marks = after.items.get("after_unknown") if isinstance(after, DocMap) else None
+        config = marks.items.get("transformer_config") if isinstance(marks, DocMap) else None
+        if isinstance(address, DocScalar) and config is not None and _any_true(config):
+            unknown.add(address.value)
+    return unknown
+
+
+def _any_true(node: Doc) -> bool:
+    if isinstance(node, DocScalar):
+        return node.kind == "bool" and node.value == "true"
+    values = node.items.values() if isinstance(node, DocMap) else node.items
+    return any(_any_true(item) for item in values)
