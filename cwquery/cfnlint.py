@@ -19,10 +19,13 @@ W9102    the metric value or a dimension is not in the pattern           metric-
                                                                          pattern, dimension-not-
                                                                          in-pattern
 W9103    more regex filters on one log group than CloudWatch allows      too-many-regex-filters
+E9103    PutTransformer refuses the transformer configuration            invalid-transformer
 =======  ==============================================================  ======================
 
 Metric and subscription filters, log anomaly detectors, and SAM functions' ``CloudWatchLogs``
-events are checked (cfn-lint validates SAM templates untransformed). A pattern computed at
+events are checked (cfn-lint validates SAM templates untransformed), and the
+``TransformerConfig`` of ``AWS::Logs::Transformer`` resources (skipped when a value in it is
+computed at deploy time). A pattern computed at
 deploy time (``!Ref``, ``!Sub`` with ``${…}``) is skipped; ``!Sub`` without substitutions and
 ``!Join`` of strings are read. Each message ends with the cwquery code in brackets, as
 ``cwquery check`` reports it.
@@ -49,6 +52,7 @@ __all__ = [
     "MetricTransformationInvalid",
     "PatternMisleading",
     "TooManyRegexFilters",
+    "TransformerInvalid",
     "filter_pattern_text",
 ]
 
@@ -209,6 +213,41 @@ def _template_findings(cfn: Any) -> Iterator[tuple[str, str, list[str | int], st
             yield "W9103", "too-many-regex-filters", path, text
 
 
+class _Computed(Exception):
+    """A value resolved at deploy time."""
+
+
+def _api_shape(value: Any) -> Any:
+    """A ``TransformerConfig`` value in the API's shape (``ParseJSON`` -> ``parseJSON``);
+    :class:`_Computed` for an intrinsic function."""
+    if isinstance(value, dict):
+        if len(value) == 1 and next(iter(value)).startswith(("Ref", "Fn::")):
+            raise _Computed
+        return {key[:1].lower() + key[1:]: _api_shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_api_shape(item) for item in value]
+    return value
+
+
+def _transformer_findings(cfn: Any) -> Iterator[tuple[str, str, list[str | int], str]]:
+    from cwquery.transformers import TransformerError, validate
+
+    for name, resource in cfn.get_resources(["AWS::Logs::Transformer"]).items():
+        properties = resource.get("Properties")
+        config = properties.get("TransformerConfig") if isinstance(properties, dict) else None
+        if not isinstance(config, list):
+            continue
+        try:
+            validate(_api_shape(config))
+        except _Computed:
+            continue
+        except TransformerError as err:
+            path: list[str | int] = ["Resources", name, "Properties", "TransformerConfig"]
+            if err.processor is not None:
+                path.append(err.processor)
+            yield "E9103", "invalid-transformer", path, f"{err} [invalid-transformer]"
+
+
 class _PatternRule:
     """What the rules share (not itself a rule: cfn-lint instantiates every rule class here)."""
 
@@ -220,7 +259,9 @@ class _PatternRule:
         """The matches of this rule's id in the template."""
         return [
             RuleMatch(path, message)
-            for rule, _code, path, message in _template_findings(cfn)
+            for rule, _code, path, message in (
+                _transformer_findings(cfn) if self.id == "E9103" else _template_findings(cfn)
+            )
             if rule == self.id
         ]
 
@@ -269,3 +310,13 @@ class TooManyRegexFilters(_PatternRule, CloudFormationLintRule):  # type: ignore
     shortdesc = "Too many filters with a regex on one log group"
     description = f"CloudWatch allows {MAX_REGEX_FILTERS_PER_LOG_GROUP} metric and subscription "
     description += "filters with a regex per log group."
+
+
+class TransformerInvalid(_PatternRule, CloudFormationLintRule):  # type: ignore[misc]
+    """E9103: PutTransformer refuses the transformer configuration."""
+
+    id = "E9103"
+    shortdesc = "Log transformer configuration is invalid"
+    description = "The TransformerConfig of an AWS::Logs::Transformer breaks a rule of "
+    description += "PutTransformer: processor order, counts, required or conflicting fields."
+    tags: ClassVar[list[str]] = ["cwquery", "logs", "transformer"]

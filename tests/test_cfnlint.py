@@ -179,3 +179,51 @@ def test_the_regex_quota_message_is_the_one_cwquery_check_reports(
     assert checked and set(reported) == set(checked)
     for line, message in checked.items():
         assert reported[line].startswith(f"{message}; the filters with a regex: ")
+
+
+TRANSFORMERS = """\
+Resources:
+  Good:
+    Type: AWS::Logs::Transformer
+    Properties:
+      LogGroupIdentifier: /app/api
+      TransformerConfig:
+        - ParseJSON: {}
+        - AddKeys:
+            Entries:
+              - {Key: team, Value: pay, OverwriteIfExists: true}
+  Bad:
+    Type: AWS::Logs::Transformer
+    Properties:
+      LogGroupIdentifier: /app/other
+      TransformerConfig:
+        - ParseJSON: {}
+        - ParseVPC: {}
+  Computed:
+    Type: AWS::Logs::Transformer
+    Properties:
+      LogGroupIdentifier: /app/third
+      TransformerConfig:
+        - Grok:
+            Match: !Ref Match
+Parameters:
+  Match:
+    Type: String
+"""
+
+
+def test_invalid_transformers_are_reported_where_cwquery_check_reports_them(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "transformers.yaml").write_text(TRANSFORMERS)
+    checked = [
+        (f["line"], f["message"])
+        for f in _cwquery_check(tmp_path, ["transformers.yaml"])
+        if f["code"] == "invalid-transformer"
+    ]
+    reported = [
+        (m["Location"]["Start"]["LineNumber"], m["Message"], m["Level"])
+        for m in _ours(_cfn_lint(tmp_path, ["transformers.yaml"]))
+    ]
+    assert checked == [(17, "processor 1: parseVPC must be the first processor")]
+    assert reported == [(17, f"{checked[0][1]} [invalid-transformer]", "Error")]
