@@ -5,6 +5,7 @@ keyboard use, metric datapoints and share links."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -434,3 +435,22 @@ def test_the_share_link_restores_the_query_and_the_tab(page: WebDriver) -> None:
     until(page, lambda d: d.find_element(By.ID, "pattern").is_displayed())
     assert page.switch_to.active_element.get_attribute("id") == "tab-pattern"
     assert not page.find_element(By.ID, "results").is_displayed()
+
+
+def test_an_export_in_the_insights_tab_keeps_its_times(page: WebDriver, tmp_path: Path) -> None:
+    path = tmp_path / "export.json"
+    export = [
+        {"timestamp": 1709287209000, "message": "2020-01-01T00:00:00Z late", "logStreamName": "b"},
+        {"timestamp": 1709287200000, "message": "early", "logStreamName": "a"},
+    ]
+    path.write_text(json.dumps({"events": export}))
+    open_file(page, path)
+    open_insights(page)
+    query = "fields @timestamp, @message, @logStream | sort @timestamp asc"
+    type_query(page, query)
+    table = result_table(page)
+    assert table[0] == ["@timestamp", "@message", "@logStream"]
+    assert table[1:] == [
+        ["2024-03-01 10:00:00.000", "early", "a"],
+        ["2024-03-01 10:00:09.000", "2020-01-01T00:00:00Z late", "b"],
+    ]

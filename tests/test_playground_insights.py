@@ -179,3 +179,101 @@ def test_json_event_lines_are_their_events_as_cwquery_insights_reads_them() -> N
     assert found == expected
     assert [row.get("@message") for row in found] == ["ERROR a", "ok", lines[2]]
     assert found[1]["@ingestionTime"] == "2024-03-01 10:00:01.500"
+
+
+EXPORT = {
+    "events": [
+        {"timestamp": 1709287200000, "message": "ERROR a", "logStreamName": "web-1",
+         "ingestionTime": 1709287200900},
+        {"timestamp": 1709287205000, "message": "ok", "logStreamName": "web-2"},
+        {"timestamp": 1709287209000, "message": "2020-01-01T00:00:00Z ERROR b",
+         "logStreamName": "web-1"},
+    ]
+}  # fmt: skip
+
+
+def read_upload(client: FlaskClient, name: str, data: bytes) -> Any:
+    """``/api/read``'s answer for a file, as the page gets it (with the server's token)."""
+    from cwquery.playground.server import TOKEN_HEADER
+
+    token = client.get("/api/samples").get_json()["token"]
+    response = client.post(f"/api/read?name={name}", data=data, headers={TOKEN_HEADER: token})
+    assert response.status_code == 200
+    return response.json
+
+
+def test_an_export_loaded_in_the_tab_keeps_its_times_as_cwquery_insights_does(
+    client: FlaskClient, tmp_path: Path
+) -> None:
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(EXPORT))
+    read = read_upload(client, "export.json", path.read_bytes())
+    assert read["lines"] == ["ERROR a", "ok", "2020-01-01T00:00:00Z ERROR b"]
+    assert read["events"][1] == {"timestamp": 1709287205000, "logStreamName": "web-2"}
+    query = "fields @timestamp, @message, @logStream, @ingestionTime | sort @timestamp asc"
+    answer = answer_of(client, {"query": query, "lines": read["lines"], "events": read["events"]})
+    found = [row["cells"] for row in answer["rows"]]
+    assert found == cli_file_rows(query, path)
+    assert [row["@timestamp"] for row in found] == [
+        "2024-03-01 10:00:00.000",
+        "2024-03-01 10:00:05.000",
+        "2024-03-01 10:00:09.000",  # the entry's time, not the one written in the message
+    ]
+    assert [row["line"] for row in answer["rows"]] == [0, 1, 2]  # rows find their lines
+    binned = "stats count(*) as n by bin(5s) | sort n desc"
+    body = {"query": binned, "lines": read["lines"], "events": read["events"]}
+    assert [row["cells"] for row in answer_of(client, body)["rows"]] == cli_file_rows(binned, path)
+
+
+def test_a_line_whose_event_is_not_known_is_read_from_its_text(client: FlaskClient) -> None:
+    lines = ["2024-03-01T10:00:00Z a", "b"]
+    events = [None, {"timestamp": 1709287205000}]
+    body = {"query": "fields @timestamp, @message", "lines": lines, "events": events}
+    assert [row["cells"]["@timestamp"] for row in answer_of(client, body)["rows"]] == [
+        "2024-03-01 10:00:05.000",
+        "2024-03-01 10:00:00.000",
+    ]
+
+
+def test_the_files_on_the_command_line_come_with_their_times(tmp_path: Path) -> None:
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(EXPORT))
+    samples = create_app(api.read_files([str(path)])).test_client().get("/api/samples").get_json()
+    assert samples["events"][0] == {
+        "timestamp": 1709287200000,
+        "logStreamName": "web-1",
+        "ingestionTime": 1709287200900,
+    }
+    assert len(samples["events"]) == len(samples["lines"]) == 3
+
+
+def cli_file_rows(query: str, path: Path) -> list[dict[str, str]]:
+    """The rows ``cwquery insights --format json`` prints for a file (``@ptr`` left out)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "cwquery", "insights", "--format", "json", query, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode in (0, 1), result.stderr
+    return [
+        {item["field"]: item["value"] for item in row if item["field"] != "@ptr"}
+        for row in json.loads(result.stdout)["results"]
+    ]
+
+
+@pytest.mark.parametrize(
+    "events",
+    [
+        [{"timestamp": "5"}],
+        [{"timestamp": True}],
+        [{"message": "x"}],
+        "x",
+        [None, None],
+    ],
+)
+def test_events_that_do_not_fit_are_refused(client: FlaskClient, events: object) -> None:
+    body = {"query": "fields a", "lines": ["a"], "events": events}
+    response = client.post("/api/insights", json=body)
+    assert response.status_code == 400 and "'events'" in response.get_json()["error"]

@@ -30,7 +30,7 @@ from cwquery.delimited import FieldLayout, split_tokens
 from cwquery.errors import CWQueryError, caret_view
 from cwquery.iac.lint import Diagnostic, lint_metric, lint_pattern
 from cwquery.logs.lines import count_line_ends
-from cwquery.logs.sources import SourceError, read_events
+from cwquery.logs.sources import LogEvent, SourceError, read_events
 from cwquery.metrics import MetricFilter, MetricFilterError, MetricTransformation
 from cwquery.plan import plan_for
 from cwquery.semantics import EVENT_NUMBER_BASE
@@ -292,16 +292,25 @@ def _datapoint(matcher: Matcher, metric: MetricSpec, line: str) -> dict[str, Any
 
 
 def read_sample(name: str, data: bytes) -> list[str]:
-    """The messages of an uploaded or pasted file, read as ``cwquery test`` reads files: text
+    """The messages of an uploaded or pasted file (see :func:`read_sample_events`).
+
+    >>> read_sample("x.json", b'{"events": [{"message": "a"}, {"message": "b"}]}')
+    ['a', 'b']
+    """
+    return [event.message for event in read_sample_events(name, data)]
+
+
+def read_sample_events(name: str, data: bytes) -> list[LogEvent]:
+    """The events of an uploaded or pasted file, read as ``cwquery test`` reads files: text
     or JSON lines, a CloudWatch export (``{"events": [...]}`` or a JSON array), or the gzip
     file of an S3 export (``<time> <message>`` lines), split into lines as files are
     (:mod:`cwquery.logs.lines`). The limits count bytes and line ends, blank lines included, and a
     gzip file is refused as soon as its decompressed text passes them (a small file of blank
     lines can hold gigabytes).
 
-    >>> read_sample("x.json", b'{"events": [{"message": "a"}, {"message": "b"}]}')
-    ['a', 'b']
-    >>> read_sample("pasted", b"one\\n\\ntwo\\r\\n")
+    >>> read_sample_events("x.json", b'{"events": [{"message": "a", "timestamp": 5}]}')
+    [LogEvent(message='a', timestamp=5, stream=None)]
+    >>> [e.message for e in read_sample_events("pasted", b"one\\n\\ntwo\\r\\n")]
     ['one', 'two']
     """
     if len(data) > MAX_SAMPLE_BYTES:
@@ -364,7 +373,8 @@ def _check_line_ends(count: int) -> None:
 
 
 def read_files(paths: Iterable[str]) -> list[dict[str, Any]]:
-    """The messages of files named on the command line: ``[{"name", "lines"}]``.
+    """The messages of files named on the command line: ``[{"name", "lines", "events"}]``
+    (``events``: :func:`event_fields` of each line).
 
     Raises:
         ApiError: a file holds too much, or an export entry has no message.
@@ -373,15 +383,32 @@ def read_files(paths: Iterable[str]) -> list[dict[str, Any]]:
     found = []
     total = 0
     for path in paths:
-        lines = _collect(read_events(path), already=total)
-        total += len(lines)
-        found.append({"name": path, "lines": lines})
+        events = _collect(read_events(path), already=total)
+        total += len(events)
+        lines = [event.message for event in events]
+        found.append({"name": path, "lines": lines, "events": event_fields(events)})
     return found
 
 
-def _collect(events: Iterator[Any], already: int = 0) -> list[str]:
-    """The messages of ``events``, refusing more than the limits allow."""
-    lines: list[str] = []
+def event_fields(events: Iterable[LogEvent]) -> list[dict[str, Any] | None]:
+    """What the reader knows of each event besides its message, as event keys
+    (``timestamp``, ``logStreamName``, ``ingestionTime``); ``None`` when nothing.
+
+    >>> event_fields([LogEvent("a", 5, "s"), LogEvent("b")])
+    [{'timestamp': 5, 'logStreamName': 's'}, None]
+    """
+    found: list[dict[str, Any] | None] = []
+    for event in events:
+        known = {"timestamp": event.timestamp, "logStreamName": event.stream}
+        known["ingestionTime"] = event.ingestion
+        known = {key: value for key, value in known.items() if value is not None}
+        found.append(known or None)
+    return found
+
+
+def _collect(events: Iterator[LogEvent], already: int = 0) -> list[LogEvent]:
+    """``events``, refusing more than the limits allow."""
+    lines: list[LogEvent] = []
     size = 0
     try:
         for event in events:
@@ -393,7 +420,7 @@ def _collect(events: Iterator[Any], already: int = 0) -> list[str]:
                 )
             if size > MAX_SAMPLE_BYTES:
                 raise ApiError(_too_big(), 413)
-            lines.append(event.message)
+            lines.append(event)
     except SourceError as err:
         raise ApiError(str(err)) from err
     return lines

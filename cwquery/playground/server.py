@@ -2,11 +2,14 @@
 
 =================  ====  ==========================================================
 ``/``              GET   the page (``static/index.html``; assets under ``/static/``)
-``/api/samples``   GET   the lines of the files given on the command line, the limits, the token
+``/api/samples``   GET   the lines (and events) of the command line's files, the limits, the token
 ``/api/match``     POST  ``{pattern, lines, metric?}``: the pattern's check and the matches
 ``/api/explain``   POST  ``{pattern, line, number?, metric?}``: one line explained
-``/api/read``      POST  a file's bytes (``?name=``): its messages, as ``cwquery test`` reads it
-``/api/insights``  POST  ``{query, lines, logGroup?}``: a Logs Insights query run over the lines
+``/api/read``      POST  a file's bytes (``?name=``): its messages, as ``cwquery test`` reads it,
+                         and, when the file gives any, each one's time, stream and ingestion
+                         time (``events``)
+``/api/insights``  POST  ``{query, lines, events?, logGroup?}``: a Logs Insights query run over
+                         the lines (timed by ``events``, as ``/api/read`` gave them)
 =================  ====  ==========================================================
 
 Bad requests get a 4xx answer ``{"error": "..."}``. When the server listens on a loopback
@@ -77,6 +80,10 @@ def create_app(
         "token": token,
     }
 
+    known = [known for s in samples for known in s.get("events", [None] * len(s["lines"]))]
+    if any(known):
+        initial["events"] = known
+
     @app.before_request
     def addressed_to_loopback() -> Response | None:
         if loopback_only and not _is_loopback(request.host):
@@ -135,12 +142,13 @@ def create_app(
 
     @app.post("/api/insights")
     def insights() -> Response:
-        from cwquery.playground.insights import query_lines
+        from cwquery.playground.insights import events_field, query_lines
 
         body = _body()
         query = api.text_field(body, "query")
         group = api.text_field(body, "logGroup", required=False) or None
-        return _json(query_lines(query, api.lines_field(body), group))
+        lines = api.lines_field(body)
+        return _json(query_lines(query, lines, group, events_field(body, len(lines))))
 
     @app.post("/api/read")
     def read() -> Response:
@@ -149,8 +157,12 @@ def create_app(
                 f"send the {TOKEN_HEADER} header with the token /api/samples gives", 403
             )
         name = request.args.get("name", "sample")
-        lines = api.read_sample(name, request.get_data(cache=False))
-        return _json({"name": name, "lines": lines})
+        events = api.read_sample_events(name, request.get_data(cache=False))
+        answer: dict[str, Any] = {"name": name, "lines": [event.message for event in events]}
+        known = api.event_fields(events)
+        if any(known):  # a file of bare messages is answered as before: its lines
+            answer["events"] = known
+        return _json(answer)
 
     return app
 

@@ -7,6 +7,7 @@ const DEBOUNCE_MS = 150;
 
 const state = {
   lines: [],
+  events: null, // per line, what the reader knew of its event (time, stream), or null
   rows: [],
   hits: new Uint8Array(0),
   valid: false,
@@ -204,8 +205,9 @@ function plural(count, word) {
 
 // ------------------------------------------------------------------ the sample lines
 
-function setLines(lines) {
+function setLines(lines, events) {
   state.lines = lines;
+  state.events = Array.isArray(events) && events.length === lines.length ? events : null;
   state.hits = new Uint8Array(lines.length);
   state.active = lines.length ? 0 : -1;
   state.chosen = -1;
@@ -333,7 +335,7 @@ async function readSample(name, body, contentType) {
   }
   try {
     const answer = await post(`/api/read?name=${encodeURIComponent(name)}`, body, "read", contentType);
-    setLines(answer.lines);
+    setLines(answer.lines, answer.events);
     return true;
   } catch (err) {
     if (!aborted(err)) showSampleError(`Cannot read ${name}: ${err.message}`);
@@ -506,6 +508,7 @@ async function runQuery() {
   clearTimeout(queryTimer);
   const seq = ++querySeq;
   const body = { query: $("query").value, lines: state.lines };
+  if (state.events) body.events = state.events;
   let answer;
   try {
     answer = await post("/api/insights", body, "insights");
@@ -615,6 +618,7 @@ function snapshot() {
     query: $("query").value,
     tab: state.tab,
     lines: state.lines,
+    events: state.events,
     metric: {
       value: $("metric-value").value,
       defaultValue: $("metric-default").value,
@@ -675,7 +679,8 @@ async function restore(fragment) {
   if (metric.value) $("metric").open = true;
   $("query").value = typeof data.query === "string" ? data.query : "";
   setTab(data.tab === "insights" ? "insights" : "pattern");
-  setLines(data.lines.filter((line) => typeof line === "string"));
+  const lines = data.lines.filter((line) => typeof line === "string");
+  setLines(lines, lines.length === data.lines.length ? data.events : null);
   return true;
 }
 
@@ -740,7 +745,7 @@ async function start() {
     showSampleError(`Cannot load the sample files: ${err.message}`);
   }
   if (!(await restore(location.hash.slice(1)))) {
-    setLines(initial.lines || []);
+    setLines(initial.lines || [], initial.events);
     if (initial.sources && initial.sources.length) {
       $("share-status").textContent = `Loaded ${initial.sources.map((s) => s.name).join(", ")}.`;
     }
