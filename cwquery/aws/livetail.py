@@ -3,7 +3,10 @@
 The service sends a ``sessionStart``, then a ``sessionUpdate`` every second: up to 500 events
 (a sample when more matched: ``sampled``), or none (a heartbeat). A session ends after three
 hours (``SessionTimeoutException``); :class:`LiveTail` then starts a new one (events ingested
-in between are not seen), or stops when asked to. Every event the service sends is judged
+in between are not seen), or stops when asked to. A connection lost mid-session (a network
+error, not an exception the service sends) is followed by a new session too, after a pause
+(:data:`RECONNECT_DELAYS`), at most :data:`MAX_RECONNECTS` times in a row: a :class:`Reconnect`
+item says so first. Every event the service sends is judged
 again by :func:`cwquery.plan_for` on the pattern, so what comes out is exactly what the
 pattern matches, and each event carries the spans its satisfied conditions point at
 (:func:`cwquery.spans.match_spans`) for colouring.
@@ -25,11 +28,13 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from cwquery.aws.client import (
+    AwsQueryError,
     RequestError,
     call_aws,
     client_or_default,
@@ -42,11 +47,14 @@ __all__ = [
     "MAX_EVENTS_PER_UPDATE",
     "MAX_GROUPS",
     "MAX_PATTERN_LENGTH",
+    "MAX_RECONNECTS",
     "MAX_STREAMS",
+    "RECONNECT_DELAYS",
     "SESSION_HOURS",
     "LiveTail",
     "LiveTailError",
     "LiveTailLimitError",
+    "Reconnect",
     "SessionStart",
     "TailEvent",
     "TailStats",
@@ -62,6 +70,10 @@ MAX_STREAMS = 100
 MAX_PATTERN_LENGTH = 1024
 MAX_EVENTS_PER_UPDATE = 500
 SESSION_HOURS = 3
+#: Pauses (seconds) before each new session after a lost connection, in a row; one more
+#: loss ends the tail.
+RECONNECT_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0)
+MAX_RECONNECTS = len(RECONNECT_DELAYS)
 
 _ARN_GROUP = ":log-group:"
 _TIMEOUT = "SessionTimeoutException"
@@ -195,11 +207,23 @@ class TailUpdate:
 
 @dataclass(frozen=True)
 class SessionStart:
-    """A session began: the first (``number`` 1) or one started after a timeout."""
+    """A session began: the first (``number`` 1), or one started after a ``timeout`` or a
+    lost connection (``reconnect``), as ``after`` says."""
 
     number: int
     session_id: str
     groups: tuple[str, ...]
+    after: str = ""
+
+
+@dataclass(frozen=True)
+class Reconnect:
+    """The connection was lost mid-session (``error``); a new session starts after
+    ``delay`` seconds, the ``attempt``-th of at most :data:`MAX_RECONNECTS` in a row."""
+
+    attempt: int
+    delay: float
+    error: str
 
 
 @dataclass
@@ -218,6 +242,7 @@ class TailStats:
     skipped: int = 0
     ended: str = ""
     timeouts: int = 0
+    reconnects: int = 0
 
     @property
     def refused(self) -> int:
@@ -235,6 +260,8 @@ class LiveTail:
     host prefix in front of it.
 
     ``restart``: start a new session when one times out (after three hours).
+    ``max_reconnects``: new sessions after lost connections, in a row (0: a lost connection
+    raises :class:`LiveTailError`); ``sleep`` waits before each (default: ``time.sleep``).
     ``spans``: compute each event's spans (:meth:`cwquery.plan.Plan.spans`).
     ``skip``: called on each event; an event it returns True for is left out (a caller that
     printed recent events first uses it to avoid printing them twice).
@@ -249,6 +276,8 @@ class LiveTail:
     spans: bool = False
     skip: Callable[[TailEvent], bool] | None = None
     stats: TailStats = field(default_factory=TailStats)
+    max_reconnects: int = MAX_RECONNECTS
+    sleep: Callable[[float], None] | None = None
 
     def __post_init__(self) -> None:
         from cwquery.aws.events import filter_pattern_text
@@ -260,6 +289,7 @@ class LiveTail:
         self.plan = plan_for(self.text) if self.text else None
         check_request(list(self.groups), self.stream_names, self.stream_prefixes, self.text)
         self._stream: Any = None
+        self._lost = ""
 
     def request(self) -> dict[str, Any]:
         """The ``StartLiveTail`` request."""
@@ -272,25 +302,49 @@ class LiveTail:
             request["logEventFilterPattern"] = self.text
         return request
 
-    def items(self) -> Generator[SessionStart | TailUpdate, None, None]:
-        """Session starts and updates, in order, until the service ends the stream, a session
-        times out without ``restart``, or :meth:`close`."""
+    def items(self) -> Generator[SessionStart | TailUpdate | Reconnect, None, None]:
+        """Session starts, updates and reconnections, in order, until the service ends the
+        stream, a session times out without ``restart``, or :meth:`close`. Raises
+        :class:`LiveTailError` when the connection is lost more than ``max_reconnects`` times
+        in a row (a session that sends an update ends the row)."""
         client = client_or_default(self.client)
         if is_loopback(getattr(client.meta, "endpoint_url", None)):
             client.meta.config.inject_host_prefix = False  # an emulator: no "stream-" host
+        after, lost = "", 0
         try:
             while True:
-                self._stream = call_aws(client, "start_live_tail", self.request())["responseStream"]
-                self.stats.sessions += 1
-                timed_out = yield from self._session()
-                self.close()
-                if not timed_out:
+                updates = self.stats.updates
+                try:
+                    self._stream = call_aws(client, "start_live_tail", self.request())[
+                        "responseStream"
+                    ]
+                except AwsQueryError as err:
+                    if not lost or not _network_error(err.__cause__):
+                        raise
+                    ended, self._lost = "dropped", str(err)  # still no connection
+                else:
+                    self.stats.sessions += 1
+                    ended = yield from self._session(after)
+                    self.close()
+                if ended == "closed":
                     self.stats.ended = "closed"
                     return
-                self.stats.timeouts += 1
-                if not self.restart:
-                    self.stats.ended = "timeout"
-                    return
+                if ended == "timeout":
+                    self.stats.timeouts += 1
+                    if not self.restart:
+                        self.stats.ended = "timeout"
+                        return
+                    after, lost = "timeout", 0
+                    continue
+                lost = 1 if self.stats.updates > updates else lost + 1
+                if lost > self.max_reconnects:
+                    tries = f" and {lost - 1} new sessions did not hold" if lost > 1 else ""
+                    raise LiveTailError(f"the Live Tail connection was lost{tries}: {self._lost}")
+                delay = RECONNECT_DELAYS[min(lost, len(RECONNECT_DELAYS)) - 1]
+                self.stats.reconnects += 1
+                yield Reconnect(lost, delay, self._lost)
+                (self.sleep or _pause)(delay)
+                after = "reconnect"
         finally:
             self.stats.ended = self.stats.ended or "stopped"  # closed by the caller, or failed
             self.close()
@@ -308,8 +362,9 @@ class LiveTail:
             with contextlib.suppress(Exception):
                 stream.close()
 
-    def _session(self) -> Generator[SessionStart | TailUpdate, None, bool]:
-        """The items of one session; returns True when it timed out."""
+    def _session(self, after: str) -> Generator[SessionStart | TailUpdate, None, str]:
+        """The items of one session; returns how it ended: ``closed``, ``timeout`` or
+        ``dropped`` (the connection was lost: why in ``_lost``)."""
         from botocore.exceptions import ClientError
 
         try:
@@ -317,18 +372,25 @@ class LiveTail:
                 if "sessionStart" in item:
                     start = item["sessionStart"]
                     groups = tuple(start.get("logGroupIdentifiers") or self.groups)
-                    yield SessionStart(self.stats.sessions, str(start.get("sessionId", "")), groups)
+                    number, session_id = self.stats.sessions, str(start.get("sessionId", ""))
+                    yield SessionStart(number, session_id, groups, after)
                 elif "sessionUpdate" in item:
                     yield self._update(item["sessionUpdate"])
         except ClientError as err:  # an exception sent in the stream
             error = err.response.get("Error", {})
             if error.get("Code") == _TIMEOUT:
-                return True
+                return "timeout"
             raise LiveTailError(
                 f"the Live Tail session failed: {error.get('Code', 'error')}: "
                 f"{error.get('Message', err)}"
             ) from None
-        return False
+        except Exception as err:
+            if not _network_error(err):
+                raise
+            first = err.args[0] if err.args else None  # urllib3: (message, cause)
+            self._lost = first if isinstance(first, str) and first else str(err)
+            return "dropped"
+        return "closed"
 
     def _update(self, update: dict[str, Any]) -> TailUpdate:
         results = update.get("sessionResults") or []
@@ -356,3 +418,16 @@ class LiveTail:
             kept.append(event)
         self.stats.kept += len(kept)
         return TailUpdate(tuple(kept), sampled, len(results))
+
+
+def _pause(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def _network_error(err: BaseException | None) -> bool:
+    """A connection lost or refused: botocore's connection and HTTP errors, and urllib3's,
+    which a response stream raises as they are."""
+    from botocore.exceptions import ConnectionError, HTTPClientError
+    from urllib3.exceptions import HTTPError
+
+    return isinstance(err, ConnectionError | HTTPClientError | HTTPError)

@@ -164,7 +164,9 @@ def tail_command(
     Live Tail limits: 1 to 10 log groups; stream names or prefixes (up to 100) with one group
     only; a pattern of at most 1,024 characters. The service sends at most 500 events a
     second (a sample when more match: a warning says so) and ends a session after 3 hours (a
-    new one is started; events in between are missed).
+    new one is started; events in between are missed). A connection lost mid-session is
+    followed by a new session after 1, 2, 4, 8 and 16 s, at most 5 times in a row (a note says
+    so; events in between are missed).
 
     \b
     Examples:
@@ -249,12 +251,21 @@ def tail_command(
 
 def _live_events(tail: Any) -> Iterator[Any]:
     """The events of a :class:`~cwquery.aws.livetail.LiveTail`, with its notes on stderr: a
-    sampled update, a new session after a timeout, a session that timed out."""
-    from cwquery.aws.livetail import MAX_EVENTS_PER_UPDATE, SessionStart
+    sampled update, a new session after a timeout or a lost connection, a session that timed
+    out."""
+    from cwquery.aws.livetail import MAX_EVENTS_PER_UPDATE, Reconnect, SessionStart
 
     for item in tail.items():
+        if isinstance(item, Reconnect):
+            click.echo(
+                f"note: the Live Tail connection was lost ({item.error}); a new session starts "
+                f"in {item.delay:g} s (attempt {item.attempt} of {tail.max_reconnects}; events "
+                "in between are not seen)",
+                err=True,
+            )
+            continue
         if isinstance(item, SessionStart):
-            if item.number > 1:
+            if item.after == "timeout":
                 click.echo(
                     "note: the Live Tail session ended after 3 hours; a new one started "
                     "(events in between were not seen)",
