@@ -32,7 +32,8 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from cwquery.aws.putlogs import plan_batches
+from cwquery.aws.putlogs import InvalidEventError, plan_batches
+from cwquery.aws.timeparse import TimeFormatError, to_millis
 from cwquery.errors import CWQueryError
 from cwquery.plan import plan_for
 from cwquery.selection import FIELD_SELECTION, parse_criteria
@@ -149,15 +150,50 @@ def payloads(
     """The deliveries of many events: cut (sorted by time, stably) into the batches
     ``PutLogEvents`` accepts (10,000 events, 1,048,576 bytes, 24 hours), one :func:`payload`
     per batch that has a match. Sequence numbers run on across batches. Options are
-    :func:`payload`'s."""
-    envelopes = []
+    :func:`payload`'s; each event keeps its other members (``transformed``, ``id``).
+
+    >>> events = [{"timestamp": t, "message": f"ERROR {t}"} for t in (3, 1, 2)]
+    >>> [[e["message"] for e in p["logEvents"]] for p in payloads("ERROR", events,
+    ...     log_group="g", log_stream="s")]
+    [['ERROR 1', 'ERROR 2', 'ERROR 3']]
+
+    Raises:
+        PatternError, SelectionError: as :func:`payload`, even when there is no event.
+        SubscriptionError: an event ``PutLogEvents`` would refuse (an empty or oversized
+            message, a time before 1970).
+    """
     sequence = int(options.pop("first_sequence", 0))
-    for batch in plan_batches(dict(event) for event in events):
+    payload(filter_pattern, [], first_sequence=sequence, **options)  # the arguments checked
+    envelopes = []
+    for batch in _batches([dict(event) for event in events]):
         envelope = payload(filter_pattern, batch, first_sequence=sequence, **options)
         sequence += len(batch)
         if envelope is not None:
             envelopes.append(envelope)
     return envelopes
+
+
+def _batches(events: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """``events`` cut as :func:`~cwquery.aws.putlogs.plan_batches` cuts them, each event whole
+    (its time in epoch ms): that function sorts stably by time and keeps only the time and the
+    message, so the batches are mapped back onto the events in the same stable order."""
+    for index, event in enumerate(events):
+        if not isinstance(event.get("message"), str) or "timestamp" not in event:
+            raise SubscriptionError(f"event {index}: an event has a timestamp and a str message")
+    try:
+        planned = plan_batches(
+            {"timestamp": e["timestamp"], "message": e["message"]} for e in events
+        )
+    except (InvalidEventError, TimeFormatError) as err:
+        raise SubscriptionError(str(err)) from None
+    times = [event["timestamp"] for batch in planned for event in batch]
+    order = sorted(range(len(events)), key=lambda i: to_millis(events[i]["timestamp"]))
+    whole = [{**events[i], "timestamp": times[n]} for n, i in enumerate(order)]
+    batches, start = [], 0
+    for batch in planned:
+        batches.append(whole[start : start + len(batch)])
+        start += len(batch)
+    return batches
 
 
 def control_message(destination_kind: str, timestamp: int) -> dict[str, Any]:

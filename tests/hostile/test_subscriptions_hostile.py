@@ -126,3 +126,26 @@ def test_a_policy_criteria_over_25_kb() -> None:
 def test_an_unknown_policy_type() -> None:
     with pytest.raises(SelectionError, match="unknown policy type"):
         parse_criteria('LogGroupName IN ["a"]', "NOPE")
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"filter_pattern": "{ $.a = "}, {"field_selection_criteria": "@aws.region ="}],
+)
+def test_payloads_check_their_arguments_even_with_no_event(options: dict[str, Any]) -> None:
+    from cwquery.subscriptions import payloads
+
+    pattern = options.pop("filter_pattern", "")
+    with pytest.raises(CWQueryError):
+        payloads(pattern, [], log_group="g", log_stream="s", **options)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [{"timestamp": -5, "message": "m"}, {"timestamp": 1, "message": ""}, {"message": "m"}],
+)
+def test_payloads_refuse_an_event_put_log_events_refuses(event: dict[str, Any]) -> None:
+    from cwquery.subscriptions import payloads
+
+    with pytest.raises(SubscriptionError):
+        payloads("", [event], log_group="g", log_stream="s")
