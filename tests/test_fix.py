@@ -61,7 +61,7 @@ def test_yaml_non_canonical_patterns_keep_their_scalar_style() -> None:
 
 
 def test_yaml_plain_scalar_that_would_need_quotes_gets_them() -> None:
-    fixed, _ = fix_text(cfn_yaml("request-id  ERROR"), "t.yaml")
+    fixed, _ = fix_text(cfn_yaml("request  -id ERROR"), "t.yaml")
     assert fixed == cfn_yaml("request -id ERROR")
     fixed, _ = fix_text(cfn_yaml("it's   ERROR"), "t.yaml")  # now starts with a quote
     assert fixed == cfn_yaml("'\"it''s\" ERROR'")
@@ -128,6 +128,13 @@ def test_patterns_file() -> None:
     fixed, edits = fix_text("# alerts\n{($.a=1)}\n?ERROR   ?WARN\n", "alerts.patterns")
     assert fixed == "# alerts\n{ $.a = 1 }\n?ERROR ?WARN\n"
     assert [edit.line for edit in edits] == [2, 3]
+
+
+def test_a_word_split_by_a_dash_is_left_for_its_warning() -> None:
+    text = "request-id-42 timeout\nERROR  -DEBUG\n"
+    fixed, edits = fix_text(text, "alerts.patterns")
+    assert fixed == "request-id-42 timeout\nERROR -DEBUG\n"
+    assert [edit.line for edit in edits] == [2]
 
 
 # --------------------------------------------------------------------------- round trips
