@@ -106,8 +106,8 @@ def hcl_string_end(text: str, start: int) -> int:
     and ``${…}`` (strings inside included). Raises :class:`DocumentError` when it does not
     close on its line.
 
-    >>> hcl_string_end('x = "a${b["c"]}\\"" # d', 4)
-    19
+    >>> hcl_string_end('x = "a${b["c"]}\\\\"" # d', 4)
+    18
     """
     return _HclReader(text).skip_string(start)
 
@@ -124,9 +124,9 @@ def hcl_interpolation_end(text: str, start: int) -> int:
 def hcl_heredoc_end(text: str, start: int) -> int:
     """The offset after the heredoc that starts at ``start`` (its closing marker included).
 
-    >>> text = "<<-EOT\n  a\n  EOT\nnext"
+    >>> text = "<<-EOT\\n  a\\n  EOT\\nnext"
     >>> text[hcl_heredoc_end(text, 0) :]
-    '\nnext'
+    '\\nnext'
     """
     return _HclReader(text).skip_heredoc(start)
 
