@@ -207,3 +207,28 @@ def test_terraform_transformers_and_flags() -> None:
         {"deleteKeys": {"withKeys": ["a", "b.c"]}},
     ]
     assert site.log_group == "/app/api"
+
+
+def test_terraform_transformer_values_are_read_as_hcl() -> None:
+    text = """\
+resource "aws_cloudwatch_log_transformer" "t" {
+  log_group_identifier = "/app"
+  transformer_config {
+    parse_json {}
+  }
+  transformer_config {
+    delete_keys {
+      with_keys = [
+        "$${literal}", # a comment, then an escaped template
+        "tab\\there",
+      ]
+    }
+  }
+}
+"""
+    site = scan_text(text, "main.tf").transformers[0]
+    assert site.unresolved is None
+    assert site.config == [
+        {"parseJSON": {}},
+        {"deleteKeys": {"withKeys": ["${literal}", "tab\there"]}},
+    ]

@@ -17,12 +17,13 @@ transformer unchecked.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Hashable, Iterator
 from typing import Any
 
 from cwquery.iac.hcl import HclBlock, hcl_interpolates, hcl_string_at, read_hcl_blocks
+from cwquery.iac.hcleval import EvalError, Scope, Unknown, evaluate
+from cwquery.iac.hclexpr import parse_expression
 from cwquery.iac.locate import DocumentError
 from cwquery.iac.sites import Source
 from cwquery.iac.transformers import TransformerSite, group_of_arn
@@ -42,8 +43,6 @@ _SPELLED = {
     "parse_to_ocsf": "parseToOCSF",
 }
 _REFERENCE = re.compile(r"(aws_cloudwatch_log_group\.[A-Za-z_][A-Za-z0-9_-]*)\.(?:name|arn|id)")
-_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
-_TRAILING_COMMA = re.compile(r",\s*\]$")
 
 
 class _NotLiteral(Exception):
@@ -124,28 +123,15 @@ def _body(text: str, block: HclBlock) -> dict[str, Any]:
 
 
 def _literal(text: str, start: int, end: int) -> Any:
-    """A literal string, number, boolean or list of literals; else :class:`_NotLiteral`."""
-    written = text[start:end].strip()
-    if written in ("true", "false"):
-        return written == "true"
-    if _NUMBER.fullmatch(written):
-        return json.loads(written)
-    if written.startswith("["):
-        try:
-            items = json.loads(_TRAILING_COMMA.sub("]", written))
-        except ValueError:
-            raise _NotLiteral("a list in transformer_config is not a literal") from None
-        if isinstance(items, list) and all(isinstance(item, str) for item in items):
-            if any("${" in item for item in items):
-                raise _NotLiteral("transformer_config holds Terraform interpolation ${…}")
-            return items
-        raise _NotLiteral("a list in transformer_config is not a list of strings")
-    located = hcl_string_at(text, start, end)
-    if located is None:
-        raise _NotLiteral("a transformer_config value is an expression resolved at plan time")
-    if hcl_interpolates(text, located):
-        raise _NotLiteral("transformer_config holds Terraform interpolation ${…}")
-    return located.value
+    """The value of a literal (string, number, boolean, list, object), read by the expression
+    reader the filters' values go through; else :class:`_NotLiteral`."""
+    try:
+        value = evaluate(parse_expression(text, start, end), Scope())
+    except (DocumentError, EvalError) as err:
+        raise _NotLiteral(f"a transformer_config value cannot be read: {err}") from None
+    if isinstance(value, Unknown):
+        raise _NotLiteral(f"a transformer_config value is resolved at plan time: {value.reason}")
+    return value
 
 
 def _group_names(text: str, blocks: list[HclBlock]) -> dict[str, str]:
