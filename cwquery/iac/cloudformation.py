@@ -16,7 +16,13 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterator
 
 from cwquery.iac.documents import ACCOUNT_POLICY, account_policy_site
-from cwquery.iac.intrinsics import TemplateContext, resolve_string, resolve_values, scalar_text
+from cwquery.iac.intrinsics import (
+    TemplateContext,
+    cfn_resources,
+    resolve_string,
+    resolve_values,
+    scalar_text,
+)
 from cwquery.iac.locate import Doc, DocList, DocMap, DocScalar
 from cwquery.iac.sites import Metric, PatternSite, Reference, Source, metric_number
 
@@ -54,13 +60,7 @@ def template_sites(source: Source, document: DocMap) -> list[PatternSite]:
 def _resources(
     source: Source, resources: DocMap, context: TemplateContext
 ) -> Iterator[PatternSite]:
-    for logical_id, resource in resources.items.items():
-        if not isinstance(resource, DocMap):
-            continue
-        kind = scalar_text(resource.items.get("Type"))
-        properties = resource.items.get("Properties")
-        if not isinstance(properties, DocMap):
-            continue
+    for logical_id, kind, properties in cfn_resources(resources):
         if kind in (METRIC_FILTER, SUBSCRIPTION_FILTER, ANOMALY_DETECTOR):
             metric = _cfn_metric(properties) if kind == METRIC_FILTER else None
             yield from _cfn_sites(source, kind, logical_id, properties, metric, context)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from cwquery.ast import DelimitedPattern, Pattern
 from cwquery.iac.findings import Finding, place
-from cwquery.iac.intrinsics import resolve_string, scalar_text
+from cwquery.iac.intrinsics import cfn_resources, resolve_string
 from cwquery.iac.lambda_json import json_equivalent
 from cwquery.iac.lint import Diagnostic
 from cwquery.iac.locate import Doc, DocList, DocMap, DocScalar, DocumentError, read_json, read_yaml
@@ -208,13 +208,7 @@ def _sam_globals(document: DocMap) -> DocMap | None:
 
 
 def _cfn_facts(path: str, resources: DocMap, facts: _Facts, shared: DocMap | None) -> None:
-    for logical_id, resource in resources.items.items():
-        if not isinstance(resource, DocMap):
-            continue
-        kind = scalar_text(resource.items.get("Type"))
-        properties = resource.items.get("Properties")
-        if not isinstance(properties, DocMap):
-            continue
+    for logical_id, kind, properties in cfn_resources(resources):
         where = f"{kind} {logical_id}"
         aliases: set[Hashable]
         if kind == "AWS::Logs::LogGroup":

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cwquery.iac.findings import Finding
-from cwquery.iac.intrinsics import resolve_string, scalar_text
+from cwquery.iac.intrinsics import cfn_resources, resolve_string, scalar_text
 from cwquery.iac.locate import Doc, DocList, DocMap, DocScalar
 from cwquery.iac.sites import Source
 
@@ -66,13 +66,7 @@ def transformer_sites(source: Source, document: DocMap) -> Iterator[TransformerS
     if not isinstance(resources, DocMap):
         return
     names = _group_names(resources)
-    for logical_id, resource in resources.items.items():
-        if not isinstance(resource, DocMap):
-            continue
-        kind = scalar_text(resource.items.get("Type"))
-        properties = resource.items.get("Properties")
-        if not isinstance(properties, DocMap):
-            continue
+    for logical_id, kind, properties in cfn_resources(resources):
         if kind == CFN_TRANSFORMER:
             yield _transformer(source, logical_id, properties, names)
         elif kind in _FILTERS:
@@ -131,13 +125,10 @@ def _api_shape(node: Doc) -> Any:
 def _group_names(resources: DocMap) -> dict[str, str]:
     """Logical id -> literal name of the template's ``AWS::Logs::LogGroup`` resources."""
     names: dict[str, str] = {}
-    for logical_id, resource in resources.items.items():
-        if not isinstance(resource, DocMap):
+    for logical_id, kind, properties in cfn_resources(resources):
+        if kind != "AWS::Logs::LogGroup":
             continue
-        if scalar_text(resource.items.get("Type")) != "AWS::Logs::LogGroup":
-            continue
-        properties = resource.items.get("Properties")
-        name = properties.items.get("LogGroupName") if isinstance(properties, DocMap) else None
+        name = properties.items.get("LogGroupName")
         text = resolve_string(name, "LogGroupName")[0] if name is not None else None
         if text:
             names[logical_id] = text
