@@ -100,6 +100,12 @@ def payload(
     ``transformed`` member (its transformer's JSON text) is matched and delivered instead of its
     message (T18); an event without one is read as its message (T19).
 
+    >>> envelope = payload("ERROR", [{"timestamp": 5, "message": "ERROR x"},
+    ...     {"timestamp": 6, "message": "ok"}], log_group="/app", log_stream="s")
+    >>> envelope["messageType"], [e["message"] for e in envelope["logEvents"]]
+    ('DATA_MESSAGE', ['ERROR x'])
+    >>> payload("ERROR", [{"timestamp": 6, "message": "ok"}], log_group="/app", log_stream="s")
+
     Raises:
         PatternError: the filter pattern is not valid.
         SelectionError: ``field_selection_criteria`` is not valid.
@@ -221,7 +227,14 @@ def control_message(destination_kind: str, timestamp: int) -> dict[str, Any]:
 
 def encode(envelope: Mapping[str, Any], destination_kind: str) -> dict[str, Any] | bytes:
     """The wire form (§3.2): ``lambda`` -> ``{"awslogs": {"data": base64(gzip(json))}}``;
-    ``kinesis`` / ``firehose`` -> the gzip bytes of the record (never base64 text, I1)."""
+    ``kinesis`` / ``firehose`` -> the gzip bytes of the record (never base64 text, I1).
+
+    >>> envelope = control_message("lambda", 1)
+    >>> list(encode(envelope, "lambda")), encode(envelope, "kinesis")[:2]
+    (['awslogs'], b'\\x1f\\x8b')
+    >>> decode(encode(envelope, "firehose")) == envelope
+    True
+    """
     kind = _kind(destination_kind)
     if not isinstance(envelope, Mapping) or "messageType" not in envelope:
         raise SubscriptionError("an envelope is a mapping with a messageType")
@@ -289,6 +302,12 @@ def consumer_events(
     ``destination_name`` names the function, stream or delivery stream in ARNs. Kinesis and
     Firehose give an empty list when there is no delivery. Ids and arrival times derive from the
     deliveries, so the same input gives the same events.
+
+    >>> envelope = control_message("kinesis", 1)
+    >>> (event,) = consumer_events([envelope], "kinesis", destination_name="s")
+    >>> record = event["Records"][0]
+    >>> record["eventSourceARN"], decode(record["kinesis"]["data"]) == envelope
+    ('arn:aws:kinesis:us-east-1:123456789012:stream/s', True)
     """
     kind = _kind(destination_kind)
     listed = list(envelopes)
