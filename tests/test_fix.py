@@ -167,8 +167,11 @@ def test_any_pattern_in_any_file_is_fixed_once(pattern: str, spaces: int, kind: 
         path, text = "main.tf", TF.format(pattern=quote_hcl(written))
     assert site_texts(text, path) == [written]
     fixed, edits = fix_text(text, path)
-    assert site_texts(fixed, path) == [render(parse(written))]
-    assert len(edits) == (0 if written == render(parse(written)) else 1)
+    canonical = render(parse(written))
+    if "\n" in canonical or "\r" in canonical:  # a line break in the new literal: not certain
+        canonical = written
+    assert site_texts(fixed, path) == [canonical]
+    assert len(edits) == (0 if written == canonical else 1)
     assert fix_text(fixed, path) == (fixed, [])
 
 
@@ -196,6 +199,14 @@ def test_check_without_fix_writes_nothing(infra: Path) -> None:
     before = {path: path.read_bytes() for path in infra.iterdir()}
     CliRunner().invoke(main, ["check", str(infra)])
     assert {path: path.read_bytes() for path in infra.iterdir()} == before
+
+
+def test_json_report_names_a_terraform_resource_by_its_address(infra: Path) -> None:
+    result = CliRunner().invoke(main, ["check", "--fix", "--format", "json", str(infra)])
+    resources = {
+        f["resource"] for f in json.loads(result.stdout)["findings"] if f["code"] == "fixed"
+    }
+    assert "aws_cloudwatch_log_metric_filter.m" in resources
 
 
 def test_sarif_fixes_are_the_edits_made(infra: Path) -> None:

@@ -232,3 +232,14 @@ resource "aws_cloudwatch_log_transformer" "t" {
         {"parseJSON": {}},
         {"deleteKeys": {"withKeys": ["${literal}", "tab\there"]}},
     ]
+
+
+def test_terraform_findings_name_the_resource_by_its_address(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(TERRAFORM, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--format", "json", str(tmp_path / "main.tf")])
+    names = {f["code"]: f["resource"] for f in json.loads(result.stdout)["findings"]}
+    assert names == {
+        "invalid-transformer": "aws_cloudwatch_log_transformer.bad",
+        "unresolved-pattern": "aws_cloudwatch_log_transformer.computed",
+        "no-transformer": "aws_cloudwatch_log_subscription_filter.orphan",
+    }

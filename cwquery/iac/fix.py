@@ -217,7 +217,7 @@ def _edit(
     line, column = source.position(start)
     return Edit(
         path=site.source.path or "",
-        site=f"{site.kind} {site.name}",
+        site=site.resource,
         reason=reason,
         start=start,
         end=end,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from cwquery.iac.hcl import HclBlock, hcl_interpolates, hcl_string_at, read_hcl_blocks
@@ -75,7 +76,7 @@ def terraform_transformer_sites(source: Source) -> Iterator[TransformerSite]:
             flag = block.attributes["apply_on_transformed_logs"]
             if text[flag.start : flag.end].strip() == "true":
                 group = _group(text, block, _TF_FILTERS[kind], names)
-                yield TransformerSite(source, kind, label, flag.start, group, flag=True)
+                yield TransformerSite(source, kind, f"{kind}.{label}", flag.start, group, flag=True)
 
 
 def _transformer(
@@ -86,18 +87,15 @@ def _transformer(
     group = _group(text, block, attribute, names)
     configs = [child for child in block.blocks if child.type == "transformer_config"]
     start = configs[0].start if configs else block.start
+    site = TransformerSite(source, TF_TRANSFORMER, f"{TF_TRANSFORMER}.{label}", start, group)
     if not configs:
-        return TransformerSite(
-            source, TF_TRANSFORMER, label, start, group, unresolved="no transformer_config block"
-        )
+        return replace(site, unresolved="no transformer_config block")
     try:
         config = [_processor(text, child) for child in configs]
     except _NotLiteral as why:
-        return TransformerSite(source, TF_TRANSFORMER, label, start, group, unresolved=str(why))
+        return replace(site, unresolved=str(why))
     starts = tuple(child.blocks[0].start if child.blocks else child.start for child in configs)
-    return TransformerSite(
-        source, TF_TRANSFORMER, label, start, group, config=config, processors=starts
-    )
+    return replace(site, config=config, processors=starts)
 
 
 def _processor(text: str, config: HclBlock) -> dict[str, Any]:

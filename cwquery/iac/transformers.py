@@ -16,7 +16,7 @@ the finding placed at the offending processor; and metric or subscription filter
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cwquery.iac.findings import Finding
@@ -58,6 +58,16 @@ class TransformerSite:
     processors: tuple[int, ...] = ()
     unresolved: str | None = None
 
+    @property
+    def resource(self) -> str:
+        """The resource as reports name it, as :attr:`PatternSite.resource` does: a Terraform
+        address alone, else the kind and the logical id.
+
+        >>> TransformerSite(None, "aws_x", "aws_x.t", 0, None).resource
+        'aws_x.t'
+        """
+        return self.name if f"{self.kind}." in self.name else f"{self.kind} {self.name}"
+
 
 def transformer_sites(source: Source, document: DocMap) -> Iterator[TransformerSite]:
     """The transformers of a CloudFormation template, and its filters with
@@ -84,17 +94,12 @@ def _transformer(
     start = node.start if node is not None else properties.start
     site = TransformerSite(source, CFN_TRANSFORMER, logical_id, start, group)
     if not isinstance(node, DocList):
-        return _with(site, unresolved="TransformerConfig is not a list")
+        return replace(site, unresolved="TransformerConfig is not a list")
     try:
         config = [_api_shape(item) for item in node.items]
     except _Unresolved as why:
-        return _with(site, unresolved=str(why))
-    return _with(site, config=config, processors=tuple(item.start for item in node.items))
-
-
-def _with(site: TransformerSite, **changes: Any) -> TransformerSite:
-    values = {**site.__dict__, **changes}
-    return TransformerSite(**values)
+        return replace(site, unresolved=str(why))
+    return replace(site, config=config, processors=tuple(item.start for item in node.items))
 
 
 def _api_shape(node: Doc) -> Any:
@@ -229,5 +234,5 @@ def _finding(
         column=column,
         hint=hint,
         source_line=text.line(line),
-        resource=f"{site.kind} {site.name}",
+        resource=site.resource,
     )
