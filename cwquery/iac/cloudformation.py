@@ -31,6 +31,7 @@ __all__ = [
     "METRIC_FILTER",
     "SAM_FUNCTION",
     "SUBSCRIPTION_FILTER",
+    "node_label",
     "template_sites",
 ]
 
@@ -146,18 +147,23 @@ def _log_group(source: Source, node: Doc | None) -> tuple[Hashable | None, str |
     text, _, _ = resolve_string(node, "LogGroupName")
     if text is not None:
         return ("name", text), text
-    label = _plain(node)
+    label = node_label(node)
     return ("expr", source.path, label), label
 
 
-def _plain(node: Doc) -> str:
-    """A document node as compact text, for naming a log group given as an expression."""
+def node_label(node: Doc) -> str:
+    """A document node as compact text, for naming a log group given as an expression.
+
+    >>> from cwquery.iac.locate import read_yaml
+    >>> node_label(read_yaml("!Join ['', [/aws/lambda/, !Ref F]]")[0])
+    '!Join [, [/aws/lambda/, !Ref F]]'
+    """
     if isinstance(node, DocScalar):
         return f"{node.tag} {node.value}" if node.tag else node.value
     if isinstance(node, DocList):
-        items = ", ".join(_plain(item) for item in node.items)
+        items = ", ".join(node_label(item) for item in node.items)
         return f"{node.tag} [{items}]" if node.tag else f"[{items}]"
-    items = ", ".join(f"{key}: {_plain(value)}" for key, value in node.items.items())
+    items = ", ".join(f"{key}: {node_label(value)}" for key, value in node.items.items())
     return f"{node.tag} {{{items}}}" if node.tag else f"{{{items}}}"
 
 
