@@ -8,6 +8,7 @@ limits (regular files of at most 1 MiB, at most 10,000 files).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -157,13 +158,38 @@ def _plain(doc: Doc, source: Source | None) -> Any:
 
 
 def _path(scope: Scope, name: Any) -> str:
+    """The file a ``file()``-like function names, when it lies in the root module's repository:
+    a scan of an untrusted checkout must not read (and print) ``/etc/shadow`` or ``~/.aws``."""
     path = to_string(name)
+    base = scope.base_folder()
     if not os.path.isabs(path):
-        base = scope.base_folder()
         if base is None:
             raise EvalError(f"{path}: relative to a folder that is not known")
         path = os.path.join(base, path)
-    return os.path.normpath(path)
+    path = os.path.normpath(path)
+    root = repository_of(base or ".")
+    if os.path.commonpath([os.path.realpath(path), root]) != root:
+        raise EvalError(f"{path} is outside the repository ({root}): not read")
+    return path
+
+
+@functools.lru_cache(maxsize=64)
+def repository_of(folder: str) -> str:
+    """The repository a folder is in: its nearest ancestor holding ``.git``, else the folder.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as top:
+    ...     os.makedirs(os.path.join(top, ".git")); os.makedirs(os.path.join(top, "envs", "p"))
+    ...     repository_of(os.path.join(top, "envs", "p")) == os.path.realpath(top)
+    True
+    """
+    start = current = os.path.realpath(folder)
+    while not os.path.exists(os.path.join(current, ".git")):
+        parent = os.path.dirname(current)
+        if parent == current:
+            return start
+        current = parent
+    return current
 
 
 def _file(scope: Scope, name: Any) -> Text:

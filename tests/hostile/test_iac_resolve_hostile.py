@@ -26,7 +26,26 @@ def one(tmp_path: Path, expression: str, extra: str = "") -> PatternSite:
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
 def test_file_of_a_device_is_not_read(tmp_path: Path) -> None:
     site = one(tmp_path, 'file("/dev/zero")')
-    assert site.text is None and "not a regular file" in (site.unresolved or "")
+    assert site.text is None and "/dev/zero" in (site.unresolved or "")
+
+
+def test_files_outside_the_repository_are_not_read(tmp_path: Path) -> None:
+    """A scanned checkout must not make cwquery print files of the machine it runs on."""
+    (tmp_path / "secret.txt").write_text("ERROR secret")
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    (tmp_path / "repo" / "link.txt").symlink_to(tmp_path / "secret.txt")
+    inside = tmp_path / "repo" / "envs"
+    inside.mkdir()
+    for expression in (
+        'file("${path.module}/../../secret.txt")',
+        f'file("{tmp_path / "secret.txt"}")',
+        'file("${path.module}/../link.txt")',
+        'join(",", fileset("${path.module}/../..", "*.txt"))',
+    ):
+        site = one(inside, expression)
+        assert site.text is None and "outside the repository" in (site.unresolved or "")
+    (tmp_path / "repo" / "ok.txt").write_text("ERROR ok")
+    assert one(inside, 'file("${path.module}/../ok.txt")').text == "ERROR ok"
 
 
 def test_file_of_a_fifo_is_not_read(tmp_path: Path) -> None:
