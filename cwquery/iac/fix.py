@@ -97,7 +97,13 @@ class Edit:
 
 
 def plan_edits(text: str, path: str, kind: str | None = None) -> list[Edit]:
-    """The certain edits of one file's text (not yet checked together: :func:`fix_text`)."""
+    """The certain edits of one file's text (not yet checked together: :func:`fix_text`).
+
+    >>> text = ("Resources:\\n  R:\\n    Type: AWS::Logs::SubscriptionFilter\\n"
+    ...         "    Properties: {FilterPattern: '?A   ?B'}\\n")
+    >>> [(edit.old, edit.new) for edit in plan_edits(text, "t.yaml")]
+    [("'?A   ?B'", "'?A ?B'")]
+    """
     if "\r" in text.replace("\r\n", ""):
         return []  # lone carriage returns: positions would not be those the reader counts
     source = SourceText(text)
@@ -275,7 +281,12 @@ def _write_literal(canonical: str, old: str, kind: str) -> str | None:
 
 def fix_text(text: str, path: str, kind: str | None = None) -> tuple[str, list[Edit]]:
     """The text with every certain edit made, and those edits. Edits are checked together by
-    scanning the result; when that fails, one at a time, keeping each that passes."""
+    scanning the result; when that fails, one at a time, keeping each that passes.
+
+    >>> fixed, edits = fix_text("{($.a=1)}\\nrequest-id-42\\n", "alerts.patterns")
+    >>> fixed, [(edit.line, edit.reason) for edit in edits]
+    ('{ $.a = 1 }\\nrequest-id-42\\n', [(1, 'not-canonical')])
+    """
     kind = _resolved_kind(text, path, kind)
     edits = plan_edits(text, path, kind)
     if not edits:
