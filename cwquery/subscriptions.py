@@ -47,6 +47,10 @@ DESTINATIONS = ("lambda", "kinesis", "firehose")
 EMITTABLE_FIELDS = ("@aws.account", "@aws.region", "@source.log")
 #: CloudWatch Logs compresses deliveries at gzip level 6 (S1).
 GZIP_LEVEL = 6
+#: :func:`decode` reads at most this much JSON in all: a delivery is one ``PutLogEvents`` batch
+#: (1 MiB of messages, each at most six times longer once JSON-escaped, with ids and fields),
+#: and a Firehose S3 object many of them; more is refused, not decompressed (a gzip bomb).
+MAX_DECODED_BYTES = 256 * 1024 * 1024
 #: An id is this many decimal digits (T23).
 ID_DIGITS = 56
 #: The control message's owner and text, per destination kind (§3.1, O2).
@@ -376,18 +380,25 @@ def _record(envelope: Mapping[str, Any]) -> bytes:
 def _members(data: bytes) -> list[dict[str, Any]]:
     envelopes = []
     stream = io.BytesIO(data)
+    budget = MAX_DECODED_BYTES
     while stream.tell() < len(data):
         decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
         chunks = []
         try:
             while not decompressor.eof:
-                block = stream.read(65536)
+                block = decompressor.unconsumed_tail or stream.read(65536)
                 if not block:
                     raise SubscriptionError("truncated gzip data")
-                chunks.append(decompressor.decompress(block))
+                chunk = decompressor.decompress(block, budget + 1)
+                budget -= len(chunk)
+                if budget < 0:
+                    raise SubscriptionError(
+                        f"the gzip data holds more than {MAX_DECODED_BYTES} bytes of JSON"
+                    )
+                chunks.append(chunk)
         except zlib.error as err:
             raise SubscriptionError(f"not gzip data: {err}") from None
-        stream.seek(len(data) - len(decompressor.unused_data))
+        stream.seek(stream.tell() - len(decompressor.unused_data))
         try:
             document = json.loads(b"".join(chunks).decode("utf-8"))
         except ValueError as err:

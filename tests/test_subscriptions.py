@@ -148,3 +148,12 @@ def test_payloads_keep_each_events_transformed_text_and_id() -> None:
     assert [(e["id"], e["message"]) for e in envelope["logEvents"]] == [
         ("7" * 56, '{"level":"ERROR"}')
     ]
+
+
+def test_members_larger_than_a_read_block_decode_back_to_back() -> None:
+    envelopes = [
+        {"messageType": "DATA_MESSAGE", "logEvents": [{"message": f"{n}" + "x\u00e9" * 70_000}]}
+        for n in range(3)
+    ]
+    record = b"".join(encode(e, "firehose") for e in envelopes)  # type: ignore[misc]
+    assert subscriptions.decode_all(record) == envelopes

@@ -149,3 +149,13 @@ def test_payloads_refuse_an_event_put_log_events_refuses(event: dict[str, Any]) 
 
     with pytest.raises(SubscriptionError):
         payloads("", [event], log_group="g", log_stream="s")
+
+
+def test_a_gzip_bomb_is_refused_before_it_is_decompressed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cwquery import subscriptions
+
+    monkeypatch.setattr(subscriptions, "MAX_DECODED_BYTES", 1_000_000)
+    bomb = gzip.compress(b'{"messageType": "' + b"x" * 2_000_000 + b'"}')
+    with pytest.raises(SubscriptionError, match="more than 1000000 bytes"):
+        decode_all(bomb)
+    assert decode_all(gzip.compress(b'{"messageType": "' + b"x" * 900_000 + b'"}'))
