@@ -144,3 +144,20 @@ def test_cloudformation_sub_of_a_parameter_that_refers_to_itself() -> None:
     )
     (site,) = scan_text(text, "t.yaml").sites
     assert site.text == "${P}"  # a default is a value, not substituted again
+
+
+def test_modules_outside_the_repository_are_not_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "main.tf").write_text(
+        'resource "aws_cloudwatch_log_subscription_filter" "s" {\n  filter_pattern = "ERROR"\n}\n'
+    )
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "local").mkdir()
+    (repo / "local" / "main.tf").write_text((outside / "main.tf").read_text())
+    (repo / "main.tf").write_text(
+        'module "out" {\n  source = "../elsewhere"\n}\nmodule "in" {\n  source = "./local"\n}\n'
+    )
+    names = sorted(s.name for s in scan_paths([str(repo / "main.tf")]).sites)
+    assert names == ["module.in.aws_cloudwatch_log_subscription_filter.s"]
