@@ -243,3 +243,26 @@ def test_terraform_findings_name_the_resource_by_its_address(tmp_path: Path) -> 
         "unresolved-pattern": "aws_cloudwatch_log_transformer.computed",
         "no-transformer": "aws_cloudwatch_log_subscription_filter.orphan",
     }
+
+
+def test_a_transformer_in_another_file_of_the_module_applies(tmp_path: Path) -> None:
+    (tmp_path / "transformers.tf").write_text(
+        'resource "aws_cloudwatch_log_transformer" "t" {\n'
+        "  log_group_arn = aws_cloudwatch_log_group.app.arn\n"
+        "  transformer_config {\n    parse_json {}\n  }\n}\n"
+    )
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_cloudwatch_log_group" "app" {\n  name = "/app"\n}\n'
+        'resource "aws_cloudwatch_log_subscription_filter" "s" {\n'
+        "  log_group_name            = aws_cloudwatch_log_group.app.name\n"
+        '  filter_pattern            = ""\n'
+        "  apply_on_transformed_logs = true\n}\n"
+    )
+    result = CliRunner().invoke(main, ["check", "--format", "json", str(tmp_path)])
+    assert [f["code"] for f in json.loads(result.stdout)["findings"]] == []
+    other = tmp_path / "other"
+    other.mkdir()
+    (tmp_path / "main.tf").rename(other / "main.tf")
+    result = CliRunner().invoke(main, ["check", "--format", "json", str(tmp_path)])
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert finding["code"] == "no-transformer" and "in this module" in finding["message"]

@@ -17,6 +17,7 @@ transformer unchecked.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Hashable, Iterator
 from dataclasses import replace
@@ -27,6 +28,7 @@ from cwquery.iac.hcleval import EvalError, Scope, Unknown, evaluate
 from cwquery.iac.hclexpr import parse_expression
 from cwquery.iac.locate import DocumentError
 from cwquery.iac.sites import Source
+from cwquery.iac.tfmodule import TfFile, load_module
 from cwquery.iac.transformers import TransformerSite, group_of_arn
 
 __all__ = ["TF_TRANSFORMER", "terraform_transformer_sites"]
@@ -65,7 +67,7 @@ def terraform_transformer_sites(source: Source) -> Iterator[TransformerSite]:
         blocks = read_hcl_blocks(text).blocks
     except DocumentError:
         return  # the filter-pattern scan of the same file reports it
-    names = _group_names(text, blocks)
+    names = _module_group_names(source, text, blocks)
     for block in blocks:
         if block.type != "resource" or len(block.labels) != 2:
             continue
@@ -130,6 +132,19 @@ def _literal(text: str, start: int, end: int) -> Any:
     if isinstance(value, Unknown):
         raise _NotLiteral(f"a transformer_config value is resolved at plan time: {value.reason}")
     return value
+
+
+def _module_group_names(source: Source, text: str, blocks: list[HclBlock]) -> dict[str, str]:
+    """:func:`_group_names` over every ``.tf`` file of the file's module (its folder, as
+    Terraform reads it), this file's own blocks last."""
+    names: dict[str, str] = {}
+    path = source.path
+    if path and os.path.isfile(path):
+        module = load_module(os.path.dirname(path) or ".", TfFile(source, HclBlock("", (), 0)))
+        for file in module.files:
+            names.update(_group_names(file.source.text.text, file.root.blocks))
+    names.update(_group_names(text, blocks))
+    return names
 
 
 def _group_names(text: str, blocks: list[HclBlock]) -> dict[str, str]:

@@ -15,6 +15,7 @@ the finding placed at the offending processor; and metric or subscription filter
 
 from __future__ import annotations
 
+import os
 from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -190,20 +191,25 @@ def transformer_findings(sites: Iterable[TransformerSite]) -> list[Finding]:
     sites = list(sites)
     findings: list[Finding] = []
     transformed = {
-        (site.source.path, site.log_group)
+        (_unit(site), site.log_group)
         for site in sites
         if not site.flag and site.log_group is not None
     }
     for site in sites:
         if site.flag:
-            if site.log_group is not None and (site.source.path, site.log_group) not in transformed:
+            if site.log_group is not None and (_unit(site), site.log_group) not in transformed:
+                where = (
+                    "aws_cloudwatch_log_transformer in this module"
+                    if _terraform(site)
+                    else "AWS::Logs::Transformer in this template"
+                )
                 findings.append(
                     _finding(
                         site,
                         site.start,
                         "no-transformer",
-                        "ApplyOnTransformedLogs is true, but no AWS::Logs::Transformer in this "
-                        "template applies to the log group: the filter sees the original events",
+                        f"ApplyOnTransformedLogs is true, but no {where} applies to the log "
+                        "group: the filter sees the original events",
                         "a transformer made elsewhere (another stack, an account policy) still "
                         "applies; otherwise remove the flag or add the transformer",
                     )
@@ -219,6 +225,17 @@ def transformer_findings(sites: Iterable[TransformerSite]) -> list[Finding]:
             at = site.start if err.processor is None else site.processors[err.processor]
             findings.append(_finding(site, at, "invalid-transformer", str(err)))
     return findings
+
+
+def _terraform(site: TransformerSite) -> bool:
+    return (site.source.path or "").endswith(".tf")
+
+
+def _unit(site: TransformerSite) -> str | None:
+    """What one deployment reads: a template, or a Terraform module (every ``.tf`` file of a
+    folder)."""
+    path = site.source.path
+    return os.path.dirname(path) if path and _terraform(site) else path
 
 
 def _finding(
