@@ -258,8 +258,9 @@ def test_a_transformer_in_another_file_of_the_module_applies(tmp_path: Path) -> 
         '  filter_pattern            = ""\n'
         "  apply_on_transformed_logs = true\n}\n"
     )
-    result = CliRunner().invoke(main, ["check", "--format", "json", str(tmp_path)])
-    assert [f["code"] for f in json.loads(result.stdout)["findings"]] == []
+    for scanned in (tmp_path, tmp_path / "main.tf"):  # the folder, or only the filter's file
+        result = CliRunner().invoke(main, ["check", "--format", "json", str(scanned)])
+        assert [f["code"] for f in json.loads(result.stdout)["findings"]] == []
     other = tmp_path / "other"
     other.mkdir()
     (tmp_path / "main.tf").rename(other / "main.tf")

@@ -67,7 +67,17 @@ def terraform_transformer_sites(source: Source) -> Iterator[TransformerSite]:
         blocks = read_hcl_blocks(text).blocks
     except DocumentError:
         return  # the filter-pattern scan of the same file reports it
-    names = _module_group_names(source, text, blocks)
+    siblings = _sibling_files(source)
+    names: dict[str, str] = {}
+    for file in siblings:
+        names.update(_group_names(file.source.text.text, file.root.blocks))
+    names.update(_group_names(text, blocks))
+    elsewhere = {  # the groups the module's other files give a transformer
+        _group(file.source.text.text, block, _group_attribute(block), names)
+        for file in siblings
+        for block in file.root.blocks
+        if block.type == "resource" and block.labels[:1] == (TF_TRANSFORMER,)
+    }
     for block in blocks:
         if block.type != "resource" or len(block.labels) != 2:
             continue
@@ -78,6 +88,8 @@ def terraform_transformer_sites(source: Source) -> Iterator[TransformerSite]:
             flag = block.attributes["apply_on_transformed_logs"]
             if text[flag.start : flag.end].strip() == "true":
                 group = _group(text, block, _TF_FILTERS[kind], names)
+                if group is not None and group in elsewhere:
+                    continue  # a transformer of another file of the module applies
                 yield TransformerSite(source, kind, f"{kind}.{label}", flag.start, group, flag=True)
 
 
@@ -85,8 +97,7 @@ def _transformer(
     source: Source, block: HclBlock, label: str, names: dict[str, str]
 ) -> TransformerSite:
     text = source.text.text
-    attribute = "log_group_arn" if "log_group_arn" in block.attributes else "log_group_identifier"
-    group = _group(text, block, attribute, names)
+    group = _group(text, block, _group_attribute(block), names)
     configs = [child for child in block.blocks if child.type == "transformer_config"]
     start = configs[0].start if configs else block.start
     site = TransformerSite(source, TF_TRANSFORMER, f"{TF_TRANSFORMER}.{label}", start, group)
@@ -134,17 +145,18 @@ def _literal(text: str, start: int, end: int) -> Any:
     return value
 
 
-def _module_group_names(source: Source, text: str, blocks: list[HclBlock]) -> dict[str, str]:
-    """:func:`_group_names` over every ``.tf`` file of the file's module (its folder, as
-    Terraform reads it), this file's own blocks last."""
-    names: dict[str, str] = {}
+def _sibling_files(source: Source) -> list[TfFile]:
+    """The other ``.tf`` files of the file's module (its folder, as Terraform reads it)."""
     path = source.path
-    if path and os.path.isfile(path):
-        module = load_module(os.path.dirname(path) or ".", TfFile(source, HclBlock("", (), 0)))
-        for file in module.files:
-            names.update(_group_names(file.source.text.text, file.root.blocks))
-    names.update(_group_names(text, blocks))
-    return names
+    if not path or not os.path.isfile(path):
+        return []
+    given = TfFile(source, HclBlock("", (), 0))
+    module = load_module(os.path.dirname(path) or ".", given)
+    return [file for file in module.files if file is not given]
+
+
+def _group_attribute(block: HclBlock) -> str:
+    return "log_group_arn" if "log_group_arn" in block.attributes else "log_group_identifier"
 
 
 def _group_names(text: str, blocks: list[HclBlock]) -> dict[str, str]:
