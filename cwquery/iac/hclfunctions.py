@@ -173,7 +173,6 @@ def _path(scope: Scope, name: Any) -> str:
     return path
 
 
-@functools.lru_cache(maxsize=64)
 def repository_of(folder: str) -> str:
     """The repository a folder is in: its nearest ancestor holding ``.git``, else the folder.
 
@@ -183,7 +182,12 @@ def repository_of(folder: str) -> str:
     ...     repository_of(os.path.join(top, "envs", "p")) == os.path.realpath(top)
     True
     """
-    start = current = os.path.realpath(folder)
+    return _repository(os.path.realpath(folder))  # resolved first: the cwd may change
+
+
+@functools.lru_cache(maxsize=64)
+def _repository(start: str) -> str:
+    current = start
     while not os.path.exists(os.path.join(current, ".git")):
         parent = os.path.dirname(current)
         if parent == current:

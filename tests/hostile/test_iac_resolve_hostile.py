@@ -161,3 +161,19 @@ def test_modules_outside_the_repository_are_not_followed(tmp_path: Path) -> None
     )
     names = sorted(s.name for s in scan_paths([str(repo / "main.tf")]).sites)
     assert names == ["module.in.aws_cloudwatch_log_subscription_filter.s"]
+
+
+def test_the_repository_follows_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("first", "second"):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "p.txt").write_text(f"ERROR {name}")
+        (folder / "main.tf").write_text(
+            'resource "aws_cloudwatch_log_subscription_filter" "s" {\n'
+            '  filter_pattern = file("p.txt")\n}\n'
+        )
+        monkeypatch.chdir(folder)
+        (site,) = scan_paths(["main.tf"]).sites
+        assert site.text == f"ERROR {name}", site.unresolved
