@@ -210,5 +210,9 @@ TARGETS: dict[str, Callable[[str], str]] = {
 
 
 def quote_for(text: str, target: str) -> str:
-    """``text`` as a literal of ``target`` (a key of :data:`TARGETS`)."""
+    """``text`` as a literal of ``target`` (a key of :data:`TARGETS`).
+
+    >>> print(quote_for('{ $.a = "${x}" }', "hcl"))
+    "{ $.a = \\"$${x}\\" }"
+    """
     return TARGETS[target](text)

@@ -157,6 +157,11 @@ def parse_criteria(text: str | None, place: str = FIELD_SELECTION) -> Criteria:
 
     An absent or empty criteria selects everything.
 
+    >>> parse_criteria('LogGroupNamePrefix IN ["/app"]', "TRANSFORMER_POLICY").selects("/app/api")
+    True
+    >>> parse_criteria(None).matches({})
+    True
+
     Raises:
         SelectionError: the text is not the grammar, names a field or operator ``place`` does
             not take, or breaks a length limit.

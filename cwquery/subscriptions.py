@@ -32,7 +32,8 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from cwquery.aws.putlogs import plan_batches
+from cwquery.aws.putlogs import InvalidEventError, plan_batches
+from cwquery.aws.timeparse import TimeFormatError, to_millis
 from cwquery.errors import CWQueryError
 from cwquery.plan import plan_for
 from cwquery.selection import FIELD_SELECTION, parse_criteria
@@ -46,6 +47,10 @@ DESTINATIONS = ("lambda", "kinesis", "firehose")
 EMITTABLE_FIELDS = ("@aws.account", "@aws.region", "@source.log")
 #: CloudWatch Logs compresses deliveries at gzip level 6 (S1).
 GZIP_LEVEL = 6
+#: :func:`decode` reads at most this much JSON in all: a delivery is one ``PutLogEvents`` batch
+#: (1 MiB of messages, each at most six times longer once JSON-escaped, with ids and fields),
+#: and a Firehose S3 object many of them; more is refused, not decompressed (a gzip bomb).
+MAX_DECODED_BYTES = 256 * 1024 * 1024
 #: An id is this many decimal digits (T23).
 ID_DIGITS = 56
 #: The control message's owner and text, per destination kind (§3.1, O2).
@@ -99,6 +104,12 @@ def payload(
     ``transformed`` member (its transformer's JSON text) is matched and delivered instead of its
     message (T18); an event without one is read as its message (T19).
 
+    >>> envelope = payload("ERROR", [{"timestamp": 5, "message": "ERROR x"},
+    ...     {"timestamp": 6, "message": "ok"}], log_group="/app", log_stream="s")
+    >>> envelope["messageType"], [e["message"] for e in envelope["logEvents"]]
+    ('DATA_MESSAGE', ['ERROR x'])
+    >>> payload("ERROR", [{"timestamp": 6, "message": "ok"}], log_group="/app", log_stream="s")
+
     Raises:
         PatternError: the filter pattern is not valid.
         SelectionError: ``field_selection_criteria`` is not valid.
@@ -149,15 +160,50 @@ def payloads(
     """The deliveries of many events: cut (sorted by time, stably) into the batches
     ``PutLogEvents`` accepts (10,000 events, 1,048,576 bytes, 24 hours), one :func:`payload`
     per batch that has a match. Sequence numbers run on across batches. Options are
-    :func:`payload`'s."""
-    envelopes = []
+    :func:`payload`'s; each event keeps its other members (``transformed``, ``id``).
+
+    >>> events = [{"timestamp": t, "message": f"ERROR {t}"} for t in (3, 1, 2)]
+    >>> [[e["message"] for e in p["logEvents"]] for p in payloads("ERROR", events,
+    ...     log_group="g", log_stream="s")]
+    [['ERROR 1', 'ERROR 2', 'ERROR 3']]
+
+    Raises:
+        PatternError, SelectionError: as :func:`payload`, even when there is no event.
+        SubscriptionError: an event ``PutLogEvents`` would refuse (an empty or oversized
+            message, a time before 1970).
+    """
     sequence = int(options.pop("first_sequence", 0))
-    for batch in plan_batches(dict(event) for event in events):
+    payload(filter_pattern, [], first_sequence=sequence, **options)  # the arguments checked
+    envelopes = []
+    for batch in _batches([dict(event) for event in events]):
         envelope = payload(filter_pattern, batch, first_sequence=sequence, **options)
         sequence += len(batch)
         if envelope is not None:
             envelopes.append(envelope)
     return envelopes
+
+
+def _batches(events: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """``events`` cut as :func:`~cwquery.aws.putlogs.plan_batches` cuts them, each event whole
+    (its time in epoch ms): that function sorts stably by time and keeps only the time and the
+    message, so the batches are mapped back onto the events in the same stable order."""
+    for index, event in enumerate(events):
+        if not isinstance(event.get("message"), str) or "timestamp" not in event:
+            raise SubscriptionError(f"event {index}: an event has a timestamp and a str message")
+    try:
+        planned = plan_batches(
+            {"timestamp": e["timestamp"], "message": e["message"]} for e in events
+        )
+    except (InvalidEventError, TimeFormatError) as err:
+        raise SubscriptionError(str(err)) from None
+    times = [event["timestamp"] for batch in planned for event in batch]
+    order = sorted(range(len(events)), key=lambda i: to_millis(events[i]["timestamp"]))
+    whole = [{**events[i], "timestamp": times[n]} for n, i in enumerate(order)]
+    batches, start = [], 0
+    for batch in planned:
+        batches.append(whole[start : start + len(batch)])
+        start += len(batch)
+    return batches
 
 
 def control_message(destination_kind: str, timestamp: int) -> dict[str, Any]:
@@ -185,7 +231,14 @@ def control_message(destination_kind: str, timestamp: int) -> dict[str, Any]:
 
 def encode(envelope: Mapping[str, Any], destination_kind: str) -> dict[str, Any] | bytes:
     """The wire form (§3.2): ``lambda`` -> ``{"awslogs": {"data": base64(gzip(json))}}``;
-    ``kinesis`` / ``firehose`` -> the gzip bytes of the record (never base64 text, I1)."""
+    ``kinesis`` / ``firehose`` -> the gzip bytes of the record (never base64 text, I1).
+
+    >>> envelope = control_message("lambda", 1)
+    >>> list(encode(envelope, "lambda")), encode(envelope, "kinesis")[:2]
+    (['awslogs'], b'\\x1f\\x8b')
+    >>> decode(encode(envelope, "firehose")) == envelope
+    True
+    """
     kind = _kind(destination_kind)
     if not isinstance(envelope, Mapping) or "messageType" not in envelope:
         raise SubscriptionError("an envelope is a mapping with a messageType")
@@ -253,6 +306,12 @@ def consumer_events(
     ``destination_name`` names the function, stream or delivery stream in ARNs. Kinesis and
     Firehose give an empty list when there is no delivery. Ids and arrival times derive from the
     deliveries, so the same input gives the same events.
+
+    >>> envelope = control_message("kinesis", 1)
+    >>> (event,) = consumer_events([envelope], "kinesis", destination_name="s")
+    >>> record = event["Records"][0]
+    >>> record["eventSourceARN"], decode(record["kinesis"]["data"]) == envelope
+    ('arn:aws:kinesis:us-east-1:123456789012:stream/s', True)
     """
     kind = _kind(destination_kind)
     listed = list(envelopes)
@@ -321,18 +380,25 @@ def _record(envelope: Mapping[str, Any]) -> bytes:
 def _members(data: bytes) -> list[dict[str, Any]]:
     envelopes = []
     stream = io.BytesIO(data)
+    budget = MAX_DECODED_BYTES
     while stream.tell() < len(data):
         decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
         chunks = []
         try:
             while not decompressor.eof:
-                block = stream.read(65536)
+                block = decompressor.unconsumed_tail or stream.read(65536)
                 if not block:
                     raise SubscriptionError("truncated gzip data")
-                chunks.append(decompressor.decompress(block))
+                chunk = decompressor.decompress(block, budget + 1)
+                budget -= len(chunk)
+                if budget < 0:
+                    raise SubscriptionError(
+                        f"the gzip data holds more than {MAX_DECODED_BYTES} bytes of JSON"
+                    )
+                chunks.append(chunk)
         except zlib.error as err:
             raise SubscriptionError(f"not gzip data: {err}") from None
-        stream.seek(len(data) - len(decompressor.unused_data))
+        stream.seek(stream.tell() - len(decompressor.unused_data))
         try:
             document = json.loads(b"".join(chunks).decode("utf-8"))
         except ValueError as err:

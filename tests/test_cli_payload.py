@@ -73,3 +73,13 @@ def test_errors_are_exit_2(tmp_path: Path) -> None:
     assert status == 2 and "expected a double-quoted string" in err
     status, _, err = _run("a", str(tmp_path / "missing.log"))
     assert status == 2 and "missing.log" in err
+
+
+def test_a_bad_pattern_is_exit_2_even_when_the_file_is_empty(tmp_path: Path) -> None:
+    status, _, err = _run("{ $.a = ", _log(tmp_path, ""))
+    assert status == 2 and err.startswith("syntax:")
+
+
+def test_a_time_before_1970_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    status, _, err = _run("m", _log(tmp_path, '{"timestamp": -5, "message": "m"}\n'))
+    assert status == 2 and "negative" in err and "internal" not in err

@@ -103,3 +103,10 @@ def test_backtest_counts_transformed_events(tmp_path: Path) -> None:
     assert len(out.splitlines()) == 3  # a header and two minutes
     code, _, _ = run("backtest", "-p", pattern, str(log))
     assert code == 1
+
+
+def test_a_configuration_nested_past_the_stack_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    code, _, err = run("transform", "--config", str(deep), stdin="x\n")
+    assert code == 2 and "nested too deeply" in err and "internal" not in err

@@ -61,7 +61,7 @@ def test_yaml_non_canonical_patterns_keep_their_scalar_style() -> None:
 
 
 def test_yaml_plain_scalar_that_would_need_quotes_gets_them() -> None:
-    fixed, _ = fix_text(cfn_yaml("request-id  ERROR"), "t.yaml")
+    fixed, _ = fix_text(cfn_yaml("request  -id ERROR"), "t.yaml")
     assert fixed == cfn_yaml("request -id ERROR")
     fixed, _ = fix_text(cfn_yaml("it's   ERROR"), "t.yaml")  # now starts with a quote
     assert fixed == cfn_yaml("'\"it''s\" ERROR'")
@@ -130,6 +130,13 @@ def test_patterns_file() -> None:
     assert [edit.line for edit in edits] == [2, 3]
 
 
+def test_a_word_split_by_a_dash_is_left_for_its_warning() -> None:
+    text = "request-id-42 timeout\nERROR  -DEBUG\n"
+    fixed, edits = fix_text(text, "alerts.patterns")
+    assert fixed == "request-id-42 timeout\nERROR -DEBUG\n"
+    assert [edit.line for edit in edits] == [2]
+
+
 # --------------------------------------------------------------------------- round trips
 
 
@@ -160,8 +167,11 @@ def test_any_pattern_in_any_file_is_fixed_once(pattern: str, spaces: int, kind: 
         path, text = "main.tf", TF.format(pattern=quote_hcl(written))
     assert site_texts(text, path) == [written]
     fixed, edits = fix_text(text, path)
-    assert site_texts(fixed, path) == [render(parse(written))]
-    assert len(edits) == (0 if written == render(parse(written)) else 1)
+    canonical = render(parse(written))
+    if "\n" in canonical or "\r" in canonical:  # a line break in the new literal: not certain
+        canonical = written
+    assert site_texts(fixed, path) == [canonical]
+    assert len(edits) == (0 if written == canonical else 1)
     assert fix_text(fixed, path) == (fixed, [])
 
 
@@ -189,6 +199,14 @@ def test_check_without_fix_writes_nothing(infra: Path) -> None:
     before = {path: path.read_bytes() for path in infra.iterdir()}
     CliRunner().invoke(main, ["check", str(infra)])
     assert {path: path.read_bytes() for path in infra.iterdir()} == before
+
+
+def test_json_report_names_a_terraform_resource_by_its_address(infra: Path) -> None:
+    result = CliRunner().invoke(main, ["check", "--fix", "--format", "json", str(infra)])
+    resources = {
+        f["resource"] for f in json.loads(result.stdout)["findings"] if f["code"] == "fixed"
+    }
+    assert "aws_cloudwatch_log_metric_filter.m" in resources
 
 
 def test_sarif_fixes_are_the_edits_made(infra: Path) -> None:

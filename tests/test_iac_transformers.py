@@ -334,3 +334,63 @@ def test_terraform_plan_transformers() -> None:
     assert line.strip() == "{"  # the second item of transformer_config
     item = text.splitlines()[found[0].line : found[0].line + 12]
     assert any('"rename_keys": [' in written for written in item)
+
+
+def test_terraform_transformer_values_are_read_as_hcl() -> None:
+    text = """\
+resource "aws_cloudwatch_log_transformer" "t" {
+  log_group_identifier = "/app"
+  transformer_config {
+    parse_json {}
+  }
+  transformer_config {
+    delete_keys {
+      with_keys = [
+        "$${literal}", # a comment, then an escaped template
+        "tab\\there",
+      ]
+    }
+  }
+}
+"""
+    site = scan_text(text, "main.tf").transformers[0]
+    assert site.unresolved is None
+    assert site.config == [
+        {"parseJSON": {}},
+        {"deleteKeys": {"withKeys": ["${literal}", "tab\there"]}},
+    ]
+
+
+def test_terraform_findings_name_the_resource_by_its_address(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(TERRAFORM, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--format", "json", str(tmp_path / "main.tf")])
+    names = {f["code"]: f["resource"] for f in json.loads(result.stdout)["findings"]}
+    assert names == {
+        "invalid-transformer": "aws_cloudwatch_log_transformer.bad",
+        "unresolved-pattern": "aws_cloudwatch_log_transformer.computed",
+        "no-transformer": "aws_cloudwatch_log_subscription_filter.orphan",
+    }
+
+
+def test_a_transformer_in_another_file_of_the_module_applies(tmp_path: Path) -> None:
+    (tmp_path / "transformers.tf").write_text(
+        'resource "aws_cloudwatch_log_transformer" "t" {\n'
+        "  log_group_arn = aws_cloudwatch_log_group.app.arn\n"
+        "  transformer_config {\n    parse_json {}\n  }\n}\n"
+    )
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_cloudwatch_log_group" "app" {\n  name = "/app"\n}\n'
+        'resource "aws_cloudwatch_log_subscription_filter" "s" {\n'
+        "  log_group_name            = aws_cloudwatch_log_group.app.name\n"
+        '  filter_pattern            = ""\n'
+        "  apply_on_transformed_logs = true\n}\n"
+    )
+    for scanned in (tmp_path, tmp_path / "main.tf"):  # the folder, or only the filter's file
+        result = CliRunner().invoke(main, ["check", "--format", "json", str(scanned)])
+        assert [f["code"] for f in json.loads(result.stdout)["findings"]] == []
+    other = tmp_path / "other"
+    other.mkdir()
+    (tmp_path / "main.tf").rename(other / "main.tf")
+    result = CliRunner().invoke(main, ["check", "--format", "json", str(tmp_path)])
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert finding["code"] == "no-transformer" and "in this module" in finding["message"]

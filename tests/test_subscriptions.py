@@ -131,3 +131,29 @@ def test_an_invalid_pattern_is_a_pattern_error(pattern: str) -> None:
 
     with pytest.raises(PatternError):
         payload(pattern, [{"timestamp": 1, "message": "m"}], log_group="g", log_stream="s")
+
+
+def test_payloads_keep_each_events_transformed_text_and_id() -> None:
+    events = [
+        {"timestamp": 2, "message": "raw two", "transformed": '{"level":"ERROR"}', "id": "7" * 56},
+        {"timestamp": 1, "message": "raw one", "transformed": '{"level":"INFO"}'},
+    ]
+    (envelope,) = payloads(
+        '{ $.level = "ERROR" }',
+        events,
+        log_group="g",
+        log_stream="s",
+        apply_on_transformed_logs=True,
+    )
+    assert [(e["id"], e["message"]) for e in envelope["logEvents"]] == [
+        ("7" * 56, '{"level":"ERROR"}')
+    ]
+
+
+def test_members_larger_than_a_read_block_decode_back_to_back() -> None:
+    envelopes = [
+        {"messageType": "DATA_MESSAGE", "logEvents": [{"message": f"{n}" + "x\u00e9" * 70_000}]}
+        for n in range(3)
+    ]
+    record = b"".join(encode(e, "firehose") for e in envelopes)  # type: ignore[misc]
+    assert subscriptions.decode_all(record) == envelopes

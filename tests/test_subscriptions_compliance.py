@@ -163,6 +163,7 @@ def test_transformer_outputs_the_cases_assume() -> None:
     """The transformed texts the cases give are the transformer engine's output (T1 compares
     parsed JSON, T2)."""
     from cwquery import transformers
+
     given = [c for s in ("payloads", "metricFilters") for c in CASES[s] if "transformer" in c]
     assert given
     for case in given:

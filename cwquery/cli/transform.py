@@ -46,6 +46,8 @@ def load_transformer(path: str) -> Transformer:
         fail(f"{path}: {err.code}: {err}")
     except (ValueError, OSError) as err:
         fail(f"{path}: not a JSON transformer configuration ({err})")
+    except RecursionError:
+        fail(f"{path}: not a JSON transformer configuration (nested too deeply)")
 
 
 def transformed(

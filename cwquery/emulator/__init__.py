@@ -29,10 +29,10 @@ except ImportError as err:  # pragma: no cover - depends on the installed extras
 
 from cwquery.emulator.errors import EmulatorError, MotoCompatibilityError
 from cwquery.emulator.filtering import FilterQuery, Page, filter_page
+from cwquery.emulator.hooks import PatternFilter
 from cwquery.emulator.loader import load_events, read_sample
 from cwquery.emulator.patch import (
     SUPPORTED_MOTO,
-    PatternFilter,
     check_moto,
     install,
     is_installed,

@@ -46,17 +46,15 @@ import contextlib
 import inspect
 import re
 import threading
-import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import moto
-from moto.cloudwatch.models import CloudWatchBackend, cloudwatch_backends
+from moto.cloudwatch.models import CloudWatchBackend
 from moto.logs import models as logs_models
 from moto.logs import utils as logs_utils
-from moto.logs.exceptions import LogsClientError
 from moto.logs.metric_filters import MetricFilters
 from moto.logs.models import (
     LogEvent,
@@ -64,200 +62,35 @@ from moto.logs.models import (
     LogsBackend,
     LogStream,
     SubscriptionFilter,
-    logs_backends,
 )
 from moto.logs.responses import LogsResponse
 
-from cwquery.ast import contains_regex
-from cwquery.aws.putlogs import MAX_BATCH_BYTES, event_size
 from cwquery.emulator import (
     handlers,
     insights,
     metric_options,
     policies,
-    publishing,
-    requests,
     subscriptions,
     transformers,
 )
-from cwquery.emulator.errors import (
-    FILTER,
-    METRIC_FILTER,
-    SUBSCRIPTION_FILTER,
-    InvalidParameterException,
-    MotoCompatibilityError,
-    ResourceNotFoundException,
-    compile_pattern,
-    limit_exceeded,
-    validation_error,
+from cwquery.emulator.errors import MotoCompatibilityError
+from cwquery.emulator.hooks import (
+    ORIGINALS,
+    PatternFilter,
+    backend_filter_log_events,
+    backend_live_tail_group,
+    backend_put_log_events,
+    backend_put_metric_filter,
+    backend_put_subscription_filter,
+    checked_dispatch,
+    group_describe_dict,
+    stream_get_log_events,
+    stream_put_log_events,
 )
-from cwquery.emulator.filtering import MAX_LIMIT, FilterQuery, filter_page
-from cwquery.limits import regex_filter_quota
-from cwquery.metrics import MetricFilter, MetricFilterError, MetricTransformation
 
 #: moto releases the hooks were written against and tested with (5.2.0 and 5.2.5).
 SUPPORTED_MOTO = ">=5.2.0,<5.3"
 _TESTED_SERIES = (5, 2)
-
-
-class PatternFilter:
-    """Drop-in for moto's ``EventMessageFilter``: exact matching, and
-    ``InvalidParameterException`` for a pattern the service refuses.
-
-    >>> PatternFilter('{ $.level = "ERROR" }').matches('{"level": "ERROR"}')
-    True
-    >>> PatternFilter("?WARN ?ERROR").matches("INFO fine")
-    False
-    """
-
-    def __init__(self, pattern: str | None) -> None:
-        self.matcher = compile_pattern(pattern, FILTER)
-
-    def matches(self, message: str) -> bool:
-        """Does ``message`` match?"""
-        return self.matcher.matches(message)
-
-
-# ------------------------------------------------------------------ hooks on moto's classes
-
-
-def _backend_filter_log_events(
-    self: LogsBackend,
-    log_group_name: str,
-    log_stream_names: list[str],
-    start_time: int,
-    end_time: int,
-    limit: int | None,
-    next_token: str | None,
-    filter_pattern: str,
-    interleaved: bool,
-) -> tuple[list[dict[str, Any]], str | None, list[dict[str, Any]]]:
-    handlers.check_limit(limit)
-    group = handlers.find_group(self, log_group_name, None)
-    query = FilterQuery(
-        pattern=filter_pattern or "",
-        stream_names=frozenset(log_stream_names) if log_stream_names else None,
-        start_time=start_time if start_time else None,
-        end_time=end_time if end_time else None,
-    )
-    page = filter_page(group, query, limit=limit or MAX_LIMIT, next_token=next_token)
-    return page.events, page.next_token, []
-
-
-def _put_metric_filter(
-    self: LogsBackend,
-    filter_name: str,
-    filter_pattern: str,
-    log_group_name: str,
-    metric_transformations: Any,
-) -> None:
-    group = self.groups.get(log_group_name)
-    if group is None:
-        raise ResourceNotFoundException()
-    matcher = compile_pattern(filter_pattern, METRIC_FILTER)
-    try:
-        transformation = MetricTransformation.from_api(metric_transformations[0])
-        MetricFilter(matcher.pattern, transformation)
-    except MetricFilterError as err:
-        raise InvalidParameterException(str(err)) from err
-    except (KeyError, IndexError, TypeError) as err:
-        raise InvalidParameterException("metricTransformations is incomplete") from err
-    stored = self.filters.metric_filters
-    same = [
-        f for f in stored if f["filterName"] == filter_name and f["logGroupName"] == log_group_name
-    ]
-    in_group = sum(1 for f in stored if f["logGroupName"] == log_group_name)
-    if not same and in_group >= publishing.MAX_METRIC_FILTERS_PER_LOG_GROUP:
-        raise limit_exceeded("Resource limit exceeded.")
-    _check_regex_quota(self, group, matcher.pattern, ("metric", filter_name))
-    stored[:] = [f for f in stored if not any(f is twin for twin in same)]
-    _ORIGINALS["LogsBackend.put_metric_filter"](
-        self, filter_name, filter_pattern, log_group_name, metric_transformations
-    )
-
-
-def _put_subscription_filter(
-    self: LogsBackend,
-    log_group_name: str,
-    filter_name: str,
-    filter_pattern: str,
-    destination_arn: str,
-    role_arn: str,
-) -> None:
-    group = self.groups.get(log_group_name)
-    if group is not None:
-        matcher = compile_pattern(filter_pattern, SUBSCRIPTION_FILTER)
-        _check_regex_quota(self, group, matcher.pattern, ("subscription", filter_name))
-    _ORIGINALS["LogsBackend.put_subscription_filter"](
-        self, log_group_name, filter_name, filter_pattern, destination_arn, role_arn
-    )
-
-
-def _check_regex_quota(
-    backend: LogsBackend, group: LogGroup, pattern: Any, replacing: tuple[str, str]
-) -> None:
-    if not contains_regex(pattern):
-        return
-    others = publishing.regex_filters(
-        backend.filters.metric_filters,
-        group.subscription_filters.values(),
-        group.name,
-        replacing=replacing,
-    )
-    refused, message = regex_filter_quota([*others, replacing], group.name)
-    if refused:
-        raise limit_exceeded(message)
-
-
-def _live_tail_group(self: LogsBackend, log_group_identifier: str) -> LogGroup:
-    if not re.fullmatch(r"[\w#+=/:,.@-]*", log_group_identifier):  # the model's (no "*")
-        raise validation_error(
-            "logGroupIdentifier",
-            log_group_identifier,
-            "Member must satisfy regular expression pattern: [\\w#+=/:,.@-]*",
-        )
-    group: LogGroup = handlers.find_group(self, None, log_group_identifier)
-    return group
-
-
-def _stream_put_log_events(self: LogStream, log_events: list[dict[str, Any]]) -> str:
-    before = len(self.events)
-    token: str = _ORIGINALS["LogStream.put_log_events"](self, log_events)
-    added = self.events[before:]
-    if added:
-        publishing.publish_metrics(
-            logs_backends[self.account_id][self.region],
-            cloudwatch_backends[self.account_id][self.region],
-            self.log_group.name,
-            added,
-        )
-        policies.deliver_account_policies(self, added)
-    return token
-
-
-def _get_log_events(
-    self: LogStream,
-    start_time: Any,
-    end_time: Any,
-    limit: int,
-    next_token: str | None,
-    start_from_head: Any,
-) -> Any:
-    if end_time is not None:
-        # moto keeps events up to endTime inclusive; the service stops before it (D20).
-        end_time = end_time - 1 if end_time - 1 > 0 else -1
-    return _ORIGINALS["LogStream.get_log_events"](
-        self, start_time, end_time, limit, next_token, start_from_head
-    )
-
-
-def _group_describe_dict(self: LogGroup) -> dict[str, Any]:
-    described: dict[str, Any] = _ORIGINALS["LogGroup.to_describe_dict"](self)
-    backend = logs_backends[self.account_id][self.region]
-    described["metricFilterCount"] = sum(
-        1 for f in backend.filters.metric_filters if f["logGroupName"] == self.name
-    )
-    return described
 
 
 # ------------------------------------------------------------------ the patch table
@@ -273,68 +106,19 @@ class _Target:
     required: bool = True  # False: added by cwquery, absence is fine
 
 
-def _checked_dispatch(
-    self: LogsResponse, request: Any, full_url: str | None = None, headers: Any = None
-) -> Any:
-    try:
-        cleaned = requests.check_request(request.headers.get("X-Amz-Target"), request.get_data())
-    except LogsClientError as err:
-        return err.code, dict(err.get_headers()), err.get_body()
-    if cleaned is not None:
-        request._cached_data = cleaned  # what moto reads as the body (werkzeug's cache)
-    dispatch: Any = super(LogsResponse, self)._dispatch  # moto's BaseResponse._dispatch
-    return dispatch(request, full_url, headers)
-
-
-def batch_size(log_events: list[dict[str, Any]]) -> int:
-    """A PutLogEvents batch's size as the service counts it: the UTF-8 bytes of its messages plus
-    26 per event (refused above :data:`~cwquery.aws.putlogs.MAX_BATCH_BYTES`, 1,048,576).
-
-    >>> batch_size([{"message": "é"}, {"message": "ab"}])
-    56
-    """
-    return sum(event_size(str(event.get("message") or ""), "surrogatepass") for event in log_events)
-
-
-def _backend_put_log_events(
-    self: LogsBackend,
-    log_group_name: str,
-    log_stream_name: str,
-    log_events: list[dict[str, Any]],
-) -> Any:
-    size = batch_size(log_events)
-    if size > MAX_BATCH_BYTES:
-        raise InvalidParameterException(
-            f"Upload too large: {size} bytes exceeds limit of {MAX_BATCH_BYTES}"
-        )
-    token, _moto_info = _ORIGINALS["LogsBackend.put_log_events"](
-        self, log_group_name, log_stream_name, log_events
-    )
-    now = int(time.time() * 1000)
-    oldest, newest = now - 14 * 86_400_000, now + 2 * 3_600_000
-    info: dict[str, int] = {}
-    too_old = [i for i, event in enumerate(log_events) if event["timestamp"] < oldest]
-    too_new = [i for i, event in enumerate(log_events) if event["timestamp"] > newest]
-    if too_old:
-        info["tooOldLogEventEndIndex"] = too_old[-1] + 1
-    if too_new:
-        info["tooNewLogEventStartIndex"] = too_new[0]
-    return token, info
-
-
 _TARGETS = (
     _Target(
         "LogsResponse._dispatch",
         LogsResponse,
         "_dispatch",
-        _checked_dispatch,
+        checked_dispatch,
         ("self", "request", "full_url", "headers"),
     ),
     _Target(
         "LogsBackend.put_log_events",
         LogsBackend,
         "put_log_events",
-        _backend_put_log_events,
+        backend_put_log_events,
         ("self", "log_group_name", "log_stream_name", "log_events"),
     ),
     _Target("EventMessageFilter", logs_models, "EventMessageFilter", PatternFilter, None),
@@ -358,7 +142,7 @@ _TARGETS = (
         "LogsBackend.filter_log_events",
         LogsBackend,
         "filter_log_events",
-        _backend_filter_log_events,
+        backend_filter_log_events,
         (
             "self",
             "log_group_name",
@@ -375,21 +159,21 @@ _TARGETS = (
         "LogsBackend.put_metric_filter",
         LogsBackend,
         "put_metric_filter",
-        _put_metric_filter,
+        backend_put_metric_filter,
         ("self", "filter_name", "filter_pattern", "log_group_name", "metric_transformations"),
     ),
     _Target(
         "LogsBackend.put_subscription_filter",
         LogsBackend,
         "put_subscription_filter",
-        _put_subscription_filter,
+        backend_put_subscription_filter,
         ("self", "log_group_name", "filter_name", "filter_pattern", "destination_arn", "role_arn"),
     ),
     _Target(
         "LogStream.put_log_events",
         LogStream,
         "put_log_events",
-        _stream_put_log_events,
+        stream_put_log_events,
         ("self", "log_events"),
     ),
     _Target(
@@ -403,21 +187,21 @@ _TARGETS = (
         "LogStream.get_log_events",
         LogStream,
         "get_log_events",
-        _get_log_events,
+        stream_get_log_events,
         ("self", "start_time", "end_time", "limit", "next_token", "start_from_head"),
     ),
     _Target(
         "LogsBackend._find_live_tail_log_group",
         LogsBackend,
         "_find_live_tail_log_group",
-        _live_tail_group,
+        backend_live_tail_group,
         ("self", "log_group_identifier"),
     ),
     _Target(
         "LogGroup.to_describe_dict",
         LogGroup,
         "to_describe_dict",
-        _group_describe_dict,
+        group_describe_dict,
         ("self",),
     ),
     _Target(
@@ -485,7 +269,6 @@ _INSTANCE_ATTRIBUTES: tuple[tuple[type, str], ...] = (
     (CloudWatchBackend, "metric_data"),
 )
 
-_ORIGINALS: dict[str, Any] = {}
 _MISSING = object()
 _LOCK = threading.RLock()
 
@@ -499,9 +282,7 @@ def check_moto() -> list[str]:
     problems = []
     for target in _TARGETS:
         inherited = getattr(target.owner, target.attribute, _MISSING)  # e.g. from BaseResponse
-        current = _ORIGINALS.get(
-            target.name, target.owner.__dict__.get(target.attribute, inherited)
-        )
+        current = ORIGINALS.get(target.name, target.owner.__dict__.get(target.attribute, inherited))
         if current is _MISSING:
             if target.required:
                 problems.append(f"{_where(target)} is missing")
@@ -538,7 +319,7 @@ def install() -> None:
         MotoCompatibilityError: moto's internals are not where the emulator expects them.
     """
     with _LOCK:
-        if _ORIGINALS:
+        if ORIGINALS:
             return
         problems = check_moto()
         if problems:
@@ -553,7 +334,7 @@ def install() -> None:
                 stacklevel=2,
             )
         for target in _TARGETS:
-            _ORIGINALS[target.name] = target.owner.__dict__.get(target.attribute, _MISSING)
+            ORIGINALS[target.name] = target.owner.__dict__.get(target.attribute, _MISSING)
             setattr(target.owner, target.attribute, target.replacement)
 
 
@@ -561,9 +342,9 @@ def uninstall() -> None:
     """Restore moto's own code (a no-op when not installed)."""
     with _LOCK:
         for target in _TARGETS:
-            if target.name not in _ORIGINALS:
+            if target.name not in ORIGINALS:
                 continue
-            original = _ORIGINALS.pop(target.name)
+            original = ORIGINALS.pop(target.name)
             if original is _MISSING:
                 delattr(target.owner, target.attribute)
             else:
@@ -572,7 +353,7 @@ def uninstall() -> None:
 
 def is_installed() -> bool:
     """Is moto currently patched?"""
-    return bool(_ORIGINALS)
+    return bool(ORIGINALS)
 
 
 @contextlib.contextmanager

@@ -44,6 +44,7 @@ from cwquery.selection import (
     parse_criteria,
 )
 from cwquery.subscriptions import ACCOUNT_LEVEL_POLICY
+from cwquery.transformers import TransformerError, validate
 
 _POLICIES = "_cwquery_account_policies"
 _LOCK = threading.RLock()
@@ -139,6 +140,11 @@ def _document(text: Any, kind: str) -> dict[str, Any]:
             raise InvalidParameterException("policyDocument needs a DestinationArn")
         compile_pattern(document.get("FilterPattern") or "", SUBSCRIPTION_FILTER)
         check_options(Options(distribution=document.get("Distribution") or "ByLogStream"))
+    if kind == TRANSFORMER_POLICY:
+        try:  # the configuration PutTransformer would take (spec §4)
+            validate(document.get("transformerConfig"))
+        except TransformerError as err:
+            raise InvalidParameterException(f"transformerConfig: {err}") from None
     return document
 
 

@@ -45,6 +45,7 @@ from typing import Any
 from cwquery.backtest.alarms import Alarm, AlarmError
 from cwquery.iac.documents import is_terraform_json, terraform_json_resources
 from cwquery.iac.hcl import read_hcl_blocks
+from cwquery.iac.hclfunctions import reading_under
 from cwquery.iac.intrinsics import TemplateContext, resolve_values
 from cwquery.iac.locate import Doc, DocList, DocMap, DocumentError, SourceText, read_json, read_yaml
 from cwquery.iac.scan import folder_files, format_of
@@ -100,11 +101,12 @@ def scan_paths(paths: list[str], *, terraform_filters: bool = True) -> Found:
     every alarm)."""
     found = Found(terraform_filters=terraform_filters)
     alarms: list[tuple[str, Alarm]] = []
-    for path in paths:
-        files = folder_files(path) if os.path.isdir(path) else [path]
-        for file in files:
-            text = Path(file).read_text(encoding="utf-8-sig", errors="replace")
-            _scan(text, file, found, alarms)
+    with reading_under(paths):
+        for path in paths:
+            files = folder_files(path) if os.path.isdir(path) else [path]
+            for file in files:
+                text = Path(file).read_text(encoding="utf-8-sig", errors="replace")
+                _scan(text, file, found, alarms)
     _attach(found, alarms)
     return found
 

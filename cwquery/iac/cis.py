@@ -28,6 +28,7 @@ from cwquery.coverage import Coverage, covers
 from cwquery.errors import CWQueryError, PatternError
 from cwquery.iac import alarms
 from cwquery.iac.cloudformation import METRIC_FILTER
+from cwquery.iac.hclfunctions import reading_under
 from cwquery.iac.scan import folder_files, scan_paths
 from cwquery.iac.sites import FILTER_PATTERN, FileProblem, PatternSite
 from cwquery.iac.terraform import TF_METRIC_FILTER
@@ -311,13 +312,14 @@ def filters_from_paths(paths: Sequence[str]) -> Found:
     problem reported in ``problems``; a path given that is missing, or is neither a folder
     nor a regular file, is a :class:`CisScanError`."""
     files = _files(paths)
-    scanned = scan_paths(files)
-    unreadable = {os.path.realpath(p.source.path or "") for p in scanned.problems}
-    readable = [file for file in files if os.path.realpath(file) not in unreadable]
-    try:
-        linked = alarms.scan_paths(readable, terraform_filters=False)
-    except OSError as err:  # the file changed between the two reads
-        raise CisScanError(f"{err.filename}: {err.strerror}") from None
+    with reading_under(paths):  # both scanners get the folders given, not only the files
+        scanned = scan_paths(files)
+        unreadable = {os.path.realpath(p.source.path or "") for p in scanned.problems}
+        readable = [file for file in files if os.path.realpath(file) not in unreadable]
+        try:
+            linked = alarms.scan_paths(readable, terraform_filters=False)
+        except OSError as err:  # the file changed between the two reads
+            raise CisScanError(f"{err.filename}: {err.strerror}") from None
     found = filters_from_sites(scanned.sites, linked)
     found.problems, found.read = scanned.problems, files
     return found

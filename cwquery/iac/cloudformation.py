@@ -16,7 +16,13 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterator
 
 from cwquery.iac.documents import ACCOUNT_POLICY, account_policy_site
-from cwquery.iac.intrinsics import TemplateContext, resolve_string, resolve_values, scalar_text
+from cwquery.iac.intrinsics import (
+    TemplateContext,
+    cfn_resources,
+    resolve_string,
+    resolve_values,
+    scalar_text,
+)
 from cwquery.iac.locate import Doc, DocList, DocMap, DocScalar
 from cwquery.iac.sites import Metric, PatternSite, Reference, Source, metric_number
 
@@ -25,6 +31,7 @@ __all__ = [
     "METRIC_FILTER",
     "SAM_FUNCTION",
     "SUBSCRIPTION_FILTER",
+    "node_label",
     "template_sites",
 ]
 
@@ -54,13 +61,7 @@ def template_sites(source: Source, document: DocMap) -> list[PatternSite]:
 def _resources(
     source: Source, resources: DocMap, context: TemplateContext
 ) -> Iterator[PatternSite]:
-    for logical_id, resource in resources.items.items():
-        if not isinstance(resource, DocMap):
-            continue
-        kind = scalar_text(resource.items.get("Type"))
-        properties = resource.items.get("Properties")
-        if not isinstance(properties, DocMap):
-            continue
+    for logical_id, kind, properties in cfn_resources(resources):
         if kind in (METRIC_FILTER, SUBSCRIPTION_FILTER, ANOMALY_DETECTOR):
             metric = _cfn_metric(properties, context) if kind == METRIC_FILTER else None
             yield from _cfn_sites(source, kind, logical_id, properties, metric, context)
@@ -161,18 +162,23 @@ def _log_group(source: Source, node: Doc | None) -> tuple[Hashable | None, str |
     text, _, _ = resolve_string(node, "LogGroupName")
     if text is not None:
         return ("name", text), text
-    label = _plain(node)
+    label = node_label(node)
     return ("expr", source.path, label), label
 
 
-def _plain(node: Doc) -> str:
-    """A document node as compact text, for naming a log group given as an expression."""
+def node_label(node: Doc) -> str:
+    """A document node as compact text, for naming a log group given as an expression.
+
+    >>> from cwquery.iac.locate import read_yaml
+    >>> node_label(read_yaml("!Join ['', [/aws/lambda/, !Ref F]]")[0])
+    '!Join [, [/aws/lambda/, !Ref F]]'
+    """
     if isinstance(node, DocScalar):
         return f"{node.tag} {node.value}" if node.tag else node.value
     if isinstance(node, DocList):
-        items = ", ".join(_plain(item) for item in node.items)
+        items = ", ".join(node_label(item) for item in node.items)
         return f"{node.tag} [{items}]" if node.tag else f"[{items}]"
-    items = ", ".join(f"{key}: {_plain(value)}" for key, value in node.items.items())
+    items = ", ".join(f"{key}: {node_label(value)}" for key, value in node.items.items())
     return f"{node.tag} {{{items}}}" if node.tag else f"{{{items}}}"
 
 

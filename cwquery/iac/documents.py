@@ -26,6 +26,7 @@ __all__ = [
     "account_policy_site",
     "is_terraform_json",
     "located_inside",
+    "policy_document_site",
     "terraform_json_resources",
     "terraform_json_sites",
 ]
@@ -163,17 +164,34 @@ def account_policy_site(source: Source, name: str, properties: DocMap) -> Patter
     document, outer, unresolved = resolve_string(node, "PolicyDocument")
     if document is None or outer is None:
         return PatternSite(source, ACCOUNT_POLICY, name, None, outer, unresolved)
+    return policy_document_site(source, ACCOUNT_POLICY, name, outer, document, "PolicyDocument")
+
+
+def policy_document_site(
+    source: Source, kind: str, name: str, outer: Located, document: str, attribute: str
+) -> PatternSite:
+    """The ``FilterPattern`` of an account policy's JSON ``document`` (the text of the string
+    written at ``outer``, the ``attribute`` it was read from), placed inside it.
+
+    >>> from cwquery.iac.locate import SourceText
+    >>> text = '"{\\"FilterPattern\\": \\"ERROR\\"}"'
+    >>> outer = Located('{"FilterPattern": "ERROR"}', 0, len(text))
+    >>> source = Source(None, SourceText(text))
+    >>> site = policy_document_site(source, "k", "n", outer, outer.value, "d")
+    >>> site.text, site.unresolved
+    ('ERROR', None)
+    """
     try:
         policy = read_json(document)
     except DocumentError as err:
-        reason = f"PolicyDocument is not JSON: {err.message}"
-        return PatternSite(source, ACCOUNT_POLICY, name, None, outer, reason)
+        reason = f"{attribute} is not JSON: {err.message}"
+        return PatternSite(source, kind, name, None, outer, reason)
     pattern = policy.items.get("FilterPattern") if isinstance(policy, DocMap) else None
     if not isinstance(pattern, DocScalar) or pattern.kind != "str":
         reason = "the policy document has no FilterPattern string"
-        return PatternSite(source, ACCOUNT_POLICY, name, None, outer, reason)
+        return PatternSite(source, kind, name, None, outer, reason)
     located = located_inside(outer, document, pattern)
-    return PatternSite(source, ACCOUNT_POLICY, name, pattern.value, located)
+    return PatternSite(source, kind, name, pattern.value, located)
 
 
 def located_inside(outer: Located, document: str, pattern: DocScalar) -> Located:

@@ -10,7 +10,9 @@ Two fixes are made:
   form, when the text as written is a valid pattern.
 
 A fix is certain when the pattern's literal is on one line and maps one character to one place,
-re-reading that literal alone gives the pattern, the canonical form means the same
+re-reading that literal alone gives the pattern, no unquoted word of it is split by a ``-``
+(``request-id-42`` means ``request -id -42``, D5: the canonical form would spell out what is
+likely a mistake and silence its warning), the canonical form means the same
 (:func:`cwquery.normalizer.normalize` agrees) and fits the service's length limit, and scanning
 the rewritten file finds the new pattern at that site and every other site as it was. A file
 whose edits do not all pass is written with the ones that do, or not at all; a file that is not
@@ -35,6 +37,7 @@ import yaml
 from cwquery.errors import PatternError
 from cwquery.iac.findings import Finding, Replacement
 from cwquery.iac.hcl import hcl_string_at
+from cwquery.iac.lint import split_words
 from cwquery.iac.locate import SourceText
 from cwquery.iac.scan import format_of, scan_paths, scan_text
 from cwquery.iac.sites import FILTER_PATTERN, PatternSite
@@ -94,7 +97,13 @@ class Edit:
 
 
 def plan_edits(text: str, path: str, kind: str | None = None) -> list[Edit]:
-    """The certain edits of one file's text (not yet checked together: :func:`fix_text`)."""
+    """The certain edits of one file's text (not yet checked together: :func:`fix_text`).
+
+    >>> text = ("Resources:\\n  R:\\n    Type: AWS::Logs::SubscriptionFilter\\n"
+    ...         "    Properties: {FilterPattern: '?A   ?B'}\\n")
+    >>> [(edit.old, edit.new) for edit in plan_edits(text, "t.yaml")]
+    [("'?A   ?B'", "'?A ?B'")]
+    """
     if "\r" in text.replace("\r\n", ""):
         return []  # lone carriage returns: positions would not be those the reader counts
     source = SourceText(text)
@@ -130,6 +139,8 @@ def _site_edit(text: str, source: SourceText, site: PatternSite, kind: str) -> E
     canonical = _canonical(site.text)
     if canonical is None or site.text.strip() == canonical or "\n" in literal:
         return None
+    if split_words(site.text):
+        return None  # request-id-42 -> request -id -42 would hide a likely mistake, not fix it
     if _read_literal(literal, kind) != site.text:
         return None
     new = _write_literal(canonical, literal, kind)
@@ -212,7 +223,7 @@ def _edit(
     line, column = source.position(start)
     return Edit(
         path=site.source.path or "",
-        site=f"{site.kind} {site.name}",
+        site=site.resource,
         reason=reason,
         start=start,
         end=end,
@@ -270,7 +281,12 @@ def _write_literal(canonical: str, old: str, kind: str) -> str | None:
 
 def fix_text(text: str, path: str, kind: str | None = None) -> tuple[str, list[Edit]]:
     """The text with every certain edit made, and those edits. Edits are checked together by
-    scanning the result; when that fails, one at a time, keeping each that passes."""
+    scanning the result; when that fails, one at a time, keeping each that passes.
+
+    >>> fixed, edits = fix_text("{($.a=1)}\\nrequest-id-42\\n", "alerts.patterns")
+    >>> fixed, [(edit.line, edit.reason) for edit in edits]
+    ('{ $.a = 1 }\\nrequest-id-42\\n', [(1, 'not-canonical')])
+    """
     kind = _resolved_kind(text, path, kind)
     edits = plan_edits(text, path, kind)
     if not edits:

@@ -23,8 +23,11 @@ from cwquery.iac.locate import DocumentError, Located
 __all__ = [
     "HclAttribute",
     "HclBlock",
+    "hcl_heredoc_end",
     "hcl_interpolates",
+    "hcl_interpolation_end",
     "hcl_string_at",
+    "hcl_string_end",
     "hcl_string_from",
     "read_hcl_blocks",
 ]
@@ -96,6 +99,36 @@ def hcl_string_from(text: str, start: int) -> Located | None:
     except DocumentError:
         return None
     return hcl_string_at(text, start, end)
+
+
+def hcl_string_end(text: str, start: int) -> int:
+    """The offset after the quoted template that starts at ``start``, reading through escapes
+    and ``${…}`` (strings inside included). Raises :class:`DocumentError` when it does not
+    close on its line.
+
+    >>> hcl_string_end('x = "a${b["c"]}\\\\"" # d', 4)
+    18
+    """
+    return _HclReader(text).skip_string(start)
+
+
+def hcl_interpolation_end(text: str, start: int) -> int:
+    """The offset after the ``}`` that closes a ``${`` or ``%{`` whose body starts at ``start``.
+
+    >>> hcl_interpolation_end('"${ {a = "}"}.a }!"', 3)
+    17
+    """
+    return _HclReader(text).template_end(start)
+
+
+def hcl_heredoc_end(text: str, start: int) -> int:
+    """The offset after the heredoc that starts at ``start`` (its closing marker included).
+
+    >>> text = "<<-EOT\\n  a\\n  EOT\\nnext"
+    >>> text[hcl_heredoc_end(text, 0) :]
+    '\\nnext'
+    """
+    return _HclReader(text).skip_heredoc(start)
 
 
 def hcl_interpolates(text: str, located: Located) -> bool:
@@ -221,12 +254,12 @@ class _HclReader:
             elif text.startswith(("$${", "%%{"), position):
                 position += 3
             elif text.startswith(("${", "%{"), position):
-                position = self._template_end(position + 2)
+                position = self.template_end(position + 2)
             else:
                 position += 1
         raise DocumentError("unclosed string", index)
 
-    def _template_end(self, index: int) -> int:
+    def template_end(self, index: int) -> int:
         depth, text = 1, self.text
         while index < len(text):
             char = text[index]
@@ -242,7 +275,7 @@ class _HclReader:
     def skip_heredoc(self, index: int) -> int:
         """The offset after the heredoc starting at ``index`` (its closing marker included)."""
         match = _HEREDOC.match(self.text, index)
-        if match is None:  # pragma: no cover - callers check the header
+        if match is None:
             raise DocumentError("invalid heredoc", index)
         marker = re.compile(rf"^[ \t]*{re.escape(match.group(2))}[ \t]*\r?$", re.MULTILINE)
         closing = marker.search(self.text, match.end())

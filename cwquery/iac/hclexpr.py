@@ -13,7 +13,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from cwquery.iac.hcl import hcl_string_at
+from cwquery.iac.hcl import (
+    hcl_heredoc_end,
+    hcl_interpolation_end,
+    hcl_string_at,
+    hcl_string_end,
+)
 from cwquery.iac.locate import DocumentError, Located
 
 __all__ = [
@@ -404,35 +409,16 @@ class _Parser:
         return Template(start, end, tuple(self._parts(start + 1, end - 1)))
 
     def _string_end(self, start: int) -> int:
-        index, text = start + 1, self.text
-        while index < self.end:
-            char = text[index]
-            if char == "\\":
-                index += 2
-            elif char == '"':
-                return index + 1
-            elif char == "\n":
-                break
-            elif text.startswith(("$${", "%%{"), index):
-                index += 3
-            elif text.startswith(("${", "%{"), index):
-                index = self._interpolation_end(index + 2)
-            else:
-                index += 1
-        raise DocumentError("unclosed string", start)
+        end = hcl_string_end(self.text, start)
+        if end > self.end:
+            raise DocumentError("unclosed string", start)
+        return end
 
     def _interpolation_end(self, index: int) -> int:
-        depth, text = 1, self.text
-        while index < self.end:
-            char = text[index]
-            if char == '"':
-                index = self._string_end(index)
-                continue
-            depth += {"{": 1, "}": -1}.get(char, 0)
-            index += 1
-            if depth == 0:
-                return index
-        raise DocumentError("unclosed ${", index)
+        end = hcl_interpolation_end(self.text, index)
+        if end > self.end:
+            raise DocumentError("unclosed ${", index)
+        return end
 
     def _parts(self, start: int, end: int) -> list[str | Node]:
         parts: list[str | Node] = []
@@ -456,17 +442,14 @@ class _Parser:
         return parts
 
     def heredoc(self, start: int) -> Node:
-        closing = _HEREDOC.match(self.text, start, self.end)
-        assert closing is not None
-        marker = re.compile(rf"^[ \t]*{re.escape(closing.group(1))}[ \t]*\r?$", re.MULTILINE)
-        found = marker.search(self.text, closing.end(), self.end)
-        if found is None:
+        end = hcl_heredoc_end(self.text, start)
+        if end > self.end:
             raise DocumentError("unclosed heredoc", start)
-        literal = hcl_string_at(self.text, start, found.end())
-        raw = self.text[start : found.end()].replace("$${", "").replace("%%{", "")
+        literal = hcl_string_at(self.text, start, end)
+        raw = self.text[start:end].replace("$${", "").replace("%%{", "")
         if literal is None or "${" in raw or "%{" in raw:
-            return Unsupported(start, found.end(), "a heredoc template is not evaluated")
-        return Literal(start, found.end(), literal.value, literal)
+            return Unsupported(start, end, "a heredoc template is not evaluated")
+        return Literal(start, end, literal.value, literal)
 
 
 def _decoded(text: str, start: int, end: int) -> str:

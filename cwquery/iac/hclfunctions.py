@@ -8,10 +8,13 @@ limits (regular files of at most 1 MiB, at most 10,000 files).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import functools
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from cwquery.iac.hclvalues import (
@@ -157,13 +160,67 @@ def _plain(doc: Doc, source: Source | None) -> Any:
 
 
 def _path(scope: Scope, name: Any) -> str:
+    """The file a ``file()``-like function names, when it lies in the root module's repository:
+    a scan of an untrusted checkout must not read (and print) ``/etc/shadow`` or ``~/.aws``."""
     path = to_string(name)
+    base = scope.base_folder()
     if not os.path.isabs(path):
-        base = scope.base_folder()
         if base is None:
             raise EvalError(f"{path}: relative to a folder that is not known")
         path = os.path.join(base, path)
-    return os.path.normpath(path)
+    path = os.path.normpath(path)
+    root = repository_of(base or ".")
+    if os.path.commonpath([os.path.realpath(path), root]) != root:
+        raise EvalError(f"{path} is outside the repository ({root}): not read")
+    return path
+
+
+#: The folders a scan was asked to read (``cwquery check PATH...``): outside a git repository,
+#: the one holding a module bounds what its ``file()`` calls may read.
+_SCAN_ROOTS: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
+    "scan_roots", default=()
+)
+
+
+@contextlib.contextmanager
+def reading_under(paths: Iterable[str]) -> Iterator[None]:
+    """Within this block, a module outside any git repository may read files anywhere under
+    the given scan path that holds it (not only under its own folder)."""
+    roots = tuple(os.path.realpath(p) for p in paths if p != "-" and os.path.isdir(p))
+    token = _SCAN_ROOTS.set(_SCAN_ROOTS.get() + roots)  # an enclosing scan's paths still count
+    try:
+        yield
+    finally:
+        _SCAN_ROOTS.reset(token)
+
+
+def repository_of(folder: str) -> str:
+    """The repository a folder is in: its nearest ancestor holding ``.git``; outside git, the
+    outermost scan path holding it (:func:`reading_under`), else the folder itself.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as top:
+    ...     os.makedirs(os.path.join(top, ".git")); os.makedirs(os.path.join(top, "envs", "p"))
+    ...     repository_of(os.path.join(top, "envs", "p")) == os.path.realpath(top)
+    True
+    """
+    start = os.path.realpath(folder)  # resolved first: the cwd may change
+    found = _git_root(start)
+    if found is not None:
+        return found
+    holding = [r for r in _SCAN_ROOTS.get() if os.path.commonpath([start, r]) == r]
+    return min(holding, key=len) if holding else start
+
+
+@functools.lru_cache(maxsize=64)
+def _git_root(start: str) -> str | None:
+    current = start
+    while not os.path.exists(os.path.join(current, ".git")):
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+    return current
 
 
 def _file(scope: Scope, name: Any) -> Text:

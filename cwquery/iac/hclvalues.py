@@ -91,7 +91,11 @@ class Scope:
 
 
 def to_string(value: Any) -> str:
-    """A value as Terraform converts it to a string."""
+    """A value as Terraform converts it to a string.
+
+    >>> to_string(True), to_string(2.0), to_string("x")
+    ('true', '2', 'x')
+    """
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):

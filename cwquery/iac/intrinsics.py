@@ -10,11 +10,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from cwquery.iac.locate import Doc, DocList, DocMap, DocScalar, Located
 
-__all__ = ["Resolved", "TemplateContext", "resolve_string", "resolve_values", "scalar_text"]
+__all__ = [
+    "Resolved",
+    "TemplateContext",
+    "cfn_resources",
+    "resolve_string",
+    "resolve_values",
+    "scalar_text",
+]
 
 
 def resolve_string(node: Doc, what: str) -> tuple[str | None, Located | None, str | None]:
@@ -64,6 +72,25 @@ def _intrinsic(node: Doc) -> tuple[str, Doc] | None:
 def scalar_text(node: Doc | None) -> str | None:
     """The text of a scalar that has a value (not null), else ``None``."""
     return node.value if isinstance(node, DocScalar) and node.kind != "null" else None
+
+
+def cfn_resources(resources: Doc | None) -> Iterator[tuple[str, str | None, DocMap]]:
+    """``(logical id, Type, Properties)`` of each resource of a template's ``Resources`` that
+    is a mapping with a ``Properties`` mapping.
+
+    >>> from cwquery.iac.locate import read_yaml
+    >>> document = read_yaml("Resources:\\n  G: {Type: AWS::Logs::LogGroup, Properties: {}}\\n")
+    >>> [(name, kind) for name, kind, _ in cfn_resources(document[0].items["Resources"])]
+    [('G', 'AWS::Logs::LogGroup')]
+    """
+    if not isinstance(resources, DocMap):
+        return
+    for logical_id, resource in resources.items.items():
+        if not isinstance(resource, DocMap):
+            continue
+        properties = resource.items.get("Properties")
+        if isinstance(properties, DocMap):
+            yield logical_id, scalar_text(resource.items.get("Type")), properties
 
 
 # --------------------------------------------------------------------------- with the template

@@ -54,6 +54,7 @@ __all__ = [
     "Severity",
     "lint_metric",
     "lint_pattern",
+    "split_words",
 ]
 
 
@@ -350,6 +351,28 @@ def _detached_prefixes(text: str, tree: TermPattern) -> list[Diagnostic]:
                 hint=f"attach it: {render(term)} (cwquery fmt does)",
             )
         )
+    return found
+
+
+def split_words(pattern: str) -> list[str]:
+    """The unquoted words of a term pattern that a ``-`` inside them splits into exclusions
+    (D5), as written: the likely mistakes behind the ``unquoted-punctuation`` warning.
+
+    >>> split_words('request-id-42 timeout "a-b"')
+    ['request-id-42']
+    >>> split_words("{ $.a = 1 }")
+    []
+    """
+    tree = parse(pattern)
+    if not isinstance(tree, TermPattern):
+        return []
+    found = []
+    for word in _bare_words(pattern, tree.terms):
+        first, last = word[0].span, word[-1].span
+        if len(word) >= 2 and first is not None and last is not None:
+            found.append(
+                pattern[first.start + prefix_length(pattern[first.start : first.end]) : last.end]
+            )
     return found
 
 

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 from cwquery.iac.documents import located_inside, terraform_json_resources
 from cwquery.iac.hcl import hcl_interpolates, hcl_string_at, read_hcl_blocks
-from cwquery.iac.intrinsics import resolve_string, scalar_text
+from cwquery.iac.intrinsics import cfn_resources, resolve_string, scalar_text
 from cwquery.iac.locate import Doc, DocList, DocMap, DocScalar, DocumentError, Located, read_json
 from cwquery.iac.sites import INSIGHTS, PatternSite, Source
 
@@ -52,12 +52,8 @@ def cfn_query_sites(source: Source, document: DocMap) -> Iterator[PatternSite]:
     resources = document.items.get("Resources")
     if not isinstance(resources, DocMap):
         return
-    for logical_id, resource in resources.items.items():
-        if not isinstance(resource, DocMap):
-            continue
-        kind = scalar_text(resource.items.get("Type"))
-        properties = resource.items.get("Properties")
-        if kind not in (CFN_QUERY_DEFINITION, CFN_DASHBOARD) or not isinstance(properties, DocMap):
+    for logical_id, kind, properties in cfn_resources(resources):
+        if kind not in (CFN_QUERY_DEFINITION, CFN_DASHBOARD):
             continue
         if kind == CFN_QUERY_DEFINITION and "QueryString" in properties.items:
             text, located, why = resolve_string(properties.items["QueryString"], "QueryString")

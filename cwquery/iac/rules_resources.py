@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cwquery.ast import DelimitedPattern, Pattern
+from cwquery.iac.cloudformation import node_label
 from cwquery.iac.findings import Finding, place
-from cwquery.iac.intrinsics import resolve_string, scalar_text
+from cwquery.iac.intrinsics import cfn_resources, resolve_string
 from cwquery.iac.lambda_json import json_equivalent
 from cwquery.iac.lint import Diagnostic
-from cwquery.iac.locate import Doc, DocList, DocMap, DocScalar, DocumentError, read_json, read_yaml
+from cwquery.iac.locate import Doc, DocMap, DocumentError, read_json, read_yaml
 from cwquery.iac.sites import PatternSite
 from cwquery.iac.tf_resources import tf_json_resources, tf_resources
 
@@ -208,13 +209,7 @@ def _sam_globals(document: DocMap) -> DocMap | None:
 
 
 def _cfn_facts(path: str, resources: DocMap, facts: _Facts, shared: DocMap | None) -> None:
-    for logical_id, resource in resources.items.items():
-        if not isinstance(resource, DocMap):
-            continue
-        kind = scalar_text(resource.items.get("Type"))
-        properties = resource.items.get("Properties")
-        if not isinstance(properties, DocMap):
-            continue
+    for logical_id, kind, properties in cfn_resources(resources):
         where = f"{kind} {logical_id}"
         aliases: set[Hashable]
         if kind == "AWS::Logs::LogGroup":
@@ -262,24 +257,11 @@ def _cfn_name_aliases(path: str, node: Doc | None) -> set[Hashable]:
     text = _cfn_text(node)
     if text is not None:
         return {("name", text)}
-    label = _plain(node)
+    label = node_label(node)
     found: set[Hashable] = {("cfn-group", path, name) for name in _CFN_REF.findall(label)}
     found |= {("cfn-lambda", path, name) for name in _CFN_LAMBDA_SUB.findall(label)}
     found |= {("cfn-lambda", path, name) for name in _CFN_LAMBDA_JOIN.findall(label)}
     return found
-
-
-def _plain(node: Doc) -> str:
-    """A node as compact text, spelled as :mod:`cwquery.iac.cloudformation` labels the log
-    group expression of a filter (``!Ref G``, ``{Ref: G}``, ``!Join [, [/aws/lambda/, !Ref F]]``).
-    """
-    if isinstance(node, DocScalar):
-        return f"{node.tag} {node.value}" if node.tag else node.value
-    if isinstance(node, DocList):
-        items = ", ".join(_plain(item) for item in node.items)
-        return f"{node.tag} [{items}]" if node.tag else f"[{items}]"
-    items = ", ".join(f"{key}: {_plain(value)}" for key, value in node.items.items())
-    return f"{node.tag} {{{items}}}" if node.tag else f"{{{items}}}"
 
 
 # --------------------------------------------------------------------------- Terraform

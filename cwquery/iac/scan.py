@@ -43,6 +43,7 @@ from pathlib import Path
 
 from cwquery.iac.cloudformation import template_sites
 from cwquery.iac.documents import is_terraform_json, terraform_json_sites
+from cwquery.iac.hclfunctions import reading_under
 from cwquery.iac.locate import Doc, DocMap, DocumentError, Located, SourceText, read_json, read_yaml
 from cwquery.iac.queries import cfn_query_sites, terraform_json_query_sites, terraform_query_sites
 from cwquery.iac.sites import FileProblem, PatternSite, ScanResult, Source
@@ -96,18 +97,20 @@ def scan_paths(paths: Iterable[str]) -> ScanResult:
     pattern per line. ``-`` reads patterns from standard input (not counted as a file)."""
     result = ScanResult()
     seen: set[str] = set()  # a file reached twice (overlapping arguments) is read once
-    for path in paths:
-        if path == "-":
-            piped = scan_text(sys.stdin.read(), "<stdin>", "patterns")
-            piped.files = 0
-            result.extend(piped)
-            continue
-        files = folder_files(path) if os.path.isdir(path) else iter([path])
-        for file in files:
-            real = os.path.realpath(file)
-            if real not in seen:
-                seen.add(real)
-                result.extend(_scan_file(file, explicit=file == path))
+    paths = list(paths)
+    with reading_under(paths):
+        for path in paths:
+            if path == "-":
+                piped = scan_text(sys.stdin.read(), "<stdin>", "patterns")
+                piped.files = 0
+                result.extend(piped)
+                continue
+            files = folder_files(path) if os.path.isdir(path) else iter([path])
+            for file in files:
+                real = os.path.realpath(file)
+                if real not in seen:
+                    seen.add(real)
+                    result.extend(_scan_file(file, explicit=file == path))
     result.sites = without_repeats(result.sites)
     return result
 

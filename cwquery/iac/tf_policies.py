@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from cwquery.iac.documents import located_inside, terraform_json_resources
+from cwquery.iac.documents import policy_document_site, terraform_json_resources
 from cwquery.iac.hcl import (
     HclBlock,
     hcl_interpolates,
@@ -25,7 +25,7 @@ from cwquery.iac.hcl import (
     hcl_string_from,
     read_hcl_blocks,
 )
-from cwquery.iac.locate import DocMap, DocScalar, DocumentError, Located, read_json
+from cwquery.iac.locate import DocMap, DocScalar, DocumentError, Located
 from cwquery.iac.sites import PatternSite, Source
 
 __all__ = ["TF_ACCOUNT_POLICY", "terraform_json_policy_sites", "terraform_policy_sites"]
@@ -104,17 +104,7 @@ def terraform_json_policy_sites(source: Source, document: DocMap) -> Iterator[Pa
 
 def _in_document(source: Source, name: str, outer: Located, document: str) -> PatternSite:
     """The ``FilterPattern`` of a policy document written at ``outer``."""
-    try:
-        policy = read_json(document)
-    except DocumentError as err:
-        reason = f"policy_document is not JSON: {err.message}"
-        return PatternSite(source, TF_ACCOUNT_POLICY, name, None, outer, reason)
-    pattern = policy.items.get("FilterPattern") if isinstance(policy, DocMap) else None
-    if not isinstance(pattern, DocScalar) or pattern.kind != "str":
-        reason = "the policy document has no FilterPattern string"
-        return PatternSite(source, TF_ACCOUNT_POLICY, name, None, outer, reason)
-    located = located_inside(outer, document, pattern)
-    return PatternSite(source, TF_ACCOUNT_POLICY, name, pattern.value, located)
+    return policy_document_site(source, TF_ACCOUNT_POLICY, name, outer, document, "policy_document")
 
 
 def _at(offset: int) -> Located:

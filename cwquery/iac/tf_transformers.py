@@ -19,6 +19,7 @@ transformer unchecked.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Hashable, Iterator
 from dataclasses import replace
@@ -26,8 +27,11 @@ from typing import Any
 
 from cwquery.iac.documents import terraform_json_resources
 from cwquery.iac.hcl import HclBlock, hcl_interpolates, hcl_string_at, read_hcl_blocks
+from cwquery.iac.hcleval import EvalError, Scope, Unknown, evaluate
+from cwquery.iac.hclexpr import parse_expression
 from cwquery.iac.locate import Doc, DocList, DocMap, DocScalar, DocumentError
 from cwquery.iac.sites import Source
+from cwquery.iac.tfmodule import TfFile, load_module
 from cwquery.iac.transformers import TransformerSite, group_of_arn
 
 __all__ = ["TF_TRANSFORMER", "terraform_json_transformer_sites", "terraform_transformer_sites"]
@@ -45,8 +49,6 @@ _SPELLED = {
     "parse_to_ocsf": "parseToOCSF",
 }
 _REFERENCE = re.compile(r"(aws_cloudwatch_log_group\.[A-Za-z_][A-Za-z0-9_-]*)\.(?:name|arn|id)")
-_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
-_TRAILING_COMMA = re.compile(r",\s*\]$")
 
 
 class _NotLiteral(Exception):
@@ -68,7 +70,17 @@ def terraform_transformer_sites(source: Source) -> Iterator[TransformerSite]:
         blocks = read_hcl_blocks(text).blocks
     except DocumentError:
         return  # the filter-pattern scan of the same file reports it
-    names = _group_names(text, blocks)
+    siblings = _sibling_files(source)
+    names: dict[str, str] = {}
+    for file in siblings:
+        names.update(_group_names(file.source.text.text, file.root.blocks))
+    names.update(_group_names(text, blocks))
+    elsewhere = {  # the groups the module's other files give a transformer
+        _group(file.source.text.text, block, _group_attribute(block), names)
+        for file in siblings
+        for block in file.root.blocks
+        if block.type == "resource" and block.labels[:1] == (TF_TRANSFORMER,)
+    }
     for block in blocks:
         if block.type != "resource" or len(block.labels) != 2:
             continue
@@ -79,29 +91,27 @@ def terraform_transformer_sites(source: Source) -> Iterator[TransformerSite]:
             flag = block.attributes["apply_on_transformed_logs"]
             if text[flag.start : flag.end].strip() == "true":
                 group = _group(text, block, _TF_FILTERS[kind], names)
-                yield TransformerSite(source, kind, label, flag.start, group, flag=True)
+                if group is not None and group in elsewhere:
+                    continue  # a transformer of another file of the module applies
+                yield TransformerSite(source, kind, f"{kind}.{label}", flag.start, group, flag=True)
 
 
 def _transformer(
     source: Source, block: HclBlock, label: str, names: dict[str, str]
 ) -> TransformerSite:
     text = source.text.text
-    attribute = "log_group_arn" if "log_group_arn" in block.attributes else "log_group_identifier"
-    group = _group(text, block, attribute, names)
+    group = _group(text, block, _group_attribute(block), names)
     configs = [child for child in block.blocks if child.type == "transformer_config"]
     start = configs[0].start if configs else block.start
+    site = TransformerSite(source, TF_TRANSFORMER, f"{TF_TRANSFORMER}.{label}", start, group)
     if not configs:
-        return TransformerSite(
-            source, TF_TRANSFORMER, label, start, group, unresolved="no transformer_config block"
-        )
+        return replace(site, unresolved="no transformer_config block")
     try:
         config = [_processor(text, child) for child in configs]
     except _NotLiteral as why:
-        return TransformerSite(source, TF_TRANSFORMER, label, start, group, unresolved=str(why))
+        return replace(site, unresolved=str(why))
     starts = tuple(child.blocks[0].start if child.blocks else child.start for child in configs)
-    return TransformerSite(
-        source, TF_TRANSFORMER, label, start, group, config=config, processors=starts
-    )
+    return replace(site, config=config, processors=starts)
 
 
 def _processor(text: str, config: HclBlock) -> dict[str, Any]:
@@ -127,28 +137,29 @@ def _body(text: str, block: HclBlock) -> dict[str, Any]:
 
 
 def _literal(text: str, start: int, end: int) -> Any:
-    """A literal string, number, boolean or list of literals; else :class:`_NotLiteral`."""
-    written = text[start:end].strip()
-    if written in ("true", "false"):
-        return written == "true"
-    if _NUMBER.fullmatch(written):
-        return json.loads(written)
-    if written.startswith("["):
-        try:
-            items = json.loads(_TRAILING_COMMA.sub("]", written))
-        except ValueError:
-            raise _NotLiteral("a list in transformer_config is not a literal") from None
-        if isinstance(items, list) and all(isinstance(item, str) for item in items):
-            if any("${" in item for item in items):
-                raise _NotLiteral("transformer_config holds Terraform interpolation ${…}")
-            return items
-        raise _NotLiteral("a list in transformer_config is not a list of strings")
-    located = hcl_string_at(text, start, end)
-    if located is None:
-        raise _NotLiteral("a transformer_config value is an expression resolved at plan time")
-    if hcl_interpolates(text, located):
-        raise _NotLiteral("transformer_config holds Terraform interpolation ${…}")
-    return located.value
+    """The value of a literal (string, number, boolean, list, object), read by the expression
+    reader the filters' values go through; else :class:`_NotLiteral`."""
+    try:
+        value = evaluate(parse_expression(text, start, end), Scope())
+    except (DocumentError, EvalError) as err:
+        raise _NotLiteral(f"a transformer_config value cannot be read: {err}") from None
+    if isinstance(value, Unknown):
+        raise _NotLiteral(f"a transformer_config value is resolved at plan time: {value.reason}")
+    return value
+
+
+def _sibling_files(source: Source) -> list[TfFile]:
+    """The other ``.tf`` files of the file's module (its folder, as Terraform reads it)."""
+    path = source.path
+    if not path or not os.path.isfile(path):
+        return []
+    given = TfFile(source, HclBlock("", (), 0))
+    module = load_module(os.path.dirname(path) or ".", given)
+    return [file for file in module.files if file is not given]
+
+
+def _group_attribute(block: HclBlock) -> str:
+    return "log_group_arn" if "log_group_arn" in block.attributes else "log_group_identifier"
 
 
 def _group_names(text: str, blocks: list[HclBlock]) -> dict[str, str]:

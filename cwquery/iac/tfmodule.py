@@ -25,6 +25,7 @@ from typing import Any
 from cwquery.iac.hcl import HclAttribute, HclBlock, read_hcl_blocks
 from cwquery.iac.hcleval import EvalError, Scope, Unknown, evaluate, read_text_file
 from cwquery.iac.hclexpr import Conditional, Node, parse_expression
+from cwquery.iac.hclfunctions import repository_of
 from cwquery.iac.locate import DocumentError
 from cwquery.iac.sites import Source
 from cwquery.iac.tfvars import Given, root_values
@@ -407,7 +408,7 @@ def local_module_calls(
             if not isinstance(source, str) or not source.startswith(("./", "../")):
                 continue
             folder = os.path.normpath(os.path.join(module.folder or ".", source))
-            if not os.path.isdir(folder):
+            if not os.path.isdir(folder) or not _in_repository(folder, scope):
                 continue
             inputs: dict[str, tuple[Any, frozenset[str]]] = {}
             made = frozenset(caller.assumed)
@@ -428,6 +429,12 @@ def local_module_calls(
                 depth=scope.depth + 1,
             )
             yield block.labels[0], callee, callee_scope
+
+
+def _in_repository(folder: str, scope: ModuleScope) -> bool:
+    """Whether a module folder lies in the root module's repository (as ``file()`` reads)."""
+    root = repository_of(scope.base_folder() or ".")
+    return os.path.commonpath([os.path.realpath(folder), root]) == root
 
 
 def _made(file: TfFile, block: HclBlock, scope: ModuleScope) -> bool:

@@ -15,12 +15,13 @@ the finding placed at the offending processor; and metric or subscription filter
 
 from __future__ import annotations
 
+import os
 from collections.abc import Hashable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cwquery.iac.findings import Finding
-from cwquery.iac.intrinsics import resolve_string, scalar_text
+from cwquery.iac.intrinsics import cfn_resources, resolve_string, scalar_text
 from cwquery.iac.locate import Doc, DocList, DocMap, DocScalar
 from cwquery.iac.sites import Source
 
@@ -58,6 +59,16 @@ class TransformerSite:
     processors: tuple[int, ...] = ()
     unresolved: str | None = None
 
+    @property
+    def resource(self) -> str:
+        """The resource as reports name it, as :attr:`PatternSite.resource` does: a Terraform
+        address alone, else the kind and the logical id.
+
+        >>> TransformerSite(None, "aws_x", "aws_x.t", 0, None).resource
+        'aws_x.t'
+        """
+        return self.name if f"{self.kind}." in self.name else f"{self.kind} {self.name}"
+
 
 def transformer_sites(source: Source, document: DocMap) -> Iterator[TransformerSite]:
     """The transformers of a CloudFormation template, and its filters with
@@ -66,13 +77,7 @@ def transformer_sites(source: Source, document: DocMap) -> Iterator[TransformerS
     if not isinstance(resources, DocMap):
         return
     names = _group_names(resources)
-    for logical_id, resource in resources.items.items():
-        if not isinstance(resource, DocMap):
-            continue
-        kind = scalar_text(resource.items.get("Type"))
-        properties = resource.items.get("Properties")
-        if not isinstance(properties, DocMap):
-            continue
+    for logical_id, kind, properties in cfn_resources(resources):
         if kind == CFN_TRANSFORMER:
             yield _transformer(source, logical_id, properties, names)
         elif kind in _FILTERS:
@@ -90,17 +95,12 @@ def _transformer(
     start = node.start if node is not None else properties.start
     site = TransformerSite(source, CFN_TRANSFORMER, logical_id, start, group)
     if not isinstance(node, DocList):
-        return _with(site, unresolved="TransformerConfig is not a list")
+        return replace(site, unresolved="TransformerConfig is not a list")
     try:
         config = [_api_shape(item) for item in node.items]
     except _Unresolved as why:
-        return _with(site, unresolved=str(why))
-    return _with(site, config=config, processors=tuple(item.start for item in node.items))
-
-
-def _with(site: TransformerSite, **changes: Any) -> TransformerSite:
-    values = {**site.__dict__, **changes}
-    return TransformerSite(**values)
+        return replace(site, unresolved=str(why))
+    return replace(site, config=config, processors=tuple(item.start for item in node.items))
 
 
 def _api_shape(node: Doc) -> Any:
@@ -131,13 +131,10 @@ def _api_shape(node: Doc) -> Any:
 def _group_names(resources: DocMap) -> dict[str, str]:
     """Logical id -> literal name of the template's ``AWS::Logs::LogGroup`` resources."""
     names: dict[str, str] = {}
-    for logical_id, resource in resources.items.items():
-        if not isinstance(resource, DocMap):
+    for logical_id, kind, properties in cfn_resources(resources):
+        if kind != "AWS::Logs::LogGroup":
             continue
-        if scalar_text(resource.items.get("Type")) != "AWS::Logs::LogGroup":
-            continue
-        properties = resource.items.get("Properties")
-        name = properties.items.get("LogGroupName") if isinstance(properties, DocMap) else None
+        name = properties.items.get("LogGroupName")
         text = resolve_string(name, "LogGroupName")[0] if name is not None else None
         if text:
             names[logical_id] = text
@@ -194,20 +191,25 @@ def transformer_findings(sites: Iterable[TransformerSite]) -> list[Finding]:
     sites = list(sites)
     findings: list[Finding] = []
     transformed = {
-        (site.source.path, site.log_group)
+        (_unit(site), site.log_group)
         for site in sites
         if not site.flag and site.log_group is not None
     }
     for site in sites:
         if site.flag:
-            if site.log_group is not None and (site.source.path, site.log_group) not in transformed:
+            if site.log_group is not None and (_unit(site), site.log_group) not in transformed:
+                where = (
+                    "aws_cloudwatch_log_transformer in this module"
+                    if _terraform(site)
+                    else "AWS::Logs::Transformer in this template"
+                )
                 findings.append(
                     _finding(
                         site,
                         site.start,
                         "no-transformer",
-                        "ApplyOnTransformedLogs is true, but no AWS::Logs::Transformer in this "
-                        "template applies to the log group: the filter sees the original events",
+                        f"ApplyOnTransformedLogs is true, but no {where} applies to the log "
+                        "group: the filter sees the original events",
                         "a transformer made elsewhere (another stack, an account policy) still "
                         "applies; otherwise remove the flag or add the transformer",
                     )
@@ -225,6 +227,17 @@ def transformer_findings(sites: Iterable[TransformerSite]) -> list[Finding]:
     return findings
 
 
+def _terraform(site: TransformerSite) -> bool:
+    return (site.source.path or "").endswith(".tf")
+
+
+def _unit(site: TransformerSite) -> str | None:
+    """What one deployment reads: a template, or a Terraform module (every ``.tf`` file of a
+    folder)."""
+    path = site.source.path
+    return os.path.dirname(path) if path and _terraform(site) else path
+
+
 def _finding(
     site: TransformerSite, offset: int, code: str, message: str, hint: str | None = None
 ) -> Finding:
@@ -238,5 +251,5 @@ def _finding(
         column=column,
         hint=hint,
         source_line=text.line(line),
-        resource=f"{site.kind} {site.name}",
+        resource=site.resource,
     )

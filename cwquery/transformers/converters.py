@@ -182,7 +182,13 @@ def _zone(name: str) -> _dt.tzinfo:
 
 
 def parse(text: str, pattern: str, zone: _dt.tzinfo) -> _dt.datetime | None:
-    """``text`` read with one pattern, or ``None``."""
+    """``text`` read with one pattern, or ``None``.
+
+    >>> parse("2025-01-05 09:30", "yyyy-MM-dd HH:mm", _dt.timezone.utc).isoformat()
+    '2025-01-05T09:30:00+00:00'
+    >>> parse("2025-13-05 09:30", "yyyy-MM-dd HH:mm", _dt.timezone.utc) is None
+    True
+    """
     found = _parser(pattern).fullmatch(text)
     if found is None:
         return None
@@ -243,7 +249,11 @@ def _offset_text(moment: _dt.datetime, token: Token) -> str:
 
 
 def render(moment: _dt.datetime, pattern: str) -> str:
-    """``moment`` written with a pattern."""
+    """``moment`` written with a pattern.
+
+    >>> render(_dt.datetime(2025, 1, 5, 9, 30, tzinfo=_dt.timezone.utc), "dd MMM yyyy HH:mm")
+    '05 Jan 2025 09:30'
+    """
     out: list[str] = []
     for token in tokens(pattern):
         letter, width = token.letter, token.width

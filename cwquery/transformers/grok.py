@@ -209,7 +209,11 @@ def _check_common(tokens: list[tuple[str, str, str | None]]) -> bool:
 @functools.lru_cache(maxsize=256)
 def compile_match(match: str) -> Grok:
     """Check ``match`` (raising :class:`TransformerError` without a processor index) and build
-    its program."""
+    its program.
+
+    >>> compile_match("%{WORD:verb} %{NUMBER:code}").apply("GET 200")
+    {'verb': 'GET', 'code': '200'}
+    """
     import re2
 
     tokens = _tokens(match)

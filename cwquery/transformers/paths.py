@@ -11,12 +11,20 @@ _MISSING = object()
 
 
 def split(path: str) -> list[str]:
-    """The levels of a path: ``"a.b"`` -> ``["a", "b"]``."""
+    """The levels of a path.
+
+    >>> split("a.b")
+    ['a', 'b']
+    """
     return path.split(".")
 
 
 def lookup(event: dict[str, Any], path: str) -> Any:
-    """The value at ``path``, or :data:`MISSING` when some level is absent or not an object."""
+    """The value at ``path``, or :data:`MISSING` when some level is absent or not an object.
+
+    >>> lookup({"a": {"b": 1}}, "a.b"), lookup({"a": 1}, "a.b") is MISSING
+    (1, True)
+    """
     node: Any = event
     for part in split(path):
         if not isinstance(node, dict) or part not in node:
@@ -26,13 +34,22 @@ def lookup(event: dict[str, Any], path: str) -> Any:
 
 
 def has(event: dict[str, Any], path: str) -> bool:
-    """Whether ``path`` holds a value."""
+    """Whether ``path`` holds a value.
+
+    >>> has({"a": None}, "a"), has({}, "a")
+    (True, False)
+    """
     return lookup(event, path) is not MISSING
 
 
 def parent(event: dict[str, Any], path: str, *, create: bool) -> tuple[dict[str, Any], str] | None:
     """The object holding the last level of ``path`` and that level's name; missing parents are
-    created when ``create``; ``None`` when a level is not an object (T4: the write is skipped)."""
+    created when ``create``; ``None`` when a level is not an object (T4: the write is skipped).
+
+    >>> event = {"a": 1}
+    >>> parent(event, "b.c", create=True), parent(event, "a.c", create=True)
+    (({}, 'c'), None)
+    """
     parts = split(path)
     node: Any = event
     for part in parts[:-1]:
@@ -50,7 +67,12 @@ def parent(event: dict[str, Any], path: str, *, create: bool) -> tuple[dict[str,
 
 def store(event: dict[str, Any], path: str, value: Any, *, overwrite: bool = True) -> bool:
     """Write ``value`` at ``path`` (creating parents); an existing value stays unless
-    ``overwrite``. Whether it was written."""
+    ``overwrite``. Whether it was written.
+
+    >>> event = {"a": 1}
+    >>> store(event, "a", 2, overwrite=False), store(event, "b.c", 3), event
+    (False, True, {'a': 1, 'b': {'c': 3}})
+    """
     found = parent(event, path, create=True)
     if found is None:
         return False
@@ -62,7 +84,12 @@ def store(event: dict[str, Any], path: str, value: Any, *, overwrite: bool = Tru
 
 
 def remove(event: dict[str, Any], path: str) -> Any:
-    """Take the value at ``path`` out of the event; :data:`MISSING` when there is none."""
+    """Take the value at ``path`` out of the event; :data:`MISSING` when there is none.
+
+    >>> event = {"a": {"b": 1, "c": 2}}
+    >>> remove(event, "a.b"), event, remove(event, "x") is MISSING
+    (1, {'a': {'c': 2}}, True)
+    """
     found = parent(event, path, create=False)
     if found is None:
         return MISSING

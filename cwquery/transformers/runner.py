@@ -102,7 +102,14 @@ def seen_by_filter(
     transformer: Transformer | None, message: str, *, apply_on_transformed_logs: bool
 ) -> str:
     """The text a metric or subscription filter matches (spec §1.2): the transformed JSON with
-    ``applyOnTransformedLogs`` and a transformer in force, else the original (T18, T19, T34)."""
+    ``applyOnTransformedLogs`` and a transformer in force, else the original (T18, T19, T34).
+
+    >>> transformer = Transformer([{"parseKeyValue": {}}])
+    >>> seen_by_filter(transformer, "a=1", apply_on_transformed_logs=True)
+    '{"a":"1"}'
+    >>> seen_by_filter(transformer, "a=1", apply_on_transformed_logs=False)
+    'a=1'
+    """
     if transformer is None or not apply_on_transformed_logs:
         return message
     return transformer.transform(message)
@@ -117,7 +124,11 @@ def test_transformer(
     account_id: str | None = None,
     region: str | None = None,
 ) -> dict[str, Any]:
-    """TestTransformer: validate, then ``{"transformedLogs": [...]}`` for 1-50 messages."""
+    """TestTransformer: validate, then ``{"transformedLogs": [...]}`` for 1-50 messages.
+
+    >>> test_transformer([{"parseJSON": {}}], ["no json"])["transformedLogs"]
+    [{'eventNumber': 1, 'eventMessage': 'no json', 'transformedEventMessage': 'no json'}]
+    """
     transformer = Transformer(
         config, log_group=log_group, log_stream=log_stream, account_id=account_id, region=region
     )

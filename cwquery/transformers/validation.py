@@ -283,7 +283,15 @@ def _check_dates(body: dict[str, Any], index: int) -> None:
 
 
 def validate(config: Any) -> None:
-    """Raise :class:`TransformerError` unless PutTransformer would accept ``config``."""
+    """Raise :class:`TransformerError` unless PutTransformer would accept ``config``.
+
+    >>> validate([{"parseJSON": {}}, {"lowerCaseString": {"withKeys": ["level"]}}])
+    >>> try:
+    ...     validate([{"csv": {"delimiter": ";;"}}])
+    ... except TransformerError as err:
+    ...     print(err.code, err.processor)
+    syntax 0
+    """
     if not isinstance(config, list):
         raise TransformerError(SYNTAX, "the transformer configuration must be a list of processors")
     if not 1 <= len(config) <= MAX_PROCESSORS:

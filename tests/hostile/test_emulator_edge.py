@@ -403,6 +403,6 @@ def test_a_batch_over_one_mebibyte_is_refused(server: EmulatorServer) -> None:
 
 
 def test_a_lone_surrogate_counts_three_bytes() -> None:
-    from cwquery.emulator.patch import batch_size
+    from cwquery.emulator.hooks import batch_size
 
     assert batch_size([{"message": "\ud800"}]) == 3 + 26

@@ -61,6 +61,27 @@ def test_bad_subscription_policies_are_refused(logs: Any, document: str, criteri
     assert described["accountPolicies"] == []
 
 
+@pytest.mark.parametrize(
+    "document",
+    [
+        {},
+        {"transformerConfig": 5},
+        {"transformerConfig": []},
+        {"transformerConfig": [{"renameKeys": {"entries": [{"key": "a", "renameTo": "b"}]}}]},
+    ],
+)
+def test_a_transformer_policy_put_transformer_would_refuse_is_refused(
+    logs: Any, document: dict[str, Any]
+) -> None:
+    request = {
+        "policyName": "p",
+        "policyDocument": json.dumps(document),
+        "policyType": "TRANSFORMER_POLICY",
+    }
+    assert code_of(logs.put_account_policy, **request) == "InvalidParameterException"
+    assert logs.describe_account_policies(policyType="TRANSFORMER_POLICY")["accountPolicies"] == []
+
+
 def test_dry_run_only_for_retention(logs: Any) -> None:
     code = code_of(
         logs.put_account_policy,

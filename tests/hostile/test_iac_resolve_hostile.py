@@ -26,7 +26,26 @@ def one(tmp_path: Path, expression: str, extra: str = "") -> PatternSite:
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
 def test_file_of_a_device_is_not_read(tmp_path: Path) -> None:
     site = one(tmp_path, 'file("/dev/zero")')
-    assert site.text is None and "not a regular file" in (site.unresolved or "")
+    assert site.text is None and "/dev/zero" in (site.unresolved or "")
+
+
+def test_files_outside_the_repository_are_not_read(tmp_path: Path) -> None:
+    """A scanned checkout must not make cwquery print files of the machine it runs on."""
+    (tmp_path / "secret.txt").write_text("ERROR secret")
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    (tmp_path / "repo" / "link.txt").symlink_to(tmp_path / "secret.txt")
+    inside = tmp_path / "repo" / "envs"
+    inside.mkdir()
+    for expression in (
+        'file("${path.module}/../../secret.txt")',
+        f'file("{tmp_path / "secret.txt"}")',
+        'file("${path.module}/../link.txt")',
+        'join(",", fileset("${path.module}/../..", "*.txt"))',
+    ):
+        site = one(inside, expression)
+        assert site.text is None and "outside the repository" in (site.unresolved or "")
+    (tmp_path / "repo" / "ok.txt").write_text("ERROR ok")
+    assert one(inside, 'file("${path.module}/../ok.txt")').text == "ERROR ok"
 
 
 def test_file_of_a_fifo_is_not_read(tmp_path: Path) -> None:
@@ -125,3 +144,36 @@ def test_cloudformation_sub_of_a_parameter_that_refers_to_itself() -> None:
     )
     (site,) = scan_text(text, "t.yaml").sites
     assert site.text == "${P}"  # a default is a value, not substituted again
+
+
+def test_modules_outside_the_repository_are_not_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "main.tf").write_text(
+        'resource "aws_cloudwatch_log_subscription_filter" "s" {\n  filter_pattern = "ERROR"\n}\n'
+    )
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "local").mkdir()
+    (repo / "local" / "main.tf").write_text((outside / "main.tf").read_text())
+    (repo / "main.tf").write_text(
+        'module "out" {\n  source = "../elsewhere"\n}\nmodule "in" {\n  source = "./local"\n}\n'
+    )
+    names = sorted(s.name for s in scan_paths([str(repo / "main.tf")]).sites)
+    assert names == ["module.in.aws_cloudwatch_log_subscription_filter.s"]
+
+
+def test_the_repository_follows_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("first", "second"):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "p.txt").write_text(f"ERROR {name}")
+        (folder / "main.tf").write_text(
+            'resource "aws_cloudwatch_log_subscription_filter" "s" {\n'
+            '  filter_pattern = file("p.txt")\n}\n'
+        )
+        monkeypatch.chdir(folder)
+        (site,) = scan_paths(["main.tf"]).sites
+        assert site.text == f"ERROR {name}", site.unresolved

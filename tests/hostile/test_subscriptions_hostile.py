@@ -126,3 +126,36 @@ def test_a_policy_criteria_over_25_kb() -> None:
 def test_an_unknown_policy_type() -> None:
     with pytest.raises(SelectionError, match="unknown policy type"):
         parse_criteria('LogGroupName IN ["a"]', "NOPE")
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"filter_pattern": "{ $.a = "}, {"field_selection_criteria": "@aws.region ="}],
+)
+def test_payloads_check_their_arguments_even_with_no_event(options: dict[str, Any]) -> None:
+    from cwquery.subscriptions import payloads
+
+    pattern = options.pop("filter_pattern", "")
+    with pytest.raises(CWQueryError):
+        payloads(pattern, [], log_group="g", log_stream="s", **options)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [{"timestamp": -5, "message": "m"}, {"timestamp": 1, "message": ""}, {"message": "m"}],
+)
+def test_payloads_refuse_an_event_put_log_events_refuses(event: dict[str, Any]) -> None:
+    from cwquery.subscriptions import payloads
+
+    with pytest.raises(SubscriptionError):
+        payloads("", [event], log_group="g", log_stream="s")
+
+
+def test_a_gzip_bomb_is_refused_before_it_is_decompressed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cwquery import subscriptions
+
+    monkeypatch.setattr(subscriptions, "MAX_DECODED_BYTES", 1_000_000)
+    bomb = gzip.compress(b'{"messageType": "' + b"x" * 2_000_000 + b'"}')
+    with pytest.raises(SubscriptionError, match="more than 1000000 bytes"):
+        decode_all(bomb)
+    assert decode_all(gzip.compress(b'{"messageType": "' + b"x" * 900_000 + b'"}'))
