@@ -130,6 +130,10 @@ def test_every_reader_agrees_with_the_plan(
                     assert streamed.selected == expected.selected, where
         scanned = BlockScanner(plan, select=select).scan_messages(messages)
         same(scanned, expected, True, f"{plan.text!r} {select} messages")
+        # the messages read not counted: the same matches, whichever path the scan took
+        uncounted = BlockScanner(plan, select=select, count_messages=False).scan(data)
+        assert uncounted.matched == expected.matched, f"{plan.text!r} {select} uncounted"
+        assert [t for _, t in uncounted.selected] == [t for _, t in expected.selected]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -160,6 +164,11 @@ def test_one_and_two_jobs_agree_and_bring_back_the_values(
         ) as files:
             got = total([r for r, _ in files.path(path)])
         same(got, expected, True, f"{plan.text!r} jobs={jobs}")
+        with FileScan(
+            plan, select=select, count_messages=False, jobs=jobs, range_bytes=24
+        ) as files:
+            uncounted = total([r for r, _ in files.path(path)])
+        assert uncounted.matched == expected.matched, (plan.text, jobs)
         assert got.values == wanted, (plan.text, jobs)
         assert [reference.extract(pattern, m) for _, m in expected.selected][: len(wanted)] == (
             wanted

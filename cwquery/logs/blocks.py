@@ -46,7 +46,9 @@ class BlockResult:
     first such message), and the selected messages as ``(index among the block's messages,
     text)``; the index is ``-1`` when the scan skipped lines without counting them one by one.
     ``lines`` counts the block's line ends; ``long_lines`` lists the lines left out for being
-    too long, as ``(line ends before it in the block, its bytes)``. ``values`` holds, when the
+    too long, as ``(line ends before it in the block, its bytes)``. A scan asked not to count
+    messages leaves ``read`` at 0 and ``lines`` at ``None`` where counting would be its only
+    reason to look at every line. ``values`` holds, when the
     scan was asked for them, the ``extractedValues`` of each selected message, in step with
     ``selected``.
     """
@@ -56,7 +58,7 @@ class BlockResult:
     not_json: int = 0
     first_not_json: str | None = None
     selected: list[tuple[int, str]] = field(default_factory=list)
-    lines: int = 0
+    lines: int | None = 0
     long_lines: list[tuple[int, int]] = field(default_factory=list)
     values: list[dict[str, str]] = field(default_factory=list)
     #: what a reader's ``reduce`` (:class:`~cwquery.logs.parallel.FileScan`) made of the block
@@ -66,11 +68,16 @@ class BlockResult:
         """Append the result of the block that follows this one."""
         self.selected += [(i if i < 0 else i + self.read, text) for i, text in later.selected]
         self.values += later.values
-        self.long_lines += [(line + self.lines, size) for line, size in later.long_lines]
+        if later.long_lines:
+            assert self.lines is not None, "lines before an over-long one are counted"
+            self.long_lines += [(line + self.lines, size) for line, size in later.long_lines]
         self.read += later.read
         self.matched += later.matched
         self.not_json += later.not_json
-        self.lines += later.lines
+        if self.lines is None or later.lines is None:
+            self.lines = None
+        else:
+            self.lines += later.lines
         if self.first_not_json is None:
             self.first_not_json = later.first_not_json
 
@@ -84,7 +91,9 @@ class BlockScanner:
     messages that are not JSON (JSON patterns only): then every line is judged, since a line
     without the pattern's needle may still be JSON or not. ``numbered`` asks for the index of
     every selected message (the messages between two candidate lines are counted, not
-    judged, so the fast paths stay).
+    judged, so the fast paths stay). ``count_messages=False`` says that the number of messages
+    read is not wanted (only the matches are): then a block whose candidate lines are found by
+    a search is not counted line by line (see :class:`BlockResult`).
     """
 
     def __init__(
@@ -95,8 +104,10 @@ class BlockScanner:
         count_not_json: bool = False,
         numbered: bool = False,
         values: bool = False,
+        count_messages: bool = True,
     ) -> None:
         self.plan = plan = plan_for(pattern)
+        self.count_messages = count_messages
         self.select = select
         self.values = values and select is Select.MATCHES
         self.is_json = plan.is_json
@@ -245,9 +256,18 @@ class BlockScanner:
 
     # ------------------------------------------------------------------ candidate lines
 
+    def _start(self, block: str | bytes) -> BlockResult:
+        """A block's result before any line is matched: its messages and line ends counted,
+        unless they are not wanted."""
+        if not self.count_messages:
+            return BlockResult(lines=None)
+        if isinstance(block, str):
+            return _started(*_count_messages_text(block))
+        return _started(*_count_messages_bytes(block))
+
     def _tested(self, block: bytes, found: list[int]) -> BlockResult:
         """The result of a block whose matching lines the plan's block tester found."""
-        result = _started(*_count_messages_bytes(block))
+        result = self._start(block)
         result.matched = len(found)
         if self.select is Select.MATCHES:
             lines = block.split(b"\n")
@@ -262,12 +282,12 @@ class BlockScanner:
         """Only the lines that hold a needle (or a block search's hit) are decoded and
         matched."""
         if isinstance(block, str):
-            result = _started(*_count_messages_text(block))
+            result = self._start(block)
             finders = [functools.partial(block.find, text) for text in self.texts]
             lines: Iterator[tuple[int, str]] | Iterator[tuple[int, bytes]]
             lines = _candidate_lines(block, "\n", finders)
         else:
-            result = _started(*_count_messages_bytes(block))
+            result = self._start(block)
             lines = _candidate_lines(block, b"\n", self._finders(block))
         matches, extract = self.plan.matches, self.plan.extract
         keep, values = self.select is Select.MATCHES, self.values
@@ -298,8 +318,9 @@ class BlockScanner:
     def _lines_holding(self, block: bytes, needle: bytes) -> BlockResult:
         """For a needle that decides, with the matches wanted: the lines holding it, unjudged.
         Where it is on many lines, one split and one filter beat a search per line."""
-        result = _started(*_count_messages_bytes(block))
-        if block.count(needle) * _DENSE_HITS > result.lines:
+        result = self._start(block)
+        lines = block.count(b"\n") if result.lines is None else result.lines
+        if block.count(needle) * _DENSE_HITS > lines:
             found = [line for line in block.split(b"\n") if needle in line]
         else:
             finder = functools.partial(block.find, needle)
@@ -311,16 +332,15 @@ class BlockScanner:
             result.values = [{} for _ in texts]  # a term pattern extracts nothing (D28)
         return result
 
-    @staticmethod
-    def _count_lines_holding(block: bytes, rest_of_line: re.Pattern[bytes]) -> BlockResult:
+    def _count_lines_holding(self, block: bytes, rest_of_line: re.Pattern[bytes]) -> BlockResult:
         """For a needle that decides: the lines holding it are the matches, counted where
         they are found (each search runs on to the line end, so a line counts once)."""
-        result = _started(*_count_messages_bytes(block))
+        result = self._start(block)
         result.matched = len(rest_of_line.findall(block))
         return result
 
     def _json_candidates(self, block: bytes) -> BlockResult:
-        result = _started(*_count_messages_bytes(block))
+        result = self._start(block)
         verdict, keep, values = self.plan.verdict, self.select is Select.MATCHES, self.values
         before = _MessagesBefore(block) if self.numbered else None
         for start, line in _candidate_lines(block, b"\n", self._finders(block)):

@@ -33,6 +33,7 @@ from typing import IO, TYPE_CHECKING, NamedTuple, Protocol
 
 from cwquery.ast import Pattern
 from cwquery.logs.blocks import BlockResult, BlockScanner, Select
+from cwquery.logs.lines import count_line_ends
 from cwquery.logs.sources import MAX_LINE_BYTES
 from cwquery.plan import Plan, plan_for
 
@@ -48,7 +49,7 @@ RANGE_BYTES = 1 << 20
 #: Inputs at least this big use every core unless told otherwise.
 PARALLEL_BYTES = 8 << 20
 #: How far past a cut to look for the line end, per read.
-_WINDOW = 64 << 10
+_WINDOW = 4 << 10
 
 
 class Readable(Protocol):
@@ -154,6 +155,18 @@ def line_ranges(path: str | Path, range_bytes: int = RANGE_BYTES) -> Iterator[tu
             start = end
 
 
+def line_ends_between(path: str | Path, start: int, end: int) -> int:
+    """The line ends in a file's bytes ``[start, end)`` (both just after a line end, or 0),
+    read again: for the line number of an over-long line after ranges whose lines were not
+    counted as they were scanned. An over-long line in them is not held."""
+    ends = 0
+    with open(path, "rb") as stream:
+        stream.seek(start)
+        for block in read_blocks(_Window(stream, end - start)):
+            ends += count_line_ends(block.data)
+    return ends
+
+
 def _line_end_after(stream: IO[bytes], position: int, size: int) -> int:
     """The offset just after the first line end at or past ``position`` (``size`` if none)."""
     while position < size:
@@ -172,8 +185,12 @@ def _line_end_after(stream: IO[bytes], position: int, size: int) -> int:
 
 
 def scan_block(scanner: BlockScanner, block: Block) -> BlockResult:
-    """One block's result, with the over-long line left out at its start."""
+    """One block's result, with the over-long line left out at its start. Its line ends are
+    always counted: a block read from a stream may be followed by an over-long line, whose
+    number they give."""
     result = scanner.scan(block.data)
+    if result.lines is None:
+        result.lines = count_line_ends(block.data)
     if block.long_line:
         result.long_lines.insert(0, (0, block.long_line))
     return result
@@ -244,6 +261,7 @@ class FileScan:
         count_not_json: bool = False,
         numbered: bool = False,
         values: bool = False,
+        count_messages: bool = True,
         jobs: int = 1,
         block_bytes: int | None = None,
         range_bytes: int | None = None,
@@ -251,7 +269,14 @@ class FileScan:
         reduce: Reduce | None = None,
     ) -> None:
         self.plan = plan_for(pattern)  # built once; workers rebuild it from its tree, once
-        self._options: _Options = (self.plan, select, count_not_json, numbered, values)
+        self._options: _Options = (
+            self.plan,
+            select,
+            count_not_json,
+            numbered,
+            values,
+            count_messages,
+        )
         self.scanner = _scanner(self._options)
         self.reduce = reduce
         self.jobs = max(1, jobs)
@@ -285,10 +310,14 @@ class FileScan:
             yield (result if reduce is None else reduce(result)), block.size
 
     def path(self, path: str | Path) -> Iterator[tuple[BlockResult, int]]:
-        """Scan a regular file, on the workers when there are several."""
+        """Scan a regular file by byte ranges, on the workers when there are several (each
+        range is read in one piece, not copied into blocks)."""
+        name, sizes = str(path), (min(self.range_bytes, self.line_bytes), self.line_bytes)
+        ranges = line_ranges(path, self.range_bytes)
         if self.jobs == 1:
-            with open(path, "rb") as stream:
-                yield from self.stream(stream)
+            state = (self.scanner, self.reduce)
+            for start, end in ranges:
+                yield _scan_task(state, (name, start, end, *sizes)), end - start
             return
         if self._pool is None:
             from cwquery.logs.workers import Pool
@@ -299,8 +328,7 @@ class FileScan:
                 _scan_task,
                 preload=(__name__,),
             )
-        name, sizes = str(path), (min(self.range_bytes, self.line_bytes), self.line_bytes)
-        tasks = ((name, start, end, *sizes) for start, end in line_ranges(path, self.range_bytes))
+        tasks = ((name, start, end, *sizes) for start, end in ranges)
         pieces: deque[int] = deque()
 
         def sized(tasks: Iterator[_Task]) -> Iterator[_Task]:
@@ -315,7 +343,7 @@ class FileScan:
 
 #: A worker's task: a file, a byte range, and the block and line sizes.
 _Task = tuple[str, int, int, int, int]
-_Options = tuple[Plan, Select, bool, bool, bool]
+_Options = tuple[Plan, Select, bool, bool, bool, bool]
 #: ``reduce(result) -> result``: what a worker makes of each result before sending it (it must
 #: pickle: a module-level function, or a ``functools.partial`` of one)
 Reduce = Callable[[BlockResult], BlockResult]
@@ -323,9 +351,14 @@ _State = tuple[BlockScanner, "Reduce | None"]
 
 
 def _scanner(options: _Options) -> BlockScanner:
-    plan, select, count_not_json, numbered, values = options
+    plan, select, count_not_json, numbered, values, count_messages = options
     return BlockScanner(
-        plan, select=select, count_not_json=count_not_json, numbered=numbered, values=values
+        plan,
+        select=select,
+        count_not_json=count_not_json,
+        numbered=numbered,
+        values=values,
+        count_messages=count_messages,
     )
 
 

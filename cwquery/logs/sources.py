@@ -19,13 +19,11 @@ time that is part of the message).
 from __future__ import annotations
 
 import functools
-import gzip
 import io
 import json
 import os
 import re
 import sys
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -118,14 +116,25 @@ def read_events(
             yield from _read_stream(stdin, event_lines, input_format, name, on_long_line)
             return
         if os.path.splitext(path)[1] == ".gz":
+            import gzip
+
             with gzip.open(path, "rt", encoding="utf-8", errors="replace") as stream:
                 fmt = "s3-export" if input_format == "auto" else input_format
                 yield from _read_stream(stream, event_lines, fmt, name, on_long_line)
             return
         with open(path, encoding="utf-8", errors="replace") as stream:
             yield from _read_stream(stream, event_lines, input_format, name, on_long_line)
-    except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+    except decompression_errors() as err:
         raise SourceError(f"{name}: truncated or corrupt compressed file ({err})") from None
+
+
+def decompression_errors() -> tuple[type[Exception], ...]:
+    """What reading a truncated or corrupt gzip stream raises (gzip is imported only when a
+    reader needs it)."""
+    import gzip
+    import zlib
+
+    return EOFError, zlib.error, gzip.BadGzipFile
 
 
 def _stdin_text() -> IO[str]:
