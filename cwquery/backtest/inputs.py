@@ -375,18 +375,32 @@ def json_minutes(messages: Sequence[str], field: str) -> tuple[Counter[int], int
     >>> json_minutes(['{"ts": "2024-05-01T12:00:05Z"}', '{"ts": 1714564859}', "{}"], "ts")
     (Counter({1714564800000: 2}), 1)
     """
-    first, *rest = field.removeprefix("$.").split(".")
-    minutes: Counter[int] = Counter()
-    untimed = 0
+    documents = []
     texts = []  # read by prefix_time, all at once
     loads, not_json = orjson.loads, orjson.JSONDecodeError
     for message in messages:
         try:
-            value: Any = loads(message)
+            documents.append(loads(message))
         except not_json:
             texts.append(message)
-            continue
-        value = value.get(first) if type(value) is dict else None  # orjson's types are exact
+    return document_minutes(documents, field, texts)
+
+
+def document_minutes(
+    documents: Sequence[Any], field: str, texts: Sequence[str] = ()
+) -> tuple[Counter[int], int]:
+    """:func:`json_minutes` of messages orjson has read (``documents``) and of ``texts``,
+    messages it could not read (timed by their leading time).
+
+    >>> document_minutes([{"ts": 1714564805}, {"ts": "x"}], "ts", ["2024-05-01T12:00:59Z a"])
+    (Counter({1714564800000: 2}), 1)
+    """
+    first, *rest = field.removeprefix("$.").split(".")
+    minutes: Counter[int] = Counter()
+    untimed = 0
+    texts = list(texts)
+    for document in documents:
+        value = document.get(first) if type(document) is dict else None  # orjson's exact types
         for key in rest:
             value = value.get(key) if type(value) is dict else None
         if type(value) is str:

@@ -71,10 +71,9 @@ def to_csv(rows: Sequence[Row], statistics: Sequence[str]) -> str:
             head = heads[row.key] = _csv_fields(
                 [row.key.namespace, row.key.name, _dimensions(row), row.key.unit]
             )
-        stats = row.stats
-        lines.append(
-            ",".join([head, iso(row.start), *[number(stats.get(name)) for name in statistics]])
-        )
+        get = row.stats.get
+        values = ["" if (v := get(name)) is None else repr(float(v)) for name in statistics]
+        lines.append(",".join([head, iso(row.start), *values]))  # number() of each
         lines.append("\n")
     return "".join(lines)
 

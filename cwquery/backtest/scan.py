@@ -33,6 +33,7 @@ from pathlib import Path
 
 from cwquery.backtest.engine import Collected, CountTally, PublishOptions, counts_only
 from cwquery.backtest.inputs import (
+    document_minutes,
     exported_event,
     file_line_kind,
     json_minutes,
@@ -102,6 +103,7 @@ def _collect_ranges(
     with FileScan(
         metric_filter.matcher.pattern,
         select=Select.MATCHES,
+        documents=json is not None,  # the matches' objects: their times without a parse
         jobs=jobs,
         range_bytes=range_bytes,
         line_bytes=sys.maxsize,  # every line is read, however long
@@ -143,8 +145,10 @@ def collect_lines(
     """The counts of one filter with a literal value over a binary stream of lines of ``kind``
     and time ``field`` (:func:`~cwquery.backtest.inputs.line_kind`)."""
     tally = CountTally(line_source((), kind, field).time_of)
-    scanner = BlockScanner(metric_filter.matcher.pattern, select=Select.MATCHES)
     json = field if kind == "json-lines" else None  # else text, timed by prefix_time
+    scanner = BlockScanner(
+        metric_filter.matcher.pattern, select=Select.MATCHES, documents=json is not None
+    )
     matches = metric_filter.matcher.matches
     # no line is left out for its length: the line-by-line reader reads every line
     for block in read_blocks(stream, block_bytes=block_bytes, line_bytes=sys.maxsize):
@@ -164,15 +168,29 @@ def _minutes_only(json: str | None, result: BlockResult) -> BlockResult:
     """A worker's reduction of a range's result: the minutes of its matched lines
     (:func:`_times`) as its ``summary``, and no lines to send back."""
     result.summary = _times(result, json)
-    result.selected = []
+    result.selected, result.documents = [], []
     return result
 
 
 def _times(result: BlockResult, json: str | None) -> tuple[Counter[int], int]:
     """The minutes of the matched lines' times, all at once (JSON lines' ``json`` field, or
     text lines' leading time), and how many lines have none."""
-    texts = [text for _, text in result.selected]
-    return prefix_minutes(texts) if json is None else json_minutes(texts, json)
+    if json is None:
+        return prefix_minutes([text for _, text in result.selected])
+    if not result.documents:  # the scan read no object at once
+        return json_minutes([text for _, text in result.selected], json)
+    documents, unread = [], []
+    for (_, text), document in zip(result.selected, result.documents, strict=True):
+        if document is None:
+            unread.append(text)  # read as the line-by-line reader reads it
+        else:
+            documents.append(document)
+    minutes, untimed = document_minutes(documents, json)
+    if unread:
+        more, none = json_minutes(unread, json)
+        minutes.update(more)
+        untimed += none
+    return minutes, untimed
 
 
 def _take_events(block: bytes, tally: CountTally, matches: Callable[[str], bool]) -> list[bytes]:

@@ -288,6 +288,24 @@ class Window:
             self._sum = math.fsum(self.bag.exact_sum())
         return self._sum
 
+    def basic(self) -> dict[str, float | None]:
+        """The :data:`BASIC_STATISTICS`, as :meth:`stat` gives each, at once.
+
+        >>> Window([1.0, 2.0, 6.0]).basic()["Average"], Window().basic()["Sum"]
+        (3.0, None)
+        """
+        count = self.count
+        if not count:
+            return dict.fromkeys(BASIC_STATISTICS)
+        total = self.sum
+        return {
+            "SampleCount": float(count),
+            "Sum": total,
+            "Average": total / count,
+            "Minimum": self.minimum,
+            "Maximum": self.maximum,
+        }
+
     def stat(self, name: str) -> float | None:
         """One statistic; ``None`` when the window has no datapoint for it (no samples, or a
         percentile-type statistic over a negative sample, E12; a trimmed mean of nothing).
@@ -447,11 +465,20 @@ class MinuteSeries:
         period = period_s * 1000
         minutes = self.minutes()
         position = 0
-        while position < len(minutes):
+        count = len(minutes)
+        while position < count:
             start = minutes[position] - minutes[position] % period
             end = start + period
+            alone = self._minutes[minutes[position]]
+            if (position + 1 == count or minutes[position + 1] >= end) and (
+                self.detail or not alone.detail
+            ):
+                # one minute in the period: its bag as a copy would be (a window only reads it)
+                yield start, Window(bag=alone)
+                position += 1
+                continue
             bag = Bag(self.detail)
-            while position < len(minutes) and minutes[position] < end:
+            while position < count and minutes[position] < end:
                 bag.merge(self._minutes[minutes[position]])
                 position += 1
             yield start, Window(bag=bag)

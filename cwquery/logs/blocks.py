@@ -61,6 +61,10 @@ class BlockResult:
     lines: int | None = 0
     long_lines: list[tuple[int, int]] = field(default_factory=list)
     values: list[dict[str, str]] = field(default_factory=list)
+    #: when the scan was asked for them, the JSON object of each selected match as the plan
+    #: read it (:attr:`~cwquery.plan.Plan.judged`; ``None`` where it has none), in step with
+    #: ``selected``
+    documents: list[Any] = field(default_factory=list)
     #: what a reader's ``reduce`` (:class:`~cwquery.logs.parallel.FileScan`) made of the block
     summary: Any = None
 
@@ -68,6 +72,7 @@ class BlockResult:
         """Append the result of the block that follows this one."""
         self.selected += [(i if i < 0 else i + self.read, text) for i, text in later.selected]
         self.values += later.values
+        self.documents += later.documents
         if later.long_lines:
             assert self.lines is not None, "lines before an over-long one are counted"
             self.long_lines += [(line + self.lines, size) for line, size in later.long_lines]
@@ -93,7 +98,8 @@ class BlockScanner:
     every selected message (the messages between two candidate lines are counted, not
     judged, so the fast paths stay). ``count_messages=False`` says that the number of messages
     read is not wanted (only the matches are): then a block whose candidate lines are found by
-    a search is not counted line by line (see :class:`BlockResult`).
+    a search is not counted line by line (see :class:`BlockResult`). ``documents`` asks for the
+    JSON object of each selected match (JSON patterns, :data:`Select.MATCHES`).
     """
 
     def __init__(
@@ -105,9 +111,11 @@ class BlockScanner:
         numbered: bool = False,
         values: bool = False,
         count_messages: bool = True,
+        documents: bool = False,
     ) -> None:
         self.plan = plan = plan_for(pattern)
         self.count_messages = count_messages
+        self.documents = documents and select is Select.MATCHES and plan.is_json
         self.select = select
         self.values = values and select is Select.MATCHES
         self.is_json = plan.is_json
@@ -207,6 +215,8 @@ class BlockScanner:
                 selected.append((read - 1, line.decode("utf-8", "replace")))
                 if values is not None:
                     values.append({})  # a JSON pattern extracts nothing (D28)
+                if self.documents:
+                    result.documents.append(None)  # its text is read again
         result.read, result.matched, result.not_json = read, matched, not_json
         return result
 
@@ -319,15 +329,15 @@ class BlockScanner:
         """For a needle that decides, with the matches wanted: the lines holding it, unjudged.
         Where it is on many lines, one split and one filter beat a search per line."""
         result = self._start(block)
-        lines = block.count(b"\n") if result.lines is None else result.lines
-        if block.count(needle) * _DENSE_HITS > lines:
-            found = [line for line in block.split(b"\n") if needle in line]
+        text = block.decode("utf-8")  # scan checked that it is UTF-8
+        word = needle.decode("utf-8")
+        sample = text[:_SAMPLE]
+        if sample.count(word) * _DENSE_HITS > sample.count("\n"):
+            texts = [line for line in text.split("\n") if word in line]
         else:
-            finder = functools.partial(block.find, needle)
-            found = [line for _, line in _lines_found_by(block, b"\n", finder, finder(0))]
-        texts = [line.decode("utf-8") for line in found]  # scan checked that it is UTF-8
+            texts = _lines_holding_text(text, word)
         result.matched = len(texts)
-        result.selected = [(-1, text) for text in texts]
+        result.selected = [(-1, line) for line in texts]
         if self.values:
             result.values = [{} for _ in texts]  # a term pattern extracts nothing (D28)
         return result
@@ -341,6 +351,8 @@ class BlockScanner:
 
     def _json_candidates(self, block: bytes) -> BlockResult:
         result = self._start(block)
+        if self.documents:
+            return self._json_documents(block, result)
         verdict, keep, values = self.plan.verdict, self.select is Select.MATCHES, self.values
         before = _MessagesBefore(block) if self.numbered else None
         for start, line in _candidate_lines(block, b"\n", self._finders(block)):
@@ -353,10 +365,45 @@ class BlockScanner:
                         result.values.append({})  # a JSON pattern extracts nothing (D28)
         return result
 
+    def _json_documents(self, block: bytes, result: BlockResult) -> BlockResult:
+        """:meth:`_json_candidates` handing back the matches' objects too."""
+        judged, documents = self.plan.judged, result.documents
+        before = _MessagesBefore(block) if self.numbered else None
+        for start, line in _candidate_lines(block, b"\n", self._finders(block)):
+            hit, document = judged(line)
+            if hit:
+                result.matched += 1
+                index = -1 if before is None else before.at(start)
+                result.selected.append((index, line.decode("utf-8", "replace")))
+                documents.append(document)
+                if self.values:
+                    result.values.append({})  # a JSON pattern extracts nothing (D28)
+        return result
+
 
 #: With a needle on more than one line in this many, a block is split rather than searched
 #: (measured on 1M lines: a search per hit wins up to about half the lines).
 _DENSE_HITS = 2
+#: The characters of a block's start in which hits and lines are counted to choose.
+_SAMPLE = 1 << 16
+
+
+def _lines_holding_text(text: str, word: str) -> list[str]:
+    """The lines of ``text`` (``\n``-separated) that hold ``word``, each once, in order:
+    from each hit to its line's end, then on to the next hit."""
+    find, rfind = text.find, text.rfind
+    found: list[str] = []
+    append = found.append
+    at = find(word)
+    while at >= 0:
+        start = rfind("\n", 0, at) + 1
+        end = find("\n", at)
+        if end < 0:
+            append(text[start:])
+            break
+        append(text[start:end])
+        at = find(word, end + 1)
+    return found
 
 
 class _MessagesBefore:

@@ -262,6 +262,7 @@ class FileScan:
         numbered: bool = False,
         values: bool = False,
         count_messages: bool = True,
+        documents: bool = False,
         jobs: int = 1,
         block_bytes: int | None = None,
         range_bytes: int | None = None,
@@ -276,6 +277,7 @@ class FileScan:
             numbered,
             values,
             count_messages,
+            documents,
         )
         self.scanner = _scanner(self._options)
         self.reduce = reduce
@@ -343,7 +345,7 @@ class FileScan:
 
 #: A worker's task: a file, a byte range, and the block and line sizes.
 _Task = tuple[str, int, int, int, int]
-_Options = tuple[Plan, Select, bool, bool, bool, bool]
+_Options = tuple[Plan, Select, bool, bool, bool, bool, bool]
 #: ``reduce(result) -> result``: what a worker makes of each result before sending it (it must
 #: pickle: a module-level function, or a ``functools.partial`` of one)
 Reduce = Callable[[BlockResult], BlockResult]
@@ -351,7 +353,7 @@ _State = tuple[BlockScanner, "Reduce | None"]
 
 
 def _scanner(options: _Options) -> BlockScanner:
-    plan, select, count_not_json, numbered, values, count_messages = options
+    plan, select, count_not_json, numbered, values, count_messages, documents = options
     return BlockScanner(
         plan,
         select=select,
@@ -359,6 +361,7 @@ def _scanner(options: _Options) -> BlockScanner:
         numbered=numbered,
         values=values,
         count_messages=count_messages,
+        documents=documents,
     )
 
 
