@@ -200,3 +200,20 @@ def test_frozen_bags_answer_windows_without_being_thawed() -> None:
     first = next(frozen.bags())[1]
     first.add(1.0)
     assert first._frozen is None and first.count == 201 and first.counts is not None
+
+
+@pytest.mark.parametrize("value", [0.1, -0.1, 1 / 3, 7.0, 1e16, -0.0, 0.0, 5e-324, 1e300, -1e308])
+def test_one_value_many_times_sums_as_fsum_does(value: float) -> None:
+    """A bag of one distinct value is summed as the product, which is fsum's answer."""
+    for times in (1, 2, 3, 6, 7, 999, 1000):
+        bag = Bag()
+        bag.add(value, times)
+        assert bag.only_value() == value
+        expected = math.fsum([value] * times) if math.isfinite(value * times) else None
+        if expected is None:
+            with pytest.raises(OverflowError):
+                math.fsum([value] * times)
+            continue
+        got = Window(bag=bag).sum
+        assert got == expected and math.copysign(1, got) == math.copysign(1, expected)
+    assert Bag.of([1.0, 2.0]).only_value() is None and Bag(detail=False).only_value() is None

@@ -85,6 +85,10 @@ def _add_times(partials: list[float], value: float, times: int) -> None:
         bit += 1
 
 
+#: Counts up to here are exact as floats (2**53).
+_EXACT_COUNT = 1 << 53
+
+
 class Bag:
     """The samples of one minute (or of a window of minutes), held exactly for the statistics
     asked and in memory that does not grow with their number: the count, minimum, maximum and
@@ -185,6 +189,18 @@ class Bag:
             self.partials = partials
         return self.partials
 
+    def only_value(self) -> float | None:
+        """The one distinct value of a bag that knows its values and holds one, else
+        ``None``."""
+        if self._frozen is not None:
+            values = self._frozen[0]
+            return values[0] if len(values) == 1 else None
+        counts = self._counts
+        if counts is not None and len(counts) == 1:
+            for value in counts:
+                return value
+        return None
+
     def ordered(self) -> Ordered:
         """The samples in ascending order, as a sequence that is not materialized."""
         if not self.detail:
@@ -283,8 +299,16 @@ class Window:
 
     @property
     def sum(self) -> float:
-        """The correctly rounded sum (``math.fsum``): the same whatever the samples' order."""
+        """The correctly rounded sum (``math.fsum``): the same whatever the samples' order.
+        Samples of one value ``v``, ``n`` times, sum to the float product ``n * v``: with
+        ``n`` exact, IEEE multiplication rounds the exact ``n·v`` correctly too."""
         if self._sum is None:
+            value = self.bag.only_value()
+            if value and self.count <= _EXACT_COUNT:  # a zero keeps the sign fsum gives it
+                product = value * self.count
+                if math.isfinite(product):
+                    self._sum = product
+                    return product
             self._sum = math.fsum(self.bag.exact_sum())
         return self._sum
 
