@@ -430,6 +430,10 @@ def _blocks(
     how = {
         "time_field": options["time_field"],
         "strip_time": options["strip_time"],
+        # the events read are said only in the summary, the JSON report and the HTML page
+        "count_events": not options["quiet"]
+        or options["style"] == "json"
+        or bool(options["html_file"]),
         "jobs": default_jobs(Path(source).stat().st_size)
         if options["jobs"] is None
         else options["jobs"],

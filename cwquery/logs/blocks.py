@@ -65,6 +65,8 @@ class BlockResult:
     #: read it (:attr:`~cwquery.plan.Plan.judged`; ``None`` where it has none), in step with
     #: ``selected``
     documents: list[Any] = field(default_factory=list)
+    #: whether the block holds the scan's ``flag`` text
+    flagged: bool = False
     #: what a reader's ``reduce`` (:class:`~cwquery.logs.parallel.FileScan`) made of the block
     summary: Any = None
 
@@ -73,6 +75,7 @@ class BlockResult:
         self.selected += [(i if i < 0 else i + self.read, text) for i, text in later.selected]
         self.values += later.values
         self.documents += later.documents
+        self.flagged = self.flagged or later.flagged
         if later.long_lines:
             assert self.lines is not None, "lines before an over-long one are counted"
             self.long_lines += [(line + self.lines, size) for line, size in later.long_lines]
@@ -99,7 +102,9 @@ class BlockScanner:
     judged, so the fast paths stay). ``count_messages=False`` says that the number of messages
     read is not wanted (only the matches are): then a block whose candidate lines are found by
     a search is not counted line by line (see :class:`BlockResult`). ``documents`` asks for the
-    JSON object of each selected match (JSON patterns, :data:`Select.MATCHES`).
+    JSON object of each selected match (JSON patterns, :data:`Select.MATCHES`). ``flag`` names
+    a text whose presence in a block the result reports (:attr:`BlockResult.flagged`): a
+    reader's question about the raw lines, answered where the block is read.
     """
 
     def __init__(
@@ -112,8 +117,10 @@ class BlockScanner:
         values: bool = False,
         count_messages: bool = True,
         documents: bool = False,
+        flag: str | None = None,
     ) -> None:
         self.plan = plan = plan_for(pattern)
+        self._flag = None if flag is None else flag.encode()
         self.count_messages = count_messages
         self.documents = documents and select is Select.MATCHES and plan.is_json
         self.select = select
@@ -147,6 +154,12 @@ class BlockScanner:
 
     def scan(self, block: bytes) -> BlockResult:
         """Read, matched and not-JSON counts and the selected messages of one block."""
+        result = self._scan(block)
+        if self._flag is not None and self._flag in block:
+            result.flagged = True
+        return result
+
+    def _scan(self, block: bytes) -> BlockResult:
         if b"\r" in block:
             block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         if self._tester is not None:

@@ -263,6 +263,7 @@ class FileScan:
         values: bool = False,
         count_messages: bool = True,
         documents: bool = False,
+        flag: str | None = None,
         jobs: int = 1,
         block_bytes: int | None = None,
         range_bytes: int | None = None,
@@ -278,6 +279,7 @@ class FileScan:
             values,
             count_messages,
             documents,
+            flag,
         )
         self.scanner = _scanner(self._options)
         self.reduce = reduce
@@ -345,7 +347,7 @@ class FileScan:
 
 #: A worker's task: a file, a byte range, and the block and line sizes.
 _Task = tuple[str, int, int, int, int]
-_Options = tuple[Plan, Select, bool, bool, bool, bool, bool]
+_Options = tuple[Plan, Select, bool, bool, bool, bool, bool, "str | None"]
 #: ``reduce(result) -> result``: what a worker makes of each result before sending it (it must
 #: pickle: a module-level function, or a ``functools.partial`` of one)
 Reduce = Callable[[BlockResult], BlockResult]
@@ -353,7 +355,7 @@ _State = tuple[BlockScanner, "Reduce | None"]
 
 
 def _scanner(options: _Options) -> BlockScanner:
-    plan, select, count_not_json, numbered, values, count_messages, documents = options
+    plan, select, count_not_json, numbered, values, count_messages, documents, flag = options
     return BlockScanner(
         plan,
         select=select,
@@ -362,6 +364,7 @@ def _scanner(options: _Options) -> BlockScanner:
         values=values,
         count_messages=count_messages,
         documents=documents,
+        flag=flag,
     )
 
 
