@@ -342,13 +342,13 @@ class BlockScanner:
         """For a needle that decides, with the matches wanted: the lines holding it, unjudged.
         Where it is on many lines, one split and one filter beat a search per line."""
         result = self._start(block)
-        text = block.decode("utf-8")  # scan checked that it is UTF-8
-        word = needle.decode("utf-8")
-        sample = text[:_SAMPLE]
-        if sample.count(word) * _DENSE_HITS > sample.count("\n"):
-            texts = [line for line in text.split("\n") if word in line]
+        sample = block[:_SAMPLE]
+        if sample.count(needle) * _DENSE_HITS > sample.count(b"\n"):
+            found = [line for line in block.split(b"\n") if needle in line]
         else:
-            texts = _lines_holding_text(text, word)
+            found = _lines_holding_bytes(block, needle)
+        # scan checked that the block is UTF-8: the lines are decoded at once
+        texts = b"\n".join(found).decode("utf-8").split("\n") if found else []
         result.matched = len(texts)
         result.selected = [(-1, line) for line in texts]
         if self.values:
@@ -401,21 +401,21 @@ _DENSE_HITS = 2
 _SAMPLE = 1 << 16
 
 
-def _lines_holding_text(text: str, word: str) -> list[str]:
-    """The lines of ``text`` (``\n``-separated) that hold ``word``, each once, in order:
+def _lines_holding_bytes(block: bytes, needle: bytes) -> list[bytes]:
+    """The lines of ``block`` (``\n``-separated) that hold ``needle``, each once, in order:
     from each hit to its line's end, then on to the next hit."""
-    find, rfind = text.find, text.rfind
-    found: list[str] = []
+    find, rfind = block.find, block.rfind
+    found: list[bytes] = []
     append = found.append
-    at = find(word)
+    at = find(needle)
     while at >= 0:
-        start = rfind("\n", 0, at) + 1
-        end = find("\n", at)
+        start = rfind(b"\n", 0, at) + 1
+        end = find(b"\n", at)
         if end < 0:
-            append(text[start:])
+            append(block[start:])
             break
-        append(text[start:end])
-        at = find(word, end + 1)
+        append(block[start:end])
+        at = find(needle, end + 1)
     return found
 
 
