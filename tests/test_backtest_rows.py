@@ -161,8 +161,6 @@ def test_every_format_writes_the_rows_as_every_window_gives_them(
 
 def test_csv_numbers_are_written_value_by_value_zeros_and_nan_included() -> None:
     """Each number is written once and reused; a zero's sign and NaN are never reused."""
-    from cwquery.backtest.render import number, to_csv
-
     values = [0.0, -0.0, float("nan"), 1.0, -0.0, 1.0, float("inf"), None, 0.0]
     rows = [Row(MetricKey("A", "B"), 60_000, {"Sum": v}) for v in values]
     written = [line.rsplit(",", 1)[1] for line in to_csv(rows, ["Sum"]).splitlines()[1:]]
