@@ -19,12 +19,12 @@ import gzip
 import io
 import json
 import math
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import IO, Any
 
 import orjson
@@ -67,7 +67,10 @@ class TimedSource:
 
 
 def open_source(
-    source: str | Path | IO[str], *, time_field: str | None = None, strip_time: bool = False
+    source: str | os.PathLike[str] | IO[str],
+    *,
+    time_field: str | None = None,
+    strip_time: bool = False,
 ) -> TimedSource:
     """Open one input; the kind is recognised from its content.
 
@@ -79,21 +82,22 @@ def open_source(
         InputError: the file's events have no time that can be read.
         OSError: the file cannot be read.
     """
-    if isinstance(source, str | Path) and str(source).endswith(".gz"):
-        return open_bytes(str(source), Path(source).read_bytes())
+    if isinstance(source, str | os.PathLike) and os.fspath(source).endswith(".gz"):
+        with open(source, "rb") as packed:
+            return open_bytes(os.fspath(source), packed.read())
     stream: IO[str] = (
         open(source, encoding="utf-8", errors="replace")  # noqa: SIM115 - closed by the generator
-        if isinstance(source, str | Path)
+        if isinstance(source, str | os.PathLike)
         else source
     )
     head = stream.read(_PEEK)
     first = next((line for line in head.splitlines() if line.strip()), "")
     if _is_export(first):
         text = head + stream.read()
-        if isinstance(source, str | Path):
+        if isinstance(source, str | os.PathLike):
             stream.close()
         return TimedSource(_exported(io.StringIO(text)), _no_time, "export")
-    lines = _all_lines(head, stream, isinstance(source, str | Path))
+    lines = _all_lines(head, stream, isinstance(source, str | os.PathLike))
     kind, field = line_kind(first, time_field)
     return line_source(lines, kind, field, strip_time=strip_time)
 
@@ -105,7 +109,7 @@ def _is_export(first: str) -> bool:
 
 
 def file_line_kind(
-    path: str | Path, *, time_field: str | None = None, strip_time: bool = False
+    path: str | os.PathLike[str], *, time_field: str | None = None, strip_time: bool = False
 ) -> tuple[str, str | None] | None:
     """For a file :func:`open_source` reads as plain lines, each line one event whose time is
     read from it (``time_of``): its :func:`line_kind`; else (gzip, an export, ``strip_time``
@@ -333,7 +337,7 @@ def _stripped(lines: Iterator[str]) -> Iterator[Event]:
         yield rest[1:] if rest.startswith(" ") else rest, prefix_time(line), None
 
 
-def _exported(source: str | Path | IO[str]) -> Iterator[Event]:
+def _exported(source: str | os.PathLike[str] | IO[str]) -> Iterator[Event]:
     for event in read_events(source):
         yield event.message, event.timestamp, None
 

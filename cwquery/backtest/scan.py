@@ -26,10 +26,10 @@ out of the block and counted as the events they are.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from cwquery.backtest.engine import Collected, CountTally, PublishOptions, counts_only
 from cwquery.backtest.inputs import (
@@ -49,7 +49,7 @@ _MESSAGE_KEY = b'"message"'
 
 
 def collect_file(
-    path: str | Path,
+    path: str | os.PathLike[str],
     filters: Sequence[MetricFilter],
     options: PublishOptions | None = None,
     *,
@@ -95,7 +95,7 @@ def collect_file(
 
 
 def _collect_ranges(
-    path: str | Path,
+    path: str | os.PathLike[str],
     metric_filter: MetricFilter,
     kind: str,
     field: str | None,

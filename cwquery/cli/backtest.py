@@ -8,7 +8,6 @@ import itertools
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import IO, Any, NoReturn
 
 import click
@@ -389,10 +388,10 @@ def _local(
             raise click.UsageError("give FILES or --log-group, not both")
         return _published(collect(_log_group_events(options), filters, publish), filters)
     sources = list(files) or ["-"]
-    folders = [s for s in sources if s != "-" and Path(s).is_dir()]
+    folders = [s for s in sources if s != "-" and os.path.isdir(s)]
     if folders:
         raise click.UsageError(f"{folders[0]} is a folder: folders need --engine spark")
-    total = sum(os.path.getsize(s) for s in sources if s != "-" and Path(s).is_file())
+    total = sum(os.path.getsize(s) for s in sources if s != "-" and os.path.isfile(s))
     merged = Collected()
     for source in sources:
         found = _blocks(source, filters, publish, options, total)
@@ -425,7 +424,7 @@ def _blocks(
 ) -> Collected | None:
     """A plain file's counts read block by block (:mod:`cwquery.backtest.scan`), or ``None``
     when that reader does not take the file or the filters."""
-    if source == "-" or not Path(source).is_file():
+    if source == "-" or not os.path.isfile(source):
         return None
     how = {
         "time_field": options["time_field"],
@@ -434,7 +433,7 @@ def _blocks(
         "count_events": not options["quiet"]
         or options["style"] == "json"
         or bool(options["html_file"]),
-        "jobs": default_jobs(Path(source).stat().st_size)
+        "jobs": default_jobs(os.path.getsize(source))
         if options["jobs"] is None
         else options["jobs"],
     }
@@ -562,7 +561,7 @@ def _report(result: Result, options: dict[str, Any], note: str = "") -> None:
             history_text(alarm, history) for alarm, history in result.histories.values()
         )
     if options["output"]:
-        Path(options["output"]).write_text(text, encoding="utf-8")
+        _write(options["output"], text)
     else:
         click.echo(text, nl=False)
     show_chart = options["chart"] if options["chart"] is not None else sys.stdout.isatty()
@@ -584,11 +583,16 @@ def _report(result: Result, options: dict[str, Any], note: str = "") -> None:
     summary = summary_text(result.collected) + (f"; {note}" if note else "")
     if options["html_file"]:
         page = html_page("cwquery backtest", charts, summary)
-        Path(options["html_file"]).write_text(page, encoding="utf-8")
+        _write(options["html_file"], page)
     if not options["quiet"]:
         click.echo(summary, err=True)
         for warning in result.collected.warnings:
             click.echo(f"warning: {warning}", err=True)
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(text)
 
 
 def _charts(result: Result, options: dict[str, Any]) -> list[ChartSeries]:

@@ -38,8 +38,6 @@ from cwquery.logs.sources import MAX_LINE_BYTES
 from cwquery.plan import Plan, plan_for
 
 if TYPE_CHECKING:  # the workers are imported only when they start
-    from pathlib import Path
-
     from cwquery.logs.workers import Pool
 
 #: Bytes read at a time on one process.
@@ -143,7 +141,9 @@ def _first_line_end(chunk: bytes, end: int) -> int:
     return carriage if carriage >= 0 else newline
 
 
-def line_ranges(path: str | Path, range_bytes: int = RANGE_BYTES) -> Iterator[tuple[int, int]]:
+def line_ranges(
+    path: str | os.PathLike[str], range_bytes: int = RANGE_BYTES
+) -> Iterator[tuple[int, int]]:
     """``(start, end)`` byte ranges covering a file, each ending just after a line end (but the
     last). The file's size is read once, at the start."""
     size = os.path.getsize(path)
@@ -155,7 +155,7 @@ def line_ranges(path: str | Path, range_bytes: int = RANGE_BYTES) -> Iterator[tu
             start = end
 
 
-def line_ends_between(path: str | Path, start: int, end: int) -> int:
+def line_ends_between(path: str | os.PathLike[str], start: int, end: int) -> int:
     """The line ends in a file's bytes ``[start, end)`` (both just after a line end, or 0),
     read again: for the line number of an over-long line after ranges whose lines were not
     counted as they were scanned. An over-long line in them is not held."""
@@ -313,7 +313,7 @@ class FileScan:
             result = scan_block(scanner, block)
             yield (result if reduce is None else reduce(result)), block.size
 
-    def path(self, path: str | Path) -> Iterator[tuple[BlockResult, int]]:
+    def path(self, path: str | os.PathLike[str]) -> Iterator[tuple[BlockResult, int]]:
         """Scan a regular file by byte ranges, on the workers when there are several (each
         range is read in one piece, not copied into blocks)."""
         name, sizes = str(path), (min(self.range_bytes, self.line_bytes), self.line_bytes)

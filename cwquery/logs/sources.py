@@ -27,13 +27,10 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, TYPE_CHECKING, Any, Protocol
+from typing import IO, Any, Protocol
 
 from cwquery.errors import CWQueryError
 from cwquery.logs.lines import text_lines
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 #: The line prefix of CloudWatch's S3 exports: an ISO 8601 UTC time and a space.
 _EXPORT_TIME = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z) ")
@@ -73,7 +70,7 @@ _EXPORTED_EVENT_KEYS = EVENT_KEYS | {"logGroupName"}
 
 
 def read_events(
-    source: str | Path | IO[str],
+    source: str | os.PathLike[str] | IO[str],
     *,
     event_lines: bool = False,
     input_format: str = "auto",
@@ -213,7 +210,7 @@ def _is_exported_event(item: Any) -> bool:
     )
 
 
-def read_messages(sources: Iterable[str | Path | IO[str]]) -> Iterator[str]:
+def read_messages(sources: Iterable[str | os.PathLike[str] | IO[str]]) -> Iterator[str]:
     """The messages of several sources, one after the other."""
     for source in sources:
         for event in read_events(source):
