@@ -315,8 +315,13 @@ class FileScan:
 
     def path(self, path: str | os.PathLike[str]) -> Iterator[tuple[BlockResult, int]]:
         """Scan a regular file by byte ranges, on the workers when there are several (each
-        range is read in one piece, not copied into blocks)."""
-        name, sizes = str(path), (min(self.range_bytes, self.line_bytes), self.line_bytes)
+        range is read in one piece, not copied into blocks). A file whose size reads 0 (a
+        file of ``/proc`` has content all the same) is read as a stream."""
+        if os.path.getsize(path) == 0:
+            with open(path, "rb") as stream:
+                yield from self.stream(stream)
+            return
+        name, sizes = os.fspath(path), (min(self.range_bytes, self.line_bytes), self.line_bytes)
         ranges = line_ranges(path, self.range_bytes)
         if self.jobs == 1:
             state = (self.scanner, self.reduce)
