@@ -48,6 +48,8 @@ BlockSearch = Callable[[bytes], Find]
 BlockTester = Callable[[bytes], "list[int] | None"]
 #: ``verdict(message) -> True | False | None`` (None: not JSON)
 Verdict = Callable[[str | bytes], bool | None]
+#: ``judged(message) -> (verdict, the JSON object read at once, or None)``
+Judged = Callable[[str | bytes], tuple["bool | None", Any]]
 #: ``verdicts(messages) -> (matched, the messages that are not JSON, in order)``
 Verdicts = Callable[[Iterable[AnyStr]], tuple[int, list[AnyStr]]]
 _CACHE_SIZE = 512
@@ -78,6 +80,9 @@ class Plan:
         is_json: whether the pattern is a JSON pattern (then a message may be "not JSON").
         needles: :class:`Needles`, or ``None`` when every message is a candidate.
         verdict: ``verdict(message: str | bytes) -> True | False | None`` (None: not JSON).
+        judged: ``judged(message) -> (verdict, document)``: the verdict, and for a JSON
+            pattern the object orjson read the message as at once (``None`` when it did not:
+            then a reader wanting a field reads the message's text again).
         verdicts: ``verdicts(messages) -> (matched, the messages that are not JSON)``: the
             verdict of many messages in one loop (a count's whole cost).
         matches: ``matches(message: str) -> bool``.
@@ -91,6 +96,7 @@ class Plan:
         "_block_search",
         "block_tester",
         "is_json",
+        "judged",
         "matcher",
         "matches",
         "needles",
@@ -114,11 +120,13 @@ class Plan:
             from cwquery.delimited_bytes import block_tester  # only these patterns need it
 
             self.block_tester = block_tester(tree)
+        self.judged: Judged
         if isinstance(tree, JsonPattern):
-            self.verdict, self.verdicts = _json_verdict(tree)
+            self.verdict, self.verdicts, self.judged = _json_verdict(tree)
         else:
             self.verdict = _verdict(self)
             self.verdicts = functools.partial(_verdicts, self.verdict)
+            self.judged = functools.partial(_judged, self.verdict)
 
     def extract(self, message: str) -> dict[str, str] | None:
         """``extractedValues`` of a matching message (D28), ``None`` when it does not match:
@@ -194,9 +202,14 @@ def _verdicts(verdict: Verdict, messages: Iterable[AnyStr]) -> tuple[int, list[A
     return matched, not_json
 
 
-def _json_verdict(tree: JsonPattern) -> tuple[Verdict, Verdicts[Any]]:
-    """The verdict of a JSON pattern, from one parse: orjson first, then D10's reader; and
-    the same over many messages, its common case (orjson reads an object) in the loop."""
+def _judged(verdict: Verdict, message: str | bytes) -> tuple[bool | None, Any]:
+    return verdict(message), None
+
+
+def _json_verdict(tree: JsonPattern) -> tuple[Verdict, Verdicts[Any], Judged]:
+    """The verdict of a JSON pattern, from one parse: orjson first, then D10's reader; the
+    same over many messages, its common case (orjson reads an object) in the loop; and the
+    verdict with the object orjson read."""
     predicate = json_predicate(tree)
     loads = orjson.loads
 
@@ -227,7 +240,16 @@ def _json_verdict(tree: JsonPattern) -> tuple[Verdict, Verdicts[Any]]:
                 not_json.append(message)
         return matched, not_json
 
-    return verdict, verdicts
+    def judged(message: str | bytes) -> tuple[bool | None, Any]:
+        try:
+            document = loads(message)
+        except ValueError:
+            return verdict(message), None
+        if type(document) is not dict:
+            return None, None
+        return bool(predicate(document)), document
+
+    return verdict, verdicts, judged
 
 
 # --------------------------------------------------------------------------- needles

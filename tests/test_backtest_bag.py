@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from cwquery.backtest.engine import PublishOptions, collect, datapoints
+from cwquery.backtest.series import BASIC_STATISTICS as BASIC_NAMES
 from cwquery.backtest.series import Bag, MinuteSeries, StatisticError, Window
 from cwquery.backtest.statistics import compute, parse_statistic
 from cwquery.cli import main
@@ -67,6 +68,32 @@ def test_windows_of_bags_give_the_statistics_of_the_sorted_samples(seed: int) ->
         series.add(chance.randrange(0, 5 * 60_000), value)
     window = series.window(0, 5 * 60_000)
     assert [window.stat(n) for n in NAMES] == [expected(values, n) for n in NAMES]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_periods_of_one_or_many_minutes_give_the_basic_statistics_at_once(seed: int) -> None:
+    """A period holding one minute is answered from that minute's bag, several from their
+    merge; either way ``basic()`` is the five statistics one by one, and the minutes' bags are
+    left as they were."""
+    chance = random.Random(seed)
+    detail = chance.random() < 0.5
+    series = MinuteSeries(detail)
+    by_minute: dict[int, list[float]] = collections.defaultdict(list)
+    for _ in range(chance.randrange(1, 200)):
+        minute = chance.choice([0, 1, 2, 5, 9, 10]) * 60_000
+        value = chance.choice([0.1, -0.0, 3.0, 1e16, -2.5])
+        series.add(minute + chance.randrange(60_000), value)
+        by_minute[minute].append(value)
+    for period in (60, 120, 300):
+        for start, window in series.periods(period):
+            values = [
+                v for m, vs in by_minute.items() if start <= m < start + period * 1000 for v in vs
+            ]
+            assert window.basic() == {n: expected(values, n) for n in BASIC_NAMES}
+            assert window.basic() == {n: window.stat(n) for n in BASIC_NAMES}
+    for minute, bag in series.bags():
+        assert bag.count == len(by_minute[minute])
+    assert Window().basic() == dict.fromkeys(BASIC_NAMES)
 
 
 def test_the_exact_sum_does_not_depend_on_the_order_nor_on_repetition() -> None:
@@ -173,3 +200,20 @@ def test_frozen_bags_answer_windows_without_being_thawed() -> None:
     first = next(frozen.bags())[1]
     first.add(1.0)
     assert first._frozen is None and first.count == 201 and first.counts is not None
+
+
+@pytest.mark.parametrize("value", [0.1, -0.1, 1 / 3, 7.0, 1e16, -0.0, 0.0, 5e-324, 1e300, -1e308])
+def test_one_value_many_times_sums_as_fsum_does(value: float) -> None:
+    """A bag of one distinct value is summed as the product, which is fsum's answer."""
+    for times in (1, 2, 3, 6, 7, 999, 1000):
+        bag = Bag()
+        bag.add(value, times)
+        assert bag.only_value() == value
+        expected = math.fsum([value] * times) if math.isfinite(value * times) else None
+        if expected is None:
+            with pytest.raises(OverflowError):
+                math.fsum([value] * times)
+            continue
+        got = Window(bag=bag).sum
+        assert got == expected and math.copysign(1, got) == math.copysign(1, expected)
+    assert Bag.of([1.0, 2.0]).only_value() is None and Bag(detail=False).only_value() is None

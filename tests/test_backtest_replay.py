@@ -143,3 +143,35 @@ def test_a_lone_sample_is_found_across_an_empty_stretch() -> None:
         minute = far - far % MINUTE_MS
         assert found[2].new == "ALARM"
         assert found[2].time == minute + (2 if aware else 1) * MINUTE_MS
+
+
+def test_ingestion_aware_samples_are_held_by_slot_not_one_by_one() -> None:
+    """E8 with many samples: memory follows the minutes, visibility slots and distinct values
+    (``footprint``), not the samples, and every evaluation instant sees exactly the samples
+    whose visibility is at or before it."""
+    import random
+
+    from cwquery.backtest.engine import PublishOptions, collect
+    from cwquery.metrics import MetricFilter, MetricTransformation
+
+    chance = random.Random(7)
+    events, samples = [], []
+    for _ in range(30_000):
+        timestamp = T0 + chance.randrange(3 * MINUTE_MS)
+        ingestion = timestamp + chance.randrange(25_000)
+        value = chance.choice([1, 2, 5])
+        events.append((f'{{"v": {value}}}', timestamp, ingestion))
+        samples.append((timestamp - timestamp % MINUTE_MS, float(value), ingestion + 5_000))
+    latency = MetricFilter("{ $.v = * }", MetricTransformation("V", "App", "$.v"))
+    collected = collect(events, [latency], PublishOptions(ingestion_lag_ms=5_000))
+    (series,) = collected.series.values()
+    # 3 minutes, each: its bag and at most 10 slots of 3 distinct values, and the slots
+    assert series.footprint() <= 3 * 3 + 3 * 10 * 3 + 3 * 10
+    for instant in range(T0, T0 + 5 * MINUTE_MS, 10_000):
+        window = series.window(T0, T0 + 3 * MINUTE_MS, seen_at=instant)
+        seen = sorted(v for _, v, visible in samples if visible <= instant)
+        assert (window.count, window.stat("Sum"), window.stat("p50")) == (
+            len(seen),
+            float(sum(seen)) if seen else None,
+            seen[(len(seen) + 1) // 2 - 1] if seen else None,
+        )

@@ -157,3 +157,12 @@ def test_every_format_writes_the_rows_as_every_window_gives_them(
     assert to_csv(found, names) == writer_csv(expected, names)
     assert to_table(found, names) == to_table(expected, names)
     assert to_json(found, names, {}, collected) == to_json(expected, names, {}, collected)
+
+
+def test_csv_numbers_are_written_value_by_value_zeros_and_nan_included() -> None:
+    """Each number is written once and reused; a zero's sign and NaN are never reused."""
+    values = [0.0, -0.0, float("nan"), 1.0, -0.0, 1.0, float("inf"), None, 0.0]
+    rows = [Row(MetricKey("A", "B"), 60_000, {"Sum": v}) for v in values]
+    written = [line.rsplit(",", 1)[1] for line in to_csv(rows, ["Sum"]).splitlines()[1:]]
+    assert written == [number(v) for v in values]
+    assert written[:3] == ["0.0", "-0.0", "nan"] and written[4] == "-0.0"

@@ -26,10 +26,9 @@ from cwquery.backtest.inputs import (
     prefix_minutes,
     prefix_time,
 )
-from cwquery.backtest.scan import _ranges_safe, collect_file, collect_lines
+from cwquery.backtest.scan import collect_file, collect_lines
 from cwquery.backtest.series import EARLIEST_MS, LATEST_MS
 from cwquery.cli import main
-from cwquery.logs.parallel import BLOCK_BYTES
 from cwquery.metrics import MetricFilter, MetricTransformation
 
 TIMES = [
@@ -475,14 +474,24 @@ def test_json_minutes_are_the_minutes_of_time_of(lines: list[str], field: str) -
     assert json_minutes(lines, field) == (expected, untimed)
 
 
-def test_a_message_key_cut_between_reads_keeps_the_file_to_one_process(tmp_path: Path) -> None:
-    """Worker processes would count an exported event as a line: a ``"message"`` anywhere in a
-    JSON-lines file, across the seam of two reads too, keeps it to one process."""
-    key = b'"message"'
+def test_an_exported_event_in_a_late_range_is_read_as_an_event(tmp_path: Path) -> None:
+    """Worker processes would count an exported event as a line: the workers say when a range
+    holds ``"message"`` (wherever it falls), and the file is then read again by one process,
+    so the counts are the line-by-line reader's."""
     path = tmp_path / "app.jsonl"
-    for cut in range(len(key) + 1):
-        path.write_bytes(b"x" * (BLOCK_BYTES - cut) + key + b"\n")
-        assert not _ranges_safe(path, True)
-        assert _ranges_safe(path, False)  # text lines have no exported events
-    path.write_bytes(b"x" * (BLOCK_BYTES - 4) + b'"messag' + b"\n" + b'e"\n')
-    assert _ranges_safe(path, True)
+    lines = [b'{"ts": "2024-05-01T12:%02d:05Z", "level": "ERROR"}' % (k % 60) for k in range(400)]
+    event = b'{"timestamp": 1714568405000, "message": "ERROR from an export"}'
+    for at in (0, 150, 399):
+        path.write_bytes(b"\n".join([*lines[:at], event, *lines[at:]]) + b"\n")
+        expected = view(line_by_line(path, counts("ERROR")))
+        for count_events in (True, False):
+            found = collect_file(
+                path, [counts("ERROR")], jobs=2, range_bytes=512, count_events=count_events
+            )
+            assert found is not None
+            assert view(found) == expected  # read again by one process: events counted
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    found = collect_file(path, [counts("ERROR")], jobs=2, range_bytes=512, count_events=False)
+    expected = view(line_by_line(path, counts("ERROR")))
+    assert found is not None and (found.events, expected[0]) == (0, 400)
+    assert view(found)[1:] == expected[1:] and len(expected[-1]) == 60

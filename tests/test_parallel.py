@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -245,3 +246,14 @@ def test_every_scan_counts_the_line_ends_of_its_block(
     scanner = BlockScanner(pattern, select=select, count_not_json=count_not_json)
     result = scanner.scan(data)
     assert result.lines == data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").count(b"\n")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="no /proc here")
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_file_whose_size_reads_zero_is_read_all_the_same(jobs: int) -> None:
+    """A ``/proc`` file's size is 0 but it has lines: read as a stream, not by (no) ranges."""
+    with FileScan("Name", select=Select.MATCHES, jobs=jobs) as files:
+        found = [
+            text for result, _ in files.path("/proc/self/status") for _, text in result.selected
+        ]
+    assert len(found) == 1 and found[0].startswith("Name:")

@@ -11,6 +11,7 @@ import io
 import pickle
 from pathlib import Path
 
+import orjson
 import pytest
 import reference
 from fastpath_strategies import messages_for
@@ -89,6 +90,10 @@ def same(got: BlockResult, expected: BlockResult, count_not_json: bool, where: s
         assert got.selected == expected.selected, where
 
 
+def whole_matches(plan: Plan, data: bytes, select: Select) -> list[tuple[int, str]]:
+    return BlockScanner(plan, select=select).scan(data).selected
+
+
 def read_messages(path: Path) -> list[str]:
     return [event.message for event in read_events(path)]
 
@@ -130,6 +135,19 @@ def test_every_reader_agrees_with_the_plan(
                     assert streamed.selected == expected.selected, where
         scanned = BlockScanner(plan, select=select).scan_messages(messages)
         same(scanned, expected, True, f"{plan.text!r} {select} messages")
+        if select is Select.MATCHES:  # the matches' objects as orjson reads their text
+            judged = BlockScanner(plan, select=select, documents=True).scan(data)
+            assert judged.selected == whole_matches(plan, data, select)
+            if plan.is_json:
+                assert len(judged.documents) == len(judged.selected)
+                for (_, text), document in zip(judged.selected, judged.documents, strict=True):
+                    assert document is None or document == orjson.loads(text), plan.text
+            else:
+                assert judged.documents == []
+        # the messages read not counted: the same matches, whichever path the scan took
+        uncounted = BlockScanner(plan, select=select, count_messages=False).scan(data)
+        assert uncounted.matched == expected.matched, f"{plan.text!r} {select} uncounted"
+        assert [t for _, t in uncounted.selected] == [t for _, t in expected.selected]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -160,6 +178,11 @@ def test_one_and_two_jobs_agree_and_bring_back_the_values(
         ) as files:
             got = total([r for r, _ in files.path(path)])
         same(got, expected, True, f"{plan.text!r} jobs={jobs}")
+        with FileScan(
+            plan, select=select, count_messages=False, jobs=jobs, range_bytes=24
+        ) as files:
+            uncounted = total([r for r, _ in files.path(path)])
+        assert uncounted.matched == expected.matched, (plan.text, jobs)
         assert got.values == wanted, (plan.text, jobs)
         assert [reference.extract(pattern, m) for _, m in expected.selected][: len(wanted)] == (
             wanted

@@ -16,7 +16,6 @@ import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from decimal import Decimal
 from typing import Any
 
 from cwquery.backtest.series import (
@@ -436,6 +435,8 @@ def _number(value: float | None) -> str:
     if number == 0 or 1e-3 <= abs(number) < 1e7 or not math.isfinite(number):
         text = repr(number)
         return {"inf": "Infinity", "-inf": "-Infinity", "nan": "NaN"}.get(text, text)
+    from decimal import Decimal  # imported only for the rare number written with E
+
     sign, digits, exponent = Decimal(repr(number)).as_tuple()
     assert isinstance(exponent, int)
     text = "".join(map(str, digits)).rstrip("0") or "0"

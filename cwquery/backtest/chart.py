@@ -13,7 +13,6 @@ Errors Sum, 1970-01-01T00:00:00Z to 1970-01-01T00:02:00Z, 3 periods
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +20,14 @@ from dataclasses import dataclass
 from cwquery.backtest.alarms import ALARM, INSUFFICIENT_DATA, OK, Alarm, Transition, evaluation_step
 from cwquery.backtest.render import iso, number
 from cwquery.backtest.series import MinuteSeries
+
+
+def _escape(text: str) -> str:
+    """HTML-escaped text (the html module is imported only when a page is written)."""
+    import html
+
+    return html.escape(text)
+
 
 Point = tuple[int, "float | None"]
 _BLOCKS = " ▁▂▃▄▅▆▇█"
@@ -167,13 +174,13 @@ def html_page(title: str, charts: Sequence[ChartSeries], summary: str) -> str:
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{html.escape(title)}</title>",
+        f"<title>{_escape(title)}</title>",
         f"<style>{_CSS}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
-        f'<p class="summary">{html.escape(summary)}</p>',
+        f"<h1>{_escape(title)}</h1>",
+        f'<p class="summary">{_escape(summary)}</p>',
     ]
     for chart in charts:
-        parts.append(f"<section><h2>{html.escape(chart.title)}</h2>")
+        parts.append(f"<section><h2>{_escape(chart.title)}</h2>")
         parts.append(_svg(chart))
         parts.append(_legend(chart))
         if chart.transitions:
@@ -272,7 +279,7 @@ def _svg(chart: ChartSeries) -> str:
 def _legend(chart: ChartSeries) -> str:
     items = ['<span><span class="swatch" style="background:#1f77b4"></span>datapoint</span>']
     if chart.threshold is not None:
-        items.append(f"<span>- - threshold {html.escape(number(chart.threshold))}</span>")
+        items.append(f"<span>- - threshold {_escape(number(chart.threshold))}</span>")
     if chart.transitions:
         items.append('<span><span class="swatch" style="background:#f4cccb"></span>ALARM</span>')
         items.append(
@@ -286,7 +293,7 @@ def _transitions_table(transitions: Sequence[Transition]) -> str:
     for item in transitions:
         rows.append(
             f'<tr><td>{iso(item.time)}</td><td class="{item.old}">{item.old}</td>'
-            f'<td class="{item.new}">{item.new}</td><td>{html.escape(item.reason)}</td></tr>'
+            f'<td class="{item.new}">{item.new}</td><td>{_escape(item.reason)}</td></tr>'
         )
     rows.append("</table>")
     return "\n".join(rows)

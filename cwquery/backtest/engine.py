@@ -23,6 +23,7 @@ from cwquery.backtest.alarms import Alarm, EvaluationOptions, Transition, replay
 from cwquery.backtest.series import (
     BASIC_STATISTICS,
     MINUTE_MS,
+    Bag,
     MinuteSeries,
     in_time_range,
 )
@@ -194,7 +195,9 @@ class CountTally:
         counts = self.counts
         series = MinuteSeries()
         for minute in sorted(counts):
-            series.add_minute(minute, [value] * counts[minute])
+            bag = Bag(series.detail)
+            bag.add(value, counts[minute])
+            series.add_bag(minute, bag, adopt=True)
             collected.matched += counts[minute]
         if counts:
             collected.first, collected.last = min(counts), max(counts)
@@ -347,11 +350,14 @@ class Row:
 def datapoints(collected: Collected, period: int, extra: Sequence[str] = ()) -> list[Row]:
     """Every metric's datapoints per period (aligned to the epoch), with the basic statistics
     and the ``extra`` ones (percentiles), ordered by metric then time."""
-    names = [*BASIC_STATISTICS, *(s for s in extra if s not in BASIC_STATISTICS)]
+    others = [s for s in dict.fromkeys(extra) if s not in BASIC_STATISTICS]
     rows = []
     for key in sorted(collected.series):
         for start, window in collected.series[key].periods(period):
-            rows.append(Row(key, start, {name: window.stat(name) for name in names}))
+            stats = window.basic()
+            for name in others:
+                stats[name] = window.stat(name)
+            rows.append(Row(key, start, stats))
     return rows
 
 

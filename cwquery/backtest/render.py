@@ -65,18 +65,29 @@ def to_csv(rows: Sequence[Row], statistics: Sequence[str]) -> str:
     # a metric's fields as the writer quotes them, once per metric; the timestamp and the
     # numbers never need quoting
     heads: dict[MetricKey, str] = {}
+    texts = _Numbers({None: ""})
     for row in rows:
         head = heads.get(row.key)
         if head is None:
             head = heads[row.key] = _csv_fields(
                 [row.key.namespace, row.key.name, _dimensions(row), row.key.unit]
             )
-        stats = row.stats
-        lines.append(
-            ",".join([head, iso(row.start), *[number(stats.get(name)) for name in statistics]])
-        )
+        get = row.stats.get
+        values = [texts[get(name)] for name in statistics]
+        lines.append(",".join([head, iso(row.start), *values]))
         lines.append("\n")
     return "".join(lines)
+
+
+class _Numbers(dict[float | None, str]):
+    """:func:`number` of each value, each written once (zeros, whose sign a key would lose,
+    and NaN, never equal to itself, are written every time)."""
+
+    def __missing__(self, value: float | None) -> str:
+        text = number(value)
+        if value and value == value:
+            self[value] = text
+        return text
 
 
 def _csv_fields(fields: list[str]) -> str:

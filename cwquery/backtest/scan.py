@@ -26,13 +26,14 @@ out of the block and counted as the events they are.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from cwquery.backtest.engine import Collected, CountTally, PublishOptions, counts_only
 from cwquery.backtest.inputs import (
+    document_minutes,
     exported_event,
     file_line_kind,
     json_minutes,
@@ -48,7 +49,7 @@ _MESSAGE_KEY = b'"message"'
 
 
 def collect_file(
-    path: str | Path,
+    path: str | os.PathLike[str],
     filters: Sequence[MetricFilter],
     options: PublishOptions | None = None,
     *,
@@ -58,6 +59,7 @@ def collect_file(
     jobs: int = 1,
     range_bytes: int | None = None,
     progress: Callable[[int], None] | None = None,
+    count_events: bool = True,
 ) -> Collected | None:
     """What :func:`~cwquery.backtest.engine.collect` makes of the file's events, read block by
     block; ``None`` when the case or the file is not one this reader takes (several filters, a
@@ -65,7 +67,9 @@ def collect_file(
     the file with :func:`~cwquery.backtest.inputs.open_source`. ``progress(bytes)`` is told of
     each block read. With ``jobs`` > 1, worker processes scan ranges of ``range_bytes``
     (:class:`~cwquery.logs.parallel.FileScan`), unless the file holds lines that the scanner's
-    counts would get wrong for the backtest (then one process reads it).
+    counts would get wrong for the backtest (then one process reads it again). With
+    ``count_events=False`` the events read are not counted where the workers would count them
+    only for that (``Collected.events`` is then 0): for a caller that does not report them.
 
     Raises:
         WorkerError: a worker process died.
@@ -80,55 +84,53 @@ def collect_file(
     kind = file_line_kind(path, time_field=time_field, strip_time=strip_time)
     if kind is None:
         return None
-    if jobs > 1 and _ranges_safe(path, kind[0] == "json-lines"):
-        return _collect_ranges(path, filters[0], *kind, jobs, range_bytes, progress)
+    if jobs > 1:
+        found = _collect_ranges(
+            path, filters[0], *kind, jobs, range_bytes, progress, count_events=count_events
+        )
+        if found is not None:
+            return found
     with open(path, "rb") as stream:
         return collect_lines(stream, filters[0], *kind, block_bytes=block_bytes, progress=progress)
 
 
 def _collect_ranges(
-    path: str | Path,
+    path: str | os.PathLike[str],
     metric_filter: MetricFilter,
     kind: str,
     field: str | None,
     jobs: int,
     range_bytes: int | None,
     progress: Callable[[int], None] | None,
-) -> Collected:
+    *,
+    count_events: bool,
+) -> Collected | None:
     """:func:`collect_lines` with the file's byte ranges scanned by ``jobs`` worker processes
-    (:class:`~cwquery.logs.parallel.FileScan`), for a file :func:`_ranges_safe` passed."""
+    (:class:`~cwquery.logs.parallel.FileScan`); ``None`` when a JSON-lines file holds
+    ``"message"`` (a line may be an exported event, which these counts do not take out)."""
     tally = CountTally(line_source((), kind, field).time_of)
     json = field if kind == "json-lines" else None
+    flagged = False
     with FileScan(
         metric_filter.matcher.pattern,
         select=Select.MATCHES,
+        documents=json is not None,  # the matches' objects: their times without a parse
+        flag=None if json is None else _MESSAGE_KEY.decode(),  # told by the workers
+        count_messages=count_events,
         jobs=jobs,
         range_bytes=range_bytes,
         line_bytes=sys.maxsize,  # every line is read, however long
         reduce=functools.partial(_minutes_only, json),  # the workers read the times
     ) as scan:
         for result, size in scan.path(path):
+            if result.flagged:
+                flagged = True
+                break
             tally.events += result.read
             tally.add_minutes(*result.summary)
             if progress is not None:
                 progress(size)
-    return tally.collected(metric_filter)
-
-
-def _ranges_safe(path: str | Path, json: bool) -> bool:
-    """Whether the scanner's counts of the file's ranges are the backtest's as they are: no
-    exported event to take out (no ``"message"`` in a JSON-lines file). One read of a
-    JSON-lines file; a text file is not read."""
-    if not json:
-        return True
-    carried = b""
-    with open(path, "rb") as stream:
-        while chunk := stream.read(BLOCK_BYTES):
-            # a key cut between reads is seen whole across the seam
-            if _MESSAGE_KEY in chunk or _MESSAGE_KEY in carried + chunk[: len(_MESSAGE_KEY)]:
-                return False
-            carried = chunk[-len(_MESSAGE_KEY) :]
-    return True
+    return None if flagged else tally.collected(metric_filter)
 
 
 def collect_lines(
@@ -143,8 +145,10 @@ def collect_lines(
     """The counts of one filter with a literal value over a binary stream of lines of ``kind``
     and time ``field`` (:func:`~cwquery.backtest.inputs.line_kind`)."""
     tally = CountTally(line_source((), kind, field).time_of)
-    scanner = BlockScanner(metric_filter.matcher.pattern, select=Select.MATCHES)
     json = field if kind == "json-lines" else None  # else text, timed by prefix_time
+    scanner = BlockScanner(
+        metric_filter.matcher.pattern, select=Select.MATCHES, documents=json is not None
+    )
     matches = metric_filter.matcher.matches
     # no line is left out for its length: the line-by-line reader reads every line
     for block in read_blocks(stream, block_bytes=block_bytes, line_bytes=sys.maxsize):
@@ -164,15 +168,29 @@ def _minutes_only(json: str | None, result: BlockResult) -> BlockResult:
     """A worker's reduction of a range's result: the minutes of its matched lines
     (:func:`_times`) as its ``summary``, and no lines to send back."""
     result.summary = _times(result, json)
-    result.selected = []
+    result.selected, result.documents = [], []
     return result
 
 
 def _times(result: BlockResult, json: str | None) -> tuple[Counter[int], int]:
     """The minutes of the matched lines' times, all at once (JSON lines' ``json`` field, or
     text lines' leading time), and how many lines have none."""
-    texts = [text for _, text in result.selected]
-    return prefix_minutes(texts) if json is None else json_minutes(texts, json)
+    if json is None:
+        return prefix_minutes([text for _, text in result.selected])
+    if not result.documents:  # the scan read no object at once
+        return json_minutes([text for _, text in result.selected], json)
+    documents, unread = [], []
+    for (_, text), document in zip(result.selected, result.documents, strict=True):
+        if document is None:
+            unread.append(text)  # read as the line-by-line reader reads it
+        else:
+            documents.append(document)
+    minutes, untimed = document_minutes(documents, json)
+    if unread:
+        more, none = json_minutes(unread, json)
+        minutes.update(more)
+        untimed += none
+    return minutes, untimed
 
 
 def _take_events(block: bytes, tally: CountTally, matches: Callable[[str], bool]) -> list[bytes]:

@@ -85,6 +85,25 @@ def _add_times(partials: list[float], value: float, times: int) -> None:
         bit += 1
 
 
+#: Alarms are evaluated on multiples of 10 s (E8: every 10 s, minute or hour), so a sample
+#: visible at ``t`` is first seen at the next multiple of this at or after ``t`` (ms).
+VISIBILITY_STEP = 10_000
+
+
+def visibility_slot(visible: int) -> int:
+    """The first evaluation instant (a multiple of :data:`VISIBILITY_STEP`) at or after
+    ``visible``: samples are held by it, since no alarm looks in between.
+
+    >>> visibility_slot(60_000), visibility_slot(60_001)
+    (60000, 70000)
+    """
+    return -(-visible // VISIBILITY_STEP) * VISIBILITY_STEP
+
+
+#: Counts up to here are exact as floats (2**53).
+_EXACT_COUNT = 1 << 53
+
+
 class Bag:
     """The samples of one minute (or of a window of minutes), held exactly for the statistics
     asked and in memory that does not grow with their number: the count, minimum, maximum and
@@ -185,6 +204,24 @@ class Bag:
             self.partials = partials
         return self.partials
 
+    def size(self) -> int:
+        """The entries the bag holds: its distinct values, or four numbers without detail."""
+        if self._frozen is not None:
+            return len(self._frozen[0])
+        return 4 if self._counts is None else len(self._counts)
+
+    def only_value(self) -> float | None:
+        """The one distinct value of a bag that knows its values and holds one, else
+        ``None``."""
+        if self._frozen is not None:
+            values = self._frozen[0]
+            return values[0] if len(values) == 1 else None
+        counts = self._counts
+        if counts is not None and len(counts) == 1:
+            for value in counts:
+                return value
+        return None
+
     def ordered(self) -> Ordered:
         """The samples in ascending order, as a sequence that is not materialized."""
         if not self.detail:
@@ -283,10 +320,36 @@ class Window:
 
     @property
     def sum(self) -> float:
-        """The correctly rounded sum (``math.fsum``): the same whatever the samples' order."""
+        """The correctly rounded sum (``math.fsum``): the same whatever the samples' order.
+        Samples of one value ``v``, ``n`` times, sum to the float product ``n * v``: with
+        ``n`` exact, IEEE multiplication rounds the exact ``n·v`` correctly too."""
         if self._sum is None:
+            value = self.bag.only_value()
+            if value and self.count <= _EXACT_COUNT:  # a zero keeps the sign fsum gives it
+                product = value * self.count
+                if math.isfinite(product):
+                    self._sum = product
+                    return product
             self._sum = math.fsum(self.bag.exact_sum())
         return self._sum
+
+    def basic(self) -> dict[str, float | None]:
+        """The :data:`BASIC_STATISTICS`, as :meth:`stat` gives each, at once.
+
+        >>> Window([1.0, 2.0, 6.0]).basic()["Average"], Window().basic()["Sum"]
+        (3.0, None)
+        """
+        count = self.count
+        if not count:
+            return dict.fromkeys(BASIC_STATISTICS)
+        total = self.sum
+        return {
+            "SampleCount": float(count),
+            "Sum": total,
+            "Average": total / count,
+            "Minimum": self.minimum,
+            "Maximum": self.maximum,
+        }
 
     def stat(self, name: str) -> float | None:
         """One statistic; ``None`` when the window has no datapoint for it (no samples, or a
@@ -331,13 +394,16 @@ class Sample:
 class MinuteSeries:
     """One metric's samples stored at one-minute granularity (E5): a sample's time is floored
     to its minute, and all samples of a minute sit at its ``:00`` instant (E14). Each minute
-    is a :class:`Bag` (``detail``: keep what percentile-type statistics need); samples given
-    a ``visible`` instant are also kept one by one (E8 studies)."""
+    is a :class:`Bag` (``detail``: keep what percentile-type statistics need). Samples given
+    a ``visible`` instant (E8 studies) are also held by when an alarm can first see them: one
+    bag per minute and :data:`VISIBILITY_STEP` slot, so memory follows the distinct values and
+    slots, not the samples."""
 
     def __init__(self, detail: bool = True) -> None:
         self.detail = detail
         self._minutes: dict[int, Bag] = {}
-        self._visible: dict[int, list[tuple[float, int]]] = {}
+        #: minute -> the first evaluation slot from which samples are visible -> their bag
+        self._visible: dict[int, dict[int, Bag]] = {}
         self._sorted: list[int] | None = None
 
     def _bag(self, minute: int) -> Bag:
@@ -347,41 +413,55 @@ class MinuteSeries:
             self._sorted = None
         return bag
 
+    def _slots(self, minute: int) -> dict[int, Bag]:
+        """A minute's bags by visibility, begun with the samples it holds already (seen at
+        once: from the minute)."""
+        slots = self._visible.get(minute)
+        if slots is None:
+            slots = self._visible[minute] = {}
+            held = self._minutes.get(minute)
+            if held is not None and held.count:
+                slots[minute] = Bag(self.detail)
+                slots[minute].merge(held)
+        return slots
+
     def add(self, timestamp: int, value: float, visible: int | None = None) -> None:
         """Store one sample; ``visible`` is when an alarm can first see it (E8)."""
         minute = timestamp - timestamp % MINUTE_MS
         bag = self._bag(minute)
-        if visible is not None and minute not in self._visible:
-            if bag.count and not bag.detail:
-                raise StatisticError("visibility needs the samples' values, which were not kept")
-            self._visible[minute] = [(v, minute) for v, times in bag.pairs() for _ in range(times)]
+        if visible is not None or minute in self._visible:
+            slot = minute if visible is None else visibility_slot(visible)
+            slots = self._slots(minute)
+            held = slots.get(slot)
+            if held is None:
+                held = slots[slot] = Bag(self.detail)
+            held.add(value)
         bag.add(value)
-        if minute in self._visible:
-            self._visible[minute].append((value, minute if visible is None else visible))
 
     def add_minute(self, minute: int, values: Iterable[float]) -> None:
         """Store many samples of one minute at once (``minute`` is a multiple of 60 000)."""
-        if minute in self._visible:
-            for value in values:
-                self.add(minute, value)
-            return
-        bag = self._bag(minute)
+        bag = Bag(self.detail)
         for value, times in collections.Counter(values).items():
             bag.add(value, times)
+        self.add_bag(minute, bag, adopt=True)
 
     def add_bag(self, minute: int, bag: Bag, *, adopt: bool = False) -> None:
         """Store a minute's samples held in ``bag`` (seen at once); ``adopt``: the series may
         keep ``bag`` itself, which nothing else will change."""
+        if minute in self._visible:
+            self._merge_visible(minute, minute, bag)
         if adopt and minute not in self._minutes:
             self._minutes[minute] = bag
             self._sorted = None
             return
-        if minute in self._visible:
-            for value, times in bag.ordered().runs(0, bag.count):
-                for _ in range(times):
-                    self.add(minute, value)
-            return
         self._bag(minute).merge(bag)
+
+    def _merge_visible(self, minute: int, slot: int, bag: Bag) -> None:
+        slots = self._slots(minute)
+        held = slots.get(slot)
+        if held is None:
+            held = slots[slot] = Bag(self.detail)
+        held.merge(bag)
 
     def bags(self) -> Iterator[tuple[int, Bag]]:
         """``(minute, bag)`` in time order."""
@@ -391,12 +471,19 @@ class MinuteSeries:
     def merge(self, other: MinuteSeries) -> None:
         """Add another series' samples (two filters publishing one metric, spec §6)."""
         for minute, bag in other._minutes.items():
-            seen = other._visible.get(minute)
-            if seen is None:
+            slots = other._visible.get(minute)
+            if slots is None:
                 self.add_bag(minute, bag)
-            else:
-                for value, visible in seen:
-                    self.add(minute, value, visible)
+                continue
+            for slot, held in slots.items():
+                self._merge_visible(minute, slot, held)
+            self._bag(minute).merge(bag)
+
+    def footprint(self) -> int:
+        """How many entries the series holds (each bag's distinct values, or its four numbers
+        without ``detail``, and each visibility slot's): what its memory grows with."""
+        bags = [*self._minutes.values(), *(b for s in self._visible.values() for b in s.values())]
+        return sum(bag.size() for bag in bags) + sum(map(len, self._visible.values()))
 
     def __bool__(self) -> bool:
         return bool(self._minutes)
@@ -414,31 +501,31 @@ class MinuteSeries:
         return minutes[position] if position < len(minutes) else None
 
     def visible_after(self, start: int, end: int, instant: int) -> Iterator[tuple[int, int]]:
-        """``(minute, visible)`` for each sample in ``[start, end)`` not yet visible at
-        ``instant`` (E8)."""
+        """``(minute, visible)`` for the samples in ``[start, end)`` not yet visible at
+        ``instant`` (E8): once per minute and visibility slot."""
         minutes = self.minutes()
         first = bisect.bisect_left(minutes, start)
         last = bisect.bisect_left(minutes, end)
         for minute in minutes[first:last]:
-            for _, visible in self._visible.get(minute, ()):
+            for visible in self._visible.get(minute, ()):
                 if visible > instant:
                     yield minute, visible
 
     def window(self, start: int, end: int, seen_at: int | None = None) -> Window:
         """The samples in ``[start, end)`` (epoch ms); only those visible at ``seen_at``, if
-        given."""
+        given: an evaluation instant, a multiple of :data:`VISIBILITY_STEP`."""
         minutes = self.minutes()
         first = bisect.bisect_left(minutes, start)
         last = bisect.bisect_left(minutes, end)
         bag = Bag(self.detail)
         for minute in minutes[first:last]:
-            seen = self._visible.get(minute)
-            if seen is None or seen_at is None:
+            slots = self._visible.get(minute)
+            if slots is None or seen_at is None:
                 bag.merge(self._minutes[minute])
             else:
-                for value, visible in seen:
+                for visible, held in slots.items():
                     if visible <= seen_at:
-                        bag.add(value)
+                        bag.merge(held)
         return Window(bag=bag)
 
     def periods(self, period_s: int) -> Iterator[tuple[int, Window]]:
@@ -447,11 +534,20 @@ class MinuteSeries:
         period = period_s * 1000
         minutes = self.minutes()
         position = 0
-        while position < len(minutes):
+        count = len(minutes)
+        while position < count:
             start = minutes[position] - minutes[position] % period
             end = start + period
+            alone = self._minutes[minutes[position]]
+            if (position + 1 == count or minutes[position + 1] >= end) and (
+                self.detail or not alone.detail
+            ):
+                # one minute in the period: its bag as a copy would be (a window only reads it)
+                yield start, Window(bag=alone)
+                position += 1
+                continue
             bag = Bag(self.detail)
-            while position < len(minutes) and minutes[position] < end:
+            while position < count and minutes[position] < end:
                 bag.merge(self._minutes[minutes[position]])
                 position += 1
             yield start, Window(bag=bag)
@@ -463,6 +559,7 @@ __all__ = [
     "END_OF_TIME_MS",
     "LATEST_MS",
     "MINUTE_MS",
+    "VISIBILITY_STEP",
     "Bag",
     "MinuteSeries",
     "Ordered",
@@ -475,4 +572,5 @@ __all__ = [
     "nearest_rank",
     "parse_statistic",
     "percentile_of",
+    "visibility_slot",
 ]

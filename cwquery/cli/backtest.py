@@ -4,7 +4,6 @@ events, and the alarm states CloudWatch would have set."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -375,7 +374,7 @@ def _report(result: Result, options: dict[str, Any], note: str = "") -> None:
             history_text(alarm, history) for alarm, history in result.histories.values()
         )
     if options["output"]:
-        Path(options["output"]).write_text(text, encoding="utf-8")
+        _write(options["output"], text)
     else:
         click.echo(text, nl=False)
     show_chart = options["chart"] if options["chart"] is not None else sys.stdout.isatty()
@@ -397,11 +396,16 @@ def _report(result: Result, options: dict[str, Any], note: str = "") -> None:
     summary = summary_text(result.collected) + (f"; {note}" if note else "")
     if options["html_file"]:
         page = html_page("cwquery backtest", charts, summary)
-        Path(options["html_file"]).write_text(page, encoding="utf-8")
+        _write(options["html_file"], page)
     if not options["quiet"]:
         click.echo(summary, err=True)
         for warning in result.collected.warnings:
             click.echo(f"warning: {warning}", err=True)
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(text)
 
 
 def _charts(result: Result, options: dict[str, Any]) -> list[ChartSeries]:

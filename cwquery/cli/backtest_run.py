@@ -9,7 +9,6 @@ import itertools
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import IO, Any
 
 import click
@@ -53,10 +52,10 @@ def run_local(
         events = transformed(events, transformer) if transformer else events
         return _published(collect(events, filters, publish), filters)
     sources = list(files) or ["-"]
-    folders = [s for s in sources if s != "-" and Path(s).is_dir()]
+    folders = [s for s in sources if s != "-" and os.path.isdir(s)]
     if folders:
         raise click.UsageError(f"{folders[0]} is a folder: folders need --engine spark")
-    total = sum(os.path.getsize(s) for s in sources if s != "-" and Path(s).is_file())
+    total = sum(os.path.getsize(s) for s in sources if s != "-" and os.path.isfile(s))
     merged = Collected()
     for source in sources:
         found = None if transformer else _blocks(source, filters, publish, options, total)
@@ -91,12 +90,16 @@ def _blocks(
 ) -> Collected | None:
     """A plain file's counts read block by block (:mod:`cwquery.backtest.scan`), or ``None``
     when that reader does not take the file or the filters."""
-    if source == "-" or not Path(source).is_file():
+    if source == "-" or not os.path.isfile(source):
         return None
     how = {
         "time_field": options["time_field"],
         "strip_time": options["strip_time"],
-        "jobs": default_jobs(Path(source).stat().st_size)
+        # the events read are said only in the summary, the JSON report and the HTML page
+        "count_events": not options["quiet"]
+        or options["style"] == "json"
+        or bool(options["html_file"]),
+        "jobs": default_jobs(os.path.getsize(source))
         if options["jobs"] is None
         else options["jobs"],
     }

@@ -7,12 +7,10 @@ pattern's one plan (:mod:`cwquery.plan`), and both results go into one tally.
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import os
 import sys
-import zlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -32,12 +30,13 @@ from cwquery.cli.transform import load_transformer, transformer_option
 from cwquery.errors import PatternError
 from cwquery.hints import prefixed_json
 from cwquery.logs.blocks import BlockResult, BlockScanner, Select
-from cwquery.logs.parallel import FileScan, Readable, default_jobs
+from cwquery.logs.parallel import FileScan, Readable, default_jobs, line_ends_between
 from cwquery.logs.sources import (
     INPUT_FORMATS,
     MAX_LINE_BYTES,
     PEEK,
     SourceError,
+    decompression_errors,
     may_be_export,
     read_events,
 )
@@ -247,6 +246,8 @@ class _Run:
             count_not_json=not self.quiet,
             numbered=self.as_json,
             values=self.as_json,  # the workers' values: no line is matched again here
+            # the messages read are said only in the summary (and counted by --invert)
+            count_messages=not (self.quiet and select is Select.NONE and not self.invert),
             jobs=jobs,
         )
 
@@ -267,6 +268,8 @@ class _Run:
             if input_format == "auto":  # an S3 export
                 self._messages(source, input_format, advance)
                 return
+            import gzip
+
             with _gzip_errors(source), gzip.open(source, "rb") as stream:
                 self._blocks(scan.stream(stream), advance, source)
             return
@@ -296,6 +299,8 @@ class _Run:
         if not head.startswith(_GZIP_MAGIC):
             self._unpacked(stream, head, name, input_format, scan, advance)
             return
+        import gzip
+
         with _gzip_errors(name):
             unpacked = gzip.GzipFile(fileobj=_Joined(head, stream), mode="rb")
             fmt = "s3-export" if input_format == "auto" else input_format
@@ -326,11 +331,22 @@ class _Run:
     def _blocks(
         self, results: Iterator[tuple[BlockResult, int]], advance: Callable[[int], None], name: str
     ) -> None:
-        lines = 0  # line ends before the block, for the line numbers of over-long lines
+        # line ends before the block, for the line numbers of over-long lines; None after a
+        # range of a file scanned without counting them (then, should an over-long line come,
+        # those after the last known count, of ``known`` line ends in ``counted`` bytes, are
+        # counted in the file)
+        lines: int | None = 0
+        offset = counted = known = 0  # offset: the bytes before the block
         for result, size in results:
+            if result.long_lines and lines is None:
+                lines = known + line_ends_between(name, counted, offset)
             for line, length in result.long_lines:
+                assert lines is not None
                 self._long_line(name, lines + line + 1, length)
-            lines += result.lines
+            if lines is not None:
+                known, counted = lines, offset
+            lines = None if lines is None or result.lines is None else lines + result.lines
+            offset += size
             self._add(result)
             advance(size)
 
@@ -456,7 +472,7 @@ def _gzip_errors(name: str) -> Iterator[None]:
     """A truncated or corrupt compressed file becomes a :class:`SourceError`."""
     try:
         yield
-    except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+    except decompression_errors() as err:
         raise SourceError(f"{name}: truncated or corrupt compressed file ({err})") from None
 
 

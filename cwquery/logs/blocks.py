@@ -46,7 +46,9 @@ class BlockResult:
     first such message), and the selected messages as ``(index among the block's messages,
     text)``; the index is ``-1`` when the scan skipped lines without counting them one by one.
     ``lines`` counts the block's line ends; ``long_lines`` lists the lines left out for being
-    too long, as ``(line ends before it in the block, its bytes)``. ``values`` holds, when the
+    too long, as ``(line ends before it in the block, its bytes)``. A scan asked not to count
+    messages leaves ``read`` at 0 and ``lines`` at ``None`` where counting would be its only
+    reason to look at every line. ``values`` holds, when the
     scan was asked for them, the ``extractedValues`` of each selected message, in step with
     ``selected``.
     """
@@ -56,9 +58,15 @@ class BlockResult:
     not_json: int = 0
     first_not_json: str | None = None
     selected: list[tuple[int, str]] = field(default_factory=list)
-    lines: int = 0
+    lines: int | None = 0
     long_lines: list[tuple[int, int]] = field(default_factory=list)
     values: list[dict[str, str]] = field(default_factory=list)
+    #: when the scan was asked for them, the JSON object of each selected match as the plan
+    #: read it (:attr:`~cwquery.plan.Plan.judged`; ``None`` where it has none), in step with
+    #: ``selected``
+    documents: list[Any] = field(default_factory=list)
+    #: whether the block holds the scan's ``flag`` text
+    flagged: bool = False
     #: what a reader's ``reduce`` (:class:`~cwquery.logs.parallel.FileScan`) made of the block
     summary: Any = None
 
@@ -66,11 +74,18 @@ class BlockResult:
         """Append the result of the block that follows this one."""
         self.selected += [(i if i < 0 else i + self.read, text) for i, text in later.selected]
         self.values += later.values
-        self.long_lines += [(line + self.lines, size) for line, size in later.long_lines]
+        self.documents += later.documents
+        self.flagged = self.flagged or later.flagged
+        if later.long_lines:
+            assert self.lines is not None, "lines before an over-long one are counted"
+            self.long_lines += [(line + self.lines, size) for line, size in later.long_lines]
         self.read += later.read
         self.matched += later.matched
         self.not_json += later.not_json
-        self.lines += later.lines
+        if self.lines is None or later.lines is None:
+            self.lines = None
+        else:
+            self.lines += later.lines
         if self.first_not_json is None:
             self.first_not_json = later.first_not_json
 
@@ -84,7 +99,12 @@ class BlockScanner:
     messages that are not JSON (JSON patterns only): then every line is judged, since a line
     without the pattern's needle may still be JSON or not. ``numbered`` asks for the index of
     every selected message (the messages between two candidate lines are counted, not
-    judged, so the fast paths stay).
+    judged, so the fast paths stay). ``count_messages=False`` says that the number of messages
+    read is not wanted (only the matches are): then a block whose candidate lines are found by
+    a search is not counted line by line (see :class:`BlockResult`). ``documents`` asks for the
+    JSON object of each selected match (JSON patterns, :data:`Select.MATCHES`). ``flag`` names
+    a text whose presence in a block the result reports (:attr:`BlockResult.flagged`): a
+    reader's question about the raw lines, answered where the block is read.
     """
 
     def __init__(
@@ -95,8 +115,14 @@ class BlockScanner:
         count_not_json: bool = False,
         numbered: bool = False,
         values: bool = False,
+        count_messages: bool = True,
+        documents: bool = False,
+        flag: str | None = None,
     ) -> None:
         self.plan = plan = plan_for(pattern)
+        self._flag = None if flag is None else flag.encode()
+        self.count_messages = count_messages
+        self.documents = documents and select is Select.MATCHES and plan.is_json
         self.select = select
         self.values = values and select is Select.MATCHES
         self.is_json = plan.is_json
@@ -128,6 +154,12 @@ class BlockScanner:
 
     def scan(self, block: bytes) -> BlockResult:
         """Read, matched and not-JSON counts and the selected messages of one block."""
+        result = self._scan(block)
+        if self._flag is not None and self._flag in block:
+            result.flagged = True
+        return result
+
+    def _scan(self, block: bytes) -> BlockResult:
         if b"\r" in block:
             block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         if self._tester is not None:
@@ -196,6 +228,8 @@ class BlockScanner:
                 selected.append((read - 1, line.decode("utf-8", "replace")))
                 if values is not None:
                     values.append({})  # a JSON pattern extracts nothing (D28)
+                if self.documents:
+                    result.documents.append(None)  # its text is read again
         result.read, result.matched, result.not_json = read, matched, not_json
         return result
 
@@ -245,9 +279,18 @@ class BlockScanner:
 
     # ------------------------------------------------------------------ candidate lines
 
+    def _start(self, block: str | bytes) -> BlockResult:
+        """A block's result before any line is matched: its messages and line ends counted,
+        unless they are not wanted."""
+        if not self.count_messages:
+            return BlockResult(lines=None)
+        if isinstance(block, str):
+            return _started(*_count_messages_text(block))
+        return _started(*_count_messages_bytes(block))
+
     def _tested(self, block: bytes, found: list[int]) -> BlockResult:
         """The result of a block whose matching lines the plan's block tester found."""
-        result = _started(*_count_messages_bytes(block))
+        result = self._start(block)
         result.matched = len(found)
         if self.select is Select.MATCHES:
             lines = block.split(b"\n")
@@ -262,12 +305,12 @@ class BlockScanner:
         """Only the lines that hold a needle (or a block search's hit) are decoded and
         matched."""
         if isinstance(block, str):
-            result = _started(*_count_messages_text(block))
+            result = self._start(block)
             finders = [functools.partial(block.find, text) for text in self.texts]
             lines: Iterator[tuple[int, str]] | Iterator[tuple[int, bytes]]
             lines = _candidate_lines(block, "\n", finders)
         else:
-            result = _started(*_count_messages_bytes(block))
+            result = self._start(block)
             lines = _candidate_lines(block, b"\n", self._finders(block))
         matches, extract = self.plan.matches, self.plan.extract
         keep, values = self.select is Select.MATCHES, self.values
@@ -298,29 +341,31 @@ class BlockScanner:
     def _lines_holding(self, block: bytes, needle: bytes) -> BlockResult:
         """For a needle that decides, with the matches wanted: the lines holding it, unjudged.
         Where it is on many lines, one split and one filter beat a search per line."""
-        result = _started(*_count_messages_bytes(block))
-        if block.count(needle) * _DENSE_HITS > result.lines:
+        result = self._start(block)
+        sample = block[:_SAMPLE]
+        if sample.count(needle) * _DENSE_HITS > sample.count(b"\n"):
             found = [line for line in block.split(b"\n") if needle in line]
         else:
-            finder = functools.partial(block.find, needle)
-            found = [line for _, line in _lines_found_by(block, b"\n", finder, finder(0))]
-        texts = [line.decode("utf-8") for line in found]  # scan checked that it is UTF-8
+            found = _lines_holding_bytes(block, needle)
+        # scan checked that the block is UTF-8: the lines are decoded at once
+        texts = b"\n".join(found).decode("utf-8").split("\n") if found else []
         result.matched = len(texts)
-        result.selected = [(-1, text) for text in texts]
+        result.selected = [(-1, line) for line in texts]
         if self.values:
             result.values = [{} for _ in texts]  # a term pattern extracts nothing (D28)
         return result
 
-    @staticmethod
-    def _count_lines_holding(block: bytes, rest_of_line: re.Pattern[bytes]) -> BlockResult:
+    def _count_lines_holding(self, block: bytes, rest_of_line: re.Pattern[bytes]) -> BlockResult:
         """For a needle that decides: the lines holding it are the matches, counted where
         they are found (each search runs on to the line end, so a line counts once)."""
-        result = _started(*_count_messages_bytes(block))
+        result = self._start(block)
         result.matched = len(rest_of_line.findall(block))
         return result
 
     def _json_candidates(self, block: bytes) -> BlockResult:
-        result = _started(*_count_messages_bytes(block))
+        result = self._start(block)
+        if self.documents:
+            return self._json_documents(block, result)
         verdict, keep, values = self.plan.verdict, self.select is Select.MATCHES, self.values
         before = _MessagesBefore(block) if self.numbered else None
         for start, line in _candidate_lines(block, b"\n", self._finders(block)):
@@ -333,10 +378,45 @@ class BlockScanner:
                         result.values.append({})  # a JSON pattern extracts nothing (D28)
         return result
 
+    def _json_documents(self, block: bytes, result: BlockResult) -> BlockResult:
+        """:meth:`_json_candidates` handing back the matches' objects too."""
+        judged, documents = self.plan.judged, result.documents
+        before = _MessagesBefore(block) if self.numbered else None
+        for start, line in _candidate_lines(block, b"\n", self._finders(block)):
+            hit, document = judged(line)
+            if hit:
+                result.matched += 1
+                index = -1 if before is None else before.at(start)
+                result.selected.append((index, line.decode("utf-8", "replace")))
+                documents.append(document)
+                if self.values:
+                    result.values.append({})  # a JSON pattern extracts nothing (D28)
+        return result
+
 
 #: With a needle on more than one line in this many, a block is split rather than searched
 #: (measured on 1M lines: a search per hit wins up to about half the lines).
 _DENSE_HITS = 2
+#: The characters of a block's start in which hits and lines are counted to choose.
+_SAMPLE = 1 << 16
+
+
+def _lines_holding_bytes(block: bytes, needle: bytes) -> list[bytes]:
+    """The lines of ``block`` (``\n``-separated) that hold ``needle``, each once, in order:
+    from each hit to its line's end, then on to the next hit."""
+    find, rfind = block.find, block.rfind
+    found: list[bytes] = []
+    append = found.append
+    at = find(needle)
+    while at >= 0:
+        start = rfind(b"\n", 0, at) + 1
+        end = find(b"\n", at)
+        if end < 0:
+            append(block[start:])
+            break
+        append(block[start:end])
+        at = find(needle, end + 1)
+    return found
 
 
 class _MessagesBefore:

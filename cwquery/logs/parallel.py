@@ -33,12 +33,11 @@ from typing import IO, TYPE_CHECKING, NamedTuple, Protocol
 
 from cwquery.ast import Pattern
 from cwquery.logs.blocks import BlockResult, BlockScanner, Select
+from cwquery.logs.lines import count_line_ends
 from cwquery.logs.sources import MAX_LINE_BYTES
 from cwquery.plan import Plan, plan_for
 
 if TYPE_CHECKING:  # the workers are imported only when they start
-    from pathlib import Path
-
     from cwquery.logs.workers import Pool
 
 #: Bytes read at a time on one process.
@@ -48,7 +47,7 @@ RANGE_BYTES = 1 << 20
 #: Inputs at least this big use every core unless told otherwise.
 PARALLEL_BYTES = 8 << 20
 #: How far past a cut to look for the line end, per read.
-_WINDOW = 64 << 10
+_WINDOW = 4 << 10
 
 
 class Readable(Protocol):
@@ -142,7 +141,9 @@ def _first_line_end(chunk: bytes, end: int) -> int:
     return carriage if carriage >= 0 else newline
 
 
-def line_ranges(path: str | Path, range_bytes: int = RANGE_BYTES) -> Iterator[tuple[int, int]]:
+def line_ranges(
+    path: str | os.PathLike[str], range_bytes: int = RANGE_BYTES
+) -> Iterator[tuple[int, int]]:
     """``(start, end)`` byte ranges covering a file, each ending just after a line end (but the
     last). The file's size is read once, at the start."""
     size = os.path.getsize(path)
@@ -152,6 +153,18 @@ def line_ranges(path: str | Path, range_bytes: int = RANGE_BYTES) -> Iterator[tu
             end = _line_end_after(stream, start + range_bytes, size)
             yield start, end
             start = end
+
+
+def line_ends_between(path: str | os.PathLike[str], start: int, end: int) -> int:
+    """The line ends in a file's bytes ``[start, end)`` (both just after a line end, or 0),
+    read again: for the line number of an over-long line after ranges whose lines were not
+    counted as they were scanned. An over-long line in them is not held."""
+    ends = 0
+    with open(path, "rb") as stream:
+        stream.seek(start)
+        for block in read_blocks(_Window(stream, end - start)):
+            ends += count_line_ends(block.data)
+    return ends
 
 
 def _line_end_after(stream: IO[bytes], position: int, size: int) -> int:
@@ -172,8 +185,12 @@ def _line_end_after(stream: IO[bytes], position: int, size: int) -> int:
 
 
 def scan_block(scanner: BlockScanner, block: Block) -> BlockResult:
-    """One block's result, with the over-long line left out at its start."""
+    """One block's result, with the over-long line left out at its start. Its line ends are
+    always counted: a block read from a stream may be followed by an over-long line, whose
+    number they give."""
     result = scanner.scan(block.data)
+    if result.lines is None:
+        result.lines = count_line_ends(block.data)
     if block.long_line:
         result.long_lines.insert(0, (0, block.long_line))
     return result
@@ -244,6 +261,9 @@ class FileScan:
         count_not_json: bool = False,
         numbered: bool = False,
         values: bool = False,
+        count_messages: bool = True,
+        documents: bool = False,
+        flag: str | None = None,
         jobs: int = 1,
         block_bytes: int | None = None,
         range_bytes: int | None = None,
@@ -251,7 +271,16 @@ class FileScan:
         reduce: Reduce | None = None,
     ) -> None:
         self.plan = plan_for(pattern)  # built once; workers rebuild it from its tree, once
-        self._options: _Options = (self.plan, select, count_not_json, numbered, values)
+        self._options: _Options = (
+            self.plan,
+            select,
+            count_not_json,
+            numbered,
+            values,
+            count_messages,
+            documents,
+            flag,
+        )
         self.scanner = _scanner(self._options)
         self.reduce = reduce
         self.jobs = max(1, jobs)
@@ -284,11 +313,20 @@ class FileScan:
             result = scan_block(scanner, block)
             yield (result if reduce is None else reduce(result)), block.size
 
-    def path(self, path: str | Path) -> Iterator[tuple[BlockResult, int]]:
-        """Scan a regular file, on the workers when there are several."""
-        if self.jobs == 1:
+    def path(self, path: str | os.PathLike[str]) -> Iterator[tuple[BlockResult, int]]:
+        """Scan a regular file by byte ranges, on the workers when there are several (each
+        range is read in one piece, not copied into blocks). A file whose size reads 0 (a
+        file of ``/proc`` has content all the same) is read as a stream."""
+        if os.path.getsize(path) == 0:
             with open(path, "rb") as stream:
                 yield from self.stream(stream)
+            return
+        name, sizes = os.fspath(path), (min(self.range_bytes, self.line_bytes), self.line_bytes)
+        ranges = line_ranges(path, self.range_bytes)
+        if self.jobs == 1:
+            state = (self.scanner, self.reduce)
+            for start, end in ranges:
+                yield _scan_task(state, (name, start, end, *sizes)), end - start
             return
         if self._pool is None:
             from cwquery.logs.workers import Pool
@@ -299,8 +337,7 @@ class FileScan:
                 _scan_task,
                 preload=(__name__,),
             )
-        name, sizes = str(path), (min(self.range_bytes, self.line_bytes), self.line_bytes)
-        tasks = ((name, start, end, *sizes) for start, end in line_ranges(path, self.range_bytes))
+        tasks = ((name, start, end, *sizes) for start, end in ranges)
         pieces: deque[int] = deque()
 
         def sized(tasks: Iterator[_Task]) -> Iterator[_Task]:
@@ -315,7 +352,7 @@ class FileScan:
 
 #: A worker's task: a file, a byte range, and the block and line sizes.
 _Task = tuple[str, int, int, int, int]
-_Options = tuple[Plan, Select, bool, bool, bool]
+_Options = tuple[Plan, Select, bool, bool, bool, bool, bool, "str | None"]
 #: ``reduce(result) -> result``: what a worker makes of each result before sending it (it must
 #: pickle: a module-level function, or a ``functools.partial`` of one)
 Reduce = Callable[[BlockResult], BlockResult]
@@ -323,9 +360,16 @@ _State = tuple[BlockScanner, "Reduce | None"]
 
 
 def _scanner(options: _Options) -> BlockScanner:
-    plan, select, count_not_json, numbered, values = options
+    plan, select, count_not_json, numbered, values, count_messages, documents, flag = options
     return BlockScanner(
-        plan, select=select, count_not_json=count_not_json, numbered=numbered, values=values
+        plan,
+        select=select,
+        count_not_json=count_not_json,
+        numbered=numbered,
+        values=values,
+        count_messages=count_messages,
+        documents=documents,
+        flag=flag,
     )
 
 

@@ -19,23 +19,18 @@ time that is part of the message).
 from __future__ import annotations
 
 import functools
-import gzip
 import io
 import json
 import os
 import re
 import sys
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO, TYPE_CHECKING, Any, Protocol
+from typing import IO, Any, Protocol
 
 from cwquery.errors import CWQueryError
 from cwquery.logs.lines import text_lines
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 #: The line prefix of CloudWatch's S3 exports: an ISO 8601 UTC time and a space.
 _EXPORT_TIME = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z) ")
@@ -78,7 +73,7 @@ _EXPORTED_EVENT_KEYS = EVENT_KEYS | {"logGroupName"}
 
 
 def read_events(
-    source: str | Path | IO[str],
+    source: str | os.PathLike[str] | IO[str],
     *,
     event_lines: bool = False,
     input_format: str = "auto",
@@ -121,14 +116,25 @@ def read_events(
             yield from _read_stream(stdin, event_lines, input_format, name, on_long_line)
             return
         if os.path.splitext(path)[1] == ".gz":
+            import gzip
+
             with gzip.open(path, "rt", encoding="utf-8", errors="replace") as stream:
                 fmt = "s3-export" if input_format == "auto" else input_format
                 yield from _read_stream(stream, event_lines, fmt, name, on_long_line)
             return
         with open(path, encoding="utf-8", errors="replace") as stream:
             yield from _read_stream(stream, event_lines, input_format, name, on_long_line)
-    except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+    except decompression_errors() as err:
         raise SourceError(f"{name}: truncated or corrupt compressed file ({err})") from None
+
+
+def decompression_errors() -> tuple[type[Exception], ...]:
+    """What reading a truncated or corrupt gzip stream raises (gzip is imported only when a
+    reader needs it)."""
+    import gzip
+    import zlib
+
+    return EOFError, zlib.error, gzip.BadGzipFile
 
 
 def _stdin_text() -> IO[str]:
@@ -207,7 +213,7 @@ def _is_exported_event(item: Any) -> bool:
     )
 
 
-def read_messages(sources: Iterable[str | Path | IO[str]]) -> Iterator[str]:
+def read_messages(sources: Iterable[str | os.PathLike[str] | IO[str]]) -> Iterator[str]:
     """The messages of several sources, one after the other."""
     for source in sources:
         for event in read_events(source):

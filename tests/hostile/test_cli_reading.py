@@ -69,6 +69,25 @@ def test_an_over_long_line_is_reported_and_memory_stays_flat(endless: Path, jobs
     assert peak_kib < 64 * 1024  # well under the one line's 64 MiB
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_over_long_lines_are_numbered_when_the_messages_are_not_counted(
+    tmp_path: Path, jobs: str
+) -> None:
+    """``-q --count`` counts no messages, so ranges of the file are scanned without counting
+    their lines; the over-long lines after them still get their numbers (counted again)."""
+    path = tmp_path / "long.log"
+    short = b"ERROR a\r\nb\rINFO c\n\n" * 150_000  # over two ranges of a worker
+    path.write_bytes(
+        short + b"x" * (MAX_LINE_BYTES + 9) + b"\nERROR d\n" + short + b"y" * (3 << 20)
+    )
+    quiet = run("test", "-q", "--count", "--jobs", jobs, "ERROR", str(path))
+    counted = run("test", "--count", "--jobs", jobs, "ERROR", str(path))
+    assert quiet[:2] == counted[:2] == (0, "300001\n")
+    warnings = counted[2].splitlines()[:-1]
+    assert [w.split(": ")[2] for w in warnings] == ["line 600001", "line 1200003"]
+    assert quiet[2].splitlines() == warnings
+
+
 def test_a_line_of_exactly_the_limit_is_read(tmp_path: Path) -> None:
     path = tmp_path / "edge.log"
     path.write_bytes(b"ERROR" + b"x" * (MAX_LINE_BYTES - 5) + b"\nERROR" + b"y" * MAX_LINE_BYTES)
