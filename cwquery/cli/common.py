@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
@@ -123,6 +123,42 @@ class ClickError(click.ClickException, CWQueryError):
         click.echo(f"error: {self.format_message()}", file=file, err=file is None)
 
 
+_LEFT_AS_THEY_ARE: tuple[type[BaseException], ...] = (
+    ClickError,
+    *_NO_ARGS_IS_HELP,
+    click.exceptions.Exit,
+    click.Abort,
+    SystemExit,
+)
+
+
+@contextmanager
+def _one_rule(debug: Callable[[], bool]) -> Iterator[None]:
+    """The failure rule, for parsing a command line and for running it: click's errors shown as
+    :class:`ClickError` (click's "no arguments: show the help" left as it is), a closed output
+    pipe exits :data:`EXIT_PIPE` quietly, Ctrl-C :data:`EXIT_INTERRUPTED`, and any other
+    exception prints one line (the traceback when ``debug()``) and exits 2."""
+    try:
+        yield
+    except _LEFT_AS_THEY_ARE:
+        raise
+    except click.ClickException as err:
+        raise ClickError(err) from None
+    except BrokenPipeError:
+        _quiet_stdout()
+        sys.exit(EXIT_PIPE)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception as err:  # the one place that turns surprises into exit 2
+        if debug():
+            import traceback  # only --debug shows one
+
+            traceback.print_exc()
+        click.echo(f"error: {describe(err)}; run with --debug for the traceback", err=True)
+        sys.exit(EXIT_ERROR)
+
+
 class Group(click.Group):
     """A click group whose commands all follow the same failure rule."""
 
@@ -133,35 +169,9 @@ class Group(click.Group):
         parent: click.Context | None = None,
         **extra: Any,
     ) -> click.Context:
-        try:
+        with _one_rule(lambda: "--debug" in args):
             return super().make_context(info_name, args, parent, **extra)
-        except _NO_ARGS_IS_HELP:  # shows the help, as it should
-            raise
-        except ClickError:
-            raise
-        except click.ClickException as err:
-            raise ClickError(err) from None
 
     def invoke(self, ctx: click.Context) -> Any:
-        debug = bool(ctx.params.get("debug"))
-        try:
+        with _one_rule(lambda: bool(ctx.params.get("debug"))):
             return super().invoke(ctx)
-        except ClickError:
-            raise
-        except click.ClickException as err:
-            raise ClickError(err) from None
-        except (click.exceptions.Exit, click.Abort, SystemExit):
-            raise
-        except BrokenPipeError:
-            _quiet_stdout()
-            sys.exit(EXIT_PIPE)
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            sys.exit(EXIT_INTERRUPTED)
-        except Exception as err:  # the one place that turns surprises into exit 2
-            if debug:
-                import traceback  # only --debug shows one
-
-                traceback.print_exc()
-            click.echo(f"error: {describe(err)}; run with --debug for the traceback", err=True)
-            sys.exit(EXIT_ERROR)
