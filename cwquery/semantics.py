@@ -79,13 +79,20 @@ _FRAME_MARGIN: Final = 100
 _RECURSION_LIMIT_LOCK = threading.Lock()
 
 
+#: What the standard library reads and orjson refuses: a surrogate, escaped or not. Any other
+#: text orjson refuses the standard library refuses too, or reads as a number beyond the double
+#: range or as ``NaN``/``Infinity``, which are not JSON either (D30).
+_SURROGATE: Final = re.compile(r"\\u[dD][89abcdefABCDEF]|[\ud800-\udfff]")
+
+
 def load_json_fallback(message: str) -> Any:
-    """What :func:`load_json_event` reads when orjson refuses the text: the standard library
-    reads some such texts (lone surrogates), with numbers read as orjson reads them (D30).
-    Nesting deeper than :data:`MAX_JSON_DEPTH` is not JSON; within it, the recursion limit is
-    raised for the parse when it would not leave room for every level (D10). Returns the
-    document, or :data:`NOT_JSON`."""
-    if not message.lstrip().startswith("{"):
+    """What :func:`load_json_event` reads when orjson refuses the text (``message`` must be
+    such a text): the standard library reads those holding a lone surrogate, with numbers read
+    as orjson reads them (D30); any other is not JSON, decided without parsing. Nesting deeper
+    than :data:`MAX_JSON_DEPTH` is not JSON; within it, the recursion limit is raised for the
+    parse when it would not leave room for every level (D10). Returns the document, or
+    :data:`NOT_JSON`."""
+    if not message.lstrip().startswith("{") or _SURROGATE.search(message) is None:
         return NOT_JSON
     openers = message.count("[") + message.count("{")
     if openers > MAX_JSON_DEPTH and json_depth(message) > MAX_JSON_DEPTH:

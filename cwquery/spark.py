@@ -282,12 +282,32 @@ def samples(
             yield _rows(collect(events, compiled, options))
 
     if kind == "events" and time_column is not None:
-        field = df.schema[time_column].dataType
-        if isinstance(field, T.TimestampType | T.TimestampNTZType):
-            df = df.withColumn(time_column, F.unix_millis(F.col(time_column)))
-        elif isinstance(field, T.DateType):
-            df = df.withColumn(time_column, F.unix_millis(F.col(time_column).cast("timestamp")))
+        df = _times_readable(df, time_column)
     return df.mapInArrow(publish, SAMPLE_SCHEMA)
+
+
+def _times_readable(df: DataFrame, time_column: str) -> DataFrame:
+    """``df`` with ``time_column`` as the local engine reads times: epoch ms or seconds
+    (integers or floating point; decimals as doubles), text (ISO 8601 or digits), timestamps and
+    dates as epoch ms. A column of another type holds no event time: :class:`BacktestError`
+    before any job runs, not events silently left without a time. (A null or unreadable value
+    in a column of the right type makes that event one without a time, as in a file.)"""
+    field = df.schema[time_column].dataType
+    column = F.col(time_column)
+    if isinstance(field, T.TimestampType | T.TimestampNTZType):
+        return df.withColumn(time_column, F.unix_millis(column))
+    if isinstance(field, T.DateType):
+        return df.withColumn(time_column, F.unix_millis(column.cast("timestamp")))
+    if isinstance(field, T.DecimalType):
+        return df.withColumn(time_column, column.cast("double"))
+    if isinstance(field, T.IntegralType | T.FloatType | T.DoubleType | T.StringType):
+        return df
+    held = "only nulls" if isinstance(field, T.NullType) else f"{field.simpleString()} values"
+    raise BacktestError(
+        f"the time column {time_column!r} holds {held}: an event's time is epoch milliseconds "
+        "(or seconds), ISO 8601 text, a timestamp or a date (or name no time column to read "
+        "each time from its message)"
+    )
 
 
 def _merge_bags(frame: Any) -> Bag:

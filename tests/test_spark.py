@@ -441,3 +441,42 @@ def test_spark_masks_agree_with_the_verdict(case: tuple[Pattern, bytes]) -> None
     plan = plan_for(pattern)
     mask = spark.matched_mask(plan, pyarrow.array([*messages, None], pyarrow.string()))
     assert mask.to_pylist() == [bool(plan.verdict(m)) for m in messages] + [False]
+
+
+def test_a_time_column_that_holds_no_time_is_refused_before_any_job(spark: object) -> None:
+    """Booleans, arrays, structs or only nulls were events without a time, dropped in silence
+    from ``metric_series``; decimals were too. Null or unreadable values in a column of a time
+    type stay events without a time, counted as the local engine counts them."""
+    from decimal import Decimal
+
+    session: Any = spark
+    types = pyspark_sql.types
+    count = MetricFilter("x", MetricTransformation("Count", "App", "1"))
+    refused = {
+        "boolean values": ("boolean", True),
+        "array<bigint> values": ("array<bigint>", [T0]),
+        "struct<at:bigint> values": ("struct<at:bigint>", (T0,)),
+    }
+    for held, (kind, value) in refused.items():
+        frame = session.createDataFrame([(value, "x")], f"timestamp {kind}, message string")
+        with pytest.raises(BacktestError, match=f"the time column 'timestamp' holds {held}:"):
+            spark_module.metric_series(frame, count, 300)
+    nothing = types.StructType(
+        [
+            types.StructField("at", types.NullType()),
+            types.StructField("message", types.StringType()),
+        ]
+    )
+    nulls = session.createDataFrame([(None, "x")], nothing)
+    with pytest.raises(BacktestError, match="the time column 'at' holds only nulls"):
+        spark_module.events_frame(nulls, [count], time_column="at")
+    decimals = session.createDataFrame(
+        [(Decimal(T0), "x")], "timestamp decimal(15,0), message string"
+    )
+    series = spark_module.metric_series(decimals, count, 300).collect()
+    assert [(row["timestamp"], row["SampleCount"]) for row in series] == [(T0, 1.0)]
+    texts = session.createDataFrame(
+        [(None, "x"), ("not a time", "x"), (str(T0), "x")], "timestamp string, message string"
+    )
+    collected = spark_module.to_collected(spark_module.events_frame(texts, [count]))
+    assert (collected.events, collected.untimed) == (3, 2)

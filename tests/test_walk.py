@@ -117,3 +117,48 @@ def test_the_quota_refuses_the_sixth_regex_filter_and_later() -> None:
         "7 filters with a regex on log group /g; CloudWatch allows 5 per log group (metric "
         "and subscription filters together) and refuses the rest"
     )
+
+
+def test_every_public_name_of_the_tree_imports_from_cwquery_ast() -> None:
+    names = [
+        "And",
+        "AnyIndex",
+        "AnyKey",
+        "DelimitedPattern",
+        "EllipsisField",
+        "Field",
+        "FieldCompare",
+        "FieldCondition",
+        "Index",
+        "JsonCompare",
+        "JsonCondition",
+        "JsonExpr",
+        "JsonIs",
+        "JsonNotExists",
+        "JsonPattern",
+        "Key",
+        "MatchAll",
+        "Node",
+        "Number",
+        "Operator",
+        "Or",
+        "Pattern",
+        "Regex",
+        "RegexPattern",
+        "Selector",
+        "Span",
+        "Step",
+        "String",
+        "Term",
+        "TermKind",
+        "TermPattern",
+        "TextPattern",
+        "TruthTest",
+        "Value",
+        "combine",
+        "contains_regex",
+        "flatten",
+        "walk",
+    ]
+    assert sorted(ast.__all__) == sorted(names)
+    assert all(getattr(ast, name) is not None for name in names)

@@ -20,6 +20,7 @@ from cwquery.aws.rotation import (
     GZIP_ERRORS,
     UNREADABLE_SUFFIXES,
     Found,
+    Reads,
     Survey,
     absolute,
     gzip_length,
@@ -61,6 +62,8 @@ class Finder:
         self._suspects: dict[str, tuple[GoneState, str]] = {}
         self._postponed = False
         self._now_ns = 0
+        #: Heads, gzip trailers and verdicts, each read once per file identity.
+        self.reads = Reads()
 
     def update(self, seen: Survey, now_ns: int) -> bool:
         """Bring the checkpoint up to date with ``seen`` (a survey begun at ``now_ns`` on the
@@ -76,6 +79,7 @@ class Finder:
                 self.checkpoint.watch[name] = began
                 changed = True
         by_key = seen.by_key()
+        self.reads.keep_only(by_key)
         departed: list[tuple[FileState, GoneState]] = []
         broken: list[tuple[str, Path, FileState, GoneState]] = []
         for key, state in list(files.items()):
@@ -104,16 +108,28 @@ class Finder:
         """Whether the file still begins as when checkpointed (None: it cannot be read now)."""
         if state.offset == 0:
             return True
+        if not state.gzip and found.size < state.offset:
+            return False
         try:
-            if state.gzip and not is_gzip(found.path):
-                return False
-            if not state.gzip and found.size < state.offset:
-                return False
-            head = read_head(found.path, state.gzip)
+            return self.reads.get(found, _verdict(state), lambda: self._begins_as(found, state))
         except GZIP_ERRORS as err:
             self._unreadable(found.key, f"{found.path}: cannot be read now ({err})")
             return None
-        return state.head_length == 0 or state.fingerprint.matches(head)
+
+    def checked(self, found: Found, state: FileState) -> bool:
+        """Whether this pass found the file, as it is now, to begin as ``state`` says."""
+        return self.reads.has(found, _verdict(state), True)
+
+    def _begins_as(self, found: Found, state: FileState) -> bool:
+        if state.gzip and not self._is_gzip(found):
+            return False
+        return state.head_length == 0 or state.fingerprint.matches(self._head(found, state.gzip))
+
+    def _head(self, found: Found, gz: bool) -> bytes:
+        return self.reads.get(found, ("head", gz), lambda: read_head(found.path, gz))
+
+    def _is_gzip(self, found: Found) -> bool:
+        return self.reads.get(found, "magic", lambda: is_gzip(found.path))
 
     def _adopt_all(self, seen: Survey, by_key: dict[str, Found], broken: set[str]) -> bool:
         """Give the files the checkpoint does not know an entry: a copy of a known file starts at
@@ -148,12 +164,16 @@ class Finder:
             return None
         gz = False
         try:
-            gz = not found.live and (found.path.name.endswith(".gz") or is_gzip(found.path))
+            gz = not found.live and (found.path.name.endswith(".gz") or self._is_gzip(found))
             if gz and self.follow and self._now_ns - found.mtime_ns < SETTLE_NS:
                 self._postponed = True
                 return None  # probably still being written: a later pass
-            head = read_head(found.path, gz)
-            length = gzip_length(found.path) if gz else found.size
+            head = self._head(found, gz)
+            length = (
+                self.reads.get(found, "length", lambda: gzip_length(found.path))
+                if gz
+                else found.size
+            )
         except GZIP_ERRORS as err:
             if found.live:
                 self._live_error(found.path, err)
@@ -247,7 +267,7 @@ class Finder:
         """Fingerprint a file not sent from yet by all its first bytes (up to
         :data:`HEAD_BYTES`), so that a gzip of it is known again."""
         try:
-            head = read_head(found.path, False)
+            head = self._head(found, False)
         except OSError:
             return False
         fingerprint = Fingerprint.of(head, len(head))
@@ -265,3 +285,8 @@ class Finder:
         for name in stale:
             del self.checkpoint.watch[name]
         return bool(stale)
+
+
+def _verdict(state: FileState) -> tuple[str, bool, Fingerprint]:
+    """What :meth:`Finder.reads` keeps the answer to "does the file begin as ``state``" under."""
+    return ("intact", state.gzip, state.fingerprint)

@@ -22,13 +22,16 @@ import logging
 import os
 import stat
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from cwquery.aws.checkpoint import HEAD_BYTES
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: File names taken from a directory given as a path.
 DEFAULT_GLOBS = ("*.log", "*.json", "*.jsonl")
@@ -189,3 +192,34 @@ def gzip_length(path: Path) -> int:
     with open(path, "rb") as handle:
         handle.seek(-4, os.SEEK_END)
         return int.from_bytes(handle.read(4), "little")
+
+
+class Reads:
+    """What was read from files (a head, a gzip trailer, a verdict), each kept while the file's
+    identity holds: device, inode, size and modification time as the last survey found them."""
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[str, Hashable], tuple[tuple[int, int], object]] = {}
+
+    def get(self, found: Found, what: Hashable, read: Callable[[], T]) -> T:
+        """``read()``'s answer for ``found``, read again only when the file changed (an error
+        is raised, not kept)."""
+        stamp = (found.size, found.mtime_ns)
+        kept = self._kept.get((found.key, what))
+        if kept is not None and kept[0] == stamp:
+            return kept[1]  # type: ignore[return-value]
+        value = read()
+        self._kept[(found.key, what)] = (stamp, value)
+        return value
+
+    def has(self, found: Found, what: Hashable, value: object) -> bool:
+        """Whether ``what`` was read as ``value`` from the file as it is now."""
+        return self._kept.get((found.key, what)) == ((found.size, found.mtime_ns), value)
+
+    def keep_only(self, seen: dict[str, Found]) -> None:
+        """Forget the files not in ``seen`` and what changed since it was read."""
+        self._kept = {
+            (key, what): (stamp, value)
+            for (key, what), (stamp, value) in self._kept.items()
+            if key in seen and stamp == (seen[key].size, seen[key].mtime_ns)
+        }

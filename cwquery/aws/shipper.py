@@ -18,7 +18,9 @@ bytes changed, starts again at zero; a file whose first bytes are those of a fil
 sibling (``app.log.1``, ``app.log.2.gz``) that the checkpoint does not know and that changed
 since the shipper began watching its name was rotated while the shipper was down: it is read
 from the start. What cannot be read (a file cut or deleted before its end was read, with no copy
-beside it) is warned about and counted.
+beside it) is warned about and counted. While following, a file is looked at once per
+identity (device, inode, size, modification time): one that has not changed since it was
+checked and read is neither opened nor hashed again.
 
 No line stops the shipper: lines that are not JSON objects, lack a readable time (or one before
 1970), nest too deeply, are too large, or are refused by the service for their time are counted
@@ -189,6 +191,9 @@ class Shipper:
             self.checkpoint, follow=follow, unreadable=self._unreadable, live_error=self._live_error
         )
         self._pass_reasons: Counter[str] = Counter()
+        #: Per file read to its end: its size and time then, whether its last line counted
+        #: unfinished or not, and the offset reached; while all hold, a pass has nothing to read.
+        self._read_to: dict[str, tuple[int, int, bool, int]] = {}
         #: ns now on the clock file times are written by (the lock's, while :meth:`run` runs).
         self.clock: Callable[[], int] = time.time_ns
 
@@ -247,6 +252,7 @@ class Shipper:
         if self.finder.update(seen, now_ns):
             self.checkpoint.save()
         by_key = seen.by_key()
+        self._read_to = {key: done for key, done in self._read_to.items() if key in files}
         rotated = sorted(
             (by_key[key] for key in files if key in by_key and not by_key[key].live),
             key=lambda f: str(f.path),
@@ -260,8 +266,11 @@ class Shipper:
     # --- reading a file ------------------------------------------------------------------------
 
     def _ship_known(self, found: Found, state: FileState, now_ns: int) -> None:
-        if state.gzip and state.complete:
-            return
+        if state.complete if state.gzip else found.size == state.offset:
+            return  # nothing to read
+        final = not found.live and (not self.follow or now_ns - found.mtime_ns >= SETTLE_NS)
+        if self._read_to.get(found.key) == (found.size, found.mtime_ns, final, state.offset):
+            return  # unchanged since it was read to its end
         try:
             source = self._open(found, state)
         except (*GZIP_ERRORS,) as err:
@@ -280,9 +289,11 @@ class Shipper:
                         self._said.add(problem)
                         self.stats.problems.append(problem)
                         log.error("%s", problem)
+                    self._read_to[found.key] = (found.size, found.mtime_ns, final, state.offset)
                     return
-            settled = not self.follow or now_ns - found.mtime_ns >= SETTLE_NS
-            self._ship_from(source, state.offset, final=not found.live and settled)
+            if self._ship_from(source, state.offset, final=final):
+                offset = self.checkpoint.files[found.key].offset
+                self._read_to[found.key] = (found.size, found.mtime_ns, final, offset)
         except GZIP_ERRORS as err:
             self.stats.skipped_files += 1
             self.stats.note(f"{found.path}: stopped reading ({err})")
@@ -302,7 +313,13 @@ class Shipper:
             if state.gzip:
                 handle = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
             head = handle.read(HEAD_BYTES)
-            fresh = state.offset == 0 or state.fingerprint.matches(head) or not state.head_length
+            unchanged = (info.st_size, info.st_mtime_ns) == (found.size, found.mtime_ns)
+            fresh = (
+                state.offset == 0
+                or not state.head_length
+                or (unchanged and self.finder.checked(found, state))  # hashed once this pass
+                or state.fingerprint.matches(head)
+            )
             if not fresh or (not state.gzip and info.st_size < state.offset):
                 raw.close()
                 return None
@@ -311,9 +328,9 @@ class Shipper:
             raw.close()
             raise
 
-    def _ship_from(self, source: _Source, start: int, *, final: bool) -> None:
+    def _ship_from(self, source: _Source, start: int, *, final: bool) -> bool:
         """Send the complete lines from ``start`` on (with ``final``, the unfinished last line
-        too: the file will not grow any more)."""
+        too: the file will not grow any more); False when asked to stop before the end."""
         handle = source.handle
         handle.seek(start)
         position = start
@@ -343,7 +360,7 @@ class Shipper:
                 batch = Batch(self.max_batch_bytes, self.max_batch_events)
                 offsets = {}
                 if self.should_stop():
-                    return
+                    return False
             batch.add(event)
             offsets[id(event)] = position
             batch_stream = stream
@@ -355,6 +372,7 @@ class Shipper:
         if source.gz and final:
             self.checkpoint.files[source.key].size = position
             self.checkpoint.save()
+        return True
 
     def _dead_letter(self, path: Path, offset: int | None, reason: str, raw: bytes | str) -> None:
         where = f"byte {offset}" if offset is not None else "a sent batch"

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from cwquery.cli.common import EXIT_NO, EXIT_OK, fail
+from cwquery.cli.common import EXIT_NO, EXIT_OK, fail, out
 from cwquery.iac import cis, cis_report
 
 
@@ -49,9 +49,9 @@ def cis_command(paths: tuple[str, ...], output_format: str) -> None:
         click.echo(f"note: {path}: {resource} not read by the alarm scan: {reason}", err=True)
     results = cis.check_controls(found.filters)
     if output_format == "json":
-        click.echo(cis_report.json_report(results))
+        out(cis_report.json_report(results))
     elif output_format == "sarif":
-        click.echo(cis_report.sarif_report(results, found.read[0] if found.read else None))
+        out(cis_report.sarif_report(results, found.read[0] if found.read else None))
     else:
-        click.echo(cis_report.text_report(results, found))
+        out(cis_report.text_report(results, found))
     sys.exit(EXIT_OK if cis_report.passed(results) else EXIT_NO)

@@ -23,6 +23,7 @@ from cwquery.cli.common import (
     LOOPBACK_HELP,
     aws_client,
     echo_pattern_error,
+    out,
 )
 from cwquery.errors import CWQueryError, PatternError
 
@@ -69,7 +70,9 @@ class _Output:
     def event(self, event: dict[str, Any]) -> None:
         self.count += 1
         if self.style in ("detailed", "short", "message", "json"):
-            click.echo(self._text(event), color=self.color)
+            text = self._text(event)
+            coloured = self.color if self.color is not None else sys.stdout.isatty()
+            out(text if coloured else click.unstyle(text))
             return
         record = {
             "time": format_millis(int(event["timestamp"])),
@@ -82,9 +85,9 @@ class _Output:
         }
         text = json.dumps(record, ensure_ascii=False)
         if self.style == "array":
-            click.echo(("[\n  " if self.count == 1 else ",\n  ") + text, nl=False)
+            out(("[\n  " if self.count == 1 else ",\n  ") + text, nl=False)
         else:
-            click.echo(text)
+            out(text)
 
     def _text(self, event: dict[str, Any]) -> str:
         message = str(event["message"]).rstrip("\n")
@@ -103,7 +106,7 @@ class _Output:
 
     def close(self) -> None:
         if self.style == "array":
-            click.echo("[]" if self.count == 0 else "\n]")
+            out("[]" if self.count == 0 else "\n]")
 
 
 #: ``-o`` choices (cwquery's own) and the ``--format`` style each stands for

@@ -2,14 +2,15 @@
 
 Every command runs inside :class:`Group`, so the rule holds for commands added later too:
 an unexpected exception prints one line (the traceback with ``--debug``) and exits 2; a closed
-output pipe (``| head -1``) ends the command quietly with :data:`EXIT_PIPE`.
+output pipe (``| head -1``) ends the command quietly with :data:`EXIT_PIPE`, output printed
+through :func:`out`.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
@@ -39,6 +40,31 @@ def echo_pattern_error(err: PatternError, which: str = "") -> None:
     """Print a pattern error to stderr with its code in front (and ``which`` pattern it is, when
     a command takes several)."""
     click.echo(f"{which + ': ' if which else ''}{err.code}: {err}", err=True)
+
+
+def out(text: str, *, nl: bool = True, flush: bool = True) -> None:
+    """Print ``text`` (and a line end) on stdout, the one way commands print: UTF-8 bytes
+    whatever the locale says, byte for byte (no colour codes taken out), every byte written or
+    :class:`BrokenPipeError` raised while the failure rule stands. A write cut short by the
+    reader's going is tried again to see why, even on an unbuffered stdout
+    (``PYTHONUNBUFFERED``), whose text layer would drop the rest without a word. Without
+    ``flush`` the bytes wait in the buffer until the command ends (the rule flushes it); what
+    the command prints then goes through here only."""
+    if nl:
+        text += "\n"
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a stream without bytes (a test's StringIO)
+        sys.stdout.write(text)
+        if flush:
+            sys.stdout.flush()
+        return
+    if flush:
+        sys.stdout.flush()  # what the text layer holds goes first
+    data = memoryview(text.encode("utf-8", "replace"))
+    while data:
+        data = data[buffer.write(data) or 0 :]
+    if flush:
+        buffer.flush()
 
 
 def fail(message: str) -> NoReturn:
@@ -123,6 +149,65 @@ class ClickError(click.ClickException, CWQueryError):
         click.echo(f"error: {self.format_message()}", file=file, err=file is None)
 
 
+_LEFT_AS_THEY_ARE: tuple[type[BaseException], ...] = (
+    ClickError,
+    *_NO_ARGS_IS_HELP,
+    click.exceptions.Exit,
+    click.Abort,
+    SystemExit,
+)
+
+
+@contextmanager
+def _one_rule(debug: Callable[[], bool]) -> Iterator[None]:
+    """The failure rule, for parsing a command line and for running it: click's errors shown as
+    :class:`ClickError` (click's "no arguments: show the help" left as it is), a closed output
+    pipe exits :data:`EXIT_PIPE` quietly (stdout is flushed on the way out to see it), Ctrl-C
+    :data:`EXIT_INTERRUPTED`, and any other exception prints one line (the traceback when
+    ``debug()``) and exits 2."""
+    try:
+        try:
+            yield
+        except (click.exceptions.Exit, SystemExit):
+            _flush_stdout()
+            raise
+        else:
+            _flush_stdout()
+    except _LEFT_AS_THEY_ARE:
+        raise
+    except click.ClickException as err:
+        raise ClickError(err) from None
+    except BrokenPipeError:
+        _quiet_stdout()
+        sys.exit(EXIT_PIPE)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        _flush_stdout(quietly=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception as err:  # the one place that turns surprises into exit 2
+        if debug():
+            import traceback  # only --debug shows one
+
+            traceback.print_exc()
+        click.echo(f"error: {describe(err)}; run with --debug for the traceback", err=True)
+        _flush_stdout(quietly=True)
+        sys.exit(EXIT_ERROR)
+
+
+def _flush_stdout(*, quietly: bool = False) -> None:
+    """Write out what stdout still holds, so that a closed pipe is seen under the failure rule
+    (:class:`BrokenPipeError`, exit :data:`EXIT_PIPE`), not at exit; ``quietly``, on the way out
+    with another status, a closed pipe is let be."""
+    if sys.stdout is None:
+        return
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        if not quietly:
+            raise
+        _quiet_stdout()
+
+
 class Group(click.Group):
     """A click group whose commands all follow the same failure rule."""
 
@@ -133,35 +218,9 @@ class Group(click.Group):
         parent: click.Context | None = None,
         **extra: Any,
     ) -> click.Context:
-        try:
+        with _one_rule(lambda: "--debug" in args):
             return super().make_context(info_name, args, parent, **extra)
-        except _NO_ARGS_IS_HELP:  # shows the help, as it should
-            raise
-        except ClickError:
-            raise
-        except click.ClickException as err:
-            raise ClickError(err) from None
 
     def invoke(self, ctx: click.Context) -> Any:
-        debug = bool(ctx.params.get("debug"))
-        try:
+        with _one_rule(lambda: bool(ctx.params.get("debug"))):
             return super().invoke(ctx)
-        except ClickError:
-            raise
-        except click.ClickException as err:
-            raise ClickError(err) from None
-        except (click.exceptions.Exit, click.Abort, SystemExit):
-            raise
-        except BrokenPipeError:
-            _quiet_stdout()
-            sys.exit(EXIT_PIPE)
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            sys.exit(EXIT_INTERRUPTED)
-        except Exception as err:  # the one place that turns surprises into exit 2
-            if debug:
-                import traceback  # only --debug shows one
-
-                traceback.print_exc()
-            click.echo(f"error: {describe(err)}; run with --debug for the traceback", err=True)
-            sys.exit(EXIT_ERROR)

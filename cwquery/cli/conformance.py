@@ -21,7 +21,7 @@ from typing import Any
 import click
 
 from cwquery.aws.client import AwsQueryError, call_aws
-from cwquery.cli.common import EXIT_NO, EXIT_OK, LOOPBACK_HELP, aws_client, fail
+from cwquery.cli.common import EXIT_NO, EXIT_OK, LOOPBACK_HELP, aws_client, fail, out
 from cwquery.errors import CWQueryError
 from cwquery.semantics import EVENT_NUMBER_BASE
 
@@ -292,9 +292,9 @@ def conformance(
         fail(str(err))
     if output_format == "json":
         report = {"cases": len(cases), "disagreements": [asdict(d) for d in found]}
-        click.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+        out(json.dumps(report, ensure_ascii=False, indent=2, default=str))
     else:
         for disagreement in found:
-            click.echo(_text(disagreement))
-        click.echo(f"{len(cases)} cases replayed, {len(found)} disagreements")
+            out(_text(disagreement))
+        out(f"{len(cases)} cases replayed, {len(found)} disagreements")
     sys.exit(EXIT_NO if found else EXIT_OK)

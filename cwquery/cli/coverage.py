@@ -8,7 +8,7 @@ import sys
 import click
 
 from cwquery.ast import Pattern
-from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, echo_pattern_error
+from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, echo_pattern_error, out
 from cwquery.coverage import covers
 from cwquery.errors import PatternError
 from cwquery.explanation import explain
@@ -51,15 +51,15 @@ def covers_command(first: str, second: str, output_format: str) -> None:
     tree_a, tree_b = trees
     result = covers(tree_a, tree_b)
     if output_format == "json":
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        out(json.dumps(result.to_dict(), ensure_ascii=False))
     elif result.holds is True:
-        click.echo(f"covers: {result.reason}")
+        out(f"covers: {result.reason}")
     elif result.holds is False and result.counterexample is not None:
-        click.echo("does not cover: B matches this message and A does not:")
-        click.echo(f"  {_shown(result.counterexample)}")
-        click.echo(str(explain(tree_a, result.counterexample)))
+        out("does not cover: B matches this message and A does not:")
+        out(f"  {_shown(result.counterexample)}")
+        out(str(explain(tree_a, result.counterexample)))
     else:
-        click.echo(f"cannot decide: {result.reason}")
+        out(f"cannot decide: {result.reason}")
     if result.holds is None:
         sys.exit(EXIT_UNDECIDED)
     sys.exit(EXIT_OK if result.holds else EXIT_NO)

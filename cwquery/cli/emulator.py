@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from cwquery.cli.common import EXIT_ERROR
+from cwquery.cli.common import EXIT_ERROR, out
 
 #: The example ``--help`` ends with: dummy credentials and the region are required by the CLI.
 AWS_CLI_EXAMPLE = (
@@ -113,8 +113,8 @@ def emulator(
         for path, events in samples:
             assert group is not None
             count = load_events(logs_backend(region), group, events, stream=stream)
-            click.echo(f"loaded {count} events from {path} into {group} ({region})")
-        click.echo(f"cwquery emulator listening on {server.endpoint_url}")
+            out(f"loaded {count} events from {path} into {group} ({region})")
+        out(f"cwquery emulator listening on {server.endpoint_url}")
         click.echo("stop with Ctrl-C or SIGTERM", err=True)
 
     try:
@@ -123,4 +123,4 @@ def emulator(
     except EmulatorError as err:
         click.echo(f"error: {err}", err=True)
         raise SystemExit(EXIT_ERROR) from err
-    click.echo("cwquery emulator stopped")
+    out("cwquery emulator stopped")

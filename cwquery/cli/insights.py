@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 
-from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, echo_pattern_error, fail
+from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, echo_pattern_error, fail, out
 
 __all__ = ["insights_command"]
 
@@ -126,7 +126,7 @@ def insights_command(
         fail(str(err))
     except OSError as err:
         fail(f"{err.filename or 'input'}: {err.strerror or err}")
-    click.echo(render(result, output, output_columns(query)), nl=False)
+    out(render(result, output, output_columns(query)), nl=False)
     sys.exit(EXIT_OK if result["results"] else EXIT_NO)
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cwquery.ast import MatchAll, Pattern
-from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, echo_pattern_error
+from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, echo_pattern_error, out
 from cwquery.errors import PatternError
 from cwquery.iac import fix as fixer
 from cwquery.iac import report
@@ -159,7 +159,7 @@ def fmt(
             if len(canonical) > MAX_PATTERN_LENGTH:  # never print a pattern the service refuses
                 click.echo(f"error: {_too_long(canonical)}", err=True)
                 sys.exit(EXIT_ERROR)
-            click.echo(canonical)
+            out(canonical)
         return
     sites, scanned = _collect(targets, extra_patterns)
     findings = check_sites([], scanned.problems)
@@ -203,10 +203,10 @@ def equal(first: str, second: str, quiet: bool) -> None:
     normal_a, normal_b = normal
     if normal_a == normal_b:
         if not quiet:
-            click.echo(f"equal: {_shown(normal_a)}")
+            out(f"equal: {_shown(normal_a)}")
         sys.exit(EXIT_OK)
     if not quiet:
-        click.echo(f"different:\n  A: {_shown(normal_a)}\n  B: {_shown(normal_b)}")
+        out(f"different:\n  A: {_shown(normal_a)}\n  B: {_shown(normal_b)}")
     sys.exit(EXIT_NO)
 
 
@@ -302,12 +302,12 @@ def _emit(
     parsed: Sequence[Pattern | Query | PatternError | None] | None = None,
 ) -> None:
     if output_format == "json":
-        click.echo(report.json_report(sites, findings, summary, valid=not failed, parsed=parsed))
+        out(report.json_report(sites, findings, summary, valid=not failed, parsed=parsed))
     elif output_format == "github":
         text = report.github_report(findings)
         if text:
-            click.echo(text)
+            out(text)
     elif output_format == "sarif":
-        click.echo(report.sarif_report(findings))
+        out(report.sarif_report(findings))
     else:
         click.echo(report.text_report(findings, summary), err=True)

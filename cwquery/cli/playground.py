@@ -9,7 +9,7 @@ from types import FrameType
 
 import click
 
-from cwquery.cli.common import EXIT_ERROR
+from cwquery.cli.common import EXIT_ERROR, out
 
 
 @click.command()
@@ -62,16 +62,16 @@ def playground(files: tuple[str, ...], port: int, host: str, open_browser: bool)
         click.echo(f"error: cannot listen on {host}:{port}: {err}", err=True)
         raise SystemExit(EXIT_ERROR) from err
     for sample in samples:
-        click.echo(f"read {len(sample['lines'])} lines from {sample['name']}")
+        out(f"read {len(sample['lines'])} lines from {sample['name']}")
     if not loopback:
         click.echo(f"warning: listening on {host}: other machines can reach the page", err=True)
-    click.echo(f"cwquery playground at {server.url}")
+    out(f"cwquery playground at {server.url}")
     click.echo("stop with Ctrl-C", err=True)
     if open_browser:
         webbrowser.open(server.url)
     _wait_for_stop()
     server.stop()
-    click.echo("cwquery playground stopped")
+    out("cwquery playground stopped")
 
 
 def _wait_for_stop() -> None:

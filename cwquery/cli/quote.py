@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from cwquery.cli.common import EXIT_ERROR, echo_pattern_error, fail
+from cwquery.cli.common import EXIT_ERROR, echo_pattern_error, fail, out
 from cwquery.errors import PatternError
 from cwquery.parser import parse
 from cwquery.quoting import TARGETS, quote_for
@@ -51,4 +51,4 @@ def quote_command(pattern: str, target: str, canonical: bool) -> None:
     except PatternError as err:
         echo_pattern_error(err)
         sys.exit(EXIT_ERROR)
-    click.echo(quote_for(render(tree) if canonical else pattern, target))
+    out(quote_for(render(tree) if canonical else pattern, target))

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cwquery.cli.common import EXIT_NO, EXIT_OK, fail
+from cwquery.cli.common import EXIT_NO, EXIT_OK, fail, out
 from cwquery.logs.sources import INPUT_FORMATS, SourceError, read_events
 
 if TYPE_CHECKING:
@@ -134,12 +134,9 @@ def transform_command(
 
 
 def _write(text: str) -> None:
-    """UTF-8 whatever the locale says (bytes that are not are replaced)."""
-    buffer = getattr(sys.stdout, "buffer", None)
-    if buffer is None:
-        sys.stdout.write(text)
-    else:
-        buffer.write(text.encode("utf-8", "replace"))
+    """UTF-8 whatever the locale says (bytes that are not are replaced), flushed when the
+    command ends."""
+    out(text, nl=False, flush=False)
 
 
 def _messages(files: tuple[str, ...], input_format: str) -> Iterator[str]:

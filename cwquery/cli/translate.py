@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, echo_pattern_error
+from cwquery.cli.common import EXIT_ERROR, EXIT_NO, EXIT_OK, echo_pattern_error, out
 from cwquery.errors import PatternError
 
 __all__ = ["to_insights_command"]
@@ -46,9 +46,9 @@ def to_insights_command(pattern: str, output_format: str) -> None:
         echo_pattern_error(err)
         sys.exit(EXIT_ERROR)
     if output_format == "json":
-        click.echo(json.dumps(translation.as_dict(), ensure_ascii=False))
+        out(json.dumps(translation.as_dict(), ensure_ascii=False))
     elif translation.query is not None:
-        click.echo(translation.query)
+        out(translation.query)
     else:
         click.echo(f"no exact translation: {translation.reason}", err=True)
     sys.exit(EXIT_OK if translation.exact else EXIT_NO)

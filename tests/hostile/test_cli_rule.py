@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -61,6 +62,22 @@ def test_a_closed_pipe_ends_every_command_quietly_with_one_status(
     )
     assert completed.stdout.strip() == str(EXIT_PIPE)
     assert completed.stderr == ""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["test", "--help"]])
+def test_a_pipe_closed_before_the_command_line_is_read_is_the_same_status(
+    args: list[str],
+) -> None:
+    """Help and version are printed while click reads the command line, before any command."""
+    reader, writer = os.pipe()
+    os.close(reader)  # every write fails: the reader has gone
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", "cwquery", *args], stdout=writer, stderr=subprocess.PIPE
+        )
+    finally:
+        os.close(writer)
+    assert (completed.returncode, completed.stderr) == (EXIT_PIPE, b"")
 
 
 def test_an_invalid_pattern_exits_2_in_fmt_as_everywhere() -> None:
