@@ -25,6 +25,7 @@ from cwquery.cli.common import (
     echo_pattern_error,
     exit_on_sigterm,
     fail,
+    out,
 )
 from cwquery.cli.transform import load_transformer, transformer_option
 from cwquery.errors import PatternError
@@ -422,25 +423,17 @@ class _Run:
 
 
 class _Stdout:
-    """Printed messages, as UTF-8 bytes whatever the locale says, and byte for byte as read
-    (click's echo would strip colour codes when the output is not a terminal)."""
+    """Printed messages through :func:`cwquery.cli.common.out`, held in the byte buffer until
+    the end (or a flush); what the text layer held before goes out first."""
 
     def __init__(self) -> None:
-        buffer = getattr(sys.stdout, "buffer", None)
-        self._buffer: IO[bytes] | None = buffer
-        if buffer is not None:
-            sys.stdout.flush()
+        sys.stdout.flush()
 
     def write(self, text: str) -> None:
-        if self._buffer is None:
-            sys.stdout.write(text)
-            return
-        data = memoryview(text.encode("utf-8", "replace"))
-        while data:  # a write cut short (the reader went away) is tried again, to see why
-            data = data[self._buffer.write(data) :]
+        out(text, nl=False, flush=False)
 
     def flush(self) -> None:
-        (self._buffer or sys.stdout).flush()
+        getattr(sys.stdout, "buffer", sys.stdout).flush()
 
 
 class _Joined(io.RawIOBase):
