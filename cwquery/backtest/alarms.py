@@ -363,7 +363,8 @@ def _reason(
     The datapoints named are those behind the decision: the breaching ones for ALARM, the
     others for OK, among the N datapoints evaluated (newest first, five at most); ``minimum`` is
     M for OK -> ALARM and N - M + 1 for ALARM -> OK; datapoints filled in under ``breaching`` or
-    ``notBreaching`` are counted at the end.
+    ``notBreaching`` are counted at the end. An alarm without ``DatapointsToAlarm`` is written
+    without ``out of the last N`` and without the minimum (E18).
     """
     n = alarm.evaluation_periods
     real = [p for p in reversed(points) if p.value is not None][:n]
@@ -394,7 +395,6 @@ def _reason(
             f"Threshold Crossed: {_count(len(real), 'datapoint')} received for {n} "
             f"{_plural(n, 'period')}{filled}."
         )
-    minimum = alarm.m if new == ALARM else n - alarm.m + 1
     words = _WORDS[alarm.comparison] if new == ALARM else f"not {_WORDS[alarm.comparison]}"
     listed = ", ".join(f"{_number(p.value)} ({_stamp(p.start)})" for p in named[:_LISTED])
     threshold = f"the threshold ({_number(alarm.threshold)})"
@@ -405,6 +405,11 @@ def _reason(
             f"were {words} {threshold}. The most recent datapoints which crossed the "
             f"threshold: [{listed}]"
         )
+    if alarm.datapoints_to_alarm is None:  # no M of N: the older form, without a minimum
+        return (
+            f"Threshold Crossed: {len(named)} {_plural(len(named), 'datapoint')} {crossed}{filled}."
+        )
+    minimum = alarm.m if new == ALARM else n - alarm.m + 1
     return (
         f"Threshold Crossed: {len(named)} out of the last {n} datapoints {crossed}{filled} "
         f"(minimum {minimum} {_plural(minimum, 'datapoint')} for "
