@@ -288,6 +288,38 @@ def test_prefix_minutes_are_the_minutes_of_prefix_time(lines: list[str]) -> None
     assert prefix_minutes(lines + lines) == (doubled, 2 * untimed)
 
 
+ASCII_TIMES = st.builds(
+    "{}2024-05-{}{}{}:{}:{}{}{}{}".format,
+    st.sampled_from(["", "["]),
+    st.sampled_from(["01", "31", "32"]),
+    st.sampled_from(["T", " "]),
+    st.sampled_from(["00", "23", "24"]),
+    st.sampled_from(["00", "59", "60"]),
+    st.sampled_from(["00", "05", "59", "60", "99", "5"]),
+    st.sampled_from(["", ".5", ",123", ".123456789", ".1234567890", "."]),
+    st.sampled_from(["", "Z", "+02:00", "-0530", "+9", "-02:3"]),
+    st.sampled_from(["", " x", "0"]),
+)
+
+
+@given(lines=st.lists(ASCII_TIMES, min_size=1, max_size=8))
+@example(lines=["2024-05-01T12:00:05.123+02:00 x"])  # a fraction, then an offset
+@example(lines=["2024-05-01T12:00:05.1234567890+02:00"])  # ten digits: no offset
+@example(lines=["2024-05-01T12:00:05Z a", "2024-05-01T12:00:06 b", "2024-05-01 12:00:07,9 c"])
+def test_plain_ascii_times_are_the_minutes_of_prefix_time(lines: list[str]) -> None:
+    """ASCII lines whose times are all plain (seconds 00-59, UTC) take the quicker search;
+    their minutes are still those of :func:`prefix_time`, and so are those of the others."""
+    expected: dict[int, int] = {}
+    untimed = 0
+    for line in lines:
+        millis = prefix_time(line)
+        if millis is None:
+            untimed += 1
+        else:
+            expected[millis - millis % 60_000] = expected.get(millis - millis % 60_000, 0) + 1
+    assert prefix_minutes(lines) == (expected, untimed)
+
+
 def test_the_time_range_ends_at_whole_minutes() -> None:
     """``CountTally.add_minutes`` judges a whole minute's range at once: right only while the
     range starts a minute and ends on a minute's last millisecond."""

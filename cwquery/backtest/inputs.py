@@ -49,6 +49,14 @@ _PREFIX_MINUTE = re.compile(
 )
 #: :data:`_PREFIX_MINUTE` for ASCII text, where ``\d`` can only be 0-9 (a quicker search)
 _PREFIX_MINUTE_ASCII = re.compile(_PREFIX_MINUTE.pattern, re.ASCII)
+#: :data:`_PREFIX_MINUTE_ASCII` matching only the times whose seconds are 00-59 and that
+#: have no offset (``Z`` or nothing: UTC), capturing only the minute: their minute is the one
+#: written. An offset can only follow a fraction's whole run of digits, so "no fraction of any
+#: length then an offset" is "no offset after the longest fraction", as read there.
+_PLAIN_MINUTE_ASCII = re.compile(
+    r"\n(\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}):[0-5][0-9](?!(?:[.,]\d{1,9})?[+-]\d{2}:?\d{2})",
+    re.ASCII,
+)
 _EPOCH_MS_FROM = 100_000_000_000  # numbers from here on are milliseconds, below it seconds
 _PEEK = 4096
 
@@ -249,9 +257,10 @@ def prefix_time(text: str) -> int | None:
 def prefix_minutes(lines: Sequence[str]) -> tuple[Counter[int], int]:
     """The times of lines (none holding a line end) as :func:`prefix_time` reads them, down to
     the minute (epoch ms), each with how many lines have it; and how many lines have no time.
-    One search over all the lines, and one :func:`prefix_time` per minute and zone seen (kept
-    for the next call): seconds 00-59 and a fraction leave the minute as it is (a zone moves
-    it by whole minutes).
+    One search over all the lines (first for plain times only: seconds 00-59, UTC, whose
+    minute is the one written; the full search only when a line's time is not plain), and
+    one :func:`prefix_time` per minute and zone seen (kept for the next call): seconds 00-59
+    and a fraction leave the minute as it is (a zone moves it by whole minutes).
 
     >>> prefix_minutes(["2024-05-01T12:00:05.250Z a", "2024-05-01 12:00:59,9 b", "c"])
     (Counter({1714564800000: 2}), 1)
@@ -260,7 +269,20 @@ def prefix_minutes(lines: Sequence[str]) -> tuple[Counter[int], int]:
     untimed = len(lines)
     known = _MINUTE_STARTS
     text = "\n" + "\n".join(lines)
-    search = _PREFIX_MINUTE_ASCII if text.isascii() else _PREFIX_MINUTE  # \d: 0-9 alone
+    ascii = text.isascii()
+    if ascii:
+        plain = _PLAIN_MINUTE_ASCII.findall(text)
+        if len(plain) == untimed:  # every line's time is plain: one minute text each
+            for minute, count in Counter(plain).items():
+                if (minute, "") in known:
+                    millis = known[minute, ""]
+                else:
+                    millis = known[minute, ""] = _minute_start(minute, "")
+                if millis is not None:
+                    minutes[millis] += count
+                    untimed -= count
+            return minutes, untimed
+    search = _PREFIX_MINUTE_ASCII if ascii else _PREFIX_MINUTE  # \d: 0-9 alone
     for found, count in Counter(search.findall(text)).items():
         minute, second, zone = found
         if second:  # the line's own time, without its fraction
