@@ -527,3 +527,44 @@ def test_an_exported_event_in_a_late_range_is_read_as_an_event(tmp_path: Path) -
     expected = view(line_by_line(path, counts("ERROR")))
     assert found is not None and (found.events, expected[0]) == (0, 400)
     assert view(found)[1:] == expected[1:] and len(expected[-1]) == 60
+
+
+HEAD_TIMES = st.sampled_from(
+    [t for t in TIMES if t.isascii()]
+    + ["[2024-05-01T12:00:05.123456789+02:00]", "2024-05-01T12:00:05.5+0200", "2024-05-01T12:00"]
+)
+HEAD_LINES = st.one_of(
+    st.builds(
+        "{}{}".format,
+        HEAD_TIMES,
+        st.sampled_from(["", " ERROR", "ERROR", " ERRORERROR x", " x", " 00Z E"]),
+    ),
+    st.sampled_from(["ERROR", "", "x", "ERRORERROR", " ERROR", "E\x00ERROR", "é ERROR"]),
+)
+
+
+@given(
+    lines=st.lists(HEAD_LINES, max_size=30),
+    pattern=st.sampled_from(["ERROR", "00Z", "2024", "E", "RR"]),
+)
+@example(lines=["ERROR", "2024-05-01T12:00:05Z x", "ERRORERROR"], pattern="ERROR")
+@example(lines=["2024-05-01T12:00:05Z ERROR", "2024-05-01T12:00:05Z"], pattern="00Z")
+def test_line_heads_give_the_minutes_of_the_matched_lines(lines: list[str], pattern: str) -> None:
+    """A scan handing back the matched lines' heads (ASCII blocks without NUL) matches the
+    lines a scan handing back their texts does, and their heads give the minutes the texts
+    do: short lines whose heads run on into the next line included."""
+    from cwquery.backtest.inputs import head_minutes
+    from cwquery.logs.blocks import BlockScanner, Select
+
+    block = "\n".join(lines).encode()
+    with_heads = BlockScanner(pattern, select=Select.MATCHES, heads=True).scan(block)
+    with_texts = BlockScanner(pattern, select=Select.MATCHES).scan(block)
+    texts = [text for _, text in with_texts.selected]
+    assert with_heads.matched == with_texts.matched
+    if block.isascii() and b"\0" not in block:
+        assert with_heads.selected == [] and with_heads.heads.count(b"\0") == len(texts)
+    found = prefix_minutes([text for _, text in with_heads.selected])
+    if with_heads.heads:
+        more, none = head_minutes(with_heads.heads)
+        found = (found[0] + more, found[1] + none)
+    assert found == prefix_minutes(texts)

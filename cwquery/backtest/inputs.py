@@ -43,20 +43,22 @@ _PREFIX = re.compile(
 #: :data:`_PREFIX` after each line end: the minute, the seconds when they are not 00-59 (60-99,
 #: digits past ASCII; else empty) and the zone captured. A literal line end first, not ``^``:
 #: the search then skips from line end to line end instead of trying every position
-_PREFIX_MINUTE = re.compile(
-    r"\n(\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}):(?:[0-5][0-9]|(\d{2}))(?:[.,]\d{1,9})?"
+_MINUTE = (
+    r"(\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}):(?:[0-5][0-9]|(\d{2}))(?:[.,]\d{1,9})?"
     r"(Z|[+-]\d{2}:?\d{2})?"
 )
+_PREFIX_MINUTE = re.compile("\n" + _MINUTE)
 #: :data:`_PREFIX_MINUTE` for ASCII text, where ``\d`` can only be 0-9 (a quicker search)
 _PREFIX_MINUTE_ASCII = re.compile(_PREFIX_MINUTE.pattern, re.ASCII)
 #: :data:`_PREFIX_MINUTE_ASCII` matching only the times whose seconds are 00-59 and that
 #: have no offset (``Z`` or nothing: UTC), capturing only the minute: their minute is the one
 #: written. An offset can only follow a fraction's whole run of digits, so "no fraction of any
 #: length then an offset" is "no offset after the longest fraction", as read there.
-_PLAIN_MINUTE_ASCII = re.compile(
-    r"\n(\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}):[0-5][0-9](?!(?:[.,]\d{1,9})?[+-]\d{2}:?\d{2})",
-    re.ASCII,
-)
+_PLAIN = r"(\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}):[0-5][0-9](?!(?:[.,]\d{1,9})?[+-]\d{2}:?\d{2})"
+_PLAIN_MINUTE_ASCII = re.compile("\n" + _PLAIN, re.ASCII)
+#: the two searches over lines' heads, each after a NUL (:func:`head_minutes`)
+_HEAD_MINUTE_ASCII = re.compile("\0" + _MINUTE, re.ASCII)
+_HEAD_PLAIN_ASCII = re.compile("\0" + _PLAIN, re.ASCII)
 _EPOCH_MS_FROM = 100_000_000_000  # numbers from here on are milliseconds, below it seconds
 _PEEK = 4096
 
@@ -265,15 +267,36 @@ def prefix_minutes(lines: Sequence[str]) -> tuple[Counter[int], int]:
     >>> prefix_minutes(["2024-05-01T12:00:05.250Z a", "2024-05-01 12:00:59,9 b", "c"])
     (Counter({1714564800000: 2}), 1)
     """
-    minutes: Counter[int] = Counter()
-    untimed = len(lines)
-    known = _MINUTE_STARTS
     text = "\n" + "\n".join(lines)
-    ascii = text.isascii()
-    if ascii:
-        plain = _PLAIN_MINUTE_ASCII.findall(text)
-        if len(plain) == untimed:  # every line's time is plain: one minute text each
-            for minute, count in Counter(plain).items():
+    if text.isascii():  # \d: 0-9 alone
+        return _minutes_found(text, len(lines), _PLAIN_MINUTE_ASCII, _PREFIX_MINUTE_ASCII)
+    return _minutes_found(text, len(lines), None, _PREFIX_MINUTE)
+
+
+def head_minutes(heads: bytes) -> tuple[Counter[int], int]:
+    """:func:`prefix_minutes` of the lines whose heads ``heads`` holds, each after a NUL
+    (:attr:`cwquery.logs.blocks.BlockResult.heads`: ASCII, each line's first bytes, at least
+    the 36 of the longest time read, running on past the line's end when it is shorter).
+
+    >>> head_minutes(b"\\x002024-05-01T12:00:05Z a\\n2024-05-01T12:09\\x00c")
+    (Counter({1714564800000: 1}), 1)
+    """
+    text = heads.decode("ascii")
+    return _minutes_found(text, heads.count(b"\0"), _HEAD_PLAIN_ASCII, _HEAD_MINUTE_ASCII)
+
+
+def _minutes_found(
+    text: str, lines: int, plain: re.Pattern[str] | None, search: re.Pattern[str]
+) -> tuple[Counter[int], int]:
+    """The minutes of the times that ``search`` (or first ``plain``, for plain times only)
+    finds in ``text``, which holds ``lines`` lines' starts after a separator."""
+    minutes: Counter[int] = Counter()
+    untimed = lines
+    known = _MINUTE_STARTS
+    if plain is not None:
+        found = plain.findall(text)
+        if len(found) == lines:  # every line's time is plain: one minute text each
+            for minute, count in Counter(found).items():
                 if (minute, "") in known:
                     millis = known[minute, ""]
                 else:
@@ -282,9 +305,7 @@ def prefix_minutes(lines: Sequence[str]) -> tuple[Counter[int], int]:
                     minutes[millis] += count
                     untimed -= count
             return minutes, untimed
-    search = _PREFIX_MINUTE_ASCII if ascii else _PREFIX_MINUTE  # \d: 0-9 alone
-    for found, count in Counter(search.findall(text)).items():
-        minute, second, zone = found
+    for (minute, second, zone), count in Counter(search.findall(text)).items():
         if second:  # the line's own time, without its fraction
             millis = prefix_time(f"{minute}:{second}{zone}")
             if millis is not None:
