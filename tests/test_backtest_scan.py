@@ -568,3 +568,40 @@ def test_line_heads_give_the_minutes_of_the_matched_lines(lines: list[str], patt
         more, none = head_minutes(with_heads.heads)
         found = (found[0] + more, found[1] + none)
     assert found == prefix_minutes(texts)
+
+
+EVENTS_FILE = [
+    b'{"message": "INFO only", "timestamp": 1714564805000}',  # no needle: cannot match
+    b'{"message": "{\\"level\\": \\"ERROR\\"}", "timestamp": 1714564865000}',  # escaped JSON
+    b'{"message": "{\\"level\\": \\"\\\\u0045RROR\\"}", "timestamp": 1714564925000}',
+    b'{"ts": "2024-05-01T12:00:05Z", "level": "ERROR"}',
+    b'{"ts": "2024-05-01T12:01:05Z", "level": "ERROR", "message": "x"}',
+    b'{"message": "\\u0045RROR x", "timestamp": 1714564985000}',  # ERROR once read
+]
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    picks=st.lists(st.integers(0, len(EVENTS_FILE) - 1), min_size=1, max_size=12),
+    pattern=st.sampled_from(['{ $.level = "ERROR" }', "{ $.level = * }", "ERROR"]),
+    count_events=st.booleans(),
+)
+@example(picks=[3, 0, 3], pattern='{ $.level = "ERROR" }', count_events=True)
+@example(picks=[3, 2], pattern='{ $.level = "ERROR" }', count_events=False)
+@example(picks=[3, 5], pattern="ERROR", count_events=False)
+def test_worker_processes_read_exported_events_as_the_line_by_line_reader(
+    tmp_path: Path, picks: list[int], pattern: str, count_events: bool
+) -> None:
+    """Exported events among application lines: the workers look for ``"message"`` only in
+    the lines a JSON pattern's needles find (a backslash among them), and their counts are
+    still those of the line-by-line reader, events included when counted."""
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b"\n".join(EVENTS_FILE[k] for k in picks) + b"\n")
+    expected = view(line_by_line(path, counts(pattern)))
+    found = collect_file(path, [counts(pattern)], jobs=2, range_bytes=64, count_events=count_events)
+    assert found is not None
+    assert view(found)[1:] == expected[1:]
+    if count_events:
+        assert found.events == expected[0]

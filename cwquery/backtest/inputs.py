@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
 import json
 import math
 import os
@@ -290,21 +291,13 @@ def _minutes_found(
 ) -> tuple[Counter[int], int]:
     """The minutes of the times that ``search`` (or first ``plain``, for plain times only)
     finds in ``text``, which holds ``lines`` lines' starts after a separator."""
+    if plain is not None:
+        found = _plain_minutes(text, lines, plain)
+        if found is not None:
+            return found
     minutes: Counter[int] = Counter()
     untimed = lines
     known = _MINUTE_STARTS
-    if plain is not None:
-        found = plain.findall(text)
-        if len(found) == lines:  # every line's time is plain: one minute text each
-            for minute, count in Counter(found).items():
-                if (minute, "") in known:
-                    millis = known[minute, ""]
-                else:
-                    millis = known[minute, ""] = _minute_start(minute, "")
-                if millis is not None:
-                    minutes[millis] += count
-                    untimed -= count
-            return minutes, untimed
     for (minute, second, zone), count in Counter(search.findall(text)).items():
         if second:  # the line's own time, without its fraction
             millis = prefix_time(f"{minute}:{second}{zone}")
@@ -314,6 +307,28 @@ def _minutes_found(
             millis = known[minute, zone]
         else:
             millis = known[minute, zone] = _minute_start(minute, zone)
+        if millis is not None:
+            minutes[millis] += count
+            untimed -= count
+    return minutes, untimed
+
+
+def _plain_minutes(
+    text: str, lines: int, plain: re.Pattern[str]
+) -> tuple[Counter[int], int] | None:
+    """:func:`_minutes_found` when ``plain`` finds a plain time at every line's start (one
+    minute text each, read once), else ``None``."""
+    found = plain.findall(text)
+    if len(found) != lines:
+        return None
+    minutes: Counter[int] = Counter()
+    untimed = lines
+    known = _MINUTE_STARTS
+    for minute, count in Counter(found).items():
+        if (minute, "") in known:
+            millis = known[minute, ""]
+        else:
+            millis = known[minute, ""] = _minute_start(minute, "")
         if millis is not None:
             minutes[millis] += count
             untimed -= count
@@ -447,6 +462,14 @@ def document_minutes(
     (Counter({1714564800000: 2}), 1)
     """
     first, *rest = field.removeprefix("$.").split(".")
+    if not rest and not texts and set(map(type, documents)) == {dict}:
+        values: list[Any] = list(map(dict.get, documents, itertools.repeat(first)))
+        if set(map(type, values)) == {str}:  # the common case: times as text, read at once
+            text = "\n" + "\n".join(values)
+            if text.isascii() and text.count("\n") == len(values):
+                plain = _plain_minutes(text, len(values), _PLAIN_MINUTE_ASCII)
+                if plain is not None:
+                    return plain
     minutes: Counter[int] = Counter()
     untimed = 0
     texts = list(texts)

@@ -189,6 +189,8 @@ def _times(result: BlockResult, json: str | None) -> tuple[Counter[int], int]:
         return minutes, untimed
     if not result.documents:  # the scan read no object at once
         return json_minutes([text for _, text in result.selected], json)
+    if None not in result.documents:  # every match's object was read
+        return document_minutes(result.documents, json)
     documents, unread = [], []
     for (_, text), document in zip(result.selected, result.documents, strict=True):
         if document is None:

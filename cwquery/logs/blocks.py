@@ -65,7 +65,7 @@ class BlockResult:
     #: read it (:attr:`~cwquery.plan.Plan.judged`; ``None`` where it has none), in step with
     #: ``selected``
     documents: list[Any] = field(default_factory=list)
-    #: whether the block holds the scan's ``flag`` text
+    #: whether the block (or its candidate lines: :class:`BlockScanner`) holds the ``flag``
     flagged: bool = False
     #: what a reader's ``reduce`` (:class:`~cwquery.logs.parallel.FileScan`) made of the block
     summary: Any = None
@@ -110,7 +110,10 @@ class BlockScanner:
     a search is not counted line by line (see :class:`BlockResult`). ``documents`` asks for the
     JSON object of each selected match (JSON patterns, :data:`Select.MATCHES`). ``flag`` names
     a text whose presence in a block the result reports (:attr:`BlockResult.flagged`): a
-    reader's question about the raw lines, answered where the block is read. ``heads`` asks
+    reader's question about the raw lines, answered where the block is read. For a JSON
+    pattern whose candidate lines its needles find, a backslash among them, only those lines
+    are asked: a line that cannot match holds no JSON text that could (its text is that
+    text, escapes aside). ``heads`` asks
     for the matched lines' first bytes (:attr:`BlockResult.heads`) where a needle that
     decides finds them in ASCII text: a reader of their leading times reads no more.
     """
@@ -147,6 +150,8 @@ class BlockScanner:
         #: whether the lines the needle finds are handed back as heads, where they may be
         self._heads = False
         self.numbered = numbered
+        #: whether the flag is looked for in the candidate lines only (see above)
+        self._flag_lines = False
         every_line = select is Select.OTHERS or (count_not_json and self.is_json)
         #: the plan's test of a whole block (space-delimited patterns), when the lines it
         #: finds are all that is wanted
@@ -157,6 +162,7 @@ class BlockScanner:
         needles = plan.needles
         if needles is not None:
             self.texts = needles.texts + (("\\",) if needles.escape_also else ())
+            self._flag_lines = self.is_json and needles.escape_also and self._search is None
             if select is Select.NONE and needles.decides:
                 (needle,) = needles.texts
                 self._line_holding = re.compile(re.escape(needle.encode()) + rb"[^\n]*")
@@ -167,7 +173,7 @@ class BlockScanner:
     def scan(self, block: bytes) -> BlockResult:
         """Read, matched and not-JSON counts and the selected messages of one block."""
         result = self._scan(block)
-        if self._flag is not None and self._flag in block:
+        if self._flag is not None and not self._flag_lines and self._flag in block:
             result.flagged = True
         return result
 
@@ -395,7 +401,10 @@ class BlockScanner:
             return self._json_documents(block, result)
         verdict, keep, values = self.plan.verdict, self.select is Select.MATCHES, self.values
         before = _MessagesBefore(block) if self.numbered else None
+        flag = self._flag if self._flag_lines else None
         for start, line in _candidate_lines(block, b"\n", self._finders(block)):
+            if flag is not None and flag in line:
+                result.flagged = True
             if verdict(line):
                 result.matched += 1
                 if keep:
@@ -409,7 +418,10 @@ class BlockScanner:
         """:meth:`_json_candidates` handing back the matches' objects too."""
         judged, documents = self.plan.judged, result.documents
         before = _MessagesBefore(block) if self.numbered else None
+        flag = self._flag if self._flag_lines else None
         for start, line in _candidate_lines(block, b"\n", self._finders(block)):
+            if flag is not None and flag in line:
+                result.flagged = True
             hit, document = judged(line)
             if hit:
                 result.matched += 1
