@@ -323,12 +323,11 @@ def _plain_minutes(
         return None
     minutes: Counter[int] = Counter()
     untimed = lines
-    known = _MINUTE_STARTS
+    known = _PLAIN_STARTS
     for minute, count in Counter(found).items():
-        if (minute, "") in known:
-            millis = known[minute, ""]
-        else:
-            millis = known[minute, ""] = _minute_start(minute, "")
+        millis = known.get(minute, -1)
+        if millis == -1:  # not read yet (a minute start is a multiple of 60 000)
+            millis = known[minute] = _minute_start(minute, "")
         if millis is not None:
             minutes[millis] += count
             untimed -= count
@@ -338,8 +337,9 @@ def _plain_minutes(
 def _minute_start(minute: str, zone: str) -> int | None:
     """What :func:`prefix_time` reads from ``f"{minute}:00{zone}"`` (``minute`` as
     :data:`_PREFIX_MINUTE` captures it), from the day's start (kept) and the digits."""
-    if len(_MINUTE_STARTS) > 100_000:
+    if len(_MINUTE_STARTS) + len(_PLAIN_STARTS) > 100_000:
         _MINUTE_STARTS.clear()
+        _PLAIN_STARTS.clear()
         _DAY_STARTS.clear()
     text = minute[1:] if minute[0] == "[" else minute
     date = text[:10]
@@ -366,6 +366,8 @@ def _minute_start(minute: str, zone: str) -> int | None:
 
 #: :func:`prefix_minutes`' minutes already read: (minute text, zone) to the minute's epoch ms
 _MINUTE_STARTS: dict[tuple[str, str], int | None] = {}
+#: the same for plain times (no zone), by the minute text alone
+_PLAIN_STARTS: dict[str, int | None] = {}
 #: :func:`_minute_start`'s days already read: ``YYYY-MM-DD`` to the day's epoch seconds
 _DAY_STARTS: dict[str, int | None] = {}
 
