@@ -15,7 +15,6 @@ which the engine does only for the events it needs.
 
 from __future__ import annotations
 
-import gzip
 import io
 import itertools
 import json
@@ -174,12 +173,15 @@ def open_bytes(
     Firehose delivery when it starts with a subscription record, else an S3 export (a time
     and a space before each message); other data is read as :func:`open_source` reads it.
 
+    >>> import gzip
     >>> source = open_bytes("x.gz", gzip.compress(b"2024-05-01T12:00:05.000Z  ERROR a\\n"))
     >>> source.kind, list(source.events)
     ('s3-export', [(' ERROR a', 1714564805000, None)])
     """
     if name.endswith(".gz"):
         try:
+            import gzip  # only for a compressed input
+
             text = gzip.decompress(data).decode("utf-8", errors="replace")
         except (OSError, EOFError) as err:
             raise InputError(f"{name}: not a gzip file: {err}") from None
