@@ -416,7 +416,7 @@ class BlockScanner:
 
     def _json_documents(self, block: bytes, result: BlockResult) -> BlockResult:
         """:meth:`_json_candidates` handing back the matches' objects too."""
-        judged, documents = self.plan.judged, result.documents
+        judged, keep, found = self.plan.judged, result.documents.append, result.selected.append
         before = _MessagesBefore(block) if self.numbered else None
         flag = self._flag if self._flag_lines else None
         for start, line in _candidate_lines(block, b"\n", self._finders(block)):
@@ -424,12 +424,12 @@ class BlockScanner:
                 result.flagged = True
             hit, document = judged(line)
             if hit:
-                result.matched += 1
                 index = -1 if before is None else before.at(start)
-                result.selected.append((index, line.decode("utf-8", "replace")))
-                documents.append(document)
-                if self.values:
-                    result.values.append({})  # a JSON pattern extracts nothing (D28)
+                found((index, line.decode("utf-8", "replace")))
+                keep(document)
+        result.matched += len(result.documents)
+        if self.values:  # a JSON pattern extracts nothing (D28)
+            result.values += [{} for _ in result.documents]
         return result
 
 
