@@ -397,9 +397,12 @@ def _count_rows(key: MetricKey, series: CountSeries, period: int) -> list[Row]:
     minute of a period from its bag, and merges the bags of several)."""
     period_ms = period * 1000
     counts, value, detail = series.counts, series.value, series.detail
-    known: dict[int, dict[str, float | None]] = {}  # a minute's count to its statistics
-    rows = []
     minutes = sorted(counts)
+    if period_ms <= MINUTE_MS:  # a period holds one minute at most
+        known = {n: Window(bag=_bag_of(value, n, detail)).basic() for n in set(counts.values())}
+        return [Row(key, m - m % period_ms, dict(known[counts[m]])) for m in minutes]
+    known = {}  # a minute's count to its statistics
+    rows = []
     position, size = 0, len(minutes)
     while position < size:
         minute = minutes[position]

@@ -73,12 +73,15 @@ def to_csv(rows: Sequence[Row], statistics: Sequence[str]) -> str:
     # the numbers of a row as text, once per distinct tuple of values (without a zero: 0.0
     # and -0.0 are equal keys but different texts)
     written: dict[tuple[float | None, ...], str] = {}
+    key = head = None
     for row in rows:
-        head = heads.get(row.key)
-        if head is None:
-            head = heads[row.key] = _csv_fields(
-                [row.key.namespace, row.key.name, _dimensions(row), row.key.unit]
-            )
+        if row.key is not key:  # rows come metric by metric
+            key = row.key
+            head = heads.get(key)
+            if head is None:
+                head = heads[key] = _csv_fields(
+                    [key.namespace, key.name, _dimensions(row), key.unit]
+                )
         found = tuple(map(row.stats.get, statistics))
         numbers = written.get(found)
         if numbers is None:
