@@ -506,30 +506,6 @@ def test_json_minutes_are_the_minutes_of_time_of(lines: list[str], field: str) -
     assert json_minutes(lines, field) == (expected, untimed)
 
 
-def test_an_exported_event_in_a_late_range_is_read_as_an_event(tmp_path: Path) -> None:
-    """Worker processes would count an exported event as a line: the workers say when a range
-    holds ``"message"`` (wherever it falls), and the file is then read again by one process,
-    so the counts are the line-by-line reader's."""
-    path = tmp_path / "app.jsonl"
-    lines = [b'{"ts": "2024-05-01T12:%02d:05Z", "level": "ERROR"}' % (k % 60) for k in range(400)]
-    event = b'{"timestamp": 1714568405000, "message": "ERROR from an export"}'
-    for at in (0, 150, 399):
-        path.write_bytes(b"\n".join([*lines[:at], event, *lines[at:]]) + b"\n")
-        expected = view(line_by_line(path, counts("ERROR")))
-        for count_events in (True, False):
-            found = collect_file(
-                path, [counts("ERROR")], jobs=2, range_bytes=512, count_events=count_events
-            )
-            assert found is not None
-            assert view(found) == expected  # read again by one process: events counted
-    path.write_bytes(b"\n".join(lines) + b"\n")
-    found = collect_file(path, [counts("ERROR")], jobs=2, range_bytes=512, count_events=False)
-    expected = view(line_by_line(path, counts("ERROR")))
-    assert found is not None and (found.events, expected[0]) == (0, 400)
-    rows = expected[-1]
-    assert view(found)[1:] == expected[1:] and isinstance(rows, list) and len(rows) == 60
-
-
 HEAD_TIMES = st.sampled_from(
     [t for t in TIMES if t.isascii()]
     + ["[2024-05-01T12:00:05.123456789+02:00]", "2024-05-01T12:00:05.5+0200", "2024-05-01T12:00"]
@@ -606,3 +582,27 @@ def test_worker_processes_read_exported_events_as_the_line_by_line_reader(
     assert view(found)[1:] == expected[1:]
     if count_events:
         assert found.events == expected[0]
+
+
+def test_an_exported_event_in_a_late_range_is_read_as_an_event(tmp_path: Path) -> None:
+    """Worker processes would count an exported event as a line: the workers say when a range
+    holds ``"message"`` (wherever it falls), and the file is then read again by one process,
+    so the counts are the line-by-line reader's."""
+    path = tmp_path / "app.jsonl"
+    lines = [b'{"ts": "2024-05-01T12:%02d:05Z", "level": "ERROR"}' % (k % 60) for k in range(400)]
+    event = b'{"timestamp": 1714568405000, "message": "ERROR from an export"}'
+    for at in (0, 150, 399):
+        path.write_bytes(b"\n".join([*lines[:at], event, *lines[at:]]) + b"\n")
+        expected = view(line_by_line(path, counts("ERROR")))
+        for count_events in (True, False):
+            found = collect_file(
+                path, [counts("ERROR")], jobs=2, range_bytes=512, count_events=count_events
+            )
+            assert found is not None
+            assert view(found) == expected  # read again by one process: events counted
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    found = collect_file(path, [counts("ERROR")], jobs=2, range_bytes=512, count_events=False)
+    expected = view(line_by_line(path, counts("ERROR")))
+    assert found is not None and (found.events, expected[0]) == (0, 400)
+    rows = expected[-1]
+    assert view(found)[1:] == expected[1:] and isinstance(rows, list) and len(rows) == 60
