@@ -14,7 +14,14 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from cwquery.backtest.engine import Collected, MetricKey, Row, collect, datapoints
+from cwquery.backtest.engine import (
+    Collected,
+    CountSeries,
+    MetricKey,
+    Row,
+    collect,
+    datapoints,
+)
 from cwquery.backtest.render import iso, number, to_csv, to_json, to_table
 from cwquery.backtest.series import BASIC_STATISTICS, END_OF_TIME_MS, MinuteSeries
 from cwquery.metrics import MetricFilter, MetricTransformation
@@ -70,6 +77,33 @@ def test_datapoints_are_every_windows_own_statistics(
             datapoints(collected, period, extra)
         return
     assert same_numbers(datapoints(collected, period, extra), expected)
+
+
+@given(
+    value=VALUES,
+    counts=st.dictionaries(st.integers(0, 40), st.integers(1, 1 << 60), max_size=12),
+    period=st.sampled_from([10, 45, 60, 120, 300, 3600]),
+    detail=st.booleans(),
+)
+@example(value=1e308, counts={0: 2, 1: 3}, period=300, detail=False)
+@example(value=-0.0, counts={0: 1, 3: 2}, period=60, detail=True)
+@example(value=0.1, counts={0: 3, 1: 3, 2: 7}, period=120, detail=True)
+def test_count_series_rows_are_the_rows_of_their_bags(
+    value: float, counts: dict[int, int], period: int, detail: bool
+) -> None:
+    """The rows of a series of counts read from its counts are those its bags give, once
+    made (each period's window statistics, or the same error)."""
+    counted = CountSeries(value, {m * MINUTE: n for m, n in counts.items()}, detail)
+    collected = Collected(series={MetricKey("App", "Errors"): counted})
+    try:
+        found = datapoints(collected, period)
+    except (OverflowError, ValueError) as err:
+        with pytest.raises(type(err)):
+            windows_stats(collected, period, [])
+        return
+    assert counted.counted() is not None or not counts  # the rows read no bag
+    assert same_numbers(found, windows_stats(collected, period, []))
+    assert counted.counted() is None  # the windows made the bags
 
 
 def strftime_iso(millis: int) -> str:

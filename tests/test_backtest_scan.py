@@ -288,6 +288,38 @@ def test_prefix_minutes_are_the_minutes_of_prefix_time(lines: list[str]) -> None
     assert prefix_minutes(lines + lines) == (doubled, 2 * untimed)
 
 
+ASCII_TIMES = st.builds(
+    "{}2024-05-{}{}{}:{}:{}{}{}{}".format,
+    st.sampled_from(["", "["]),
+    st.sampled_from(["01", "31", "32"]),
+    st.sampled_from(["T", " "]),
+    st.sampled_from(["00", "23", "24"]),
+    st.sampled_from(["00", "59", "60"]),
+    st.sampled_from(["00", "05", "59", "60", "99", "5"]),
+    st.sampled_from(["", ".5", ",123", ".123456789", ".1234567890", "."]),
+    st.sampled_from(["", "Z", "+02:00", "-0530", "+9", "-02:3"]),
+    st.sampled_from(["", " x", "0"]),
+)
+
+
+@given(lines=st.lists(ASCII_TIMES, min_size=1, max_size=8))
+@example(lines=["2024-05-01T12:00:05.123+02:00 x"])  # a fraction, then an offset
+@example(lines=["2024-05-01T12:00:05.1234567890+02:00"])  # ten digits: no offset
+@example(lines=["2024-05-01T12:00:05Z a", "2024-05-01T12:00:06 b", "2024-05-01 12:00:07,9 c"])
+def test_plain_ascii_times_are_the_minutes_of_prefix_time(lines: list[str]) -> None:
+    """ASCII lines whose times are all plain (seconds 00-59, UTC) take the quicker search;
+    their minutes are still those of :func:`prefix_time`, and so are those of the others."""
+    expected: dict[int, int] = {}
+    untimed = 0
+    for line in lines:
+        millis = prefix_time(line)
+        if millis is None:
+            untimed += 1
+        else:
+            expected[millis - millis % 60_000] = expected.get(millis - millis % 60_000, 0) + 1
+    assert prefix_minutes(lines) == (expected, untimed)
+
+
 def test_the_time_range_ends_at_whole_minutes() -> None:
     """``CountTally.add_minutes`` judges a whole minute's range at once: right only while the
     range starts a minute and ends on a minute's last millisecond."""
@@ -472,6 +504,84 @@ def test_json_minutes_are_the_minutes_of_time_of(lines: list[str], field: str) -
         else:
             expected[millis - millis % 60_000] = expected.get(millis - millis % 60_000, 0) + 1
     assert json_minutes(lines, field) == (expected, untimed)
+
+
+HEAD_TIMES = st.sampled_from(
+    [t for t in TIMES if t.isascii()]
+    + ["[2024-05-01T12:00:05.123456789+02:00]", "2024-05-01T12:00:05.5+0200", "2024-05-01T12:00"]
+)
+HEAD_LINES = st.one_of(
+    st.builds(
+        "{}{}".format,
+        HEAD_TIMES,
+        st.sampled_from(["", " ERROR", "ERROR", " ERRORERROR x", " x", " 00Z E"]),
+    ),
+    st.sampled_from(["ERROR", "", "x", "ERRORERROR", " ERROR", "E\x00ERROR", "é ERROR"]),
+)
+
+
+@given(
+    lines=st.lists(HEAD_LINES, max_size=30),
+    pattern=st.sampled_from(["ERROR", "00Z", "2024", "E", "RR"]),
+)
+@example(lines=["ERROR", "2024-05-01T12:00:05Z x", "ERRORERROR"], pattern="ERROR")
+@example(lines=["2024-05-01T12:00:05Z ERROR", "2024-05-01T12:00:05Z"], pattern="00Z")
+def test_line_heads_give_the_minutes_of_the_matched_lines(lines: list[str], pattern: str) -> None:
+    """A scan handing back the matched lines' heads (ASCII blocks without NUL) matches the
+    lines a scan handing back their texts does, and their heads give the minutes the texts
+    do: short lines whose heads run on into the next line included."""
+    from cwquery.backtest.inputs import head_minutes
+    from cwquery.logs.blocks import BlockScanner, Select
+
+    block = "\n".join(lines).encode()
+    with_heads = BlockScanner(pattern, select=Select.MATCHES, heads=True).scan(block)
+    with_texts = BlockScanner(pattern, select=Select.MATCHES).scan(block)
+    texts = [text for _, text in with_texts.selected]
+    assert with_heads.matched == with_texts.matched
+    if block.isascii() and b"\0" not in block:
+        assert with_heads.selected == [] and with_heads.heads.count(b"\0") == len(texts)
+    found = prefix_minutes([text for _, text in with_heads.selected])
+    if with_heads.heads:
+        more, none = head_minutes(with_heads.heads)
+        found = (found[0] + more, found[1] + none)
+    assert found == prefix_minutes(texts)
+
+
+EVENTS_FILE = [
+    b'{"message": "INFO only", "timestamp": 1714564805000}',  # no needle: cannot match
+    b'{"message": "{\\"level\\": \\"ERROR\\"}", "timestamp": 1714564865000}',  # escaped JSON
+    b'{"message": "{\\"level\\": \\"\\\\u0045RROR\\"}", "timestamp": 1714564925000}',
+    b'{"ts": "2024-05-01T12:00:05Z", "level": "ERROR"}',
+    b'{"ts": "2024-05-01T12:01:05Z", "level": "ERROR", "message": "x"}',
+    b'{"message": "\\u0045RROR x", "timestamp": 1714564985000}',  # ERROR once read
+]
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    picks=st.lists(st.integers(0, len(EVENTS_FILE) - 1), min_size=1, max_size=12),
+    pattern=st.sampled_from(['{ $.level = "ERROR" }', "{ $.level = * }", "ERROR"]),
+    count_events=st.booleans(),
+)
+@example(picks=[3, 0, 3], pattern='{ $.level = "ERROR" }', count_events=True)
+@example(picks=[3, 2], pattern='{ $.level = "ERROR" }', count_events=False)
+@example(picks=[3, 5], pattern="ERROR", count_events=False)
+def test_worker_processes_read_exported_events_as_the_line_by_line_reader(
+    tmp_path: Path, picks: list[int], pattern: str, count_events: bool
+) -> None:
+    """Exported events among application lines: the workers look for ``"message"`` only in
+    the lines a JSON pattern's needles find (a backslash among them), and their counts are
+    still those of the line-by-line reader, events included when counted."""
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b"\n".join(EVENTS_FILE[k] for k in picks) + b"\n")
+    expected = view(line_by_line(path, counts(pattern)))
+    found = collect_file(path, [counts(pattern)], jobs=2, range_bytes=64, count_events=count_events)
+    assert found is not None
+    assert view(found)[1:] == expected[1:]
+    if count_events:
+        assert found.events == expected[0]
 
 
 def test_an_exported_event_in_a_late_range_is_read_as_an_event(tmp_path: Path) -> None:

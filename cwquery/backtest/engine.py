@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 from cwquery.backtest.alarms import Alarm, EvaluationOptions, Transition, replay
 from cwquery.backtest.series import (
@@ -25,6 +26,7 @@ from cwquery.backtest.series import (
     MINUTE_MS,
     Bag,
     MinuteSeries,
+    Window,
     in_time_range,
 )
 from cwquery.errors import CWQueryError
@@ -193,16 +195,40 @@ class CountTally:
         value = metric_filter.constant_value
         assert value is not None
         counts = self.counts
-        series = MinuteSeries()
-        for minute in sorted(counts):
-            bag = Bag(series.detail)
-            bag.add(value, counts[minute])
-            series.add_bag(minute, bag, adopt=True)
-            collected.matched += counts[minute]
         if counts:
+            collected.matched = sum(counts.values())
             collected.first, collected.last = min(counts), max(counts)
-            collected.series[metric_key(metric_filter, {})] = series
+            collected.series[metric_key(metric_filter, {})] = CountSeries(value, counts)
         return collected
+
+
+class CountSeries(MinuteSeries):
+    """A series whose samples all have one ``value``: how many fell in each minute
+    (``counts``, minute to count). Its bags are made from the counts when something first
+    reads or changes them; until then :func:`datapoints` reads the counts."""
+
+    def __init__(self, value: float, counts: dict[int, int], detail: bool = True) -> None:
+        super().__init__(detail)
+        del self._minutes  # made by __getattr__ when first read
+        self.value = value
+        self.counts = counts
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "_minutes":
+            raise AttributeError(name)
+        bags = {}
+        for minute in sorted(self.counts):
+            bag = bags[minute] = Bag(self.detail)
+            bag.add(self.value, self.counts[minute])
+        self._minutes = bags
+        return bags
+
+    def counted(self) -> dict[int, int] | None:
+        """The counts per minute while they are the series (no bag made yet), else ``None``."""
+        return None if "_minutes" in self.__dict__ else self.counts
+
+    def __bool__(self) -> bool:
+        return bool(self.counts) if self.counted() is not None else super().__bool__()
 
 
 def _collect_counts(
@@ -353,12 +379,56 @@ def datapoints(collected: Collected, period: int, extra: Sequence[str] = ()) -> 
     others = [s for s in dict.fromkeys(extra) if s not in BASIC_STATISTICS]
     rows = []
     for key in sorted(collected.series):
-        for start, window in collected.series[key].periods(period):
+        series = collected.series[key]
+        if not others and isinstance(series, CountSeries) and series.counted() is not None:
+            rows += _count_rows(key, series, period)
+            continue
+        for start, window in series.periods(period):
             stats = window.basic()
             for name in others:
                 stats[name] = window.stat(name)
             rows.append(Row(key, start, stats))
     return rows
+
+
+def _count_rows(key: MetricKey, series: CountSeries, period: int) -> list[Row]:
+    """:func:`datapoints`' basic statistics of a :class:`CountSeries`, each computed once per
+    count from a bag made as the series makes it (:meth:`MinuteSeries.periods` reads the one
+    minute of a period from its bag, and merges the bags of several)."""
+    period_ms = period * 1000
+    counts, value, detail = series.counts, series.value, series.detail
+    minutes = sorted(counts)
+    if period_ms <= MINUTE_MS:  # a period holds one minute at most
+        known = {n: Window(bag=_bag_of(value, n, detail)).basic() for n in set(counts.values())}
+        return [Row(key, m - m % period_ms, dict(known[counts[m]])) for m in minutes]
+    known = {}  # a minute's count to its statistics
+    rows = []
+    position, size = 0, len(minutes)
+    while position < size:
+        minute = minutes[position]
+        start = minute - minute % period_ms
+        end = start + period_ms
+        position += 1
+        if position == size or minutes[position] >= end:  # the period's one minute
+            count = counts[minute]
+            stats = known.get(count)
+            if stats is None:
+                stats = known[count] = Window(bag=_bag_of(value, count, detail)).basic()
+            rows.append(Row(key, start, dict(stats)))
+            continue
+        bag = Bag(detail)
+        bag.merge(_bag_of(value, counts[minute], detail))
+        while position < size and minutes[position] < end:
+            bag.merge(_bag_of(value, counts[minutes[position]], detail))
+            position += 1
+        rows.append(Row(key, start, Window(bag=bag).basic()))
+    return rows
+
+
+def _bag_of(value: float, count: int, detail: bool) -> Bag:
+    bag = Bag(detail)
+    bag.add(value, count)
+    return bag
 
 
 def alarm_series(collected: Collected, alarm: Alarm) -> MinuteSeries:

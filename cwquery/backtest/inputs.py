@@ -15,8 +15,8 @@ which the engine does only for the events it needs.
 
 from __future__ import annotations
 
-import gzip
 import io
+import itertools
 import json
 import math
 import os
@@ -43,12 +43,22 @@ _PREFIX = re.compile(
 #: :data:`_PREFIX` after each line end: the minute, the seconds when they are not 00-59 (60-99,
 #: digits past ASCII; else empty) and the zone captured. A literal line end first, not ``^``:
 #: the search then skips from line end to line end instead of trying every position
-_PREFIX_MINUTE = re.compile(
-    r"\n(\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}):(?:[0-5][0-9]|(\d{2}))(?:[.,]\d{1,9})?"
+_MINUTE = (
+    r"(\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}):(?:[0-5][0-9]|(\d{2}))(?:[.,]\d{1,9})?"
     r"(Z|[+-]\d{2}:?\d{2})?"
 )
+_PREFIX_MINUTE = re.compile("\n" + _MINUTE)
 #: :data:`_PREFIX_MINUTE` for ASCII text, where ``\d`` can only be 0-9 (a quicker search)
 _PREFIX_MINUTE_ASCII = re.compile(_PREFIX_MINUTE.pattern, re.ASCII)
+#: :data:`_PREFIX_MINUTE_ASCII` matching only the times whose seconds are 00-59 and that
+#: have no offset (``Z`` or nothing: UTC), capturing only the minute: their minute is the one
+#: written. An offset can only follow a fraction's whole run of digits, so "no fraction of any
+#: length then an offset" is "no offset after the longest fraction", as read there.
+_PLAIN = r"(\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}):[0-5][0-9](?!(?:[.,]\d{1,9})?[+-]\d{2}:?\d{2})"
+_PLAIN_MINUTE_ASCII = re.compile("\n" + _PLAIN, re.ASCII)
+#: the two searches over lines' heads, each after a NUL (:func:`head_minutes`)
+_HEAD_MINUTE_ASCII = re.compile("\0" + _MINUTE, re.ASCII)
+_HEAD_PLAIN_ASCII = re.compile("\0" + _PLAIN, re.ASCII)
 _EPOCH_MS_FROM = 100_000_000_000  # numbers from here on are milliseconds, below it seconds
 _PEEK = 4096
 
@@ -163,12 +173,15 @@ def open_bytes(
     Firehose delivery when it starts with a subscription record, else an S3 export (a time
     and a space before each message); other data is read as :func:`open_source` reads it.
 
+    >>> import gzip
     >>> source = open_bytes("x.gz", gzip.compress(b"2024-05-01T12:00:05.000Z  ERROR a\\n"))
     >>> source.kind, list(source.events)
     ('s3-export', [(' ERROR a', 1714564805000, None)])
     """
     if name.endswith(".gz"):
         try:
+            import gzip  # only for a compressed input
+
             text = gzip.decompress(data).decode("utf-8", errors="replace")
         except (OSError, EOFError) as err:
             raise InputError(f"{name}: not a gzip file: {err}") from None
@@ -249,20 +262,45 @@ def prefix_time(text: str) -> int | None:
 def prefix_minutes(lines: Sequence[str]) -> tuple[Counter[int], int]:
     """The times of lines (none holding a line end) as :func:`prefix_time` reads them, down to
     the minute (epoch ms), each with how many lines have it; and how many lines have no time.
-    One search over all the lines, and one :func:`prefix_time` per minute and zone seen (kept
-    for the next call): seconds 00-59 and a fraction leave the minute as it is (a zone moves
-    it by whole minutes).
+    One search over all the lines (first for plain times only: seconds 00-59, UTC, whose
+    minute is the one written; the full search only when a line's time is not plain), and
+    one :func:`prefix_time` per minute and zone seen (kept for the next call): seconds 00-59
+    and a fraction leave the minute as it is (a zone moves it by whole minutes).
 
     >>> prefix_minutes(["2024-05-01T12:00:05.250Z a", "2024-05-01 12:00:59,9 b", "c"])
     (Counter({1714564800000: 2}), 1)
     """
-    minutes: Counter[int] = Counter()
-    untimed = len(lines)
-    known = _MINUTE_STARTS
     text = "\n" + "\n".join(lines)
-    search = _PREFIX_MINUTE_ASCII if text.isascii() else _PREFIX_MINUTE  # \d: 0-9 alone
-    for found, count in Counter(search.findall(text)).items():
-        minute, second, zone = found
+    if text.isascii():  # \d: 0-9 alone
+        return _minutes_found(text, len(lines), _PLAIN_MINUTE_ASCII, _PREFIX_MINUTE_ASCII)
+    return _minutes_found(text, len(lines), None, _PREFIX_MINUTE)
+
+
+def head_minutes(heads: bytes) -> tuple[Counter[int], int]:
+    """:func:`prefix_minutes` of the lines whose heads ``heads`` holds, each after a NUL
+    (:attr:`cwquery.logs.blocks.BlockResult.heads`: ASCII, each line's first bytes, at least
+    the 36 of the longest time read, running on past the line's end when it is shorter).
+
+    >>> head_minutes(b"\\x002024-05-01T12:00:05Z a\\n2024-05-01T12:09\\x00c")
+    (Counter({1714564800000: 1}), 1)
+    """
+    text = heads.decode("ascii")
+    return _minutes_found(text, heads.count(b"\0"), _HEAD_PLAIN_ASCII, _HEAD_MINUTE_ASCII)
+
+
+def _minutes_found(
+    text: str, lines: int, plain: re.Pattern[str] | None, search: re.Pattern[str]
+) -> tuple[Counter[int], int]:
+    """The minutes of the times that ``search`` (or first ``plain``, for plain times only)
+    finds in ``text``, which holds ``lines`` lines' starts after a separator."""
+    if plain is not None:
+        found = _plain_minutes(text, lines, plain)
+        if found is not None:
+            return found
+    minutes: Counter[int] = Counter()
+    untimed = lines
+    known = _MINUTE_STARTS
+    for (minute, second, zone), count in Counter(search.findall(text)).items():
         if second:  # the line's own time, without its fraction
             millis = prefix_time(f"{minute}:{second}{zone}")
             if millis is not None:
@@ -277,11 +315,33 @@ def prefix_minutes(lines: Sequence[str]) -> tuple[Counter[int], int]:
     return minutes, untimed
 
 
+def _plain_minutes(
+    text: str, lines: int, plain: re.Pattern[str]
+) -> tuple[Counter[int], int] | None:
+    """:func:`_minutes_found` when ``plain`` finds a plain time at every line's start (one
+    minute text each, read once), else ``None``."""
+    found = plain.findall(text)
+    if len(found) != lines:
+        return None
+    minutes: Counter[int] = Counter()
+    untimed = lines
+    known = _PLAIN_STARTS
+    for minute, count in Counter(found).items():
+        millis = known.get(minute, -1)
+        if millis == -1:  # not read yet (a minute start is a multiple of 60 000)
+            millis = known[minute] = _minute_start(minute, "")
+        if millis is not None:
+            minutes[millis] += count
+            untimed -= count
+    return minutes, untimed
+
+
 def _minute_start(minute: str, zone: str) -> int | None:
     """What :func:`prefix_time` reads from ``f"{minute}:00{zone}"`` (``minute`` as
     :data:`_PREFIX_MINUTE` captures it), from the day's start (kept) and the digits."""
-    if len(_MINUTE_STARTS) > 100_000:
+    if len(_MINUTE_STARTS) + len(_PLAIN_STARTS) > 100_000:
         _MINUTE_STARTS.clear()
+        _PLAIN_STARTS.clear()
         _DAY_STARTS.clear()
     text = minute[1:] if minute[0] == "[" else minute
     date = text[:10]
@@ -308,6 +368,8 @@ def _minute_start(minute: str, zone: str) -> int | None:
 
 #: :func:`prefix_minutes`' minutes already read: (minute text, zone) to the minute's epoch ms
 _MINUTE_STARTS: dict[tuple[str, str], int | None] = {}
+#: the same for plain times (no zone), by the minute text alone
+_PLAIN_STARTS: dict[str, int | None] = {}
 #: :func:`_minute_start`'s days already read: ``YYYY-MM-DD`` to the day's epoch seconds
 _DAY_STARTS: dict[str, int | None] = {}
 
@@ -404,6 +466,14 @@ def document_minutes(
     (Counter({1714564800000: 2}), 1)
     """
     first, *rest = field.removeprefix("$.").split(".")
+    if not rest and not texts and set(map(type, documents)) == {dict}:
+        values: list[Any] = list(map(dict.get, documents, itertools.repeat(first)))
+        if set(map(type, values)) == {str}:  # the common case: times as text, read at once
+            text = "\n" + "\n".join(values)
+            if text.isascii() and text.count("\n") == len(values):
+                plain = _plain_minutes(text, len(values), _PLAIN_MINUTE_ASCII)
+                if plain is not None:
+                    return plain
     minutes: Counter[int] = Counter()
     untimed = 0
     texts = list(texts)

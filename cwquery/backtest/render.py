@@ -35,6 +35,8 @@ def iso(millis: int) -> str:
         if len(_DATES) > 10_000:
             _DATES.clear()
         _DATES[day] = date
+    if not into % 60_000:  # a whole minute (every datapoint of a period of minutes)
+        return date + _CLOCKS[into // 60_000]
     seconds, fraction = divmod(into, 1000)
     minutes, second = divmod(seconds, 60)
     hour, minute = divmod(minutes, 60)
@@ -43,6 +45,8 @@ def iso(millis: int) -> str:
 
 
 _DAY_MS = 86_400_000
+#: ``HH:MM:00Z`` of each minute of a day
+_CLOCKS = [f"{minute // 60:02d}:{minute % 60:02d}:00Z" for minute in range(1440)]
 #: :func:`iso`'s dates already written: day since the epoch to ``YYYY-MM-DDT``
 _DATES: dict[int, str] = {}
 
@@ -66,16 +70,25 @@ def to_csv(rows: Sequence[Row], statistics: Sequence[str]) -> str:
     # numbers never need quoting
     heads: dict[MetricKey, str] = {}
     texts = _Numbers({None: ""})
+    # the numbers of a row as text, once per distinct tuple of values (without a zero: 0.0
+    # and -0.0 are equal keys but different texts)
+    written: dict[tuple[float | None, ...], str] = {}
+    key = head = None
     for row in rows:
-        head = heads.get(row.key)
-        if head is None:
-            head = heads[row.key] = _csv_fields(
-                [row.key.namespace, row.key.name, _dimensions(row), row.key.unit]
-            )
-        get = row.stats.get
-        values = [texts[get(name)] for name in statistics]
-        lines.append(",".join([head, iso(row.start), *values]))
-        lines.append("\n")
+        if row.key is not key:  # rows come metric by metric
+            key = row.key
+            head = heads.get(key)
+            if head is None:
+                head = heads[key] = _csv_fields(
+                    [key.namespace, key.name, _dimensions(row), key.unit]
+                )
+        found = tuple(map(row.stats.get, statistics))
+        numbers = written.get(found)
+        if numbers is None:
+            numbers = "".join(["," + texts[value] for value in found])
+            if 0.0 not in found:
+                written[found] = numbers
+        lines.append(f"{head},{iso(row.start)}{numbers}\n")
     return "".join(lines)
 
 

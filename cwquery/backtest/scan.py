@@ -36,6 +36,7 @@ from cwquery.backtest.inputs import (
     document_minutes,
     exported_event,
     file_line_kind,
+    head_minutes,
     json_minutes,
     line_source,
     prefix_minutes,
@@ -116,6 +117,7 @@ def _collect_ranges(
         select=Select.MATCHES,
         documents=json is not None,  # the matches' objects: their times without a parse
         flag=None if json is None else _MESSAGE_KEY.decode(),  # told by the workers
+        heads=json is None,  # a text line's time is in its first bytes
         count_messages=count_events,
         jobs=jobs,
         range_bytes=range_bytes,
@@ -147,7 +149,10 @@ def collect_lines(
     tally = CountTally(line_source((), kind, field).time_of)
     json = field if kind == "json-lines" else None  # else text, timed by prefix_time
     scanner = BlockScanner(
-        metric_filter.matcher.pattern, select=Select.MATCHES, documents=json is not None
+        metric_filter.matcher.pattern,
+        select=Select.MATCHES,
+        documents=json is not None,
+        heads=json is None,
     )
     matches = metric_filter.matcher.matches
     # no line is left out for its length: the line-by-line reader reads every line
@@ -168,7 +173,7 @@ def _minutes_only(json: str | None, result: BlockResult) -> BlockResult:
     """A worker's reduction of a range's result: the minutes of its matched lines
     (:func:`_times`) as its ``summary``, and no lines to send back."""
     result.summary = _times(result, json)
-    result.selected, result.documents = [], []
+    result.selected, result.documents, result.heads = [], [], b""
     return result
 
 
@@ -176,9 +181,16 @@ def _times(result: BlockResult, json: str | None) -> tuple[Counter[int], int]:
     """The minutes of the matched lines' times, all at once (JSON lines' ``json`` field, or
     text lines' leading time), and how many lines have none."""
     if json is None:
-        return prefix_minutes([text for _, text in result.selected])
+        minutes, untimed = prefix_minutes([text for _, text in result.selected])
+        if result.heads:  # lines an ASCII block handed back by their heads
+            more, none = head_minutes(result.heads)
+            minutes.update(more)
+            untimed += none
+        return minutes, untimed
     if not result.documents:  # the scan read no object at once
         return json_minutes([text for _, text in result.selected], json)
+    if None not in result.documents:  # every match's object was read
+        return document_minutes(result.documents, json)
     documents, unread = [], []
     for (_, text), document in zip(result.selected, result.documents, strict=True):
         if document is None:

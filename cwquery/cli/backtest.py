@@ -4,7 +4,7 @@ events, and the alarm states CloudWatch would have set."""
 from __future__ import annotations
 
 import sys
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from click.core import ParameterSource
@@ -16,7 +16,6 @@ from cwquery.backtest.alarms import (
     EvaluationOptions,
     evaluation_step,
 )
-from cwquery.backtest.chart import ChartSeries, html_page, sliding_points, terminal_chart
 from cwquery.backtest.engine import (
     BacktestError,
     PublishOptions,
@@ -42,6 +41,9 @@ from cwquery.cli.common import (
 from cwquery.cli.transform import transformer_option
 from cwquery.errors import CWQueryError, PatternError
 from cwquery.metrics import MetricFilter, MetricFilterError, MetricTransformation
+
+if TYPE_CHECKING:  # charts are drawn only when shown or written
+    from cwquery.backtest.chart import ChartSeries
 
 
 def _fail(message: str) -> NoReturn:
@@ -381,6 +383,8 @@ def _report(result: Result, options: dict[str, Any], note: str = "") -> None:
     # the charts are drawn only where they are shown or written
     charts = _charts(result, options) if show_chart or options["html_file"] else []
     if show_chart:
+        from cwquery.backtest.chart import terminal_chart
+
         for chart in charts[:4]:
             click.echo(
                 terminal_chart(
@@ -395,6 +399,8 @@ def _report(result: Result, options: dict[str, Any], note: str = "") -> None:
             )
     summary = summary_text(result.collected) + (f"; {note}" if note else "")
     if options["html_file"]:
+        from cwquery.backtest.chart import html_page
+
         page = html_page("cwquery backtest", charts, summary)
         _write(options["html_file"], page)
     if not options["quiet"]:
@@ -410,6 +416,8 @@ def _write(path: str, text: str) -> None:
 
 def _charts(result: Result, options: dict[str, Any]) -> list[ChartSeries]:
     """One chart per alarm (its statistic over its period), else one per metric (Sum)."""
+    from cwquery.backtest.chart import ChartSeries, sliding_points
+
     charts = []
     for alarm, history in result.histories.values():
         series = alarm_series(result.collected, alarm)

@@ -65,16 +65,22 @@ class BlockResult:
     #: read it (:attr:`~cwquery.plan.Plan.judged`; ``None`` where it has none), in step with
     #: ``selected``
     documents: list[Any] = field(default_factory=list)
-    #: whether the block holds the scan's ``flag`` text
+    #: whether the block (or its candidate lines: :class:`BlockScanner`) holds the ``flag``
     flagged: bool = False
     #: what a reader's ``reduce`` (:class:`~cwquery.logs.parallel.FileScan`) made of the block
     summary: Any = None
+    #: when the scan was asked for them (``heads``), the matches of an ASCII block holding no
+    #: NUL byte found by a needle that decides: each line's first :data:`HEAD_BYTES` bytes
+    #: (running on past its end when it is shorter), each after a NUL, in place of
+    #: ``selected``
+    heads: bytes = b""
 
     def add(self, later: BlockResult) -> None:
         """Append the result of the block that follows this one."""
         self.selected += [(i if i < 0 else i + self.read, text) for i, text in later.selected]
         self.values += later.values
         self.documents += later.documents
+        self.heads += later.heads
         self.flagged = self.flagged or later.flagged
         if later.long_lines:
             assert self.lines is not None, "lines before an over-long one are counted"
@@ -104,7 +110,12 @@ class BlockScanner:
     a search is not counted line by line (see :class:`BlockResult`). ``documents`` asks for the
     JSON object of each selected match (JSON patterns, :data:`Select.MATCHES`). ``flag`` names
     a text whose presence in a block the result reports (:attr:`BlockResult.flagged`): a
-    reader's question about the raw lines, answered where the block is read.
+    reader's question about the raw lines, answered where the block is read. For a JSON
+    pattern whose candidate lines its needles find, a backslash among them, only those lines
+    are asked: a line that cannot match holds no JSON text that could (its text is that
+    text, escapes aside). ``heads`` asks
+    for the matched lines' first bytes (:attr:`BlockResult.heads`) where a needle that
+    decides finds them in ASCII text: a reader of their leading times reads no more.
     """
 
     def __init__(
@@ -118,6 +129,7 @@ class BlockScanner:
         count_messages: bool = True,
         documents: bool = False,
         flag: str | None = None,
+        heads: bool = False,
     ) -> None:
         self.plan = plan = plan_for(pattern)
         self._flag = None if flag is None else flag.encode()
@@ -135,7 +147,11 @@ class BlockScanner:
         self._line_holding: re.Pattern[bytes] | None = None
         #: the needle, when the lines holding it are the matches and their texts are wanted
         self._decided: bytes | None = None
+        #: whether the lines the needle finds are handed back as heads, where they may be
+        self._heads = False
         self.numbered = numbered
+        #: whether the flag is looked for in the candidate lines only (see above)
+        self._flag_lines = False
         every_line = select is Select.OTHERS or (count_not_json and self.is_json)
         #: the plan's test of a whole block (space-delimited patterns), when the lines it
         #: finds are all that is wanted
@@ -146,16 +162,18 @@ class BlockScanner:
         needles = plan.needles
         if needles is not None:
             self.texts = needles.texts + (("\\",) if needles.escape_also else ())
+            self._flag_lines = self.is_json and needles.escape_also and self._search is None
             if select is Select.NONE and needles.decides:
                 (needle,) = needles.texts
                 self._line_holding = re.compile(re.escape(needle.encode()) + rb"[^\n]*")
             elif select is Select.MATCHES and needles.decides and not numbered:
                 self._decided = needles.texts[0].encode()
+                self._heads = heads and not values
 
     def scan(self, block: bytes) -> BlockResult:
         """Read, matched and not-JSON counts and the selected messages of one block."""
         result = self._scan(block)
-        if self._flag is not None and self._flag in block:
+        if self._flag is not None and not self._flag_lines and self._flag in block:
             result.flagged = True
         return result
 
@@ -171,10 +189,13 @@ class BlockScanner:
                 return self._json_candidates(block)
             return self._json_lines(block)
         if self.texts or self._search is not None:
-            if block.isascii() or _is_utf8(block):
+            ascii = block.isascii()
+            if ascii or _is_utf8(block):
                 if self._line_holding is not None:
                     return self._count_lines_holding(block, self._line_holding)
                 if self._decided is not None:
+                    if self._heads and ascii and b"\0" not in block:
+                        return self._line_heads(block, self._decided)
                     return self._lines_holding(block, self._decided)
                 return self._text_candidates(block)
             if self.texts:  # not UTF-8: search the text the bytes are read as
@@ -355,6 +376,18 @@ class BlockScanner:
             result.values = [{} for _ in texts]  # a term pattern extracts nothing (D28)
         return result
 
+    def _line_heads(self, block: bytes, needle: bytes) -> BlockResult:
+        """:meth:`_lines_holding` handing back the lines' heads, joined, undecoded."""
+        result = self._start(block)
+        sample = block[:_SAMPLE]
+        if sample.count(needle) * _DENSE_HITS > sample.count(b"\n"):
+            found = [line for line in block.split(b"\n") if needle in line]
+        else:
+            found = _heads_holding(block, needle)
+        result.matched = len(found)
+        result.heads = b"\0" + b"\0".join(found) if found else b""
+        return result
+
     def _count_lines_holding(self, block: bytes, rest_of_line: re.Pattern[bytes]) -> BlockResult:
         """For a needle that decides: the lines holding it are the matches, counted where
         they are found (each search runs on to the line end, so a line counts once)."""
@@ -368,7 +401,10 @@ class BlockScanner:
             return self._json_documents(block, result)
         verdict, keep, values = self.plan.verdict, self.select is Select.MATCHES, self.values
         before = _MessagesBefore(block) if self.numbered else None
+        flag = self._flag if self._flag_lines else None
         for start, line in _candidate_lines(block, b"\n", self._finders(block)):
+            if flag is not None and flag in line:
+                result.flagged = True
             if verdict(line):
                 result.matched += 1
                 if keep:
@@ -380,17 +416,20 @@ class BlockScanner:
 
     def _json_documents(self, block: bytes, result: BlockResult) -> BlockResult:
         """:meth:`_json_candidates` handing back the matches' objects too."""
-        judged, documents = self.plan.judged, result.documents
+        judged, keep, found = self.plan.judged, result.documents.append, result.selected.append
         before = _MessagesBefore(block) if self.numbered else None
+        flag = self._flag if self._flag_lines else None
         for start, line in _candidate_lines(block, b"\n", self._finders(block)):
+            if flag is not None and flag in line:
+                result.flagged = True
             hit, document = judged(line)
             if hit:
-                result.matched += 1
                 index = -1 if before is None else before.at(start)
-                result.selected.append((index, line.decode("utf-8", "replace")))
-                documents.append(document)
-                if self.values:
-                    result.values.append({})  # a JSON pattern extracts nothing (D28)
+                found((index, line.decode("utf-8", "replace")))
+                keep(document)
+        result.matched += len(result.documents)
+        if self.values:  # a JSON pattern extracts nothing (D28)
+            result.values += [{} for _ in result.documents]
         return result
 
 
@@ -417,6 +456,33 @@ def _lines_holding_bytes(block: bytes, needle: bytes) -> list[bytes]:
         append(block[start:end])
         at = find(needle, end + 1)
     return found
+
+
+#: The bytes of a line's head (:attr:`BlockResult.heads`): a leading time of the longest form
+#: the backtest reads (``[YYYY-MM-DDTHH:MM:SS.fffffffff+HH:MM``, 36 characters) and more.
+HEAD_BYTES = 40
+
+
+def _heads_holding(block: bytes, needle: bytes) -> list[bytes]:
+    """The first :data:`HEAD_BYTES` bytes from the start of each line of ``block`` that holds
+    ``needle`` (which holds no line end), once per line, in order. A line end between two hits
+    says that the second is on a new line; looking back no further than the hit before, the
+    block is looked at once."""
+    find, rfind = block.find, block.rfind
+    step = len(needle)
+    at = find(needle)
+    if at < 0:
+        return []
+    start = rfind(b"\n", 0, at) + 1
+    heads = [block[start : start + HEAD_BYTES]]
+    append = heads.append
+    before, at = at, find(needle, at + step)
+    while at >= 0:
+        end = rfind(b"\n", before, at)
+        if end >= 0:
+            append(block[end + 1 : end + 1 + HEAD_BYTES])
+        before, at = at, find(needle, at + step)
+    return heads
 
 
 class _MessagesBefore:

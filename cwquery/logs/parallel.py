@@ -264,6 +264,7 @@ class FileScan:
         count_messages: bool = True,
         documents: bool = False,
         flag: str | None = None,
+        heads: bool = False,
         jobs: int = 1,
         block_bytes: int | None = None,
         range_bytes: int | None = None,
@@ -280,6 +281,7 @@ class FileScan:
             count_messages,
             documents,
             flag,
+            heads,
         )
         self.scanner = _scanner(self._options)
         self.reduce = reduce
@@ -352,7 +354,7 @@ class FileScan:
 
 #: A worker's task: a file, a byte range, and the block and line sizes.
 _Task = tuple[str, int, int, int, int]
-_Options = tuple[Plan, Select, bool, bool, bool, bool, bool, "str | None"]
+_Options = tuple[Plan, Select, bool, bool, bool, bool, bool, "str | None", bool]
 #: ``reduce(result) -> result``: what a worker makes of each result before sending it (it must
 #: pickle: a module-level function, or a ``functools.partial`` of one)
 Reduce = Callable[[BlockResult], BlockResult]
@@ -360,7 +362,7 @@ _State = tuple[BlockScanner, "Reduce | None"]
 
 
 def _scanner(options: _Options) -> BlockScanner:
-    plan, select, count_not_json, numbered, values, count_messages, documents, flag = options
+    plan, select, count_not_json, numbered, values, count_messages, documents, flag, heads = options
     return BlockScanner(
         plan,
         select=select,
@@ -370,6 +372,7 @@ def _scanner(options: _Options) -> BlockScanner:
         count_messages=count_messages,
         documents=documents,
         flag=flag,
+        heads=heads,
     )
 
 
