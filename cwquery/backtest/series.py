@@ -31,6 +31,7 @@ from cwquery.backtest.statistics import (
     parse_statistic,
     percentile_of,
 )
+from cwquery.exact_sum import exact_add
 
 MINUTE_MS = 60_000
 #: The earliest event time read (epoch ms): PutLogEvents' ``timestamp`` has a minimum of 0.
@@ -49,30 +50,6 @@ def in_time_range(millis: int) -> bool:
     (True, False, False, True)
     """
     return EARLIEST_MS <= millis <= LATEST_MS
-
-
-def exact_add(partials: list[float], value: float) -> None:
-    """Add ``value`` to ``partials``, non-overlapping floats whose exact sum is the running
-    total (Shewchuk's method): ``math.fsum(partials)`` is then the correctly rounded total,
-    the same as ``math.fsum`` over every value added.
-
-    >>> partials: list[float] = []
-    >>> for value in [1e16, 1.0, -1e16, 0.1]:
-    ...     exact_add(partials, value)
-    >>> math.fsum(partials)
-    1.1
-    """
-    kept = 0
-    for other in partials:
-        if abs(value) < abs(other):
-            value, other = other, value
-        high = value + other
-        low = other - (high - value)
-        if low:
-            partials[kept] = low
-            kept += 1
-        value = high
-    partials[kept:] = [value]
 
 
 def _add_times(partials: list[float], value: float, times: int) -> None:

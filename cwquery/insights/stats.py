@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
+from cwquery.exact_sum import exact_add
 from cwquery.insights import tree as t
 from cwquery.insights.expressions import Context, evaluate
 from cwquery.insights.values import (
@@ -54,35 +55,6 @@ def aggregate_calls(stats: t.Stats) -> list[t.Call]:
             else:
                 pending += reversed(node.children())
     return found
-
-
-def exact_add(partials: list[float], value: float) -> None:
-    """Add ``value`` to ``partials``, non-overlapping floats whose exact sum is the running
-    total (Shewchuk's method), so ``math.fsum(partials)`` is the correctly rounded sum, whatever
-    order the values came in. A total past the float range stays ``[inf]`` (a null result).
-
-    >>> partials: list[float] = []
-    >>> for value in [1e16, 1.0, -1e16, 0.1]:
-    ...     exact_add(partials, value)
-    >>> math.fsum(partials)
-    1.1
-    """
-    if partials and math.isinf(partials[-1]):
-        return
-    kept = 0
-    for other in partials:
-        if abs(value) < abs(other):
-            value, other = other, value
-        high = value + other
-        if math.isinf(high):
-            partials[:] = [math.inf]
-            return
-        low = other - (high - value)
-        if low:
-            partials[kept] = low
-            kept += 1
-        value = high
-    partials[kept:] = [value]
 
 
 def _square(value: float) -> tuple[float, float]:
