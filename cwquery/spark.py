@@ -32,6 +32,7 @@ from pyspark.sql import types as T
 
 from cwquery.backtest.engine import (
     CARDINALITY_LIMIT,
+    COUNTERS,
     BacktestError,
     Collected,
     Event,
@@ -73,16 +74,6 @@ SAMPLE_SCHEMA = T.StructType(
     ]
 )
 _KEYS = ["namespace", "metric", "dimensions", "unit"]
-_COUNTERS = (
-    "events",
-    "matched",
-    "no_value",
-    "no_dimension",
-    "untimed",
-    "out_of_range",
-    "rejected",
-    "before_creation",
-)
 _ARROW_SCHEMA = pa.schema(
     [
         ("kind", pa.string()),
@@ -214,7 +205,7 @@ def _rows(collected: Collected) -> pa.RecordBatch:
             rows.append(
                 ("s", key.namespace, key.name, dimensions, key.unit, minute, *_bag_row(bag))
             )
-    counters = [(name, getattr(collected, name)) for name in _COUNTERS]
+    counters = [(name, getattr(collected, name)) for name in COUNTERS]
     counters += [("first", collected.first), ("last", collected.last)]
     for name, value in counters:
         if value is not None:

@@ -117,7 +117,7 @@ FILTERS = [
 
 
 def local_collect(paths: list[str]) -> Collected:
-    from cwquery.cli.backtest_run import merge_collected as _merge
+    _merge = Collected.merge
 
     merged = Collected()
     for path in paths:
@@ -263,7 +263,7 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 
 
 def _local(paths: list[str], filters: list[MetricFilter], options: PublishOptions) -> Collected:
-    from cwquery.cli.backtest_run import merge_collected as _merge
+    _merge = Collected.merge
 
     merged = Collected(detail=options.detail)
     for path in paths:

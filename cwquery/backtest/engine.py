@@ -77,6 +77,19 @@ class PublishOptions:
     detail: bool = True
 
 
+#: The event counts of :class:`Collected`, summed when results are merged.
+COUNTERS = (
+    "events",
+    "matched",
+    "no_value",
+    "no_dimension",
+    "untimed",
+    "out_of_range",
+    "rejected",
+    "before_creation",
+)
+
+
 @dataclass
 class Collected:
     """What :func:`collect` found: a series per metric, and counts for the report."""
@@ -102,6 +115,20 @@ class Collected:
             self.first = timestamp
         if self.last is None or timestamp > self.last:
             self.last = timestamp
+
+    def merge(self, found: Collected) -> None:
+        """Add the samples, counts and notes of ``found`` (series merge by key)."""
+        for key, series in found.series.items():
+            if key in self.series:
+                self.series[key].merge(series)
+            else:
+                self.series[key] = series
+        for name in COUNTERS:
+            setattr(self, name, getattr(self, name) + getattr(found, name))
+        for when in (found.first, found.last):
+            if when is not None:
+                self.seen(when)
+        self.warnings += found.warnings
 
 
 def metric_key(metric_filter: MetricFilter, dimensions: Mapping[str, str]) -> MetricKey:

@@ -60,7 +60,7 @@ def run_local(
     for source in sources:
         found = None if transformer else _blocks(source, filters, publish, options, total)
         if found is not None:
-            merge_collected(merged, found)
+            merged.merge(found)
             continue
         opened = open_source(
             _standard_input() if source == "-" else source,
@@ -72,7 +72,7 @@ def run_local(
             events = transformed(events, transformer, opened.time_of)
         if total >= _PROGRESS_BYTES and sys.stderr.isatty() and opened.kind == "text":
             events = _with_progress(events, total)
-        merge_collected(merged, collect(events, filters, publish, opened.time_of))
+        merged.merge(collect(events, filters, publish, opened.time_of))
     return _published(merged, filters)
 
 
@@ -144,30 +144,6 @@ def _published(collected: Collected, filters: Sequence[MetricFilter]) -> Collect
 
 def _events(count: int, what: str) -> str:
     return f"{count} {what}{'s' * (count != 1)}"
-
-
-def merge_collected(into: Collected, found: Collected) -> None:
-    """Add the samples, counts and notes of ``found`` to ``into`` (series merge by key)."""
-    for key, series in found.series.items():
-        if key in into.series:
-            into.series[key].merge(series)
-        else:
-            into.series[key] = series
-    for name in (
-        "events",
-        "matched",
-        "no_value",
-        "no_dimension",
-        "untimed",
-        "out_of_range",
-        "rejected",
-        "before_creation",
-    ):
-        setattr(into, name, getattr(into, name) + getattr(found, name))
-    for when in (found.first, found.last):
-        if when is not None:
-            into.seen(when)
-    into.warnings += found.warnings
 
 
 def _with_progress(events: Iterator[Event], total: int) -> Iterator[Event]:
